@@ -1,0 +1,52 @@
+using System.CommandLine;
+using LeadScore.Core;
+
+namespace LeadScore.Cli;
+
+/// <summary>The command tree. Each capability adds its commands here, one line each.</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var console = new CliConsole(stdout ?? Console.Out, stderr ?? Console.Error);
+        var root = Build(console);
+        try
+        {
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var e in parse.Errors) console.Error(e.Message);
+                console.Error("Run './leadscore --help' for usage.");
+                return ExitCodes.Usage;
+            }
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = console.Out, Error = console.Err });
+        }
+        catch (OperationCanceledException)
+        {
+            console.Error("cancelled");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception ex) when (CliErrors.Describe(ex) is { } message)
+        {
+            console.Error(message);
+            return ExitCodes.Failure;
+        }
+    }
+
+    public static RootCommand Build(CliConsole console)
+    {
+        var global = new GlobalOptions();
+        var root = new RootCommand("LeadScore: self-hosted lead scoring that learns from your own CRM history.");
+        global.AddTo(root);
+        // Each capability adds its command here.
+        return root;
+    }
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+    public const int Cancelled = 130;
+}

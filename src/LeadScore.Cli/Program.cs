@@ -1,0 +1,3 @@
+using LeadScore.Cli;
+
+return await CliApp.RunAsync(args);

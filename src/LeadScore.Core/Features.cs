@@ -1,0 +1,100 @@
+namespace LeadScore.Core;
+
+/// <summary>Whether a feature holds a number or a category.</summary>
+public enum FeatureKind
+{
+    /// <summary>A real number; <see cref="double.NaN"/> means missing. Booleans are 0/1.</summary>
+    Numeric,
+    /// <summary>A category label; null means missing.</summary>
+    Categorical,
+}
+
+/// <summary>One model input as a person would name it, with where it came from.</summary>
+public sealed record FeatureInfo(string Name, FeatureKind Kind, string Description)
+{
+    /// <summary>A template for reason sentences, e.g. "Visited the pricing page {value} times in the last 7 days".</summary>
+    public string? Phrase { get; init; }
+    /// <summary>Segment features are reported on in evaluation (source, company size...).</summary>
+    public bool IsSegment { get; init; }
+}
+
+/// <summary>A feature value: a number (NaN = missing) or a category (null = missing).</summary>
+public readonly record struct FeatureValue(double Number, string? Category)
+{
+    public static readonly FeatureValue Missing = new(double.NaN, null);
+    public static FeatureValue Of(double number) => new(number, null);
+    public static FeatureValue Of(string? category) => new(double.NaN, category);
+    public bool IsMissing => double.IsNaN(Number) && Category is null;
+    public override string ToString() => Category ?? (double.IsNaN(Number) ? "" : Number.ToString("G6", System.Globalization.CultureInfo.InvariantCulture));
+}
+
+/// <summary>
+/// A table of feature rows with labels: what training, evaluation and batch scoring work on.
+/// Rows are aligned with <see cref="Features"/>.
+/// </summary>
+public sealed class FeatureFrame
+{
+    public FeatureFrame(IReadOnlyList<FeatureInfo> features)
+    {
+        Features = features;
+    }
+
+    public IReadOnlyList<FeatureInfo> Features { get; }
+    public List<FeatureValue[]> Rows { get; } = [];
+    /// <summary>Row identifiers (lead ids), same length as <see cref="Rows"/>.</summary>
+    public List<string> Ids { get; } = [];
+    /// <summary>Labels (true = converted); empty for unlabelled frames.</summary>
+    public List<bool> Labels { get; } = [];
+    /// <summary>Decision times, used for time splits; empty when there is no time.</summary>
+    public List<DateTimeOffset> Times { get; } = [];
+
+    public int Count => Rows.Count;
+
+    public int IndexOf(string feature)
+    {
+        for (var i = 0; i < Features.Count; i++)
+            if (Features[i].Name == feature) return i;
+        return -1;
+    }
+
+    public void Add(string id, FeatureValue[] row, bool? label = null, DateTimeOffset? time = null)
+    {
+        if (row.Length != Features.Count)
+            throw new ArgumentException($"Row has {row.Length} values, frame has {Features.Count} features.", nameof(row));
+        Ids.Add(id);
+        Rows.Add(row);
+        if (label is { } l) Labels.Add(l);
+        if (time is { } t) Times.Add(t);
+    }
+
+    /// <summary>A new frame with the rows at <paramref name="indexes"/> (labels and times follow).</summary>
+    public FeatureFrame Subset(IReadOnlyList<int> indexes)
+    {
+        var f = new FeatureFrame(Features);
+        foreach (var i in indexes)
+        {
+            f.Ids.Add(Ids[i]);
+            f.Rows.Add(Rows[i]);
+            if (Labels.Count > 0) f.Labels.Add(Labels[i]);
+            if (Times.Count > 0) f.Times.Add(Times[i]);
+        }
+        return f;
+    }
+
+    /// <summary>A new frame without the named features.</summary>
+    public FeatureFrame Without(IReadOnlySet<string> names)
+    {
+        var keep = Enumerable.Range(0, Features.Count).Where(i => !names.Contains(Features[i].Name)).ToArray();
+        var f = new FeatureFrame(keep.Select(i => Features[i]).ToArray());
+        for (var r = 0; r < Rows.Count; r++)
+        {
+            var row = new FeatureValue[keep.Length];
+            for (var j = 0; j < keep.Length; j++) row[j] = Rows[r][keep[j]];
+            f.Ids.Add(Ids[r]);
+            f.Rows.Add(row);
+        }
+        f.Labels.AddRange(Labels);
+        f.Times.AddRange(Times);
+        return f;
+    }
+}
