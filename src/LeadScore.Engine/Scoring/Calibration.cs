@@ -1,0 +1,66 @@
+namespace LeadScore.Engine.Scoring;
+
+public enum CalibratorKind
+{
+    /// <summary>p = sigmoid(margin) (the model's own probability).</summary>
+    None,
+    /// <summary>p = 1 / (1 + exp(-(A * margin + B))).</summary>
+    Platt,
+    /// <summary>Piecewise-constant, monotone map from margin to probability.</summary>
+    Isotonic,
+}
+
+/// <summary>
+/// Maps a model's raw margin (log-odds) to a calibrated probability. Fitted on data the model did
+/// not train on; output clamped to [<see cref="MinProbability"/>, 1 - <see cref="MinProbability"/>].
+/// </summary>
+public sealed record ProbabilityCalibrator
+{
+    public const double MinProbability = 1e-4;
+
+    public CalibratorKind Kind { get; init; }
+    public double A { get; init; } = 1;
+    public double B { get; init; }
+    /// <summary>Isotonic: ascending margin thresholds; <see cref="Values"/>[i] applies from Thresholds[i].</summary>
+    public double[] Thresholds { get; init; } = [];
+    public double[] Values { get; init; } = [];
+
+    public static readonly ProbabilityCalibrator Identity = new() { Kind = CalibratorKind.None };
+
+    public double Apply(double margin)
+    {
+        double p;
+        switch (Kind)
+        {
+            case CalibratorKind.Platt:
+                p = 1.0 / (1.0 + Math.Exp(-(A * margin + B)));
+                break;
+            case CalibratorKind.Isotonic:
+            {
+                var i = Array.BinarySearch(Thresholds, margin);
+                if (i < 0) i = ~i - 1;
+                p = i < 0 ? Values[0] : Values[i];
+                break;
+            }
+            default:
+                p = 1.0 / (1.0 + Math.Exp(-margin));
+                break;
+        }
+        return Math.Clamp(p, MinProbability, 1 - MinProbability);
+    }
+}
+
+/// <summary>
+/// A-D grade bands on the calibrated probability: a lead is A when p &gt;= <see cref="A"/>, B when
+/// p &gt;= <see cref="B"/>, C when p &gt;= <see cref="C"/>, D otherwise.
+/// </summary>
+public sealed record GradeBands(double A, double B, double C)
+{
+    public static readonly GradeBands Default = new(0.5, 0.25, 0.10);
+
+    public string GradeOf(double probability) =>
+        probability >= A ? "A" : probability >= B ? "B" : probability >= C ? "C" : "D";
+
+    /// <summary>Score 0-100 from a probability (rounded percent).</summary>
+    public static int ScoreOf(double probability) => (int)Math.Round(Math.Clamp(probability, 0, 1) * 100, MidpointRounding.AwayFromZero);
+}
