@@ -165,9 +165,24 @@ public sealed partial class CompiledModel
                 while (!IsLeaf(nodeArray, n)) { n = shell.Next(n, x); cover[n]++; }
             }
         }
+        // A leaf no training row reaches (LightGBM bins NaN and zeros its own way) would make
+        // TreeSHAP divide 0 by 0: give such leaves a negligible pseudo-cover and re-add the sums.
+        if (roots.Any(r => HasEmptyLeaf(nodeArray, cover, r)))
+            foreach (var r in roots) FillCover(nodeArray, cover, r);
         // Rebuild so the expectations (base value) are computed from the covers.
         return new CompiledModel(CompiledModelKind.Trees, slotCount, nodeArray, shell.Values, cover, roots, depths,
             shell.CategoricalStarts, shell.CategoricalSlots, [], 0, [], calibrator, slope, offset, algorithm);
+    }
+
+    private const double PseudoCover = 1e-6;
+
+    private static bool HasEmptyLeaf(Node[] nodes, double[] cover, int n) =>
+        IsLeaf(nodes, n) ? cover[n] <= 0 : HasEmptyLeaf(nodes, cover, nodes[n].Children) || HasEmptyLeaf(nodes, cover, nodes[n].Children + 1);
+
+    private static double FillCover(Node[] nodes, double[] cover, int n)
+    {
+        if (IsLeaf(nodes, n)) return cover[n] = Math.Max(cover[n], PseudoCover);
+        return cover[n] = FillCover(nodes, cover, nodes[n].Children) + FillCover(nodes, cover, nodes[n].Children + 1);
     }
 
     /// <summary>
