@@ -63,11 +63,12 @@ public static class DataSplitter
     {
         var rng = new Random(seed);
         var fold = new int[labels.Count];
+        var next = 0; // carried across classes so the folds also come out the same size
         foreach (var cls in new[] { true, false })
         {
             var idx = Enumerable.Range(0, labels.Count).Where(i => labels[i] == cls).ToArray();
             rng.Shuffle(idx);
-            for (var j = 0; j < idx.Length; j++) fold[idx[j]] = j % folds;
+            foreach (var i in idx) fold[i] = next++ % folds;
         }
         return fold;
     }
