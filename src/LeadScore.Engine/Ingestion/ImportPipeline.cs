@@ -13,6 +13,8 @@ public sealed class ImportBatch
     public List<Outcome> DerivedOutcomes { get; } = [];
     public List<RejectedRow> Rejected { get; } = [];
     public long RowsRead { get; internal set; }
+    /// <summary>Characters of source text in this batch (for progress against the file size).</summary>
+    public long SourceChars { get; internal set; }
     /// <summary>Items accepted in this batch (one per accepted row).</summary>
     public int Accepted => Leads.Count + Activities.Count + Enrichment.Count + Outcomes.Count;
 }
@@ -104,6 +106,7 @@ public static class ImportPipeline
         foreach (var row in rows)
         {
             batch.RowsRead++;
+            batch.SourceChars += row.Raw.Length + 1;
             var r = converter.Convert(row);
             if (!r.Ok)
             {

@@ -134,6 +134,7 @@ public sealed class RowConverter
             if (raw is not null)
             {
                 if (raw.Contains('\uFFFD')) { errors.Add(new RowError(name, "invalid UTF-8")); continue; }
+                if (raw.Contains('\0')) { errors.Add(new RowError(name, "invalid character NUL")); continue; }
                 if (raw.Length > _m.MaxLength) { errors.Add(new RowError(name, $"value too long ({raw.Length} characters, limit {_m.MaxLength})")); continue; }
             }
             values[name] = _rules.IsMissing(raw) ? null : raw!.Trim();
