@@ -42,6 +42,8 @@ public static class CliApp
         root.Subcommands.Add(Commands.GenerateCommand.Create(console));
         root.Subcommands.Add(Commands.ImportCommand.Create(console, global));
         root.Subcommands.Add(Commands.QuarantineCommand.Create(console, global));
+        root.Subcommands.Add(Commands.ServeCommand.Create(global, console));
+        root.Subcommands.Add(Commands.ApiKeyCommand.Create(global, console));
         return root;
     }
 }
