@@ -44,6 +44,8 @@ public static class CliApp
         root.Subcommands.Add(Commands.QuarantineCommand.Create(console, global));
         root.Subcommands.Add(Commands.ServeCommand.Create(global, console));
         root.Subcommands.Add(Commands.ApiKeyCommand.Create(global, console));
+        root.Subcommands.Add(Commands.TrainCommand.Create(global, console));
+        root.Subcommands.Add(Commands.ModelsCommand.Create(global, console));
         return root;
     }
 }

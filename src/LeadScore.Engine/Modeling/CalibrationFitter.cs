@@ -17,7 +17,20 @@ public static class CalibrationFitter
         // Platt (1999): targets (N+ + 1)/(N+ + 2) and 1/(N- + 2) keep the fit finite on separable data.
         var tPos = (pos + 1.0) / (pos + 2.0);
         var tNeg = 1.0 / (neg + 2.0);
+        double Loss(double a0, double b0)
+        {
+            double l = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var t = labels[i] ? tPos : tNeg;
+                var z = a0 * margins[i] + b0;
+                // log(1 + e^z) - t*z, computed stably.
+                l += (z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z))) - t * z;
+            }
+            return l;
+        }
         double a = 1, b = 0;
+        var loss = Loss(a, b);
         for (var iter = 0; iter < 100; iter++)
         {
             double g0 = 0, g1 = 0, h00 = 1e-12, h01 = 0, h11 = 1e-12;
@@ -34,8 +47,19 @@ public static class CalibrationFitter
             if (Math.Abs(det) < 1e-18) break;
             var da = (h11 * g0 - h01 * g1) / det;
             var db = (h00 * g1 - h01 * g0) / det;
-            a -= da; b -= db;
-            if (Math.Abs(da) < 1e-10 && Math.Abs(db) < 1e-10) break;
+            // Newton with step halving: a full step can overshoot when the Hessian is nearly flat.
+            var step = 1.0;
+            double na = a, nb = b, nl = loss;
+            while (step > 1e-10)
+            {
+                na = a - step * da; nb = b - step * db; nl = Loss(na, nb);
+                if (nl <= loss + 1e-12) break;
+                step /= 2;
+            }
+            if (step <= 1e-10) break;
+            var done = Math.Abs(na - a) < 1e-10 && Math.Abs(nb - b) < 1e-10;
+            a = na; b = nb; loss = nl;
+            if (done) break;
         }
         return new ProbabilityCalibrator { Kind = CalibratorKind.Platt, A = a, B = b };
     }

@@ -139,15 +139,18 @@ public sealed class ModelingContext
             best = found ?? throw new InvalidOperationException("no algorithm family to try");
 
             // 2. Class weighting, chosen by validation.
+            var weightingWhy = "no class weights (no time left to try balanced weights)";
             if (sw.Elapsed + TimeSpan.FromSeconds(bestCv.Seconds) < budget)
             {
                 var weighted = best with { Weighting = ClassWeighting.Balanced };
                 var r = Cv(weighted, "class weighting");
-                if (r.Auc > bestCv.Auc) { best = weighted; bestCv = r; }
+                if (r.Auc > bestCv.Auc)
+                {
+                    best = weighted; bestCv = r;
+                    weightingWhy = "balanced class weights (better cross-validated AUC than none)";
+                }
+                else weightingWhy = "no class weights (balanced weights did not improve cross-validated AUC)";
             }
-            var weightingWhy = best.Weighting == ClassWeighting.Balanced
-                ? "balanced class weights (better cross-validated AUC than none)"
-                : "no class weights (balanced weights did not improve cross-validated AUC)";
 
             // 3. Bounded random search around the best family.
             var rng = new Random(options.Seed);
@@ -163,7 +166,9 @@ public sealed class ModelingContext
             selection = $"{TrainerCatalog.Name(best.Algorithm)}: best {folds}-fold cross-validated AUC ({bestCv.Auc:F4}) on the training part among " +
                         $"{string.Join(", ", families.Select(TrainerCatalog.Name))}; {weightingWhy}; {trials} hyperparameter trials within {budget.TotalSeconds:F0}s";
         }
-        best = best with { Threads = options.Threads ?? best.Threads };
+        // One thread unless told otherwise: LightGBM's OpenMP threads spin when the cores are shared, which made a
+        // 2 s refit take minutes on a busy 2-core machine; single-threaded it is also reproducible bit for bit.
+        best = best with { Threads = options.Threads ?? best.Threads ?? 1 };
 
         // Calibration on out-of-fold margins: rows each fold model did not train on.
         var oof = bestCv.Oof ?? throw new InvalidOperationException("no cross-validation result");
@@ -245,23 +250,28 @@ public sealed class ModelingContext
         return (MlNetFitter.Fit(ml, options, seed, m, enc.SlotCount, train.Labels), enc, m);
     }
 
+    /// <summary>
+    /// k-fold cross-validation. Folds run in parallel, each trainer on one thread (unless told otherwise):
+    /// on a small shared machine this beats one multi-threaded fit at a time, whose OpenMP threads spin
+    /// when cores are busy. Every fold has its own seeded context, so the result does not depend on the order.
+    /// </summary>
     private static (double Auc, double[] Oof) CrossValidate(TrainerOptions t, int seed, float[] matrix, int slots, IReadOnlyList<bool> labels, int[] foldOf, int folds)
     {
         var oof = new double[labels.Count];
-        var aucs = new List<double>();
-        for (var k = 0; k < folds; k++)
+        var aucs = new double[folds];
+        var single = t with { Threads = t.Threads ?? 1 };
+        Parallel.For(0, folds, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, k =>
         {
             var trIdx = Enumerable.Range(0, labels.Count).Where(i => foldOf[i] != k).ToArray();
             var vaIdx = Enumerable.Range(0, labels.Count).Where(i => foldOf[i] == k).ToArray();
             var trM = Rows(matrix, slots, trIdx);
             var vaM = Rows(matrix, slots, vaIdx);
-            // A fresh context per fit: results do not depend on what was fitted before.
             var ml = new MLContext(seed);
-            var model = MlNetFitter.Fit(ml, t, seed, trM, slots, trIdx.Select(i => labels[i]).ToArray());
+            var model = MlNetFitter.Fit(ml, single, seed, trM, slots, trIdx.Select(i => labels[i]).ToArray());
             var margins = MlNetFitter.Margins(ml, model, vaM, slots);
             for (var j = 0; j < vaIdx.Length; j++) oof[vaIdx[j]] = margins[j];
-            aucs.Add(Evaluator.Auc(margins, vaIdx.Select(i => labels[i]).ToArray()));
-        }
+            aucs[k] = Evaluator.Auc(margins, vaIdx.Select(i => labels[i]).ToArray());
+        });
         return (aucs.Average(), oof);
     }
 
