@@ -1,0 +1,43 @@
+using System.CommandLine;
+using LeadScore.Server;
+using LeadScore.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+
+namespace LeadScore.Cli.Commands;
+
+/// <summary><c>leadscore serve [--urls URL]</c>: the REST API on the workspace, until Ctrl+C or SIGTERM.</summary>
+public static class ServeCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Where to listen (semicolon-separated URLs)",
+            DefaultValueFactory = _ => "http://127.0.0.1:5080",
+        };
+        var cmd = new Command("serve", "Serve the REST API (scoring, leads, ingestion, models, webhooks); Ctrl+C stops it gracefully") { urls };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var ws = global.Read(parse);
+            await using var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
+            var parts = await CreatePartsAsync(store, ct);
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            await using var app = LeadScoreServer.Build(builder, new ServerOptions { Urls = parse.GetValue(urls)! }, parts);
+            console.Log($"LeadScore API on {parse.GetValue(urls)} ({store.Describe()}); reference at /scalar, OpenAPI at /openapi/v1.json");
+            // Stopping: in-flight requests finish, the webhook queue stays in the database, jobs queued resume on the next start.
+            await app.StartAsync(ct);
+            await app.WaitForShutdownAsync(ct);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>The scorer and trainer the server runs on: the same ones the CLI commands use.</summary>
+    internal static Task<LeadScoreParts> CreatePartsAsync(ILeadStore store, CancellationToken ct)
+    {
+        _ = ct;
+        // INTEGRATION: set Scoring (IScoringService) and Trainer (IModelTrainer) here once they are on main.
+        return Task.FromResult(new LeadScoreParts(store));
+    }
+}

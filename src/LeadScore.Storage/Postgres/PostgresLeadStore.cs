@@ -1,0 +1,88 @@
+using System.Data.Common;
+using Dapper;
+using LeadScore.Core;
+using LeadScore.Storage.Migrations;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LeadScore.Storage.Postgres;
+
+/// <summary>
+/// PostgreSQL backend for several stateless LeadScore instances behind a load balancer.
+/// Migrations take an advisory lock so instances starting together apply them once.
+/// </summary>
+public sealed class PostgresLeadStore : SqlLeadStore
+{
+    private const long MigrationLockKey = 0x4C65_6164_5363;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _description;
+
+    public PostgresLeadStore(string connectionString)
+    {
+        NpgsqlConnectionStringBuilder csb;
+        try
+        {
+            csb = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new LeadScoreException($"invalid PostgreSQL connection string: {ex.Message}", "database");
+        }
+        _description = $"PostgreSQL {csb.Host}:{csb.Port}/{csb.Database}";
+        _dataSource = new NpgsqlDataSourceBuilder(csb.ConnectionString).Build();
+    }
+
+    public override string Backend => "postgresql";
+    public override string Describe() => _description;
+
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
+
+    public override async Task MigrateAsync(CancellationToken ct = default)
+    {
+        await using var c = await _dataSource.OpenConnectionAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@k)", new { k = MigrationLockKey }, cancellationToken: ct));
+        try
+        {
+            await Migrator.ApplyAsync(c, "Postgres", ct);
+        }
+        finally
+        {
+            await c.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@k)", new { k = MigrationLockKey }, cancellationToken: CancellationToken.None));
+        }
+    }
+
+    /// <summary>Binary COPY into a temporary table, then one INSERT that skips known event ids.</summary>
+    public override Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> activities, CancellationToken ct = default)
+    {
+        if (activities.Count == 0) return Task.FromResult(default(InsertCounts));
+        return InTransactionAsync(async (c, tx) =>
+        {
+            var pg = (NpgsqlConnection)c;
+            await c.ExecuteAsync(new CommandDefinition(
+                "CREATE TEMP TABLE IF NOT EXISTS tmp_activities (LIKE activities INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", transaction: tx, cancellationToken: ct));
+            await using (var w = await pg.BeginBinaryImportAsync("COPY tmp_activities (event_id, lead_id, type, ts, url, value, properties) FROM STDIN (FORMAT BINARY)", ct))
+            {
+                foreach (var a in activities)
+                {
+                    await w.StartRowAsync(ct);
+                    await w.WriteAsync(a.EventId, NpgsqlDbType.Text, ct);
+                    await w.WriteAsync(a.LeadId, NpgsqlDbType.Text, ct);
+                    await w.WriteAsync(a.Type, NpgsqlDbType.Text, ct);
+                    await w.WriteAsync(Ms(a.Timestamp), NpgsqlDbType.Bigint, ct);
+                    if (a.Url is null) await w.WriteNullAsync(ct); else await w.WriteAsync(a.Url, NpgsqlDbType.Text, ct);
+                    if (a.Value is { } v) await w.WriteAsync(v, NpgsqlDbType.Double, ct); else await w.WriteNullAsync(ct);
+                    if (a.Properties.Count == 0) await w.WriteNullAsync(ct); else await w.WriteAsync(ToJson(a.Properties), NpgsqlDbType.Text, ct);
+                }
+                await w.CompleteAsync(ct);
+            }
+            var inserted = await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO activities SELECT * FROM tmp_activities ON CONFLICT (event_id) DO NOTHING", transaction: tx, cancellationToken: ct));
+            return new InsertCounts(inserted, activities.Count - inserted);
+        }, ct);
+    }
+
+    protected override bool IsUniqueViolation(DbException ex) => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    protected override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

@@ -1,0 +1,26 @@
+using LeadScore.Core;
+
+namespace LeadScore.Storage.Services;
+
+/// <summary>
+/// Scores leads with the workspace's champion model: the one place the CLI and the server go
+/// through, so both compute features and scores the same way.
+/// </summary>
+public interface IScoringService
+{
+    /// <summary>The champion's version, or null when the workspace has no model yet.</summary>
+    string? ChampionVersion { get; }
+
+    /// <summary>Scores a lead that is not stored (e.g. POST /api/v1/score) as of <paramref name="asOf"/>.</summary>
+    /// <exception cref="LeadScoreException">No champion model, or the lead opted out of profiling.</exception>
+    LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, bool explain, DateTimeOffset asOf);
+
+    /// <summary>Re-scores stored leads and saves the scores with history; returns what changed.</summary>
+    Task<IReadOnlyList<ScoreChange>> RescoreAsync(IReadOnlyList<string> leadIds, ScoreCause cause, CancellationToken ct = default);
+
+    /// <summary>Reloads the champion from the registry (after train, promote or rollback); swaps atomically.</summary>
+    Task ReloadAsync(CancellationToken ct = default);
+}
+
+/// <summary>A lead's score before and after re-scoring (Previous is null for a first score).</summary>
+public sealed record ScoreChange(StoredScore? Previous, StoredScore Current);
