@@ -74,7 +74,10 @@ public sealed partial class CompiledModel
         MaxDepth = treeDepths.Length == 0 ? 0 : treeDepths.Max();
         TreeExpectations = ComputeTreeExpectations();
         BaseValue = kind == CompiledModelKind.Trees ? TreeExpectations.Sum() : LinearBase();
+        _fastShap = new Lazy<FastTreeShap>(() => FastTreeShap.Build(this), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    private readonly Lazy<FastTreeShap> _fastShap;
 
     public CompiledModelKind Kind { get; }
     /// <summary>The length of the slot vector the model reads (<c>FeatureEncoder.SlotCount</c>).</summary>
