@@ -248,10 +248,14 @@ public sealed partial class CompiledModel
                 int a = root, b = root, c = root, d = root;
                 for (var k = 0; k < depth; k++)
                 {
+                    int a0 = a, b0 = b, c0 = c, d0 = d;
                     a = Step(ref node0, a, ref xa);
                     b = Step(ref node0, b, ref xb);
                     c = Step(ref node0, c, ref xc);
                     d = Step(ref node0, d, ref xd);
+                    // Leaves loop on themselves: when no row moved, all four are at their leaves
+                    // (saves the padding steps of unbalanced, leaf-wise grown trees).
+                    if (((a ^ a0) | (b ^ b0) | (c ^ c0) | (d ^ d0)) == 0) break;
                 }
                 acc[r] += values[a];
                 acc[r + 1] += values[b];
