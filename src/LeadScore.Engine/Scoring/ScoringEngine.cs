@@ -44,6 +44,8 @@ public sealed class ScoringEngine
         _slotFeature = encoder.SlotFeature;
         _featureTitles = encoder.Features.Select(f => Humanize(f.Name)).ToArray();
         BaseProbability = calibrator.Apply(model.BaseValue);
+        // Build the TreeSHAP tables now, at promotion, rather than in the first explained request.
+        if (model.Kind == CompiledModelKind.Trees) _ = model.FastShap;
     }
 
     /// <summary>Builds an engine from what the model registry stores: encoder JSON and compiled model bytes.</summary>
