@@ -156,7 +156,8 @@ public sealed class ModelingContext
             var rng = new Random(options.Seed);
             var trials = 0;
             var searchStart = best;
-            while (trials < options.MaxTrials && sw.Elapsed + TimeSpan.FromSeconds(bestCv.Seconds * 1.5) < budget)
+            // Stop early enough for the refit and the evaluation (about one cross-validation's time) to fit in the budget too.
+            while (trials < options.MaxTrials && sw.Elapsed + TimeSpan.FromSeconds(bestCv.Seconds * 2.5) < budget)
             {
                 var t = Sample(searchStart, rng) with { Weighting = best.Weighting };
                 trials++;
