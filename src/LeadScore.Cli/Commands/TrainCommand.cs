@@ -78,6 +78,7 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 ExcludedFeatures = excluded,
                 DataSource = Path.GetFileName(csvPath),
+                TestDataSource = parse.GetValue(testCsv) is { } tp ? Path.GetFileName(tp) : null,
                 DataHash = await HashAsync(csvPath, ct),
                 Horizon = $"the period recorded in '{targetCol}' of {Path.GetFileName(csvPath)}",
             };

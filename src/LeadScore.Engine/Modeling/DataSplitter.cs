@@ -41,7 +41,7 @@ public static class DataSplitter
     }
 
     public static DataSplit Given(FeatureFrame train, FeatureFrame test, string testFile) =>
-        new(train, test, SplitKind.TestFile, $"given test file {Path.GetFileName(testFile)}: trained on all {train.Count} rows of the training file, tested on {test.Count} rows");
+        new(train, test, SplitKind.TestFile, $"given test set {testFile}: trained on all {train.Count} rows of the training file, tested on {test.Count} rows");
 
     public static (int[] Train, int[] Test) StratifiedHoldOut(IReadOnlyList<bool> labels, double testFraction, int seed)
     {

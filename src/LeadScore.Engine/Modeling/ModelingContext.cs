@@ -66,7 +66,7 @@ public sealed class ModelingContext
         if (nPos < options.MinimumPerClass || nNeg < options.MinimumPerClass)
             throw new LeadScoreException($"not enough outcomes to train: {nPos} converted and {nNeg} lost leads; at least {options.MinimumPerClass} of each are needed");
 
-        var split = testFrame is null ? DataSplitter.Split(frame, options.TestFraction, options.Seed) : DataSplitter.Given(frame, testFrame, options.DataSource);
+        var split = testFrame is null ? DataSplitter.Split(frame, options.TestFraction, options.Seed) : DataSplitter.Given(frame, testFrame, options.TestDataSource ?? "the test frame");
         var train = split.Train;
         var trainPos = train.Labels.Count(l => l);
         var minority = Math.Min(trainPos, train.Count - trainPos);
