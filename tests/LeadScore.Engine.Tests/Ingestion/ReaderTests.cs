@@ -77,3 +77,39 @@ public sealed class ReaderTests
         t.Rejected.Single().Line.ShouldBe(3);
     }
 }
+
+public sealed class DateParsingTests
+{
+    [Theory]
+    [InlineData("2026-01-02", "2026-01-02T00:00:00.0000000+00:00")]
+    [InlineData("2026-01-02T10:11:12Z", "2026-01-02T10:11:12.0000000+00:00")]
+    [InlineData("2026-01-02 10:11:12", "2026-01-02T10:11:12.0000000+00:00")]
+    [InlineData("2026-01-02T10:11:12.5Z", "2026-01-02T10:11:12.5000000+00:00")]
+    [InlineData("2026-01-02T10:11:12.123456789Z", "2026-01-02T10:11:12.1234567+00:00")]
+    [InlineData("2026-01-02T10:11:12+02:00", "2026-01-02T08:11:12.0000000+00:00")]
+    [InlineData("2026-01-02T10:11:12-05:30", "2026-01-02T15:41:12.0000000+00:00")]
+    public void Iso_dates_parse_to_utc_on_the_fast_path(string raw, string expected)
+    {
+        ValueRules.TryIso(raw, out var v).ShouldBeTrue();
+        v.ToString("O", System.Globalization.CultureInfo.InvariantCulture).ShouldBe(expected);
+    }
+
+    [Theory]
+    [InlineData("2026-02-30")]
+    [InlineData("2026-13-01")]
+    [InlineData("2026-01-02T25:00:00Z")]
+    [InlineData("2026-01-02T10:11:12Zx")]
+    [InlineData("2026-01-02X")]
+    [InlineData("2026/01/02")]
+    public void Malformed_iso_dates_are_not_taken_by_the_fast_path(string raw) => ValueRules.TryIso(raw, out _).ShouldBeFalse();
+
+    [Fact]
+    public void Dates_the_fast_path_refuses_still_reach_the_general_parser_and_bad_ones_fail()
+    {
+        var rules = new ValueRules(ImportMapping.Default);
+        rules.TryDate("2026/01/02", out var v).ShouldBeTrue();
+        v.ShouldBe(new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero));
+        rules.TryDate("2026-02-30", out _).ShouldBeFalse();
+        rules.TryDate("yesterday", out _).ShouldBeFalse();
+    }
+}
