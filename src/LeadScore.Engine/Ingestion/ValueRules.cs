@@ -44,9 +44,20 @@ public sealed class ValueRules
             DateTimeOffset.TryParseExact(t, _dateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
             return true;
         if (TryIso(t, out value)) return true;
-        if (SchemaInference.TryParseDate(t, out value)) { value = value.ToUniversalTime(); return true; }
+        // Only unambiguous layouts: "05.01.2026" could be 5 January or 1 May, and guessing would
+        // silently alter the row. Such dates need their format named in the mapping's date_formats.
+        if (DateTimeOffset.TryParseExact(t, UnambiguousFormats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal | DateTimeStyles.AllowWhiteSpaces, out value))
+            return true;
         return false;
     }
+
+    private static readonly string[] UnambiguousFormats =
+    [
+        "yyyy/MM/dd", "yyyy/MM/dd HH:mm:ss", "yyyy/MM/dd HH:mm", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mmK",
+        "r", "O", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ss zzz", "ddd, dd MMM yyyy HH:mm:ss zzz",
+        "d MMM yyyy", "dd MMM yyyy", "MMM d, yyyy", "MMMM d, yyyy", "d MMMM yyyy",
+    ];
 
     /// <summary>
     /// The hot path: ISO 8601 as exports write it (yyyy-MM-dd, optional THH:mm:ss, fraction, Z or ±hh:mm),
