@@ -40,6 +40,7 @@ public static class CliApp
         global.AddTo(root);
         // Each capability adds its command here.
         root.Subcommands.Add(Commands.GenerateCommand.Create(console));
+        root.Subcommands.Add(Commands.FeaturesCommand.Create(global, console));
         root.Subcommands.Add(Commands.ImportCommand.Create(console, global));
         root.Subcommands.Add(Commands.QuarantineCommand.Create(console, global));
         root.Subcommands.Add(Commands.ServeCommand.Create(global, console));
