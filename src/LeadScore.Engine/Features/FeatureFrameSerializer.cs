@@ -63,6 +63,18 @@ public static class FeatureFrameSerializer
 
     public static FeatureFrame Deserialize(byte[] data)
     {
+        try
+        {
+            return Read(data);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("the stored feature set is truncated");
+        }
+    }
+
+    private static FeatureFrame Read(byte[] data)
+    {
         using var gz = new GZipStream(new MemoryStream(data), CompressionMode.Decompress);
         using var r = new BinaryReader(gz, System.Text.Encoding.UTF8);
         if (r.ReadInt32() != Magic) throw new InvalidDataException("not a LeadScore feature set");
