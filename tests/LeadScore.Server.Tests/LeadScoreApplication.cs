@@ -36,7 +36,7 @@ public sealed class LeadScoreApplication : IAsyncDisposable
 
     /// <summary>Starts a server on a fresh store of <paramref name="backend"/>.</summary>
     public static async Task<LeadScoreApplication> StartAsync(string backend, Action<ServerOptions>? configure = null,
-        Func<ILeadStore, LeadScoreParts>? parts = null)
+        Func<ILeadStore, Task<LeadScoreParts>>? parts = null)
     {
         var (store, ws, _) = await TestStores.OpenAsync(backend);
         return await StartAsync(store, ws, configure, parts);
@@ -44,7 +44,7 @@ public sealed class LeadScoreApplication : IAsyncDisposable
 
     /// <summary>Starts a server on an existing store (e.g. to check what a restart picks up).</summary>
     public static async Task<LeadScoreApplication> StartAsync(ILeadStore store, string workspace, Action<ServerOptions>? configure = null,
-        Func<ILeadStore, LeadScoreParts>? parts = null)
+        Func<ILeadStore, Task<LeadScoreParts>>? parts = null)
     {
         var options = new ServerOptions { Urls = "http://127.0.0.1:0" };
         options.RateLimit.PermitsPerSecond = 100_000;
@@ -54,7 +54,7 @@ public sealed class LeadScoreApplication : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var app = LeadScoreServer.Build(builder, options, parts?.Invoke(store) ?? new LeadScoreParts(store));
+        var app = LeadScoreServer.Build(builder, options, parts is null ? new LeadScoreParts(store) : await parts(store));
         await app.StartAsync();
         return new LeadScoreApplication(app, store, workspace, options);
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LeadScore.Server;
 using LeadScore.Storage;
+using LeadScore.Storage.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -34,10 +35,11 @@ public static class ServeCommand
     }
 
     /// <summary>The scorer and trainer the server runs on: the same ones the CLI commands use.</summary>
-    internal static Task<LeadScoreParts> CreatePartsAsync(ILeadStore store, CancellationToken ct)
+    internal static async Task<LeadScoreParts> CreatePartsAsync(ILeadStore store, CancellationToken ct)
     {
-        _ = ct;
-        // INTEGRATION: set Scoring (IScoringService) and Trainer (IModelTrainer) here once they are on main.
-        return Task.FromResult(new LeadScoreParts(store));
+        var scoring = new ScoringService(store);
+        await scoring.ReloadAsync(ct);
+        // INTEGRATION: set Trainer (IModelTrainer) once training from the workspace is wired.
+        return new LeadScoreParts(store) { Scoring = scoring };
     }
 }
