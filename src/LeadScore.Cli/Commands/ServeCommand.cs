@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LeadScore.Server;
+using LeadScore.Server.Jobs;
 using LeadScore.Storage;
 using LeadScore.Storage.Services;
 using Microsoft.AspNetCore.Builder;
@@ -22,7 +23,7 @@ public static class ServeCommand
         {
             var ws = global.Read(parse);
             await using var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
-            var parts = await CreatePartsAsync(store, ct);
+            var parts = await CreatePartsAsync(store, ws.Directory, ct);
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             await using var app = LeadScoreServer.Build(builder, new ServerOptions { Urls = parse.GetValue(urls)! }, parts);
             console.Log($"LeadScore API on {parse.GetValue(urls)} ({store.Describe()}); reference at /scalar, OpenAPI at /openapi/v1.json");
@@ -35,11 +36,10 @@ public static class ServeCommand
     }
 
     /// <summary>The scorer and trainer the server runs on: the same ones the CLI commands use.</summary>
-    internal static async Task<LeadScoreParts> CreatePartsAsync(ILeadStore store, CancellationToken ct)
+    internal static async Task<LeadScoreParts> CreatePartsAsync(ILeadStore store, string workspaceDirectory, CancellationToken ct)
     {
         var scoring = new ScoringService(store);
         await scoring.ReloadAsync(ct);
-        // INTEGRATION: set Trainer (IModelTrainer) once training from the workspace is wired.
-        return new LeadScoreParts(store) { Scoring = scoring };
+        return new LeadScoreParts(store) { Scoring = scoring, Trainer = new WorkspaceTrainer(new TrainingService(store, workspaceDirectory)) };
     }
 }

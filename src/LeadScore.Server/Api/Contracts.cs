@@ -109,6 +109,7 @@ public sealed record ModelDetail
 
 public sealed record ChampionResponse(string Champion, string? Previous);
 
+/// <summary>Training on the workspace's data; the registry's champion rule decides whether the new model serves.</summary>
 public sealed record TrainRequest
 {
     /// <summary>auto, lightgbm, fasttree, fastforest or logistic.</summary>
@@ -116,12 +117,10 @@ public sealed record TrainRequest
     /// <summary>Seconds the model search may take.</summary>
     public int? TimeBudgetSeconds { get; init; }
     public int? Seed { get; init; }
-    /// <summary>Make the new model champion when it beats the current one.</summary>
-    public bool Promote { get; init; } = true;
 }
 
 /// <summary>What a finished training job produced.</summary>
-public sealed record TrainJobResult(string Version, bool Promoted, double? Auc);
+public sealed record TrainJobResult(string Version, bool Promoted, double? Auc, string Decision);
 
 public sealed record JobResponse
 {

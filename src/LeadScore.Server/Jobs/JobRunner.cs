@@ -100,7 +100,7 @@ public sealed class JobRunner(
         var outcome = await trainer.TrainAsync(request, progress, ct);
         await progress.FlushAsync();
         if (outcome.Promoted && parts.Scoring is { } scoring) await scoring.ReloadAsync(ct);
-        return JsonSerializer.Serialize(new TrainJobResult(outcome.Version, outcome.Promoted, outcome.Auc), ApiJsonContext.Default.TrainJobResult);
+        return JsonSerializer.Serialize(new TrainJobResult(outcome.Version, outcome.Promoted, outcome.Auc, outcome.Decision), ApiJsonContext.Default.TrainJobResult);
     }
 
     /// <summary>Saves progress at most twice a second, so a chatty trainer does not hammer the store.</summary>
