@@ -67,6 +67,8 @@ public static class LeadScoreServer
         services.AddSingleton(sp => new ImportService(parts.Store, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IngestContext>();
 
+        // ASP.NET Core logs every request at Information: far too costly (and noisy) at thousands of requests a second.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k =>
         {
