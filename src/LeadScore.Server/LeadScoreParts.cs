@@ -24,7 +24,7 @@ public sealed record LeadScoreParts(ILeadStore Store)
     {
         var scoring = new ScoringService(store);
         await scoring.ReloadAsync(ct);
-        return new LeadScoreParts(store) { Scoring = scoring, Trainer = new WorkspaceModelTrainer(store, workspaceDirectory, scoring) };
+        return new LeadScoreParts(store) { Scoring = scoring, Trainer = new WorkspaceTrainer(new TrainingService(store, workspaceDirectory)) };
     }
 
     internal IWebhookStore Webhooks => Store as IWebhookStore ?? throw new InvalidOperationException($"{Store.GetType().Name} does not store webhooks");

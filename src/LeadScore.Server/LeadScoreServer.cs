@@ -22,6 +22,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using LeadScore.Storage.Services;
 using Scalar.AspNetCore;
 
 namespace LeadScore.Server;
@@ -63,7 +64,11 @@ public static class LeadScoreServer
         services.AddSingleton(parts.Jobs);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ApiMetrics>();
+        services.AddSingleton(sp => new ImportService(parts.Store, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IngestContext>();
 
+        // ASP.NET Core logs every request at Information: far too costly (and noisy) at thousands of requests a second.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k =>
         {

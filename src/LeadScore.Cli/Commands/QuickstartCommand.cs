@@ -67,7 +67,7 @@ internal static class QuickstartCommand
             console.Line($"API reference: {url}/scalar   OpenAPI: {url}/openapi/v1.json");
 
             if (parse.GetValue(noServe)) return ExitCodes.Ok;
-            var parts = new LeadScoreParts(store) { Scoring = scoring, Trainer = new Server.Jobs.WorkspaceModelTrainer(store, ws.Directory, scoring) };
+            var parts = new LeadScoreParts(store) { Scoring = scoring, Trainer = new Server.Jobs.WorkspaceTrainer(new TrainingService(store, ws.Directory)) };
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             await using var app = LeadScoreServer.Build(builder, new ServerOptions { Urls = parse.GetValue(urls)! }, parts);
             await app.StartAsync(ct);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using LeadScore.Server;
+using LeadScore.Server.Jobs;
 using LeadScore.Storage;
+using LeadScore.Storage.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 

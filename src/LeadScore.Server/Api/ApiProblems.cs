@@ -20,6 +20,8 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> log) : IE
         {
             BadHttpRequestException { InnerException: JsonException j } => Invalid(j),
             BadHttpRequestException b when b.StatusCode == StatusCodes.Status413PayloadTooLarge => ApiResults.TooLarge("body", b.Message),
+            BadHttpRequestException b when b.Message.Contains("no body was provided", StringComparison.Ordinal) || b.Message.StartsWith("Required parameter", StringComparison.Ordinal)
+                => ApiResults.Invalid("body", "a JSON body is required"),
             BadHttpRequestException b => TypedResults.Problem(Clean(b.Message), statusCode: b.StatusCode, title: "Bad request"),
             JsonException j => Invalid(j),
             NotFoundException n => TypedResults.Problem(n.Message, statusCode: StatusCodes.Status404NotFound, title: "Not found"),
@@ -36,11 +38,22 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> log) : IE
     private static IResult Invalid(JsonException j)
     {
         var field = FieldOf(j.Path);
-        // System.Text.Json's messages end with "Path: ... | LineNumber: ..."; the field is reported separately.
+        // System.Text.Json's messages end with "Path: ... | LineNumber: ..." and name .NET types; the
+        // client needs the field and what is wrong with it in its own terms.
         var message = j.Message;
         var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
         if (cut > 0) message = message[..cut];
-        if (j.Message.Contains("could not be mapped", StringComparison.Ordinal)) message = "unknown field";
+        const string missing = "missing required properties including: ";
+        if (message.IndexOf(missing, StringComparison.Ordinal) is var m and >= 0)
+        {
+            var name = message[(m + missing.Length)..].Split(',')[0].Trim(' ', '\'', '.');
+            field = field == "body" ? name : $"{field}.{name}";
+            message = "is required";
+        }
+        else if (message.Contains("could not be mapped", StringComparison.Ordinal)) message = "unknown field";
+        else if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)) message = "has the wrong type or format";
+        else if (message.StartsWith("Duplicate property", StringComparison.Ordinal)) message = "appears twice";
+        else if (message.Contains("JSON value of type Null", StringComparison.Ordinal) || message.Contains("null", StringComparison.Ordinal) && message.Contains("non-nullable", StringComparison.Ordinal)) message = "must not be null";
         var position = j.LineNumber is { } line ? $" (line {line + 1}, byte {j.BytePositionInLine + 1})" : "";
         return ApiResults.Invalid(field, message + position);
     }

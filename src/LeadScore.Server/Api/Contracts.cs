@@ -109,6 +109,7 @@ public sealed record ModelDetail
 
 public sealed record ChampionResponse(string Champion, string? Previous);
 
+/// <summary>Training on the workspace's data; the registry's champion rule decides whether the new model serves.</summary>
 public sealed record TrainRequest
 {
     /// <summary>auto, lightgbm, fasttree, fastforest or logistic.</summary>
@@ -116,12 +117,10 @@ public sealed record TrainRequest
     /// <summary>Seconds the model search may take.</summary>
     public int? TimeBudgetSeconds { get; init; }
     public int? Seed { get; init; }
-    /// <summary>Make the new model champion when it beats the current one.</summary>
-    public bool Promote { get; init; } = true;
 }
 
 /// <summary>What a finished training job produced.</summary>
-public sealed record TrainJobResult(string Version, bool Promoted, double? Auc);
+public sealed record TrainJobResult(string Version, bool Promoted, double? Auc, string Decision);
 
 public sealed record JobResponse
 {
@@ -182,6 +181,27 @@ public sealed record DeliveryListResponse(string WebhookId, IReadOnlyList<Delive
 
 public sealed record RequeueResponse(int Requeued);
 
+/// <summary>What an ingestion request did: received = accepted + rejected; accepted = inserted + updated + unchanged.</summary>
+public sealed record IngestResponse
+{
+    public required string ImportId { get; init; }
+    public required string Kind { get; init; }
+    public required long Received { get; init; }
+    public required long Accepted { get; init; }
+    public required long Inserted { get; init; }
+    public required long Updated { get; init; }
+    public required long Unchanged { get; init; }
+    public required long Rejected { get; init; }
+    /// <summary>Each rejected item: its index in the batch, the field at fault and why.</summary>
+    public required IReadOnlyList<IngestError> Errors { get; init; }
+    /// <summary>Leads re-scored because of this request.</summary>
+    public required int Rescored { get; init; }
+    /// <summary>Webhook deliveries the new scores queued.</summary>
+    public required int WebhooksQueued { get; init; }
+}
+
+public sealed record IngestError(long Index, string? Field, string Reason);
+
 public sealed record HealthResponse(string Status);
 
 public sealed record ReadinessResponse(string Status, bool Storage, string? Champion);
@@ -230,6 +250,7 @@ public sealed record WebhookEvent
 [JsonSerializable(typeof(DeliveryListResponse))]
 [JsonSerializable(typeof(RequeueResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(IngestResponse))]
 [JsonSerializable(typeof(ReadinessResponse))]
 [JsonSerializable(typeof(WebhookEvent))]
 [JsonSerializable(typeof(List<ReasonDto>))]

@@ -34,16 +34,13 @@ public static class ScoringEndpoints
         LeadInput lead, string? explain, LeadScoreParts parts, ApiMetrics metrics, TimeProvider time)
     {
         if (!TryParseExplain(explain, out var withReasons)) return ApiResults.Invalid("explain", "must be true or false");
+        if (Validate(lead, "", out var error) is { } field) return ApiResults.Invalid(field, error!);
         if (parts.Scoring is not { ChampionVersion: not null } scoring) return NoModel(parts);
-        if (Validate(lead, "", out var error) is not { } field)
-        {
-            var now = time.GetUtcNow();
-            var (domainLead, activities) = ToDomain(lead, now);
-            var result = scoring.Score(domainLead, activities, withReasons, now);
-            metrics.ScoreServed(result.Grade);
-            return TypedResults.Ok(Mapping.ToResponse(result, withReasons));
-        }
-        else return ApiResults.Invalid(field, error!);
+        var now = time.GetUtcNow();
+        var (domainLead, activities) = ToDomain(lead, now);
+        var result = scoring.Score(domainLead, activities, withReasons, now);
+        metrics.ScoreServed(result.Grade);
+        return TypedResults.Ok(Mapping.ToResponse(result, withReasons));
     }
 
     internal static Results<Ok<ScoreBatchResponse>, ValidationProblem, ProblemHttpResult> ScoreBatch(

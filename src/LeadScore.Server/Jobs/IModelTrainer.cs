@@ -12,5 +12,5 @@ public interface IModelTrainer
     Task<TrainOutcome> TrainAsync(TrainRequest request, IProgress<(double Fraction, string Stage)> progress, CancellationToken ct);
 }
 
-/// <summary>The registered version, whether it became champion, and its held-out AUC.</summary>
-public sealed record TrainOutcome(string Version, bool Promoted, double? Auc);
+/// <summary>The registered version, whether it became champion (and why), and its held-out AUC.</summary>
+public sealed record TrainOutcome(string Version, bool Promoted, double? Auc, string Decision);
