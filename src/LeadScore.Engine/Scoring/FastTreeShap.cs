@@ -179,44 +179,60 @@ internal sealed class FastTreeShap
     /// <summary>Adds the SHAP values of every tree to <paramref name="phi"/> (trees without tables use plain TreeSHAP).</summary>
     public void Contributions(CompiledModel model, ReadOnlySpan<float> x, Span<double> phi)
     {
-        var nodes = model.Nodes;
-        // Depth-first walk with an explicit stack of (node, mask of satisfied path features).
         Span<int> stackNode = stackalloc int[model.MaxDepth + 2];
         Span<int> stackMask = stackalloc int[model.MaxDepth + 2];
+        for (var t = 0; t < _treeFast.Length; t++) Tree(model, t, x, phi, stackNode, stackMask);
+    }
+
+    /// <summary>
+    /// Contributions of a block of rows (row-major, slots wide), tree by tree: one tree's tables stay
+    /// in cache while every row of the block reads them, instead of all trees' tables per row.
+    /// </summary>
+    public void ContributionsBlock(CompiledModel model, ReadOnlySpan<float> matrix, Span<double> phi, int rows)
+    {
+        var w = model.SlotCount;
+        Span<int> stackNode = stackalloc int[model.MaxDepth + 2];
+        Span<int> stackMask = stackalloc int[model.MaxDepth + 2];
+        for (var t = 0; t < _treeFast.Length; t++)
+            for (var r = 0; r < rows; r++)
+                Tree(model, t, matrix.Slice(r * w, w), phi.Slice(r * w, w), stackNode, stackMask);
+    }
+
+    private void Tree(CompiledModel model, int t, ReadOnlySpan<float> x, Span<double> phi, Span<int> stackNode, Span<int> stackMask)
+    {
+        if (!_treeFast[t])
+        {
+            model.TreeShapOneTree(t, x, phi);
+            return;
+        }
+        var nodes = model.Nodes;
         var table = _table;
         var feats = _leafFeatures;
-        for (var t = 0; t < _treeFast.Length; t++)
+        // Depth-first walk with an explicit stack of (node, mask of satisfied path features).
+        var top = 0;
+        stackNode[0] = model.TreeRoots[t];
+        stackMask[0] = -1;
+        while (top >= 0)
         {
-            if (!_treeFast[t])
+            var n = stackNode[top];
+            var mask = stackMask[top];
+            top--;
+            if (CompiledModel.IsLeaf(nodes, n))
             {
-                model.TreeShapOneTree(t, x, phi);
+                var d = _leafDepth[n];
+                var a = mask & ((1 << d) - 1);
+                var row = _leafTableOffset[n] + (long)a * d;
+                var f = _leafFeatureOffset[n];
+                for (var j = 0; j < d; j++) phi[feats[f + j]] += table[row + j];
                 continue;
             }
-            var top = 0;
-            stackNode[0] = model.TreeRoots[t];
-            stackMask[0] = -1;
-            while (top >= 0)
-            {
-                var n = stackNode[top];
-                var mask = stackMask[top];
-                top--;
-                if (CompiledModel.IsLeaf(nodes, n))
-                {
-                    var d = _leafDepth[n];
-                    var a = mask & ((1 << d) - 1);
-                    var row = _leafTableOffset[n] + (long)a * d;
-                    var f = _leafFeatureOffset[n];
-                    for (var j = 0; j < d; j++) phi[feats[f + j]] += table[row + j];
-                    continue;
-                }
-                var hot = model.Next(n, x);
-                var left = nodes[n].Children;
-                var cold = hot == left ? left + 1 : left;
-                stackNode[++top] = cold;
-                stackMask[top] = mask & ~(1 << _position[n]);
-                stackNode[++top] = hot;
-                stackMask[top] = mask;
-            }
+            var hot = model.Next(n, x);
+            var left = nodes[n].Children;
+            var cold = hot == left ? left + 1 : left;
+            stackNode[++top] = cold;
+            stackMask[top] = mask & ~(1 << _position[n]);
+            stackNode[++top] = hot;
+            stackMask[top] = mask;
         }
     }
 }

@@ -128,6 +128,56 @@ public sealed class ScoringEngine
         }
     }
 
+    /// <summary>
+    /// Scores rows [start, end) of a frame as one block: encoded into one matrix, margins from the
+    /// batch evaluator, contributions tree by tree over the block. Same results as <see cref="Score"/>.
+    /// </summary>
+    private void ScoreBlock(FeatureFrame frame, int start, int end, bool explain, int top, Span<LeadScoreResult> into)
+    {
+        var rows = end - start;
+        var n = Encoder.SlotCount;
+        var f = Encoder.Features.Count;
+        var matrix = ArrayPool<float>.Shared.Rent(rows * n);
+        var margins = ArrayPool<double>.Shared.Rent(rows);
+        var phi = explain && top > 0 ? ArrayPool<double>.Shared.Rent(rows * n) : null;
+        var perFeature = new double[f];
+        try
+        {
+            var m = matrix.AsSpan(0, rows * n);
+            for (var r = 0; r < rows; r++) Encoder.Encode(frame.Rows[start + r], m.Slice(r * n, n));
+            Model.Margins(m, margins.AsSpan(0, rows));
+            if (phi is not null) Model.Contributions(m, phi.AsSpan(0, rows * n));
+            var now = _time.GetUtcNow();
+            for (var r = 0; r < rows; r++)
+            {
+                var row = frame.Rows[start + r];
+                var p = Calibrator.Apply(margins[r]);
+                IReadOnlyList<Reason> reasons = [];
+                if (phi is not null)
+                {
+                    SumToFeatures(phi.AsSpan(r * n, n), perFeature);
+                    reasons = Reasons(row, perFeature, PointsPerLogOdds(p, perFeature), top);
+                }
+                into[r] = new LeadScoreResult
+                {
+                    LeadId = frame.Ids[start + r],
+                    Probability = p,
+                    Score = GradeBands.ScoreOf(p),
+                    Grade = Grades.GradeOf(p),
+                    ModelVersion = ModelVersion,
+                    ScoredAt = now,
+                    Reasons = reasons,
+                };
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(matrix);
+            ArrayPool<double>.Shared.Return(margins);
+            if (phi is not null) ArrayPool<double>.Shared.Return(phi);
+        }
+    }
+
     /// <summary>Exact SHAP contributions of one row per feature (one-hot and missing slots summed back).</summary>
     public void FeatureContributions(ReadOnlySpan<FeatureValue> row, Span<double> perFeature, out double baseValue)
     {
@@ -147,10 +197,7 @@ public sealed class ScoringEngine
         ArgumentNullException.ThrowIfNull(frame);
         CheckFrame(frame);
         var results = new LeadScoreResult[frame.Count];
-        ForChunks(frame.Count, explain ? 256 : 2048, cancellationToken, (start, end) =>
-        {
-            for (var r = start; r < end; r++) results[r] = Score(frame.Ids[r], frame.Rows[r], explain, top);
-        });
+        ForChunks(frame.Count, explain ? 256 : 2048, cancellationToken, (start, end) => ScoreBlock(frame, start, end, explain, top, results.AsSpan(start)));
         return results;
     }
 
@@ -169,10 +216,7 @@ public sealed class ScoringEngine
             var end = Math.Min(frame.Count, start + chunkRows);
             var results = new LeadScoreResult[end - start];
             var first = start;
-            ForChunks(results.Length, explain ? 256 : 2048, cancellationToken, (s, e) =>
-            {
-                for (var r = s; r < e; r++) results[r] = Score(frame.Ids[first + r], frame.Rows[first + r], explain, top);
-            });
+            ForChunks(results.Length, explain ? 256 : 2048, cancellationToken, (s, e) => ScoreBlock(frame, first + s, first + e, explain, top, results.AsSpan(s)));
             yield return results;
         }
     }

@@ -227,3 +227,27 @@ public sealed class ScoringEngineStreamingTests
         Should.Throw<LeadScoreException>(() => engine.Align(withoutAge)).Message.ShouldContain("age");
     }
 }
+
+public sealed class ScoringEngineConcurrencyTests
+{
+    [Fact]
+    public void One_engine_scores_from_many_threads_at_once_with_the_same_results()
+    {
+        var t = BankModels.Train(BankModels.Sample(10), ml => BankModels.LightGbm(ml, trees: 15));
+        // One compiled model shared by engines built concurrently: they race to build its lazy TreeSHAP tables.
+        var model = CompiledModel.FromMlNet(t.Model, t.Training, t.Encoder.SlotCount);
+        var frame = BankModels.WithMissing(2000, 400);
+        var results = new LeadScoreResult[8][];
+        Parallel.For(0, 8, k =>
+        {
+            var engine = new ScoringEngine("v", t.Encoder, model, ProbabilityCalibrator.Identity, GradeBands.Default);
+            results[k] = Enumerable.Range(0, frame.Count).Select(r => engine.Score(frame.Ids[r], frame.Rows[r], explain: true)).ToArray();
+        });
+        for (var k = 1; k < 8; k++)
+            for (var r = 0; r < frame.Count; r++)
+            {
+                results[k][r].Probability.ShouldBe(results[0][r].Probability);
+                results[k][r].Reasons.Select(x => x.Contribution).ShouldBe(results[0][r].Reasons.Select(x => x.Contribution));
+            }
+    }
+}

@@ -144,3 +144,27 @@ public sealed class FastTreeShapTests
         }
     }
 }
+
+public sealed class BlockContributionsTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Block_contributions_equal_row_by_row_contributions(bool linear)
+    {
+        var t = linear
+            ? BankModels.Train(BankModels.Sample(10), ml => BankModels.Logistic(ml), standardize: true)
+            : BankModels.Train(BankModels.WithMissing(0, 4000), ml => BankModels.LightGbm(ml, trees: 20, leaves: 24));
+        var model = CompiledModel.FromMlNet(t.Model, t.Training, t.Encoder.SlotCount);
+        var n = model.SlotCount;
+        var matrix = t.Encoder.EncodeAll(BankModels.WithMissing(15000, 100));
+        var block = new double[matrix.Length];
+        model.Contributions(matrix, block);
+        var one = new double[n];
+        for (var r = 0; r < 100; r++)
+        {
+            model.Contributions(matrix.AsSpan(r * n, n), one, out _);
+            for (var i = 0; i < n; i++) block[r * n + i].ShouldBe(one[i], 1e-12);
+        }
+    }
+}
