@@ -19,6 +19,31 @@ public sealed record FlatTableOptions
     public IReadOnlyList<string> MissingValues { get; init; } = ["", "NA", "N/A", "null", "NaN", "unknown", "Select"];
     /// <summary>Schemas to use instead of inferring (e.g. the training schema when scoring).</summary>
     public IReadOnlyList<ColumnSchema>? Schema { get; init; }
+    /// <summary>
+    /// A mapping file (the same one `import` takes): fills the id, target, positive values, time column,
+    /// delimiter, missing placeholders, ignored columns, true/false spellings and column kinds that are not set above.
+    /// </summary>
+    public ImportMapping? Mapping { get; init; }
+
+    /// <summary>These options with the mapping's settings filled in where they are not set explicitly.</summary>
+    public FlatTableOptions WithMapping()
+    {
+        if (Mapping is not { } m) return this;
+        return this with
+        {
+            Target = Target ?? m.Target?.Column,
+            Positive = Positive ?? (m.Target?.Positive is { Count: 1 } p ? p[0] : null),
+            PositiveValues = PositiveValues ?? (Positive is null ? m.Target?.Positive : null),
+            Separator = Separator ?? m.DelimiterChar,
+            Exclude = [.. Exclude, .. m.Ignore],
+            IdColumn = IdColumn ?? m.Id,
+            TimeColumn = TimeColumn ?? m.Timestamp,
+            MissingValues = m.Missing ?? MissingValues,
+        };
+    }
+
+    /// <summary>Several values meaning "converted" (from a mapping's target.positive); overrides <see cref="Positive"/>.</summary>
+    public IReadOnlyList<string>? PositiveValues { get; init; }
 }
 
 /// <summary>A flat table read into features, with the schema used and what was left out.</summary>
@@ -34,6 +59,8 @@ public static class FlatTableLoader
 
     public static FlatTable Load(string path, FlatTableOptions options)
     {
+        options = options.WithMapping();
+        var rules = options.Mapping is { } mapping ? new ValueRules(mapping with { Missing = options.MissingValues }) : null;
         if (!File.Exists(path)) throw new LeadScoreException($"{path}: file not found", "file");
         var sep = options.Separator ?? SniffFile(path);
         var missing = new HashSet<string>(options.MissingValues, StringComparer.OrdinalIgnoreCase);
@@ -52,7 +79,9 @@ public static class FlatTableLoader
         Require(path, header, options.TimeColumn);
         foreach (var e in options.Exclude) Require(path, header, e);
 
-        var schema = options.Schema ?? header.Select((h, i) => SchemaInference.InferColumn(h, sample.Select(s => s[i]), missing)).ToArray();
+        var schema = options.Schema ?? header.Select((h, i) => InferWithMapping(options.Mapping, h, rules is null
+            ? SchemaInference.InferColumn(h, sample.Select(s => s[i]), missing)
+            : SchemaInference.InferColumn(h, sample.Select(s => (string?)s[i]), rules))).ToArray();
         var byName = schema.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var excluded = new HashSet<string>(options.Exclude, StringComparer.Ordinal);
         var features = new List<(int Col, FeatureInfo Info, ColumnKind Kind)>();
@@ -101,7 +130,7 @@ public static class FlatTableLoader
                     {
                         ColumnKind.Numeric => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
                             ? FeatureValue.Of(d) : FeatureValue.Missing,
-                        ColumnKind.Boolean => SchemaInference.TryParseBool(raw, out var b) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing,
+                        ColumnKind.Boolean => (rules?.TryBool(raw, out var b) ?? SchemaInference.TryParseBool(raw, out b)) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing,
                         _ => FeatureValue.Of(raw),
                     };
                 }
@@ -109,12 +138,13 @@ public static class FlatTableLoader
                 if (targetIdx >= 0)
                 {
                     var t = rec.Fields[targetIdx].Trim();
-                    label = options.Positive is { } p ? string.Equals(t, p, StringComparison.OrdinalIgnoreCase) : PositiveWords.Contains(t, StringComparer.OrdinalIgnoreCase);
+                    label = options.PositiveValues is { } pv ? pv.Contains(t, StringComparer.OrdinalIgnoreCase)
+                        : options.Positive is { } p ? string.Equals(t, p, StringComparison.OrdinalIgnoreCase) : PositiveWords.Contains(t, StringComparer.OrdinalIgnoreCase);
                 }
                 DateTimeOffset? time = null;
                 if (timeIdx >= 0)
                 {
-                    if (!SchemaInference.TryParseDate(rec.Fields[timeIdx].Trim(), out var dt))
+                    if (!(rules?.TryDate(rec.Fields[timeIdx], out var dt) ?? SchemaInference.TryParseDate(rec.Fields[timeIdx].Trim(), out dt)))
                         throw new LeadScoreException($"{path}:{rec.Line}:{timeIdx + 1}: '{rec.Fields[timeIdx]}' is not a date", options.TimeColumn);
                     time = dt;
                 }
@@ -123,6 +153,19 @@ public static class FlatTableLoader
             }
         }
         return new FlatTable(frame, schema, skipped, path);
+    }
+
+    /// <summary>A mapping's column entry (by source or renamed name) overrides the inferred kind and personal flag.</summary>
+    private static ColumnSchema InferWithMapping(ImportMapping? m, string name, ColumnSchema inferred)
+    {
+        if (m is null) return inferred;
+        if (!m.Columns.TryGetValue(name, out var cm) && !m.Columns.TryGetValue(m.Canonical(name), out cm)) return inferred;
+        return inferred with
+        {
+            Kind = cm.Kind,
+            IsPersonal = cm.Personal || inferred.IsPersonal,
+            PersonalReason = cm.Personal ? cm.PersonalReason ?? "marked personal in the mapping" : inferred.PersonalReason,
+        };
     }
 
     public static char SniffFile(string path)

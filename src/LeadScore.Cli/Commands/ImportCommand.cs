@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LeadScore.Core;
+using LeadScore.Engine.Ingestion;
+using LeadScore.Storage.Services;
+
+namespace LeadScore.Cli.Commands;
+
+/// <summary><c>leadscore import leads|activities|enrichment|outcomes FILE [--mapping FILE] [--json] [--infer-only FILE]</c>.</summary>
+internal static class ImportCommand
+{
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static Command Create(CliConsole console, GlobalOptions global)
+    {
+        var kind = new Argument<string>("kind") { Description = "What the file holds: leads, activities, enrichment or outcomes" };
+        kind.AcceptOnlyFromAmong("leads", "activities", "enrichment", "outcomes");
+        var file = new Argument<string>("file") { Description = "CSV (any delimiter, quotes, CRLF, BOM, header row) or JSON-lines file" };
+        var mapping = new Option<string?>("--mapping") { Description = "Mapping file (JSON) naming the id, target and time columns and how to read values; see examples/" };
+        var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on stdout" };
+        var inferOnly = new Option<string?>("--infer-only") { Description = "Only infer the column types and write them as a mapping file to edit; imports nothing" };
+        var batch = new Option<int>("--batch-size") { Description = "Rows per transaction", DefaultValueFactory = _ => ImportPipeline.DefaultBatchSize };
+        var cmd = new Command("import", "Import leads, activities, enrichment or outcomes; bad rows go to quarantine with file, line, column and reason")
+        {
+            kind, file, mapping, json, inferOnly, batch,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var k = ImportService.ParseKind(parse.GetValue(kind)!);
+            var path = Path.GetFullPath(parse.GetValue(file)!);
+            if (!File.Exists(path)) throw new LeadScoreException($"{path}: file not found", "file");
+            var m = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null;
+            var batchSize = parse.GetValue(batch);
+            if (batchSize < 1) throw new LeadScoreException("--batch-size must be at least 1", "batch-size");
+            var plan = ImportPipeline.Plan(k, path, m, DateTimeOffset.UtcNow);
+            var asJson = parse.GetValue(json);
+
+            if (parse.GetValue(inferOnly) is { } outPath)
+            {
+                plan.ToMapping().Save(outPath);
+                if (asJson) console.Line(JsonSerializer.Serialize(new { mapping = Path.GetFullPath(outPath), columns = plan.Schema }, Json));
+                else
+                {
+                    PrintSchema(console, plan);
+                    console.Line($"Wrote the inferred mapping to {Path.GetFullPath(outPath)}; edit it and pass it with --mapping.");
+                }
+                return ExitCodes.Ok;
+            }
+            if (!asJson && plan.Inferred) PrintSchema(console, plan);
+
+            await using var store = await global.OpenStoreAsync(parse, ct);
+            var service = new ImportService(store);
+            var summary = await console.StepAsync($"Importing {ImportService.KindName(k)} from {Path.GetFileName(path)}",
+                p => service.ImportPlannedAsync(plan, path, p, batchSize, ct));
+            if (asJson)
+            {
+                console.Line(JsonSerializer.Serialize(new
+                {
+                    import_id = summary.ImportId, kind = summary.Kind, file = summary.Source, rows_read = summary.RowsRead,
+                    accepted = summary.Accepted, inserted = summary.Inserted, updated = summary.Updated, unchanged = summary.Unchanged,
+                    rejected = summary.Rejected, outcomes_inserted = summary.OutcomesInserted,
+                    quarantine = summary.Rejected > 0 ? $"leadscore quarantine list --import {summary.ImportId}" : null,
+                    errors = summary.Errors, seconds = Math.Round(summary.Seconds, 3),
+                }, Json));
+                return ExitCodes.Ok;
+            }
+            PrintSummary(console, summary);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    internal static void PrintSummary(CliConsole console, ImportSummary s)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        console.Line(string.Create(inv, $"Import {s.ImportId} ({s.Kind}): {s.RowsRead:N0} rows read, {s.Accepted:N0} accepted ({s.Inserted:N0} inserted, {s.Updated:N0} updated, {s.Unchanged:N0} unchanged), {s.Rejected:N0} rejected in {s.Seconds:F1}s."));
+        if (s.OutcomesInserted > 0) console.Line(string.Create(inv, $"{s.OutcomesInserted:N0} outcomes written from the target column."));
+        if (s.Rejected == 0) return;
+        foreach (var e in s.Errors.Take(20))
+            console.Line($"  {Path.GetFileName(s.Source)}:{e.Index}{(e.Field is null ? "" : $" [{e.Field}]")}: {e.Reason}");
+        if (s.Rejected > 20) console.Line(string.Create(inv, $"  ... and {s.Rejected - 20:N0} more"));
+        console.Line($"Rejected rows are in quarantine: ./leadscore quarantine list --import {s.ImportId}");
+    }
+
+    internal static void PrintSchema(CliConsole console, ImportPlan plan)
+    {
+        console.Line($"Inferred column types ({plan.Format}{(plan.Format == "csv" ? $", delimiter '{(plan.Delimiter == '\t' ? "\\t" : plan.Delimiter.ToString())}'" : "")}); check them, or fix them in a mapping file (--infer-only FILE writes one):");
+        var width = Math.Min(40, plan.Schema.Select(s => s.Name.Length).DefaultIfEmpty(6).Max());
+        foreach (var s in plan.Schema)
+        {
+            var role = plan.RoleColumns.Contains(s.Name) ? " (role)" : "";
+            var personal = s.IsPersonal ? $"  personal: {s.PersonalReason}, never a feature" : "";
+            console.Line($"  {s.Name.PadRight(width)}  {s.Kind.ToString().ToLowerInvariant(),-11}{role}{personal}");
+        }
+    }
+}

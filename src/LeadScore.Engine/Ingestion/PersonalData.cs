@@ -1,0 +1,88 @@
+using System.Text.RegularExpressions;
+
+namespace LeadScore.Engine.Ingestion;
+
+/// <summary>
+/// Detects columns holding personal data (email, phone, person's name, street address) by name and
+/// by content. Such columns are stored for the CRM's sake but never offered as model features.
+/// </summary>
+public static partial class PersonalData
+{
+    /// <summary>Free-mail providers: an address there says nothing about an employer.</summary>
+    private static readonly HashSet<string> FreeMail = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.co.in", "yahoo.fr", "hotmail.com", "hotmail.co.uk",
+        "hotmail.fr", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com", "proton.me",
+        "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.com", "yandex.ru", "mail.ru",
+        "zoho.com", "qq.com", "163.com", "126.com", "rediffmail.com", "orange.fr", "free.fr", "laposte.net", "t-online.de",
+    };
+
+    /// <summary>Why a column holds personal data, or null. The name decides first, then the values (more than half matching).</summary>
+    public static string? Reason(string name, IReadOnlyList<string> values)
+    {
+        if (ReasonFromName(name) is { } byName) return byName;
+        if (values.Count == 0) return null;
+        int emails = 0, phones = 0;
+        foreach (var v in values)
+        {
+            if (EmailPattern().IsMatch(v)) emails++;
+            else if (LooksLikePhone(v)) phones++;
+        }
+        if (emails * 2 > values.Count) return "email addresses in values";
+        if (phones * 2 > values.Count) return "phone numbers in values";
+        if (values.Count(v => StreetPattern().IsMatch(v)) * 2 > values.Count) return "street addresses in values";
+        return null;
+    }
+
+    /// <summary>
+    /// A phone number has 7 to 15 digits and a '+' or separators; plain numbers (amounts, ids) and
+    /// dates ("2026-01-02" has 8 digits and dashes) are not phone numbers.
+    /// </summary>
+    private static bool LooksLikePhone(string v)
+    {
+        if (!PhonePattern().IsMatch(v)) return false;
+        var digits = v.Count(char.IsAsciiDigit);
+        if (digits is < 7 or > 15) return false;
+        if (!(v.StartsWith('+') || v.Contains(' ') || v.Contains('(') || v.Contains('-') || v.Contains('.'))) return false;
+        if (ValueRules.TryNumber(v, out _) || ValueRules.TryIso(v, out _) || SchemaInference.TryParseDate(v, out _)) return false;
+        return true;
+    }
+
+    /// <summary>Personal by the column name alone (e.g. "email", "Phone Number", "last_name", "street").</summary>
+    public static string? ReasonFromName(string name)
+    {
+        var n = Normalise(name);
+        if (n.Contains("email") || n.Contains("e mail")) return n.Contains("domain") ? null : "email column";
+        if (n.Contains("phone") || n.Contains("mobile") || n is "tel" or "telephone number" or "fax") return "phone column";
+        if (n is "name" or "first name" or "last name" or "full name" or "firstname" or "lastname" or "surname" or "given name"
+            or "contact name" or "contact" or "person name" or "middle name") return "person's name column";
+        if (n.Contains("street") || n is "address" or "address line 1" or "address line 2" or "address1" or "address2"
+            or "home address" or "postal address" or "mailing address") return "street address column";
+        return null;
+    }
+
+    /// <summary>The domain of an email address, lower case, or null when it is not one.</summary>
+    public static string? EmailDomain(string? email)
+    {
+        if (email is null) return null;
+        var at = email.LastIndexOf('@');
+        if (at <= 0 || at == email.Length - 1) return null;
+        var d = email[(at + 1)..].Trim().ToLowerInvariant();
+        return d.Contains('.') ? d : null;
+    }
+
+    /// <summary>"business" or "free_mail" for an email address (a feature that reveals no person), or null.</summary>
+    public static string? EmailDomainKind(string? email) =>
+        EmailDomain(email) is { } d ? (FreeMail.Contains(d) ? "free_mail" : "business") : null;
+
+    private static string Normalise(string name) => name.Trim().ToLowerInvariant().Replace('_', ' ').Replace('-', ' ').Replace('.', ' ');
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"^\+?[\d\s().-]{7,20}$")]
+    private static partial Regex PhonePattern();
+
+    [GeneratedRegex(@"^\d{1,5}\s+\w+(\s+\w+)*\s+(street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|strasse|straße|rue)\.?\b", RegexOptions.IgnoreCase)]
+    private static partial Regex StreetPattern();
+}
