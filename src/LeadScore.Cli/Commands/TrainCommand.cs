@@ -29,79 +29,101 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Random seed: the same data and seed give the same model", DefaultValueFactory = _ => TrainingOptions.Defaults.Seed };
         var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report with plots into this folder" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the model's version, split and held-out metrics" };
+        var keep = new Option<string?>("--keep") { Description = "Features the leakage audit flagged that you keep anyway, comma-separated" };
+        var delay = new Option<double>("--decision-delay") { Description = "Workspace training: build each lead's row as of its creation + this many days", DefaultValueFactory = _ => 14 };
 
         var cmd = new Command("train", "Train a lead-scoring model, evaluate it on held-out leads and store it as a new version");
-        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, delay }) cmd.Options.Add(o);
 
         cmd.SetAction(async (parse, ct) =>
         {
             var csvPath = parse.GetValue(csv);
-            if (csvPath is null)
-                throw new LeadScoreException("training from the workspace's leads is not wired in this build; use --csv FILE --target COLUMN", "csv");
-            var targetCol = parse.GetValue(target) ?? throw new LeadScoreException("--target COLUMN is required with --csv", "target");
-            var sepText = parse.GetValue(sep);
-            char? sepChar = sepText switch
-            {
-                null => null,
-                "\\t" or "tab" => '\t',
-                { Length: 1 } s => s[0],
-                _ => throw new LeadScoreException($"--sep must be one character, got '{sepText}'", "sep"),
-            };
             var algo = parse.GetValue(algorithm)!.Trim().ToLowerInvariant();
-            var flat = new FlatTableOptions
-            {
-                Target = targetCol,
-                Positive = parse.GetValue(positive),
-                Separator = sepChar,
-                Exclude = (parse.GetValue(exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                IdColumn = parse.GetValue(id),
-                TimeColumn = parse.GetValue(time),
-            };
-
-            var table = await Task.Run(() => FlatTableLoader.Load(csvPath, flat), ct);
-            console.Log($"read {table.Frame.Count:N0} rows, {table.Frame.Features.Count} features from {csvPath}");
-            FeatureFrame? test = null;
-            if (parse.GetValue(testCsv) is { } testPath)
-            {
-                test = (await Task.Run(() => FlatTableLoader.Load(testPath, flat with { Schema = table.Schema }), ct)).Frame;
-                console.Log($"read {test.Count:N0} test rows from {testPath}");
-            }
-
-            // Columns the loader left out (personal data, identifiers, free text, user exclusions) are listed with
-            // their reason. The leakage audit's findings join this list at integration.
-            var excluded = table.Skipped.Select(ParseSkipped).ToList();
+            var keepList = Split(parse.GetValue(keep));
             var options = new TrainingOptions
             {
                 Algorithm = algo == "auto" ? null : TrainerCatalog.Parse(algo),
                 TimeBudget = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(budget))),
                 MaxTrials = Math.Max(0, parse.GetValue(maxTrials)),
                 Seed = parse.GetValue(seed),
-                ExcludedFeatures = excluded,
-                DataSource = Path.GetFileName(csvPath),
-                DataHash = await HashAsync(csvPath, ct),
-                Horizon = $"the period recorded in '{targetCol}' of {Path.GetFileName(csvPath)}",
             };
-
             var progress = new SyncProgress(console.Log);
-            var result = await Task.Run(() => new ModelingContext().Train(table.Frame, options, test, progress, ct), ct);
-
+            var ws = global.Read(parse);
             await using var store = await global.OpenStoreAsync(parse, ct);
-            var registry = new ModelRegistry(store);
-            var reg = await registry.RegisterAsync(result, ct: ct);
-            var card = result.Model.Card with { Version = reg.Version };
-
-            string? reportPath = null;
-            if (parse.GetValue(report) is { } dir)
-                reportPath = HtmlReport.Write(Path.GetFullPath(dir), result with { Model = result.Model.WithCard(card) });
+            var training = new TrainingService(store, ws.Directory);
+            TrainingRun run;
+            if (csvPath is null)
+            {
+                if (parse.GetValue(target) is not null) throw new LeadScoreException("--target only applies with --csv; the workspace's outcomes are the target", "target");
+                run = await training.TrainWorkspaceAsync(new WorkspaceTrainingRequest
+                {
+                    Options = options,
+                    DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay)),
+                    Exclude = Split(parse.GetValue(exclude)),
+                    KeepFlagged = keepList,
+                    ReportDirectory = parse.GetValue(report),
+                }, progress, ct);
+                if (run.Registration.Promoted)
+                {
+                    var scoring = new ScoringService(store);
+                    await scoring.ReloadAsync(ct);
+                    var n = await console.StepAsync("scoring every lead with the new champion", p => scoring.RescoreAllAsync(ScoreCause.NewModel, p, ct));
+                    console.Log($"scored {n:N0} leads with {run.Card.Version}");
+                }
+            }
+            else
+            {
+                var targetCol = parse.GetValue(target) ?? throw new LeadScoreException("--target COLUMN is required with --csv", "target");
+                var flat = new FlatTableOptions
+                {
+                    Target = targetCol,
+                    Positive = parse.GetValue(positive),
+                    Separator = ParseSeparator(parse.GetValue(sep)),
+                    Exclude = Split(parse.GetValue(exclude)),
+                    IdColumn = parse.GetValue(id),
+                    TimeColumn = parse.GetValue(time),
+                };
+                var table = await Task.Run(() => FlatTableLoader.Load(csvPath, flat), ct);
+                console.Log($"read {table.Frame.Count:N0} rows, {table.Frame.Features.Count} features from {csvPath}");
+                FeatureFrame? test = null;
+                if (parse.GetValue(testCsv) is { } testPath)
+                {
+                    test = (await Task.Run(() => FlatTableLoader.Load(testPath, flat with { Schema = table.Schema }), ct)).Frame;
+                    console.Log($"read {test.Count:N0} test rows from {testPath}");
+                }
+                // Columns the loader left out (personal data, identifiers, free text, user exclusions) are listed with their reason.
+                options = options with
+                {
+                    ExcludedFeatures = table.Skipped.Select(ParseSkipped).ToList(),
+                    DataSource = Path.GetFileName(csvPath),
+                    TestDataSource = parse.GetValue(testCsv) is { } tp ? Path.GetFileName(tp) : null,
+                    DataHash = await HashAsync(csvPath, ct),
+                    Horizon = $"the period recorded in '{targetCol}' of {Path.GetFileName(csvPath)}",
+                };
+                run = await training.TrainFlatAsync(table, test, options, keepList, flat.WithMapping().MissingValues, parse.GetValue(report), progress, ct);
+            }
 
             if (parse.GetValue(json))
-                console.Line(ToJson(card, result.Metrics, reg, reportPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                console.Line(ToJson(run.Card, run.Result.Metrics, run.Registration, run.ReportPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else
-                PrintSummary(console, card, result.Metrics, reg, reportPath);
+            {
+                if (run.TrainingSetDescription is { } d) console.Line($"Training set: {d}");
+                PrintSummary(console, run.Card, run.Result.Metrics, run.Registration, run.ReportPath);
+            }
             return ExitCodes.Ok;
         });
         return cmd;
     }
+
+    private static string[] Split(string? list) => (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    internal static char? ParseSeparator(string? text) => text switch
+    {
+        null => null,
+        "\\t" or "tab" => '\t',
+        { Length: 1 } s => s[0],
+        _ => throw new LeadScoreException($"--sep must be one character, got '{text}'", "sep"),
+    };
 
     private static ExcludedFeature ParseSkipped(string s)
     {
@@ -161,8 +183,8 @@ internal static class TrainCommand
         console.Line($"  Split: {card.Split}");
         console.Line($"  Trained on {card.RowsTrain:N0} rows, tested on {card.RowsTest:N0} held-out rows in {card.TrainSeconds.ToString("F1", inv)} s");
         console.Line(string.Create(inv, $"  Held-out: AUC {m.Auc:F4}, PR-AUC {m.PrAuc:F4}, log loss {m.LogLoss:F4} (nats), Brier {m.Brier:F4}, ECE {m.Ece:F4}"));
-        console.Line(string.Create(inv, $"  At threshold {m.Threshold:F3}: precision {m.Precision:P1}, recall {m.Recall:P1}, F1 {m.F1:F3}"));
-        console.Line(string.Create(inv, $"  Top 10% of leads hold {l10.Gain:P1} of conversions (lift {l10.Lift:F2})"));
+        console.Line(string.Create(inv, $"  At threshold {m.Threshold:F3}: precision {m.Precision * 100:0.0}%, recall {m.Recall * 100:0.0}%, F1 {m.F1:F3}"));
+        console.Line(string.Create(inv, $"  Top 10% of leads hold {l10.Gain * 100:0.0}% of conversions (lift {l10.Lift:F2})"));
         console.Line($"  Probabilities: calibrated with {card.Calibration}; they mean converting within {card.Horizon}");
         if (card.ExcludedFeatures.Count > 0)
             console.Line($"  Excluded: {string.Join("; ", card.ExcludedFeatures.Select(e => $"{e.Feature} ({e.Reason})"))}");

@@ -44,6 +44,8 @@ public sealed class ScoringEngine
         _slotFeature = encoder.SlotFeature;
         _featureTitles = encoder.Features.Select(f => Humanize(f.Name)).ToArray();
         BaseProbability = calibrator.Apply(model.BaseValue);
+        // Build the TreeSHAP tables now, at promotion, rather than in the first explained request.
+        if (model.Kind == CompiledModelKind.Trees) _ = model.FastShap;
     }
 
     /// <summary>Builds an engine from what the model registry stores: encoder JSON and compiled model bytes.</summary>
@@ -150,6 +152,64 @@ public sealed class ScoringEngine
             for (var r = start; r < end; r++) results[r] = Score(frame.Ids[r], frame.Rows[r], explain, top);
         });
         return results;
+    }
+
+    /// <summary>
+    /// Scores a frame chunk by chunk (each chunk in parallel), yielding results in row order as each
+    /// chunk is done: for streaming output and progress on large files.
+    /// </summary>
+    public IEnumerable<LeadScoreResult[]> ScoreChunks(FeatureFrame frame, bool explain, int top = 5, int chunkRows = 8192, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        CheckFrame(frame);
+        for (var start = 0; start < frame.Count; start += chunkRows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var end = Math.Min(frame.Count, start + chunkRows);
+            var results = new LeadScoreResult[end - start];
+            var first = start;
+            ForChunks(results.Length, explain ? 256 : 2048, cancellationToken, (s, e) =>
+            {
+                for (var r = s; r < e; r++) results[r] = Score(frame.Ids[first + r], frame.Rows[first + r], explain, top);
+            });
+            yield return results;
+        }
+    }
+
+    /// <summary>
+    /// The frame's columns in the order the model reads them, picked by feature name: a scoring
+    /// file may hold extra columns (the target, ids) or another order. A feature the model needs but
+    /// the frame lacks, or of another kind, is an error naming it.
+    /// </summary>
+    public FeatureFrame Align(FeatureFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var map = new int[Encoder.Features.Count];
+        var missing = new List<string>();
+        for (var i = 0; i < map.Length; i++)
+        {
+            var want = Encoder.Features[i];
+            map[i] = frame.IndexOf(want.Name);
+            if (map[i] < 0) { missing.Add(want.Name); continue; }
+            if (frame.Features[map[i]].Kind != want.Kind)
+                throw new LeadScoreException($"Column '{want.Name}' is {frame.Features[map[i]].Kind.ToString().ToLowerInvariant()} here but the model {ModelVersion} was trained on it as {want.Kind.ToString().ToLowerInvariant()}: read the file with the training schema.", want.Name);
+        }
+        if (missing.Count > 0)
+            throw new LeadScoreException($"Model {ModelVersion} needs column(s) missing from the input: {string.Join(", ", missing)}.", missing[0]);
+        if (map.Select((m, i) => m == i).All(x => x) && frame.Features.Count == map.Length) return frame;
+        var aligned = new FeatureFrame(Encoder.Features);
+        for (var r = 0; r < frame.Count; r++)
+        {
+            var src = frame.Rows[r];
+            var row = new FeatureValue[map.Length];
+            for (var i = 0; i < map.Length; i++) row[i] = src[map[i]];
+            aligned.Ids.Add(frame.Ids[r]);
+            aligned.Rows.Add(row);
+        }
+        aligned.Labels.AddRange(frame.Labels);
+        aligned.Times.AddRange(frame.Times);
+        return aligned;
     }
 
     /// <summary>
