@@ -61,6 +61,6 @@ public sealed class ArchitectureTests
     public void The_checker_sees_real_dependencies()
     {
         Types.InAssembly(Storage).ShouldNot().HaveDependencyOn("LeadScore.Core").GetResult().IsSuccessful.ShouldBeFalse();
-        Storage.GetReferencedAssemblies().Select(a => a.Name).ShouldContain("LeadScore.Engine");
+        Storage.GetReferencedAssemblies().Select(a => a.Name).ShouldContain("LeadScore.Core");
     }
 }

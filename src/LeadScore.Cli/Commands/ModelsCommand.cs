@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using LeadScore.Core;
+using LeadScore.Storage.Services;
+
+namespace LeadScore.Cli.Commands;
+
+/// <summary><c>leadscore models list|show|promote|rollback</c>: the model registry.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var cmd = new Command("models", "List, inspect, promote and roll back model versions");
+
+        var list = new Command("list", "All model versions, newest first, with their aliases");
+        list.SetAction(async (parse, ct) =>
+        {
+            await using var store = await global.OpenStoreAsync(parse, ct);
+            var models = await new ModelRegistry(store).ListAsync(ct);
+            if (models.Count == 0) { console.Line("No models yet: run './leadscore train'."); return ExitCodes.Ok; }
+            console.Line($"{"VERSION",-8} {"CREATED (UTC)",-17} {"ALGORITHM",-11} {"AUC",6}  ALIASES");
+            foreach (var m in models)
+                console.Line(string.Create(CultureInfo.InvariantCulture, $"{m.Version,-8} {m.CreatedAt.UtcDateTime,-17:yyyy-MM-dd HH:mm} {m.Algorithm,-11} {(m.Auc is { } a ? a.ToString("F4", CultureInfo.InvariantCulture) : "-"),6}  {string.Join(", ", m.Aliases)}"));
+            return ExitCodes.Ok;
+        });
+
+        var showArg = new Argument<string>("version") { Description = "Version (v3) or alias (champion)", DefaultValueFactory = _ => ModelAliases.Champion };
+        var show = new Command("show", "A model version's card (JSON)");
+        show.Arguments.Add(showArg);
+        show.SetAction(async (parse, ct) =>
+        {
+            await using var store = await global.OpenStoreAsync(parse, ct);
+            var (_, card) = await new ModelRegistry(store).ShowAsync(parse.GetValue(showArg)!, ct);
+            console.Line(card.ToJson());
+            return ExitCodes.Ok;
+        });
+
+        var promoteArg = new Argument<string>("version") { Description = "Version to promote (v3)" };
+        var aliasOpt = new Option<string>("--alias") { Description = "Alias to set", DefaultValueFactory = _ => ModelAliases.Champion };
+        var promote = new Command("promote", "Point an alias (default champion) at a version");
+        promote.Arguments.Add(promoteArg);
+        promote.Options.Add(aliasOpt);
+        promote.SetAction(async (parse, ct) =>
+        {
+            await using var store = await global.OpenStoreAsync(parse, ct);
+            var alias = parse.GetValue(aliasOpt)!;
+            var v = await new ModelRegistry(store).PromoteAsync(parse.GetValue(promoteArg)!, alias, ct);
+            console.Line($"{alias} is now {v}");
+            return ExitCodes.Ok;
+        });
+
+        var rbAlias = new Option<string>("--alias") { Description = "Alias to roll back", DefaultValueFactory = _ => ModelAliases.Champion };
+        var rollback = new Command("rollback", "Point an alias (default champion) back at its previous version");
+        rollback.Options.Add(rbAlias);
+        rollback.SetAction(async (parse, ct) =>
+        {
+            await using var store = await global.OpenStoreAsync(parse, ct);
+            var alias = parse.GetValue(rbAlias)!;
+            var (from, to) = await new ModelRegistry(store).RollbackAsync(alias, ct);
+            console.Line($"{alias} rolled back from {from} to {to}");
+            return ExitCodes.Ok;
+        });
+
+        foreach (var c in new[] { list, show, promote, rollback }) cmd.Subcommands.Add(c);
+        return cmd;
+    }
+}

@@ -1,0 +1,200 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LeadScore.Core;
+using LeadScore.Engine.Ingestion;
+using LeadScore.Engine.Modeling;
+using LeadScore.Storage.Services;
+
+namespace LeadScore.Cli.Commands;
+
+/// <summary><c>leadscore train</c>: train, calibrate, evaluate on held-out data, store a new model version.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var csv = new Option<string?>("--csv") { Description = "Train from one flat CSV (one row per lead) instead of the workspace" };
+        var target = new Option<string?>("--target") { Description = "Column holding the outcome (with --csv)" };
+        var positive = new Option<string?>("--positive") { Description = "Target value that means converted (default: 1, yes, true, converted, won)" };
+        var sep = new Option<string?>("--sep") { Description = "Field separator (default: sniffed from the header)" };
+        var exclude = new Option<string?>("--exclude") { Description = "Columns to leave out, comma-separated" };
+        var id = new Option<string?>("--id") { Description = "Column holding the lead id" };
+        var time = new Option<string?>("--time-column") { Description = "Column holding the decision date: the most recent 20% of rows become the test set" };
+        var testCsv = new Option<string?>("--test-csv") { Description = "Evaluate on this file instead of a split of the training file" };
+        var algorithm = new Option<string>("--algorithm") { Description = "auto (compare all by cross-validation), lightgbm, fasttree, fastforest or logistic", DefaultValueFactory = _ => "auto" };
+        var budget = new Option<double>("--time-budget") { Description = "Seconds for model selection and hyperparameter search", DefaultValueFactory = _ => TrainingOptions.Defaults.TimeBudgetSeconds };
+        var maxTrials = new Option<int>("--max-trials") { Description = "At most this many hyperparameter trials", DefaultValueFactory = _ => TrainingOptions.Defaults.MaxTrials };
+        var seed = new Option<int>("--seed") { Description = "Random seed: the same data and seed give the same model", DefaultValueFactory = _ => TrainingOptions.Defaults.Seed };
+        var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report with plots into this folder" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with the model's version, split and held-out metrics" };
+        var keep = new Option<string?>("--keep") { Description = "Features the leakage audit flagged that you keep anyway, comma-separated" };
+        var delay = new Option<double>("--decision-delay") { Description = "Workspace training: build each lead's row as of its creation + this many days", DefaultValueFactory = _ => 14 };
+
+        var cmd = new Command("train", "Train a lead-scoring model, evaluate it on held-out leads and store it as a new version");
+        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, delay }) cmd.Options.Add(o);
+
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var csvPath = parse.GetValue(csv);
+            var algo = parse.GetValue(algorithm)!.Trim().ToLowerInvariant();
+            var keepList = Split(parse.GetValue(keep));
+            var options = new TrainingOptions
+            {
+                Algorithm = algo == "auto" ? null : TrainerCatalog.Parse(algo),
+                TimeBudget = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(budget))),
+                MaxTrials = Math.Max(0, parse.GetValue(maxTrials)),
+                Seed = parse.GetValue(seed),
+            };
+            var progress = new SyncProgress(console.Log);
+            var ws = global.Read(parse);
+            await using var store = await global.OpenStoreAsync(parse, ct);
+            var training = new TrainingService(store, ws.Directory);
+            TrainingRun run;
+            if (csvPath is null)
+            {
+                if (parse.GetValue(target) is not null) throw new LeadScoreException("--target only applies with --csv; the workspace's outcomes are the target", "target");
+                run = await training.TrainWorkspaceAsync(new WorkspaceTrainingRequest
+                {
+                    Options = options,
+                    DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay)),
+                    Exclude = Split(parse.GetValue(exclude)),
+                    KeepFlagged = keepList,
+                    ReportDirectory = parse.GetValue(report),
+                }, progress, ct);
+                if (run.Registration.Promoted)
+                {
+                    var scoring = new ScoringService(store);
+                    await scoring.ReloadAsync(ct);
+                    var n = await console.StepAsync("scoring every lead with the new champion", p => scoring.RescoreAllAsync(ScoreCause.NewModel, p, ct));
+                    console.Log($"scored {n:N0} leads with {run.Card.Version}");
+                }
+            }
+            else
+            {
+                var targetCol = parse.GetValue(target) ?? throw new LeadScoreException("--target COLUMN is required with --csv", "target");
+                var flat = new FlatTableOptions
+                {
+                    Target = targetCol,
+                    Positive = parse.GetValue(positive),
+                    Separator = ParseSeparator(parse.GetValue(sep)),
+                    Exclude = Split(parse.GetValue(exclude)),
+                    IdColumn = parse.GetValue(id),
+                    TimeColumn = parse.GetValue(time),
+                };
+                var table = await Task.Run(() => FlatTableLoader.Load(csvPath, flat), ct);
+                console.Log($"read {table.Frame.Count:N0} rows, {table.Frame.Features.Count} features from {csvPath}");
+                FeatureFrame? test = null;
+                if (parse.GetValue(testCsv) is { } testPath)
+                {
+                    test = (await Task.Run(() => FlatTableLoader.Load(testPath, flat with { Schema = table.Schema }), ct)).Frame;
+                    console.Log($"read {test.Count:N0} test rows from {testPath}");
+                }
+                // Columns the loader left out (personal data, identifiers, free text, user exclusions) are listed with their reason.
+                options = options with
+                {
+                    ExcludedFeatures = table.Skipped.Select(ParseSkipped).ToList(),
+                    DataSource = Path.GetFileName(csvPath),
+                    TestDataSource = parse.GetValue(testCsv) is { } tp ? Path.GetFileName(tp) : null,
+                    DataHash = await HashAsync(csvPath, ct),
+                    Horizon = $"the period recorded in '{targetCol}' of {Path.GetFileName(csvPath)}",
+                };
+                run = await training.TrainFlatAsync(table, test, options, keepList, flat.WithMapping().MissingValues, parse.GetValue(report), progress, ct);
+            }
+
+            if (parse.GetValue(json))
+                console.Line(ToJson(run.Card, run.Result.Metrics, run.Registration, run.ReportPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            else
+            {
+                if (run.TrainingSetDescription is { } d) console.Line($"Training set: {d}");
+                PrintSummary(console, run.Card, run.Result.Metrics, run.Registration, run.ReportPath);
+            }
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static string[] Split(string? list) => (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    internal static char? ParseSeparator(string? text) => text switch
+    {
+        null => null,
+        "\\t" or "tab" => '\t',
+        { Length: 1 } s => s[0],
+        _ => throw new LeadScoreException($"--sep must be one character, got '{text}'", "sep"),
+    };
+
+    private static ExcludedFeature ParseSkipped(string s)
+    {
+        var i = s.IndexOf(": ", StringComparison.Ordinal);
+        return i < 0 ? new ExcludedFeature(s, "not a feature") : new ExcludedFeature(s[..i], s[(i + 2)..]);
+    }
+
+    private static async Task<string> HashAsync(string path, CancellationToken ct)
+    {
+        await using var f = File.OpenRead(path);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(f, ct));
+    }
+
+    internal static JsonObject ToJson(ModelCard card, EvaluationMetrics m, RegistrationResult reg, string? reportPath)
+    {
+        static JsonNode? D(double v) => double.IsNaN(v) ? null : JsonValue.Create(Math.Round(v, 6));
+        var excluded = new JsonArray();
+        foreach (var e in card.ExcludedFeatures) excluded.Add(new JsonObject { ["feature"] = e.Feature, ["reason"] = e.Reason });
+        var hp = new JsonObject();
+        foreach (var (k, v) in card.Hyperparameters) hp[k] = v;
+        return new JsonObject
+        {
+            ["model_version"] = card.Version,
+            ["algorithm"] = card.Algorithm,
+            ["split"] = card.Split,
+            ["split_kind"] = card.SplitKind switch { SplitKind.Time => "time", SplitKind.TestFile => "test_file", _ => "stratified_random" },
+            ["rows_train"] = card.RowsTrain,
+            ["rows_test"] = card.RowsTest,
+            ["auc"] = D(m.Auc),
+            ["pr_auc"] = D(m.PrAuc),
+            ["log_loss"] = D(m.LogLoss),
+            ["brier"] = D(m.Brier),
+            ["ece"] = D(m.Ece),
+            ["threshold"] = D(m.Threshold),
+            ["precision"] = D(m.Precision),
+            ["recall"] = D(m.Recall),
+            ["f1"] = D(m.F1),
+            ["lift_at_10pct"] = D(m.LiftAt(0.1).Lift),
+            ["gain_at_10pct"] = D(m.LiftAt(0.1).Gain),
+            ["train_seconds"] = card.TrainSeconds,
+            ["excluded_features"] = excluded,
+            ["hyperparameters"] = hp,
+            ["calibration"] = card.Calibration,
+            ["champion"] = reg.Promoted,
+            ["champion_decision"] = reg.Decision,
+            ["report"] = reportPath,
+        };
+    }
+
+    private static void PrintSummary(CliConsole console, ModelCard card, EvaluationMetrics m, RegistrationResult reg, string? reportPath)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var l10 = m.LiftAt(0.1);
+        console.Line($"Model {card.Version}: {card.Algorithm} ({string.Join(", ", card.Hyperparameters.Select(kv => $"{kv.Key}={kv.Value}"))})");
+        console.Line($"  Selection: {card.Selection}");
+        foreach (var n in card.Notes) console.Line($"  Note: {n}");
+        console.Line($"  Split: {card.Split}");
+        console.Line($"  Trained on {card.RowsTrain:N0} rows, tested on {card.RowsTest:N0} held-out rows in {card.TrainSeconds.ToString("F1", inv)} s");
+        console.Line(string.Create(inv, $"  Held-out: AUC {m.Auc:F4}, PR-AUC {m.PrAuc:F4}, log loss {m.LogLoss:F4} (nats), Brier {m.Brier:F4}, ECE {m.Ece:F4}"));
+        console.Line(string.Create(inv, $"  At threshold {m.Threshold:F3}: precision {m.Precision * 100:0.0}%, recall {m.Recall * 100:0.0}%, F1 {m.F1:F3}"));
+        console.Line(string.Create(inv, $"  Top 10% of leads hold {l10.Gain * 100:0.0}% of conversions (lift {l10.Lift:F2})"));
+        console.Line($"  Probabilities: calibrated with {card.Calibration}; they mean converting within {card.Horizon}");
+        if (card.ExcludedFeatures.Count > 0)
+            console.Line($"  Excluded: {string.Join("; ", card.ExcludedFeatures.Select(e => $"{e.Feature} ({e.Reason})"))}");
+        console.Line($"  Rule: {ModelRegistry.ChampionRule}");
+        console.Line(reg.Promoted ? $"  {card.Version} is now the champion: {reg.Decision}." : $"  {card.Version} stays a candidate: {reg.Decision}.");
+        if (reportPath is not null) console.Line($"  Report: {reportPath}");
+    }
+
+    private sealed class SyncProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+}

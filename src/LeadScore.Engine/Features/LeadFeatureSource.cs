@@ -1,0 +1,74 @@
+using System.Globalization;
+using LeadScore.Core;
+using LeadScore.Engine.Ingestion;
+
+namespace LeadScore.Engine.Features;
+
+/// <summary>
+/// Where a model's feature rows come from when a lead is scored: the workspace's
+/// <see cref="FeatureComputer"/> (attributes, activities, enrichment as of a time), or the columns of a
+/// flat table the model was trained on. Implementations are immutable and thread-safe.
+/// </summary>
+public interface ILeadFeatureSource
+{
+    /// <summary>The features in the order of every row returned.</summary>
+    IReadOnlyList<FeatureInfo> Features { get; }
+
+    /// <summary>Whether activities and enrichment are used (flat models use attributes only).</summary>
+    bool UsesHistory { get; }
+
+    /// <summary>The domain whose enrichment applies to the lead, or null.</summary>
+    string? EnrichmentDomain(Lead lead);
+
+    FeatureValue[] Compute(Lead lead, IReadOnlyList<Activity> activitiesOrderedByTime, IReadOnlyList<Enrichment> enrichmentOrderedByAsOf, DateTimeOffset asOf);
+}
+
+/// <summary>The workspace's feature definitions as a feature source (the same code as training).</summary>
+public sealed class ComputedLeadFeatures(FeatureComputer computer) : ILeadFeatureSource
+{
+    public IReadOnlyList<FeatureInfo> Features => computer.Features;
+    public bool UsesHistory => true;
+    public string? EnrichmentDomain(Lead lead) => computer.EnrichmentDomain(lead);
+
+    public FeatureValue[] Compute(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf) =>
+        computer.Compute(lead, activities, enrichment, asOf);
+}
+
+/// <summary>
+/// A model trained on a flat table: each feature is the lead attribute of the same name, read with the
+/// column kinds and missing placeholders the table was read with (the same parsing as <see cref="FlatTableLoader"/>).
+/// </summary>
+public sealed class FlatAttributeFeatures : ILeadFeatureSource
+{
+    private readonly ColumnKind[] _kinds;
+    private readonly HashSet<string> _missing;
+
+    public FlatAttributeFeatures(IReadOnlyList<FeatureInfo> features, IReadOnlyList<ColumnSchema> schema, IReadOnlyList<string> missingValues)
+    {
+        Features = features;
+        var byName = schema.ToDictionary(s => s.Name, s => s.Kind, StringComparer.Ordinal);
+        _kinds = features.Select(f => byName.GetValueOrDefault(f.Name, f.Kind == FeatureKind.Numeric ? ColumnKind.Numeric : ColumnKind.Categorical)).ToArray();
+        _missing = new HashSet<string>(missingValues, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public IReadOnlyList<FeatureInfo> Features { get; }
+    public bool UsesHistory => false;
+    public string? EnrichmentDomain(Lead lead) => null;
+
+    public FeatureValue[] Compute(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf)
+    {
+        var row = new FeatureValue[Features.Count];
+        for (var i = 0; i < row.Length; i++)
+        {
+            var raw = lead.Get(Features[i].Name)?.Trim();
+            if (raw is null || _missing.Contains(raw)) { row[i] = FeatureValue.Missing; continue; }
+            row[i] = _kinds[i] switch
+            {
+                ColumnKind.Numeric => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? FeatureValue.Of(d) : FeatureValue.Missing,
+                ColumnKind.Boolean => SchemaInference.TryParseBool(raw, out var b) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing,
+                _ => FeatureValue.Of(raw),
+            };
+        }
+        return row;
+    }
+}

@@ -1,0 +1,242 @@
+using System.Globalization;
+using LeadScore.Core;
+
+namespace LeadScore.Engine.Features;
+
+/// <summary>When each training row is built.</summary>
+public sealed record TrainingSetOptions
+{
+    /// <summary>Decision time = the lead's creation + this delay (default 14 days), unless <see cref="CutoffBeforeOutcome"/> is set.</summary>
+    public TimeSpan DecisionDelay { get; init; } = TimeSpan.FromDays(14);
+    /// <summary>
+    /// When set, decision time = outcome time - this cut-off instead. Beware: the row's time then depends on the
+    /// label's timing, which a model scoring fresh leads never has; creation + delay is the honest default.
+    /// </summary>
+    public TimeSpan? CutoffBeforeOutcome { get; init; }
+    /// <summary>Only outcomes recorded before this time count (rebuild the training set as it could have been built then).</summary>
+    public DateTimeOffset? KnownBefore { get; init; }
+}
+
+/// <summary>A built training set and what was left out, so the output can say it.</summary>
+public sealed record TrainingSet
+{
+    public required FeatureFrame Frame { get; init; }
+    /// <summary>The decision rule in words, e.g. "each lead as of its creation + 14 days".</summary>
+    public required string Rule { get; init; }
+    public int LeadsSeen { get; init; }
+    public int Converted { get; init; }
+    public int Lost { get; init; }
+    /// <summary>Leads with no outcome (or reopened): unlabelled, not in the frame.</summary>
+    public int WithoutOutcome { get; init; }
+    /// <summary>Leads whose outcome fell at or before their decision time: the answer was already known, so no row.</summary>
+    public int OutcomeBeforeDecision { get; init; }
+    public long ActivitiesRead { get; init; }
+
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"{Frame.Count:N0} rows ({Converted:N0} converted, {Lost:N0} lost) from {LeadsSeen:N0} leads; rows built {Rule}; " +
+        $"{WithoutOutcome:N0} leads without an outcome skipped; {OutcomeBeforeDecision:N0} leads skipped because their outcome came at or before the decision time");
+}
+
+/// <summary>
+/// Builds a point-in-time correct, labelled training set in one pass over the store's streams: leads ordered by id,
+/// activities ordered by lead id then time, enrichment (any order) and outcomes (any order). Each lead with an
+/// outcome gets one row computed by the same <see cref="FeatureComputer"/> that serves online, as of its decision
+/// time, so nothing that happened at or after the decision time (activities, enrichment, the outcome) can leak in.
+/// Leads whose outcome falls at or before their decision time get no row: their label was already known when the
+/// model would have been asked, and clamping their decision time earlier would make the row's timing depend on the label.
+/// </summary>
+public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOptions? options = null)
+{
+    private readonly TrainingSetOptions _options = options ?? new TrainingSetOptions();
+
+    public FeatureComputer Computer => computer;
+
+    /// <summary>The decision rule in words.</summary>
+    public string Rule
+    {
+        get
+        {
+            var rule = _options.CutoffBeforeOutcome is { } c
+                ? $"as of {Days(c)} before each lead's outcome"
+                : $"as of each lead's creation + {Days(_options.DecisionDelay)}";
+            return _options.KnownBefore is { } k ? $"{rule}, using only outcomes recorded before {k:yyyy-MM-dd HH:mm}Z" : rule;
+        }
+    }
+
+    private static string Days(TimeSpan t) => t.TotalDays == Math.Floor(t.TotalDays)
+        ? $"{t.TotalDays.ToString(CultureInfo.InvariantCulture)} days"
+        : $"{t.TotalHours.ToString("0.##", CultureInfo.InvariantCulture)} hours";
+
+    /// <summary>Builds from in-memory sequences (same orders as the store's streams).</summary>
+    public TrainingSet Build(IEnumerable<Lead> leadsById, IEnumerable<Activity> activitiesByLeadThenTime, IEnumerable<Enrichment> enrichment, IEnumerable<Outcome> outcomes)
+    {
+        var state = new State(computer, _options, Rule);
+        state.AddEnrichment(enrichment);
+        state.AddOutcomes(outcomes);
+        using var acts = activitiesByLeadThenTime.GetEnumerator();
+        var hasAct = acts.MoveNext();
+        foreach (var lead in leadsById)
+        {
+            state.BeginLead(lead);
+            // Activities of ids before this lead (orphans) are skipped; this lead's are taken; a later lead's wait.
+            while (hasAct)
+            {
+                var route = state.Route(acts.Current);
+                if (route == Routing.Later) break;
+                if (route == Routing.Take) state.Take(acts.Current);
+                hasAct = acts.MoveNext();
+            }
+            state.EndLead();
+        }
+        while (hasAct) { state.CountTrailing(acts.Current); hasAct = acts.MoveNext(); }
+        return state.Result();
+    }
+
+    /// <summary>Builds straight from the store's async streams, holding one lead's activities at a time.</summary>
+    public async Task<TrainingSet> BuildAsync(IAsyncEnumerable<Lead> leadsById, IAsyncEnumerable<Activity> activitiesByLeadThenTime, IAsyncEnumerable<Enrichment> enrichment, IAsyncEnumerable<Outcome> outcomes, CancellationToken ct = default)
+    {
+        var state = new State(computer, _options, Rule);
+        var enr = new List<Enrichment>();
+        await foreach (var e in enrichment.WithCancellation(ct)) enr.Add(e);
+        state.AddEnrichment(enr);
+        var outs = new List<Outcome>();
+        await foreach (var o in outcomes.WithCancellation(ct)) outs.Add(o);
+        state.AddOutcomes(outs);
+        await using var acts = activitiesByLeadThenTime.GetAsyncEnumerator(ct);
+        var hasAct = await acts.MoveNextAsync();
+        await foreach (var lead in leadsById.WithCancellation(ct))
+        {
+            state.BeginLead(lead);
+            while (hasAct)
+            {
+                var route = state.Route(acts.Current);
+                if (route == Routing.Later) break;
+                if (route == Routing.Take) state.Take(acts.Current);
+                hasAct = await acts.MoveNextAsync();
+            }
+            state.EndLead();
+        }
+        while (hasAct) { state.CountTrailing(acts.Current); hasAct = await acts.MoveNextAsync(); }
+        return state.Result();
+    }
+
+    /// <summary>The decision time of a lead with this (final) outcome.</summary>
+    public DateTimeOffset DecisionTime(Lead lead, Outcome outcome) =>
+        _options.CutoffBeforeOutcome is { } c ? outcome.At - c : lead.CreatedAt + _options.DecisionDelay;
+
+    /// <summary>
+    /// The outcome that labels a lead: the last one (by time) recorded before <see cref="TrainingSetOptions.KnownBefore"/>;
+    /// null when there is none or the last one is <see cref="OutcomeKind.Reopened"/>.
+    /// </summary>
+    public Outcome? LabelOutcome(IReadOnlyList<Outcome> outcomesOfLead)
+    {
+        Outcome? last = null;
+        foreach (var o in outcomesOfLead)
+        {
+            if (_options.KnownBefore is { } k && o.At >= k) continue;
+            if (last is null || o.At >= last.At) last = o;
+        }
+        return last is { Kind: OutcomeKind.Reopened } ? null : last;
+    }
+
+    private enum Routing { Take, Skip, Later }
+
+    /// <summary>The merge state shared by the sync and async paths (one implementation of the rules).</summary>
+    private sealed class State(FeatureComputer computer, TrainingSetOptions options, string rule)
+    {
+        private readonly TrainingSetBuilder _rules = new(computer, options);
+        private readonly FeatureFrame _frame = new(computer.Features);
+        private readonly Dictionary<string, List<Enrichment>> _enrichment = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, List<Outcome>> _outcomes = new(StringComparer.Ordinal);
+        private readonly List<Activity> _current = new(256);
+        private Lead? _lead;
+        private string? _previousLeadId;
+        private string? _previousActivityLead;
+        private int _leads, _converted, _lost, _noOutcome, _early;
+        private long _activities;
+
+        public void AddEnrichment(IEnumerable<Enrichment> rows)
+        {
+            foreach (var e in rows)
+            {
+                var d = e.Domain.Trim().ToLowerInvariant();
+                if (!_enrichment.TryGetValue(d, out var list)) _enrichment[d] = list = [];
+                list.Add(e);
+            }
+            foreach (var list in _enrichment.Values) list.Sort((a, b) => a.AsOf.CompareTo(b.AsOf));
+        }
+
+        public void AddOutcomes(IEnumerable<Outcome> rows)
+        {
+            foreach (var o in rows)
+            {
+                if (!_outcomes.TryGetValue(o.LeadId, out var list)) _outcomes[o.LeadId] = list = [];
+                list.Add(o);
+            }
+        }
+
+        public void BeginLead(Lead lead)
+        {
+            if (_previousLeadId is not null && string.CompareOrdinal(lead.Id, _previousLeadId) <= 0)
+                throw new LeadScoreException($"leads must be ordered by id (ordinal): '{lead.Id}' came after '{_previousLeadId}'");
+            _previousLeadId = lead.Id;
+            _lead = lead;
+            _current.Clear();
+            _leads++;
+        }
+
+        /// <summary>Take: the current lead's; Skip: an earlier lead's (an orphan, no such lead); Later: a later lead's.</summary>
+        public Routing Route(Activity a)
+        {
+            if (_previousActivityLead is not null && !ReferenceEquals(a.LeadId, _previousActivityLead) && string.CompareOrdinal(a.LeadId, _previousActivityLead) < 0)
+                throw new LeadScoreException($"activities must be ordered by lead id (ordinal) then time: lead '{a.LeadId}' came after '{_previousActivityLead}'");
+            var c = string.CompareOrdinal(a.LeadId, _lead!.Id);
+            if (c == 0) return Routing.Take;
+            if (c < 0) { Count(a); return Routing.Skip; }
+            return Routing.Later;
+        }
+
+        private void Count(Activity a)
+        {
+            _previousActivityLead = a.LeadId;
+            _activities++;
+        }
+
+        public void Take(Activity a)
+        {
+            Count(a);
+            if (_current.Count > 0 && a.Timestamp < _current[^1].Timestamp)
+                throw new LeadScoreException($"activities of lead '{a.LeadId}' must be ordered by time");
+            _current.Add(a);
+        }
+
+        public void CountTrailing(Activity a) => Count(a);
+
+        public void EndLead()
+        {
+            var lead = _lead!;
+            var outcome = _outcomes.TryGetValue(lead.Id, out var os) ? _rules.LabelOutcome(os) : null;
+            if (outcome is null) { _noOutcome++; return; }
+            var t = _rules.DecisionTime(lead, outcome);
+            if (outcome.At <= t) { _early++; return; }
+            var domain = computer.EnrichmentDomain(lead);
+            IReadOnlyList<Enrichment> enr = domain is not null && _enrichment.TryGetValue(domain, out var list) ? list : [];
+            var row = computer.Compute(lead, _current, enr, t);
+            var label = outcome.Kind == OutcomeKind.Converted;
+            if (label) _converted++; else _lost++;
+            _frame.Add(lead.Id, row, label, t);
+        }
+
+        public TrainingSet Result() => new()
+        {
+            Frame = _frame,
+            Rule = rule,
+            LeadsSeen = _leads,
+            Converted = _converted,
+            Lost = _lost,
+            WithoutOutcome = _noOutcome,
+            OutcomeBeforeDecision = _early,
+            ActivitiesRead = _activities,
+        };
+    }
+}

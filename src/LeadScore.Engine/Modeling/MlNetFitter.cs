@@ -1,0 +1,62 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace LeadScore.Engine.Modeling;
+
+/// <summary>
+/// Fits ML.NET trainers on an encoded, row-major float matrix and reads back raw margins
+/// (ML.NET's "Score" column). The only place that turns LeadScore data into an IDataView.
+/// </summary>
+internal static class MlNetFitter
+{
+    private sealed class Row
+    {
+        public float[] Features { get; set; } = [];
+        public bool Label { get; set; }
+        public float Weight { get; set; } = 1;
+    }
+
+    private sealed class ScoreRow
+    {
+        public float Score { get; set; }
+    }
+
+    public static IDataView ToDataView(MLContext ml, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool>? labels, float positiveWeight = 1)
+    {
+        var n = matrix.Length / slotCount;
+        var def = SchemaDefinition.Create(typeof(Row));
+        def[TrainerOptions.FeaturesColumn].ColumnType = new VectorDataViewType(NumberDataViewType.Single, slotCount);
+        var rows = new Row[n];
+        var span = matrix.Span;
+        for (var i = 0; i < n; i++)
+        {
+            var label = labels is not null && labels[i];
+            rows[i] = new Row
+            {
+                Features = span.Slice(i * slotCount, slotCount).ToArray(),
+                Label = label,
+                Weight = label ? positiveWeight : 1f,
+            };
+        }
+        return ml.Data.LoadFromEnumerable(rows, def);
+    }
+
+    /// <summary>Fits one trainer. Positive rows weigh negatives/positives under <see cref="ClassWeighting.Balanced"/>.</summary>
+    public static ITransformer Fit(MLContext ml, TrainerOptions options, int seed, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool> labels)
+    {
+        var pos = labels.Count(l => l);
+        var neg = labels.Count - pos;
+        var w = options.Weighting == ClassWeighting.Balanced && pos > 0 ? (float)neg / pos : 1f;
+        var data = ToDataView(ml, matrix, slotCount, labels, w);
+        return options.CreateEstimator(ml, seed).Fit(data);
+    }
+
+    /// <summary>Raw margins (the "Score" column) for every row of the matrix.</summary>
+    public static double[] Margins(MLContext ml, ITransformer model, ReadOnlyMemory<float> matrix, int slotCount)
+    {
+        var data = ToDataView(ml, matrix, slotCount, null);
+        var scored = model.Transform(data);
+        var scores = scored.GetColumn<float>("Score").ToArray();
+        return Array.ConvertAll(scores, s => (double)s);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LeadScore.Engine.Modeling;
+
+/// <summary>A feature left out of training, and why (leakage audit, user request, personal data...).</summary>
+public sealed record ExcludedFeature(string Feature, string Reason);
+
+/// <summary>One configuration tried during model selection, with its cross-validated AUC.</summary>
+public sealed record CandidateResult(string Algorithm, IReadOnlyDictionary<string, string> Hyperparameters, double CvAuc, double Seconds, string Stage);
+
+/// <summary>What a model is: the data it saw, how it was chosen, how good it is. Stored with every version.</summary>
+public sealed record ModelCard
+{
+    /// <summary>Registry version ("v3"), or a content id before registration.</summary>
+    public string Version { get; init; } = "";
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required string DataSource { get; init; }
+    /// <summary>SHA-256 of the source data (hex), when known.</summary>
+    public string? DataHash { get; init; }
+    public required int RowsTrain { get; init; }
+    public required int RowsTest { get; init; }
+    public required int PositivesTrain { get; init; }
+    public required int PositivesTest { get; init; }
+    public DateTimeOffset? DataFrom { get; init; }
+    public DateTimeOffset? DataTo { get; init; }
+    public required string Split { get; init; }
+    public required SplitKind SplitKind { get; init; }
+    /// <summary>What the probability means: converting within this horizon.</summary>
+    public required string Horizon { get; init; }
+    public required IReadOnlyList<string> FeaturesUsed { get; init; }
+    public required IReadOnlyList<ExcludedFeature> ExcludedFeatures { get; init; }
+    public required string Algorithm { get; init; }
+    public required IReadOnlyDictionary<string, string> Hyperparameters { get; init; }
+    public required string Selection { get; init; }
+    public IReadOnlyList<CandidateResult> Candidates { get; init; } = [];
+    public required string Calibration { get; init; }
+    public required double GradeA { get; init; }
+    public required double GradeB { get; init; }
+    public required double GradeC { get; init; }
+    public required EvaluationMetrics Metrics { get; init; }
+    public required double TrainSeconds { get; init; }
+    public required int Seed { get; init; }
+    public required string LeadScoreVersion { get; init; }
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public static ModelCard FromJson(string json) => JsonSerializer.Deserialize<ModelCard>(json, Json) ?? throw new InvalidDataException("empty model card");
+}

@@ -1,0 +1,49 @@
+using LeadScore.Engine.Scoring;
+
+namespace LeadScore.Engine.Modeling;
+
+/// <summary>How to train: which algorithm (or auto), budget, seed, split, what was excluded and why.</summary>
+public sealed record TrainingOptions
+{
+    public static class Defaults
+    {
+        public const int Seed = 42;
+        public const double TimeBudgetSeconds = 60;
+        public const double TestFraction = 0.2;
+        public const int MinimumPerClass = 40;
+        /// <summary>Below this many rows in the smaller class, auto prefers regularised logistic regression.</summary>
+        public const int SmallDataPerClass = 200;
+        public const int MaxTrials = 40;
+        public const string Horizon = "the outcome window recorded in the training data";
+    }
+
+    /// <summary>null = auto: compare all families by cross-validation.</summary>
+    public ModelAlgorithm? Algorithm { get; init; }
+    /// <summary>Use exactly these trainer options (no search); overrides <see cref="Algorithm"/>.</summary>
+    public TrainerOptions? Trainer { get; init; }
+    /// <summary>Time for model selection and search (the final refit and evaluation come on top, and are short).</summary>
+    public TimeSpan TimeBudget { get; init; } = TimeSpan.FromSeconds(Defaults.TimeBudgetSeconds);
+    /// <summary>At most this many hyperparameter trials. Set it (with a generous budget) for runs that must be reproducible on any machine.</summary>
+    public int MaxTrials { get; init; } = Defaults.MaxTrials;
+    public int Seed { get; init; } = Defaults.Seed;
+    /// <summary>Cross-validation folds; null = 3, or 5 below 2,000 training rows.</summary>
+    public int? Folds { get; init; }
+    public double TestFraction { get; init; } = Defaults.TestFraction;
+    public int MinimumPerClass { get; init; } = Defaults.MinimumPerClass;
+    public int SmallDataPerClass { get; init; } = Defaults.SmallDataPerClass;
+    /// <summary>Features to leave out, with the reason (leakage audit findings, user exclusions...).</summary>
+    public IReadOnlyList<ExcludedFeature> ExcludedFeatures { get; init; } = [];
+    /// <summary>What the probability means (converting within ...), stated in the card and report.</summary>
+    public string Horizon { get; init; } = Defaults.Horizon;
+    public string DataSource { get; init; } = "in-memory frame";
+    public string? DataHash { get; init; }
+    /// <summary>Where the separate test rows came from (a file name), when a test frame is given.</summary>
+    public string? TestDataSource { get; init; }
+    /// <summary>Grade bands; null = chosen from the score distribution.</summary>
+    public GradeBands? Grades { get; init; }
+    /// <summary>Trainer threads; null = trainer default. 1 makes tree training bit-for-bit reproducible.</summary>
+    public int? Threads { get; init; }
+    /// <summary>Rows sampled from the test set for permutation importance (0 = skip).</summary>
+    public int ImportanceRows { get; init; } = 4000;
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+}

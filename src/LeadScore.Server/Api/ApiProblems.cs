@@ -1,0 +1,90 @@
+using System.Text.Json;
+using LeadScore.Core;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Logging;
+
+namespace LeadScore.Server.Api;
+
+/// <summary>
+/// Turns every failure into a ProblemDetails body that names the field at fault: malformed JSON,
+/// unknown fields and wrong types (400), oversized bodies (413), domain rule violations (422),
+/// unknown resources (404). Only a bug in LeadScore itself gives 500.
+/// </summary>
+internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> log) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        IResult result = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException j } => Invalid(j),
+            BadHttpRequestException b when b.StatusCode == StatusCodes.Status413PayloadTooLarge => ApiResults.TooLarge("body", b.Message),
+            BadHttpRequestException b when b.Message.Contains("no body was provided", StringComparison.Ordinal) || b.Message.StartsWith("Required parameter", StringComparison.Ordinal)
+                => ApiResults.Invalid("body", "a JSON body is required"),
+            BadHttpRequestException b => TypedResults.Problem(Clean(b.Message), statusCode: b.StatusCode, title: "Bad request"),
+            JsonException j => Invalid(j),
+            NotFoundException n => TypedResults.Problem(n.Message, statusCode: StatusCodes.Status404NotFound, title: "Not found"),
+            LeadScoreException e => ApiResults.Unprocessable(e.Field ?? "body", e.Message),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => TypedResults.Empty,
+            _ => TypedResults.Problem("An unexpected error occurred; it has been logged.", statusCode: StatusCodes.Status500InternalServerError, title: "Internal error"),
+        };
+        if (result is ProblemHttpResult { StatusCode: >= 500 }) ServerLog.UnhandledError(log, context.Request.Path, exception);
+        if (context.Response.HasStarted) return true;
+        await result.ExecuteAsync(context);
+        return true;
+    }
+
+    private static IResult Invalid(JsonException j)
+    {
+        var field = FieldOf(j.Path);
+        // System.Text.Json's messages end with "Path: ... | LineNumber: ..." and name .NET types; the
+        // client needs the field and what is wrong with it in its own terms.
+        var message = j.Message;
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut > 0) message = message[..cut];
+        const string missing = "missing required properties including: ";
+        if (message.IndexOf(missing, StringComparison.Ordinal) is var m and >= 0)
+        {
+            var name = message[(m + missing.Length)..].Split(',')[0].Trim(' ', '\'', '.');
+            field = field == "body" ? name : $"{field}.{name}";
+            message = "is required";
+        }
+        else if (message.Contains("could not be mapped", StringComparison.Ordinal)) message = "unknown field";
+        else if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)) message = "has the wrong type or format";
+        else if (message.StartsWith("Duplicate property", StringComparison.Ordinal)) message = "appears twice";
+        else if (message.Contains("JSON value of type Null", StringComparison.Ordinal) || message.Contains("null", StringComparison.Ordinal) && message.Contains("non-nullable", StringComparison.Ordinal)) message = "must not be null";
+        var position = j.LineNumber is { } line ? $" (line {line + 1}, byte {j.BytePositionInLine + 1})" : "";
+        return ApiResults.Invalid(field, message + position);
+    }
+
+    /// <summary>"$.leads[3].attributes" -> "leads[3].attributes"; the body itself is "body".</summary>
+    internal static string FieldOf(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+
+    private static string Clean(string message) => message.Replace("\"", "'", StringComparison.Ordinal);
+}
+
+/// <summary>The problem results handlers return, so every error names its field the same way.</summary>
+internal static class ApiResults
+{
+    public static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: $"{field}: {message}", title: "Invalid request");
+
+    public static ProblemHttpResult Unprocessable(string field, string message) =>
+        TypedResults.Problem(message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Cannot process",
+            extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    public static ProblemHttpResult TooLarge(string field, string message) =>
+        TypedResults.Problem(message, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large",
+            extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    public static ProblemHttpResult NotFound(string what) =>
+        TypedResults.Problem(what, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    public static ProblemHttpResult Unavailable(string why) =>
+        TypedResults.Problem(why, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not available");
+
+    public static ProblemHttpResult Conflict(string why) =>
+        TypedResults.Problem(why, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
+}

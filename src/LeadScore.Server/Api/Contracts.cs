@@ -1,0 +1,260 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LeadScore.Server.Api;
+
+// The wire format of the API: snake_case, strict (unknown fields rejected), documented through OpenAPI.
+// These types are separate from the domain types so the API can stay stable while the domain evolves.
+
+/// <summary>One lead to score without storing it, or to ingest.</summary>
+public sealed record LeadInput
+{
+    /// <summary>The CRM's id (optional for POST /score).</summary>
+    public string? Id { get; init; }
+    /// <summary>When the lead was created (ISO 8601); defaults to now.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+    /// <summary>Attributes by name: strings, numbers, booleans or null.</summary>
+    [JsonConverter(typeof(AttributeMapConverter))]
+    public Dictionary<string, string?>? Attributes { get; init; }
+    /// <summary>Recent activities of the lead, used for behavioural features.</summary>
+    public List<ActivityInput>? Activities { get; init; }
+}
+
+public sealed record ActivityInput
+{
+    public string? EventId { get; init; }
+    public required string Type { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public string? Url { get; init; }
+    public double? Value { get; init; }
+    [JsonConverter(typeof(AttributeMapConverter))]
+    public Dictionary<string, string?>? Properties { get; init; }
+}
+
+public sealed record ScoreBatchRequest
+{
+    public required List<LeadInput> Leads { get; init; }
+}
+
+public sealed record ReasonDto(string Feature, string Value, double Contribution, double Points, string Text);
+
+public sealed record ScoreResponse
+{
+    public required string LeadId { get; init; }
+    public required double Probability { get; init; }
+    public required int Score { get; init; }
+    public required string Grade { get; init; }
+    public required string ModelVersion { get; init; }
+    public required DateTimeOffset ScoredAt { get; init; }
+    /// <summary>Left out with <c>?explain=false</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ReasonDto>? Reasons { get; init; }
+}
+
+public sealed record BatchItemResult
+{
+    public required int Index { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ScoreResponse? Result { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Error { get; init; }
+}
+
+public sealed record ScoreBatchResponse(string ModelVersion, int Scored, int Failed, IReadOnlyList<BatchItemResult> Results);
+
+public sealed record StoredScoreDto
+{
+    public required double Probability { get; init; }
+    public required int Score { get; init; }
+    public required string Grade { get; init; }
+    public required string ModelVersion { get; init; }
+    public required DateTimeOffset ScoredAt { get; init; }
+    /// <summary>new_data, new_model, time_passing or manual.</summary>
+    public required string Cause { get; init; }
+    public IReadOnlyList<ReasonDto>? Reasons { get; init; }
+}
+
+public sealed record LeadResponse
+{
+    public required string Id { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? UpdatedAt { get; init; }
+    public required IReadOnlyDictionary<string, string?> Attributes { get; init; }
+    public bool ProfilingOptOut { get; init; }
+    /// <summary>Null until the lead was scored.</summary>
+    public StoredScoreDto? Score { get; init; }
+}
+
+public sealed record ScoreHistoryResponse(string LeadId, IReadOnlyList<StoredScoreDto> Scores);
+
+public sealed record LeadListItem(string LeadId, double Probability, int Score, string Grade, string ModelVersion, DateTimeOffset ScoredAt);
+
+public sealed record LeadListResponse(IReadOnlyList<LeadListItem> Leads);
+
+public sealed record ModelSummary
+{
+    public required string Version { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required string Algorithm { get; init; }
+    public double? Auc { get; init; }
+    public required IReadOnlyList<string> Aliases { get; init; }
+}
+
+public sealed record ModelListResponse(string? Champion, IReadOnlyList<ModelSummary> Models);
+
+public sealed record ModelDetail
+{
+    public required ModelSummary Model { get; init; }
+    /// <summary>The model card: data, features, algorithm, metrics.</summary>
+    public required JsonElement Card { get; init; }
+}
+
+public sealed record ChampionResponse(string Champion, string? Previous);
+
+/// <summary>Training on the workspace's data; the registry's champion rule decides whether the new model serves.</summary>
+public sealed record TrainRequest
+{
+    /// <summary>auto, lightgbm, fasttree, fastforest or logistic.</summary>
+    public string Algorithm { get; init; } = "auto";
+    /// <summary>Seconds the model search may take.</summary>
+    public int? TimeBudgetSeconds { get; init; }
+    public int? Seed { get; init; }
+}
+
+/// <summary>What a finished training job produced.</summary>
+public sealed record TrainJobResult(string Version, bool Promoted, double? Auc, string Decision);
+
+public sealed record JobResponse
+{
+    public required string Id { get; init; }
+    public required string Kind { get; init; }
+    /// <summary>queued, running, succeeded or failed.</summary>
+    public required string Status { get; init; }
+    public required double Progress { get; init; }
+    public string? Message { get; init; }
+    public JsonElement? Result { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+}
+
+public sealed record WebhookCreateRequest
+{
+    /// <summary>http(s) URL the events are POSTed to.</summary>
+    public required string Url { get; init; }
+    /// <summary>grade_changed, score_crossed or became_a.</summary>
+    public required string Rule { get; init; }
+    /// <summary>0-100, required for score_crossed.</summary>
+    public int? Threshold { get; init; }
+    /// <summary>Signing secret; generated when left out (returned once).</summary>
+    public string? Secret { get; init; }
+}
+
+public sealed record WebhookResponse
+{
+    public required string Id { get; init; }
+    public required string Url { get; init; }
+    public required string Rule { get; init; }
+    public int? Threshold { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>Only in the answer to POST /webhooks.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Secret { get; init; }
+}
+
+public sealed record WebhookListResponse(IReadOnlyList<WebhookResponse> Webhooks);
+
+public sealed record DeliveryResponse
+{
+    public required long Id { get; init; }
+    public required string Event { get; init; }
+    public required string LeadId { get; init; }
+    /// <summary>pending, delivered or parked.</summary>
+    public required string Status { get; init; }
+    public required int Attempts { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? NextAttemptAt { get; init; }
+    public DateTimeOffset? LastAttemptAt { get; init; }
+    public int? LastStatusCode { get; init; }
+    public string? LastError { get; init; }
+    public DateTimeOffset? DeliveredAt { get; init; }
+}
+
+public sealed record DeliveryListResponse(string WebhookId, IReadOnlyList<DeliveryResponse> Deliveries);
+
+public sealed record RequeueResponse(int Requeued);
+
+/// <summary>What an ingestion request did: received = accepted + rejected; accepted = inserted + updated + unchanged.</summary>
+public sealed record IngestResponse
+{
+    public required string ImportId { get; init; }
+    public required string Kind { get; init; }
+    public required long Received { get; init; }
+    public required long Accepted { get; init; }
+    public required long Inserted { get; init; }
+    public required long Updated { get; init; }
+    public required long Unchanged { get; init; }
+    public required long Rejected { get; init; }
+    /// <summary>Each rejected item: its index in the batch, the field at fault and why.</summary>
+    public required IReadOnlyList<IngestError> Errors { get; init; }
+    /// <summary>Leads re-scored because of this request.</summary>
+    public required int Rescored { get; init; }
+    /// <summary>Webhook deliveries the new scores queued.</summary>
+    public required int WebhooksQueued { get; init; }
+}
+
+public sealed record IngestError(long Index, string? Field, string Reason);
+
+public sealed record HealthResponse(string Status);
+
+public sealed record ReadinessResponse(string Status, bool Storage, string? Champion);
+
+/// <summary>The body of every webhook delivery (what the signature covers, byte for byte).</summary>
+public sealed record WebhookEvent
+{
+    public required string Id { get; init; }
+    /// <summary>lead.grade_changed, lead.score_crossed or lead.became_a.</summary>
+    public required string Type { get; init; }
+    public required string WebhookId { get; init; }
+    public required DateTimeOffset OccurredAt { get; init; }
+    public required string LeadId { get; init; }
+    public StoredScoreDto? Previous { get; init; }
+    public required StoredScoreDto Current { get; init; }
+    /// <summary>For score_crossed: the threshold and "up" or "down".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Threshold { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Direction { get; init; }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true,
+    NumberHandling = JsonNumberHandling.Strict,
+    AllowTrailingCommas = false,
+    ReadCommentHandling = JsonCommentHandling.Disallow)]
+[JsonSerializable(typeof(LeadInput))]
+[JsonSerializable(typeof(List<LeadInput>))]
+[JsonSerializable(typeof(ScoreBatchRequest))]
+[JsonSerializable(typeof(ScoreResponse))]
+[JsonSerializable(typeof(ScoreBatchResponse))]
+[JsonSerializable(typeof(LeadResponse))]
+[JsonSerializable(typeof(ScoreHistoryResponse))]
+[JsonSerializable(typeof(LeadListResponse))]
+[JsonSerializable(typeof(ModelListResponse))]
+[JsonSerializable(typeof(ModelDetail))]
+[JsonSerializable(typeof(ChampionResponse))]
+[JsonSerializable(typeof(TrainRequest))]
+[JsonSerializable(typeof(JobResponse))]
+[JsonSerializable(typeof(TrainJobResult))]
+[JsonSerializable(typeof(WebhookCreateRequest))]
+[JsonSerializable(typeof(WebhookResponse))]
+[JsonSerializable(typeof(WebhookListResponse))]
+[JsonSerializable(typeof(DeliveryListResponse))]
+[JsonSerializable(typeof(RequeueResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(IngestResponse))]
+[JsonSerializable(typeof(ReadinessResponse))]
+[JsonSerializable(typeof(WebhookEvent))]
+[JsonSerializable(typeof(List<ReasonDto>))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
+[JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

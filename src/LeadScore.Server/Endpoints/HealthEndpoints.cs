@@ -1,0 +1,37 @@
+using LeadScore.Server.Api;
+using LeadScore.Server.Observability;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace LeadScore.Server.Endpoints;
+
+/// <summary>Liveness, readiness and Prometheus metrics: open to the orchestrator, no key needed.</summary>
+public static class HealthEndpoints
+{
+    private static readonly HealthResponse Live = new("live");
+
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        var health = app.MapGroup("/health").WithTags("Health").AllowAnonymous();
+        health.MapGet("/live", () => TypedResults.Ok(Live))
+            .WithName("Live").WithSummary("The process is up and serving requests.");
+        health.MapGet("/ready", ReadyAsync)
+            .WithName("Ready").WithSummary("Storage reachable and a champion model loaded (503 otherwise).");
+        app.MapGet("/metrics", (ApiMetrics metrics, HttpContext context) => metrics.WriteAsync(context))
+            .WithName("Metrics").WithSummary("Prometheus metrics: request rates and latencies, scores by grade, model version, webhooks.")
+            .WithTags("Health").AllowAnonymous().Produces(StatusCodes.Status200OK, contentType: "text/plain");
+        return app;
+    }
+
+    private static async Task<Results<Ok<ReadinessResponse>, JsonHttpResult<ReadinessResponse>>> ReadyAsync(LeadScoreParts parts, ApiMetrics metrics, CancellationToken ct)
+    {
+        var storage = await parts.Store.PingAsync(ct);
+        var champion = parts.Scoring?.ChampionVersion;
+        metrics.ModelServing(champion);
+        var ready = storage && champion is not null;
+        var body = new ReadinessResponse(ready ? "ready" : "not_ready", storage, champion);
+        return ready ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using LeadScore.Core;
+using LeadScore.Server.Api;
+using LeadScore.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace LeadScore.Server.Endpoints;
+
+/// <summary>Stored leads with their latest score, score history, the best leads, and a CSV export for the CRM.</summary>
+public static class LeadEndpoints
+{
+    public const int MaxListLimit = 1000;
+
+    public static RouteGroupBuilder MapLeadEndpoints(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapApiGroup("/leads", ApiScopes.Score, "Leads");
+        g.MapGet("/", ListAsync)
+            .WithName("ListLeads").WithSummary("The best-scored leads: ?grade=A&sort=score&limit=50 (limit 1-1000).");
+        g.MapGet("/export", Export)
+            .WithName("ExportLeads").WithSummary("Streams every lead as CSV (id, score, grade, probability, model, top reasons) for a CRM import.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
+        g.MapGet("/{id}", GetAsync)
+            .WithName("GetLead").WithSummary("A lead with its latest score and reasons.");
+        g.MapGet("/{id}/scores", HistoryAsync)
+            .WithName("GetLeadScores").WithSummary("A lead's score history, newest first, each with its cause (new data, new model, time passing) and model version.");
+        return g;
+    }
+
+    internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetAsync(string id, ILeadStore store, CancellationToken ct)
+    {
+        var lead = await store.GetLeadAsync(id, ct);
+        if (lead is null) return ApiResults.NotFound($"lead '{id}' not found");
+        var score = await store.GetLatestScoreAsync(id, ct);
+        return TypedResults.Ok(new LeadResponse
+        {
+            Id = lead.Id,
+            CreatedAt = lead.CreatedAt,
+            UpdatedAt = lead.UpdatedAt,
+            Attributes = lead.Attributes,
+            ProfilingOptOut = lead.ProfilingOptOut,
+            Score = score is null ? null : Mapping.ToDto(score),
+        });
+    }
+
+    internal static async Task<Results<Ok<ScoreHistoryResponse>, ProblemHttpResult>> HistoryAsync(string id, ILeadStore store, CancellationToken ct)
+    {
+        if (await store.GetLeadAsync(id, ct) is null) return ApiResults.NotFound($"lead '{id}' not found");
+        var history = await store.GetScoreHistoryAsync(id, ct);
+        return TypedResults.Ok(new ScoreHistoryResponse(id, history.Select(s => Mapping.ToDto(s)).ToList()));
+    }
+
+    internal static async Task<Results<Ok<LeadListResponse>, ValidationProblem>> ListAsync(
+        string? grade, string? sort, string? limit, ILeadStore store, CancellationToken ct)
+    {
+        if (sort is not null && sort != "score") return ApiResults.Invalid("sort", "only 'score' (best first) is supported");
+        var n = 50;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n < 1 || n > MaxListLimit))
+            return ApiResults.Invalid("limit", $"must be a whole number from 1 to {MaxListLimit}");
+        if (grade is not null && (grade.Length is 0 or > 2 || !grade.All(char.IsAsciiLetter)))
+            return ApiResults.Invalid("grade", "must be a grade letter such as A, B, C or D");
+        var top = await store.ListTopScoresAsync(grade?.ToUpperInvariant(), n, ct);
+        return TypedResults.Ok(new LeadListResponse(top.Select(s => new LeadListItem(s.LeadId, s.Probability, s.Score, s.Grade, s.ModelVersion, s.ScoredAt)).ToList()));
+    }
+
+    internal static Results<PushStreamHttpResult, ValidationProblem> Export(string? format, ILeadStore store)
+    {
+        if (format is not null && !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
+            return ApiResults.Invalid("format", "only csv is supported");
+        return TypedResults.Stream(body => WriteCsvAsync(store, body), "text/csv; charset=utf-8", "leads.csv");
+    }
+
+    /// <summary>
+    /// Every lead, by id, with its latest score (empty for leads not scored yet). Scores are read first
+    /// (a few dozen bytes per lead), then leads are streamed, so memory does not grow with attributes.
+    /// </summary>
+    internal static async Task WriteCsvAsync(ILeadStore store, Stream body)
+    {
+        var ct = CancellationToken.None;
+        var scores = new Dictionary<string, (int Score, string Grade, double Probability, string Model, DateTimeOffset At, string Reasons)>(StringComparer.Ordinal);
+        await foreach (var s in store.StreamLatestScoresAsync(ct))
+            scores[s.LeadId] = (s.Score, s.Grade, s.Probability, s.ModelVersion, s.ScoredAt, s.ReasonsJson);
+        await using var w = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);
+        await w.WriteAsync("lead_id,score,grade,probability,model_version,scored_at,reason_1,reason_2,reason_3\n");
+        var line = new StringBuilder(256);
+        var rows = 0;
+        await foreach (var lead in store.StreamLeadsAsync(ct))
+        {
+            line.Clear();
+            Csv(line, lead.Id);
+            if (scores.TryGetValue(lead.Id, out var s))
+            {
+                line.Append(',').Append(s.Score.ToString(CultureInfo.InvariantCulture))
+                    .Append(',').Append(s.Grade)
+                    .Append(',').Append(s.Probability.ToString("0.######", CultureInfo.InvariantCulture))
+                    .Append(',');
+                Csv(line, s.Model);
+                line.Append(',').Append(s.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+                var reasons = Mapping.ParseReasons(s.Reasons);
+                for (var i = 0; i < 3; i++)
+                {
+                    line.Append(',');
+                    if (i < reasons.Count) Csv(line, reasons[i].Text);
+                }
+            }
+            else line.Append(",,,,,,,,");
+            line.Append('\n');
+            await w.WriteAsync(line);
+            if (++rows % 1000 == 0) await w.FlushAsync(ct);
+        }
+    }
+
+    private static void Csv(StringBuilder sb, string value)
+    {
+        // A leading = + - @ would make a spreadsheet run the cell as a formula: prefix a quote.
+        var guard = value.Length > 0 && value[0] is '=' or '+' or '-' or '@';
+        if (!guard && value.AsSpan().IndexOfAny(",\"\n\r") < 0) { sb.Append(value); return; }
+        sb.Append('"');
+        if (guard) sb.Append('\'');
+        sb.Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using LeadScore.Core;
+using LeadScore.Server.Api;
+using LeadScore.Server.Jobs;
+using LeadScore.Server.Observability;
+using LeadScore.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace LeadScore.Server.Endpoints;
+
+/// <summary>The model registry (list, show, promote, rollback) and background training jobs.</summary>
+public static class ModelEndpoints
+{
+    public static RouteGroupBuilder MapModelEndpoints(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapApiGroup("", ApiScopes.Admin, "Models");
+        g.MapGet("/models", ListAsync)
+            .WithName("ListModels").WithSummary("Every model version, newest first, with its aliases and held-out AUC.");
+        g.MapGet("/models/{version}", GetAsync)
+            .WithName("GetModel").WithSummary("A model version with its model card (data, features, algorithm, metrics).");
+        g.MapPost("/models/{version}/promote", PromoteAsync)
+            .WithName("PromoteModel").WithSummary("Makes a version the champion that serves scores; the scoring engine swaps at once.");
+        g.MapPost("/models/rollback", RollbackAsync)
+            .WithName("RollbackModel").WithSummary("Makes the previous champion the champion again.");
+        g.MapPost("/train", TrainAsync)
+            .WithName("Train").WithSummary("Starts training on the workspace's data in the background; follow it with GET /jobs/{id}.");
+        g.MapGet("/jobs/{id}", GetJobAsync)
+            .WithName("GetJob").WithSummary("A background job's status and progress, and its result when done.");
+        return g;
+    }
+
+    internal static async Task<Ok<ModelListResponse>> ListAsync(ILeadStore store, CancellationToken ct)
+    {
+        var models = await store.ListModelsAsync(ct);
+        var champion = await store.GetAliasAsync(ModelAliases.Champion, ct);
+        return TypedResults.Ok(new ModelListResponse(champion, models.Select(Mapping.ToSummary).ToList()));
+    }
+
+    internal static async Task<Results<Ok<ModelDetail>, ProblemHttpResult>> GetAsync(string version, ILeadStore store, CancellationToken ct)
+    {
+        var model = await store.GetModelAsync(version, ct);
+        if (model is null) return ApiResults.NotFound($"model version '{version}' not found");
+        JsonElement card;
+        try
+        {
+            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(model.CardJson) ? "{}" : model.CardJson);
+            card = doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            using var doc = JsonDocument.Parse(JsonSerializer.Serialize(model.CardJson, ApiJsonContext.Default.String));
+            card = doc.RootElement.Clone();
+        }
+        return TypedResults.Ok(new ModelDetail { Model = Mapping.ToSummary(model), Card = card });
+    }
+
+    internal static async Task<Results<Ok<ChampionResponse>, ProblemHttpResult>> PromoteAsync(
+        string version, LeadScoreParts parts, ApiMetrics metrics, CancellationToken ct)
+    {
+        var store = parts.Store;
+        if (await store.GetModelAsync(version, ct) is null) return ApiResults.NotFound($"model version '{version}' not found");
+        var previous = await store.GetAliasAsync(ModelAliases.Champion, ct);
+        await store.SetAliasAsync(ModelAliases.Champion, version, ct);
+        await ReloadAsync(parts, metrics, ct);
+        return TypedResults.Ok(new ChampionResponse(version, previous));
+    }
+
+    internal static async Task<Results<Ok<ChampionResponse>, ProblemHttpResult>> RollbackAsync(LeadScoreParts parts, ApiMetrics metrics, CancellationToken ct)
+    {
+        var store = parts.Store;
+        var current = await store.GetAliasAsync(ModelAliases.Champion, ct);
+        if (current is null) return ApiResults.Conflict("there is no champion to roll back");
+        // History is newest first; the first entry is the current champion.
+        var history = await store.GetAliasHistoryAsync(ModelAliases.Champion, ct);
+        var previous = history.Skip(1).FirstOrDefault(h => h.Version != current)?.Version;
+        if (previous is null) return ApiResults.Conflict($"model '{current}' is the only champion there has been; nothing to roll back to");
+        await store.SetAliasAsync(ModelAliases.Champion, previous, ct);
+        await ReloadAsync(parts, metrics, ct);
+        return TypedResults.Ok(new ChampionResponse(previous, current));
+    }
+
+    private static async Task ReloadAsync(LeadScoreParts parts, ApiMetrics metrics, CancellationToken ct)
+    {
+        if (parts.Scoring is not { } scoring) return;
+        await scoring.ReloadAsync(ct);
+        metrics.ModelServing(scoring.ChampionVersion);
+    }
+
+    internal static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
+        TrainRequest? request, JobRunner jobs, CancellationToken ct)
+    {
+        request ??= new TrainRequest();
+        string[] algorithms = ["auto", "lightgbm", "fasttree", "fastforest", "logistic"];
+        if (!algorithms.Contains(request.Algorithm)) return ApiResults.Invalid("algorithm", $"must be one of {string.Join(", ", algorithms)}");
+        if (request.TimeBudgetSeconds is { } t && (t < 1 || t > 3600)) return ApiResults.Invalid("time_budget_seconds", "must be from 1 to 3600");
+        if (!jobs.CanTrain) return ApiResults.Unavailable("this server cannot train: no trainer is configured");
+        var job = await jobs.EnqueueTrainingAsync(request, ct);
+        return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", Mapping.ToDto(job));
+    }
+
+    internal static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetJobAsync(string id, IJobStore jobs, CancellationToken ct)
+    {
+        var job = await jobs.GetJobAsync(id, ct);
+        return job is null ? ApiResults.NotFound($"job '{id}' not found") : TypedResults.Ok(Mapping.ToDto(job));
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using LeadScore.Core;
+using LeadScore.Server.Api;
+using LeadScore.Server.Webhooks;
+using LeadScore.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace LeadScore.Server.Endpoints;
+
+/// <summary>Webhook subscriptions and their delivery log.</summary>
+public static class WebhookEndpoints
+{
+    public static RouteGroupBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapApiGroup("/webhooks", ApiScopes.Admin, "Webhooks");
+        g.MapPost("/", CreateAsync)
+            .WithName("CreateWebhook").WithSummary("Registers a URL to be told when a rule fires (grade_changed, score_crossed with threshold, became_a); answers the signing secret once.");
+        g.MapGet("/", ListAsync).WithName("ListWebhooks").WithSummary("The registered webhooks (without secrets).");
+        g.MapGet("/{id}", GetAsync).WithName("GetWebhook").WithSummary("One webhook (without its secret).");
+        g.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").WithSummary("Stops deliveries to a webhook; its delivery log is kept.");
+        g.MapGet("/{id}/deliveries", DeliveriesAsync)
+            .WithName("ListDeliveries").WithSummary("A webhook's deliveries, newest first: status (pending, delivered, parked), attempts, last answer.");
+        g.MapPost("/{id}/deliveries/requeue", RequeueAsync)
+            .WithName("RequeueDeliveries").WithSummary("Puts a webhook's parked deliveries back in the queue (after fixing the receiver).");
+        return g;
+    }
+
+    internal static async Task<Results<Created<WebhookResponse>, ValidationProblem>> CreateAsync(
+        WebhookCreateRequest request, IWebhookStore store, WebhookSignal signal, TimeProvider time, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || request.Url.Length > 2000)
+            return ApiResults.Invalid("url", "must be an absolute http or https URL");
+        if (WebhookRules.Parse(request.Rule) is not { } rule)
+            return ApiResults.Invalid("rule", $"must be one of {string.Join(", ", WebhookRules.Names)}");
+        if (rule == WebhookRule.ScoreCrossed && request.Threshold is not (>= 0 and <= 100))
+            return ApiResults.Invalid("threshold", "score_crossed needs a threshold from 0 to 100");
+        if (rule != WebhookRule.ScoreCrossed && request.Threshold is not null)
+            return ApiResults.Invalid("threshold", "only score_crossed takes a threshold");
+        if (request.Secret is { } s && (s.Length < 16 || s.Length > 200))
+            return ApiResults.Invalid("secret", "must be 16-200 characters");
+        var now = time.GetUtcNow();
+        var hook = new Webhook
+        {
+            Id = "wh_" + Guid.CreateVersion7(now).ToString("N")[..20],
+            Url = request.Url,
+            Rule = rule,
+            Threshold = request.Threshold,
+            Secret = request.Secret ?? WebhookSignature.NewSecret(),
+            CreatedAt = now,
+        };
+        await store.SaveWebhookAsync(hook, ct);
+        signal.Pulse();
+        return TypedResults.Created($"/api/v1/webhooks/{hook.Id}", ToDto(hook) with { Secret = hook.Secret });
+    }
+
+    internal static async Task<Ok<WebhookListResponse>> ListAsync(IWebhookStore store, CancellationToken ct) =>
+        TypedResults.Ok(new WebhookListResponse((await store.ListWebhooksAsync(ct)).Select(ToDto).ToList()));
+
+    internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetAsync(string id, IWebhookStore store, CancellationToken ct) =>
+        await store.GetWebhookAsync(id, ct) is { } hook ? TypedResults.Ok(ToDto(hook)) : ApiResults.NotFound($"webhook '{id}' not found");
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, IWebhookStore store, CancellationToken ct) =>
+        await store.DeleteWebhookAsync(id, ct) ? TypedResults.NoContent() : ApiResults.NotFound($"webhook '{id}' not found");
+
+    internal static async Task<Results<Ok<DeliveryListResponse>, ValidationProblem, ProblemHttpResult>> DeliveriesAsync(
+        string id, string? limit, IWebhookStore store, CancellationToken ct)
+    {
+        var n = 100;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n < 1 || n > 1000))
+            return ApiResults.Invalid("limit", "must be a whole number from 1 to 1000");
+        if (await store.GetWebhookAsync(id, ct) is null) return ApiResults.NotFound($"webhook '{id}' not found");
+        var deliveries = await store.ListDeliveriesAsync(id, n, ct);
+        return TypedResults.Ok(new DeliveryListResponse(id, deliveries.Select(Mapping.ToDto).ToList()));
+    }
+
+    internal static async Task<Results<Ok<RequeueResponse>, ProblemHttpResult>> RequeueAsync(
+        string id, IWebhookStore store, WebhookSignal signal, TimeProvider time, CancellationToken ct)
+    {
+        if (await store.GetWebhookAsync(id, ct) is null) return ApiResults.NotFound($"webhook '{id}' not found");
+        var n = await store.RequeueParkedAsync(id, time.GetUtcNow(), ct);
+        signal.Pulse();
+        return TypedResults.Ok(new RequeueResponse(n));
+    }
+
+    private static WebhookResponse ToDto(Webhook w) => new()
+    {
+        Id = w.Id, Url = w.Url, Rule = WebhookRules.NameOf(w.Rule), Threshold = w.Threshold, CreatedAt = w.CreatedAt,
+    };
+}

@@ -1,0 +1,191 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using LeadScore.Core;
+using LeadScore.Server.Api;
+using LeadScore.Server.Auth;
+using LeadScore.Server.Endpoints;
+using LeadScore.Server.Jobs;
+using LeadScore.Server.Observability;
+using LeadScore.Server.Webhooks;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using LeadScore.Storage.Services;
+using Scalar.AspNetCore;
+
+namespace LeadScore.Server;
+
+/// <summary>
+/// The LeadScore HTTP API. <see cref="Build"/> reads as the table of contents: services, then the
+/// pipeline, then one Map call per area.
+/// </summary>
+public static class LeadScoreServer
+{
+    public const string RateLimitPolicy = "per-key";
+
+    public static WebApplication Build(WebApplicationBuilder builder, ServerOptions options, LeadScoreParts parts)
+    {
+        builder.AddLeadScore(options, parts);
+        var app = builder.Build();
+        app.UseLeadScore();
+        app.MapHealthEndpoints();
+        app.MapScoringEndpoints();
+        app.MapLeadEndpoints();
+        app.MapIngestionEndpoints();
+        app.MapModelEndpoints();
+        app.MapWebhookEndpoints();
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        return app;
+    }
+
+    /// <summary>Services: options, store, auth, rate limiting, JSON, problem details, webhooks, jobs, OpenAPI.</summary>
+    public static WebApplicationBuilder AddLeadScore(this WebApplicationBuilder builder, ServerOptions options, LeadScoreParts parts)
+    {
+        builder.Configuration.GetSection(ServerOptions.Section).Bind(options);
+        Validate(options);
+        var services = builder.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(parts);
+        services.AddSingleton(parts.Store);
+        services.AddSingleton(parts.Webhooks);
+        services.AddSingleton(parts.Jobs);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ApiMetrics>();
+        services.AddSingleton(sp => new ImportService(parts.Store, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IngestContext>();
+
+        // ASP.NET Core logs every request at Information: far too costly (and noisy) at thousands of requests a second.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+        });
+
+        services.ConfigureHttpJsonOptions(o => Strict(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+
+        services.AddSingleton<ApiKeyCache>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(o =>
+        {
+            foreach (var scope in ApiScopes.All)
+                o.AddPolicy(ScopePolicies.For(scope), p => p.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope));
+        });
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(RateLimitPolicy, context => RateLimitPartition.GetTokenBucketLimiter(
+                context.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value ?? "anonymous",
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = options.RateLimit.Burst,
+                    TokensPerPeriod = Math.Max(1, options.RateLimit.PermitsPerSecond / 10),
+                    ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+            o.OnRejected = async (ctx, ct) =>
+            {
+                var retry = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
+                ctx.HttpContext.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await TypedResults.Problem($"This API key sent more than {options.RateLimit.PermitsPerSecond} requests per second; retry after {retry} s.",
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests").ExecuteAsync(ctx.HttpContext);
+            };
+        });
+
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<WebhookSignal>();
+        services.AddSingleton<WebhookNotifier>();
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
+        services.AddSingleton<JobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Webhooks.Timeout + TimeSpan.FromSeconds(5));
+
+        services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        return builder;
+    }
+
+    /// <summary>The pipeline: errors as ProblemDetails, metrics, body limit, auth, rate limits.</summary>
+    public static WebApplication UseLeadScore(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(app.Services.GetRequiredService<ApiMetrics>().Middleware);
+        app.Use(RejectOversizedBodies(app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes));
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        var metrics = app.Services.GetRequiredService<ApiMetrics>();
+        var parts = app.Services.GetRequiredService<LeadScoreParts>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            metrics.ModelServing(parts.Scoring?.ChampionVersion);
+            ServerLog.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LeadScore.Server"),
+                string.Join(", ", app.Urls), parts.Store.Describe(), parts.Scoring?.ChampionVersion ?? "none");
+        });
+        return app;
+    }
+
+    /// <summary>The group every API area hangs off: /api/v1 + prefix, one scope, rate limited per key.</summary>
+    internal static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app, string prefix, string scope, string tag) =>
+        app.MapGroup("/api/v1" + prefix)
+            .RequireAuthorization(ScopePolicies.For(scope))
+            .RequireRateLimiting(RateLimitPolicy)
+            .WithMetadata(new RequiredScope(scope))
+            .WithTags(tag)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+    /// <summary>The JSON rules of the API: snake_case, source-generated, strict about what it accepts.</summary>
+    internal static void Strict(JsonSerializerOptions o)
+    {
+        o.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+        o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        o.RespectNullableAnnotations = true;
+        o.RespectRequiredConstructorParameters = true;
+        o.NumberHandling = JsonNumberHandling.Strict;
+        o.AllowTrailingCommas = false;
+        o.ReadCommentHandling = JsonCommentHandling.Disallow;
+        o.AllowDuplicateProperties = false;
+    }
+
+    /// <summary>413 before reading a body whose declared length is over the limit (Kestrel enforces it for chunked bodies).</summary>
+    private static Func<RequestDelegate, RequestDelegate> RejectOversizedBodies(long limit) => next => context =>
+    {
+        if (context.Request.ContentLength is { } n && n > limit)
+        {
+            return ApiResults.TooLarge("body", $"the body is {n} bytes; the limit is {limit} bytes").ExecuteAsync(context);
+        }
+        return next(context);
+    };
+
+    private static void Validate(ServerOptions o)
+    {
+        var errors = new List<ValidationResult>();
+        foreach (var target in new object[] { o, o.RateLimit, o.Webhooks })
+            Validator.TryValidateObject(target, new ValidationContext(target), errors, validateAllProperties: true);
+        if (!Uri.TryCreate(o.Urls.Split(';')[0], UriKind.Absolute, out _)) errors.Add(new ValidationResult($"'{o.Urls}' is not a URL", ["Urls"]));
+        if (errors.Count > 0)
+            throw new LeadScoreException("invalid server settings: " + string.Join("; ", errors.Select(e => $"{string.Join(",", e.MemberNames)}: {e.ErrorMessage}")), errors[0].MemberNames.FirstOrDefault());
+    }
+}

@@ -1,0 +1,95 @@
+namespace LeadScore.Storage;
+
+/// <summary>
+/// Webhook subscriptions and their delivery queue. The queue lives in the database so a restart
+/// or a crash loses nothing: a delivery is pending until a receiver accepted it, or parked after
+/// too many failures (kept for a person to look at and requeue).
+/// </summary>
+public interface IWebhookStore
+{
+    Task SaveWebhookAsync(Webhook webhook, CancellationToken ct = default);
+    Task<Webhook?> GetWebhookAsync(string id, CancellationToken ct = default);
+    /// <summary>Active webhooks, oldest first.</summary>
+    Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken ct = default);
+    /// <summary>Stops new deliveries to the webhook (its log is kept). False when unknown or already deleted.</summary>
+    Task<bool> DeleteWebhookAsync(string id, CancellationToken ct = default);
+
+    /// <summary>Queues deliveries, due at once. One transaction.</summary>
+    Task EnqueueDeliveriesAsync(IReadOnlyList<NewDelivery> deliveries, CancellationToken ct = default);
+
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> pending deliveries due at <paramref name="now"/> and leases them
+    /// until <paramref name="leaseUntil"/>, so another instance (or a restart) retries them only if this one
+    /// never reports back.
+    /// </summary>
+    Task<IReadOnlyList<WebhookDelivery>> ClaimDueDeliveriesAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct = default);
+
+    /// <summary>Records the outcome of one attempt.</summary>
+    Task RecordAttemptAsync(long deliveryId, DeliveryAttempt attempt, CancellationToken ct = default);
+
+    /// <summary>Gives a leased delivery back (shutdown before it was attempted): due again at <paramref name="dueAt"/>.</summary>
+    Task ReleaseDeliveryAsync(long deliveryId, DateTimeOffset dueAt, CancellationToken ct = default);
+
+    /// <summary>A webhook's deliveries, newest first.</summary>
+    Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(string webhookId, int limit, CancellationToken ct = default);
+
+    /// <summary>Puts a webhook's parked deliveries back in the queue, due at <paramref name="now"/>; returns how many.</summary>
+    Task<int> RequeueParkedAsync(string webhookId, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Number of deliveries in each status.</summary>
+    Task<IReadOnlyDictionary<DeliveryStatus, long>> CountDeliveriesAsync(CancellationToken ct = default);
+}
+
+/// <summary>What makes a webhook fire.</summary>
+public enum WebhookRule
+{
+    /// <summary>The lead's grade differs from its previous grade.</summary>
+    GradeChanged,
+    /// <summary>The score moved across <see cref="Webhook.Threshold"/> (either way; a first score at or above it counts).</summary>
+    ScoreCrossed,
+    /// <summary>The lead is now grade A and was not before.</summary>
+    BecameA,
+}
+
+public sealed record Webhook
+{
+    public required string Id { get; init; }
+    public required string Url { get; init; }
+    public required WebhookRule Rule { get; init; }
+    /// <summary>0-100, for <see cref="WebhookRule.ScoreCrossed"/> only.</summary>
+    public int? Threshold { get; init; }
+    /// <summary>HMAC-SHA256 key for the signature header.</summary>
+    public required string Secret { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+public enum DeliveryStatus
+{
+    Pending,
+    Delivered,
+    /// <summary>Failed too often: kept, no longer retried until requeued.</summary>
+    Parked,
+}
+
+public sealed record NewDelivery(string WebhookId, string EventType, string LeadId, string Payload);
+
+public sealed record WebhookDelivery
+{
+    public required long Id { get; init; }
+    public required string WebhookId { get; init; }
+    public required string EventType { get; init; }
+    public required string LeadId { get; init; }
+    /// <summary>The JSON body exactly as sent (and signed).</summary>
+    public required string Payload { get; init; }
+    public required DeliveryStatus Status { get; init; }
+    public required int Attempts { get; init; }
+    public required DateTimeOffset NextAttemptAt { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? LastAttemptAt { get; init; }
+    public int? LastStatusCode { get; init; }
+    public string? LastError { get; init; }
+    public DateTimeOffset? DeliveredAt { get; init; }
+}
+
+/// <summary>One attempt: the status it leaves the delivery in and, when pending, when to try again.</summary>
+public sealed record DeliveryAttempt(DateTimeOffset At, DeliveryStatus Status, DateTimeOffset NextAttemptAt, int? StatusCode, string? Error);

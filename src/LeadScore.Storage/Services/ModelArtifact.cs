@@ -1,0 +1,101 @@
+using System.IO.Compression;
+using System.Text.Json;
+using LeadScore.Core;
+using LeadScore.Engine.Features;
+using LeadScore.Engine.Features.Encoding;
+using LeadScore.Engine.Scoring;
+
+namespace LeadScore.Storage.Services;
+
+/// <summary>What a flat-table model needs to read a lead's attributes the way it was trained.</summary>
+public sealed record FlatModelInput(IReadOnlyList<ColumnSchema> Schema, IReadOnlyList<string> MissingValues, char? Separator);
+
+/// <summary>
+/// The parts of a registered model that scoring needs, read from the registry artifact without ML.NET:
+/// encoder, compiled model, calibrator, grades, and where features come from (the workspace's feature
+/// definitions, or a flat table's schema).
+/// </summary>
+public sealed class LoadedModel
+{
+    // Entry names of the artifact zip (the Modeling area writes model.zip, encoder.json, calibrator.json, grades.json, card.json).
+    public const string CompiledEntry = "compiled.bin";
+    public const string FeatureDefinitionsEntry = "features.json";
+    public const string FlatInputEntry = "flat-input.json";
+    private const string EncoderEntry = "encoder.json";
+    private const string CalibratorEntry = "calibrator.json";
+    private const string GradesEntry = "grades.json";
+    private const string CardEntry = "card.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    private readonly int[] _sourceIndex;
+
+    private LoadedModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat)
+    {
+        Version = version;
+        Engine = engine;
+        Features = features;
+        CardJson = cardJson;
+        Flat = flat;
+        // The model may use fewer features than the source computes (leakage audit, exclusions): map by name once.
+        _sourceIndex = engine.Encoder.Features.Select(f =>
+        {
+            for (var i = 0; i < features.Features.Count; i++) if (features.Features[i].Name == f.Name) return i;
+            return -1;
+        }).ToArray();
+    }
+
+    public string Version { get; }
+    public ScoringEngine Engine { get; }
+    public ILeadFeatureSource Features { get; }
+    public string CardJson { get; }
+    /// <summary>Set for models trained on a flat table.</summary>
+    public FlatModelInput? Flat { get; }
+
+    public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
+
+    public static LoadedModel Load(string version, byte[] artifact)
+    {
+        using var zip = new ZipArchive(new MemoryStream(artifact), ZipArchiveMode.Read);
+        var compiled = Read(zip, CompiledEntry) ?? throw new InvalidDataException($"model {version} has no compiled scorer ({CompiledEntry})");
+        var encoderJson = System.Text.Encoding.UTF8.GetString(Read(zip, EncoderEntry) ?? throw new InvalidDataException("no encoder"));
+        var calibrator = JsonSerializer.Deserialize<ProbabilityCalibrator>(Read(zip, CalibratorEntry) ?? throw new InvalidDataException("no calibrator"), Json)!;
+        var grades = JsonSerializer.Deserialize<GradeBands>(Read(zip, GradesEntry) ?? throw new InvalidDataException("no grades"), Json)!;
+        var card = System.Text.Encoding.UTF8.GetString(Read(zip, CardEntry) ?? "{}"u8.ToArray());
+        var engine = ScoringEngine.Create(version, encoderJson, compiled, calibrator, grades);
+        ILeadFeatureSource source;
+        FlatModelInput? flat = null;
+        if (Read(zip, FeatureDefinitionsEntry) is { } defs)
+        {
+            source = new ComputedLeadFeatures(new FeatureComputer(FeatureDefinitions.FromJson(System.Text.Encoding.UTF8.GetString(defs), $"model {version}")));
+        }
+        else if (Read(zip, FlatInputEntry) is { } flatBytes)
+        {
+            flat = JsonSerializer.Deserialize<FlatModelInput>(flatBytes, Json)!;
+            source = new FlatAttributeFeatures(engine.Encoder.Features, flat.Schema, flat.MissingValues);
+        }
+        else throw new InvalidDataException($"model {version} says neither how to compute its features nor which columns it reads");
+        return new LoadedModel(version, engine, source, card, flat);
+    }
+
+    /// <summary>The model's feature row for a lead as of a time.</summary>
+    public FeatureValue[] Row(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf)
+    {
+        var computed = Features.Compute(lead, activities, enrichment, asOf);
+        var row = new FeatureValue[_sourceIndex.Length];
+        for (var i = 0; i < row.Length; i++) row[i] = _sourceIndex[i] >= 0 ? computed[_sourceIndex[i]] : FeatureValue.Missing;
+        return row;
+    }
+
+    public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf, bool explain) =>
+        Engine.Score(lead.Id, Row(lead, activities, enrichment, asOf), explain);
+
+    private static byte[]? Read(ZipArchive zip, string name)
+    {
+        if (zip.GetEntry(name) is not { } e) return null;
+        using var s = e.Open();
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
+}

@@ -1,0 +1,172 @@
+using System.Text.Json;
+using LeadScore.Core;
+
+namespace LeadScore.Storage.Services;
+
+/// <summary>
+/// Scores leads with the champion in the registry. The loaded model is immutable and swapped atomically
+/// on <see cref="ReloadAsync"/>, so scoring never waits on a promotion. Online scoring (<see cref="Score"/>)
+/// touches no database: enrichment comes from a snapshot taken at load time and refreshed by
+/// <see cref="RefreshEnrichmentAsync"/>; stored leads (<see cref="RescoreAsync"/>) read fresh data.
+/// </summary>
+public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) : IScoringService
+{
+    private static readonly JsonSerializerOptions ReasonJson = new(JsonSerializerDefaults.Web);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private volatile LoadedModel? _champion;
+    private volatile IReadOnlyDictionary<string, IReadOnlyList<Enrichment>> _enrichment = new Dictionary<string, IReadOnlyList<Enrichment>>();
+
+    public string? ChampionVersion => _champion?.Version;
+
+    /// <summary>The loaded champion, or null.</summary>
+    public LoadedModel? Champion => _champion;
+
+    public LoadedModel RequireChampion() => _champion
+        ?? throw new LeadScoreException("no champion model yet: train one first (./leadscore train, or POST /api/v1/train)", "model");
+
+    public async Task ReloadAsync(CancellationToken ct = default)
+    {
+        var version = await store.GetAliasAsync(ModelAliases.Champion, ct);
+        if (version is null) { _champion = null; return; }
+        if (_champion?.Version == version) return;
+        var bytes = await store.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"model version '{version}' has no artifact");
+        var model = LoadedModel.Load(version, bytes);
+        if (model.Features.UsesHistory) await RefreshEnrichmentAsync(ct);
+        _champion = model;
+    }
+
+    /// <summary>Reloads the enrichment snapshot used by online scoring (after enrichment imports).</summary>
+    public async Task RefreshEnrichmentAsync(CancellationToken ct = default)
+    {
+        var map = new Dictionary<string, List<Enrichment>>(StringComparer.OrdinalIgnoreCase);
+        await foreach (var e in store.StreamEnrichmentAsync(ct))
+        {
+            if (!map.TryGetValue(e.Domain, out var list)) map[e.Domain] = list = [];
+            list.Add(e);
+        }
+        _enrichment = map.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Enrichment>)kv.Value, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, bool explain, DateTimeOffset asOf)
+    {
+        if (lead.ProfilingOptOut) throw new LeadScoreException($"lead '{lead.Id}' opted out of profiling and is not scored", "profiling_opt_out");
+        var model = RequireChampion();
+        var ordered = IsOrdered(activities) ? activities : activities.OrderBy(a => a.Timestamp).ThenBy(a => a.EventId, StringComparer.Ordinal).ToList();
+        var domain = model.Features.EnrichmentDomain(lead);
+        var enrichment = domain is not null && _enrichment.TryGetValue(domain, out var e) ? e : [];
+        return model.Score(lead, ordered, enrichment, asOf, explain);
+    }
+
+    private static bool IsOrdered(IReadOnlyList<Activity> a)
+    {
+        for (var i = 1; i < a.Count; i++) if (a[i].Timestamp < a[i - 1].Timestamp) return false;
+        return true;
+    }
+
+    public async Task<IReadOnlyList<ScoreChange>> RescoreAsync(IReadOnlyList<string> leadIds, ScoreCause cause, CancellationToken ct = default)
+    {
+        var model = _champion;
+        if (model is null || leadIds.Count == 0) return [];
+        var now = _time.GetUtcNow();
+        var changes = new List<ScoreChange>();
+        var toSave = new List<StoredScore>();
+        foreach (var id in leadIds.Distinct(StringComparer.Ordinal))
+        {
+            var lead = await store.GetLeadAsync(id, ct);
+            if (lead is null || lead.ProfilingOptOut) continue;
+            var activities = model.Features.UsesHistory ? await store.GetActivitiesAsync(id, now, ct) : [];
+            var domain = model.Features.EnrichmentDomain(lead);
+            var enrichment = domain is null ? [] : await store.GetEnrichmentAsync(domain, ct);
+            var result = model.Score(lead, activities, enrichment, now, explain: true);
+            var previous = await store.GetLatestScoreAsync(id, ct);
+            var stored = ToStored(result, now, cause);
+            toSave.Add(stored);
+            changes.Add(new ScoreChange(previous, stored));
+        }
+        await store.SaveScoresAsync(toSave, ct);
+        return changes;
+    }
+
+    /// <summary>
+    /// Scores every stored lead in one pass over the store's streams (leads by id, activities by lead then time),
+    /// saving in batches. Returns how many leads were scored.
+    /// </summary>
+    public async Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default)
+    {
+        var model = RequireChampion();
+        var now = _time.GetUtcNow();
+        var total = Math.Max(1, await store.CountLeadsAsync(ct));
+        var enrichment = new Dictionary<string, List<Enrichment>>(StringComparer.OrdinalIgnoreCase);
+        if (model.Features.UsesHistory)
+            await foreach (var e in store.StreamEnrichmentAsync(ct))
+            {
+                if (!enrichment.TryGetValue(e.Domain, out var l)) enrichment[e.Domain] = l = [];
+                l.Add(e);
+            }
+        await using var acts = (model.Features.UsesHistory ? store.StreamActivitiesAsync(ct) : EmptyActivities()).GetAsyncEnumerator(ct);
+        var hasAct = await acts.MoveNextAsync();
+        // Reading is sequential (one pass over both streams); scoring with reasons runs in parallel per chunk.
+        var chunk = new List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment)>(ChunkSize);
+        var scored = 0;
+        var seen = 0;
+        await foreach (var lead in store.StreamLeadsAsync(ct))
+        {
+            seen++;
+            var mine = new List<Activity>();
+            // Both streams are ordered by lead id.
+            while (hasAct && string.CompareOrdinal(acts.Current.LeadId, lead.Id) < 0) hasAct = await acts.MoveNextAsync();
+            while (hasAct && acts.Current.LeadId == lead.Id)
+            {
+                if (acts.Current.Timestamp < now) mine.Add(acts.Current);
+                hasAct = await acts.MoveNextAsync();
+            }
+            if (lead.ProfilingOptOut) continue;
+            var domain = model.Features.EnrichmentDomain(lead);
+            chunk.Add((lead, mine, domain is not null && enrichment.TryGetValue(domain, out var el) ? el : []));
+            if (chunk.Count == ChunkSize)
+            {
+                scored += await ScoreChunkAsync(model, chunk, now, cause, ct);
+                progress?.Report((double)seen / total);
+            }
+        }
+        scored += await ScoreChunkAsync(model, chunk, now, cause, ct);
+        progress?.Report(1);
+        return scored;
+    }
+
+    private const int ChunkSize = 2000;
+
+    private async Task<int> ScoreChunkAsync(LoadedModel model, List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment)> chunk,
+        DateTimeOffset now, ScoreCause cause, CancellationToken ct)
+    {
+        if (chunk.Count == 0) return 0;
+        var results = new StoredScore[chunk.Count];
+        Parallel.For(0, chunk.Count, new ParallelOptions { CancellationToken = ct }, i =>
+        {
+            var (lead, activities, enrichment) = chunk[i];
+            results[i] = ToStored(model.Score(lead, activities, enrichment, now, explain: true), now, cause);
+        });
+        await store.SaveScoresAsync(results, ct);
+        var n = chunk.Count;
+        chunk.Clear();
+        return n;
+    }
+
+    private static async IAsyncEnumerable<Activity> EmptyActivities()
+    {
+        await Task.CompletedTask;
+        yield break;
+    }
+
+    private static StoredScore ToStored(LeadScoreResult r, DateTimeOffset at, ScoreCause cause) => new()
+    {
+        LeadId = r.LeadId,
+        Probability = r.Probability,
+        Score = r.Score,
+        Grade = r.Grade,
+        ModelVersion = r.ModelVersion,
+        ScoredAt = at,
+        Cause = cause,
+        ReasonsJson = JsonSerializer.Serialize(r.Reasons, ReasonJson),
+    };
+}

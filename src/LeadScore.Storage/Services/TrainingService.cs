@@ -1,0 +1,163 @@
+using LeadScore.Core;
+using LeadScore.Engine.Features;
+using LeadScore.Engine.Ingestion;
+using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Scoring;
+
+namespace LeadScore.Storage.Services;
+
+/// <summary>What to train on the workspace's data, beyond <see cref="TrainingOptions"/>.</summary>
+public sealed record WorkspaceTrainingRequest
+{
+    public required TrainingOptions Options { get; init; }
+    /// <summary>Training rows are built as of creation + this delay (see <see cref="TrainingSetOptions"/>).</summary>
+    public TimeSpan DecisionDelay { get; init; } = TimeSpan.FromDays(14);
+    /// <summary>Features the user leaves out.</summary>
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+    /// <summary>Features the leakage audit flagged that the user keeps anyway.</summary>
+    public IReadOnlyList<string> KeepFlagged { get; init; } = [];
+    /// <summary>Write the HTML evaluation report here.</summary>
+    public string? ReportDirectory { get; init; }
+}
+
+/// <summary>A finished training run: the result, how it was registered, and what was left out.</summary>
+public sealed record TrainingRun
+{
+    public required TrainingResult Result { get; init; }
+    public required RegistrationResult Registration { get; init; }
+    public required ModelCard Card { get; init; }
+    public IReadOnlyList<LeakageFinding> Leakage { get; init; } = [];
+    /// <summary>How the training rows were built (workspace runs).</summary>
+    public string? TrainingSetDescription { get; init; }
+    public string? ReportPath { get; init; }
+}
+
+/// <summary>
+/// Trains models from the workspace (point-in-time features) or from a flat table, runs the leakage audit,
+/// compiles the model for fast scoring and registers it. Used by the CLI and by the server's training jobs.
+/// </summary>
+public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
+{
+    public const string DefinitionsFileName = "features.json";
+
+    public string DefinitionsPath => Path.Combine(workspaceDirectory, DefinitionsFileName);
+
+    /// <summary>
+    /// The workspace's feature definitions: the file the user edits, or defaults inferred from the imported
+    /// data (written to the file so the user can read and change them). Returns whether they were created.
+    /// </summary>
+    public async Task<(FeatureDefinitions Definitions, bool Created)> LoadOrCreateDefinitionsAsync(CancellationToken ct = default)
+    {
+        if (File.Exists(DefinitionsPath)) return (FeatureDefinitions.Load(DefinitionsPath), false);
+        var sample = new List<Lead>();
+        await foreach (var l in store.StreamLeadsAsync(ct))
+        {
+            sample.Add(l);
+            if (sample.Count == 20_000) break;
+        }
+        if (sample.Count == 0) throw new LeadScoreException("the workspace has no leads: import some first (./leadscore import leads FILE)", "leads");
+        var types = new HashSet<string>(StringComparer.Ordinal);
+        var seen = 0;
+        await foreach (var a in store.StreamActivitiesAsync(ct))
+        {
+            types.Add(a.Type);
+            if (++seen == 500_000) break;
+        }
+        var enrichment = new List<Enrichment>();
+        await foreach (var e in store.StreamEnrichmentAsync(ct))
+        {
+            enrichment.Add(e);
+            if (enrichment.Count == 20_000) break;
+        }
+        var schema = await ImportService.GetLeadSchemaAsync(store, ct);
+        var defs = FeatureDefinitions.InferDefaults(sample, types, enrichment, schema.Count > 0 ? schema : null);
+        Directory.CreateDirectory(workspaceDirectory);
+        defs.Save(DefinitionsPath);
+        return (defs, true);
+    }
+
+    /// <summary>Builds the point-in-time training set from the store.</summary>
+    public async Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions definitions, TimeSpan decisionDelay, CancellationToken ct = default)
+    {
+        var builder = new TrainingSetBuilder(new FeatureComputer(definitions), new TrainingSetOptions { DecisionDelay = decisionDelay });
+        return await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct));
+    }
+
+    /// <summary>Trains on the workspace's leads with point-in-time features, registers and reports.</summary>
+    public async Task<TrainingRun> TrainWorkspaceAsync(WorkspaceTrainingRequest request, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        var (definitions, created) = await LoadOrCreateDefinitionsAsync(ct);
+        if (created) progress?.Report($"wrote default feature definitions to {DefinitionsPath} (edit them and train again to change the features)");
+        var set = await BuildTrainingSetAsync(definitions, request.DecisionDelay, ct);
+        progress?.Report($"training set: {set.Describe()}");
+
+        var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, request.KeepFlagged, progress);
+        var options = request.Options with
+        {
+            ExcludedFeatures = [.. request.Options.ExcludedFeatures, .. excluded],
+            DataSource = $"workspace ({store.Describe()})",
+            Horizon = $"the period the imported outcomes cover (each lead scored {set.Rule})",
+        };
+        var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
+        var definitionsJson = System.Text.Encoding.UTF8.GetBytes(definitions.ToJson());
+        return await RegisterAsync(result, model => new Dictionary<string, byte[]> { [LoadedModel.FeatureDefinitionsEntry] = definitionsJson },
+            findings, set.Describe(), request.ReportDirectory, ct);
+    }
+
+    /// <summary>Trains on a flat table (one row per lead), with the same audit, compilation and registration.</summary>
+    public async Task<TrainingRun> TrainFlatAsync(FlatTable table, FeatureFrame? test, TrainingOptions options, IReadOnlyList<string> keepFlagged,
+        IReadOnlyList<string> missingValues, string? reportDirectory, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        var (frame, excluded, findings) = Audit(table.Frame, [], keepFlagged, progress);
+        var used = frame.Features.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var testFrame = test?.Without(test.Features.Select(f => f.Name).Where(n => !used.Contains(n)).ToHashSet(StringComparer.Ordinal));
+        options = options with { ExcludedFeatures = [.. options.ExcludedFeatures, .. excluded] };
+        var result = await Task.Run(() => new ModelingContext().Train(frame, options, testFrame, progress, ct), ct);
+        var input = new FlatModelInput(table.Schema, missingValues, null);
+        return await RegisterAsync(result, _ => new Dictionary<string, byte[]> { [LoadedModel.FlatInputEntry] = LoadedModel.Serialize(input) },
+            findings, null, reportDirectory, ct);
+    }
+
+    private static (FeatureFrame Frame, List<ExcludedFeature> Excluded, IReadOnlyList<LeakageFinding> Findings) Audit(
+        FeatureFrame frame, IReadOnlyList<string> exclude, IReadOnlyList<string> keep, IProgress<string>? progress)
+    {
+        var excluded = new List<ExcludedFeature>();
+        foreach (var name in exclude)
+        {
+            if (frame.IndexOf(name) < 0) throw new LeadScoreException($"--exclude: no feature named '{name}'", "exclude");
+            excluded.Add(new ExcludedFeature(name, "excluded by request"));
+        }
+        var findings = LeakageAudit.Run(frame);
+        foreach (var f in findings)
+        {
+            if (keep.Contains(f.Feature, StringComparer.Ordinal))
+            {
+                progress?.Report($"leakage audit flagged {f.Feature} ({f.Reason}); kept as requested");
+                continue;
+            }
+            progress?.Report($"leakage audit: excluding {f.Feature}: {f.Reason} (keep it with --keep {f.Feature})");
+            excluded.Add(new ExcludedFeature(f.Feature, $"leakage audit: {f.Reason}"));
+        }
+        var drop = excluded.Select(e => e.Feature).ToHashSet(StringComparer.Ordinal);
+        return (drop.Count > 0 ? frame.Without(drop) : frame, excluded, findings);
+    }
+
+    private async Task<TrainingRun> RegisterAsync(TrainingResult result, Func<TrainedModel, Dictionary<string, byte[]>> entries,
+        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct)
+    {
+        var registry = new ModelRegistry(store);
+        var registration = await registry.RegisterAsync(result, model =>
+        {
+            var e = entries(model);
+            // The compiled scorer is what serves: it needs the training rows for TreeSHAP covers.
+            var matrix = model.TrainingMatrix ?? throw new InvalidOperationException("a freshly trained model carries its training matrix");
+            e[LoadedModel.CompiledEntry] = CompiledModel.FromMlNet(model.Model, matrix, model.SlotCount).Serialize();
+            return e;
+        }, ct);
+        var card = result.Model.Card with { Version = registration.Version };
+        string? report = null;
+        if (reportDirectory is not null)
+            report = HtmlReport.Write(Path.GetFullPath(reportDirectory), result with { Model = result.Model.WithCard(card) });
+        return new TrainingRun { Result = result, Registration = registration, Card = card, Leakage = findings, TrainingSetDescription = setDescription, ReportPath = report };
+    }
+}

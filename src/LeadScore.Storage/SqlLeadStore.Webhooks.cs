@@ -1,0 +1,192 @@
+using Dapper;
+
+namespace LeadScore.Storage;
+
+/// <summary>Webhooks, their persisted delivery queue and background jobs, on both backends.</summary>
+public abstract partial class SqlLeadStore : IWebhookStore, IJobStore
+{
+    // ---- webhooks ----------------------------------------------------------------------------
+
+    public async Task SaveWebhookAsync(Webhook w, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO webhooks (id, url, rule, threshold, secret, created_at, deleted_at) VALUES (@Id, @Url, @rule, @threshold, @Secret, @created, NULL)",
+            new { w.Id, w.Url, rule = w.Rule.ToString(), threshold = (long?)w.Threshold, w.Secret, created = Ms(w.CreatedAt) }, cancellationToken: ct));
+    }
+
+    private sealed record WebhookRow(string Id, string Url, string Rule, long? Threshold, string Secret, long CreatedAt);
+
+    private const string WebhookColumns = "id AS Id, url AS Url, rule AS Rule, threshold AS Threshold, secret AS Secret, created_at AS CreatedAt";
+
+    private static Webhook ToWebhook(WebhookRow r) => new()
+    {
+        Id = r.Id, Url = r.Url, Rule = Enum.Parse<WebhookRule>(r.Rule), Threshold = (int?)r.Threshold, Secret = r.Secret, CreatedAt = Time(r.CreatedAt),
+    };
+
+    public async Task<Webhook?> GetWebhookAsync(string id, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        var r = await c.QuerySingleOrDefaultAsync<WebhookRow>(new CommandDefinition(
+            $"SELECT {WebhookColumns} FROM webhooks WHERE id = @id AND deleted_at IS NULL", new { id }, cancellationToken: ct));
+        return r is null ? null : ToWebhook(r);
+    }
+
+    public async Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        var rows = await c.QueryAsync<WebhookRow>(new CommandDefinition(
+            $"SELECT {WebhookColumns} FROM webhooks WHERE deleted_at IS NULL ORDER BY created_at, id", cancellationToken: ct));
+        return rows.Select(ToWebhook).ToList();
+    }
+
+    public async Task<bool> DeleteWebhookAsync(string id, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhooks SET deleted_at = @now WHERE id = @id AND deleted_at IS NULL", new { id, now = Ms(DateTimeOffset.UtcNow) }, cancellationToken: ct)) > 0;
+    }
+
+    // ---- deliveries --------------------------------------------------------------------------
+
+    public Task EnqueueDeliveriesAsync(IReadOnlyList<NewDelivery> deliveries, CancellationToken ct = default)
+    {
+        if (deliveries.Count == 0) return Task.CompletedTask;
+        var now = Ms(DateTimeOffset.UtcNow);
+        return InTransactionAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO webhook_deliveries (webhook_id, event_type, lead_id, payload, status, attempts, next_attempt_at, created_at)
+                VALUES (@WebhookId, @EventType, @LeadId, @Payload, 'Pending', 0, @now, @now)
+                """, deliveries.Select(d => new { d.WebhookId, d.EventType, d.LeadId, d.Payload, now }).ToList(), tx, cancellationToken: ct));
+            return true;
+        }, ct);
+    }
+
+    private sealed record DeliveryRow(long Id, string WebhookId, string EventType, string LeadId, string Payload, string Status, long Attempts,
+        long NextAttemptAt, long CreatedAt, long? LastAttemptAt, long? LastStatusCode, string? LastError, long? DeliveredAt);
+
+    private const string DeliveryColumns = """
+        id AS Id, webhook_id AS WebhookId, event_type AS EventType, lead_id AS LeadId, payload AS Payload, status AS Status, attempts AS Attempts,
+        next_attempt_at AS NextAttemptAt, created_at AS CreatedAt, last_attempt_at AS LastAttemptAt, last_status_code AS LastStatusCode,
+        last_error AS LastError, delivered_at AS DeliveredAt
+        """;
+
+    private static WebhookDelivery ToDelivery(DeliveryRow r) => new()
+    {
+        Id = r.Id, WebhookId = r.WebhookId, EventType = r.EventType, LeadId = r.LeadId, Payload = r.Payload,
+        Status = Enum.Parse<DeliveryStatus>(r.Status), Attempts = (int)r.Attempts, NextAttemptAt = Time(r.NextAttemptAt),
+        CreatedAt = Time(r.CreatedAt), LastAttemptAt = r.LastAttemptAt is { } a ? Time(a) : null, LastStatusCode = (int?)r.LastStatusCode,
+        LastError = r.LastError, DeliveredAt = r.DeliveredAt is { } d ? Time(d) : null,
+    };
+
+    public async Task<IReadOnlyList<WebhookDelivery>> ClaimDueDeliveriesAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct = default)
+    {
+        // One statement takes the lease, so two instances never claim the same delivery;
+        // PostgreSQL additionally skips rows another transaction is claiming right now.
+        var skipLocked = Backend == "postgresql" ? " FOR UPDATE SKIP LOCKED" : "";
+        await using var c = await OpenAsync(ct);
+        var rows = await c.QueryAsync<DeliveryRow>(new CommandDefinition($"""
+            UPDATE webhook_deliveries SET next_attempt_at = @lease
+            WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'Pending' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit{skipLocked})
+            RETURNING {DeliveryColumns}
+            """, new { lease = Ms(leaseUntil), now = Ms(now), limit = (long)limit }, cancellationToken: ct));
+        return rows.Select(ToDelivery).OrderBy(d => d.Id).ToList();
+    }
+
+    public async Task RecordAttemptAsync(long deliveryId, DeliveryAttempt a, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition("""
+            UPDATE webhook_deliveries SET attempts = attempts + 1, status = @status, next_attempt_at = @next, last_attempt_at = @at,
+                last_status_code = @code, last_error = @error, delivered_at = @delivered
+            WHERE id = @deliveryId
+            """, new
+        {
+            deliveryId, status = a.Status.ToString(), next = Ms(a.NextAttemptAt), at = Ms(a.At), code = (long?)a.StatusCode, error = a.Error,
+            delivered = a.Status == DeliveryStatus.Delivered ? Ms(a.At) : (long?)null,
+        }, cancellationToken: ct));
+    }
+
+    public async Task ReleaseDeliveryAsync(long deliveryId, DateTimeOffset dueAt, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhook_deliveries SET next_attempt_at = @due WHERE id = @deliveryId AND status = 'Pending'",
+            new { deliveryId, due = Ms(dueAt) }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(string webhookId, int limit, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        var rows = await c.QueryAsync<DeliveryRow>(new CommandDefinition(
+            $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE webhook_id = @webhookId ORDER BY id DESC LIMIT @limit",
+            new { webhookId, limit = (long)limit }, cancellationToken: ct));
+        return rows.Select(ToDelivery).ToList();
+    }
+
+    public async Task<int> RequeueParkedAsync(string webhookId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhook_deliveries SET status = 'Pending', attempts = 0, next_attempt_at = @now WHERE webhook_id = @webhookId AND status = 'Parked'",
+            new { webhookId, now = Ms(now) }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyDictionary<DeliveryStatus, long>> CountDeliveriesAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        var rows = await c.QueryAsync<(string Status, long N)>(new CommandDefinition(
+            "SELECT status, COUNT(*) FROM webhook_deliveries GROUP BY status", cancellationToken: ct));
+        var counts = Enum.GetValues<DeliveryStatus>().ToDictionary(s => s, _ => 0L);
+        foreach (var (status, n) in rows) counts[Enum.Parse<DeliveryStatus>(status)] = n;
+        return counts;
+    }
+
+    // ---- jobs --------------------------------------------------------------------------------
+
+    public async Task SaveJobAsync(JobRecord j, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO jobs (id, kind, status, progress, message, request, result, created_at, started_at, finished_at)
+            VALUES (@Id, @Kind, @status, @Progress, @Message, @RequestJson, @ResultJson, @created, @started, @finished)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, progress = excluded.progress, message = excluded.message,
+                result = excluded.result, started_at = excluded.started_at, finished_at = excluded.finished_at
+            """, new
+        {
+            j.Id, j.Kind, status = j.Status.ToString(), j.Progress, j.Message, j.RequestJson, j.ResultJson, created = Ms(j.CreatedAt),
+            started = j.StartedAt is { } s ? Ms(s) : (long?)null, finished = j.FinishedAt is { } f ? Ms(f) : (long?)null,
+        }, cancellationToken: ct));
+    }
+
+    private sealed record JobRow(string Id, string Kind, string Status, double Progress, string? Message, string Request, string? Result,
+        long CreatedAt, long? StartedAt, long? FinishedAt);
+
+    private const string JobColumns = """
+        id AS Id, kind AS Kind, status AS Status, progress AS Progress, message AS Message, request AS Request, result AS Result,
+        created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt
+        """;
+
+    private static JobRecord ToJob(JobRow r) => new()
+    {
+        Id = r.Id, Kind = r.Kind, Status = Enum.Parse<JobStatus>(r.Status), Progress = r.Progress, Message = r.Message, RequestJson = r.Request,
+        ResultJson = r.Result, CreatedAt = Time(r.CreatedAt), StartedAt = r.StartedAt is { } s ? Time(s) : null,
+        FinishedAt = r.FinishedAt is { } f ? Time(f) : null,
+    };
+
+    public async Task<JobRecord?> GetJobAsync(string id, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        var r = await c.QuerySingleOrDefaultAsync<JobRow>(new CommandDefinition($"SELECT {JobColumns} FROM jobs WHERE id = @id", new { id }, cancellationToken: ct));
+        return r is null ? null : ToJob(r);
+    }
+
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobStatus status, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        var rows = await c.QueryAsync<JobRow>(new CommandDefinition(
+            $"SELECT {JobColumns} FROM jobs WHERE status = @status ORDER BY created_at, id", new { status = status.ToString() }, cancellationToken: ct));
+        return rows.Select(ToJob).ToList();
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text.Json;
+using LeadScore.Core;
+using LeadScore.TestKit;
+
+namespace LeadScore.Server.Tests.Api;
+
+public sealed class LeadEndpointTests
+{
+    public static TheoryData<string> Backends => TestStores.Backends;
+
+    private static async Task SeedAsync(LeadScoreApplication app)
+    {
+        await app.Store.UpsertLeadsAsync([TestData.Lead("L1"), TestData.Lead("L2", "Globex, Inc."), TestData.Lead("L3"), TestData.Lead("L4")]);
+        await app.Store.SaveScoresAsync([TestData.Score("L1", 40, "C"), TestData.Score("L2", 90, "A"), TestData.Score("L3", 70, "A")]);
+        await app.Store.SaveScoresAsync([TestData.Score("L1", 55, "B", TestData.T0.AddDays(1), ScoreCause.NewModel, "m2")]);
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task A_lead_comes_with_its_latest_score_and_reasons(string backend)
+    {
+        await using var app = await LeadScoreApplication.StartAsync(backend);
+        await SeedAsync(app);
+        using var client = app.CreateClient(await app.CreateKeyAsync(ApiScopes.Score));
+
+        var lead = JsonDocument.Parse(await client.GetStringAsync("/api/v1/leads/L1")).RootElement;
+        var unscored = JsonDocument.Parse(await client.GetStringAsync("/api/v1/leads/L4")).RootElement;
+        var missing = await client.GetAsync("/api/v1/leads/nope");
+
+        lead.GetProperty("id").GetString().ShouldBe("L1");
+        lead.GetProperty("attributes").GetProperty("company").GetString().ShouldBe("Acme");
+        var score = lead.GetProperty("score");
+        score.GetProperty("score").GetInt32().ShouldBe(55);
+        score.GetProperty("grade").GetString().ShouldBe("B");
+        score.GetProperty("model_version").GetString().ShouldBe("m2");
+        score.GetProperty("cause").GetString().ShouldBe("new_model");
+        score.GetProperty("reasons")[0].GetProperty("text").GetString().ShouldBe("Visited the pricing page 3 times in the last 7 days");
+        unscored.GetProperty("score").ValueKind.ShouldBe(JsonValueKind.Null);
+        missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        missing.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Score_history_is_newest_first_with_cause_and_model(string backend)
+    {
+        await using var app = await LeadScoreApplication.StartAsync(backend);
+        await SeedAsync(app);
+        using var client = app.CreateClient(await app.CreateKeyAsync(ApiScopes.Score));
+
+        var history = JsonDocument.Parse(await client.GetStringAsync("/api/v1/leads/L1/scores")).RootElement.GetProperty("scores");
+
+        history.GetArrayLength().ShouldBe(2);
+        history[0].GetProperty("cause").GetString().ShouldBe("new_model");
+        history[0].GetProperty("model_version").GetString().ShouldBe("m2");
+        history[1].GetProperty("cause").GetString().ShouldBe("new_data");
+        history[1].GetProperty("score").GetInt32().ShouldBe(40);
+        (await client.GetAsync("/api/v1/leads/nope/scores")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Listing_returns_the_best_leads_of_a_grade_up_to_the_limit(string backend)
+    {
+        await using var app = await LeadScoreApplication.StartAsync(backend);
+        await SeedAsync(app);
+        using var client = app.CreateClient(await app.CreateKeyAsync(ApiScopes.Score));
+
+        var all = JsonDocument.Parse(await client.GetStringAsync("/api/v1/leads?sort=score&limit=50")).RootElement.GetProperty("leads");
+        var a = JsonDocument.Parse(await client.GetStringAsync("/api/v1/leads?grade=a&limit=1")).RootElement.GetProperty("leads");
+
+        all.EnumerateArray().Select(l => l.GetProperty("lead_id").GetString()).ShouldBe(["L2", "L3", "L1"]);
+        a.GetArrayLength().ShouldBe(1);
+        a[0].GetProperty("lead_id").GetString().ShouldBe("L2");
+        (await client.GetAsync("/api/v1/leads?grade=A1")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await client.GetAsync("/api/v1/leads?limit=1001")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Export_streams_every_lead_as_csv_with_scores_and_top_reasons(string backend)
+    {
+        await using var app = await LeadScoreApplication.StartAsync(backend);
+        await SeedAsync(app);
+        using var client = app.CreateClient(await app.CreateKeyAsync(ApiScopes.Score));
+
+        var r = await client.GetAsync("/api/v1/leads/export?format=csv");
+        var lines = (await r.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
+
+        r.StatusCode.ShouldBe(HttpStatusCode.OK);
+        r.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
+        lines[0].ShouldBe("lead_id,score,grade,probability,model_version,scored_at,reason_1,reason_2,reason_3");
+        lines.Length.ShouldBe(5);
+        lines.ShouldContain("L1,55,B,0.55,m2,2026-03-02T09:00:00Z,Visited the pricing page 3 times in the last 7 days,Came from the website,");
+        lines.ShouldContain("L4,,,,,,,,");
+        (await client.GetAsync("/api/v1/leads/export?format=xlsx")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+}

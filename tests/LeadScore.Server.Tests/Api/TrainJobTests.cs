@@ -1,0 +1,53 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using LeadScore.Engine.Synthetic;
+using LeadScore.Server.Jobs;
+using LeadScore.Storage.Services;
+using LeadScore.TestKit;
+
+namespace LeadScore.Server.Tests.Api;
+
+/// <summary>POST /train runs the real workspace training in the background; GET /jobs/{id} follows it.</summary>
+public sealed class TrainJobTests
+{
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task Training_runs_as_a_job_and_the_new_champion_serves_scores(string backend)
+    {
+        var (store, ws, _) = await TestStores.OpenAsync(backend);
+        var data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = 500, Seed = 3 });
+        await store.UpsertLeadsAsync(data.Leads);
+        await store.InsertActivitiesAsync(data.Activities);
+        await store.UpsertEnrichmentAsync(data.Enrichment);
+        await store.InsertOutcomesAsync(data.Outcomes);
+        var scoring = new ScoringService(store);
+        await using var app = await LeadScoreApplication.StartAsync(store, ws, parts: s => Task.FromResult(
+            new LeadScoreParts(s) { Scoring = scoring, Trainer = new WorkspaceTrainer(new TrainingService(s, ws)) }));
+        using var client = await app.AdminClientAsync();
+
+        var start = await client.PostAsync("/api/v1/train", new StringContent("""{"algorithm":"logistic","time_budget_seconds":1,"seed":7}""", Encoding.UTF8, "application/json"));
+
+        start.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var location = start.Headers.Location!.ToString();
+        location.ShouldStartWith("/api/v1/jobs/job_");
+        JsonElement job;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            await Task.Delay(200);
+            job = JsonDocument.Parse(await client.GetStringAsync(location)).RootElement;
+        } while (job.GetProperty("status").GetString() is "queued" or "running" && DateTime.UtcNow < deadline);
+
+        job.GetProperty("status").GetString().ShouldBe("succeeded", job.ToString());
+        job.GetProperty("progress").GetDouble().ShouldBe(1);
+        var result = job.GetProperty("result");
+        result.GetProperty("version").GetString().ShouldBe("v1");
+        result.GetProperty("promoted").GetBoolean().ShouldBeTrue();
+        scoring.ChampionVersion.ShouldBe("v1");
+        var lead = data.Leads[0];
+        var score = await client.PostAsync("/api/v1/score", new StringContent(
+            JsonSerializer.Serialize(new { id = lead.Id, attributes = lead.Attributes }), Encoding.UTF8, "application/json"));
+        score.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await score.Content.ReadAsStringAsync()).ShouldContain("\"model_version\":\"v1\"");
+    }
+}
