@@ -108,14 +108,15 @@ public sealed class JobRunner(
     {
         private readonly Lock _lock = new();
         private long _lastSave;
-        private (double Fraction, string Stage) _latest;
         private Task _pending = Task.CompletedTask;
+        private bool _closed;
 
         public void Report((double Fraction, string Stage) value)
         {
             lock (_lock)
             {
-                _latest = value;
+                // Progress<T> callbacks can arrive after training returned: never let one overwrite the final state.
+                if (_closed) return;
                 var now = runner._time.GetTimestamp();
                 if (runner._time.GetElapsedTime(_lastSave, now) < TimeSpan.FromMilliseconds(500) || !_pending.IsCompleted) return;
                 _lastSave = now;
@@ -129,7 +130,11 @@ public sealed class JobRunner(
         public async Task FlushAsync()
         {
             Task pending;
-            lock (_lock) pending = _pending;
+            lock (_lock)
+            {
+                _closed = true;
+                pending = _pending;
+            }
             await pending;
         }
     }
