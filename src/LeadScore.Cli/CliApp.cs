@@ -39,7 +39,9 @@ public static class CliApp
         var root = new RootCommand("LeadScore: self-hosted lead scoring that learns from your own CRM history.");
         global.AddTo(root);
         // Each capability adds its command here.
+        root.Subcommands.Add(Commands.QuickstartCommand.Create(global, console));
         root.Subcommands.Add(Commands.GenerateCommand.Create(console));
+        root.Subcommands.Add(Commands.FeaturesCommand.Create(global, console));
         root.Subcommands.Add(Commands.ImportCommand.Create(console, global));
         root.Subcommands.Add(Commands.QuarantineCommand.Create(console, global));
         root.Subcommands.Add(Commands.ServeCommand.Create(global, console));

@@ -35,6 +35,13 @@ public class ScoringBenchmarks
     [Params(31)]
     public int Leaves { get; set; }
 
+    /// <summary>
+    /// LightGBM max_depth. Bounded so every tree gets Fast TreeSHAP tables (at most 8 unique features
+    /// per path); leaf-wise trees of 31 leaves otherwise reach depth 20 here.
+    /// </summary>
+    [Params(6)]
+    public int MaxDepth { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -53,6 +60,7 @@ public class ScoringBenchmarks
             NumberOfThreads = 1,
             Seed = 1,
             Deterministic = true,
+            Booster = new GradientBooster.Options { MaximumTreeDepth = MaxDepth },
         }).Fit(train);
         _model = CompiledModel.FromMlNet(_mlModel, matrix, encoder.SlotCount);
         _engine = new ScoringEngine("bench", encoder, _model, new ProbabilityCalibrator { Kind = CalibratorKind.Platt, A = 1, B = 0 }, GradeBands.Default);

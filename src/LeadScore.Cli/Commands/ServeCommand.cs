@@ -23,7 +23,8 @@ public static class ServeCommand
         {
             var ws = global.Read(parse);
             await using var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
-            var parts = await CreatePartsAsync(store, ws.Directory, ct);
+            var parts = await LeadScoreParts.CreateAsync(store, ws.Directory, ct);
+            if (parts.Scoring?.ChampionVersion is null) console.Warn("no champion model yet: scoring answers 503 until one is trained (./leadscore train or POST /api/v1/train)");
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             await using var app = LeadScoreServer.Build(builder, new ServerOptions { Urls = parse.GetValue(urls)! }, parts);
             console.Log($"LeadScore API on {parse.GetValue(urls)} ({store.Describe()}); reference at /scalar, OpenAPI at /openapi/v1.json");
@@ -33,13 +34,5 @@ public static class ServeCommand
             return ExitCodes.Ok;
         });
         return cmd;
-    }
-
-    /// <summary>The scorer and trainer the server runs on: the same ones the CLI commands use.</summary>
-    internal static async Task<LeadScoreParts> CreatePartsAsync(ILeadStore store, string workspaceDirectory, CancellationToken ct)
-    {
-        var scoring = new ScoringService(store);
-        await scoring.ReloadAsync(ct);
-        return new LeadScoreParts(store) { Scoring = scoring, Trainer = new WorkspaceTrainer(new TrainingService(store, workspaceDirectory)) };
     }
 }

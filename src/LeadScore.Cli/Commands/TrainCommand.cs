@@ -96,6 +96,7 @@ internal static class TrainCommand
                 {
                     ExcludedFeatures = table.Skipped.Select(ParseSkipped).ToList(),
                     DataSource = Path.GetFileName(csvPath),
+                    TestDataSource = parse.GetValue(testCsv) is { } tp ? Path.GetFileName(tp) : null,
                     DataHash = await HashAsync(csvPath, ct),
                     Horizon = $"the period recorded in '{targetCol}' of {Path.GetFileName(csvPath)}",
                 };
@@ -182,8 +183,8 @@ internal static class TrainCommand
         console.Line($"  Split: {card.Split}");
         console.Line($"  Trained on {card.RowsTrain:N0} rows, tested on {card.RowsTest:N0} held-out rows in {card.TrainSeconds.ToString("F1", inv)} s");
         console.Line(string.Create(inv, $"  Held-out: AUC {m.Auc:F4}, PR-AUC {m.PrAuc:F4}, log loss {m.LogLoss:F4} (nats), Brier {m.Brier:F4}, ECE {m.Ece:F4}"));
-        console.Line(string.Create(inv, $"  At threshold {m.Threshold:F3}: precision {m.Precision:P1}, recall {m.Recall:P1}, F1 {m.F1:F3}"));
-        console.Line(string.Create(inv, $"  Top 10% of leads hold {l10.Gain:P1} of conversions (lift {l10.Lift:F2})"));
+        console.Line(string.Create(inv, $"  At threshold {m.Threshold:F3}: precision {m.Precision * 100:0.0}%, recall {m.Recall * 100:0.0}%, F1 {m.F1:F3}"));
+        console.Line(string.Create(inv, $"  Top 10% of leads hold {l10.Gain * 100:0.0}% of conversions (lift {l10.Lift:F2})"));
         console.Line($"  Probabilities: calibrated with {card.Calibration}; they mean converting within {card.Horizon}");
         if (card.ExcludedFeatures.Count > 0)
             console.Line($"  Excluded: {string.Join("; ", card.ExcludedFeatures.Select(e => $"{e.Feature} ({e.Reason})"))}");

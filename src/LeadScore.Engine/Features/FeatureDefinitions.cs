@@ -85,6 +85,8 @@ public sealed record FeatureDefinitions
     /// <summary>Attribute holding the email: only its domain is used (free-mail or business, matches the company).</summary>
     public string? EmailColumn { get; init; }
     public EnrichmentFeatureSettings? Enrichment { get; init; }
+    /// <summary>Features the leakage audit flags but the user decided to keep (flagged features are excluded from training otherwise).</summary>
+    public List<string> KeepDespiteLeakage { get; init; } = [];
 
     public const string OtherCategory = "(other)";
 

@@ -119,6 +119,7 @@ public sealed record ImportMapping
     public void Save(string path) => File.WriteAllText(path, ToJson() + Environment.NewLine);
 
     /// <summary>The delimiter as a char, accepting "\t" and "tab".</summary>
+    [JsonIgnore]
     public char? DelimiterChar => Delimiter switch
     {
         null or "" => null,

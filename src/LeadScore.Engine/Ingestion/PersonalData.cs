@@ -26,12 +26,26 @@ public static partial class PersonalData
         foreach (var v in values)
         {
             if (EmailPattern().IsMatch(v)) emails++;
-            else if (PhonePattern().IsMatch(v) && v.Count(char.IsDigit) >= 7) phones++;
+            else if (LooksLikePhone(v)) phones++;
         }
         if (emails * 2 > values.Count) return "email addresses in values";
         if (phones * 2 > values.Count) return "phone numbers in values";
         if (values.Count(v => StreetPattern().IsMatch(v)) * 2 > values.Count) return "street addresses in values";
         return null;
+    }
+
+    /// <summary>
+    /// A phone number has 7 to 15 digits and a '+' or separators; plain numbers (amounts, ids) and
+    /// dates ("2026-01-02" has 8 digits and dashes) are not phone numbers.
+    /// </summary>
+    private static bool LooksLikePhone(string v)
+    {
+        if (!PhonePattern().IsMatch(v)) return false;
+        var digits = v.Count(char.IsAsciiDigit);
+        if (digits is < 7 or > 15) return false;
+        if (!(v.StartsWith('+') || v.Contains(' ') || v.Contains('(') || v.Contains('-') || v.Contains('.'))) return false;
+        if (ValueRules.TryNumber(v, out _) || ValueRules.TryIso(v, out _) || SchemaInference.TryParseDate(v, out _)) return false;
+        return true;
     }
 
     /// <summary>Personal by the column name alone (e.g. "email", "Phone Number", "last_name", "street").</summary>

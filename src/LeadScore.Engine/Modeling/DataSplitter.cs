@@ -33,15 +33,15 @@ public static class DataSplitter
             var test = order[^nTest..];
             var cut = frame.Times[test[0]];
             return new DataSplit(frame.Subset(train), frame.Subset(test), SplitKind.Time,
-                $"time split: the most recent {testFraction:P0} of rows (from {cut:yyyy-MM-dd}) are the test set, {train.Length} earlier rows train");
+                $"time split: the most recent {testFraction * 100:0}% of rows (from {cut:yyyy-MM-dd}) are the test set, {train.Length} earlier rows train");
         }
         var (trainIdx, testIdx) = StratifiedHoldOut(frame.Labels, testFraction, seed);
         return new DataSplit(frame.Subset(trainIdx), frame.Subset(testIdx), SplitKind.StratifiedRandom,
-            $"stratified random split (no time column): {testFraction:P0} of rows held out for testing, seed {seed}");
+            $"stratified random split (no time column): {testFraction * 100:0}% of rows held out for testing, seed {seed}");
     }
 
     public static DataSplit Given(FeatureFrame train, FeatureFrame test, string testFile) =>
-        new(train, test, SplitKind.TestFile, $"given test file {Path.GetFileName(testFile)}: trained on all {train.Count} rows of the training file, tested on {test.Count} rows");
+        new(train, test, SplitKind.TestFile, $"given test set {testFile}: trained on all {train.Count} rows of the training file, tested on {test.Count} rows");
 
     public static (int[] Train, int[] Test) StratifiedHoldOut(IReadOnlyList<bool> labels, double testFraction, int seed)
     {

@@ -26,7 +26,7 @@ public static class HtmlReport
         if (result.Importance.Count > 0) ReportPlots.Importance(Path.Combine(directory, "importance.png"), result.Importance);
 
         var inv = CultureInfo.InvariantCulture;
-        string P(double v) => v.ToString("P1", inv);
+        string P(double v) => (v * 100).ToString("0.0", inv) + "%";
         string N(double v, int d = 3) => double.IsNaN(v) ? "n/a" : v.ToString("F" + d, inv);
         var top10 = m.LiftAt(0.1);
         var h = new StringBuilder();
@@ -70,7 +70,7 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
         Figure(h, "gain.png", "Cumulative gain", "Follow the blue line: contacting the best-scored share of leads on the horizontal axis reaches the share of all conversions on the vertical axis. The dashed line is what a random order gives.");
         h.Append("<table id=\"lift\"><tr><th>Top of the list</th><th>Leads</th><th>Conversions reached</th><th>Share of all conversions</th><th>Times better than random</th></tr>\n");
         foreach (var l in m.Lift)
-            h.Append(CultureInfo.InvariantCulture, $"<tr><td>top {l.Fraction:P0}</td><td class=\"num\">{l.Rows:N0}</td><td class=\"num\">{l.Positives:N0}</td><td class=\"num\">{P(l.Gain)}</td><td class=\"num\">{N(l.Lift, 2)}</td></tr>\n");
+            h.Append(CultureInfo.InvariantCulture, $"<tr><td>top {l.Fraction * 100:0}%</td><td class=\"num\">{l.Rows:N0}</td><td class=\"num\">{l.Positives:N0}</td><td class=\"num\">{P(l.Gain)}</td><td class=\"num\">{N(l.Lift, 2)}</td></tr>\n");
         h.Append("</table>\n");
 
         h.Append("<h2>Can the probabilities be trusted?</h2>\n");

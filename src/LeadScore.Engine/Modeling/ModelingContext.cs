@@ -66,7 +66,7 @@ public sealed class ModelingContext
         if (nPos < options.MinimumPerClass || nNeg < options.MinimumPerClass)
             throw new LeadScoreException($"not enough outcomes to train: {nPos} converted and {nNeg} lost leads; at least {options.MinimumPerClass} of each are needed");
 
-        var split = testFrame is null ? DataSplitter.Split(frame, options.TestFraction, options.Seed) : DataSplitter.Given(frame, testFrame, options.DataSource);
+        var split = testFrame is null ? DataSplitter.Split(frame, options.TestFraction, options.Seed) : DataSplitter.Given(frame, testFrame, options.TestDataSource ?? "the test frame");
         var train = split.Train;
         var trainPos = train.Labels.Count(l => l);
         var minority = Math.Min(trainPos, train.Count - trainPos);
@@ -156,7 +156,8 @@ public sealed class ModelingContext
             var rng = new Random(options.Seed);
             var trials = 0;
             var searchStart = best;
-            while (trials < options.MaxTrials && sw.Elapsed + TimeSpan.FromSeconds(bestCv.Seconds * 1.5) < budget)
+            // Stop early enough for the refit and the evaluation (about one cross-validation's time) to fit in the budget too.
+            while (trials < options.MaxTrials && sw.Elapsed + TimeSpan.FromSeconds(bestCv.Seconds * 2.5) < budget)
             {
                 var t = Sample(searchStart, rng) with { Weighting = best.Weighting };
                 trials++;

@@ -64,7 +64,7 @@ internal static class ReportPlots
         var s = plt.Add.ScatterLine(c.PrRecall, c.PrPrecision);
         s.LineWidth = 2; s.LegendText = "this model";
         var b = plt.Add.HorizontalLine(baseRate);
-        b.LinePattern = LinePattern.Dashed; b.Color = Colors.Gray; b.LegendText = $"base rate {baseRate:P1}";
+        b.LinePattern = LinePattern.Dashed; b.Color = Colors.Gray; b.LegendText = $"base rate {baseRate * 100:0.0}%";
         plt.Axes.SetLimits(0, 1, 0, 1);
         plt.ShowLegend(Alignment.UpperRight);
         plt.SavePng(path, Width, Height);
@@ -110,7 +110,7 @@ internal static class ReportPlots
     public static void Grades(string path, IReadOnlyList<GradeRate> grades)
     {
         var plt = NewPlot("Actual conversion rate per grade", "Grade", "Conversion rate on held-out leads");
-        var bars = grades.Select((g, i) => new Bar { Position = i, Value = g.Rate, Label = $"{g.Rate:P1} of {g.Rows}" }).ToArray();
+        var bars = grades.Select((g, i) => new Bar { Position = i, Value = g.Rate, Label = $"{g.Rate * 100:0.0}% of {g.Rows}" }).ToArray();
         var bp = plt.Add.Bars(bars);
         bp.Color = Colors.SeaGreen;
         plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(grades.Select((g, i) => new Tick(i, g.Grade)).ToArray());

@@ -37,6 +37,8 @@ public sealed record TrainingOptions
     public string Horizon { get; init; } = Defaults.Horizon;
     public string DataSource { get; init; } = "in-memory frame";
     public string? DataHash { get; init; }
+    /// <summary>Where the separate test rows came from (a file name), when a test frame is given.</summary>
+    public string? TestDataSource { get; init; }
     /// <summary>Grade bands; null = chosen from the score distribution.</summary>
     public GradeBands? Grades { get; init; }
     /// <summary>Trainer threads; null = trainer default. 1 makes tree training bit-for-bit reproducible.</summary>

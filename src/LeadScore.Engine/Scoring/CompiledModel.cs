@@ -74,7 +74,10 @@ public sealed partial class CompiledModel
         MaxDepth = treeDepths.Length == 0 ? 0 : treeDepths.Max();
         TreeExpectations = ComputeTreeExpectations();
         BaseValue = kind == CompiledModelKind.Trees ? TreeExpectations.Sum() : LinearBase();
+        _fastShap = new Lazy<FastTreeShap>(() => FastTreeShap.Build(this), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    private readonly Lazy<FastTreeShap> _fastShap;
 
     public CompiledModelKind Kind { get; }
     /// <summary>The length of the slot vector the model reads (<c>FeatureEncoder.SlotCount</c>).</summary>
@@ -184,8 +187,8 @@ public sealed partial class CompiledModel
 
     /// <summary>
     /// Margins of every row of a row-major matrix (rows x <see cref="SlotCount"/>), on this thread.
-    /// Trees run over blocks of rows, four rows at a time through each tree for a fixed number of
-    /// steps (leaves loop on themselves), so the loop has no data-dependent branch and four
+    /// Trees run over blocks of rows, eight rows at a time through each tree for a fixed number of
+    /// steps (leaves loop on themselves), so the loop has no data-dependent branch and eight
     /// independent load chains hide each other's latency.
     /// </summary>
     public void Margins(ReadOnlySpan<float> matrix, Span<double> margins)
@@ -236,24 +239,40 @@ public sealed partial class CompiledModel
             var root = TreeRoots[t];
             var depth = TreeDepths[t];
             var r = 0;
-            for (; r + 4 <= count; r += 4)
+            for (; r + 8 <= count; r += 8)
             {
                 ref var xa = ref Unsafe.Add(ref x0, r * w);
                 ref var xb = ref Unsafe.Add(ref xa, w);
                 ref var xc = ref Unsafe.Add(ref xb, w);
                 ref var xd = ref Unsafe.Add(ref xc, w);
-                int a = root, b = root, c = root, d = root;
+                ref var xe = ref Unsafe.Add(ref xd, w);
+                ref var xf = ref Unsafe.Add(ref xe, w);
+                ref var xg = ref Unsafe.Add(ref xf, w);
+                ref var xh = ref Unsafe.Add(ref xg, w);
+                int a = root, b = root, c = root, d = root, e = root, f = root, g = root, h = root;
                 for (var k = 0; k < depth; k++)
                 {
+                    int a0 = a, b0 = b, c0 = c, d0 = d, e0 = e, f0 = f, g0 = g, h0 = h;
                     a = Step(ref node0, a, ref xa);
                     b = Step(ref node0, b, ref xb);
                     c = Step(ref node0, c, ref xc);
                     d = Step(ref node0, d, ref xd);
+                    e = Step(ref node0, e, ref xe);
+                    f = Step(ref node0, f, ref xf);
+                    g = Step(ref node0, g, ref xg);
+                    h = Step(ref node0, h, ref xh);
+                    // Leaves loop on themselves: when no row moved, all eight are at their leaves
+                    // (saves the padding steps of unbalanced, leaf-wise grown trees).
+                    if (((a ^ a0) | (b ^ b0) | (c ^ c0) | (d ^ d0) | (e ^ e0) | (f ^ f0) | (g ^ g0) | (h ^ h0)) == 0) break;
                 }
                 acc[r] += values[a];
                 acc[r + 1] += values[b];
                 acc[r + 2] += values[c];
                 acc[r + 3] += values[d];
+                acc[r + 4] += values[e];
+                acc[r + 5] += values[f];
+                acc[r + 6] += values[g];
+                acc[r + 7] += values[h];
             }
             for (; r < count; r++)
             {

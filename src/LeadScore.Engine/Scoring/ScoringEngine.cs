@@ -44,6 +44,8 @@ public sealed class ScoringEngine
         _slotFeature = encoder.SlotFeature;
         _featureTitles = encoder.Features.Select(f => Humanize(f.Name)).ToArray();
         BaseProbability = calibrator.Apply(model.BaseValue);
+        // Build the TreeSHAP tables now, at promotion, rather than in the first explained request.
+        if (model.Kind == CompiledModelKind.Trees) _ = model.FastShap;
     }
 
     /// <summary>Builds an engine from what the model registry stores: encoder JSON and compiled model bytes.</summary>
@@ -126,6 +128,56 @@ public sealed class ScoringEngine
         }
     }
 
+    /// <summary>
+    /// Scores rows [start, end) of a frame as one block: encoded into one matrix, margins from the
+    /// batch evaluator, contributions tree by tree over the block. Same results as <see cref="Score"/>.
+    /// </summary>
+    private void ScoreBlock(FeatureFrame frame, int start, int end, bool explain, int top, Span<LeadScoreResult> into)
+    {
+        var rows = end - start;
+        var n = Encoder.SlotCount;
+        var f = Encoder.Features.Count;
+        var matrix = ArrayPool<float>.Shared.Rent(rows * n);
+        var margins = ArrayPool<double>.Shared.Rent(rows);
+        var phi = explain && top > 0 ? ArrayPool<double>.Shared.Rent(rows * n) : null;
+        var perFeature = new double[f];
+        try
+        {
+            var m = matrix.AsSpan(0, rows * n);
+            for (var r = 0; r < rows; r++) Encoder.Encode(frame.Rows[start + r], m.Slice(r * n, n));
+            Model.Margins(m, margins.AsSpan(0, rows));
+            if (phi is not null) Model.Contributions(m, phi.AsSpan(0, rows * n));
+            var now = _time.GetUtcNow();
+            for (var r = 0; r < rows; r++)
+            {
+                var row = frame.Rows[start + r];
+                var p = Calibrator.Apply(margins[r]);
+                IReadOnlyList<Reason> reasons = [];
+                if (phi is not null)
+                {
+                    SumToFeatures(phi.AsSpan(r * n, n), perFeature);
+                    reasons = Reasons(row, perFeature, PointsPerLogOdds(p, perFeature), top);
+                }
+                into[r] = new LeadScoreResult
+                {
+                    LeadId = frame.Ids[start + r],
+                    Probability = p,
+                    Score = GradeBands.ScoreOf(p),
+                    Grade = Grades.GradeOf(p),
+                    ModelVersion = ModelVersion,
+                    ScoredAt = now,
+                    Reasons = reasons,
+                };
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(matrix);
+            ArrayPool<double>.Shared.Return(margins);
+            if (phi is not null) ArrayPool<double>.Shared.Return(phi);
+        }
+    }
+
     /// <summary>Exact SHAP contributions of one row per feature (one-hot and missing slots summed back).</summary>
     public void FeatureContributions(ReadOnlySpan<FeatureValue> row, Span<double> perFeature, out double baseValue)
     {
@@ -145,11 +197,63 @@ public sealed class ScoringEngine
         ArgumentNullException.ThrowIfNull(frame);
         CheckFrame(frame);
         var results = new LeadScoreResult[frame.Count];
-        ForChunks(frame.Count, explain ? 256 : 2048, cancellationToken, (start, end) =>
-        {
-            for (var r = start; r < end; r++) results[r] = Score(frame.Ids[r], frame.Rows[r], explain, top);
-        });
+        ForChunks(frame.Count, explain ? 256 : 2048, cancellationToken, (start, end) => ScoreBlock(frame, start, end, explain, top, results.AsSpan(start)));
         return results;
+    }
+
+    /// <summary>
+    /// Scores a frame chunk by chunk (each chunk in parallel), yielding results in row order as each
+    /// chunk is done: for streaming output and progress on large files.
+    /// </summary>
+    public IEnumerable<LeadScoreResult[]> ScoreChunks(FeatureFrame frame, bool explain, int top = 5, int chunkRows = 8192, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        CheckFrame(frame);
+        for (var start = 0; start < frame.Count; start += chunkRows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var end = Math.Min(frame.Count, start + chunkRows);
+            var results = new LeadScoreResult[end - start];
+            var first = start;
+            ForChunks(results.Length, explain ? 256 : 2048, cancellationToken, (s, e) => ScoreBlock(frame, first + s, first + e, explain, top, results.AsSpan(s)));
+            yield return results;
+        }
+    }
+
+    /// <summary>
+    /// The frame's columns in the order the model reads them, picked by feature name: a scoring
+    /// file may hold extra columns (the target, ids) or another order. A feature the model needs but
+    /// the frame lacks, or of another kind, is an error naming it.
+    /// </summary>
+    public FeatureFrame Align(FeatureFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var map = new int[Encoder.Features.Count];
+        var missing = new List<string>();
+        for (var i = 0; i < map.Length; i++)
+        {
+            var want = Encoder.Features[i];
+            map[i] = frame.IndexOf(want.Name);
+            if (map[i] < 0) { missing.Add(want.Name); continue; }
+            if (frame.Features[map[i]].Kind != want.Kind)
+                throw new LeadScoreException($"Column '{want.Name}' is {frame.Features[map[i]].Kind.ToString().ToLowerInvariant()} here but the model {ModelVersion} was trained on it as {want.Kind.ToString().ToLowerInvariant()}: read the file with the training schema.", want.Name);
+        }
+        if (missing.Count > 0)
+            throw new LeadScoreException($"Model {ModelVersion} needs column(s) missing from the input: {string.Join(", ", missing)}.", missing[0]);
+        if (map.Select((m, i) => m == i).All(x => x) && frame.Features.Count == map.Length) return frame;
+        var aligned = new FeatureFrame(Encoder.Features);
+        for (var r = 0; r < frame.Count; r++)
+        {
+            var src = frame.Rows[r];
+            var row = new FeatureValue[map.Length];
+            for (var i = 0; i < map.Length; i++) row[i] = src[map[i]];
+            aligned.Ids.Add(frame.Ids[r]);
+            aligned.Rows.Add(row);
+        }
+        aligned.Labels.AddRange(frame.Labels);
+        aligned.Times.AddRange(frame.Times);
+        return aligned;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using LeadScore.Core;
 using System.Text.Json;
 using System.Threading.Channels;
 using LeadScore.Server.Api;
@@ -99,7 +100,11 @@ public sealed class JobRunner(
         var progress = new ThrottledProgress(this, job);
         var outcome = await trainer.TrainAsync(request, progress, ct);
         await progress.FlushAsync();
-        if (outcome.Promoted && parts.Scoring is { } scoring) await scoring.ReloadAsync(ct);
+        if (outcome.Promoted && parts.Scoring is { } scoring)
+        {
+            await scoring.ReloadAsync(ct);
+            await scoring.RescoreAllAsync(ScoreCause.NewModel, null, ct);
+        }
         return JsonSerializer.Serialize(new TrainJobResult(outcome.Version, outcome.Promoted, outcome.Auc, outcome.Decision), ApiJsonContext.Default.TrainJobResult);
     }
 

@@ -18,6 +18,9 @@ public interface IScoringService
     /// <summary>Re-scores stored leads and saves the scores with history; returns what changed.</summary>
     Task<IReadOnlyList<ScoreChange>> RescoreAsync(IReadOnlyList<string> leadIds, ScoreCause cause, CancellationToken ct = default);
 
+    /// <summary>Re-scores every stored lead with the champion (after a new model); returns how many were scored.</summary>
+    Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default);
+
     /// <summary>Reloads the champion from the registry (after train, promote or rollback); swaps atomically.</summary>
     Task ReloadAsync(CancellationToken ct = default);
 }

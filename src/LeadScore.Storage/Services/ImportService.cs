@@ -156,7 +156,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
         foreach (var group in records.GroupBy(r => (r.Kind, r.File)))
         {
             var kind = ParseKind(group.Key.Kind);
-            var (rows, schema, m) = RowsForRetry(group.Key.File, group.ToList(), mapping);
+            var (rows, schema, m) = RowsForRetry(kind, group.Key.File, group.ToList(), mapping, started);
             var converter = new RowConverter(kind, m, schema, started);
             var resolved = new List<long>();
             var batch = new ImportBatch();
@@ -227,13 +227,20 @@ public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
         }, ct);
     }
 
-    private (List<SourceRow> Rows, IReadOnlyList<ColumnSchema> Schema, ImportMapping Mapping) RowsForRetry(string file, List<QuarantineRecord> records, ImportMapping? mapping)
+    private static (List<SourceRow> Rows, IReadOnlyList<ColumnSchema> Schema, ImportMapping Mapping) RowsForRetry(ImportKind kind, string file,
+        List<QuarantineRecord> records, ImportMapping? mapping, DateTimeOffset now)
     {
         var m = mapping ?? ImportMapping.Default;
         SourceReader? source = null;
+        IReadOnlyList<ColumnSchema>? schema = null;
         if (file != "api" && File.Exists(file))
         {
-            try { source = SourceReader.Open(file, m); }
+            // The original file gives the header and the schema the rows were first checked against.
+            try
+            {
+                source = SourceReader.Open(file, m);
+                schema = ImportPipeline.Plan(kind, file, m, now).Schema;
+            }
             catch (LeadScoreException) { source = null; }
         }
         var rows = new List<SourceRow>();
@@ -255,7 +262,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
             for (var i = 0; i < rec.Fields.Length; i++) values[source.Columns[i]] = rec.Fields[i];
             rows.Add(new SourceRow(r.Line, values, r.Raw));
         }
-        var schema = mapping?.Columns.Select(c => new ColumnSchema { Name = c.Key, Kind = c.Value.Kind, IsPersonal = c.Value.Personal }).ToList() ?? [];
+        schema ??= m.Columns.Select(c => new ColumnSchema { Name = c.Key, Kind = c.Value.Kind, IsPersonal = c.Value.Personal }).ToList();
         return (rows, schema, m);
     }
 

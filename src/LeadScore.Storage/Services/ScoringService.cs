@@ -105,15 +105,15 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
             }
         await using var acts = (model.Features.UsesHistory ? store.StreamActivitiesAsync(ct) : EmptyActivities()).GetAsyncEnumerator(ct);
         var hasAct = await acts.MoveNextAsync();
-        var batch = new List<StoredScore>(1000);
+        // Reading is sequential (one pass over both streams); scoring with reasons runs in parallel per chunk.
+        var chunk = new List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment)>(ChunkSize);
         var scored = 0;
         var seen = 0;
-        var mine = new List<Activity>();
         await foreach (var lead in store.StreamLeadsAsync(ct))
         {
             seen++;
-            mine.Clear();
-            // Both streams are ordered by lead id (ordinal in SQLite and with COLLATE "C"-like ids in PostgreSQL).
+            var mine = new List<Activity>();
+            // Both streams are ordered by lead id.
             while (hasAct && string.CompareOrdinal(acts.Current.LeadId, lead.Id) < 0) hasAct = await acts.MoveNextAsync();
             while (hasAct && acts.Current.LeadId == lead.Id)
             {
@@ -122,19 +122,34 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
             }
             if (lead.ProfilingOptOut) continue;
             var domain = model.Features.EnrichmentDomain(lead);
-            IReadOnlyList<Enrichment> enr = domain is not null && enrichment.TryGetValue(domain, out var el) ? el : [];
-            batch.Add(ToStored(model.Score(lead, mine, enr, now, explain: true), now, cause));
-            scored++;
-            if (batch.Count == 1000)
+            chunk.Add((lead, mine, domain is not null && enrichment.TryGetValue(domain, out var el) ? el : []));
+            if (chunk.Count == ChunkSize)
             {
-                await store.SaveScoresAsync(batch, ct);
-                batch.Clear();
+                scored += await ScoreChunkAsync(model, chunk, now, cause, ct);
                 progress?.Report((double)seen / total);
             }
         }
-        await store.SaveScoresAsync(batch, ct);
+        scored += await ScoreChunkAsync(model, chunk, now, cause, ct);
         progress?.Report(1);
         return scored;
+    }
+
+    private const int ChunkSize = 2000;
+
+    private async Task<int> ScoreChunkAsync(LoadedModel model, List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment)> chunk,
+        DateTimeOffset now, ScoreCause cause, CancellationToken ct)
+    {
+        if (chunk.Count == 0) return 0;
+        var results = new StoredScore[chunk.Count];
+        Parallel.For(0, chunk.Count, new ParallelOptions { CancellationToken = ct }, i =>
+        {
+            var (lead, activities, enrichment) = chunk[i];
+            results[i] = ToStored(model.Score(lead, activities, enrichment, now, explain: true), now, cause);
+        });
+        await store.SaveScoresAsync(results, ct);
+        var n = chunk.Count;
+        chunk.Clear();
+        return n;
     }
 
     private static async IAsyncEnumerable<Activity> EmptyActivities()

@@ -96,7 +96,7 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
         {
             ExcludedFeatures = [.. request.Options.ExcludedFeatures, .. excluded],
             DataSource = $"workspace ({store.Describe()})",
-            Horizon = $"converting, as recorded in the imported outcomes, for a lead scored {set.Rule.Replace("as of ", "")}",
+            Horizon = $"the period the imported outcomes cover (each lead scored {set.Rule})",
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
         var definitionsJson = System.Text.Encoding.UTF8.GetBytes(definitions.ToJson());

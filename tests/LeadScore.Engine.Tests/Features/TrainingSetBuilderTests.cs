@@ -134,3 +134,25 @@ public sealed class TrainingSetBuilderTests
         set.Rule.ShouldContain("before 2025-07-01");
     }
 }
+
+public sealed class FeatureFrameSerializerTests
+{
+    [Fact]
+    public void A_stored_training_set_reads_back_identical_to_the_bit()
+    {
+        var ds = FeatureTestData.SmallSet;
+        var frame = new TrainingSetBuilder(new FeatureComputer(FeatureTestData.Defaults(ds))).Build(ds.Leads, ds.Activities, ds.Enrichment, ds.Outcomes).Frame;
+        var back = FeatureFrameSerializer.Deserialize(FeatureFrameSerializer.Serialize(frame));
+        back.Features.ShouldBe(frame.Features);
+        back.Ids.ShouldBe(frame.Ids);
+        back.Labels.ShouldBe(frame.Labels);
+        back.Times.ShouldBe(frame.Times);
+        for (var r = 0; r < frame.Count; r++)
+            for (var f = 0; f < frame.Features.Count; f++)
+            {
+                BitConverter.DoubleToInt64Bits(back.Rows[r][f].Number).ShouldBe(BitConverter.DoubleToInt64Bits(frame.Rows[r][f].Number));
+                back.Rows[r][f].Category.ShouldBe(frame.Rows[r][f].Category);
+            }
+        Should.Throw<InvalidDataException>(() => FeatureFrameSerializer.Deserialize(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }));
+    }
+}

@@ -193,3 +193,61 @@ internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
 {
     public override DateTimeOffset GetUtcNow() => now;
 }
+
+public sealed class ScoringEngineStreamingTests
+{
+    [Fact]
+    public void Chunks_cover_every_row_in_order_and_equal_batch_scoring()
+    {
+        var t = BankModels.Train(BankModels.Sample(10), ml => BankModels.LightGbm(ml, trees: 10));
+        var engine = new ScoringEngine("v", t.Encoder, CompiledModel.FromMlNet(t.Model, t.Training, t.Encoder.SlotCount), ProbabilityCalibrator.Identity, GradeBands.Default);
+        var frame = BankModels.WithMissing(1000, 2500);
+        var chunks = engine.ScoreChunks(frame, explain: true, top: 2, chunkRows: 1000, TestContext.Current.CancellationToken).ToList();
+        chunks.Select(c => c.Length).ShouldBe([1000, 1000, 500]);
+        var all = chunks.SelectMany(c => c).ToArray();
+        var batch = engine.ScoreBatch(frame, explain: true, top: 2, TestContext.Current.CancellationToken);
+        all.Select(r => r.LeadId).ShouldBe(frame.Ids);
+        all.Select(r => r.Probability).ShouldBe(batch.Select(r => r.Probability));
+    }
+
+    [Fact]
+    public void Align_reorders_columns_by_name_and_drops_extra_ones()
+    {
+        var t = BankModels.Train(BankModels.Sample(20), ml => BankModels.LightGbm(ml, trees: 5));
+        var engine = new ScoringEngine("v7", t.Encoder, CompiledModel.FromMlNet(t.Model, t.Training, t.Encoder.SlotCount), ProbabilityCalibrator.Identity, GradeBands.Default);
+        var source = BankModels.WithMissing(100, 50);
+        // A file with the columns reversed and one extra column
+        var reversed = source.Features.Reverse().Append(new FeatureInfo("note", FeatureKind.Categorical, "free text")).ToArray();
+        var shuffled = new FeatureFrame(reversed);
+        for (var r = 0; r < source.Count; r++)
+            shuffled.Add(source.Ids[r], source.Rows[r].Reverse().Append(FeatureValue.Of("x")).ToArray());
+        var aligned = engine.Align(shuffled);
+        engine.Probabilities(aligned, TestContext.Current.CancellationToken).ShouldBe(engine.Probabilities(source, TestContext.Current.CancellationToken));
+        var withoutAge = source.Without(new HashSet<string> { "age" });
+        Should.Throw<LeadScoreException>(() => engine.Align(withoutAge)).Message.ShouldContain("age");
+    }
+}
+
+public sealed class ScoringEngineConcurrencyTests
+{
+    [Fact]
+    public void One_engine_scores_from_many_threads_at_once_with_the_same_results()
+    {
+        var t = BankModels.Train(BankModels.Sample(10), ml => BankModels.LightGbm(ml, trees: 15));
+        // One compiled model shared by engines built concurrently: they race to build its lazy TreeSHAP tables.
+        var model = CompiledModel.FromMlNet(t.Model, t.Training, t.Encoder.SlotCount);
+        var frame = BankModels.WithMissing(2000, 400);
+        var results = new LeadScoreResult[8][];
+        Parallel.For(0, 8, k =>
+        {
+            var engine = new ScoringEngine("v", t.Encoder, model, ProbabilityCalibrator.Identity, GradeBands.Default);
+            results[k] = Enumerable.Range(0, frame.Count).Select(r => engine.Score(frame.Ids[r], frame.Rows[r], explain: true)).ToArray();
+        });
+        for (var k = 1; k < 8; k++)
+            for (var r = 0; r < frame.Count; r++)
+            {
+                results[k][r].Probability.ShouldBe(results[0][r].Probability);
+                results[k][r].Reasons.Select(x => x.Contribution).ShouldBe(results[0][r].Reasons.Select(x => x.Contribution));
+            }
+    }
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using LeadScore.Engine.Features;
+using LeadScore.Storage.Services;
+
+namespace LeadScore.Cli.Commands;
+
+/// <summary><c>leadscore features build|show</c>: point-in-time training sets and one lead's feature vector.</summary>
+internal static class FeaturesCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var cmd = new Command("features", "Build point-in-time training sets and inspect feature vectors (definitions in WORKSPACE/features.json)");
+
+        var asOf = new Option<string?>("--as-of") { Description = "Build the training set as it could have been built on this date: only outcomes recorded before it (yyyy-MM-dd)" };
+        var delay = new Option<double>("--delay-days") { Description = "Decision time = lead creation + this many days", DefaultValueFactory = _ => 14 };
+        var cutoff = new Option<double?>("--cutoff-days") { Description = "Decision time = outcome - this many days instead (beware: timing then depends on the label)" };
+        var build = new Command("build", "Build the labelled training set: one row per lead with an outcome, as of its decision time; run the leakage audit");
+        build.Options.Add(asOf);
+        build.Options.Add(delay);
+        build.Options.Add(cutoff);
+        build.SetAction(async (parse, ct) =>
+        {
+            var options = new TrainingSetOptions
+            {
+                DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay)),
+                CutoffBeforeOutcome = parse.GetValue(cutoff) is { } c ? TimeSpan.FromDays(c) : null,
+                KnownBefore = parse.GetValue(asOf) is { } a ? FeatureService.ParseAsOf(a) : null,
+            };
+            await using var store = await global.OpenStoreAsync(parse, ct);
+            var ws = global.Read(parse);
+            var service = new FeatureService(store, ws.Directory);
+            var result = await console.StepAsync("Building training set", _ => service.BuildTrainingSetAsync(options, ct));
+            var inv = CultureInfo.InvariantCulture;
+            if (result.DefinitionsCreated) console.Line($"Wrote default feature definitions to {result.DefinitionsPath} (edit it and rebuild to change the features)");
+            else console.Line($"Feature definitions: {result.DefinitionsPath}");
+            var set = result.Set;
+            console.Line(string.Create(inv, $"Training set: {set.Frame.Count:N0} rows x {set.Frame.Features.Count} features ({set.Converted:N0} converted, {set.Lost:N0} lost) in {result.Seconds:F1}s"));
+            console.Line($"Decision rule: rows built {set.Rule}; only activities before and enrichment as of that time are used");
+            console.Line(string.Create(inv, $"Skipped: {set.WithoutOutcome:N0} leads without an outcome; {set.OutcomeBeforeDecision:N0} leads whose outcome came at or before their decision time (already decided, so not a prediction)"));
+            if (result.Excluded.Count == 0) console.Line("Leakage audit: nothing flagged");
+            else
+            {
+                console.Line($"Leakage audit: {result.Excluded.Count} feature(s) excluded from training by default (add to keepDespiteLeakage in features.json to keep):");
+                foreach (var f in result.Excluded) console.Line($"  {f.Feature}: {f.Reason}");
+            }
+            foreach (var f in result.Kept) console.Line($"  kept despite the audit: {f.Feature}: {f.Reason}");
+            return ExitCodes.Ok;
+        });
+
+        var leadArg = new Argument<string>("lead-id") { Description = "The lead's id" };
+        var showAsOf = new Option<string?>("--as-of") { Description = "Compute as of this time (default now)" };
+        var show = new Command("show", "A lead's feature vector, each value with the definition behind it");
+        show.Arguments.Add(leadArg);
+        show.Options.Add(showAsOf);
+        show.SetAction(async (parse, ct) =>
+        {
+            await using var store = await global.OpenStoreAsync(parse, ct);
+            var ws = global.Read(parse);
+            var t = parse.GetValue(showAsOf) is { } a ? FeatureService.ParseAsOf(a) : (DateTimeOffset?)null;
+            var lines = await new FeatureService(store, ws.Directory).ShowAsync(parse.GetValue(leadArg)!, t, ct);
+            var width = Math.Min(40, lines.Max(l => l.Feature.Name.Length));
+            console.Line($"{"FEATURE".PadRight(width)}  {"VALUE",-14}  DEFINITION");
+            foreach (var l in lines)
+            {
+                var v = l.Value.IsMissing ? "(missing)" : l.Value.ToString();
+                console.Line($"{l.Feature.Name.PadRight(width)}  {v,-14}  {l.Feature.Description}");
+            }
+            return ExitCodes.Ok;
+        });
+
+        cmd.Subcommands.Add(build);
+        cmd.Subcommands.Add(show);
+        return cmd;
+    }
+}

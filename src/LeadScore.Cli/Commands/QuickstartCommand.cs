@@ -1,0 +1,201 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LeadScore.Core;
+using LeadScore.Engine.Ingestion;
+using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Synthetic;
+using LeadScore.Server;
+using LeadScore.Server.Auth;
+using LeadScore.Storage;
+using LeadScore.Storage.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+
+namespace LeadScore.Cli.Commands;
+
+/// <summary>
+/// <c>leadscore quickstart</c>, the main job: demo data into the workspace, import, features, training,
+/// held-out evaluation, a summary a person can read, then the API with a ready-to-paste curl command.
+/// </summary>
+internal static class QuickstartCommand
+{
+    private const string DemoFolder = "demo-data";
+
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var leads = new Option<int>("--leads") { Description = "How many demo leads to generate", DefaultValueFactory = _ => 5000 };
+        var seed = new Option<int>("--seed") { Description = "Seed for the demo data and the model", DefaultValueFactory = _ => 42 };
+        var noServe = new Option<bool>("--no-serve") { Description = "Stop after the summary instead of serving the API" };
+        var reset = new Option<bool>("--reset") { Description = "Start over: delete the workspace's SQLite database first (otherwise an existing demo workspace is reused)" };
+        var urls = new Option<string>("--urls") { Description = "Where the API listens", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var budget = new Option<double>("--time-budget") { Description = "Seconds for model selection", DefaultValueFactory = _ => 20 };
+        var cmd = new Command("quickstart", "Generate demo leads, import them, train and evaluate a model, print a summary, then serve the API");
+        foreach (var o in new Option[] { leads, seed, noServe, reset, urls, budget }) cmd.Options.Add(o);
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var ws = global.Read(parse);
+            if (parse.GetValue(reset)) Reset(ws, console);
+            await using var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
+            console.Line($"Workspace: {ws.Directory} ({store.Describe()})");
+
+            var champion = await store.GetAliasAsync(ModelAliases.Champion, ct);
+            var existing = await store.CountLeadsAsync(ct);
+            if (existing > 0 && champion is not null)
+            {
+                console.Line($"Reusing the workspace: it already holds {existing:N0} leads and champion model {champion} (run with --reset to start over).");
+            }
+            else
+            {
+                if (existing > 0) console.Line($"The workspace holds {existing:N0} leads but no model yet: importing the demo data (re-imports change nothing) and training.");
+                await BuildDemoAsync(store, ws, parse.GetValue(leads), parse.GetValue(seed), parse.GetValue(budget), console, ct);
+            }
+
+            var scoring = new ScoringService(store);
+            await scoring.ReloadAsync(ct);
+            await PrintSummaryAsync(store, scoring, console, ct);
+
+            var (key, record) = ApiKeys.Create($"quickstart-{DateTime.UtcNow:yyyyMMddHHmmssfff}", ApiScopes.All, DateTimeOffset.UtcNow);
+            await store.SaveApiKeyAsync(record, ct);
+            var url = parse.GetValue(urls)!.Split(';')[0].TrimEnd('/');
+            var body = await ExampleBodyAsync(store, ct);
+            console.Line();
+            console.Line($"Demo API key '{record.Name}' (all scopes; shown once, stored hashed): {key}");
+            console.Line("Score a lead against the running server:");
+            console.Line($"  curl -s -X POST {url}/api/v1/score -H 'X-Api-Key: {key}' -H 'Content-Type: application/json' -d '{body}'");
+            console.Line($"API reference: {url}/scalar   OpenAPI: {url}/openapi/v1.json");
+
+            if (parse.GetValue(noServe)) return ExitCodes.Ok;
+            var parts = new LeadScoreParts(store) { Scoring = scoring, Trainer = new Server.Jobs.WorkspaceTrainer(new TrainingService(store, ws.Directory)) };
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            await using var app = LeadScoreServer.Build(builder, new ServerOptions { Urls = parse.GetValue(urls)! }, parts);
+            await app.StartAsync(ct);
+            console.Line($"Serving on {url} (Ctrl+C stops).");
+            await app.WaitForShutdownAsync(ct);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static void Reset(WorkspaceSettings ws, CliConsole console)
+    {
+        if (ws.Database is not null)
+            throw new LeadScoreException("--reset only resets a SQLite workspace; to start over on PostgreSQL, create a new database and pass it with --database", "reset");
+        foreach (var f in new[] { LeadStore.SqliteFileName, LeadStore.SqliteFileName + "-wal", LeadStore.SqliteFileName + "-shm", TrainingService.DefinitionsFileName })
+            File.Delete(Path.Combine(ws.Directory, f));
+        if (Directory.Exists(Path.Combine(ws.Directory, DemoFolder))) Directory.Delete(Path.Combine(ws.Directory, DemoFolder), recursive: true);
+        console.Line($"Reset the workspace {ws.Directory}: starting over.");
+    }
+
+    private static async Task BuildDemoAsync(ILeadStore store, WorkspaceSettings ws, int leads, int seed, double budget, CliConsole console, CancellationToken ct)
+    {
+        var dataDir = Path.Combine(ws.Directory, DemoFolder);
+        // The demo's 12 months end about two weeks ago, so open leads are fresh when scored now.
+        var start = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).AddDays(-380);
+        var summary = await console.StepAsync($"generating {leads:N0} demo leads", p =>
+            Task.Run(() => SyntheticGenerator.WriteCsv(dataDir, new SyntheticOptions { Leads = leads, Seed = seed, Start = start }, p), ct));
+        console.Line(string.Create(CultureInfo.InvariantCulture,
+            $"Demo data: {summary.Leads:N0} leads, {summary.Activities:N0} activities, {summary.EnrichmentRows:N0} enrichment rows; {summary.Converted:N0} converted, {summary.Lost:N0} lost, {summary.Open:N0} open (in {dataDir})"));
+
+        var importer = new ImportService(store);
+        var files = new (ImportKind Kind, string File)[]
+        {
+            (ImportKind.Leads, "leads.csv"), (ImportKind.Activities, "activities_web.csv"), (ImportKind.Activities, "activities_email.csv"),
+            (ImportKind.Activities, "activities_social.csv"), (ImportKind.Activities, "activities_sales.csv"),
+            (ImportKind.Enrichment, "enrichment.csv"), (ImportKind.Outcomes, "outcomes.csv"),
+        };
+        foreach (var (kind, file) in files)
+        {
+            var r = await console.StepAsync($"importing {file}", p => importer.ImportFileAsync(kind, Path.Combine(dataDir, file), null, p, ct: ct));
+            console.Line($"Imported {file}: {r.RowsRead:N0} rows, {r.Accepted:N0} accepted ({r.Inserted:N0} new, {r.Unchanged:N0} unchanged), {r.Rejected:N0} rejected");
+        }
+
+        var training = new TrainingService(store, ws.Directory);
+        var run = await console.StepAsync("building point-in-time features and training", _ => training.TrainWorkspaceAsync(new WorkspaceTrainingRequest
+        {
+            Options = new TrainingOptions { TimeBudget = TimeSpan.FromSeconds(budget), Seed = seed },
+            ReportDirectory = Path.Combine(ws.Directory, "report"),
+        }, new Progress<string>(console.Log), ct));
+        console.Line($"Training set: {run.TrainingSetDescription}");
+        foreach (var f in run.Leakage) console.Line($"Leakage audit excluded '{f.Feature}': {f.Reason}");
+        console.Line($"Model {run.Card.Version}: {run.Card.Algorithm}; {run.Card.Selection}");
+        console.Line($"Split: {run.Card.Split}");
+        console.Line(run.Registration.Promoted ? $"{run.Card.Version} is the champion ({run.Registration.Decision})." : $"{run.Card.Version} stays a candidate ({run.Registration.Decision}).");
+        if (run.ReportPath is not null) console.Line($"Evaluation report: {run.ReportPath}");
+
+        var scoring = new ScoringService(store);
+        await scoring.ReloadAsync(ct);
+        var n = await console.StepAsync("scoring every lead", p => scoring.RescoreAllAsync(ScoreCause.NewModel, p, ct));
+        console.Line($"Scored {n:N0} leads with {scoring.ChampionVersion}.");
+    }
+
+    private static async Task PrintSummaryAsync(ILeadStore store, ScoringService scoring, CliConsole console, CancellationToken ct)
+    {
+        var model = scoring.RequireChampion();
+        var card = ModelCard.FromJson(model.CardJson);
+        var m = card.Metrics;
+        var inv = CultureInfo.InvariantCulture;
+        console.Line();
+        console.Line($"== Model {card.Version} ({card.Algorithm}), evaluated on {card.RowsTest:N0} held-out leads ==");
+        console.Line(string.Create(inv, $"AUC {m.Auc:F3}   PR-AUC {m.PrAuc:F3}   log loss {m.LogLoss:F3}   Brier {m.Brier:F3}   top-10% lift {m.LiftAt(0.1).Lift:F2}"));
+        console.Line($"Probabilities are calibrated ({card.Calibration}); they mean converting within {card.Horizon}.");
+
+        // Top features by mean |SHAP| over a sample of stored leads (the same explanations as every score's reasons).
+        var sample = new List<Core.FeatureValue[]>();
+        await foreach (var lead in store.StreamLeadsAsync(ct))
+        {
+            var acts = model.Features.UsesHistory ? await store.GetActivitiesAsync(lead.Id, DateTimeOffset.UtcNow, ct) : [];
+            var domain = model.Features.EnrichmentDomain(lead);
+            var enr = domain is null ? [] : await store.GetEnrichmentAsync(domain, ct);
+            sample.Add(model.Row(lead, acts, enr, DateTimeOffset.UtcNow));
+            if (sample.Count == 300) break;
+        }
+        var frame = new FeatureFrame(model.Engine.Features);
+        for (var i = 0; i < sample.Count; i++) frame.Add(i.ToString(inv), sample[i]);
+        var top = model.Engine.GlobalImportance(frame).Take(8).ToList();
+        console.Line("Top features (mean |SHAP| in log-odds): " + string.Join(", ", top.Select(t => string.Create(inv, $"{t.Feature} {t.MeanAbsContribution:F2}"))));
+
+        console.Line();
+        console.Line("Example leads:");
+        var examples = new List<StoredScore>();
+        foreach (var g in new[] { "A", "A", "B", "C", "D" })
+        {
+            var list = await store.ListTopScoresAsync(g, 5, ct);
+            var pick = list.FirstOrDefault(s => examples.All(e => e.LeadId != s.LeadId));
+            if (pick is not null) examples.Add(pick);
+        }
+        foreach (var s in examples)
+        {
+            var lead = await store.GetLeadAsync(s.LeadId, ct);
+            var who = lead is null ? "" : $" {lead.Get(LeadFields.JobTitle)} at {lead.Get(LeadFields.Company)}";
+            console.Line($"  {s.LeadId}{who}: score {s.Score}, grade {s.Grade}");
+            var reasons = JsonSerializer.Deserialize<List<Reason>>(s.ReasonsJson, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+            foreach (var r in reasons.OrderByDescending(r => Math.Abs(r.Points)).Take(3))
+                console.Line(string.Create(inv, $"      {(r.Points >= 0 ? "+" : "")}{r.Points:F1} pts  {r.Text}"));
+        }
+    }
+
+    /// <summary>The JSON body of a real open lead (attributes and a few recent activities) for the curl example.</summary>
+    private static async Task<string> ExampleBodyAsync(ILeadStore store, CancellationToken ct)
+    {
+        var top = (await store.ListTopScoresAsync("A", 1, ct)).FirstOrDefault() ?? (await store.ListTopScoresAsync(null, 1, ct)).FirstOrDefault();
+        var lead = top is null ? null : await store.GetLeadAsync(top.LeadId, ct);
+        var attrs = new JsonObject();
+        if (lead is not null)
+            foreach (var k in new[] { LeadFields.Company, LeadFields.Domain, LeadFields.Industry, LeadFields.CompanySize, LeadFields.Country, LeadFields.JobTitle, LeadFields.Source })
+                if (lead.Get(k) is { } v) attrs[k] = v;
+        var acts = new JsonArray();
+        if (lead is not null)
+            foreach (var a in (await store.GetActivitiesAsync(lead.Id, DateTimeOffset.UtcNow, ct)).TakeLast(3))
+                acts.Add(new JsonObject { ["type"] = a.Type, ["timestamp"] = a.Timestamp.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), ["url"] = a.Url });
+        var body = new JsonObject
+        {
+            ["id"] = "demo-lead-1",
+            ["created_at"] = lead?.CreatedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["attributes"] = attrs,
+            ["activities"] = acts,
+        };
+        return body.ToJsonString().Replace("'", "'\\''");
+    }
+}

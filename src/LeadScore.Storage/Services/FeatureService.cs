@@ -1,0 +1,132 @@
+using System.Globalization;
+using LeadScore.Core;
+using LeadScore.Engine.Features;
+
+namespace LeadScore.Storage.Services;
+
+/// <summary>A built training set with its leakage audit, as stored in the workspace.</summary>
+public sealed record FeatureBuildResult
+{
+    public required TrainingSet Set { get; init; }
+    /// <summary>Flagged features that training excludes by default.</summary>
+    public required IReadOnlyList<LeakageFinding> Excluded { get; init; }
+    /// <summary>Flagged features kept because the definitions say so (keepDespiteLeakage).</summary>
+    public required IReadOnlyList<LeakageFinding> Kept { get; init; }
+    public required string DefinitionsPath { get; init; }
+    public bool DefinitionsCreated { get; init; }
+    public double Seconds { get; init; }
+}
+
+/// <summary>One feature of one lead, with the definition behind it.</summary>
+public sealed record FeatureLine(FeatureInfo Feature, FeatureValue Value);
+
+/// <summary>
+/// The workspace's features: the definitions file (features.json, created from the imported data when missing),
+/// point-in-time training sets built from the store's streams and stored as a feature snapshot, and one lead's vector.
+/// </summary>
+public sealed class FeatureService(ILeadStore store, string workspaceDirectory, TimeProvider? time = null)
+{
+    public const string DefinitionsFileName = "features.json";
+    public const string TrainingSnapshot = "features:training";
+    private const int SampleLeads = 5000;
+    private const int SampleActivities = 300_000;
+    private const int SampleEnrichment = 20_000;
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public string DefinitionsPath => Path.Combine(workspaceDirectory, DefinitionsFileName);
+
+    /// <summary>Reads features.json, or infers defaults from the imported data and writes them there.</summary>
+    public async Task<(FeatureDefinitions Definitions, bool Created)> LoadOrCreateDefinitionsAsync(CancellationToken ct = default)
+    {
+        if (File.Exists(DefinitionsPath)) return (FeatureDefinitions.Load(DefinitionsPath), false);
+        var defs = await InferDefinitionsAsync(ct);
+        Directory.CreateDirectory(workspaceDirectory);
+        defs.Save(DefinitionsPath);
+        return (defs, true);
+    }
+
+    /// <summary>Defaults from a sample of the store: the first leads (by id), their activity types, enrichment values; the import's column schema.</summary>
+    public async Task<FeatureDefinitions> InferDefinitionsAsync(CancellationToken ct = default)
+    {
+        var leads = new List<Lead>(SampleLeads);
+        await foreach (var l in store.StreamLeadsAsync(ct))
+        {
+            leads.Add(l);
+            if (leads.Count >= SampleLeads) break;
+        }
+        if (leads.Count == 0) throw new LeadScoreException("no leads in the workspace yet: run './leadscore import' first");
+        var types = new HashSet<string>(StringComparer.Ordinal);
+        var n = 0;
+        await foreach (var a in store.StreamActivitiesAsync(ct))
+        {
+            types.Add(a.Type);
+            if (++n >= SampleActivities) break;
+        }
+        var enrichment = new List<Enrichment>();
+        await foreach (var e in store.StreamEnrichmentAsync(ct))
+        {
+            enrichment.Add(e);
+            if (enrichment.Count >= SampleEnrichment) break;
+        }
+        var schema = await ImportService.GetLeadSchemaAsync(store, ct);
+        return FeatureDefinitions.InferDefaults(leads, types, enrichment, schema.Count > 0 ? schema : null);
+    }
+
+    /// <summary>Builds the training set from the store in one pass, audits it for leakage and stores it as the training snapshot.</summary>
+    public async Task<FeatureBuildResult> BuildTrainingSetAsync(TrainingSetOptions? options = null, CancellationToken ct = default)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var (defs, created) = await LoadOrCreateDefinitionsAsync(ct);
+        var builder = new TrainingSetBuilder(new FeatureComputer(defs), options);
+        var set = await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct), ct);
+        if (set.Frame.Count == 0)
+            throw new LeadScoreException($"no lead has an outcome after its decision time ({set.Describe()}): import outcomes first");
+        var findings = set.Converted > 0 && set.Lost > 0 ? LeakageAudit.Run(set.Frame) : [];
+        var keep = new HashSet<string>(defs.KeepDespiteLeakage, StringComparer.Ordinal);
+        await store.SaveFeatureSnapshotAsync(new FeatureSnapshot
+        {
+            Name = TrainingSnapshot,
+            CreatedAt = _time.GetUtcNow(),
+            AsOfRule = set.Rule,
+            Rows = set.Frame.Count,
+            Data = FeatureFrameSerializer.Serialize(set.Frame),
+        }, ct);
+        return new FeatureBuildResult
+        {
+            Set = set,
+            Excluded = findings.Where(f => !keep.Contains(f.Feature)).ToList(),
+            Kept = findings.Where(f => keep.Contains(f.Feature)).ToList(),
+            DefinitionsPath = DefinitionsPath,
+            DefinitionsCreated = created,
+            Seconds = sw.Elapsed.TotalSeconds,
+        };
+    }
+
+    /// <summary>The stored training set, or null when none was built.</summary>
+    public async Task<(FeatureFrame Frame, FeatureSnapshot Snapshot)?> LoadTrainingSetAsync(CancellationToken ct = default)
+    {
+        var snap = await store.GetFeatureSnapshotAsync(TrainingSnapshot, ct);
+        return snap is null ? null : (FeatureFrameSerializer.Deserialize(snap.Data), snap);
+    }
+
+    /// <summary>A lead's feature vector as of a time (default now), computed exactly as online scoring does.</summary>
+    public async Task<IReadOnlyList<FeatureLine>> ShowAsync(string leadId, DateTimeOffset? asOf = null, CancellationToken ct = default)
+    {
+        var lead = await store.GetLeadAsync(leadId, ct) ?? throw new NotFoundException($"lead '{leadId}' not found");
+        var (defs, _) = await LoadOrCreateDefinitionsAsync(ct);
+        var computer = new FeatureComputer(defs);
+        var t = asOf ?? _time.GetUtcNow();
+        var activities = await store.GetActivitiesAsync(leadId, t, ct);
+        var domain = computer.EnrichmentDomain(lead);
+        var enrichment = domain is null ? [] : await store.GetEnrichmentAsync(domain, ct);
+        var row = computer.Compute(lead, activities, enrichment, t);
+        return computer.Features.Select((f, i) => new FeatureLine(f, row[i])).ToList();
+    }
+
+    /// <summary>Parses a CLI date: yyyy-MM-dd (midnight UTC) or an ISO 8601 time.</summary>
+    public static DateTimeOffset ParseAsOf(string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? t
+            : throw new LeadScoreException($"'{text}' is not a date (use yyyy-MM-dd or yyyy-MM-ddTHH:mm:ssZ)", "as-of");
+}
