@@ -149,7 +149,7 @@ public abstract partial class SqlLeadStore : ILeadStore
     {
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads ORDER BY id";
+        cmd.CommandText = $"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads ORDER BY {Ordinal("id")}";
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             yield return ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4)));
@@ -237,7 +237,7 @@ public abstract partial class SqlLeadStore : ILeadStore
     {
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {ActivityColumns} FROM activities ORDER BY lead_id, ts, event_id";
+        cmd.CommandText = $"SELECT {ActivityColumns} FROM activities ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}";
         cmd.CommandTimeout = 0;
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) yield return ReadActivity(r);
@@ -301,7 +301,7 @@ public abstract partial class SqlLeadStore : ILeadStore
     {
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT domain, as_of, attributes FROM enrichment ORDER BY domain, as_of";
+        cmd.CommandText = $"SELECT domain, as_of, attributes FROM enrichment ORDER BY {Ordinal("domain")}, as_of";
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             yield return new Enrichment { Domain = r.GetString(0), AsOf = Time(r.GetInt64(1)), Attributes = FromJson(r.GetString(2)) };
@@ -338,7 +338,7 @@ public abstract partial class SqlLeadStore : ILeadStore
     {
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT lead_id, kind, at FROM outcomes ORDER BY lead_id, at, kind";
+        cmd.CommandText = $"SELECT lead_id, kind, at FROM outcomes ORDER BY {Ordinal("lead_id")}, at, kind";
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             yield return new Outcome { LeadId = r.GetString(0), Kind = ParseKind(r.GetString(1)), At = Time(r.GetInt64(2)) };
@@ -442,6 +442,12 @@ public abstract partial class SqlLeadStore : ILeadStore
     }
 
     protected abstract bool IsUniqueViolation(DbException ex);
+
+    /// <summary>
+    /// A column ordered by its bytes (ordinal), whatever the database's collation: streams are merge-joined by id
+    /// in C#, which compares ordinally.
+    /// </summary>
+    protected abstract string Ordinal(string column);
 
     /// <summary>"column IN (list)" in the backend's own syntax for a Dapper list parameter.</summary>
     protected abstract string InList(string column, string parameter);
@@ -576,7 +582,7 @@ public abstract partial class SqlLeadStore : ILeadStore
     {
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest ORDER BY lead_id";
+        cmd.CommandText = $"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest ORDER BY {Ordinal("lead_id")}";
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             yield return ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7)));

@@ -21,11 +21,15 @@ public class FeatureBenchmarks
     private List<Enrichment> _enrichment = null!;
     private DateTimeOffset _asOf;
 
-    [GlobalSetup]
-    public void Setup()
+    [GlobalSetup(Target = nameof(OnlineVector500Activities))]
+    public void SetupOnline() => Setup(2000);
+
+    [GlobalSetup(Target = nameof(TrainingSetFromMemory))]
+    public void SetupTrainingSet() => Setup(Environment.GetEnvironmentVariable("LEADSCORE_BENCH_SMALL") == "1" ? 2000 : 100_000);
+
+    private void Setup(int leads)
     {
-        var small = Environment.GetEnvironmentVariable("LEADSCORE_BENCH_SMALL") == "1";
-        _data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = small ? 2000 : 100_000, Seed = 42 });
+        _data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = leads, Seed = 42 });
         var sampleLeads = _data.Leads.Take(5000).ToList();
         var defs = FeatureDefinitions.InferDefaults(sampleLeads, _data.Activities.Take(300_000).Select(a => a.Type).Distinct(), _data.Enrichment.Take(20_000).ToList());
         _computer = new FeatureComputer(defs);

@@ -207,6 +207,8 @@ public sealed record FeatureDefinitions
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
+        // A file people edit: keep "5000+" and "R&D" readable (the file is never embedded in HTML).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         ReadCommentHandling = JsonCommentHandling.Skip,

@@ -82,6 +82,7 @@ public sealed class PostgresLeadStore : SqlLeadStore
     }
 
     protected override bool IsUniqueViolation(DbException ex) => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    protected override string Ordinal(string column) => $"{column} COLLATE \"C\"";
     protected override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();

@@ -26,52 +26,15 @@ public sealed record FeatureLine(FeatureInfo Feature, FeatureValue Value);
 /// </summary>
 public sealed class FeatureService(ILeadStore store, string workspaceDirectory, TimeProvider? time = null)
 {
-    public const string DefinitionsFileName = "features.json";
     public const string TrainingSnapshot = "features:training";
-    private const int SampleLeads = 5000;
-    private const int SampleActivities = 300_000;
-    private const int SampleEnrichment = 20_000;
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public string DefinitionsPath => Path.Combine(workspaceDirectory, DefinitionsFileName);
+    public string DefinitionsPath => Path.Combine(workspaceDirectory, TrainingService.DefinitionsFileName);
 
-    /// <summary>Reads features.json, or infers defaults from the imported data and writes them there.</summary>
-    public async Task<(FeatureDefinitions Definitions, bool Created)> LoadOrCreateDefinitionsAsync(CancellationToken ct = default)
-    {
-        if (File.Exists(DefinitionsPath)) return (FeatureDefinitions.Load(DefinitionsPath), false);
-        var defs = await InferDefinitionsAsync(ct);
-        Directory.CreateDirectory(workspaceDirectory);
-        defs.Save(DefinitionsPath);
-        return (defs, true);
-    }
-
-    /// <summary>Defaults from a sample of the store: the first leads (by id), their activity types, enrichment values; the import's column schema.</summary>
-    public async Task<FeatureDefinitions> InferDefinitionsAsync(CancellationToken ct = default)
-    {
-        var leads = new List<Lead>(SampleLeads);
-        await foreach (var l in store.StreamLeadsAsync(ct))
-        {
-            leads.Add(l);
-            if (leads.Count >= SampleLeads) break;
-        }
-        if (leads.Count == 0) throw new LeadScoreException("no leads in the workspace yet: run './leadscore import' first");
-        var types = new HashSet<string>(StringComparer.Ordinal);
-        var n = 0;
-        await foreach (var a in store.StreamActivitiesAsync(ct))
-        {
-            types.Add(a.Type);
-            if (++n >= SampleActivities) break;
-        }
-        var enrichment = new List<Enrichment>();
-        await foreach (var e in store.StreamEnrichmentAsync(ct))
-        {
-            enrichment.Add(e);
-            if (enrichment.Count >= SampleEnrichment) break;
-        }
-        var schema = await ImportService.GetLeadSchemaAsync(store, ct);
-        return FeatureDefinitions.InferDefaults(leads, types, enrichment, schema.Count > 0 ? schema : null);
-    }
+    /// <summary>Reads features.json, or infers defaults from the imported data and writes them there (the same file training uses).</summary>
+    public Task<(FeatureDefinitions Definitions, bool Created)> LoadOrCreateDefinitionsAsync(CancellationToken ct = default) =>
+        new TrainingService(store, workspaceDirectory).LoadOrCreateDefinitionsAsync(ct);
 
     /// <summary>Builds the training set from the store in one pass, audits it for leakage and stores it as the training snapshot.</summary>
     public async Task<FeatureBuildResult> BuildTrainingSetAsync(TrainingSetOptions? options = null, CancellationToken ct = default)

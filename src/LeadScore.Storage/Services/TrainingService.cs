@@ -91,7 +91,7 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
         var set = await BuildTrainingSetAsync(definitions, request.DecisionDelay, ct);
         progress?.Report($"training set: {set.Describe()}");
 
-        var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, request.KeepFlagged, progress);
+        var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, [.. request.KeepFlagged, .. definitions.KeepDespiteLeakage], progress);
         var options = request.Options with
         {
             ExcludedFeatures = [.. request.Options.ExcludedFeatures, .. excluded],

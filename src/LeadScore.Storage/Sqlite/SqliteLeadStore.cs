@@ -46,6 +46,7 @@ public sealed class SqliteLeadStore : SqlLeadStore
     }
 
     protected override bool IsUniqueViolation(DbException ex) => ex is SqliteException { SqliteErrorCode: 19 };
+    protected override string Ordinal(string column) => column;
     protected override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
     public override ValueTask DisposeAsync()

@@ -1,0 +1,38 @@
+using LeadScore.TestKit;
+
+namespace LeadScore.Cli.Tests.Features;
+
+/// <summary>generate -> import -> features build / show, through the CLI as a user runs it.</summary>
+public sealed class FeaturesCommandTests
+{
+    [Fact]
+    public async Task Features_build_states_the_rule_flags_the_stage_and_show_explains_each_value()
+    {
+        var data = TestPaths.NewTempDir();
+        var ws = TestPaths.NewTempDir();
+        (await CliErrorTests.RunAsync("generate", "--leads", "400", "--seed", "3", "--out", data)).Code.ShouldBe(0);
+        foreach (var (kind, file) in new[]
+                 {
+                     ("leads", "leads.csv"), ("activities", "activities_web.csv"), ("activities", "activities_email.csv"), ("activities", "activities_social.csv"),
+                     ("activities", "activities_sales.csv"), ("enrichment", "enrichment.csv"), ("outcomes", "outcomes.csv"),
+                 })
+            (await CliErrorTests.RunAsync("import", kind, Path.Combine(data, file), "--workspace", ws)).Code.ShouldBe(0, file);
+
+        var (code, output, err) = await CliErrorTests.RunAsync("features", "build", "--workspace", ws);
+        code.ShouldBe(0, err);
+        output.ShouldContain("Wrote default feature definitions");
+        output.ShouldContain("rows built as of each lead's creation + 14 days");
+        output.ShouldContain("stage: predicts the outcome alone");
+        File.Exists(Path.Combine(ws, "features.json")).ShouldBeTrue();
+
+        var show = await CliErrorTests.RunAsync("features", "show", "L000001", "--as-of", "2025-03-01", "--workspace", ws);
+        show.Code.ShouldBe(0, show.Err);
+        show.Out.ShouldContain("visits_pricing_7d");
+        show.Out.ShouldContain("page views under /pricing");
+        show.Out.ShouldNotContain("first_name");
+
+        var missing = await CliErrorTests.RunAsync("features", "show", "NOPE", "--workspace", ws);
+        missing.Code.ShouldBe(ExitCodes.Failure);
+        missing.Err.ShouldContain("lead 'NOPE' not found");
+    }
+}
