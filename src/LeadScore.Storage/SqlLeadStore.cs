@@ -41,8 +41,26 @@ public abstract partial class SqlLeadStore : ILeadStore
     protected static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
     protected static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    protected static string ToJson(IReadOnlyDictionary<string, string?> map) =>
-        JsonSerializer.Serialize(new SortedDictionary<string, string?>(map.ToDictionary(), StringComparer.Ordinal), Json);
+    /// <summary>A map as JSON with keys in ordinal order, so equal maps give equal text (and equal hashes).</summary>
+    protected static string ToJson(IReadOnlyDictionary<string, string?> map)
+    {
+        var keys = new string[map.Count];
+        var i = 0;
+        foreach (var k in map.Keys) keys[i++] = k;
+        Array.Sort(keys, StringComparer.Ordinal);
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            foreach (var k in keys)
+            {
+                var v = map[k];
+                if (v is null) w.WriteNull(k); else w.WriteString(k, v);
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
 
     protected static IReadOnlyDictionary<string, string?> FromJson(string? json) =>
         string.IsNullOrEmpty(json) ? new Dictionary<string, string?>() : JsonSerializer.Deserialize<Dictionary<string, string?>>(json, Json) ?? [];
@@ -184,25 +202,69 @@ public abstract partial class SqlLeadStore : ILeadStore
         if (activities.Count == 0) return Task.FromResult(default(InsertCounts));
         return InTransactionAsync(async (c, tx) =>
         {
-            await using var cmd = c.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO activities (event_id, lead_id, type, ts, url, value, properties) VALUES (@e, @l, @t, @ts, @u, @v, @p) ON CONFLICT (event_id) DO NOTHING";
-            var ps = new[] { "@e", "@l", "@t", "@ts", "@u", "@v", "@p" }.Select(n => { var p = cmd.CreateParameter(); p.ParameterName = n; cmd.Parameters.Add(p); return p; }).ToArray();
-            await cmd.PrepareAsync(ct);
+            // Multi-row statements: one round trip and one statement step per 64 rows instead of per row.
+            const int rowsPerStatement = 64;
+            DbCommand? full = null;
             var inserted = 0;
-            foreach (var a in activities)
+            try
             {
-                ps[0].Value = a.EventId;
-                ps[1].Value = a.LeadId;
-                ps[2].Value = a.Type;
-                ps[3].Value = Ms(a.Timestamp);
-                ps[4].Value = (object?)a.Url ?? DBNull.Value;
-                ps[5].Value = a.Value is { } v ? v : DBNull.Value;
-                ps[6].Value = a.Properties.Count > 0 ? ToJson(a.Properties) : DBNull.Value;
-                inserted += await cmd.ExecuteNonQueryAsync(ct);
+                for (var start = 0; start < activities.Count; start += rowsPerStatement)
+                {
+                    var n = Math.Min(rowsPerStatement, activities.Count - start);
+                    DbCommand cmd;
+                    if (n == rowsPerStatement)
+                    {
+                        if (full is null)
+                        {
+                            full = ActivityInsertCommand(c, tx, n);
+                            await full.PrepareAsync(ct);
+                        }
+                        cmd = full;
+                    }
+                    else cmd = ActivityInsertCommand(c, tx, n);
+                    for (var i = 0; i < n; i++)
+                    {
+                        var a = activities[start + i];
+                        var p = cmd.Parameters;
+                        p[i * 7].Value = a.EventId;
+                        p[i * 7 + 1].Value = a.LeadId;
+                        p[i * 7 + 2].Value = a.Type;
+                        p[i * 7 + 3].Value = Ms(a.Timestamp);
+                        p[i * 7 + 4].Value = (object?)a.Url ?? DBNull.Value;
+                        p[i * 7 + 5].Value = a.Value is { } v ? v : DBNull.Value;
+                        p[i * 7 + 6].Value = a.Properties.Count > 0 ? ToJson(a.Properties) : DBNull.Value;
+                    }
+                    inserted += await cmd.ExecuteNonQueryAsync(ct);
+                    if (!ReferenceEquals(cmd, full)) await cmd.DisposeAsync();
+                }
+            }
+            finally
+            {
+                if (full is not null) await full.DisposeAsync();
             }
             return new InsertCounts(inserted, activities.Count - inserted);
         }, ct);
+    }
+
+    private static DbCommand ActivityInsertCommand(DbConnection c, DbTransaction tx, int rows)
+    {
+        var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        var sql = new StringBuilder("INSERT INTO activities (event_id, lead_id, type, ts, url, value, properties) VALUES ");
+        for (var i = 0; i < rows; i++)
+        {
+            if (i > 0) sql.Append(',');
+            sql.Append($"(@e{i},@l{i},@t{i},@ts{i},@u{i},@v{i},@p{i})");
+            foreach (var name in new[] { "@e", "@l", "@t", "@ts", "@u", "@v", "@p" })
+            {
+                var p = cmd.CreateParameter();
+                p.ParameterName = name + i;
+                cmd.Parameters.Add(p);
+            }
+        }
+        sql.Append(" ON CONFLICT (event_id) DO NOTHING");
+        cmd.CommandText = sql.ToString();
+        return cmd;
     }
 
     protected static Activity ReadActivity(DbDataReader r) => new()

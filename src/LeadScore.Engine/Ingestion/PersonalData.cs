@@ -52,14 +52,18 @@ public static partial class PersonalData
     public static string? ReasonFromName(string name)
     {
         var n = Normalise(name);
-        if (n.Contains("email") || n.Contains("e mail")) return n.Contains("domain") ? null : "email column";
+        // "Do Not Email", "Email Opt Out", "Email Domain" describe the lead's preferences, not the address.
+        if (n.Contains("email") || n.Contains("e mail"))
+            return NotAnAddress.Any(n.Contains) ? null : "email column";
         if (n.Contains("phone") || n.Contains("mobile") || n is "tel" or "telephone number" or "fax") return "phone column";
         if (n is "name" or "first name" or "last name" or "full name" or "firstname" or "lastname" or "surname" or "given name"
-            or "contact name" or "contact" or "person name" or "middle name") return "person's name column";
+            or "contact name" or "person name" or "middle name") return "person's name column";
         if (n.Contains("street") || n is "address" or "address line 1" or "address line 2" or "address1" or "address2"
             or "home address" or "postal address" or "mailing address") return "street address column";
         return null;
     }
+
+    private static readonly string[] NotAnAddress = ["domain", "do not", "opt", "consent", "bounce", "unsub", "open", "click", "sent", "count", "kind"];
 
     /// <summary>The domain of an email address, lower case, or null when it is not one.</summary>
     public static string? EmailDomain(string? email)
