@@ -26,7 +26,7 @@ echo "bench-api: building and training a LightGBM model on bank-marketing (works
 KEY=$(./leadscore --workspace "$WS" apikey create --name bench --scopes score 2>/dev/null)
 
 # No rate limit for the load test; everything else as in production.
-LeadScore__RateLimit__PermitsPerSecond=100000000 LeadScore__RateLimit__Burst=100000000 \
+LeadScore__RateLimit__PermitsPerSecond=10000000 LeadScore__RateLimit__Burst=10000000 \
   dotnet artifacts/cli/leadscore.dll --workspace "$WS" serve --urls "$URL" > "$WS/serve.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -sf "$URL/health/ready" >/dev/null && break; sleep 0.2; done

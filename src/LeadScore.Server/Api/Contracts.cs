@@ -107,7 +107,8 @@ public sealed record ModelDetail
     public required JsonElement Card { get; init; }
 }
 
-public sealed record ChampionResponse(string Champion, string? Previous);
+/// <summary>The new champion, the one it replaced, and the job re-scoring every stored lead with it (GET /jobs/{id}).</summary>
+public sealed record ChampionResponse(string Champion, string? Previous, string? RescoreJob);
 
 /// <summary>Training on the workspace's data; the registry's champion rule decides whether the new model serves.</summary>
 public sealed record TrainRequest
@@ -121,6 +122,9 @@ public sealed record TrainRequest
 
 /// <summary>What a finished training job produced.</summary>
 public sealed record TrainJobResult(string Version, bool Promoted, double? Auc, string Decision);
+
+/// <summary>What a finished re-scoring job did.</summary>
+public sealed record RescoreJobResult(int Rescored, string? ModelVersion);
 
 public sealed record JobResponse
 {
@@ -244,6 +248,7 @@ public sealed record WebhookEvent
 [JsonSerializable(typeof(TrainRequest))]
 [JsonSerializable(typeof(JobResponse))]
 [JsonSerializable(typeof(TrainJobResult))]
+[JsonSerializable(typeof(RescoreJobResult))]
 [JsonSerializable(typeof(WebhookCreateRequest))]
 [JsonSerializable(typeof(WebhookResponse))]
 [JsonSerializable(typeof(WebhookListResponse))]

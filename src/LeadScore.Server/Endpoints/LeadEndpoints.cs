@@ -18,7 +18,7 @@ public static class LeadEndpoints
     public static RouteGroupBuilder MapLeadEndpoints(this IEndpointRouteBuilder app)
     {
         var g = app.MapApiGroup("/leads", ApiScopes.Score, "Leads");
-        g.MapGet("/", ListAsync)
+        g.MapGet("", ListAsync)
             .WithName("ListLeads").WithSummary("The best-scored leads: ?grade=A&sort=score&limit=50 (limit 1-1000).");
         g.MapGet("/export", Export)
             .WithName("ExportLeads").WithSummary("Streams every lead as CSV (id, score, grade, probability, model, top reasons) for a CRM import.")

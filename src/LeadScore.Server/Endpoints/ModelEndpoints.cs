@@ -22,9 +22,9 @@ public static class ModelEndpoints
         g.MapGet("/models/{version}", GetAsync)
             .WithName("GetModel").WithSummary("A model version with its model card (data, features, algorithm, metrics).");
         g.MapPost("/models/{version}/promote", PromoteAsync)
-            .WithName("PromoteModel").WithSummary("Makes a version the champion that serves scores; the scoring engine swaps at once.");
+            .WithName("PromoteModel").WithSummary("Makes a version the champion that serves scores; the scoring engine swaps at once and a job re-scores the stored leads.");
         g.MapPost("/models/rollback", RollbackAsync)
-            .WithName("RollbackModel").WithSummary("Makes the previous champion the champion again.");
+            .WithName("RollbackModel").WithSummary("Makes the previous champion the champion again (swap and re-scoring job as for promote).");
         g.MapPost("/train", TrainAsync)
             .WithName("Train").WithSummary("Starts training on the workspace's data in the background; follow it with GET /jobs/{id}.");
         g.MapGet("/jobs/{id}", GetJobAsync)
@@ -58,17 +58,17 @@ public static class ModelEndpoints
     }
 
     internal static async Task<Results<Ok<ChampionResponse>, ProblemHttpResult>> PromoteAsync(
-        string version, LeadScoreParts parts, ApiMetrics metrics, CancellationToken ct)
+        string version, LeadScoreParts parts, ApiMetrics metrics, JobRunner jobs, CancellationToken ct)
     {
         var store = parts.Store;
         if (await store.GetModelAsync(version, ct) is null) return ApiResults.NotFound($"model version '{version}' not found");
         var previous = await store.GetAliasAsync(ModelAliases.Champion, ct);
         await store.SetAliasAsync(ModelAliases.Champion, version, ct);
-        await ReloadAsync(parts, metrics, ct);
-        return TypedResults.Ok(new ChampionResponse(version, previous));
+        var job = await ReloadAsync(parts, metrics, jobs, ct);
+        return TypedResults.Ok(new ChampionResponse(version, previous, job));
     }
 
-    internal static async Task<Results<Ok<ChampionResponse>, ProblemHttpResult>> RollbackAsync(LeadScoreParts parts, ApiMetrics metrics, CancellationToken ct)
+    internal static async Task<Results<Ok<ChampionResponse>, ProblemHttpResult>> RollbackAsync(LeadScoreParts parts, ApiMetrics metrics, JobRunner jobs, CancellationToken ct)
     {
         var store = parts.Store;
         var current = await store.GetAliasAsync(ModelAliases.Champion, ct);
@@ -78,15 +78,17 @@ public static class ModelEndpoints
         var previous = history.Skip(1).FirstOrDefault(h => h.Version != current)?.Version;
         if (previous is null) return ApiResults.Conflict($"model '{current}' is the only champion there has been; nothing to roll back to");
         await store.SetAliasAsync(ModelAliases.Champion, previous, ct);
-        await ReloadAsync(parts, metrics, ct);
-        return TypedResults.Ok(new ChampionResponse(previous, current));
+        var job = await ReloadAsync(parts, metrics, jobs, ct);
+        return TypedResults.Ok(new ChampionResponse(previous, current, job));
     }
 
-    private static async Task ReloadAsync(LeadScoreParts parts, ApiMetrics metrics, CancellationToken ct)
+    /// <summary>Swaps the serving model, then queues re-scoring of the stored leads (a background job: it can take minutes).</summary>
+    private static async Task<string?> ReloadAsync(LeadScoreParts parts, ApiMetrics metrics, JobRunner jobs, CancellationToken ct)
     {
-        if (parts.Scoring is not { } scoring) return;
+        if (parts.Scoring is not { } scoring) return null;
         await scoring.ReloadAsync(ct);
         metrics.ModelServing(scoring.ChampionVersion);
+        return (await jobs.EnqueueRescoreAsync(ct)).Id;
     }
 
     internal static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(

@@ -21,7 +21,7 @@ public static class ScoringEndpoints
     public static RouteGroupBuilder MapScoringEndpoints(this IEndpointRouteBuilder app)
     {
         var g = app.MapApiGroup("/score", ApiScopes.Score, "Scoring");
-        g.MapPost("/", Score)
+        g.MapPost("", Score)
             .WithName("ScoreLead")
             .WithSummary("Scores one lead (attributes and optional recent activities) without storing it; ?explain=false leaves the reasons out.");
         g.MapPost("/batch", ScoreBatch)

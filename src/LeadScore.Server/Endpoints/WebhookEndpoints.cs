@@ -16,9 +16,9 @@ public static class WebhookEndpoints
     public static RouteGroupBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         var g = app.MapApiGroup("/webhooks", ApiScopes.Admin, "Webhooks");
-        g.MapPost("/", CreateAsync)
+        g.MapPost("", CreateAsync)
             .WithName("CreateWebhook").WithSummary("Registers a URL to be told when a rule fires (grade_changed, score_crossed with threshold, became_a); answers the signing secret once.");
-        g.MapGet("/", ListAsync).WithName("ListWebhooks").WithSummary("The registered webhooks (without secrets).");
+        g.MapGet("", ListAsync).WithName("ListWebhooks").WithSummary("The registered webhooks (without secrets).");
         g.MapGet("/{id}", GetAsync).WithName("GetWebhook").WithSummary("One webhook (without its secret).");
         g.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").WithSummary("Stops deliveries to a webhook; its delivery log is kept.");
         g.MapGet("/{id}/deliveries", DeliveriesAsync)

@@ -18,6 +18,8 @@ public sealed class JobRunner(
     IJobStore jobs, LeadScoreParts parts, TimeProvider time, ILogger<JobRunner> log) : BackgroundService
 {
     public const string TrainKind = "train";
+    /// <summary>Re-scores every stored lead with the champion (after a promotion or rollback).</summary>
+    public const string RescoreKind = "rescore";
     private readonly IJobStore _jobs = jobs;
     private readonly TimeProvider _time = time;
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -25,16 +27,22 @@ public sealed class JobRunner(
     /// <summary>Whether this server can train (a trainer was supplied).</summary>
     public bool CanTrain => parts.Trainer is not null;
 
-    public async Task<JobRecord> EnqueueTrainingAsync(TrainRequest request, CancellationToken ct)
+    public Task<JobRecord> EnqueueTrainingAsync(TrainRequest request, CancellationToken ct) =>
+        EnqueueAsync(TrainKind, JsonSerializer.Serialize(request, ApiJsonContext.Default.TrainRequest), ct);
+
+    /// <summary>Queues re-scoring of every stored lead (cause: new model); the model serving now is the one used.</summary>
+    public Task<JobRecord> EnqueueRescoreAsync(CancellationToken ct) => EnqueueAsync(RescoreKind, "{}", ct);
+
+    private async Task<JobRecord> EnqueueAsync(string kind, string requestJson, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
         var job = new JobRecord
         {
             Id = "job_" + Guid.CreateVersion7(now).ToString("N")[..20],
-            Kind = TrainKind,
+            Kind = kind,
             Status = JobStatus.Queued,
             Message = "queued",
-            RequestJson = JsonSerializer.Serialize(request, ApiJsonContext.Default.TrainRequest),
+            RequestJson = requestJson,
             CreatedAt = now,
         };
         await _jobs.SaveJobAsync(job, ct);
@@ -76,6 +84,7 @@ public sealed class JobRunner(
             var result = job.Kind switch
             {
                 TrainKind => await TrainAsync(job, ct),
+                RescoreKind => await RescoreAsync(job, ct),
                 _ => throw new InvalidOperationException($"unknown job kind '{job.Kind}'"),
             };
             job = job with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", ResultJson = result, FinishedAt = _time.GetUtcNow() };
@@ -108,19 +117,30 @@ public sealed class JobRunner(
         return JsonSerializer.Serialize(new TrainJobResult(outcome.Version, outcome.Promoted, outcome.Auc, outcome.Decision), ApiJsonContext.Default.TrainJobResult);
     }
 
+    private async Task<string> RescoreAsync(JobRecord job, CancellationToken ct)
+    {
+        var scoring = parts.Scoring ?? throw new InvalidOperationException("this server has no scoring engine");
+        if (scoring.ChampionVersion is null) return JsonSerializer.Serialize(new RescoreJobResult(0, null), ApiJsonContext.Default.RescoreJobResult);
+        var progress = new ThrottledProgress(this, job);
+        var n = await scoring.RescoreAllAsync(ScoreCause.NewModel, new Progress<double>(p => progress.Report((p, "re-scoring leads"))), ct);
+        await progress.FlushAsync();
+        return JsonSerializer.Serialize(new RescoreJobResult(n, scoring.ChampionVersion), ApiJsonContext.Default.RescoreJobResult);
+    }
+
     /// <summary>Saves progress at most twice a second, so a chatty trainer does not hammer the store.</summary>
     private sealed class ThrottledProgress(JobRunner runner, JobRecord job) : IProgress<(double Fraction, string Stage)>
     {
         private readonly Lock _lock = new();
         private long _lastSave;
-        private (double Fraction, string Stage) _latest;
         private Task _pending = Task.CompletedTask;
+        private bool _closed;
 
         public void Report((double Fraction, string Stage) value)
         {
             lock (_lock)
             {
-                _latest = value;
+                // Progress<T> callbacks can arrive after training returned: never let one overwrite the final state.
+                if (_closed) return;
                 var now = runner._time.GetTimestamp();
                 if (runner._time.GetElapsedTime(_lastSave, now) < TimeSpan.FromMilliseconds(500) || !_pending.IsCompleted) return;
                 _lastSave = now;
@@ -134,7 +154,11 @@ public sealed class JobRunner(
         public async Task FlushAsync()
         {
             Task pending;
-            lock (_lock) pending = _pending;
+            lock (_lock)
+            {
+                _closed = true;
+                pending = _pending;
+            }
             await pending;
         }
     }

@@ -61,22 +61,42 @@ public sealed class ScoringEndpointTests
     }
 
     [Theory, MemberData(nameof(Backends))]
-    public async Task Promoting_swaps_the_model_that_serves_scores(string backend)
+    public async Task Promoting_swaps_the_model_that_serves_scores_and_rescores_stored_leads(string backend)
     {
         await using var app = await LeadScoreApplication.StartAsync(backend, parts: TestModels.PartsWithChampionAsync);
         await TestModels.TrainAndRegisterAsync(app.Store, seed: 11, trees: 5);
+        await app.Store.UpsertLeadsAsync([new Lead { Id = "S1", CreatedAt = TestData.T0, Attributes = new Dictionary<string, string?> { ["visits"] = "12", ["source"] = "web" } }]);
         using var admin = await app.AdminClientAsync();
         async Task<string> VersionAsync() => JsonDocument.Parse(await (await admin.PostAsync("/api/v1/score", Json("""{"attributes":{"visits":5}}"""))).Content.ReadAsStringAsync())
             .RootElement.GetProperty("model_version").GetString()!;
+        async Task WaitForJobAsync(string id)
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var status = JsonDocument.Parse(await admin.GetStringAsync($"/api/v1/jobs/{id}")).RootElement.GetProperty("status").GetString();
+                if (status == "succeeded") return;
+                status.ShouldNotBe("failed");
+                await Task.Delay(50);
+            }
+            throw new TimeoutException(id);
+        }
 
         var before = await VersionAsync();
-        (await admin.PostAsync("/api/v1/models/v2/promote", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var promote = JsonDocument.Parse(await (await admin.PostAsync("/api/v1/models/v2/promote", null)).Content.ReadAsStringAsync()).RootElement;
         var after = await VersionAsync();
-        (await admin.PostAsync("/api/v1/models/rollback", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await WaitForJobAsync(promote.GetProperty("rescore_job").GetString()!);
+        var history = JsonDocument.Parse(await admin.GetStringAsync("/api/v1/leads/S1/scores")).RootElement.GetProperty("scores");
+        var rollback = JsonDocument.Parse(await (await admin.PostAsync("/api/v1/models/rollback", null)).Content.ReadAsStringAsync()).RootElement;
         var rolledBack = await VersionAsync();
+        await WaitForJobAsync(rollback.GetProperty("rescore_job").GetString()!);
+        var latest = JsonDocument.Parse(await admin.GetStringAsync("/api/v1/leads/S1")).RootElement.GetProperty("score");
 
         before.ShouldBe("v1");
         after.ShouldBe("v2");
+        history.GetArrayLength().ShouldBe(1);
+        history[0].GetProperty("model_version").GetString().ShouldBe("v2");
+        history[0].GetProperty("cause").GetString().ShouldBe("new_model");
         rolledBack.ShouldBe("v1");
+        latest.GetProperty("model_version").GetString().ShouldBe("v1");
     }
 }
