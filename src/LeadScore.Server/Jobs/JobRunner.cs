@@ -1,3 +1,4 @@
+using LeadScore.Server.Webhooks;
 using LeadScore.Core;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -15,7 +16,7 @@ namespace LeadScore.Server.Jobs;
 /// next start; a job that was running is marked failed, because its work is lost with the process.
 /// </summary>
 public sealed class JobRunner(
-    IJobStore jobs, LeadScoreParts parts, TimeProvider time, ILogger<JobRunner> log) : BackgroundService
+    IJobStore jobs, LeadScoreParts parts, WebhookNotifier notifier, TimeProvider time, ILogger<JobRunner> log) : BackgroundService
 {
     public const string TrainKind = "train";
     /// <summary>Re-scores every stored lead with the champion (after a promotion or rollback).</summary>
@@ -112,7 +113,7 @@ public sealed class JobRunner(
         if (outcome.Promoted && parts.Scoring is { } scoring)
         {
             await scoring.ReloadAsync(ct);
-            await scoring.RescoreAllAsync(ScoreCause.NewModel, null, ct);
+            await scoring.RescoreAllAsync(ScoreCause.NewModel, null, ct, NotifyAsync);
         }
         return JsonSerializer.Serialize(new TrainJobResult(outcome.Version, outcome.Promoted, outcome.Auc, outcome.Decision), ApiJsonContext.Default.TrainJobResult);
     }
@@ -122,10 +123,13 @@ public sealed class JobRunner(
         var scoring = parts.Scoring ?? throw new InvalidOperationException("this server has no scoring engine");
         if (scoring.ChampionVersion is null) return JsonSerializer.Serialize(new RescoreJobResult(0, null), ApiJsonContext.Default.RescoreJobResult);
         var progress = new ThrottledProgress(this, job);
-        var n = await scoring.RescoreAllAsync(ScoreCause.NewModel, new Progress<double>(p => progress.Report((p, "re-scoring leads"))), ct);
+        var n = await scoring.RescoreAllAsync(ScoreCause.NewModel, new Progress<double>(p => progress.Report((p, "re-scoring leads"))), ct, NotifyAsync);
         await progress.FlushAsync();
         return JsonSerializer.Serialize(new RescoreJobResult(n, scoring.ChampionVersion), ApiJsonContext.Default.RescoreJobResult);
     }
+
+    /// <summary>Webhooks for grade and score changes a new model causes.</summary>
+    private async Task NotifyAsync(IReadOnlyList<ScoreChange> changes, CancellationToken ct) => await notifier.NotifyAsync(changes, ct);
 
     /// <summary>Saves progress at most twice a second, so a chatty trainer does not hammer the store.</summary>
     private sealed class ThrottledProgress(JobRunner runner, JobRecord job) : IProgress<(double Fraction, string Stage)>

@@ -18,8 +18,12 @@ public interface IScoringService
     /// <summary>Re-scores stored leads and saves the scores with history; returns what changed.</summary>
     Task<IReadOnlyList<ScoreChange>> RescoreAsync(IReadOnlyList<string> leadIds, ScoreCause cause, CancellationToken ct = default);
 
-    /// <summary>Re-scores every stored lead with the champion (after a new model); returns how many were scored.</summary>
-    Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default);
+    /// <summary>
+    /// Re-scores every stored lead with the champion (after a new model, or as time passes); returns how many were scored.
+    /// <paramref name="onChanges"/> receives each saved chunk's changes (previous and new score), e.g. for webhooks.
+    /// </summary>
+    Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default,
+        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null);
 
     /// <summary>Reloads the champion from the registry (after train, promote or rollback); swaps atomically.</summary>
     Task ReloadAsync(CancellationToken ct = default);

@@ -91,7 +91,8 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
     /// Scores every stored lead in one pass over the store's streams (leads by id, activities by lead then time),
     /// saving in batches. Returns how many leads were scored.
     /// </summary>
-    public async Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default)
+    public async Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default,
+        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null)
     {
         var model = RequireChampion();
         var now = _time.GetUtcNow();
@@ -105,8 +106,11 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
             }
         await using var acts = (model.Features.UsesHistory ? store.StreamActivitiesAsync(ct) : EmptyActivities()).GetAsyncEnumerator(ct);
         var hasAct = await acts.MoveNextAsync();
+        // Previous scores come from a third stream in the same order, so changes are known without a query per lead.
+        await using var previous = (onChanges is null ? EmptyScores() : store.StreamLatestScoresAsync(ct)).GetAsyncEnumerator(ct);
+        var hasPrev = await previous.MoveNextAsync();
         // Reading is sequential (one pass over both streams); scoring with reasons runs in parallel per chunk.
-        var chunk = new List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment)>(ChunkSize);
+        var chunk = new List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)>(ChunkSize);
         var scored = 0;
         var seen = 0;
         await foreach (var lead in store.StreamLeadsAsync(ct))
@@ -120,36 +124,45 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
                 if (acts.Current.Timestamp < now) mine.Add(acts.Current);
                 hasAct = await acts.MoveNextAsync();
             }
+            while (hasPrev && string.CompareOrdinal(previous.Current.LeadId, lead.Id) < 0) hasPrev = await previous.MoveNextAsync();
+            var prev = hasPrev && previous.Current.LeadId == lead.Id ? previous.Current : null;
             if (lead.ProfilingOptOut) continue;
             var domain = model.Features.EnrichmentDomain(lead);
-            chunk.Add((lead, mine, domain is not null && enrichment.TryGetValue(domain, out var el) ? el : []));
+            chunk.Add((lead, mine, domain is not null && enrichment.TryGetValue(domain, out var el) ? el : [], prev));
             if (chunk.Count == ChunkSize)
             {
-                scored += await ScoreChunkAsync(model, chunk, now, cause, ct);
+                scored += await ScoreChunkAsync(model, chunk, now, cause, onChanges, ct);
                 progress?.Report((double)seen / total);
             }
         }
-        scored += await ScoreChunkAsync(model, chunk, now, cause, ct);
+        scored += await ScoreChunkAsync(model, chunk, now, cause, onChanges, ct);
         progress?.Report(1);
         return scored;
     }
 
     private const int ChunkSize = 2000;
 
-    private async Task<int> ScoreChunkAsync(LoadedModel model, List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment)> chunk,
-        DateTimeOffset now, ScoreCause cause, CancellationToken ct)
+    private async Task<int> ScoreChunkAsync(LoadedModel model, List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)> chunk,
+        DateTimeOffset now, ScoreCause cause, Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges, CancellationToken ct)
     {
         if (chunk.Count == 0) return 0;
         var results = new StoredScore[chunk.Count];
         Parallel.For(0, chunk.Count, new ParallelOptions { CancellationToken = ct }, i =>
         {
-            var (lead, activities, enrichment) = chunk[i];
+            var (lead, activities, enrichment, _) = chunk[i];
             results[i] = ToStored(model.Score(lead, activities, enrichment, now, explain: true), now, cause);
         });
         await store.SaveScoresAsync(results, ct);
+        if (onChanges is not null) await onChanges(chunk.Select((c, i) => new ScoreChange(c.Previous, results[i])).ToList(), ct);
         var n = chunk.Count;
         chunk.Clear();
         return n;
+    }
+
+    private static async IAsyncEnumerable<StoredScore> EmptyScores()
+    {
+        await Task.CompletedTask;
+        yield break;
     }
 
     private static async IAsyncEnumerable<Activity> EmptyActivities()
