@@ -117,6 +117,7 @@ public static class LeadScoreServer
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         services.AddSingleton<JobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        services.AddHostedService<ScoreMaintenance>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Webhooks.Timeout + TimeSpan.FromSeconds(5));
 
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());

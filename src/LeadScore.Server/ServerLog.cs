@@ -37,4 +37,13 @@ internal static partial class ServerLog
 
     [LoggerMessage(3003, LogLevel.Warning, "Job {JobId} was running when the server stopped; marked failed")]
     public static partial void JobInterrupted(ILogger logger, string jobId);
+
+    [LoggerMessage(4001, LogLevel.Information, "Champion changed from {Previous} to {Current}; now scoring with it")]
+    public static partial void ChampionChanged(ILogger logger, string previous, string current);
+
+    [LoggerMessage(4002, LogLevel.Information, "Re-scored {Count} leads as time passed")]
+    public static partial void TimePassingRescored(ILogger logger, int count);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Score maintenance failed; retrying on the next tick")]
+    public static partial void MaintenanceFailed(ILogger logger, Exception exception);
 }

@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using LeadScore.Core;
+using LeadScore.TestKit;
+
+namespace LeadScore.Server.Tests.Api;
+
+/// <summary>Served scores stay current without requests: another instance's promotion is picked up, and time passing re-scores.</summary>
+public sealed class MaintenanceTests
+{
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_champion_changed_elsewhere_is_picked_up_and_time_passing_rescores_stored_leads(string backend)
+    {
+        await using var app = await LeadScoreApplication.StartAsync(backend, o =>
+        {
+            o.Maintenance.ChampionReloadInterval = TimeSpan.FromMilliseconds(200);
+            o.Maintenance.TimePassingRescore = TimeSpan.FromMilliseconds(500);
+        }, TestModels.PartsWithChampionAsync);
+        await app.Store.UpsertLeadsAsync([new Lead
+        {
+            Id = "L1", CreatedAt = DateTimeOffset.UtcNow.AddDays(-3),
+            Attributes = new Dictionary<string, string?> { ["visits"] = "12", ["source"] = "event" },
+        }], TestContext.Current.CancellationToken);
+
+        // Time passing: the stored lead gets a score with that cause, without any request.
+        await Eventually(async () => (await app.Store.GetScoreHistoryAsync("L1")).Any(s => s.Cause == ScoreCause.TimePassing));
+
+        // Another instance (here: the store directly) trains and promotes v2; this instance serves it soon after.
+        var v2 = await TestModels.TrainAndRegisterAsync(app.Store, seed: 9, trees: 10);
+        await app.Store.SetAliasAsync(ModelAliases.Champion, v2.Version, TestContext.Current.CancellationToken);
+        using var client = app.CreateClient();
+        await Eventually(async () =>
+        {
+            using var ready = JsonDocument.Parse(await client.GetStringAsync("/health/ready"));
+            return ready.RootElement.GetProperty("champion").GetString() == v2.Version;
+        });
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "condition not met within 30 s");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+}
