@@ -113,7 +113,8 @@ public sealed class WebhookDispatcher(
             ServerLog.DeliveryParked(log, d.Id, hook.Url, attempts, error);
             return;
         }
-        var next = at + Backoff(attempts);
+        // The wait runs from when the failure is known, so a slow receiver still gets the whole backoff.
+        var next = time.GetUtcNow() + Backoff(attempts);
         await store.RecordAttemptAsync(d.Id, new DeliveryAttempt(at, DeliveryStatus.Pending, next, code, error), CancellationToken.None);
         metrics.WebhookDelivery("retry");
         ServerLog.DeliveryFailed(log, d.Id, hook.Url, attempts, error, next);
