@@ -57,9 +57,14 @@ internal static class ScoreCommand
                     IdColumn = parse.GetValue(id),
                     Mapping = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null,
                 };
+                // Opened (and its header checked) before any output, so a bad file fails with one line and no empty --out file.
+                var relay = new ProgressRelay();
+                var chunks = BatchScoring.ScoreCsv(loaded, csvPath, options, withReasons, topN, relay, ct);
                 rows = await WithOutputAsync(console, outPath, $"scoring {Path.GetFileName(csvPath)} with {version}", (writer, progress) =>
-                    BatchScoring.WriteAsync(BatchScoring.AsAsync(BatchScoring.ScoreCsv(loaded, csvPath, options, withReasons, topN, progress, ct)),
-                        writer, format, withReasons, topN, ct));
+                {
+                    relay.Target = progress;
+                    return BatchScoring.WriteAsync(BatchScoring.AsAsync(chunks), writer, format, withReasons, topN, ct);
+                });
             }
             else
             {
@@ -95,5 +100,11 @@ internal static class ScoreCommand
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         await using var writer = new StreamWriter(full, false, new UTF8Encoding(false), 1 << 16);
         return await console.StepAsync(title, p => write(writer, p));
+    }
+
+    private sealed class ProgressRelay : IProgress<double>
+    {
+        public IProgress<double>? Target { get; set; }
+        public void Report(double value) => Target?.Report(value);
     }
 }

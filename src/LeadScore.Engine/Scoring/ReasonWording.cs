@@ -63,7 +63,9 @@ public static class ReasonWording
         switch (style)
         {
             case NumberStyle.Days when phrase.Contains(Value + " days ago", StringComparison.Ordinal):
-                return phrase.Replace(Value + " days ago", Days(x), StringComparison.Ordinal);
+                // "Last Social share ..." reads as "Last social share ...".
+                var days = phrase.StartsWith("Last ", StringComparison.Ordinal) ? "Last " + Lower(phrase[5..]) : phrase;
+                return days.Replace(Value + " days ago", Days(x), StringComparison.Ordinal);
             case NumberStyle.YesNo when phrase.EndsWith(": " + Value, StringComparison.Ordinal):
                 // "Company uses HubSpot: {value}" reads as a statement either way; other flags as "Budget: yes".
                 var statement = phrase[..^(Value.Length + 2)];

@@ -63,18 +63,25 @@ public static class BatchScoring
         var mapping = options.Mapping;
         var rules = mapping is null ? null : new ValueRules(mapping with { Missing = flat.MissingValues });
         var sep = options.Separator ?? mapping?.DelimiterChar ?? flat.Separator ?? FlatTableLoader.SniffFile(path);
-        return Stream(model, flat, path, sep, rules, options with { IdColumn = options.IdColumn ?? mapping?.Id }, explain, top, progress, ct);
+        // The header is checked now, so a missing column fails before any output or progress is written.
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var reader = new DelimitedReader(new StreamReader(file, new UTF8Encoding(false, false), true, 1 << 16), sep);
+        try
+        {
+            var (cols, kinds, idCol, width) = Columns(model, flat, path, reader, options.IdColumn ?? mapping?.Id);
+            return Stream(model, flat, path, file, reader, cols, kinds, idCol, width, rules, options, explain, top, progress, ct);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
     }
 
-    private static IEnumerable<LeadScoreResult[]> Stream(LoadedModel model, FlatModelInput flat, string path, char sep, ValueRules? rules,
-        BatchCsvOptions options, bool explain, int top, IProgress<double>? progress, CancellationToken ct)
+    private static (int[] Cols, ColumnKind[] Kinds, int IdCol, int Width) Columns(LoadedModel model, FlatModelInput flat, string path, DelimitedReader reader, string? idName)
     {
-        var engine = model.Engine;
-        var features = engine.Encoder.Features;
+        var features = model.Engine.Encoder.Features;
         var kinds = flat.Schema.ToDictionary(s => s.Name, s => s.Kind, StringComparer.Ordinal);
-        var missing = new HashSet<string>(flat.MissingValues, StringComparer.OrdinalIgnoreCase);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        using var reader = new DelimitedReader(new StreamReader(file, new UTF8Encoding(false, false), true, 1 << 16), sep);
         var header = reader.Read()?.Fields.Select(h => h.Trim()).ToArray() ?? throw new LeadScoreException($"{path}: the file is empty", "file");
         var cols = new int[features.Count];
         var colKind = new ColumnKind[features.Count];
@@ -88,13 +95,22 @@ public static class BatchScoring
         if (absent.Count > 0)
             throw new LeadScoreException($"{path}: model {model.Version} needs column(s) the file lacks: {string.Join(", ", absent)} (columns: {string.Join(", ", header)})", absent[0]);
         int idCol;
-        if (options.IdColumn is { } idName)
+        if (idName is not null)
         {
             idCol = Array.IndexOf(header, idName);
             if (idCol < 0) throw new LeadScoreException($"{path}: no column named '{idName}' (columns: {string.Join(", ", header)})", idName);
         }
         else idCol = flat.Schema.Where(s => s.Kind == ColumnKind.Identifier).Select(s => Array.IndexOf(header, s.Name)).FirstOrDefault(i => i >= 0, -1);
+        return (cols, colKind, idCol, header.Length);
+    }
 
+    private static IEnumerable<LeadScoreResult[]> Stream(LoadedModel model, FlatModelInput flat, string path, FileStream file, DelimitedReader reader,
+        int[] cols, ColumnKind[] colKind, int idCol, int width, ValueRules? rules, BatchCsvOptions options, bool explain, int top, IProgress<double>? progress, CancellationToken ct)
+    {
+        using var _ = reader;
+        var engine = model.Engine;
+        var features = engine.Encoder.Features;
+        var missing = new HashSet<string>(flat.MissingValues, StringComparer.OrdinalIgnoreCase);
         var length = Math.Max(1, file.Length);
         long n = 0;
         while (true)
@@ -105,8 +121,8 @@ public static class BatchScoring
             {
                 n++;
                 if (rec.Error is not null) throw new LeadScoreException($"{path}:{rec.Line}: {rec.Error}");
-                if (rec.Fields.Length != header.Length)
-                    throw new LeadScoreException($"{path}:{rec.Line}:{Math.Min(rec.Fields.Length, header.Length) + 1}: expected {header.Length} fields, found {rec.Fields.Length}");
+                if (rec.Fields.Length != width)
+                    throw new LeadScoreException($"{path}:{rec.Line}:{Math.Min(rec.Fields.Length, width) + 1}: expected {width} fields, found {rec.Fields.Length}");
                 var row = new FeatureValue[cols.Length];
                 for (var j = 0; j < row.Length; j++)
                 {

@@ -34,9 +34,9 @@ public sealed class ReasonWordingTests
     private static string Say(string feature, double value) => Say(feature, FeatureValue.Of(value));
 
     [Theory]
-    [InlineData("days_since_last_meeting", 6.972, "Last Meeting 6 days ago")]
-    [InlineData("days_since_last_meeting", 0.4, "Last Meeting today")]
-    [InlineData("days_since_last_meeting", 1.9, "Last Meeting yesterday")]
+    [InlineData("days_since_last_meeting", 6.972, "Last meeting 6 days ago")]
+    [InlineData("days_since_last_meeting", 0.4, "Last meeting today")]
+    [InlineData("days_since_last_meeting", 1.9, "Last meeting yesterday")]
     [InlineData("days_since_last_activity", 1234.5, "Last interaction 1,234 days ago")]
     [InlineData("days_since_pricing", 3.2, "Last visited the pricing page 3 days ago")]
     [InlineData("days_since_created", 14.000001, "Lead created 14 days ago")]
