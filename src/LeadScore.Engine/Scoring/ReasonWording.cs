@@ -102,8 +102,9 @@ public static class ReasonWording
         NumberStyle.Change => (x > 0 ? "+" : "") + x.ToString("#,0.#", Inv),
         NumberStyle.YesNo => x != 0 ? "yes" : "no",
         NumberStyle.Days => Math.Floor(x).ToString("#,0", Inv),
-        // Raw attributes (a flat table's columns): integers stay integers, others get up to 2 decimals.
-        _ => x == Math.Floor(x) && Math.Abs(x) < 1e15 ? x.ToString("#,0", Inv) : x.ToString(Math.Abs(x) >= 100 ? "#,0.#" : "0.##", Inv),
+        // Raw attributes (a flat table's columns): integers stay integers, others get up to 2 decimals. No
+        // digit grouping: such a column may hold a year or a code ("2024", not "2,024").
+        _ => x == Math.Floor(x) && Math.Abs(x) < 1e15 ? x.ToString("0", Inv) : x.ToString(Math.Abs(x) >= 100 ? "0.#" : "0.##", Inv),
     };
 
     private static string Missing(FeatureInfo feature, string title)

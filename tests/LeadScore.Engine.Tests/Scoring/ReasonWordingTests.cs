@@ -94,7 +94,8 @@ public sealed class ReasonWordingTests
         var flag = new FeatureInfo("Do Not Email", FeatureKind.Numeric, "column 'Do Not Email' (boolean)");
         ReasonWording.Sentence(numeric, "Euribor3m", FeatureValue.Of(4.857)).ShouldBe("Euribor3m: 4.86");
         ReasonWording.Sentence(numeric, "Euribor3m", FeatureValue.Of(999)).ShouldBe("Euribor3m: 999");
-        ReasonWording.Sentence(numeric, "Euribor3m", FeatureValue.Of(5228.1)).ShouldBe("Euribor3m: 5,228.1");
+        ReasonWording.Sentence(numeric, "Euribor3m", FeatureValue.Of(5228.1)).ShouldBe("Euribor3m: 5228.1");
+        ReasonWording.Sentence(numeric, "Year", FeatureValue.Of(2024)).ShouldBe("Year: 2024");
         ReasonWording.Sentence(flag, "Do Not Email", FeatureValue.Of(1)).ShouldBe("Do Not Email: yes");
         ReasonWording.Sentence(flag, "Do Not Email", FeatureValue.Missing).ShouldBe("Do Not Email not known");
     }
