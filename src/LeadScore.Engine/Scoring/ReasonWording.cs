@@ -38,6 +38,10 @@ public static class ReasonWording
         if (n.EndsWith("_change", StringComparison.Ordinal)) return NumberStyle.Change;
         if (n.StartsWith("count_", StringComparison.Ordinal) || n.StartsWith("visits_", StringComparison.Ordinal) || n is "activity_count" or "active_days_30d"
             or "technology_count" or "company_employees") return NumberStyle.Count;
+        // Time spent ("1,234 seconds of page view") reads as whole units; other sums keep one decimal.
+        if (n.StartsWith("sum_", StringComparison.Ordinal)
+            && (feature.Description.Contains("(seconds)", StringComparison.Ordinal) || feature.Description.Contains("(minutes)", StringComparison.Ordinal)))
+            return NumberStyle.Count;
         if (n.EndsWith("_score", StringComparison.Ordinal) || n is "events_per_week" or "pages_per_session" || n.StartsWith("sum_", StringComparison.Ordinal)) return NumberStyle.Score;
         return NumberStyle.Plain;
     }
@@ -51,6 +55,9 @@ public static class ReasonWording
         if (value.Category is not null) return phrase is null ? $"{title}: {value}" : phrase.Replace(Value, value.ToString(), StringComparison.Ordinal);
         var x = value.Number;
         var style = StyleOf(feature);
+        // "{value} seconds of Page view in the last 7 days": the activity type is mid-sentence.
+        if (feature.Name.StartsWith("sum_", StringComparison.Ordinal) && phrase is not null && phrase.IndexOf(" of ", StringComparison.Ordinal) is var of and > 0)
+            phrase = phrase[..(of + 4)] + Lower(phrase[(of + 4)..]);
         if (phrase is null)
         {
             return style switch

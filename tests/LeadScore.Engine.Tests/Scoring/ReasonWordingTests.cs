@@ -51,6 +51,7 @@ public sealed class ReasonWordingTests
     [InlineData("visits_pricing_7d", 3.0000001, "Visited the pricing page 3 times in the last 7 days")]
     [InlineData("visits_pricing_7d", 1, "Visited the pricing page 1 time in the last 7 days")]
     [InlineData("activity_count", 1530, "1,530 interactions so far")]
+    [InlineData("sum_page_view_value_30d", 1234.56, "1,235 seconds of page view in the last 30 days")]
     [InlineData("company_employees", 1008, "Company has 1,008 employees")]
     public void Counts_read_as_integers_with_singular_nouns_for_one(string feature, double value, string expected) =>
         Say(feature, value).ShouldBe(expected);
