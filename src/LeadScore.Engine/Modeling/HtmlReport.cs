@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using LeadScore.Engine.Scoring;
 using static System.Net.WebUtility;
 
 namespace LeadScore.Engine.Modeling;
@@ -12,8 +13,17 @@ public static class HtmlReport
 {
     public static readonly IReadOnlyList<string> PlotFiles = ["grades.png", "gain.png", "roc.png", "pr.png", "calibration.png", "importance.png"];
 
-    /// <summary>Writes index.html and the plots into <paramref name="directory"/>; returns the path of index.html.</summary>
-    public static string Write(string directory, TrainingResult result)
+    /// <summary>The SHAP summary plot, written when the model can be compiled (a freshly trained model carries its training matrix).</summary>
+    public const string ShapPlotFile = "shap.png";
+
+    /// <summary>Held-out rows explained for the global SHAP section (exact TreeSHAP; a few thousand rows take well under a second).</summary>
+    public const int ShapRows = 2000;
+
+    /// <summary>
+    /// Writes index.html and the plots into <paramref name="directory"/>; returns the path of index.html.
+    /// Pass <paramref name="compiled"/> when the caller has already compiled the model, to skip compiling it again.
+    /// </summary>
+    public static string Write(string directory, TrainingResult result, CompiledModel? compiled = null)
     {
         Directory.CreateDirectory(directory);
         var m = result.Metrics;
@@ -24,6 +34,7 @@ public static class HtmlReport
         ReportPlots.PrecisionRecall(Path.Combine(directory, "pr.png"), result.Curves, m.PrAuc, m.BaseRate);
         ReportPlots.Calibration(Path.Combine(directory, "calibration.png"), m.Calibration);
         if (result.Importance.Count > 0) ReportPlots.Importance(Path.Combine(directory, "importance.png"), result.Importance);
+        var shap = WriteShap(directory, result, compiled);
 
         var inv = CultureInfo.InvariantCulture;
         string P(double v) => (v * 100).ToString("0.0", inv) + "%";
@@ -79,6 +90,15 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
         h.Append("<h2>What drives the score</h2>\n");
         if (result.Importance.Count > 0)
             Figure(h, "importance.png", "Permutation importance", "How much worse the model ranks leads when one input is scrambled. Long bars are what the model relies on most. Categories are counted together under their column.");
+        if (shap is not null)
+        {
+            Figure(h, ShapPlotFile, "SHAP summary plot", $"Each dot is one held-out lead ({Math.Min(ShapRows, result.Test.Count):N0} shown): how far that input moved the lead's score, in log-odds (right = more likely to convert). Red dots are high values of the input, blue low, grey categories or missing. Inputs are sorted by their average effect.");
+            h.Append("<table id=\"shap\"><tr><th>Input</th><th>Mean |SHAP| (log-odds)</th><th>Share of all effects</th></tr>\n");
+            var total = Math.Max(1e-12, shap.Sum(x => x.MeanAbsContribution));
+            foreach (var x in shap.Where(x => x.MeanAbsContribution > 0).Take(20))
+                h.Append(CultureInfo.InvariantCulture, $"<tr><td>{HtmlEncode(x.Feature)}</td><td class=\"num\">{x.MeanAbsContribution:F4}</td><td class=\"num\">{P(x.MeanAbsContribution / total)}</td></tr>\n");
+            h.Append("</table><p class=\"note\">Exact SHAP values (TreeSHAP for tree models) average how much each input moves one lead's score away from the average lead; the same values explain each score as reasons. Permutation importance above instead measures how much ranking quality the model loses without the input.</p>\n");
+        }
         h.Append("<p>Inputs used: ").Append(HtmlEncode(string.Join(", ", card.FeaturesUsed))).Append(".</p>\n");
         if (card.ExcludedFeatures.Count > 0)
         {
@@ -138,6 +158,25 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
         var path = Path.Combine(directory, "index.html");
         File.WriteAllText(path, h.ToString());
         return path;
+    }
+
+    /// <summary>Exact SHAP contributions of a sample of held-out rows: the summary plot, and mean |SHAP| per feature (largest first).</summary>
+    private static IReadOnlyList<Scoring.FeatureImportance>? WriteShap(string directory, TrainingResult result, CompiledModel? compiled)
+    {
+        var model = result.Model;
+        if (compiled is null)
+        {
+            // A model read back from the registry has no training rows, so no node covers for TreeSHAP: no SHAP section then.
+            if (model.TrainingMatrix is not { } matrix || result.Test.Count == 0) return null;
+            compiled = CompiledModel.FromMlNet(model.Model, matrix, model.SlotCount);
+        }
+        var version = string.IsNullOrWhiteSpace(model.Card.Version) ? "report" : model.Card.Version;
+        var engine = new ScoringEngine(version, model.Encoder, compiled, model.Calibrator, model.Grades);
+        var test = engine.Align(result.Test);
+        var sample = test.Count <= ShapRows ? test : test.Subset(Enumerable.Range(0, ShapRows).Select(i => (int)((long)i * test.Count / ShapRows)).ToArray());
+        var contributions = engine.FeatureContributions(sample);
+        ShapSummaryPlot.WriteShapSummaryPng(Path.Combine(directory, ShapPlotFile), sample.Features, sample.Rows, contributions);
+        return engine.GlobalImportance(contributions);
     }
 
     private static void Figure(StringBuilder h, string file, string alt, string caption) =>

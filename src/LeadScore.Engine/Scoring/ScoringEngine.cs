@@ -329,11 +329,8 @@ public sealed class ScoringEngine
     /// <summary>The sentence a reason shows for a feature and value, e.g. "Visited the pricing page 3 times in the last 7 days".</summary>
     public string ReasonText(int feature, FeatureValue value)
     {
-        var info = Encoder.Features[feature];
-        if (value.IsMissing) return $"{_featureTitles[feature]} not known";
-        var text = value.ToString();
-        if (info.Phrase is { } phrase) return phrase.Replace("{value}", text, StringComparison.Ordinal);
-        return $"{_featureTitles[feature]}: {text}";
+        // Sentences are built per reason (10 per explained lead), not in the scoring loop.
+        return ReasonWording.Sentence(Encoder.Features[feature], _featureTitles[feature], value);
     }
 
     private void CheckFrame(FeatureFrame frame)

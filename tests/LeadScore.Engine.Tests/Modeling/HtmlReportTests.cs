@@ -26,6 +26,11 @@ public sealed class HtmlReportTests(ITestOutputHelper output)
             bytes[..4].ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, f);
             html.ShouldContain($"src=\"{f}\"");
         }
+        var shap = File.ReadAllBytes(Path.Combine(dir, HtmlReport.ShapPlotFile));
+        shap.Length.ShouldBeGreaterThan(5000);
+        html.ShouldContain($"src=\"{HtmlReport.ShapPlotFile}\"");
+        html.ShouldContain("id=\"shap\"");
+        html.ShouldContain("<td>euribor3m</td>", customMessage: "the macro rates drive bank conversions and head the mean |SHAP| table");
         html.ShouldContain("probability that a lead converts");
         html.ShouldContain("stratified random split");
         html.ShouldContain("id=\"segments\"");
@@ -49,9 +54,13 @@ public sealed class HtmlReportTests(ITestOutputHelper output)
         await page.WaitForLoadStateAsync(LoadState.Load);
 
         var images = await page.EvaluateAsync<ImageState[]>("() => Array.from(document.images).map(i => ({ src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth, height: i.naturalHeight }))");
-        images.Select(i => i.Src).ShouldBe(HtmlReport.PlotFiles, ignoreOrder: true);
+        images.Select(i => i.Src).ShouldBe([.. HtmlReport.PlotFiles, HtmlReport.ShapPlotFile], ignoreOrder: true);
         images.ShouldAllBe(i => i.Complete && i.Width >= 600 && i.Height >= 400);
         (await page.Locator("#summary").InnerTextAsync()).ShouldContain("top 10%");
+        // The SHAP table lists features by mean |SHAP|, largest first.
+        var shapValues = await page.EvaluateAsync<double[]>("() => Array.from(document.querySelectorAll('#shap tr td:nth-child(2)')).map(td => parseFloat(td.textContent))");
+        shapValues.Length.ShouldBeGreaterThan(3);
+        shapValues.ShouldBe(shapValues.OrderByDescending(v => v).ToArray());
 
         var shot = Path.Combine(dir, "screenshot.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using LeadScore.Core;
+using LeadScore.Engine.Ingestion;
+using LeadScore.Storage.Services;
+
+namespace LeadScore.Cli.Commands;
+
+/// <summary>
+/// <c>leadscore score [--csv FILE | --all] [--out FILE] [--explain] [--json]</c>: batch scoring with the champion
+/// (or <c>--model</c>), streamed chunk by chunk to CSV or JSON lines.
+/// </summary>
+internal static class ScoreCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var csv = new Option<string?>("--csv") { Description = "Score the leads of this CSV (one row per lead, read with the model's training schema; unused columns such as the target are ignored)" };
+        var all = new Option<bool>("--all") { Description = "Score every lead in the workspace with the champion, store the scores and write them" };
+        var output = new Option<string?>("--out") { Description = "Write the scores to this file (default: stdout)" };
+        var explain = new Option<bool>("--explain") { Description = "Add the top reasons (positive and negative) to each score" };
+        var top = new Option<int>("--top") { Description = "Reasons of each sign with --explain", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "Write JSON lines (one object per lead) instead of CSV" };
+        var sep = new Option<string?>("--sep") { Description = "Field separator of --csv (default: the mapping's, else sniffed from the header)" };
+        var mapping = new Option<string?>("--mapping") { Description = "Mapping file (the one `import` takes): delimiter, id column, true/false spellings" };
+        var id = new Option<string?>("--id") { Description = "Column of --csv holding the lead id (default: the model's identifier column if present, else the row number)" };
+        var model = new Option<string?>("--model") { Description = "Model version (v3) or alias to score --csv with (default: the champion)" };
+
+        var cmd = new Command("score", "Score a CSV of leads or every lead in the workspace; write CSV or JSON lines with probability, score, grade and reasons");
+        foreach (var o in new Option[] { csv, all, output, explain, top, json, sep, mapping, id, model }) cmd.Options.Add(o);
+
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var csvPath = parse.GetValue(csv);
+            var scoreAll = parse.GetValue(all);
+            if ((csvPath is null) == !scoreAll) throw new LeadScoreException("give exactly one of --csv FILE or --all", "csv");
+            var withReasons = parse.GetValue(explain);
+            var topN = parse.GetValue(top);
+            if (topN < 1) throw new LeadScoreException("--top must be at least 1", "top");
+            var format = parse.GetValue(json) ? ScoreOutputFormat.JsonLines : ScoreOutputFormat.Csv;
+            var outPath = parse.GetValue(output);
+
+            await using var store = await global.OpenStoreAsync(parse, ct);
+            var sw = Stopwatch.StartNew();
+            long rows;
+            string version;
+            if (csvPath is not null)
+            {
+                var requested = parse.GetValue(model);
+                if (requested is not null) requested = await store.GetAliasAsync(requested, ct) ?? requested;
+                var loaded = await BatchScoring.LoadModelAsync(store, requested, ct);
+                version = loaded.Version;
+                var options = new BatchCsvOptions
+                {
+                    Separator = TrainCommand.ParseSeparator(parse.GetValue(sep)),
+                    IdColumn = parse.GetValue(id),
+                    Mapping = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null,
+                };
+                // Opened (and its header checked) before any output, so a bad file fails with one line and no empty --out file.
+                var relay = new ProgressRelay();
+                var chunks = BatchScoring.ScoreCsv(loaded, csvPath, options, withReasons, topN, relay, ct);
+                rows = await WithOutputAsync(console, outPath, $"scoring {Path.GetFileName(csvPath)} with {version}", (writer, progress) =>
+                {
+                    relay.Target = progress;
+                    return BatchScoring.WriteAsync(BatchScoring.AsAsync(chunks), writer, format, withReasons, topN, ct);
+                });
+            }
+            else
+            {
+                if (parse.GetValue(model) is not null) throw new LeadScoreException("--all scores with the champion; promote a version first (./leadscore models promote VERSION)", "model");
+                if (parse.GetValue(sep) is not null || parse.GetValue(mapping) is not null || parse.GetValue(id) is not null)
+                    throw new LeadScoreException("--sep, --mapping and --id only apply with --csv", "csv");
+                var scoring = new ScoringService(store);
+                await scoring.ReloadAsync(ct);
+                version = scoring.RequireChampion().Version;
+                var n = await console.StepAsync($"scoring every lead with {version}", p => scoring.RescoreAllAsync(ScoreCause.Manual, p, ct));
+                console.Log($"stored {n:N0} scores");
+                // Stored scores always carry reasons; without --explain the writer leaves them out.
+                rows = await WithOutputAsync(console, outPath, "writing the scores", (writer, _) =>
+                    BatchScoring.WriteAsync(BatchScoring.StoredScoresAsync(store, ct: ct), writer, format, withReasons, topN, ct));
+            }
+            var secs = Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
+            console.Log(string.Create(CultureInfo.InvariantCulture,
+                $"scored {rows:N0} leads with {version} in {secs:F1} s ({rows / secs:N0} leads/s){(outPath is null ? "" : $"; wrote {Path.GetFullPath(outPath)}")}"));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>Runs a write to --out (with a progress display) or to stdout (progress as log lines only, so a terminal's bar does not mix with the rows).</summary>
+    private static async Task<long> WithOutputAsync(CliConsole console, string? outPath, string title, Func<TextWriter, IProgress<double>?, Task<long>> write)
+    {
+        if (outPath is null)
+        {
+            if (console.Interactive) return await write(console.Out, null);
+            return await console.StepAsync(title, p => write(console.Out, p));
+        }
+        var full = Path.GetFullPath(outPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        await using var writer = new StreamWriter(full, false, new UTF8Encoding(false), 1 << 16);
+        return await console.StepAsync(title, p => write(writer, p));
+    }
+
+    private sealed class ProgressRelay : IProgress<double>
+    {
+        public IProgress<double>? Target { get; set; }
+        public void Report(double value) => Target?.Report(value);
+    }
+}

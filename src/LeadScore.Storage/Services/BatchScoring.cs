@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LeadScore.Core;
+using LeadScore.Engine.Ingestion;
+
+namespace LeadScore.Storage.Services;
+
+/// <summary>How to read a CSV of leads for batch scoring with a flat-table model.</summary>
+public sealed record BatchCsvOptions
+{
+    /// <summary>Field separator; null = the model's, else sniffed from the header.</summary>
+    public char? Separator { get; init; }
+    /// <summary>Column holding the lead id; null = the first identifier column of the model's schema found in the file, else the row number.</summary>
+    public string? IdColumn { get; init; }
+    /// <summary>A mapping file: its delimiter, id column and true/false spellings apply where not set above.</summary>
+    public ImportMapping? Mapping { get; init; }
+    /// <summary>Rows per chunk: memory holds one chunk of rows and results, whatever the file's size.</summary>
+    public int ChunkRows { get; init; } = 8192;
+}
+
+/// <summary>The output format of <see cref="BatchScoring.WriteAsync"/>.</summary>
+public enum ScoreOutputFormat { Csv, JsonLines }
+
+/// <summary>
+/// Batch scoring for <c>leadscore score</c>: streams a CSV through a registered flat-table model chunk
+/// by chunk (memory stays flat), or reads back the workspace's latest scores, and writes CSV or JSON lines.
+/// </summary>
+public static class BatchScoring
+{
+    // Stored reasons are written with web defaults (ScoringService); output is snake_case like `train --json`.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions OutJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Loads a registered model: <paramref name="version"/>, or the champion when null.</summary>
+    public static async Task<LoadedModel> LoadModelAsync(ILeadStore store, string? version, CancellationToken ct = default)
+    {
+        version ??= await store.GetAliasAsync(ModelAliases.Champion, ct)
+            ?? throw new LeadScoreException("no champion model yet: train one first (./leadscore train)", "model");
+        var bytes = await store.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"no model version '{version}' (./leadscore models list)");
+        return LoadedModel.Load(version, bytes);
+    }
+
+    /// <summary>
+    /// Scores a CSV with a flat-table model, one chunk at a time, in file order. Columns the model does not
+    /// use (the target, ids, excluded columns) are ignored; a column it needs and the file lacks is an error
+    /// naming it. Progress is the share of the file read.
+    /// </summary>
+    /// <exception cref="LeadScoreException">The model was trained on the workspace, or the file lacks a column.</exception>
+    public static IEnumerable<LeadScoreResult[]> ScoreCsv(LoadedModel model, string path, BatchCsvOptions options, bool explain, int top = 5,
+        IProgress<double>? progress = null, CancellationToken ct = default)
+    {
+        // A workspace model's features come from activity history and enrichment; scoring bare CSV rows with
+        // all of that unknown would give scores unlike the stored ones, so this is refused rather than guessed.
+        var flat = model.Flat ?? throw new LeadScoreException(
+            $"model {model.Version} was trained on the workspace (activities and enrichment), so a CSV alone cannot be scored with it: " +
+            "import the leads (./leadscore import leads FILE) and run ./leadscore score --all", "csv");
+        if (!File.Exists(path)) throw new LeadScoreException($"{path}: file not found", "file");
+        var mapping = options.Mapping;
+        var rules = mapping is null ? null : new ValueRules(mapping with { Missing = flat.MissingValues });
+        var sep = options.Separator ?? mapping?.DelimiterChar ?? flat.Separator ?? FlatTableLoader.SniffFile(path);
+        // The header is checked now, so a missing column fails before any output or progress is written.
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var reader = new DelimitedReader(new StreamReader(file, new UTF8Encoding(false, false), true, 1 << 16), sep);
+        try
+        {
+            var (cols, kinds, idCol, width) = Columns(model, flat, path, reader, options.IdColumn ?? mapping?.Id);
+            return Stream(model, flat, path, file, reader, cols, kinds, idCol, width, rules, options, explain, top, progress, ct);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    private static (int[] Cols, ColumnKind[] Kinds, int IdCol, int Width) Columns(LoadedModel model, FlatModelInput flat, string path, DelimitedReader reader, string? idName)
+    {
+        var features = model.Engine.Encoder.Features;
+        var kinds = flat.Schema.ToDictionary(s => s.Name, s => s.Kind, StringComparer.Ordinal);
+        var header = reader.Read()?.Fields.Select(h => h.Trim()).ToArray() ?? throw new LeadScoreException($"{path}: the file is empty", "file");
+        var cols = new int[features.Count];
+        var colKind = new ColumnKind[features.Count];
+        var absent = new List<string>();
+        for (var i = 0; i < cols.Length; i++)
+        {
+            cols[i] = Array.IndexOf(header, features[i].Name);
+            if (cols[i] < 0) absent.Add(features[i].Name);
+            colKind[i] = kinds.GetValueOrDefault(features[i].Name, features[i].Kind == FeatureKind.Numeric ? ColumnKind.Numeric : ColumnKind.Categorical);
+        }
+        if (absent.Count > 0)
+            throw new LeadScoreException($"{path}: model {model.Version} needs column(s) the file lacks: {string.Join(", ", absent)} (columns: {string.Join(", ", header)})", absent[0]);
+        int idCol;
+        if (idName is not null)
+        {
+            idCol = Array.IndexOf(header, idName);
+            if (idCol < 0) throw new LeadScoreException($"{path}: no column named '{idName}' (columns: {string.Join(", ", header)})", idName);
+        }
+        else idCol = flat.Schema.Where(s => s.Kind == ColumnKind.Identifier).Select(s => Array.IndexOf(header, s.Name)).FirstOrDefault(i => i >= 0, -1);
+        return (cols, colKind, idCol, header.Length);
+    }
+
+    private static IEnumerable<LeadScoreResult[]> Stream(LoadedModel model, FlatModelInput flat, string path, FileStream file, DelimitedReader reader,
+        int[] cols, ColumnKind[] colKind, int idCol, int width, ValueRules? rules, BatchCsvOptions options, bool explain, int top, IProgress<double>? progress, CancellationToken ct)
+    {
+        using var _ = reader;
+        var engine = model.Engine;
+        var features = engine.Encoder.Features;
+        var missing = new HashSet<string>(flat.MissingValues, StringComparer.OrdinalIgnoreCase);
+        var length = Math.Max(1, file.Length);
+        long n = 0;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var frame = new FeatureFrame(features);
+            while (frame.Count < options.ChunkRows && reader.Read() is { } rec)
+            {
+                n++;
+                if (rec.Error is not null) throw new LeadScoreException($"{path}:{rec.Line}: {rec.Error}");
+                if (rec.Fields.Length != width)
+                    throw new LeadScoreException($"{path}:{rec.Line}:{Math.Min(rec.Fields.Length, width) + 1}: expected {width} fields, found {rec.Fields.Length}");
+                var row = new FeatureValue[cols.Length];
+                for (var j = 0; j < row.Length; j++)
+                {
+                    var raw = rec.Fields[cols[j]].Trim();
+                    row[j] = missing.Contains(raw) ? FeatureValue.Missing : colKind[j] switch
+                    {
+                        ColumnKind.Numeric => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? FeatureValue.Of(d) : FeatureValue.Missing,
+                        ColumnKind.Boolean => (rules?.TryBool(raw, out var b) ?? SchemaInference.TryParseBool(raw, out b)) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing,
+                        _ => FeatureValue.Of(raw),
+                    };
+                }
+                frame.Add(idCol >= 0 ? rec.Fields[idCol] : n.ToString(CultureInfo.InvariantCulture), row, null, null);
+            }
+            if (frame.Count == 0) break;
+            // One chunk: ScoreChunks spreads it over the cores in blocks and yields once.
+            foreach (var results in engine.ScoreChunks(frame, explain, top, options.ChunkRows, ct)) yield return results;
+            progress?.Report((double)file.Position / length);
+        }
+        progress?.Report(1);
+    }
+
+    /// <summary>The workspace's latest stored scores (after <see cref="ScoringService.RescoreAllAsync"/>), in chunks.</summary>
+    public static async IAsyncEnumerable<LeadScoreResult[]> StoredScoresAsync(ILeadStore store, int chunkRows = 8192,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var chunk = new List<LeadScoreResult>(chunkRows);
+        await foreach (var s in store.StreamLatestScoresAsync(ct))
+        {
+            chunk.Add(new LeadScoreResult
+            {
+                LeadId = s.LeadId,
+                Probability = s.Probability,
+                Score = s.Score,
+                Grade = s.Grade,
+                ModelVersion = s.ModelVersion,
+                ScoredAt = s.ScoredAt,
+                Reasons = JsonSerializer.Deserialize<Reason[]>(s.ReasonsJson, Json) ?? [],
+            });
+            if (chunk.Count == chunkRows) { yield return chunk.ToArray(); chunk.Clear(); }
+        }
+        if (chunk.Count > 0) yield return chunk.ToArray();
+    }
+
+    /// <summary>
+    /// Writes scored leads: CSV (lead_id, probability, score, grade, model_version and, with
+    /// <paramref name="explain"/>, reason_1..reason_top as "text (+n pts)") or one JSON object per line
+    /// (with the reasons as objects). Returns the number of rows written.
+    /// </summary>
+    public static async Task<long> WriteAsync(IAsyncEnumerable<LeadScoreResult[]> chunks, TextWriter output, ScoreOutputFormat format,
+        bool explain, int top = 5, CancellationToken ct = default)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var reasonColumns = 2 * top;
+        if (format == ScoreOutputFormat.Csv)
+        {
+            var header = new StringBuilder("lead_id,probability,score,grade,model_version");
+            if (explain) for (var i = 1; i <= reasonColumns; i++) header.Append(inv, $",reason_{i}");
+            await output.WriteLineAsync(header, ct);
+        }
+        long rows = 0;
+        var line = new StringBuilder();
+        await foreach (var chunk in chunks.WithCancellation(ct))
+        {
+            foreach (var r in chunk)
+            {
+                line.Clear();
+                if (format == ScoreOutputFormat.Csv)
+                {
+                    line.Append(Csv(r.LeadId)).Append(',').Append(r.Probability.ToString("0.######", inv)).Append(',')
+                        .Append(r.Score.ToString(inv)).Append(',').Append(r.Grade).Append(',').Append(Csv(r.ModelVersion));
+                    if (explain)
+                        for (var i = 0; i < reasonColumns; i++)
+                            line.Append(',').Append(i < r.Reasons.Count ? Csv(ReasonCell(r.Reasons[i])) : "");
+                }
+                else
+                {
+                    line.Append(JsonSerializer.Serialize(new JsonScore(r.LeadId, Math.Round(r.Probability, 6), r.Score, r.Grade, r.ModelVersion,
+                        explain ? r.Reasons.Select(x => new JsonReason(x.Feature, x.Value, Math.Round(x.Contribution, 4), Math.Round(x.Points, 2), x.Text)).ToArray() : null), OutJson));
+                }
+                await output.WriteLineAsync(line, ct);
+                rows++;
+            }
+        }
+        await output.FlushAsync(ct);
+        return rows;
+    }
+
+    /// <summary>Synchronous chunks (a CSV being scored) as an async stream for <see cref="WriteAsync"/>.</summary>
+    public static async IAsyncEnumerable<LeadScoreResult[]> AsAsync(IEnumerable<LeadScoreResult[]> chunks)
+    {
+        foreach (var c in chunks)
+        {
+            yield return c;
+            // Let the writer's awaits interleave without holding a thread between chunks.
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>A reason as one CSV cell: the sentence and its score points, e.g. "Had 2 meetings in the last 30 days (+12.5 pts)".</summary>
+    public static string ReasonCell(Reason r) => string.Create(CultureInfo.InvariantCulture, $"{r.Text} ({(r.Points >= 0 ? "+" : "")}{r.Points:0.0} pts)");
+
+    private static string Csv(string s) =>
+        s.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+
+    private sealed record JsonScore(string LeadId, double Probability, int Score, string Grade, string ModelVersion, JsonReason[]? Reasons);
+
+    private sealed record JsonReason(string Feature, string Value, double Contribution, double Points, string Text);
+}
