@@ -29,11 +29,12 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Random seed: the same data and seed give the same model", DefaultValueFactory = _ => TrainingOptions.Defaults.Seed };
         var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report with plots into this folder" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the model's version, split and held-out metrics" };
+        var mapping = new Option<string?>("--mapping") { Description = "Mapping file (the one `import` takes) for --csv: id, target, delimiter, missing placeholders, column kinds" };
         var keep = new Option<string?>("--keep") { Description = "Features the leakage audit flagged that you keep anyway, comma-separated" };
         var delay = new Option<double>("--decision-delay") { Description = "Workspace training: build each lead's row as of its creation + this many days", DefaultValueFactory = _ => 14 };
 
         var cmd = new Command("train", "Train a lead-scoring model, evaluate it on held-out leads and store it as a new version");
-        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, delay }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, delay, mapping }) cmd.Options.Add(o);
 
         cmd.SetAction(async (parse, ct) =>
         {
@@ -73,9 +74,11 @@ internal static class TrainCommand
             }
             else
             {
-                var targetCol = parse.GetValue(target) ?? throw new LeadScoreException("--target COLUMN is required with --csv", "target");
+                var map = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null;
+                var targetCol = parse.GetValue(target) ?? map?.Target?.Column ?? throw new LeadScoreException("--target COLUMN is required with --csv (or a mapping naming the target)", "target");
                 var flat = new FlatTableOptions
                 {
+                    Mapping = map,
                     Target = targetCol,
                     Positive = parse.GetValue(positive),
                     Separator = ParseSeparator(parse.GetValue(sep)),

@@ -146,18 +146,19 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
         IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct)
     {
         var registry = new ModelRegistry(store);
+        // The compiled scorer is what serves: it needs the training rows for TreeSHAP covers.
+        var matrix = result.Model.TrainingMatrix ?? throw new InvalidOperationException("a freshly trained model carries its training matrix");
+        var compiled = CompiledModel.FromMlNet(result.Model.Model, matrix, result.Model.SlotCount);
         var registration = await registry.RegisterAsync(result, model =>
         {
             var e = entries(model);
-            // The compiled scorer is what serves: it needs the training rows for TreeSHAP covers.
-            var matrix = model.TrainingMatrix ?? throw new InvalidOperationException("a freshly trained model carries its training matrix");
-            e[LoadedModel.CompiledEntry] = CompiledModel.FromMlNet(model.Model, matrix, model.SlotCount).Serialize();
+            e[LoadedModel.CompiledEntry] = compiled.Serialize();
             return e;
         }, ct);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;
         if (reportDirectory is not null)
-            report = HtmlReport.Write(Path.GetFullPath(reportDirectory), result with { Model = result.Model.WithCard(card) });
+            report = HtmlReport.Write(Path.GetFullPath(reportDirectory), result with { Model = result.Model.WithCard(card) }, compiled);
         return new TrainingRun { Result = result, Registration = registration, Card = card, Leakage = findings, TrainingSetDescription = setDescription, ReportPath = report };
     }
 }
