@@ -111,7 +111,7 @@ public sealed class TrainCommandTests
     {
         var (code, _, err) = await RunAsync("--workspace", TestPaths.NewTempDir("ws"), "train", "--csv", TestPaths.XEducation);
         code.ShouldBe(ExitCodes.Failure);
-        err.Trim().ShouldBe("error: --target COLUMN is required with --csv");
+        err.Trim().ShouldBe("error: --target COLUMN is required with --csv (or a mapping naming the target)");
     }
 
     [Fact]
