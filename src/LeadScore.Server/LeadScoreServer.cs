@@ -55,6 +55,8 @@ public static class LeadScoreServer
     public static WebApplicationBuilder AddLeadScore(this WebApplicationBuilder builder, ServerOptions options, LeadScoreParts parts)
     {
         builder.Configuration.GetSection(ServerOptions.Section).Bind(options);
+        // Per-request framework logs cost more than scoring a lead; LeadScore's own events still log (Logging__LogLevel__... overrides).
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         Validate(options);
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
