@@ -27,6 +27,8 @@ public interface ILeadStore : IAsyncDisposable
     Task<Lead?> GetLeadAsync(string id, CancellationToken ct = default);
     /// <summary>Earlier versions of a lead, oldest first, each with the time it was replaced.</summary>
     Task<IReadOnlyList<LeadHistoryEntry>> GetLeadHistoryAsync(string id, CancellationToken ct = default);
+    /// <summary>Every replaced lead version, ordered by lead id then oldest first (for point-in-time attributes).</summary>
+    IAsyncEnumerable<LeadHistoryEntry> StreamLeadHistoryAsync(CancellationToken ct = default);
     /// <summary>All leads ordered by id.</summary>
     IAsyncEnumerable<Lead> StreamLeadsAsync(CancellationToken ct = default);
     Task<long> CountLeadsAsync(CancellationToken ct = default);

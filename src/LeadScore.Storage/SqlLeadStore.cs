@@ -163,6 +163,16 @@ public abstract partial class SqlLeadStore : ILeadStore
         return rows.Select(r => new LeadHistoryEntry(new Lead { Id = id, CreatedAt = Time(r.CreatedAt), Attributes = FromJson(r.Attributes) }, Time(r.ReplacedAt))).ToList();
     }
 
+    public async IAsyncEnumerable<LeadHistoryEntry> StreamLeadHistoryAsync([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT lead_id, created_at, attributes, replaced_at FROM lead_history ORDER BY {Ordinal("lead_id")}, id";
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            yield return new LeadHistoryEntry(new Lead { Id = r.GetString(0), CreatedAt = Time(r.GetInt64(1)), Attributes = FromJson(r.GetString(2)) }, Time(r.GetInt64(3)));
+    }
+
     public async IAsyncEnumerable<Lead> StreamLeadsAsync([EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);

@@ -15,6 +15,11 @@ public sealed record TrainingSetOptions
     public TimeSpan? CutoffBeforeOutcome { get; init; }
     /// <summary>Only outcomes recorded before this time count (rebuild the training set as it could have been built then).</summary>
     public DateTimeOffset? KnownBefore { get; init; }
+    /// <summary>
+    /// The version of a lead's attributes known at a time (from the store's lead history); null = the current record.
+    /// With it, a CRM field overwritten after the decision time (a stage, a score) cannot leak into the row.
+    /// </summary>
+    public Func<Lead, DateTimeOffset, Lead>? AttributesAsOf { get; init; }
 }
 
 /// <summary>A built training set and what was left out, so the output can say it.</summary>
@@ -221,7 +226,8 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             if (outcome.At <= t) { _early++; return; }
             var domain = computer.EnrichmentDomain(lead);
             IReadOnlyList<Enrichment> enr = domain is not null && _enrichment.TryGetValue(domain, out var list) ? list : [];
-            var row = computer.Compute(lead, _current, enr, t);
+            var known = options.AttributesAsOf?.Invoke(lead, t) ?? lead;
+            var row = computer.Compute(known, _current, enr, t);
             var label = outcome.Kind == OutcomeKind.Converted;
             if (label) _converted++; else _lost++;
             _frame.Add(lead.Id, row, label, t);

@@ -79,8 +79,28 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
     /// <summary>Builds the point-in-time training set from the store.</summary>
     public async Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions definitions, TimeSpan decisionDelay, CancellationToken ct = default)
     {
-        var builder = new TrainingSetBuilder(new FeatureComputer(definitions), new TrainingSetOptions { DecisionDelay = decisionDelay });
+        // Attribute values as known at each decision time: a lead's replaced versions, oldest first.
+        var history = new Dictionary<string, List<LeadHistoryEntry>>(StringComparer.Ordinal);
+        await foreach (var h in store.StreamLeadHistoryAsync(ct))
+        {
+            if (!history.TryGetValue(h.Previous.Id, out var list)) history[h.Previous.Id] = list = [];
+            list.Add(h);
+        }
+        var builder = new TrainingSetBuilder(new FeatureComputer(definitions), new TrainingSetOptions
+        {
+            DecisionDelay = decisionDelay,
+            AttributesAsOf = history.Count == 0 ? null : (lead, t) => AttributesAsOf(history, lead, t),
+        });
         return await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct));
+    }
+
+    /// <summary>The version in effect at <paramref name="t"/>: the oldest replaced version still current then, else the record now.</summary>
+    internal static Lead AttributesAsOf(Dictionary<string, List<LeadHistoryEntry>> history, Lead lead, DateTimeOffset t)
+    {
+        if (!history.TryGetValue(lead.Id, out var versions)) return lead;
+        foreach (var v in versions)
+            if (v.ReplacedAt > t) return v.Previous with { ProfilingOptOut = lead.ProfilingOptOut };
+        return lead;
     }
 
     /// <summary>Trains on the workspace's leads with point-in-time features, registers and reports.</summary>
