@@ -78,6 +78,17 @@ public abstract partial class SqlLeadStore : ILeadStore
         return result;
     }
 
+    /// <summary>Streams a query's rows through one open connection; no command timeout, as streams can be long.</summary>
+    private async IAsyncEnumerable<T> StreamAsync<T>(string sql, Func<DbDataReader, T> read, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.CommandTimeout = 0;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) yield return read(r);
+    }
+
     // ---- leads -------------------------------------------------------------------------------
 
     public Task<UpsertCounts> UpsertLeadsAsync(IReadOnlyList<Lead> leads, CancellationToken ct = default)
@@ -163,25 +174,11 @@ public abstract partial class SqlLeadStore : ILeadStore
         return rows.Select(r => new LeadHistoryEntry(new Lead { Id = id, CreatedAt = Time(r.CreatedAt), Attributes = FromJson(r.Attributes) }, Time(r.ReplacedAt))).ToList();
     }
 
-    public async IAsyncEnumerable<LeadHistoryEntry> StreamLeadHistoryAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT lead_id, created_at, attributes, replaced_at FROM lead_history ORDER BY {Ordinal("lead_id")}, id";
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            yield return new LeadHistoryEntry(new Lead { Id = r.GetString(0), CreatedAt = Time(r.GetInt64(1)), Attributes = FromJson(r.GetString(2)) }, Time(r.GetInt64(3)));
-    }
+    public IAsyncEnumerable<LeadHistoryEntry> StreamLeadHistoryAsync(CancellationToken ct = default) =>
+        StreamAsync($"SELECT lead_id, created_at, attributes, replaced_at FROM lead_history ORDER BY {Ordinal("lead_id")}, id", r => new LeadHistoryEntry(new Lead { Id = r.GetString(0), CreatedAt = Time(r.GetInt64(1)), Attributes = FromJson(r.GetString(2)) }, Time(r.GetInt64(3))), ct);
 
-    public async IAsyncEnumerable<Lead> StreamLeadsAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads ORDER BY {Ordinal("id")}";
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            yield return ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4)));
-    }
+    public IAsyncEnumerable<Lead> StreamLeadsAsync(CancellationToken ct = default) =>
+        StreamAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads ORDER BY {Ordinal("id")}", r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);
 
     public async Task<long> CountLeadsAsync(CancellationToken ct = default)
     {
@@ -305,15 +302,8 @@ public abstract partial class SqlLeadStore : ILeadStore
         return list;
     }
 
-    public async IAsyncEnumerable<Activity> StreamActivitiesAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {ActivityColumns} FROM activities ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}";
-        cmd.CommandTimeout = 0;
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) yield return ReadActivity(r);
-    }
+    public IAsyncEnumerable<Activity> StreamActivitiesAsync(CancellationToken ct = default) =>
+        StreamAsync($"SELECT {ActivityColumns} FROM activities ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}", r => ReadActivity(r), ct);
 
     public async Task<long> CountActivitiesAsync(CancellationToken ct = default)
     {
@@ -369,15 +359,8 @@ public abstract partial class SqlLeadStore : ILeadStore
         return rows.Select(r => new Enrichment { Domain = r.Domain, AsOf = Time(r.AsOf), Attributes = FromJson(r.Attributes) }).ToList();
     }
 
-    public async IAsyncEnumerable<Enrichment> StreamEnrichmentAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT domain, as_of, attributes FROM enrichment ORDER BY {Ordinal("domain")}, as_of";
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            yield return new Enrichment { Domain = r.GetString(0), AsOf = Time(r.GetInt64(1)), Attributes = FromJson(r.GetString(2)) };
-    }
+    public IAsyncEnumerable<Enrichment> StreamEnrichmentAsync(CancellationToken ct = default) =>
+        StreamAsync($"SELECT domain, as_of, attributes FROM enrichment ORDER BY {Ordinal("domain")}, as_of", r => new Enrichment { Domain = r.GetString(0), AsOf = Time(r.GetInt64(1)), Attributes = FromJson(r.GetString(2)) }, ct);
 
     // ---- outcomes ----------------------------------------------------------------------------
 
@@ -406,15 +389,8 @@ public abstract partial class SqlLeadStore : ILeadStore
         return rows.Select(r => new Outcome { LeadId = r.LeadId, Kind = ParseKind(r.Kind), At = Time(r.At) }).ToList();
     }
 
-    public async IAsyncEnumerable<Outcome> StreamOutcomesAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT lead_id, kind, at FROM outcomes ORDER BY {Ordinal("lead_id")}, at, kind";
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            yield return new Outcome { LeadId = r.GetString(0), Kind = ParseKind(r.GetString(1)), At = Time(r.GetInt64(2)) };
-    }
+    public IAsyncEnumerable<Outcome> StreamOutcomesAsync(CancellationToken ct = default) =>
+        StreamAsync($"SELECT lead_id, kind, at FROM outcomes ORDER BY {Ordinal("lead_id")}, at, kind", r => new Outcome { LeadId = r.GetString(0), Kind = ParseKind(r.GetString(1)), At = Time(r.GetInt64(2)) }, ct);
 
     // ---- imports and quarantine --------------------------------------------------------------
 
@@ -650,15 +626,8 @@ public abstract partial class SqlLeadStore : ILeadStore
         return rows.Select(ToScore).ToList();
     }
 
-    public async IAsyncEnumerable<StoredScore> StreamLatestScoresAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest ORDER BY {Ordinal("lead_id")}";
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            yield return ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7)));
-    }
+    public IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(CancellationToken ct = default) =>
+        StreamAsync($"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest ORDER BY {Ordinal("lead_id")}", r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
 
     // ---- API keys ----------------------------------------------------------------------------
 
