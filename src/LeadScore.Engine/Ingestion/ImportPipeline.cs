@@ -51,7 +51,7 @@ public sealed record ImportPlan
 /// </summary>
 public static class ImportPipeline
 {
-    public const int DefaultBatchSize = 5000;
+    public const int DefaultBatchSize = 20_000;
     private const int SampleRows = 1000;
 
     /// <summary>Reads the header and the first rows to settle the schema; fails with one clear line when a needed column is missing.</summary>

@@ -33,7 +33,7 @@ public sealed class SqliteLeadStore : SqlLeadStore
         await c.OpenAsync(ct);
         // busy_timeout lets concurrent writers (CLI + server) wait instead of failing.
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+        cmd.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;";
         await cmd.ExecuteNonQueryAsync(ct);
         return c;
     }
