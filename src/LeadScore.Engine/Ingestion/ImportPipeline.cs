@@ -12,6 +12,19 @@ public sealed class ImportBatch
     /// <summary>Outcomes derived from a leads file's target column (not counted as rows).</summary>
     public List<Outcome> DerivedOutcomes { get; } = [];
     public List<RejectedRow> Rejected { get; } = [];
+
+    /// <summary>Adds an accepted row's item (and the outcome derived from it, if any) to its list.</summary>
+    public void Accept(ConvertedRow row)
+    {
+        switch (row.Item)
+        {
+            case Lead l: Leads.Add(l); break;
+            case Activity a: Activities.Add(a); break;
+            case Enrichment e: Enrichment.Add(e); break;
+            case Outcome o: Outcomes.Add(o); break;
+        }
+        if (row.DerivedOutcome is { } d) DerivedOutcomes.Add(d);
+    }
     public long RowsRead { get; internal set; }
     /// <summary>Characters of source text in this batch (for progress against the file size).</summary>
     public long SourceChars { get; internal set; }
@@ -116,14 +129,7 @@ public static class ImportPipeline
             }
             else
             {
-                switch (r.Item)
-                {
-                    case Lead l: batch.Leads.Add(l); break;
-                    case Activity a: batch.Activities.Add(a); break;
-                    case Enrichment e: batch.Enrichment.Add(e); break;
-                    case Outcome o: batch.Outcomes.Add(o); break;
-                }
-                if (r.DerivedOutcome is { } d) batch.DerivedOutcomes.Add(d);
+                batch.Accept(r);
             }
             if (batch.RowsRead >= batchSize)
             {

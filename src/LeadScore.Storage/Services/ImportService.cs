@@ -169,14 +169,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
                     continue;
                 }
                 resolved.Add(rec.Id);
-                switch (r.Item)
-                {
-                    case Lead l: batch.Leads.Add(l); break;
-                    case Activity a: batch.Activities.Add(a); break;
-                    case Enrichment e: batch.Enrichment.Add(e); break;
-                    case Outcome o: batch.Outcomes.Add(o); break;
-                }
-                if (r.DerivedOutcome is { } d) batch.DerivedOutcomes.Add(d);
+                batch.Accept(r);
             }
             totals.Read += group.Count();
             totals.Rejected += group.Count() - resolved.Count;
