@@ -48,7 +48,10 @@ internal static class MlNetFitter
         var neg = labels.Count - pos;
         var w = options.Weighting == ClassWeighting.Balanced && pos > 0 ? (float)neg / pos : 1f;
         var data = ToDataView(ml, matrix, slotCount, labels, w);
-        return options.CreateEstimator(ml, seed).Fit(data);
+        var estimator = options.CreateEstimator(ml, seed);
+        return options.Algorithm == ModelAlgorithm.LightGbm
+            ? LightGbmNative.Exclusive(() => estimator.Fit(data))
+            : estimator.Fit(data);
     }
 
     /// <summary>Raw margins (the "Score" column) for every row of the matrix.</summary>

@@ -1,6 +1,7 @@
 using LeadScore.Core;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Features.Encoding;
+using LeadScore.Engine.Modeling;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
@@ -43,7 +44,7 @@ public sealed class DerivedVersusRawTests(ITestOutputHelper output)
             NumberOfThreads = 1,
             Silent = true,
         });
-        var model = trainer.Fit(Load(train));
+        var model = LightGbmNative.Exclusive(() => trainer.Fit(Load(train)));
         var metrics = ml.BinaryClassification.EvaluateNonCalibrated(model.Transform(Load(test)));
         return metrics.AreaUnderRocCurve;
     }

@@ -1,6 +1,7 @@
 using LeadScore.Core;
 using LeadScore.Engine.Features.Encoding;
 using LeadScore.Engine.Ingestion;
+using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Scoring;
 using LeadScore.TestKit;
 using Microsoft.ML;
@@ -49,7 +50,8 @@ internal static class BankModels
         var matrix = encoder.EncodeAll(train);
         var ml = new MLContext(seed);
         var data = MlNetMatrix.ToDataView(ml, matrix, encoder.SlotCount, train.Labels);
-        var model = trainer(ml).Fit(data);
+        // Every test fit goes through the gate: test classes run in parallel, and LightGBM must not.
+        var model = LightGbmNative.Exclusive(() => trainer(ml).Fit(data));
         return new Trained(encoder, matrix, model, ml);
     }
 
