@@ -12,6 +12,16 @@ public static class Program
             Features.StoreTrainingSetReport.RunAsync(Console.Out, int.Parse(n), args.Length > 2 ? args[2] : null).GetAwaiter().GetResult();
             return;
         }
+        if (args is ["write-activities", var rows, var path])
+        {
+            Console.WriteLine(Ingestion.ActivityFileGenerator.Write(path, int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture)));
+            return;
+        }
+        if (args is ["import-phases", var file, ..])
+        {
+            Ingestion.ImportPhaseReport.RunAsync(Console.Out, file, args.Length > 2 ? args[2] : null).GetAwaiter().GetResult();
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

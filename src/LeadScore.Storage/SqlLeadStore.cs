@@ -204,75 +204,11 @@ public abstract partial class SqlLeadStore : ILeadStore
 
     // ---- activities --------------------------------------------------------------------------
 
-    public virtual Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> activities, CancellationToken ct = default)
-    {
-        if (activities.Count == 0) return Task.FromResult(default(InsertCounts));
-        return InTransactionAsync(async (c, tx) =>
-        {
-            // Multi-row statements: one round trip and one statement step per 64 rows instead of per row.
-            const int rowsPerStatement = 64;
-            DbCommand? full = null;
-            var inserted = 0;
-            try
-            {
-                for (var start = 0; start < activities.Count; start += rowsPerStatement)
-                {
-                    var n = Math.Min(rowsPerStatement, activities.Count - start);
-                    DbCommand cmd;
-                    if (n == rowsPerStatement)
-                    {
-                        if (full is null)
-                        {
-                            full = ActivityInsertCommand(c, tx, n);
-                            await full.PrepareAsync(ct);
-                        }
-                        cmd = full;
-                    }
-                    else cmd = ActivityInsertCommand(c, tx, n);
-                    for (var i = 0; i < n; i++)
-                    {
-                        var a = activities[start + i];
-                        var p = cmd.Parameters;
-                        p[i * 7].Value = a.EventId;
-                        p[i * 7 + 1].Value = a.LeadId;
-                        p[i * 7 + 2].Value = a.Type;
-                        p[i * 7 + 3].Value = Ms(a.Timestamp);
-                        p[i * 7 + 4].Value = (object?)a.Url ?? DBNull.Value;
-                        p[i * 7 + 5].Value = a.Value is { } v ? v : DBNull.Value;
-                        p[i * 7 + 6].Value = a.Properties.Count > 0 ? ToJson(a.Properties) : DBNull.Value;
-                    }
-                    inserted += await cmd.ExecuteNonQueryAsync(ct);
-                    if (!ReferenceEquals(cmd, full)) await cmd.DisposeAsync();
-                }
-            }
-            finally
-            {
-                if (full is not null) await full.DisposeAsync();
-            }
-            return new InsertCounts(inserted, activities.Count - inserted);
-        }, ct);
-    }
-
-    private static DbCommand ActivityInsertCommand(DbConnection c, DbTransaction tx, int rows)
-    {
-        var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        var sql = new StringBuilder("INSERT INTO activities (event_id, lead_id, type, ts, url, value, properties) VALUES ");
-        for (var i = 0; i < rows; i++)
-        {
-            if (i > 0) sql.Append(',');
-            sql.Append($"(@e{i},@l{i},@t{i},@ts{i},@u{i},@v{i},@p{i})");
-            foreach (var name in new[] { "@e", "@l", "@t", "@ts", "@u", "@v", "@p" })
-            {
-                var p = cmd.CreateParameter();
-                p.ParameterName = name + i;
-                cmd.Parameters.Add(p);
-            }
-        }
-        sql.Append(" ON CONFLICT (event_id) DO NOTHING");
-        cmd.CommandText = sql.ToString();
-        return cmd;
-    }
+    /// <summary>
+    /// Inserts activities, skipping event ids already stored. Each backend uses its fastest bulk path
+    /// (SQLite: one prepared statement stepped per row; PostgreSQL: binary COPY into a staging table).
+    /// </summary>
+    public abstract Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> activities, CancellationToken ct = default);
 
     protected static Activity ReadActivity(DbDataReader r) => new()
     {
