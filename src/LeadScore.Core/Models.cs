@@ -57,7 +57,9 @@ public static class ApiScopes
     public const string Score = "score";
     public const string Ingest = "ingest";
     public const string Admin = "admin";
-    public static readonly IReadOnlyList<string> All = [Score, Ingest, Admin];
+    /// <summary>Read-only access to <c>/metrics</c>, for a Prometheus scraper (admin keys may read it too).</summary>
+    public const string Metrics = "metrics";
+    public static readonly IReadOnlyList<string> All = [Score, Ingest, Admin, Metrics];
 }
 
 /// <summary>A domain rule was broken: the message is for the user, as is.</summary>

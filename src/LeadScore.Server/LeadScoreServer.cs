@@ -89,7 +89,8 @@ public static class LeadScoreServer
         services.AddAuthorization(o =>
         {
             foreach (var scope in ApiScopes.All)
-                o.AddPolicy(ScopePolicies.For(scope), p => p.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope));
+                o.AddPolicy(ScopePolicies.For(scope), p => p.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim,
+                    scope == ApiScopes.Metrics ? [ApiScopes.Metrics, ApiScopes.Admin] : [scope]));
         });
         services.AddRateLimiter(o =>
         {

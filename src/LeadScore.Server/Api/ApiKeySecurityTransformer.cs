@@ -18,7 +18,7 @@ internal sealed class ApiKeySecurityTransformer : IOpenApiDocumentTransformer
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
             Name = ApiKeyAuthenticationHandler.HeaderName,
-            Description = "Create one with './leadscore apikey create --name NAME --scopes score,ingest,admin'.",
+            Description = "Create one with './leadscore apikey create --name NAME --scopes score,ingest,admin,metrics'.",
         };
         document.Security ??= [];
         document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [] });

@@ -1,4 +1,6 @@
+using LeadScore.Core;
 using LeadScore.Server.Api;
+using LeadScore.Server.Auth;
 using LeadScore.Server.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -7,7 +9,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace LeadScore.Server.Endpoints;
 
-/// <summary>Liveness, readiness and Prometheus metrics: open to the orchestrator, no key needed.</summary>
+/// <summary>
+/// Liveness and readiness, open to the orchestrator with no key; Prometheus metrics, which show business
+/// figures (scores by grade, model version), need a key with the <c>metrics</c> (or <c>admin</c>) scope.
+/// </summary>
 public static class HealthEndpoints
 {
     private static readonly HealthResponse Live = new("live");
@@ -21,7 +26,9 @@ public static class HealthEndpoints
             .WithName("Ready").WithSummary("Storage reachable and a champion model loaded (503 otherwise).");
         app.MapGet("/metrics", (ApiMetrics metrics, HttpContext context) => metrics.WriteAsync(context))
             .WithName("Metrics").WithSummary("Prometheus metrics: request rates and latencies, scores by grade, model version, webhooks.")
-            .WithTags("Health").AllowAnonymous().Produces(StatusCodes.Status200OK, contentType: "text/plain");
+            .WithTags("Health").Produces(StatusCodes.Status200OK, contentType: "text/plain")
+            .RequireAuthorization(ScopePolicies.For(ApiScopes.Metrics)).WithMetadata(new RequiredScope(ApiScopes.Metrics))
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
     }
 

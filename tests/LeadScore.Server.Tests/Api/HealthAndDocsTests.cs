@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using LeadScore.Core;
 using LeadScore.TestKit;
 
 namespace LeadScore.Server.Tests.Api;
@@ -32,11 +33,26 @@ public sealed class HealthAndDocsTests
         await client.GetAsync("/health/live");
         await client.GetAsync("/api/v1/leads/abc");
 
-        var text = await client.GetStringAsync("/metrics");
+        using var scraper = app.CreateClient(await app.CreateKeyAsync(ApiScopes.Metrics));
+        var text = await scraper.GetStringAsync("/metrics");
 
         text.ShouldContain("leadscore_http_request_duration_seconds_count{method=\"GET\",route=\"/health/live\",code=\"200\"} 1");
         text.ShouldContain("route=\"/api/v1/leads/{id}\",code=\"401\"");
         text.ShouldContain("# TYPE leadscore_scores_served_total counter");
+    }
+
+    [Fact]
+    public async Task Metrics_need_a_metrics_or_admin_key_and_health_needs_none()
+    {
+        await using var app = await LeadScoreApplication.StartAsync(TestStores.Sqlite);
+
+        (await app.CreateClient().GetAsync("/metrics", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var wrong = await app.CreateClient(await app.CreateKeyAsync(ApiScopes.Score)).GetAsync("/metrics", TestContext.Current.CancellationToken);
+        wrong.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await wrong.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("metrics");
+        (await app.CreateClient(await app.CreateKeyAsync(ApiScopes.Metrics)).GetAsync("/metrics", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await app.CreateClient(await app.CreateKeyAsync(ApiScopes.Admin)).GetAsync("/metrics", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await app.CreateClient().GetAsync("/health/live", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class ScoringEndpointTests
         cold.TryGetProperty("reasons", out _).ShouldBeFalse();
         ready.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await ready.Content.ReadAsStringAsync()).ShouldContain("\"champion\":\"v1\"");
-        (await app.CreateClient().GetStringAsync("/metrics")).ShouldContain("leadscore_model_info{version=\"v1\"} 1");
+        (await app.CreateClient(await app.CreateKeyAsync(ApiScopes.Metrics)).GetStringAsync("/metrics")).ShouldContain("leadscore_model_info{version=\"v1\"} 1");
     }
 
     [Theory, MemberData(nameof(Backends))]

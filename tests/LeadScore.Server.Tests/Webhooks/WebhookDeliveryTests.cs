@@ -178,7 +178,7 @@ public sealed class WebhookDeliveryTests
         requeue.GetProperty("requeued").GetInt32().ShouldBe(1);
         await WaitForDeliveryAsync(client, id, "delivered");
         WebhookSignature.Verify(secret, receiver.Requests.Last().Body, receiver.Requests.Last().Headers[WebhookSignature.Header]).ShouldBeTrue();
-        (await app.CreateClient().GetStringAsync("/metrics")).ShouldContain("leadscore_webhook_deliveries_total{outcome=\"parked\"} 1");
+        (await app.CreateClient(await app.CreateKeyAsync(ApiScopes.Metrics)).GetStringAsync("/metrics")).ShouldContain("leadscore_webhook_deliveries_total{outcome=\"parked\"} 1");
     }
 
     [Theory, MemberData(nameof(Backends))]
