@@ -156,12 +156,15 @@ public sealed class ModelingContext
             var rng = new Random(options.Seed);
             var trials = 0;
             var searchStart = best;
-            // Stop early enough for the refit and the evaluation (about one cross-validation's time) to fit in the budget too.
-            while (trials < options.MaxTrials && sw.Elapsed + TimeSpan.FromSeconds(bestCv.Seconds * 2.5) < budget)
+            // Start a trial only if the slowest one so far, then the refit and the evaluation (about one cross-validation
+            // of the best), still end inside the budget, with 5% to spare: the budget bounds the whole training.
+            var slowest = bestCv.Seconds;
+            while (trials < options.MaxTrials && sw.Elapsed + TimeSpan.FromSeconds(slowest + bestCv.Seconds) < budget * 0.95)
             {
                 var t = Sample(searchStart, rng) with { Weighting = best.Weighting };
                 trials++;
                 var r = Cv(t, "search");
+                slowest = Math.Max(slowest, r.Seconds);
                 if (r.Auc > bestCv.Auc) { best = t; bestCv = r; }
             }
             selection = $"{TrainerCatalog.Name(best.Algorithm)}: best {folds}-fold cross-validated AUC ({bestCv.Auc:F4}) on the training part among " +
