@@ -141,20 +141,11 @@ internal static class QuickstartCommand
         console.Line(string.Create(inv, $"AUC {m.Auc:F3}   PR-AUC {m.PrAuc:F3}   log loss {m.LogLoss:F3}   Brier {m.Brier:F3}   top-10% lift {m.LiftAt(0.1).Lift:F2}"));
         console.Line($"Probabilities are calibrated ({card.Calibration}); they mean converting within {card.Horizon}.");
 
-        // Top features by mean |SHAP| over a sample of stored leads (the same explanations as every score's reasons).
-        var sample = new List<Core.FeatureValue[]>();
-        await foreach (var lead in store.StreamLeadsAsync(ct))
-        {
-            var acts = model.Features.UsesHistory ? await store.GetActivitiesAsync(lead.Id, DateTimeOffset.UtcNow, ct) : [];
-            var domain = model.Features.EnrichmentDomain(lead);
-            var enr = domain is null ? [] : await store.GetEnrichmentAsync(domain, ct);
-            sample.Add(model.Row(lead, acts, enr, DateTimeOffset.UtcNow));
-            if (sample.Count == 300) break;
-        }
-        var frame = new FeatureFrame(model.Engine.Features);
-        for (var i = 0; i < sample.Count; i++) frame.Add(i.ToString(inv), sample[i]);
-        var top = model.Engine.GlobalImportance(frame).Take(8).ToList();
-        console.Line("Top features (mean |SHAP| in log-odds): " + string.Join(", ", top.Select(t => string.Create(inv, $"{t.Feature} {t.MeanAbsContribution:F2}"))));
+        // Top features by permutation importance on the held-out leads, built at their decision time. Stored leads
+        // scored today would mislead here: old demo leads carry recency values far beyond anything seen in training.
+        var top = card.Importance.Where(t => t.AucDrop > 0).Take(8).ToList();
+        if (top.Count > 0)
+            console.Line("Top features (held-out AUC lost when shuffled): " + string.Join(", ", top.Select(t => string.Create(inv, $"{t.Feature} {t.AucDrop:F3}"))));
 
         console.Line();
         console.Line("Example leads:");

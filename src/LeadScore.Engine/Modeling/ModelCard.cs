@@ -43,6 +43,12 @@ public sealed record ModelCard
     public required int Seed { get; init; }
     public required string LeadScoreVersion { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
+    /// <summary>
+    /// Permutation importance on the held-out rows (how much AUC drops when a feature's values are shuffled),
+    /// most important first. Measured at decision time, so it says what the model learned, unlike explanations
+    /// of leads scored long after their data was collected.
+    /// </summary>
+    public IReadOnlyList<FeatureImportance> Importance { get; init; } = [];
 
     internal static readonly JsonSerializerOptions Json = new()
     {

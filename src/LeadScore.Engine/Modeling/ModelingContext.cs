@@ -231,6 +231,7 @@ public sealed class ModelingContext
             Seed = options.Seed,
             LeadScoreVersion = LeadScoreVersion,
             Notes = notes,
+            Importance = importance,
         };
         card = card with { Version = ContentId(card, metrics) };
         return new TrainingResult
