@@ -75,6 +75,29 @@ internal static class ApiResults
         TypedResults.Problem(message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Cannot process",
             extensions: new Dictionary<string, object?> { ["field"] = field });
 
+    /// <summary>
+    /// 422 when every item of an ingestion request was rejected: a ProblemDetails body naming the first field at
+    /// fault, carrying the same summary members as a 200 answer (import_id, counts and errors with index, field, reason).
+    /// </summary>
+    public static ProblemHttpResult NothingAccepted(IngestResponse summary)
+    {
+        var first = summary.Errors.FirstOrDefault();
+        var detail = summary.Rejected == 1
+            ? $"the item was rejected{(first is null ? "" : $": {first.Reason}")}; nothing was stored"
+            : $"all {summary.Rejected} items were rejected; nothing was stored (see errors)";
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "No item was accepted",
+            extensions: new Dictionary<string, object?>
+            {
+                ["field"] = first?.Field,
+                ["import_id"] = summary.ImportId,
+                ["kind"] = summary.Kind,
+                ["received"] = summary.Received,
+                ["accepted"] = summary.Accepted,
+                ["rejected"] = summary.Rejected,
+                ["errors"] = summary.Errors,
+            });
+    }
+
     public static ProblemHttpResult TooLarge(string field, string message) =>
         TypedResults.Problem(message, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large",
             extensions: new Dictionary<string, object?> { ["field"] = field });

@@ -23,6 +23,7 @@ public static class IngestionEndpoints
     public static RouteGroupBuilder MapIngestionEndpoints(this IEndpointRouteBuilder app)
     {
         var g = app.MapApiGroup("", ApiScopes.Ingest, "Ingestion");
+        g.ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         g.MapPost("/leads", (JsonElement body, IngestContext c, CancellationToken ct) => IngestAsync(ImportKind.Leads, body, c, ct))
             .WithName("IngestLeads").WithSummary("Upserts leads by lead_id (created_at, attributes as fields); re-scores them.");
         g.MapPost("/activities", (JsonElement body, IngestContext c, CancellationToken ct) => IngestAsync(ImportKind.Activities, body, c, ct))
@@ -34,7 +35,7 @@ public static class IngestionEndpoints
         return g;
     }
 
-    internal static async Task<Results<Ok<IngestResponse>, UnprocessableEntity<IngestResponse>, ValidationProblem, ProblemHttpResult>> IngestAsync(
+    internal static async Task<Results<Ok<IngestResponse>, ValidationProblem, ProblemHttpResult>> IngestAsync(
         ImportKind kind, JsonElement body, IngestContext c, CancellationToken ct)
     {
         IReadOnlyList<JsonElement> items;
@@ -74,7 +75,7 @@ public static class IngestionEndpoints
             Rescored = changes.Count,
             WebhooksQueued = queued,
         };
-        return summary.Accepted == 0 && summary.Rejected > 0 ? TypedResults.UnprocessableEntity(response) : TypedResults.Ok(response);
+        return summary.Accepted == 0 && summary.Rejected > 0 ? ApiResults.NothingAccepted(response) : TypedResults.Ok(response);
     }
 
     private static async Task<IReadOnlyList<ScoreChange>> RescoreAsync(ImportKind kind, IReadOnlyList<JsonElement> accepted, IngestContext c, CancellationToken ct)

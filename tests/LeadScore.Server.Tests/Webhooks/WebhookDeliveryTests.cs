@@ -141,7 +141,13 @@ public sealed class WebhookDeliveryTests
         m.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("index").GetInt64()).ShouldBe([1, 2]);
         (await app.Store.CountActivitiesAsync()).ShouldBe(1);
         allBad.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
-        JsonDocument.Parse(await allBad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors")[0].GetProperty("field").GetString().ShouldNotBeNullOrEmpty();
+        allBad.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        var bad = JsonDocument.Parse(await allBad.Content.ReadAsStringAsync()).RootElement;
+        bad.GetProperty("status").GetInt32().ShouldBe(422);
+        bad.GetProperty("field").GetString().ShouldBe("outcome");
+        bad.GetProperty("rejected").GetInt64().ShouldBe(1);
+        bad.GetProperty("errors")[0].GetProperty("field").GetString().ShouldBe("outcome");
+        bad.GetProperty("errors")[0].GetProperty("index").GetInt64().ShouldBe(0);
         notJson.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         scalar.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
