@@ -19,11 +19,14 @@ internal static class FeaturesCommand
         build.Options.Add(asOf);
         build.Options.Add(delay);
         build.Options.Add(cutoff);
+        var ages = DecisionAgesOption.Create();
+        build.Options.Add(ages);
         build.SetAction(async (parse, ct) =>
         {
             var options = new TrainingSetOptions
             {
                 DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay)),
+                DecisionAges = DecisionAgesOption.Parse(parse.GetValue(ages)),
                 CutoffBeforeOutcome = parse.GetValue(cutoff) is { } c ? TimeSpan.FromDays(c) : null,
                 KnownBefore = parse.GetValue(asOf) is { } a ? FeatureService.ParseAsOf(a) : null,
             };

@@ -148,13 +148,18 @@ internal static class QuickstartCommand
             console.Line("Top features (held-out AUC lost when shuffled): " + string.Join(", ", top.Select(t => string.Create(inv, $"{t.Feature} {t.AucDrop:F3}"))));
 
         console.Line();
-        console.Line("Example leads:");
+        console.Line("Example open leads (no outcome yet: the ones a seller would work on):");
         var examples = new List<StoredScore>();
         foreach (var g in new[] { "A", "A", "B", "C", "D" })
         {
-            var list = await store.ListTopScoresAsync(g, 5, ct);
-            var pick = list.FirstOrDefault(s => examples.All(e => e.LeadId != s.LeadId));
-            if (pick is not null) examples.Add(pick);
+            foreach (var s in await store.ListTopScoresAsync(g, 50, ct))
+            {
+                if (examples.Any(e => e.LeadId == s.LeadId)) continue;
+                var outcomes = await store.GetOutcomesAsync(s.LeadId, ct);
+                if (outcomes.Count > 0 && outcomes.MaxBy(o => o.At)!.Kind != OutcomeKind.Reopened) continue;
+                examples.Add(s);
+                break;
+            }
         }
         foreach (var s in examples)
         {

@@ -34,7 +34,8 @@ internal static class TrainCommand
         var delay = new Option<double>("--decision-delay") { Description = "Workspace training: build each lead's row as of its creation + this many days", DefaultValueFactory = _ => 14 };
 
         var cmd = new Command("train", "Train a lead-scoring model, evaluate it on held-out leads and store it as a new version");
-        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, delay, mapping }) cmd.Options.Add(o);
+        var ages = DecisionAgesOption.Create();
+        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, delay, ages, mapping }) cmd.Options.Add(o);
 
         cmd.SetAction(async (parse, ct) =>
         {
@@ -60,6 +61,7 @@ internal static class TrainCommand
                 {
                     Options = options,
                     DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay)),
+                    DecisionAges = DecisionAgesOption.Parse(parse.GetValue(ages)),
                     Exclude = Split(parse.GetValue(exclude)),
                     KeepFlagged = keepList,
                     ReportDirectory = parse.GetValue(report),
@@ -74,6 +76,7 @@ internal static class TrainCommand
             }
             else
             {
+                if (parse.GetValue(ages) is not null) throw new LeadScoreException("--decision-ages only applies to workspace training; a flat table has one row per lead", "decision-ages");
                 var map = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null;
                 var targetCol = parse.GetValue(target) ?? map?.Target?.Column ?? throw new LeadScoreException("--target COLUMN is required with --csv (or a mapping naming the target)", "target");
                 var flat = new FlatTableOptions

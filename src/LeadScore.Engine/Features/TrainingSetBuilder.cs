@@ -9,6 +9,13 @@ public sealed record TrainingSetOptions
     /// <summary>Decision time = the lead's creation + this delay (default 14 days), unless <see cref="CutoffBeforeOutcome"/> is set.</summary>
     public TimeSpan DecisionDelay { get; init; } = TimeSpan.FromDays(14);
     /// <summary>
+    /// When set (and no <see cref="CutoffBeforeOutcome"/>), each lead gets one row per age: as of its creation + each
+    /// of these delays, for as long as it was still open (its outcome came later). A model trained on one age only
+    /// has never seen an older open lead, yet live scoring meets them every day: a meeting 200 days ago looks to it
+    /// like one last week. Rows of one lead share its id, and splits and folds keep them together.
+    /// </summary>
+    public IReadOnlyList<TimeSpan>? DecisionAges { get; init; }
+    /// <summary>
     /// When set, decision time = outcome time - this cut-off instead. Beware: the row's time then depends on the
     /// label's timing, which a model scoring fresh leads never has; creation + delay is the honest default.
     /// </summary>
@@ -29,7 +36,9 @@ public sealed record TrainingSet
     /// <summary>The decision rule in words, e.g. "each lead as of its creation + 14 days".</summary>
     public required string Rule { get; init; }
     public int LeadsSeen { get; init; }
+    /// <summary>Labelled leads that converted (with several decision ages, a lead may give several rows).</summary>
     public int Converted { get; init; }
+    /// <summary>Labelled leads that were lost.</summary>
     public int Lost { get; init; }
     /// <summary>Leads with no outcome (or reopened): unlabelled, not in the frame.</summary>
     public int WithoutOutcome { get; init; }
@@ -37,9 +46,15 @@ public sealed record TrainingSet
     public int OutcomeBeforeDecision { get; init; }
     public long ActivitiesRead { get; init; }
 
-    public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Frame.Count:N0} rows ({Converted:N0} converted, {Lost:N0} lost) from {LeadsSeen:N0} leads; rows built {Rule}; " +
-        $"{WithoutOutcome:N0} leads without an outcome skipped; {OutcomeBeforeDecision:N0} leads skipped because their outcome came at or before the decision time");
+    public string Describe()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var rows = Frame.Count == Converted + Lost
+            ? string.Create(inv, $"{Frame.Count:N0} rows ({Converted:N0} converted, {Lost:N0} lost) from {LeadsSeen:N0} leads")
+            : string.Create(inv, $"{Frame.Count:N0} rows from {Converted + Lost:N0} labelled leads ({Converted:N0} converted, {Lost:N0} lost) of {LeadsSeen:N0}");
+        return string.Create(inv, $"{rows}; rows built {Rule}; {WithoutOutcome:N0} leads without an outcome skipped; " +
+                                  $"{OutcomeBeforeDecision:N0} leads skipped because their outcome came at or before the decision time");
+    }
 }
 
 /// <summary>
@@ -63,7 +78,9 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         {
             var rule = _options.CutoffBeforeOutcome is { } c
                 ? $"as of {Days(c)} before each lead's outcome"
-                : $"as of each lead's creation + {Days(_options.DecisionDelay)}";
+                : Ages is [_, _, ..] ages
+                    ? $"as of each lead's creation + {string.Join(", ", ages.Select(a => Days(a)[..^5]))} days, for every age at which it was still open"
+                    : $"as of each lead's creation + {Days(_options.DecisionDelay)}";
             return _options.KnownBefore is { } k ? $"{rule}, using only outcomes recorded before {k:yyyy-MM-dd HH:mm}Z" : rule;
         }
     }
@@ -125,9 +142,28 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         return state.Result();
     }
 
-    /// <summary>The decision time of a lead with this (final) outcome.</summary>
+    /// <summary>The ages rows are built at (ascending, distinct): the configured list, or the one delay.</summary>
+    private IReadOnlyList<TimeSpan> Ages => _options.DecisionAges is { Count: > 0 } a ? [.. a.Distinct().Order()] : [_options.DecisionDelay];
+
+    /// <summary>The (first) decision time of a lead with this (final) outcome.</summary>
     public DateTimeOffset DecisionTime(Lead lead, Outcome outcome) =>
-        _options.CutoffBeforeOutcome is { } c ? outcome.At - c : lead.CreatedAt + _options.DecisionDelay;
+        _options.CutoffBeforeOutcome is { } c ? outcome.At - c : lead.CreatedAt + Ages[0];
+
+    /// <summary>Every decision time of a lead with this outcome: one per age before the outcome (or the one cut-off time).</summary>
+    public IEnumerable<DateTimeOffset> DecisionTimes(Lead lead, Outcome outcome)
+    {
+        if (_options.CutoffBeforeOutcome is { } c)
+        {
+            yield return outcome.At - c;
+            yield break;
+        }
+        foreach (var age in Ages)
+        {
+            var t = lead.CreatedAt + age;
+            if (outcome.At <= t) yield break;
+            yield return t;
+        }
+    }
 
     /// <summary>
     /// The outcome that labels a lead: the last one (by time) recorded before <see cref="TrainingSetOptions.KnownBefore"/>;
@@ -222,15 +258,16 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             var lead = _lead!;
             var outcome = _outcomes.TryGetValue(lead.Id, out var os) ? _rules.LabelOutcome(os) : null;
             if (outcome is null) { _noOutcome++; return; }
-            var t = _rules.DecisionTime(lead, outcome);
-            if (outcome.At <= t) { _early++; return; }
+            if (outcome.At <= _rules.DecisionTime(lead, outcome)) { _early++; return; }
             var domain = computer.EnrichmentDomain(lead);
             IReadOnlyList<Enrichment> enr = domain is not null && _enrichment.TryGetValue(domain, out var list) ? list : [];
-            var known = options.AttributesAsOf?.Invoke(lead, t) ?? lead;
-            var row = computer.Compute(known, _current, enr, t);
             var label = outcome.Kind == OutcomeKind.Converted;
             if (label) _converted++; else _lost++;
-            _frame.Add(lead.Id, row, label, t);
+            foreach (var t in _rules.DecisionTimes(lead, outcome))
+            {
+                var known = options.AttributesAsOf?.Invoke(lead, t) ?? lead;
+                _frame.Add(lead.Id, computer.Compute(known, _current, enr, t), label, t);
+            }
         }
 
         public TrainingSet Result() => new()

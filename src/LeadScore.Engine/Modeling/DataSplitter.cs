@@ -25,6 +25,8 @@ public static class DataSplitter
     public static DataSplit Split(FeatureFrame frame, double testFraction, int seed)
     {
         if (frame.Labels.Count != frame.Count) throw new LeadScoreException("every training row needs a label");
+        var groups = Groups(frame);
+        if (groups is not null) return SplitGroups(frame, groups, testFraction, seed);
         if (frame.Times.Count == frame.Count && frame.Count > 0)
         {
             var order = Enumerable.Range(0, frame.Count).OrderBy(i => frame.Times[i]).ThenBy(i => i).ToArray();
@@ -38,6 +40,68 @@ public static class DataSplitter
         var (trainIdx, testIdx) = StratifiedHoldOut(frame.Labels, testFraction, seed);
         return new DataSplit(frame.Subset(trainIdx), frame.Subset(testIdx), SplitKind.StratifiedRandom,
             $"stratified random split (no time column): {testFraction * 100:0}% of rows held out for testing, seed {seed}");
+    }
+
+    /// <summary>
+    /// Group number of every row when some rows share an id (one lead's rows at several decision ages), else null.
+    /// Such rows share a label and most of their features, so they must never sit on both sides of a split.
+    /// </summary>
+    public static int[]? Groups(FeatureFrame frame)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groups = new int[frame.Count];
+        for (var i = 0; i < frame.Count; i++)
+        {
+            if (!index.TryGetValue(frame.Ids[i], out var g)) index[frame.Ids[i]] = g = index.Count;
+            groups[i] = g;
+        }
+        return index.Count == frame.Count ? null : groups;
+    }
+
+    /// <summary>The split of <see cref="Split"/> with each group (lead) wholly on one side.</summary>
+    private static DataSplit SplitGroups(FeatureFrame frame, int[] groups, double testFraction, int seed)
+    {
+        var nGroups = groups.Max() + 1;
+        var rowsOf = new List<int>[nGroups];
+        for (var g = 0; g < nGroups; g++) rowsOf[g] = [];
+        for (var i = 0; i < frame.Count; i++) rowsOf[groups[i]].Add(i);
+        var nTest = (int)Math.Round(frame.Count * testFraction);
+        var test = new List<int>();
+        string description;
+        if (frame.Times.Count == frame.Count)
+        {
+            // The leads whose first decision time is most recent form the test set, until it holds the test share of rows.
+            var first = rowsOf.Select(r => r.Min(i => frame.Times[i])).ToArray();
+            var order = Enumerable.Range(0, nGroups).OrderBy(g => first[g]).ThenBy(g => g).ToArray();
+            var k = order.Length;
+            while (k > 1 && test.Count < nTest) test.AddRange(rowsOf[order[--k]]);
+            var trainRows = frame.Count - test.Count;
+            description = $"time split by lead: the leads first due most recently (from {first[order[k]]:yyyy-MM-dd}), {test.Count} rows of {order.Length - k} leads, " +
+                          $"are the test set; {trainRows} rows of {k} earlier leads train (a lead's rows at several ages stay on one side)";
+        }
+        else
+        {
+            var rng = new Random(seed);
+            foreach (var cls in new[] { true, false })
+            {
+                var ofClass = Enumerable.Range(0, nGroups).Where(g => frame.Labels[rowsOf[g][0]] == cls).ToArray();
+                rng.Shuffle(ofClass);
+                var target = (int)Math.Round(ofClass.Sum(g => rowsOf[g].Count) * testFraction);
+                var taken = 0;
+                foreach (var g in ofClass)
+                {
+                    if (taken >= target) break;
+                    test.AddRange(rowsOf[g]);
+                    taken += rowsOf[g].Count;
+                }
+            }
+            description = $"stratified random split by lead (no time column): about {testFraction * 100:0}% of rows held out for testing, a lead's rows on one side, seed {seed}";
+        }
+        var inTest = new bool[frame.Count];
+        foreach (var i in test) inTest[i] = true;
+        var trainIdx = Enumerable.Range(0, frame.Count).Where(i => !inTest[i]).ToArray();
+        var testIdx = Enumerable.Range(0, frame.Count).Where(i => inTest[i]).ToArray();
+        return new DataSplit(frame.Subset(trainIdx), frame.Subset(testIdx), frame.Times.Count == frame.Count ? SplitKind.Time : SplitKind.StratifiedRandom, description);
     }
 
     public static DataSplit Given(FeatureFrame train, FeatureFrame test, string testFile) =>
@@ -56,6 +120,20 @@ public static class DataSplitter
         }
         train.Sort(); test.Sort();
         return (train.ToArray(), test.ToArray());
+    }
+
+    /// <summary>
+    /// Fold number of every row of a frame: stratified by label, and by lead when rows share an id (all of a lead's
+    /// rows in one fold, so no fold model has seen the lead it is validated on).
+    /// </summary>
+    public static int[] StratifiedFolds(FeatureFrame frame, int folds, int seed)
+    {
+        if (Groups(frame) is not { } groups) return StratifiedFolds(frame.Labels, folds, seed);
+        var nGroups = groups.Max() + 1;
+        var groupLabel = new bool[nGroups];
+        for (var i = 0; i < frame.Count; i++) groupLabel[groups[i]] = frame.Labels[i];
+        var groupFold = StratifiedFolds(groupLabel, folds, seed);
+        return Array.ConvertAll(groups, g => groupFold[g]);
     }
 
     /// <summary>Fold number (0..k-1) of every row, each fold with the same share of conversions.</summary>

@@ -75,7 +75,7 @@ public sealed class ModelingContext
         progress?.Report(split.Description);
 
         var folds = options.Folds ?? (train.Count < 2000 ? 5 : 3);
-        var foldOf = DataSplitter.StratifiedFolds(train.Labels, folds, options.Seed);
+        var foldOf = DataSplitter.StratifiedFolds(train, folds, options.Seed);
         var encoders = new Dictionary<bool, (FeatureEncoder Encoder, float[] Matrix)>();
         (FeatureEncoder Encoder, float[] Matrix) EncoderFor(TrainerOptions t)
         {

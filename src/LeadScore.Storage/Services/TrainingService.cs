@@ -12,6 +12,8 @@ public sealed record WorkspaceTrainingRequest
     public required TrainingOptions Options { get; init; }
     /// <summary>Training rows are built as of creation + this delay (see <see cref="TrainingSetOptions"/>).</summary>
     public TimeSpan DecisionDelay { get; init; } = TimeSpan.FromDays(14);
+    /// <summary>One row per lead per age while it was open (see <see cref="TrainingSetOptions.DecisionAges"/>); null = the one delay.</summary>
+    public IReadOnlyList<TimeSpan>? DecisionAges { get; init; }
     /// <summary>Features the user leaves out.</summary>
     public IReadOnlyList<string> Exclude { get; init; } = [];
     /// <summary>Features the leakage audit flagged that the user keeps anyway.</summary>
@@ -77,7 +79,7 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
     }
 
     /// <summary>Builds the point-in-time training set from the store.</summary>
-    public async Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions definitions, TimeSpan decisionDelay, CancellationToken ct = default)
+    public async Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions definitions, TimeSpan decisionDelay, IReadOnlyList<TimeSpan>? decisionAges = null, CancellationToken ct = default)
     {
         // Attribute values as known at each decision time: a lead's replaced versions, oldest first.
         var history = new Dictionary<string, List<LeadHistoryEntry>>(StringComparer.Ordinal);
@@ -89,6 +91,7 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
         var builder = new TrainingSetBuilder(new FeatureComputer(definitions), new TrainingSetOptions
         {
             DecisionDelay = decisionDelay,
+            DecisionAges = decisionAges,
             AttributesAsOf = history.Count == 0 ? null : (lead, t) => AttributesAsOf(history, lead, t),
         });
         return await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct));
@@ -108,7 +111,7 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
     {
         var (definitions, created) = await LoadOrCreateDefinitionsAsync(ct);
         if (created) progress?.Report($"wrote default feature definitions to {DefinitionsPath} (edit them and train again to change the features)");
-        var set = await BuildTrainingSetAsync(definitions, request.DecisionDelay, ct);
+        var set = await BuildTrainingSetAsync(definitions, request.DecisionDelay, request.DecisionAges, ct);
         progress?.Report($"training set: {set.Describe()}");
 
         var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, [.. request.KeepFlagged, .. definitions.KeepDespiteLeakage], progress);

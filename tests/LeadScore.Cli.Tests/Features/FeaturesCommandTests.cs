@@ -10,7 +10,7 @@ public sealed class FeaturesCommandTests
     {
         var data = TestPaths.NewTempDir();
         var ws = TestPaths.NewTempDir();
-        (await CliErrorTests.RunAsync("generate", "--leads", "400", "--seed", "3", "--out", data)).Code.ShouldBe(0);
+        (await CliErrorTests.RunAsync("generate", "--leads", "700", "--seed", "3", "--out", data)).Code.ShouldBe(0);
         foreach (var (kind, file) in new[]
                  {
                      ("leads", "leads.csv"), ("activities", "activities_web.csv"), ("activities", "activities_email.csv"), ("activities", "activities_social.csv"),
@@ -34,5 +34,17 @@ public sealed class FeaturesCommandTests
         var missing = await CliErrorTests.RunAsync("features", "show", "NOPE", "--workspace", ws);
         missing.Code.ShouldBe(ExitCodes.Failure);
         missing.Err.ShouldContain("lead 'NOPE' not found");
+
+        // Rows at several ages: stated, and a model trained on them is split by lead.
+        var aged = await CliErrorTests.RunAsync("features", "build", "--decision-ages", "14,30,60", "--workspace", ws);
+        aged.Code.ShouldBe(0, aged.Err);
+        aged.Out.ShouldContain("creation + 14, 30, 60 days, for every age at which it was still open");
+        var trained = await CliErrorTests.RunAsync("train", "--decision-ages", "14,30,60", "--algorithm", "logistic", "--time-budget", "5", "--workspace", ws);
+        trained.Code.ShouldBe(0, trained.Err);
+        trained.Out.ShouldContain("time split by lead");
+        trained.Out.ShouldContain("labelled leads");
+        var bad = await CliErrorTests.RunAsync("train", "--decision-ages", "14,soon", "--workspace", ws);
+        bad.Code.ShouldBe(ExitCodes.Failure);
+        bad.Err.Trim().ShouldBe("error: --decision-ages: 'soon' is not a number of days between 0 and 3650");
     }
 }

@@ -16,7 +16,7 @@ public sealed class QuickstartTests
         output.ShouldContain("== Model v1");
         output.ShouldMatch(@"AUC 0\.\d{3}");
         output.ShouldContain("Top features");
-        output.ShouldContain("Example leads:");
+        output.ShouldContain("Example open leads");
         output.ShouldContain("Leakage audit excluded 'stage'");
         output.ShouldContain("curl -s -X POST http://127.0.0.1:5080/api/v1/score -H 'X-Api-Key: lsk_");
         File.Exists(Path.Combine(ws, "features.json")).ShouldBeTrue();

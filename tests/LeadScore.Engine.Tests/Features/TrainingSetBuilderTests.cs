@@ -133,6 +133,44 @@ public sealed class TrainingSetBuilderTests
         set.Frame.Count.ShouldBeGreaterThan(100);
         set.Rule.ShouldContain("before 2025-07-01");
     }
+
+    [Fact]
+    public void With_several_decision_ages_a_lead_gets_a_point_in_time_row_at_each_age_it_was_still_open()
+    {
+        // Given generated data and rows at creation + 14, 30, 60 and 90 days
+        var ds = FeatureTestData.SmallSet;
+        var computer = new FeatureComputer(FeatureTestData.Defaults(ds));
+        int[] ages = [14, 30, 60, 90];
+        var set = new TrainingSetBuilder(computer, new TrainingSetOptions { DecisionAges = [.. ages.Reverse().Select(d => TimeSpan.FromDays(d))] })
+            .Build(ds.Leads, ds.Activities, ds.Enrichment, ds.Outcomes);
+        var single = new TrainingSetBuilder(computer).Build(ds.Leads, ds.Activities, ds.Enrichment, ds.Outcomes);
+
+        // Then the leads labelled are those of the one-age set, each with one row per age before its outcome
+        set.Frame.Ids.Distinct().Order(StringComparer.Ordinal).ShouldBe(single.Frame.Ids.Order(StringComparer.Ordinal));
+        (set.Converted, set.Lost).ShouldBe((single.Converted, single.Lost));
+        set.Frame.Count.ShouldBeGreaterThan(single.Frame.Count);
+        set.Rule.ShouldContain("14, 30, 60, 90 days");
+        set.Describe().ShouldContain("labelled leads");
+        var leads = ds.Leads.ToDictionary(l => l.Id);
+        var outcomes = ds.Outcomes.GroupBy(o => o.LeadId).ToDictionary(g => g.Key, g => g.MaxBy(o => o.At)!);
+        var byLead = FeatureTestData.ActivitiesByLead(ds);
+        var byDomain = FeatureTestData.EnrichmentByDomain(ds);
+        foreach (var group in Enumerable.Range(0, set.Frame.Count).GroupBy(r => set.Frame.Ids[r]))
+        {
+            var lead = leads[group.Key];
+            var expected = ages.Select(d => lead.CreatedAt.AddDays(d)).Where(t => outcomes[lead.Id].At > t).ToList();
+            group.Select(r => set.Frame.Times[r]).ShouldBe(expected, lead.Id);
+            group.Select(r => set.Frame.Labels[r]).Distinct().Count().ShouldBe(1);
+            // And each row is the online vector as of its own time (later rows see later activity, earlier ones do not)
+            foreach (var r in group)
+            {
+                var t = set.Frame.Times[r];
+                var online = computer.Compute(lead, byLead.GetValueOrDefault(lead.Id, []).Where(a => a.Timestamp < t).ToList(), byDomain.GetValueOrDefault(computer.EnrichmentDomain(lead)!, []), t);
+                for (var f = 0; f < online.Length; f++)
+                    SameBits(online[f], set.Frame.Rows[r][f]).ShouldBeTrue($"{lead.Id} at {t:yyyy-MM-dd} {computer.Features[f].Name}");
+            }
+        }
+    }
 }
 
 public sealed class FeatureFrameSerializerTests
@@ -155,4 +193,6 @@ public sealed class FeatureFrameSerializerTests
             }
         Should.Throw<InvalidDataException>(() => FeatureFrameSerializer.Deserialize(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }));
     }
+
 }
+

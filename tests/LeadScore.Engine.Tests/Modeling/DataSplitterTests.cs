@@ -49,4 +49,66 @@ public sealed class DataSplitterTests
             inFold.Count(i => labels[i]).ShouldBeInRange(33, 34);
         }
     }
+
+    /// <summary>Leads L0..L(n-1), each with 1-4 rows at ages 14, 30, 60, 90 days after its creation (one label per lead).</summary>
+    private static FeatureFrame AgedFrame(int leads, bool withTimes)
+    {
+        var f = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "")]);
+        var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        int[] ages = [14, 30, 60, 90];
+        for (var i = 0; i < leads; i++)
+        {
+            var created = start.AddDays((i * 37) % leads);
+            for (var a = 0; a <= i % 4; a++)
+                f.Add($"L{i}", [FeatureValue.Of(i)], i % 5 == 0, withTimes ? created.AddDays(ages[a]) : null);
+        }
+        return f;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_leads_rows_at_several_ages_never_straddle_the_split(bool withTimes)
+    {
+        var frame = AgedFrame(200, withTimes);
+        var s = DataSplitter.Split(frame, 0.2, 1);
+
+        s.Train.Ids.Intersect(s.Test.Ids).ShouldBeEmpty();
+        (s.Train.Count + s.Test.Count).ShouldBe(frame.Count);
+        ((double)s.Test.Count / frame.Count).ShouldBeInRange(0.15, 0.25);
+        s.Test.Labels.ShouldContain(true);
+        s.Description.ShouldContain("by lead");
+        if (withTimes)
+        {
+            // The test leads are those first due last: every test lead's first row is later than every train lead's first row.
+            var firstTest = s.Test.Ids.Distinct().Select(id => Enumerable.Range(0, s.Test.Count).Where(i => s.Test.Ids[i] == id).Min(i => s.Test.Times[i])).Min();
+            var firstTrain = s.Train.Ids.Distinct().Select(id => Enumerable.Range(0, s.Train.Count).Where(i => s.Train.Ids[i] == id).Min(i => s.Train.Times[i])).Max();
+            firstTest.ShouldBeGreaterThanOrEqualTo(firstTrain);
+        }
+    }
+
+    [Fact]
+    public void Cross_validation_folds_keep_a_leads_rows_together_and_stay_stratified()
+    {
+        var frame = AgedFrame(300, withTimes: true);
+        var fold = DataSplitter.StratifiedFolds(frame, 3, 7);
+
+        for (var i = 0; i < frame.Count; i++)
+            for (var j = i + 1; j < frame.Count && frame.Ids[j] == frame.Ids[i]; j++)
+                fold[j].ShouldBe(fold[i], frame.Ids[i]);
+        for (var k = 0; k < 3; k++)
+        {
+            var leadsInFold = Enumerable.Range(0, frame.Count).Where(i => fold[i] == k).Select(i => frame.Ids[i]).Distinct().ToList();
+            leadsInFold.Count.ShouldBeInRange(95, 105);
+            leadsInFold.Count(id => int.Parse(id[1..]) % 5 == 0).ShouldBeInRange(19, 21);
+        }
+    }
+
+    [Fact]
+    public void Frames_with_one_row_per_id_split_exactly_as_before()
+    {
+        var frame = Frame(100, withTimes: false);
+        DataSplitter.Groups(frame).ShouldBeNull();
+        DataSplitter.StratifiedFolds(frame, 3, 7).ShouldBe(DataSplitter.StratifiedFolds(frame.Labels, 3, 7));
+    }
 }
