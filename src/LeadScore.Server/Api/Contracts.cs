@@ -118,6 +118,8 @@ public sealed record TrainRequest
     /// <summary>Seconds the model search may take.</summary>
     public int? TimeBudgetSeconds { get; init; }
     public int? Seed { get; init; }
+    /// <summary>One training row per lead at each of these ages (days after creation) while it was open; default one row at 14 days.</summary>
+    public IReadOnlyList<double>? DecisionAgesDays { get; init; }
 }
 
 /// <summary>What a finished training job produced.</summary>

@@ -95,9 +95,13 @@ public static class ModelEndpoints
         TrainRequest? request, JobRunner jobs, CancellationToken ct)
     {
         request ??= new TrainRequest();
+        // Every member is optional: an omitted algorithm means auto.
+        request = request with { Algorithm = string.IsNullOrWhiteSpace(request.Algorithm) ? "auto" : request.Algorithm.Trim().ToLowerInvariant() };
         string[] algorithms = ["auto", "lightgbm", "fasttree", "fastforest", "logistic"];
-        if (!algorithms.Contains(request.Algorithm)) return ApiResults.Invalid("algorithm", $"must be one of {string.Join(", ", algorithms)}");
+        if (!algorithms.Contains(request.Algorithm)) return ApiResults.Invalid("algorithm", $"'{request.Algorithm}' is not one of {string.Join(", ", algorithms)}");
         if (request.TimeBudgetSeconds is { } t && (t < 1 || t > 3600)) return ApiResults.Invalid("time_budget_seconds", "must be from 1 to 3600");
+        if (request.DecisionAgesDays is { } ages && (ages.Count is 0 or > 50 || ages.Any(a => !double.IsFinite(a) || a < 0 || a > 3650)))
+            return ApiResults.Invalid("decision_ages_days", "must hold 1 to 50 numbers of days from 0 to 3650");
         if (!jobs.CanTrain) return ApiResults.Unavailable("this server cannot train: no trainer is configured");
         var job = await jobs.EnqueueTrainingAsync(request, ct);
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", Mapping.ToDto(job));

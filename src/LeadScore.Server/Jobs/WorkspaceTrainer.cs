@@ -23,7 +23,11 @@ public sealed class WorkspaceTrainer(TrainingService training) : IModelTrainer
         // The search is bounded by the time budget, so elapsed time over budget is an honest progress estimate.
         var clock = Stopwatch.StartNew();
         var stages = new Progress<string>(stage => progress.Report((Math.Min(0.95, clock.Elapsed / (budget + TimeSpan.FromSeconds(5))), stage)));
-        var run = await training.TrainWorkspaceAsync(new WorkspaceTrainingRequest { Options = options }, stages, ct);
+        var run = await training.TrainWorkspaceAsync(new WorkspaceTrainingRequest
+        {
+            Options = options,
+            DecisionAges = request.DecisionAgesDays?.Select(TimeSpan.FromDays).ToArray(),
+        }, stages, ct);
         var reg = run.Registration;
         return new TrainOutcome(reg.Version, reg.Promoted, reg.NewAuc, reg.Decision);
     }

@@ -25,7 +25,11 @@ public sealed class TrainJobTests
             new LeadScoreParts(s) { Scoring = scoring, Trainer = new WorkspaceTrainer(new TrainingService(s, ws)) }));
         using var client = await app.AdminClientAsync();
 
-        var start = await client.PostAsync("/api/v1/train", new StringContent("""{"algorithm":"logistic","time_budget_seconds":1,"seed":7}""", Encoding.UTF8, "application/json"));
+        var badAges = await client.PostAsync("/api/v1/train", new StringContent("""{"decision_ages_days":[14,-3]}""", Encoding.UTF8, "application/json"));
+        badAges.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var badBody = await badAges.Content.ReadAsStringAsync();
+        badBody.ShouldContain("decision_ages_days", Case.Sensitive, badBody);
+        var start = await client.PostAsync("/api/v1/train", new StringContent("""{"algorithm":"logistic","time_budget_seconds":1,"seed":7,"decision_ages_days":[14,30,60]}""", Encoding.UTF8, "application/json"));
 
         start.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         var location = start.Headers.Location!.ToString();
@@ -44,6 +48,9 @@ public sealed class TrainJobTests
         result.GetProperty("version").GetString().ShouldBe("v1");
         result.GetProperty("promoted").GetBoolean().ShouldBeTrue();
         scoring.ChampionVersion.ShouldBe("v1");
+        var card = JsonDocument.Parse(await client.GetStringAsync("/api/v1/models/v1")).RootElement.ToString();
+        card.ShouldContain("time split by lead");
+        card.ShouldContain("14, 30, 60 days");
         var lead = data.Leads[0];
         var score = await client.PostAsync("/api/v1/score", new StringContent(
             JsonSerializer.Serialize(new { id = lead.Id, attributes = lead.Attributes }), Encoding.UTF8, "application/json"));
