@@ -553,11 +553,14 @@ public abstract partial class SqlLeadStore : ILeadStore
         return rows.Select(ToScore).ToList();
     }
 
-    public async Task<IReadOnlyList<StoredScore>> ListTopScoresAsync(string? grade, int limit, CancellationToken ct = default)
+    public async Task<IReadOnlyList<StoredScore>> ListTopScoresAsync(string? grade, int limit, bool openOnly = false, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);
+        // Closed: the lead's latest outcome is converted or lost (a later 'reopened' opens it again).
+        const string open = " AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = scores_latest.lead_id AND o.kind <> 'reopened'" +
+                            " AND NOT EXISTS (SELECT 1 FROM outcomes r WHERE r.lead_id = o.lead_id AND r.at > o.at))";
         var rows = await c.QueryAsync<ScoreRow>(new CommandDefinition(
-            $"SELECT {ScoreColumns} FROM scores_latest WHERE (@grade IS NULL OR grade = @grade) ORDER BY probability DESC, lead_id LIMIT @limit",
+            $"SELECT {ScoreColumns} FROM scores_latest WHERE (@grade IS NULL OR grade = @grade){(openOnly ? open : "")} ORDER BY probability DESC, lead_id LIMIT @limit",
             new { grade, limit = (long)limit }, cancellationToken: ct));
         return rows.Select(ToScore).ToList();
     }

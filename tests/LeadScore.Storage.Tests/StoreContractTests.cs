@@ -152,6 +152,14 @@ public sealed class StoreContractTests
         (await store.GetScoreHistoryAsync("a")).Select(s => s.Cause).ShouldBe([ScoreCause.NewModel, ScoreCause.NewData]);
         (await store.ListTopScoresAsync("A", 10)).Select(s => s.LeadId).ShouldBe(["a", "b"]);
         (await store.ListTopScoresAsync(null, 1)).Single().LeadId.ShouldBe("a");
+
+        // Open only: a lead whose latest outcome is converted or lost is left out; reopened after it, it is back.
+        await store.SaveScoresAsync([S("c", 0.5, "A", 0)]);
+        await store.InsertOutcomesAsync([new Outcome { LeadId = "a", Kind = OutcomeKind.Converted, At = T0.AddDays(1) }, new Outcome { LeadId = "b", Kind = OutcomeKind.Lost, At = T0.AddDays(1) }]);
+        (await store.ListTopScoresAsync("A", 10, openOnly: true)).Select(s => s.LeadId).ShouldBe(["c"]);
+        await store.InsertOutcomesAsync([new Outcome { LeadId = "b", Kind = OutcomeKind.Reopened, At = T0.AddDays(2) }]);
+        (await store.ListTopScoresAsync("A", 10, openOnly: true)).Select(s => s.LeadId).ShouldBe(["b", "c"]);
+        (await store.ListTopScoresAsync("A", 10)).Select(s => s.LeadId).ShouldBe(["a", "b", "c"]);
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]

@@ -152,14 +152,8 @@ internal static class QuickstartCommand
         var examples = new List<StoredScore>();
         foreach (var g in new[] { "A", "A", "B", "C", "D" })
         {
-            foreach (var s in await store.ListTopScoresAsync(g, 50, ct))
-            {
-                if (examples.Any(e => e.LeadId == s.LeadId)) continue;
-                var outcomes = await store.GetOutcomesAsync(s.LeadId, ct);
-                if (outcomes.Count > 0 && outcomes.MaxBy(o => o.At)!.Kind != OutcomeKind.Reopened) continue;
-                examples.Add(s);
-                break;
-            }
+            var pick = (await store.ListTopScoresAsync(g, 5, openOnly: true, ct)).FirstOrDefault(s => examples.All(e => e.LeadId != s.LeadId));
+            if (pick is not null) examples.Add(pick);
         }
         foreach (var s in examples)
         {
@@ -175,7 +169,7 @@ internal static class QuickstartCommand
     /// <summary>The JSON body of a real open lead (attributes and a few recent activities) for the curl example.</summary>
     private static async Task<string> ExampleBodyAsync(ILeadStore store, CancellationToken ct)
     {
-        var top = (await store.ListTopScoresAsync("A", 1, ct)).FirstOrDefault() ?? (await store.ListTopScoresAsync(null, 1, ct)).FirstOrDefault();
+        var top = (await store.ListTopScoresAsync("A", 1, openOnly: true, ct)).FirstOrDefault() ?? (await store.ListTopScoresAsync(null, 1, ct: ct)).FirstOrDefault();
         var lead = top is null ? null : await store.GetLeadAsync(top.LeadId, ct);
         var attrs = new JsonObject();
         if (lead is not null)

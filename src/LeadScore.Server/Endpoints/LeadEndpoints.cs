@@ -19,7 +19,7 @@ public static class LeadEndpoints
     {
         var g = app.MapApiGroup("/leads", ApiScopes.Score, "Leads");
         g.MapGet("", ListAsync)
-            .WithName("ListLeads").WithSummary("The best-scored leads: ?grade=A&sort=score&limit=50 (limit 1-1000).");
+            .WithName("ListLeads").WithSummary("The best-scored leads: ?grade=A&sort=score&limit=50 (limit 1-1000); &status=open leaves out converted and lost leads.");
         g.MapGet("/export", Export)
             .WithName("ExportLeads").WithSummary("Streams every lead as CSV (id, score, grade, probability, model, top reasons) for a CRM import.")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
@@ -54,15 +54,16 @@ public static class LeadEndpoints
     }
 
     internal static async Task<Results<Ok<LeadListResponse>, ValidationProblem>> ListAsync(
-        string? grade, string? sort, string? limit, ILeadStore store, CancellationToken ct)
+        string? grade, string? sort, string? limit, string? status, ILeadStore store, CancellationToken ct)
     {
         if (sort is not null && sort != "score") return ApiResults.Invalid("sort", "only 'score' (best first) is supported");
+        if (status is not null && status is not ("open" or "all")) return ApiResults.Invalid("status", "must be 'open' (no outcome yet) or 'all'");
         var n = 50;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n < 1 || n > MaxListLimit))
             return ApiResults.Invalid("limit", $"must be a whole number from 1 to {MaxListLimit}");
         if (grade is not null && (grade.Length is 0 or > 2 || !grade.All(char.IsAsciiLetter)))
             return ApiResults.Invalid("grade", "must be a grade letter such as A, B, C or D");
-        var top = await store.ListTopScoresAsync(grade?.ToUpperInvariant(), n, ct);
+        var top = await store.ListTopScoresAsync(grade?.ToUpperInvariant(), n, status == "open", ct);
         return TypedResults.Ok(new LeadListResponse(top.Select(s => new LeadListItem(s.LeadId, s.Probability, s.Score, s.Grade, s.ModelVersion, s.ScoredAt)).ToList()));
     }
 

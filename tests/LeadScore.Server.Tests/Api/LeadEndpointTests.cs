@@ -72,6 +72,14 @@ public sealed class LeadEndpointTests
         a[0].GetProperty("lead_id").GetString().ShouldBe("L2");
         (await client.GetAsync("/api/v1/leads?grade=A1")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await client.GetAsync("/api/v1/leads?limit=1001")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        // status=open leaves out leads already converted or lost
+        await app.Store.InsertOutcomesAsync([new Outcome { LeadId = "L2", Kind = OutcomeKind.Converted, At = DateTimeOffset.UtcNow }]);
+        var open = JsonDocument.Parse(await client.GetStringAsync("/api/v1/leads?status=open")).RootElement.GetProperty("leads");
+        open.EnumerateArray().Select(l => l.GetProperty("lead_id").GetString()).ShouldBe(["L3", "L1"]);
+        var bad = await client.GetAsync("/api/v1/leads?status=closed");
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).ShouldContain("\"status\"");
     }
 
     [Theory, MemberData(nameof(Backends))]
