@@ -38,7 +38,7 @@ internal static class FeaturesCommand
             if (result.DefinitionsCreated) console.Line($"Wrote default feature definitions to {result.DefinitionsPath} (edit it and rebuild to change the features)");
             else console.Line($"Feature definitions: {result.DefinitionsPath}");
             var set = result.Set;
-            console.Line(string.Create(inv, $"Training set: {set.Frame.Count:N0} rows x {set.Frame.Features.Count} features ({set.Converted:N0} converted, {set.Lost:N0} lost) in {result.Seconds:F1}s"));
+            console.Line(string.Create(inv, $"Training set: {set.Frame.Count:N0} rows x {set.Frame.Features.Count} features from {set.Converted + set.Lost:N0} labelled leads ({set.Converted:N0} converted, {set.Lost:N0} lost) in {result.Seconds:F1}s"));
             console.Line($"Decision rule: rows built {set.Rule}; only activities before and enrichment as of that time are used");
             console.Line(string.Create(inv, $"Skipped: {set.WithoutOutcome:N0} leads without an outcome; {set.OutcomeBeforeDecision:N0} leads whose outcome came at or before their decision time (already decided, so not a prediction)"));
             if (result.Excluded.Count == 0) console.Line("Leakage audit: nothing flagged");
