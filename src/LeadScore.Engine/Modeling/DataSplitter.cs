@@ -67,6 +67,7 @@ public static class DataSplitter
         for (var i = 0; i < frame.Count; i++) rowsOf[groups[i]].Add(i);
         var nTest = (int)Math.Round(frame.Count * testFraction);
         var test = new List<int>();
+        var dropped = new HashSet<int>();
         string description;
         if (frame.Times.Count == frame.Count)
         {
@@ -75,9 +76,15 @@ public static class DataSplitter
             var order = Enumerable.Range(0, nGroups).OrderBy(g => first[g]).ThenBy(g => g).ToArray();
             var k = order.Length;
             while (k > 1 && test.Count < nTest) test.AddRange(rowsOf[order[--k]]);
-            var trainRows = frame.Count - test.Count;
-            description = $"time split by lead: the leads first due most recently (from {first[order[k]]:yyyy-MM-dd}), {test.Count} rows of {order.Length - k} leads, " +
-                          $"are the test set; {trainRows} rows of {k} earlier leads train (a lead's rows at several ages stay on one side)";
+            // Earlier leads' later rows that fall in the test period are not trained on: training sees only the past.
+            var cut = first[order[k]];
+            for (var j = 0; j < k; j++)
+                foreach (var i in rowsOf[order[j]])
+                    if (frame.Times[i] >= cut) dropped.Add(i);
+            var trainRows = frame.Count - test.Count - dropped.Count;
+            description = $"time split by lead: the leads first due most recently (from {cut:yyyy-MM-dd}), {test.Count} rows of {order.Length - k} leads, " +
+                          $"are the test set; {trainRows} rows of {k} earlier leads train (a lead's rows at several ages stay on one side; " +
+                          $"{dropped.Count} of their rows dated in the test period are left out)";
         }
         else
         {
@@ -99,7 +106,7 @@ public static class DataSplitter
         }
         var inTest = new bool[frame.Count];
         foreach (var i in test) inTest[i] = true;
-        var trainIdx = Enumerable.Range(0, frame.Count).Where(i => !inTest[i]).ToArray();
+        var trainIdx = Enumerable.Range(0, frame.Count).Where(i => !inTest[i] && !dropped.Contains(i)).ToArray();
         var testIdx = Enumerable.Range(0, frame.Count).Where(i => inTest[i]).ToArray();
         return new DataSplit(frame.Subset(trainIdx), frame.Subset(testIdx), frame.Times.Count == frame.Count ? SplitKind.Time : SplitKind.StratifiedRandom, description);
     }

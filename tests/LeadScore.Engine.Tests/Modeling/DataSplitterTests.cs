@@ -74,7 +74,7 @@ public sealed class DataSplitterTests
         var s = DataSplitter.Split(frame, 0.2, 1);
 
         s.Train.Ids.Intersect(s.Test.Ids).ShouldBeEmpty();
-        (s.Train.Count + s.Test.Count).ShouldBe(frame.Count);
+        if (!withTimes) (s.Train.Count + s.Test.Count).ShouldBe(frame.Count);
         ((double)s.Test.Count / frame.Count).ShouldBeInRange(0.15, 0.25);
         s.Test.Labels.ShouldContain(true);
         s.Description.ShouldContain("by lead");
@@ -84,6 +84,11 @@ public sealed class DataSplitterTests
             var firstTest = s.Test.Ids.Distinct().Select(id => Enumerable.Range(0, s.Test.Count).Where(i => s.Test.Ids[i] == id).Min(i => s.Test.Times[i])).Min();
             var firstTrain = s.Train.Ids.Distinct().Select(id => Enumerable.Range(0, s.Train.Count).Where(i => s.Train.Ids[i] == id).Min(i => s.Train.Times[i])).Max();
             firstTest.ShouldBeGreaterThanOrEqualTo(firstTrain);
+            // and no training row is dated in the test period (those rows are left out, and the description counts them)
+            s.Train.Times.Max().ShouldBeLessThan(firstTest);
+            var left = frame.Count - s.Train.Count - s.Test.Count;
+            left.ShouldBeGreaterThan(0);
+            s.Description.ShouldContain($"{left} of their rows dated in the test period are left out");
         }
     }
 
