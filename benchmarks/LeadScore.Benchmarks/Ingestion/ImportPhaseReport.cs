@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Storage;
 using LeadScore.Storage.Services;
@@ -15,32 +16,46 @@ public static class ImportPhaseReport
     public static async Task RunAsync(TextWriter o, string file, string? pg)
     {
         var now = DateTimeOffset.UtcNow;
+        var scratch = Directory.CreateTempSubdirectory("leadscore-phases-").FullName;
+        try
+        {
+            await RunCoreAsync(o, file, pg, now, scratch);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static async Task RunCoreAsync(TextWriter o, string file, string? pg, DateTimeOffset now, string scratch)
+    {
         var sw = Stopwatch.StartNew();
         var plan = ImportPipeline.Plan(ImportKind.Activities, file, null, now);
         var batches = ImportPipeline.Read(plan, file, now).ToList();
         var rows = batches.Sum(b => b.RowsRead);
-        o.WriteLine($"parse+validate  {rows:N0} rows  {sw.Elapsed.TotalSeconds,6:F2} s");
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"parse+validate  {rows:N0} rows  {sw.Elapsed.TotalSeconds,6:F2} s"));
 
-        await using (var store = await OpenAsync(pg))
+        await using (var store = await OpenAsync(pg, scratch))
         {
             sw.Restart();
             foreach (var b in batches) await store.InsertActivitiesAsync(b.Activities);
-            o.WriteLine($"store writes    {store.Backend,-10}  {sw.Elapsed.TotalSeconds,6:F2} s");
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"store writes    {store.Backend,-10}  {sw.Elapsed.TotalSeconds,6:F2} s"));
         }
         batches.Clear();
         GC.Collect();
 
-        await using (var store = await OpenAsync(pg))
+        await using (var store = await OpenAsync(pg, scratch))
         {
             sw.Restart();
             var s = await new ImportService(store).ImportFileAsync(ImportKind.Activities, file);
-            o.WriteLine($"whole import    {store.Backend,-10}  {sw.Elapsed.TotalSeconds,6:F2} s  ({s.Inserted:N0} inserted)");
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"whole import    {store.Backend,-10}  {sw.Elapsed.TotalSeconds,6:F2} s  ({s.Inserted:N0} inserted)"));
         }
     }
 
-    private static async Task<ILeadStore> OpenAsync(string? pg)
+    /// <summary>A fresh store: a SQLite workspace under <paramref name="scratch"/>, or a new database on the PostgreSQL server.</summary>
+    private static async Task<ILeadStore> OpenAsync(string? pg, string scratch)
     {
-        var ws = Path.Combine(Path.GetTempPath(), $"leadscore-phases-{Guid.NewGuid():N}");
+        var ws = Path.Combine(scratch, Guid.NewGuid().ToString("N"));
         string? cs = null;
         if (pg is not null)
         {
