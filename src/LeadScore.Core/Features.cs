@@ -47,6 +47,11 @@ public sealed class FeatureFrame
     public List<bool> Labels { get; } = [];
     /// <summary>Decision times, used for time splits; empty when there is no time.</summary>
     public List<DateTimeOffset> Times { get; } = [];
+    /// <summary>
+    /// Rows sharing an id are one lead seen at several decision ages (same label): splits and cross-validation folds
+    /// must keep them together. Set by the training-set builder; kept by <see cref="Subset"/> and <see cref="Without"/>.
+    /// </summary>
+    public bool GroupRowsById { get; set; }
 
     public int Count => Rows.Count;
 
@@ -70,7 +75,7 @@ public sealed class FeatureFrame
     /// <summary>A new frame with the rows at <paramref name="indexes"/> (labels and times follow).</summary>
     public FeatureFrame Subset(IReadOnlyList<int> indexes)
     {
-        var f = new FeatureFrame(Features);
+        var f = new FeatureFrame(Features) { GroupRowsById = GroupRowsById };
         foreach (var i in indexes)
         {
             f.Ids.Add(Ids[i]);
@@ -85,7 +90,7 @@ public sealed class FeatureFrame
     public FeatureFrame Without(IReadOnlySet<string> names)
     {
         var keep = Enumerable.Range(0, Features.Count).Where(i => !names.Contains(Features[i].Name)).ToArray();
-        var f = new FeatureFrame(keep.Select(i => Features[i]).ToArray());
+        var f = new FeatureFrame(keep.Select(i => Features[i]).ToArray()) { GroupRowsById = GroupRowsById };
         for (var r = 0; r < Rows.Count; r++)
         {
             var row = new FeatureValue[keep.Length];

@@ -556,9 +556,9 @@ public abstract partial class SqlLeadStore : ILeadStore
     public async Task<IReadOnlyList<StoredScore>> ListTopScoresAsync(string? grade, int limit, bool openOnly = false, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);
-        // Closed: the lead's latest outcome is converted or lost (a later 'reopened' opens it again).
+        // Closed: the lead's latest outcome is converted or lost (a later 'reopened' opens it again; on a tie, reopened wins).
         const string open = " AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = scores_latest.lead_id AND o.kind <> 'reopened'" +
-                            " AND NOT EXISTS (SELECT 1 FROM outcomes r WHERE r.lead_id = o.lead_id AND r.at > o.at))";
+                            " AND NOT EXISTS (SELECT 1 FROM outcomes r WHERE r.lead_id = o.lead_id AND (r.at > o.at OR (r.at = o.at AND r.kind = 'reopened'))))";
         var rows = await c.QueryAsync<ScoreRow>(new CommandDefinition(
             $"SELECT {ScoreColumns} FROM scores_latest WHERE (@grade IS NULL OR grade = @grade){(openOnly ? open : "")} ORDER BY probability DESC, lead_id LIMIT @limit",
             new { grade, limit = (long)limit }, cancellationToken: ct));

@@ -160,6 +160,9 @@ public sealed class StoreContractTests
         await store.InsertOutcomesAsync([new Outcome { LeadId = "b", Kind = OutcomeKind.Reopened, At = T0.AddDays(2) }]);
         (await store.ListTopScoresAsync("A", 10, openOnly: true)).Select(s => s.LeadId).ShouldBe(["b", "c"]);
         (await store.ListTopScoresAsync("A", 10)).Select(s => s.LeadId).ShouldBe(["a", "b", "c"]);
+        // Reopened at the very time it was closed: open (as the training-set builder sees it)
+        await store.InsertOutcomesAsync([new Outcome { LeadId = "c", Kind = OutcomeKind.Lost, At = T0.AddDays(3) }, new Outcome { LeadId = "c", Kind = OutcomeKind.Reopened, At = T0.AddDays(3) }]);
+        (await store.ListTopScoresAsync("A", 10, openOnly: true)).Select(s => s.LeadId).ShouldBe(["b", "c"]);
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]

@@ -17,17 +17,29 @@ public static class ImportPhaseReport
     {
         var now = DateTimeOffset.UtcNow;
         var scratch = Directory.CreateTempSubdirectory("leadscore-phases-").FullName;
+        var databases = new List<string>();
         try
         {
-            await RunCoreAsync(o, file, pg, now, scratch);
+            await RunCoreAsync(o, file, pg, now, scratch, databases);
         }
         finally
         {
             Directory.Delete(scratch, recursive: true);
+            if (pg is not null && databases.Count > 0)
+            {
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                await using var admin = new Npgsql.NpgsqlConnection(pg);
+                await admin.OpenAsync();
+                foreach (var db in databases)
+                {
+                    await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {db} WITH (FORCE)", admin);
+                    await drop.ExecuteNonQueryAsync();
+                }
+            }
         }
     }
 
-    private static async Task RunCoreAsync(TextWriter o, string file, string? pg, DateTimeOffset now, string scratch)
+    private static async Task RunCoreAsync(TextWriter o, string file, string? pg, DateTimeOffset now, string scratch, List<string> databases)
     {
         var sw = Stopwatch.StartNew();
         var plan = ImportPipeline.Plan(ImportKind.Activities, file, null, now);
@@ -35,7 +47,7 @@ public static class ImportPhaseReport
         var rows = batches.Sum(b => b.RowsRead);
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"parse+validate  {rows:N0} rows  {sw.Elapsed.TotalSeconds,6:F2} s"));
 
-        await using (var store = await OpenAsync(pg, scratch))
+        await using (var store = await OpenAsync(pg, scratch, databases))
         {
             sw.Restart();
             foreach (var b in batches) await store.InsertActivitiesAsync(b.Activities);
@@ -44,7 +56,7 @@ public static class ImportPhaseReport
         batches.Clear();
         GC.Collect();
 
-        await using (var store = await OpenAsync(pg, scratch))
+        await using (var store = await OpenAsync(pg, scratch, databases))
         {
             sw.Restart();
             var s = await new ImportService(store).ImportFileAsync(ImportKind.Activities, file);
@@ -53,13 +65,14 @@ public static class ImportPhaseReport
     }
 
     /// <summary>A fresh store: a SQLite workspace under <paramref name="scratch"/>, or a new database on the PostgreSQL server.</summary>
-    private static async Task<ILeadStore> OpenAsync(string? pg, string scratch)
+    private static async Task<ILeadStore> OpenAsync(string? pg, string scratch, List<string> databases)
     {
         var ws = Path.Combine(scratch, Guid.NewGuid().ToString("N"));
         string? cs = null;
         if (pg is not null)
         {
             var db = $"phases_{Guid.NewGuid():N}"[..20];
+            databases.Add(db);
             await using var admin = new Npgsql.NpgsqlConnection(pg);
             await admin.OpenAsync();
             await using (var cmd = new Npgsql.NpgsqlCommand($"CREATE DATABASE {db}", admin)) await cmd.ExecuteNonQueryAsync();

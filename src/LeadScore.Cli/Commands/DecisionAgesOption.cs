@@ -23,7 +23,7 @@ internal static class DecisionAgesOption
         var ages = new List<TimeSpan>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var days) || days < 0 || days > 3650)
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var days) || !double.IsFinite(days) || days < 0 || days > 3650)
                 throw new LeadScoreException($"--decision-ages: '{part}' is not a number of days between 0 and 3650", "decision-ages");
             ages.Add(TimeSpan.FromDays(days));
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LeadScore.Core;
 using LeadScore.Engine.Features;
 using LeadScore.Storage.Services;
 
@@ -23,6 +24,8 @@ internal static class FeaturesCommand
         build.Options.Add(ages);
         build.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(cutoff) is not null && parse.GetValue(ages) is not null)
+                throw new LeadScoreException("--cutoff-days and --decision-ages exclude each other: rows are built either before the outcome or at ages after creation", "decision-ages");
             var options = new TrainingSetOptions
             {
                 DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay)),

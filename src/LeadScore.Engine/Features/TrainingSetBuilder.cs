@@ -79,8 +79,8 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             var rule = _options.CutoffBeforeOutcome is { } c
                 ? $"as of {Days(c)} before each lead's outcome"
                 : Ages is [_, _, ..] ages
-                    ? $"as of each lead's creation + {string.Join(", ", ages.Select(a => Days(a)[..^5]))} days, for every age at which it was still open"
-                    : $"as of each lead's creation + {Days(_options.DecisionDelay)}";
+                    ? $"as of each lead's creation + {ListDays(ages)}, for every age at which it was still open"
+                    : $"as of each lead's creation + {Days(Ages[0])}";
             return _options.KnownBefore is { } k ? $"{rule}, using only outcomes recorded before {k:yyyy-MM-dd HH:mm}Z" : rule;
         }
     }
@@ -88,6 +88,11 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
     private static string Days(TimeSpan t) => t.TotalDays == Math.Floor(t.TotalDays)
         ? $"{t.TotalDays.ToString(CultureInfo.InvariantCulture)} days"
         : $"{t.TotalHours.ToString("0.##", CultureInfo.InvariantCulture)} hours";
+
+    /// <summary>"14, 30, 60 days" when every age is whole days, else each with its own unit ("36 hours, 14 days").</summary>
+    private static string ListDays(IReadOnlyList<TimeSpan> ages) => ages.All(a => a.TotalDays == Math.Floor(a.TotalDays))
+        ? $"{string.Join(", ", ages.Select(a => a.TotalDays.ToString(CultureInfo.InvariantCulture)))} days"
+        : string.Join(", ", ages.Select(Days));
 
     /// <summary>Builds from in-memory sequences (same orders as the store's streams).</summary>
     public TrainingSet Build(IEnumerable<Lead> leadsById, IEnumerable<Activity> activitiesByLeadThenTime, IEnumerable<Enrichment> enrichment, IEnumerable<Outcome> outcomes)
@@ -145,24 +150,29 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
     /// <summary>The ages rows are built at (ascending, distinct): the configured list, or the one delay.</summary>
     private IReadOnlyList<TimeSpan> Ages => _options.DecisionAges is { Count: > 0 } a ? [.. a.Distinct().Order()] : [_options.DecisionDelay];
 
-    /// <summary>The (first) decision time of a lead with this (final) outcome.</summary>
-    public DateTimeOffset DecisionTime(Lead lead, Outcome outcome) =>
-        _options.CutoffBeforeOutcome is { } c ? outcome.At - c : lead.CreatedAt + Ages[0];
-
-    /// <summary>Every decision time of a lead with this outcome: one per age before the outcome (or the one cut-off time).</summary>
-    public IEnumerable<DateTimeOffset> DecisionTimes(Lead lead, Outcome outcome)
+    /// <summary>
+    /// Every decision time of a lead labelled by <paramref name="label"/>: one per age before that outcome (or the one
+    /// cut-off time), leaving out times at which the lead was closed by an earlier outcome not yet reopened (lost on
+    /// day 20, reopened on day 50: no row at day 30, when a seller would not have been asking).
+    /// </summary>
+    public IEnumerable<DateTimeOffset> DecisionTimes(Lead lead, IReadOnlyList<Outcome> outcomesOfLead, Outcome label)
     {
-        if (_options.CutoffBeforeOutcome is { } c)
+        IEnumerable<DateTimeOffset> times = _options.CutoffBeforeOutcome is { } c
+            ? [label.At - c]
+            : Ages.Select(age => lead.CreatedAt + age).TakeWhile(t => label.At > t);
+        return times.Where(t => !ClosedAt(outcomesOfLead, t));
+    }
+
+    /// <summary>Closed at <paramref name="t"/>: the latest outcome at or before t (a tie goes to 'reopened') is converted or lost.</summary>
+    private bool ClosedAt(IReadOnlyList<Outcome> outcomesOfLead, DateTimeOffset t)
+    {
+        Outcome? last = null;
+        foreach (var o in outcomesOfLead)
         {
-            yield return outcome.At - c;
-            yield break;
+            if (o.At > t || (_options.KnownBefore is { } k && o.At >= k)) continue;
+            if (last is null || o.At > last.At || (o.At == last.At && o.Kind == OutcomeKind.Reopened)) last = o;
         }
-        foreach (var age in Ages)
-        {
-            var t = lead.CreatedAt + age;
-            if (outcome.At <= t) yield break;
-            yield return t;
-        }
+        return last is not null && last.Kind != OutcomeKind.Reopened;
     }
 
     /// <summary>
@@ -175,7 +185,8 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         foreach (var o in outcomesOfLead)
         {
             if (_options.KnownBefore is { } k && o.At >= k) continue;
-            if (last is null || o.At >= last.At) last = o;
+            // On a tie 'reopened' wins, as in ClosedAt and the store's open-leads query.
+            if (last is null || o.At > last.At || (o.At == last.At && (o.Kind == OutcomeKind.Reopened || last.Kind != OutcomeKind.Reopened))) last = o;
         }
         return last is { Kind: OutcomeKind.Reopened } ? null : last;
     }
@@ -186,7 +197,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
     private sealed class State(FeatureComputer computer, TrainingSetOptions options, string rule)
     {
         private readonly TrainingSetBuilder _rules = new(computer, options);
-        private readonly FeatureFrame _frame = new(computer.Features);
+        private readonly FeatureFrame _frame = new(computer.Features) { GroupRowsById = true };
         private readonly Dictionary<string, List<Enrichment>> _enrichment = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, List<Outcome>> _outcomes = new(StringComparer.Ordinal);
         private readonly List<Activity> _current = new(256);
@@ -258,12 +269,14 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             var lead = _lead!;
             var outcome = _outcomes.TryGetValue(lead.Id, out var os) ? _rules.LabelOutcome(os) : null;
             if (outcome is null) { _noOutcome++; return; }
-            if (outcome.At <= _rules.DecisionTime(lead, outcome)) { _early++; return; }
+            // No decision time before the outcome, or closed at every one: the answer was known when the model would have been asked.
+            var times = _rules.DecisionTimes(lead, os!, outcome).ToList();
+            if (times.Count == 0) { _early++; return; }
             var domain = computer.EnrichmentDomain(lead);
             IReadOnlyList<Enrichment> enr = domain is not null && _enrichment.TryGetValue(domain, out var list) ? list : [];
             var label = outcome.Kind == OutcomeKind.Converted;
             if (label) _converted++; else _lost++;
-            foreach (var t in _rules.DecisionTimes(lead, outcome))
+            foreach (var t in times)
             {
                 var known = options.AttributesAsOf?.Invoke(lead, t) ?? lead;
                 _frame.Add(lead.Id, computer.Compute(known, _current, enr, t), label, t);

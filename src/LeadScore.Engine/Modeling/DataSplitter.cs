@@ -43,11 +43,13 @@ public static class DataSplitter
     }
 
     /// <summary>
-    /// Group number of every row when some rows share an id (one lead's rows at several decision ages), else null.
-    /// Such rows share a label and most of their features, so they must never sit on both sides of a split.
+    /// Group number of every row when the frame groups rows by id (<see cref="FeatureFrame.GroupRowsById"/>: one lead's
+    /// rows at several decision ages) and some ids repeat, else null. Such rows share a label and most of their
+    /// features, so they must never sit on both sides of a split. Flat tables are never grouped.
     /// </summary>
     public static int[]? Groups(FeatureFrame frame)
     {
+        if (!frame.GroupRowsById) return null;
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var groups = new int[frame.Count];
         for (var i = 0; i < frame.Count; i++)
@@ -75,7 +77,8 @@ public static class DataSplitter
             var first = rowsOf.Select(r => r.Min(i => frame.Times[i])).ToArray();
             var order = Enumerable.Range(0, nGroups).OrderBy(g => first[g]).ThenBy(g => g).ToArray();
             var k = order.Length;
-            while (k > 1 && test.Count < nTest) test.AddRange(rowsOf[order[--k]]);
+            do test.AddRange(rowsOf[order[--k]]);
+            while (k > 1 && test.Count < nTest);
             // Earlier leads' later rows that fall in the test period are not trained on: training sees only the past.
             var cut = first[order[k]];
             for (var j = 0; j < k; j++)

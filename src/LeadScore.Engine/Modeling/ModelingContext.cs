@@ -59,17 +59,20 @@ public sealed class ModelingContext
         if (frame.Features.Count == 0) throw new LeadScoreException("no features left to train on");
         if (frame.Labels.Count != frame.Count) throw new LeadScoreException("every training row needs a label (converted or not)");
 
-        // Small-data rule, on all labelled rows we were given.
-        var allLabels = testFrame is null ? frame.Labels : frame.Labels.Concat(testFrame.Labels).ToList();
-        var nPos = allLabels.Count(l => l);
-        var nNeg = allLabels.Count - nPos;
+        // Small-data rule, on all labelled leads we were given (a lead seen at several ages counts once).
+        var (nPos, nNeg) = LeadCounts(frame);
+        if (testFrame is not null)
+        {
+            var (tp, tn) = LeadCounts(testFrame);
+            nPos += tp; nNeg += tn;
+        }
         if (nPos < options.MinimumPerClass || nNeg < options.MinimumPerClass)
             throw new LeadScoreException($"not enough outcomes to train: {nPos} converted and {nNeg} lost leads; at least {options.MinimumPerClass} of each are needed");
 
         var split = testFrame is null ? DataSplitter.Split(frame, options.TestFraction, options.Seed) : DataSplitter.Given(frame, testFrame, options.TestDataSource ?? "the test frame");
         var train = split.Train;
-        var trainPos = train.Labels.Count(l => l);
-        var minority = Math.Min(trainPos, train.Count - trainPos);
+        var (trainPos, trainNeg) = LeadCounts(train);
+        var minority = Math.Min(trainPos, trainNeg);
         if (split.Test.Labels.Count(l => l) == 0 || split.Test.Labels.All(l => l))
             throw new LeadScoreException("the test set holds only one class; cannot evaluate");
         progress?.Report(split.Description);
@@ -117,7 +120,7 @@ public sealed class ModelingContext
             else if (minority < options.SmallDataPerClass)
             {
                 families = [ModelAlgorithm.Logistic];
-                notes.Add($"Only {minority} {(trainPos <= train.Count - trainPos ? "converted" : "lost")} leads in the training part (under {options.SmallDataPerClass}): " +
+                notes.Add($"Only {minority} {(trainPos <= trainNeg ? "converted" : "lost")} leads in the training part (under {options.SmallDataPerClass}): " +
                           "tree ensembles overfit on so few examples, so a regularised logistic regression was preferred.");
             }
             else families = [ModelAlgorithm.LightGbm, ModelAlgorithm.Logistic, ModelAlgorithm.FastTree, ModelAlgorithm.FastForest];
@@ -209,7 +212,7 @@ public sealed class ModelingContext
             DataHash = options.DataHash,
             RowsTrain = train.Count,
             RowsTest = split.Test.Count,
-            PositivesTrain = trainPos,
+            PositivesTrain = train.Labels.Count(l => l),
             PositivesTest = split.Test.Labels.Count(l => l),
             DataFrom = allTimes.Count > 0 ? allTimes.Min() : null,
             DataTo = allTimes.Count > 0 ? allTimes.Max() : null,
@@ -331,6 +334,20 @@ public sealed class ModelingContext
             result.Add(new FeatureImportance(encoder.Features[f].Name, baseAuc - auc));
         }
         return result.OrderByDescending(r => r.AucDrop).ThenBy(r => r.Feature, StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>Converted and lost leads of a frame: rows, or distinct ids when rows are grouped by lead.</summary>
+    private static (int Positive, int Negative) LeadCounts(FeatureFrame frame)
+    {
+        if (!frame.GroupRowsById)
+        {
+            var p = frame.Labels.Count(l => l);
+            return (p, frame.Labels.Count - p);
+        }
+        var label = new Dictionary<string, bool>(StringComparer.Ordinal);
+        for (var i = 0; i < frame.Count; i++) label[frame.Ids[i]] = frame.Labels[i];
+        var pos = label.Values.Count(l => l);
+        return (pos, label.Count - pos);
     }
 
     private static TrainerOptions Sample(TrainerOptions start, Random rng)

@@ -76,8 +76,9 @@ internal static class ApiResults
             extensions: new Dictionary<string, object?> { ["field"] = field });
 
     /// <summary>
-    /// 422 when every item of an ingestion request was rejected: a ProblemDetails body naming the first field at
-    /// fault, carrying the same summary members as a 200 answer (import_id, counts and errors with index, field, reason).
+    /// 422 when every item of an ingestion request was rejected: a validation ProblemDetails whose <c>errors</c> map
+    /// names each field at fault as <c>items[i].field</c> (as every other 400/422 does), plus <c>field</c> (the first
+    /// one), <c>item_errors</c> (index, field, reason, as in a 200 answer's <c>errors</c>) and the summary's counts.
     /// </summary>
     public static ProblemHttpResult NothingAccepted(IngestResponse summary)
     {
@@ -85,17 +86,32 @@ internal static class ApiResults
         var detail = summary.Rejected == 1
             ? $"the item was rejected{(first is null ? "" : $": {first.Reason}")}; nothing was stored"
             : $"all {summary.Rejected} items were rejected; nothing was stored (see errors)";
-        return TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "No item was accepted",
-            extensions: new Dictionary<string, object?>
+        var errors = summary.Errors
+            .GroupBy(e => e.Field is null ? $"items[{e.Index}]" : $"items[{e.Index}].{e.Field}")
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Reason).ToArray());
+        var problem = new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "No item was accepted",
+            Detail = detail,
+        };
+        foreach (var (key, value) in new Dictionary<string, object?>
             {
                 ["field"] = first?.Field,
                 ["import_id"] = summary.ImportId,
                 ["kind"] = summary.Kind,
                 ["received"] = summary.Received,
                 ["accepted"] = summary.Accepted,
+                ["inserted"] = summary.Inserted,
+                ["updated"] = summary.Updated,
+                ["unchanged"] = summary.Unchanged,
                 ["rejected"] = summary.Rejected,
-                ["errors"] = summary.Errors,
-            });
+                ["item_errors"] = summary.Errors,
+                ["rescored"] = summary.Rescored,
+                ["webhooks_queued"] = summary.WebhooksQueued,
+            })
+            problem.Extensions[key] = value;
+        return TypedResults.Problem(problem);
     }
 
     public static ProblemHttpResult TooLarge(string field, string message) =>

@@ -13,12 +13,23 @@ public sealed class ImportPhaseReportTests
     {
         var file = ActivityFileGenerator.Write(Path.Combine(TestPaths.NewTempDir("phases"), "activities.csv"), 2_000);
         using var output = new StringWriter();
+        var before = backend == "postgresql" ? await PhaseDatabasesAsync() : 0;
 
         await ImportPhaseReport.RunAsync(output, file, backend == "postgresql" ? TestStores.PostgresAdminConnectionString : null);
+        // and it leaves no database behind
+        if (backend == "postgresql") (await PhaseDatabasesAsync()).ShouldBe(before);
 
         var text = output.ToString();
         text.ShouldContain("parse+validate  2,000 rows");
         text.ShouldContain($"store writes    {backend}");
         text.ShouldContain("(2,000 inserted)");
+    }
+
+    private static async Task<long> PhaseDatabasesAsync()
+    {
+        await using var c = new Npgsql.NpgsqlConnection(TestStores.PostgresAdminConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname LIKE 'phases%'", c);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 }

@@ -135,6 +135,35 @@ public sealed class TrainingSetBuilderTests
     }
 
     [Fact]
+    public void Decision_age_lists_are_stated_in_their_own_units()
+    {
+        var computer = new FeatureComputer(FeatureTestData.Defaults(FeatureTestData.SmallSet));
+        new TrainingSetBuilder(computer, new TrainingSetOptions { DecisionAges = [TimeSpan.FromDays(30)] }).Rule.ShouldBe("as of each lead's creation + 30 days");
+        new TrainingSetBuilder(computer, new TrainingSetOptions { DecisionAges = [TimeSpan.FromDays(14), TimeSpan.FromHours(36)] }).Rule
+            .ShouldBe("as of each lead's creation + 36 hours, 14 days, for every age at which it was still open");
+    }
+
+    [Fact]
+    public void No_row_is_built_at_an_age_when_the_lead_was_closed_and_not_yet_reopened()
+    {
+        // Given a lead lost on day 20, reopened on day 50 and converted on day 100
+        var ds = FeatureTestData.SmallSet;
+        var computer = new FeatureComputer(FeatureTestData.Defaults(ds));
+        var lead = ds.Leads[0];
+        var acts = ds.Activities.Where(a => a.LeadId == lead.Id).ToList();
+        Outcome O(OutcomeKind k, int day) => new() { LeadId = lead.Id, Kind = k, At = lead.CreatedAt.AddDays(day) };
+        Outcome[] outcomes = [O(OutcomeKind.Lost, 20), O(OutcomeKind.Reopened, 50), O(OutcomeKind.Converted, 100)];
+
+        var set = new TrainingSetBuilder(computer, new TrainingSetOptions { DecisionAges = [.. new[] { 14, 30, 60, 90, 120 }.Select(d => TimeSpan.FromDays(d))] })
+            .Build([lead], acts, ds.Enrichment, outcomes);
+
+        // Then rows exist at 14, 60 and 90 days (open), not at 30 (closed) nor 120 (after the outcome), all labelled converted
+        set.Frame.Times.ShouldBe([lead.CreatedAt.AddDays(14), lead.CreatedAt.AddDays(60), lead.CreatedAt.AddDays(90)]);
+        set.Frame.Labels.ShouldAllBe(l => l);
+        set.Converted.ShouldBe(1);
+    }
+
+    [Fact]
     public void With_several_decision_ages_a_lead_gets_a_point_in_time_row_at_each_age_it_was_still_open()
     {
         // Given generated data and rows at creation + 14, 30, 60 and 90 days

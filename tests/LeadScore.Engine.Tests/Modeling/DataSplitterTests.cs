@@ -53,7 +53,7 @@ public sealed class DataSplitterTests
     /// <summary>Leads L0..L(n-1), each with 1-4 rows at ages 14, 30, 60, 90 days after its creation (one label per lead).</summary>
     private static FeatureFrame AgedFrame(int leads, bool withTimes)
     {
-        var f = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "")]);
+        var f = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "")]) { GroupRowsById = true };
         var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         int[] ages = [14, 30, 60, 90];
         for (var i = 0; i < leads; i++)
@@ -110,10 +110,25 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
-    public void Frames_with_one_row_per_id_split_exactly_as_before()
+    public void A_flat_table_with_repeated_ids_is_split_by_row_not_grouped()
     {
-        var frame = Frame(100, withTimes: false);
+        // Given a frame not built by lead age (a flat table) whose ids repeat
+        var frame = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "")]);
+        var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 100; i++) frame.Add($"id{i % 10}", [FeatureValue.Of(i)], i % 5 == 0, start.AddDays(i));
+
+        var s = DataSplitter.Split(frame, 0.2, 1);
+
+        // Then it is split by row, exactly as a frame with unique ids
         DataSplitter.Groups(frame).ShouldBeNull();
+        s.Test.Count.ShouldBe(20);
+        s.Description.ShouldNotContain("by lead");
+        s.Test.Times.Min().ShouldBeGreaterThan(s.Train.Times.Max());
         DataSplitter.StratifiedFolds(frame, 3, 7).ShouldBe(DataSplitter.StratifiedFolds(frame.Labels, 3, 7));
+        // while the same rows marked as one lead per id are grouped
+        var grouped = frame.Subset(Enumerable.Range(0, 100).ToArray());
+        grouped.GroupRowsById = true;
+        DataSplitter.Groups(grouped).ShouldNotBeNull();
+        DataSplitter.Split(grouped, 0.2, 1).Description.ShouldContain("by lead");
     }
 }

@@ -146,8 +146,9 @@ public sealed class WebhookDeliveryTests
         bad.GetProperty("status").GetInt32().ShouldBe(422);
         bad.GetProperty("field").GetString().ShouldBe("outcome");
         bad.GetProperty("rejected").GetInt64().ShouldBe(1);
-        bad.GetProperty("errors")[0].GetProperty("field").GetString().ShouldBe("outcome");
-        bad.GetProperty("errors")[0].GetProperty("index").GetInt64().ShouldBe(0);
+        bad.GetProperty("errors").GetProperty("items[0].outcome")[0].GetString()!.ShouldContain("not an outcome");
+        bad.GetProperty("item_errors")[0].GetProperty("field").GetString().ShouldBe("outcome");
+        bad.GetProperty("item_errors")[0].GetProperty("index").GetInt64().ShouldBe(0);
         notJson.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         scalar.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
