@@ -1,3 +1,4 @@
+using LeadScore.Engine.Scoring;
 using ScottPlot;
 
 namespace LeadScore.Engine.Modeling;
@@ -8,30 +9,11 @@ namespace LeadScore.Engine.Modeling;
 /// </summary>
 internal static class ReportPlots
 {
-    public const string FontName = "DejaVu Sans";
-    private static readonly Lazy<bool> FontsReady = new(RegisterFonts);
     private const int Width = 640, Height = 440;
-
-    private static bool RegisterFonts()
-    {
-        string[] dirs = [Path.Combine(AppContext.BaseDirectory, "fonts"), "/usr/share/fonts/truetype/dejavu"];
-        foreach (var d in dirs)
-        {
-            var regular = Path.Combine(d, "DejaVuSans.ttf");
-            var bold = Path.Combine(d, "DejaVuSans-Bold.ttf");
-            if (!File.Exists(regular) || !File.Exists(bold)) continue;
-            Fonts.AddFontFile(FontName, regular, bold: false, italic: false);
-            Fonts.AddFontFile(FontName, bold, bold: true, italic: false);
-            Fonts.Default = FontName;
-            Fonts.Sans = FontName;
-            return true;
-        }
-        throw new FileNotFoundException($"DejaVuSans.ttf and DejaVuSans-Bold.ttf not found in {string.Join(" or ", dirs)}");
-    }
 
     private static Plot NewPlot(string title, string x, string y)
     {
-        _ = FontsReady.Value;
+        PlotFonts.Ensure();
         var plt = new Plot();
         plt.Title(title);
         plt.XLabel(x);

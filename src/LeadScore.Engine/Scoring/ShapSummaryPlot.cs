@@ -10,9 +10,7 @@ namespace LeadScore.Engine.Scoring;
 /// </summary>
 public static class ShapSummaryPlot
 {
-    public const string FontName = "DejaVu Sans";
-    private static readonly Lock FontLock = new();
-    private static bool _fontsReady;
+    public const string FontName = PlotFonts.Name;
 
     /// <summary>Computes exact contributions for up to <paramref name="maxRows"/> rows of the frame and writes the plot.</summary>
     public static void WriteShapSummaryPng(string path, ScoringEngine engine, FeatureFrame frame, int maxFeatures = 12, int maxRows = 2000, int width = 900, int height = 600)
@@ -29,7 +27,7 @@ public static class ShapSummaryPlot
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (rows.Count != contributions.Length) throw new ArgumentException("Rows and contributions differ in length.", nameof(contributions));
-        EnsureFonts();
+        PlotFonts.Ensure();
         var f = features.Count;
         var meanAbs = new double[f];
         foreach (var c in contributions)
@@ -86,23 +84,4 @@ public static class ShapSummaryPlot
 
     private static int[] EvenlySpaced(int count, int take) =>
         Enumerable.Range(0, take).Select(i => (int)((long)i * count / take)).ToArray();
-
-    /// <summary>
-    /// Registers the DejaVu fonts shipped beside the Engine (fonts/*.ttf): without a registered
-    /// regular and bold face ScottPlot silently drops titles and labels.
-    /// </summary>
-    private static void EnsureFonts()
-    {
-        lock (FontLock)
-        {
-            if (_fontsReady) return;
-            string[] dirs = [Path.Combine(AppContext.BaseDirectory, "fonts"), Path.Combine(Path.GetDirectoryName(typeof(ShapSummaryPlot).Assembly.Location) ?? ".", "fonts")];
-            var dir = dirs.FirstOrDefault(d => File.Exists(Path.Combine(d, "DejaVuSans.ttf")))
-                ?? throw new FileNotFoundException("fonts/DejaVuSans.ttf is missing beside the application: plots need it.");
-            Fonts.AddFontFile(FontName, Path.Combine(dir, "DejaVuSans.ttf"));
-            Fonts.AddFontFile(FontName, Path.Combine(dir, "DejaVuSans-Bold.ttf"), bold: true, italic: false);
-            Fonts.Default = FontName;
-            _fontsReady = true;
-        }
-    }
 }
