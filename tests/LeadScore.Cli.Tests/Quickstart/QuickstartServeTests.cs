@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using LeadScore.TestKit;
 
@@ -54,7 +55,7 @@ public sealed class QuickstartServeTests
             json.GetProperty("reasons").GetArrayLength().ShouldBeGreaterThan(0);
 
             // And SIGTERM shuts it down gracefully
-            using (var kill = Process.Start("kill", ["-TERM", cli.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync(ct);
+            Kill(cli.Id, SigTerm).ShouldBe(0);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             stop.CancelAfter(TimeSpan.FromSeconds(30));
             await cli.WaitForExitAsync(stop.Token);
@@ -68,6 +69,11 @@ public sealed class QuickstartServeTests
             if (!cli.HasExited) cli.Kill(entireProcessTree: true);
         }
     }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static int FreePort()
     {
