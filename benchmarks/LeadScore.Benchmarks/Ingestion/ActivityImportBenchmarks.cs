@@ -67,9 +67,9 @@ public class ActivityImportBenchmarks
 /// <summary>Fresh PostgreSQL databases for benchmark iterations.</summary>
 internal static class BenchDatabases
 {
-    public static string Create(string admin)
+    public static string Create(string admin, string prefix = "lsbench")
     {
-        var name = $"lsbench_{Guid.NewGuid():N}";
+        var name = $"{prefix}_{Guid.NewGuid():N}";
         using (var c = new Npgsql.NpgsqlConnection(admin))
         {
             c.Open();
@@ -77,5 +77,18 @@ internal static class BenchDatabases
             cmd.ExecuteNonQuery();
         }
         return new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Drops databases made by <see cref="Create"/> (given by their connection strings), closing pooled connections first.</summary>
+    public static void Drop(string admin, IEnumerable<string> connectionStrings)
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        using var c = new Npgsql.NpgsqlConnection(admin);
+        c.Open();
+        foreach (var cs in connectionStrings)
+        {
+            using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {new Npgsql.NpgsqlConnectionStringBuilder(cs).Database} WITH (FORCE)", c);
+            drop.ExecuteNonQuery();
+        }
     }
 }

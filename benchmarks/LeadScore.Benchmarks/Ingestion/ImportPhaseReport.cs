@@ -13,6 +13,9 @@ namespace LeadScore.Benchmarks.Ingestion;
 /// </summary>
 public static class ImportPhaseReport
 {
+    /// <summary>Names of the throwaway PostgreSQL databases start with this (all dropped when the report ends).</summary>
+    public const string DatabasePrefix = "lsphases";
+
     public static async Task RunAsync(TextWriter o, string file, string? pg)
     {
         var now = DateTimeOffset.UtcNow;
@@ -25,17 +28,7 @@ public static class ImportPhaseReport
         finally
         {
             Directory.Delete(scratch, recursive: true);
-            if (pg is not null && databases.Count > 0)
-            {
-                Npgsql.NpgsqlConnection.ClearAllPools();
-                await using var admin = new Npgsql.NpgsqlConnection(pg);
-                await admin.OpenAsync();
-                foreach (var db in databases)
-                {
-                    await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {db} WITH (FORCE)", admin);
-                    await drop.ExecuteNonQueryAsync();
-                }
-            }
+            if (pg is not null && databases.Count > 0) BenchDatabases.Drop(pg, databases);
         }
     }
 
@@ -69,15 +62,7 @@ public static class ImportPhaseReport
     {
         var ws = Path.Combine(scratch, Guid.NewGuid().ToString("N"));
         string? cs = null;
-        if (pg is not null)
-        {
-            var db = $"phases_{Guid.NewGuid():N}"[..20];
-            databases.Add(db);
-            await using var admin = new Npgsql.NpgsqlConnection(pg);
-            await admin.OpenAsync();
-            await using (var cmd = new Npgsql.NpgsqlCommand($"CREATE DATABASE {db}", admin)) await cmd.ExecuteNonQueryAsync();
-            cs = new Npgsql.NpgsqlConnectionStringBuilder(pg) { Database = db }.ToString();
-        }
+        if (pg is not null) databases.Add(cs = BenchDatabases.Create(pg, DatabasePrefix));
         return await LeadStore.OpenAsync(ws, cs);
     }
 }

@@ -68,6 +68,10 @@ public sealed record TrainingSet
 public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOptions? options = null)
 {
     private readonly TrainingSetOptions _options = options ?? new TrainingSetOptions();
+    /// <summary>The ages rows are built at (ascending, distinct): the configured list, or the one delay. Settled once, not per lead.</summary>
+    private readonly TimeSpan[] _ages = AgesOf(options ?? new TrainingSetOptions());
+
+    private static TimeSpan[] AgesOf(TrainingSetOptions o) => o.DecisionAges is { Count: > 0 } a ? [.. a.Distinct().Order()] : [o.DecisionDelay];
 
     public FeatureComputer Computer => computer;
 
@@ -78,9 +82,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         {
             var rule = _options.CutoffBeforeOutcome is { } c
                 ? $"as of {Days(c)} before each lead's outcome"
-                : Ages is [_, _, ..] ages
-                    ? $"as of each lead's creation + {ListDays(ages)}, for every age at which it was still open"
-                    : $"as of each lead's creation + {Days(Ages[0])}";
+                : $"as of each lead's creation + {ListDays(_ages)}{(_ages.Length > 1 ? ", for every age at which it was still open" : "")}";
             return _options.KnownBefore is { } k ? $"{rule}, using only outcomes recorded before {k:yyyy-MM-dd HH:mm}Z" : rule;
         }
     }
@@ -147,9 +149,6 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         return state.Result();
     }
 
-    /// <summary>The ages rows are built at (ascending, distinct): the configured list, or the one delay.</summary>
-    private IReadOnlyList<TimeSpan> Ages => _options.DecisionAges is { Count: > 0 } a ? [.. a.Distinct().Order()] : [_options.DecisionDelay];
-
     /// <summary>
     /// Every decision time of a lead labelled by <paramref name="label"/>: one per age before that outcome (or the one
     /// cut-off time), leaving out times at which the lead was closed by an earlier outcome not yet reopened (lost on
@@ -159,37 +158,35 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
     {
         IEnumerable<DateTimeOffset> times = _options.CutoffBeforeOutcome is { } c
             ? [label.At - c]
-            : Ages.Select(age => lead.CreatedAt + age).TakeWhile(t => label.At > t);
+            : _ages.Select(age => lead.CreatedAt + age).TakeWhile(t => label.At > t);
         return times.Where(t => !ClosedAt(outcomesOfLead, t));
     }
 
-    /// <summary>Closed at <paramref name="t"/>: the latest outcome at or before t (a tie goes to 'reopened') is converted or lost.</summary>
-    private bool ClosedAt(IReadOnlyList<Outcome> outcomesOfLead, DateTimeOffset t)
+    /// <summary>Closed at <paramref name="t"/>: the latest outcome known at t is converted or lost.</summary>
+    private bool ClosedAt(IReadOnlyList<Outcome> outcomesOfLead, DateTimeOffset t) =>
+        LatestOutcome(outcomesOfLead, t) is { Kind: not OutcomeKind.Reopened };
+
+    /// <summary>
+    /// The latest outcome recorded before <see cref="TrainingSetOptions.KnownBefore"/> and at or before <paramref name="upTo"/>
+    /// (when given). On a tie 'reopened' wins, as in the store's open-leads query.
+    /// </summary>
+    private Outcome? LatestOutcome(IReadOnlyList<Outcome> outcomesOfLead, DateTimeOffset? upTo)
     {
         Outcome? last = null;
         foreach (var o in outcomesOfLead)
         {
-            if (o.At > t || (_options.KnownBefore is { } k && o.At >= k)) continue;
-            if (last is null || o.At > last.At || (o.At == last.At && o.Kind == OutcomeKind.Reopened)) last = o;
+            if ((upTo is { } u && o.At > u) || (_options.KnownBefore is { } k && o.At >= k)) continue;
+            if (last is null || o.At > last.At || (o.At == last.At && (o.Kind == OutcomeKind.Reopened || last.Kind != OutcomeKind.Reopened))) last = o;
         }
-        return last is not null && last.Kind != OutcomeKind.Reopened;
+        return last;
     }
 
     /// <summary>
     /// The outcome that labels a lead: the last one (by time) recorded before <see cref="TrainingSetOptions.KnownBefore"/>;
     /// null when there is none or the last one is <see cref="OutcomeKind.Reopened"/>.
     /// </summary>
-    public Outcome? LabelOutcome(IReadOnlyList<Outcome> outcomesOfLead)
-    {
-        Outcome? last = null;
-        foreach (var o in outcomesOfLead)
-        {
-            if (_options.KnownBefore is { } k && o.At >= k) continue;
-            // On a tie 'reopened' wins, as in ClosedAt and the store's open-leads query.
-            if (last is null || o.At > last.At || (o.At == last.At && (o.Kind == OutcomeKind.Reopened || last.Kind != OutcomeKind.Reopened))) last = o;
-        }
-        return last is { Kind: OutcomeKind.Reopened } ? null : last;
-    }
+    public Outcome? LabelOutcome(IReadOnlyList<Outcome> outcomesOfLead) =>
+        LatestOutcome(outcomesOfLead, null) is { Kind: not OutcomeKind.Reopened } last ? last : null;
 
     private enum Routing { Take, Skip, Later }
 

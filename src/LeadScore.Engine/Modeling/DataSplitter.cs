@@ -139,11 +139,18 @@ public static class DataSplitter
     public static int[] StratifiedFolds(FeatureFrame frame, int folds, int seed)
     {
         if (Groups(frame) is not { } groups) return StratifiedFolds(frame.Labels, folds, seed);
-        var nGroups = groups.Max() + 1;
-        var groupLabel = new bool[nGroups];
-        for (var i = 0; i < frame.Count; i++) groupLabel[groups[i]] = frame.Labels[i];
-        var groupFold = StratifiedFolds(groupLabel, folds, seed);
+        var groupFold = StratifiedFolds(GroupLabels(frame, groups), folds, seed);
         return Array.ConvertAll(groups, g => groupFold[g]);
+    }
+
+    /// <summary>One label per lead: per group when rows are grouped by lead, else per row.</summary>
+    public static IReadOnlyList<bool> LeadLabels(FeatureFrame frame) => Groups(frame) is { } groups ? GroupLabels(frame, groups) : frame.Labels;
+
+    private static bool[] GroupLabels(FeatureFrame frame, int[] groups)
+    {
+        var label = new bool[groups.Max() + 1];
+        for (var i = 0; i < frame.Count; i++) label[groups[i]] = frame.Labels[i];
+        return label;
     }
 
     /// <summary>Fold number (0..k-1) of every row, each fold with the same share of conversions.</summary>

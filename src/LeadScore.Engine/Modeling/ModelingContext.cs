@@ -336,18 +336,12 @@ public sealed class ModelingContext
         return result.OrderByDescending(r => r.AucDrop).ThenBy(r => r.Feature, StringComparer.Ordinal).ToArray();
     }
 
-    /// <summary>Converted and lost leads of a frame: rows, or distinct ids when rows are grouped by lead.</summary>
+    /// <summary>Converted and lost leads of a frame (a lead seen at several ages counts once).</summary>
     private static (int Positive, int Negative) LeadCounts(FeatureFrame frame)
     {
-        if (!frame.GroupRowsById)
-        {
-            var p = frame.Labels.Count(l => l);
-            return (p, frame.Labels.Count - p);
-        }
-        var label = new Dictionary<string, bool>(StringComparer.Ordinal);
-        for (var i = 0; i < frame.Count; i++) label[frame.Ids[i]] = frame.Labels[i];
-        var pos = label.Values.Count(l => l);
-        return (pos, label.Count - pos);
+        var labels = DataSplitter.LeadLabels(frame);
+        var pos = labels.Count(l => l);
+        return (pos, labels.Count - pos);
     }
 
     private static TrainerOptions Sample(TrainerOptions start, Random rng)

@@ -29,7 +29,7 @@ public sealed class ImportPhaseReportTests
     {
         await using var c = new Npgsql.NpgsqlConnection(TestStores.PostgresAdminConnectionString);
         await c.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname LIKE 'phases%'", c);
+        await using var cmd = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM pg_database WHERE datname LIKE '{ImportPhaseReport.DatabasePrefix}%'", c);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 }
