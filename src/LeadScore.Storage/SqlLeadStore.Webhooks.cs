@@ -3,7 +3,7 @@ using Dapper;
 namespace LeadScore.Storage;
 
 /// <summary>Webhooks, their persisted delivery queue and background jobs, on both backends.</summary>
-public abstract partial class SqlLeadStore : IWebhookStore, IJobStore
+public abstract partial class SqlLeadStore
 {
     // ---- webhooks ----------------------------------------------------------------------------
 

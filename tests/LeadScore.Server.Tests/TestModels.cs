@@ -47,8 +47,8 @@ public static class TestModels
         });
         return await new ModelRegistry(store).RegisterAsync(result, m => new Dictionary<string, byte[]>
         {
-            [LoadedModel.CompiledEntry] = CompiledModel.FromMlNet(m.Model, m.TrainingMatrix, m.SlotCount).Serialize(),
-            [LoadedModel.FlatInputEntry] = LoadedModel.Serialize(new FlatModelInput(Schema, ["", "unknown"], null)),
+            [ServableModel.CompiledEntry] = CompiledModel.FromMlNet(m.Model, m.TrainingMatrix, m.SlotCount).Serialize(),
+            [ServableModel.FlatInputEntry] = ServableModel.Serialize(new FlatModelInput(Schema, ["", "unknown"], null)),
         });
     }
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using LeadScore.Core;
 
-namespace LeadScore.Server.Auth;
+namespace LeadScore.Application.Security;
 
 /// <summary>Creating API keys: the key is shown once; only its SHA-256 is stored.</summary>
 public static class ApiKeys

@@ -1,6 +1,6 @@
 using LeadScore.Core;
 
-namespace LeadScore.Storage.Services;
+namespace LeadScore.Application.Scoring;
 
 /// <summary>
 /// Scores leads with the workspace's champion model: the one place the CLI and the server go

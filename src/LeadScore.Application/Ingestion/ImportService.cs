@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
 
-namespace LeadScore.Storage.Services;
+namespace LeadScore.Application.Ingestion;
 
 /// <summary>Why one row or API item was rejected: its line (file) or index (API), the field, the reason.</summary>
 public sealed record ImportItemError(long Index, string? Field, string Reason);

@@ -8,7 +8,7 @@ using LeadScore.Storage.Services;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace LeadScore.Server.Jobs;
+namespace LeadScore.Application.Jobs;
 
 /// <summary>
 /// Runs background jobs one at a time (training takes both cores; two at once would only be

@@ -5,7 +5,7 @@ using LeadScore.Engine.Features;
 using LeadScore.Engine.Features.Encoding;
 using LeadScore.Engine.Scoring;
 
-namespace LeadScore.Storage.Services;
+namespace LeadScore.Engine.Scoring;
 
 /// <summary>What a flat-table model needs to read a lead's attributes the way it was trained.</summary>
 public sealed record FlatModelInput(IReadOnlyList<ColumnSchema> Schema, IReadOnlyList<string> MissingValues, char? Separator);
@@ -15,7 +15,7 @@ public sealed record FlatModelInput(IReadOnlyList<ColumnSchema> Schema, IReadOnl
 /// encoder, compiled model, calibrator, grades, and where features come from (the workspace's feature
 /// definitions, or a flat table's schema).
 /// </summary>
-public sealed class LoadedModel
+public sealed class ServableModel
 {
     // Entry names of the artifact zip (the Modeling area writes model.zip, encoder.json, calibrator.json, grades.json, card.json).
     public const string CompiledEntry = "compiled.bin";
@@ -30,7 +30,7 @@ public sealed class LoadedModel
 
     private readonly int[] _sourceIndex;
 
-    private LoadedModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat)
+    private ServableModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat)
     {
         Version = version;
         Engine = engine;
@@ -54,7 +54,7 @@ public sealed class LoadedModel
 
     public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
 
-    public static LoadedModel Load(string version, byte[] artifact)
+    public static ServableModel Load(string version, byte[] artifact)
     {
         using var zip = new ZipArchive(new MemoryStream(artifact), ZipArchiveMode.Read);
         var compiled = Read(zip, CompiledEntry) ?? throw new InvalidDataException($"model {version} has no compiled scorer ({CompiledEntry})");
@@ -75,7 +75,7 @@ public sealed class LoadedModel
             source = new FlatAttributeFeatures(engine.Encoder.Features, flat.Schema, flat.MissingValues);
         }
         else throw new InvalidDataException($"model {version} says neither how to compute its features nor which columns it reads");
-        return new LoadedModel(version, engine, source, card, flat);
+        return new ServableModel(version, engine, source, card, flat);
     }
 
     /// <summary>The model's feature row for a lead as of a time.</summary>

@@ -4,7 +4,7 @@ using LeadScore.Engine.Ingestion;
 using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Scoring;
 
-namespace LeadScore.Storage.Services;
+namespace LeadScore.Application.Modeling;
 
 /// <summary>What to train on the workspace's data, beyond <see cref="TrainingOptions"/>.</summary>
 public sealed record WorkspaceTrainingRequest
@@ -123,7 +123,7 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
         var definitionsJson = System.Text.Encoding.UTF8.GetBytes(definitions.ToJson());
-        return await RegisterAsync(result, model => new Dictionary<string, byte[]> { [LoadedModel.FeatureDefinitionsEntry] = definitionsJson },
+        return await RegisterAsync(result, model => new Dictionary<string, byte[]> { [ServableModel.FeatureDefinitionsEntry] = definitionsJson },
             findings, set.Describe(), request.ReportDirectory, ct);
     }
 
@@ -137,7 +137,7 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
         options = options with { ExcludedFeatures = [.. options.ExcludedFeatures, .. excluded] };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, testFrame, progress, ct), ct);
         var input = new FlatModelInput(table.Schema, missingValues, null);
-        return await RegisterAsync(result, _ => new Dictionary<string, byte[]> { [LoadedModel.FlatInputEntry] = LoadedModel.Serialize(input) },
+        return await RegisterAsync(result, _ => new Dictionary<string, byte[]> { [ServableModel.FlatInputEntry] = ServableModel.Serialize(input) },
             findings, null, reportDirectory, ct);
     }
 
@@ -175,7 +175,7 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
         var registration = await registry.RegisterAsync(result, model =>
         {
             var e = entries(model);
-            e[LoadedModel.CompiledEntry] = compiled.Serialize();
+            e[ServableModel.CompiledEntry] = compiled.Serialize();
             return e;
         }, ct);
         var card = result.Model.Card with { Version = registration.Version };

@@ -4,7 +4,7 @@ using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
 
-namespace LeadScore.Storage.Services;
+namespace LeadScore.Application.Scoring;
 
 /// <summary>How to read a CSV of leads for batch scoring with a flat-table model.</summary>
 public sealed record BatchCsvOptions
@@ -37,12 +37,12 @@ public static class BatchScoring
     };
 
     /// <summary>Loads a registered model: <paramref name="version"/>, or the champion when null.</summary>
-    public static async Task<LoadedModel> LoadModelAsync(ILeadStore store, string? version, CancellationToken ct = default)
+    public static async Task<ServableModel> LoadModelAsync(ILeadStore store, string? version, CancellationToken ct = default)
     {
         version ??= await store.GetAliasAsync(ModelAliases.Champion, ct)
             ?? throw new LeadScoreException("no champion model yet: train one first (./leadscore train)", "model");
         var bytes = await store.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"no model version '{version}' (./leadscore models list)");
-        return LoadedModel.Load(version, bytes);
+        return ServableModel.Load(version, bytes);
     }
 
     /// <summary>
@@ -51,7 +51,7 @@ public static class BatchScoring
     /// naming it. Progress is the share of the file read.
     /// </summary>
     /// <exception cref="LeadScoreException">The model was trained on the workspace, or the file lacks a column.</exception>
-    public static IEnumerable<LeadScoreResult[]> ScoreCsv(LoadedModel model, string path, BatchCsvOptions options, bool explain, int top = 5,
+    public static IEnumerable<LeadScoreResult[]> ScoreCsv(ServableModel model, string path, BatchCsvOptions options, bool explain, int top = 5,
         IProgress<double>? progress = null, CancellationToken ct = default)
     {
         // A workspace model's features come from activity history and enrichment; scoring bare CSV rows with
@@ -78,7 +78,7 @@ public static class BatchScoring
         }
     }
 
-    private static (int[] Cols, ColumnKind[] Kinds, int IdCol, int Width) Columns(LoadedModel model, FlatModelInput flat, string path, DelimitedReader reader, string? idName)
+    private static (int[] Cols, ColumnKind[] Kinds, int IdCol, int Width) Columns(ServableModel model, FlatModelInput flat, string path, DelimitedReader reader, string? idName)
     {
         var features = model.Engine.Encoder.Features;
         var kinds = flat.Schema.ToDictionary(s => s.Name, s => s.Kind, StringComparer.Ordinal);
@@ -104,7 +104,7 @@ public static class BatchScoring
         return (cols, colKind, idCol, header.Length);
     }
 
-    private static IEnumerable<LeadScoreResult[]> Stream(LoadedModel model, FlatModelInput flat, string path, FileStream file, DelimitedReader reader,
+    private static IEnumerable<LeadScoreResult[]> Stream(ServableModel model, FlatModelInput flat, string path, FileStream file, DelimitedReader reader,
         int[] cols, ColumnKind[] colKind, int idCol, int width, ValueRules? rules, BatchCsvOptions options, bool explain, int top, IProgress<double>? progress, CancellationToken ct)
     {
         using var _ = reader;

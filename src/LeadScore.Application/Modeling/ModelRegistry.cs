@@ -1,7 +1,7 @@
 using LeadScore.Core;
 using LeadScore.Engine.Modeling;
 
-namespace LeadScore.Storage.Services;
+namespace LeadScore.Application.Modeling;
 
 /// <summary>What happened when a model was registered: its version, and whether it became champion and why.</summary>
 public sealed record RegistrationResult(string Version, bool Promoted, string Decision, double NewAuc, double? ChampionAuc, string? PreviousChampion);

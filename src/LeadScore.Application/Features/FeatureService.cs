@@ -2,7 +2,7 @@ using System.Globalization;
 using LeadScore.Core;
 using LeadScore.Engine.Features;
 
-namespace LeadScore.Storage.Services;
+namespace LeadScore.Application.Features;
 
 /// <summary>A built training set with its leakage audit, as stored in the workspace.</summary>
 public sealed record FeatureBuildResult

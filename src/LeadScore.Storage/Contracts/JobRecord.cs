@@ -1,14 +1,5 @@
 namespace LeadScore.Storage;
 
-/// <summary>Background jobs (training) and their progress, kept so GET /jobs/{id} answers across restarts.</summary>
-public interface IJobStore
-{
-    Task SaveJobAsync(JobRecord job, CancellationToken ct = default);
-    Task<JobRecord?> GetJobAsync(string id, CancellationToken ct = default);
-    /// <summary>Jobs in a status, oldest first.</summary>
-    Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobStatus status, CancellationToken ct = default);
-}
-
 public enum JobStatus
 {
     Queued,
@@ -20,7 +11,7 @@ public enum JobStatus
 public sealed record JobRecord
 {
     public required string Id { get; init; }
-    /// <summary>"train".</summary>
+    /// <summary>"train", "rescore".</summary>
     public required string Kind { get; init; }
     public required JobStatus Status { get; init; }
     /// <summary>0-1.</summary>
@@ -34,4 +25,10 @@ public sealed record JobRecord
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>The instance holding the job while it runs (null when queued or finished).</summary>
+    public string? LeaseOwner { get; init; }
+    /// <summary>When the running job's lease ends unless renewed; after it another instance may claim the job.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; init; }
+    /// <summary>How many times the job was claimed (more than 1: an instance died while running it).</summary>
+    public int Attempts { get; init; }
 }

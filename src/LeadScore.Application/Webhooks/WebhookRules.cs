@@ -1,7 +1,7 @@
 using LeadScore.Storage;
 using LeadScore.Storage.Services;
 
-namespace LeadScore.Server.Webhooks;
+namespace LeadScore.Application.Webhooks;
 
 /// <summary>Decides which score changes a webhook's rule fires on.</summary>
 public static class WebhookRules

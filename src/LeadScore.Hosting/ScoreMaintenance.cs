@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace LeadScore.Server.Jobs;
+namespace LeadScore.Hosting;
 
 /// <summary>
 /// Keeps served scores current without a request: reloads the champion when another instance (or the CLI)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LeadScore.Core;
 
-namespace LeadScore.Storage.Services;
+namespace LeadScore.Application.Scoring;
 
 /// <summary>
 /// Scores leads with the champion in the registry. The loaded model is immutable and swapped atomically
@@ -13,15 +13,15 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
 {
     private static readonly JsonSerializerOptions ReasonJson = new(JsonSerializerDefaults.Web);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private volatile LoadedModel? _champion;
+    private volatile ServableModel? _champion;
     private volatile IReadOnlyDictionary<string, IReadOnlyList<Enrichment>> _enrichment = new Dictionary<string, IReadOnlyList<Enrichment>>();
 
     public string? ChampionVersion => _champion?.Version;
 
     /// <summary>The loaded champion, or null.</summary>
-    public LoadedModel? Champion => _champion;
+    public ServableModel? Champion => _champion;
 
-    public LoadedModel RequireChampion() => _champion
+    public ServableModel RequireChampion() => _champion
         ?? throw new LeadScoreException("no champion model yet: train one first (./leadscore train, or POST /api/v1/train)", "model");
 
     public async Task ReloadAsync(CancellationToken ct = default)
@@ -30,7 +30,7 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
         if (version is null) { _champion = null; return; }
         if (_champion?.Version == version) return;
         var bytes = await store.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"model version '{version}' has no artifact");
-        var model = LoadedModel.Load(version, bytes);
+        var model = ServableModel.Load(version, bytes);
         if (model.Features.UsesHistory) await RefreshEnrichmentAsync(ct);
         _champion = model;
     }
@@ -142,7 +142,7 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
 
     private const int ChunkSize = 2000;
 
-    private async Task<int> ScoreChunkAsync(LoadedModel model, List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)> chunk,
+    private async Task<int> ScoreChunkAsync(ServableModel model, List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)> chunk,
         DateTimeOffset now, ScoreCause cause, Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges, CancellationToken ct)
     {
         if (chunk.Count == 0) return 0;

@@ -3,7 +3,7 @@ using LeadScore.Server.Api;
 using LeadScore.Storage;
 using LeadScore.Storage.Services;
 
-namespace LeadScore.Server.Webhooks;
+namespace LeadScore.Application.Webhooks;
 
 /// <summary>
 /// Turns score changes into queued webhook deliveries. The delivery is in the database before this

@@ -1,0 +1,32 @@
+namespace LeadScore.Storage;
+
+/// <summary>
+/// Settings every instance must share, versioned: feature definitions, the imported lead schema,
+/// the enrichment data version. Each save increments the setting's version, so instances notice a change
+/// by polling <see cref="GetSettingVersionAsync"/>.
+/// </summary>
+public interface ISettingsStore
+{
+    /// <summary>The setting, or null when never saved.</summary>
+    Task<StoredSetting?> GetSettingAsync(string name, CancellationToken ct = default);
+
+    /// <summary>Saves a new value and returns the new version (1 for the first save).</summary>
+    Task<long> SaveSettingAsync(string name, string value, DateTimeOffset at, CancellationToken ct = default);
+
+    /// <summary>The setting's version, 0 when never saved. Cheap: instances poll it.</summary>
+    Task<long> GetSettingVersionAsync(string name, CancellationToken ct = default);
+}
+
+/// <summary>One shared setting: its value (JSON text), version and when it was last saved.</summary>
+public sealed record StoredSetting(string Name, string Value, long Version, DateTimeOffset UpdatedAt);
+
+/// <summary>Names of the shared settings.</summary>
+public static class SettingNames
+{
+    /// <summary>The workspace's feature definitions (JSON, the format of features.json).</summary>
+    public const string FeatureDefinitions = "features:definitions";
+    /// <summary>The union of imported lead column schemas (JSON array of ColumnSchema).</summary>
+    public const string LeadSchema = "ingestion:lead-schema";
+    /// <summary>Bumped on every enrichment import, so instances refresh their enrichment snapshot.</summary>
+    public const string EnrichmentVersion = "enrichment:version";
+}
