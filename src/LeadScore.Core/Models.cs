@@ -71,3 +71,6 @@ public class LeadScoreException(string message, string? field = null) : Exceptio
 
 /// <summary>Something asked for does not exist.</summary>
 public sealed class NotFoundException(string message) : LeadScoreException(message);
+
+/// <summary>The request conflicts with the current state (e.g. nothing to roll back to); the API answers 409.</summary>
+public sealed class ConflictException(string message, string? field = null) : LeadScoreException(message, field);

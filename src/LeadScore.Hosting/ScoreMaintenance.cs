@@ -1,5 +1,6 @@
+using LeadScore.Application.Scoring;
+using LeadScore.Application.Webhooks;
 using LeadScore.Core;
-using LeadScore.Server.Webhooks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,18 +8,17 @@ using Microsoft.Extensions.Options;
 namespace LeadScore.Hosting;
 
 /// <summary>
-/// Keeps served scores current without a request: reloads the champion when another instance (or the CLI)
-/// changed it, so several instances on one PostgreSQL database agree; and re-scores every stored lead as time
-/// passes (recency and decay features change even when no data arrives), recording the cause "time passing"
-/// and firing webhooks for the changes. In a multi-instance deployment, enable re-scoring on one instance.
+/// Keeps served scores current without a request. Every instance reloads its serving set and enrichment snapshot when
+/// the registry's aliases or the shared enrichment version change (a promotion or import made through another
+/// instance or the CLI is served here within one interval). The leader alone re-scores every stored lead as time passes
+/// (recency and decay features change even when no data arrives), with the cause "time passing" and webhooks for the changes.
 /// </summary>
-public sealed class ScoreMaintenance(LeadScoreParts parts, WebhookNotifier notifier, IOptions<ServerOptions> options, TimeProvider time, ILogger<ScoreMaintenance> log)
-    : BackgroundService
+public sealed class ScoreMaintenance(IScoringService scoring, WebhookNotifier notifier, LeaderElection leader, IOptions<MaintenanceOptions> options,
+    TimeProvider time, ILogger<ScoreMaintenance> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (parts.Scoring is not { } scoring) return;
-        var o = options.Value.Maintenance;
+        var o = options.Value;
         var nextRescore = o.TimePassingRescore > TimeSpan.Zero ? time.GetUtcNow() + o.TimePassingRescore : DateTimeOffset.MaxValue;
         using var timer = new PeriodicTimer(o.ChampionReloadInterval, time);
         try
@@ -28,19 +28,19 @@ public sealed class ScoreMaintenance(LeadScoreParts parts, WebhookNotifier notif
                 try
                 {
                     var before = scoring.ChampionVersion;
-                    await scoring.ReloadAsync(stoppingToken);
-                    if (scoring.ChampionVersion != before) ServerLog.ChampionChanged(log, before ?? "(none)", scoring.ChampionVersion ?? "(none)");
-                    if (time.GetUtcNow() >= nextRescore && scoring.ChampionVersion is not null)
+                    if (await scoring.ReloadAsync(stoppingToken) && scoring.ChampionVersion != before)
+                        HostingLog.ChampionChanged(log, before ?? "(none)", scoring.ChampionVersion ?? "(none)");
+                    if (time.GetUtcNow() >= nextRescore && scoring.ChampionVersion is not null && leader.IsLeader)
                     {
                         nextRescore = time.GetUtcNow() + o.TimePassingRescore;
                         var n = await scoring.RescoreAllAsync(ScoreCause.TimePassing, null, stoppingToken, (changes, ct) => notifier.NotifyAsync(changes, ct));
-                        ServerLog.TimePassingRescored(log, n);
+                        HostingLog.TimePassingRescored(log, n);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // A passing storage failure must not stop maintenance; the next tick tries again.
-                    ServerLog.MaintenanceFailed(log, ex);
+                    HostingLog.MaintenanceFailed(log, ex);
                 }
             }
         }
@@ -48,4 +48,22 @@ public sealed class ScoreMaintenance(LeadScoreParts parts, WebhookNotifier notif
         {
         }
     }
+}
+
+internal static partial class HostingLog
+{
+    [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Champion changed from {Previous} to {Current}")]
+    public static partial void ChampionChanged(ILogger log, string previous, string current);
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-scored {Count} leads as time passed")]
+    public static partial void TimePassingRescored(ILogger log, int count);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Score maintenance failed; retrying at the next tick")]
+    public static partial void MaintenanceFailed(ILogger log, Exception ex);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "The job worker failed; retrying")]
+    public static partial void WorkerFailed(ILogger log, Exception ex);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Instance {Instance} leader: {IsLeader}")]
+    public static partial void Leadership(ILogger log, string instance, bool isLeader);
 }

@@ -6,7 +6,9 @@ using LeadScore.Core;
 using LeadScore.Server.Api;
 using LeadScore.Server.Auth;
 using LeadScore.Server.Endpoints;
-using LeadScore.Server.Jobs;
+using LeadScore.Application.Scoring;
+using LeadScore.Hosting;
+using LeadScore.Storage;
 using LeadScore.Server.Observability;
 using LeadScore.Server.Webhooks;
 using Microsoft.AspNetCore.Authentication;
@@ -22,7 +24,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using LeadScore.Storage.Services;
 using Scalar.AspNetCore;
 
 namespace LeadScore.Server;
@@ -35,9 +36,15 @@ public static class LeadScoreServer
 {
     public const string RateLimitPolicy = "per-key";
 
-    public static WebApplication Build(WebApplicationBuilder builder, ServerOptions options, LeadScoreParts parts)
+    /// <summary>
+    /// The API over <paramref name="store"/>: the shared composition root (use cases, jobs, leader election, score
+    /// upkeep), then the HTTP layer. <c>serve</c>, <c>quickstart</c> and the API tests all build the server here.
+    /// </summary>
+    public static WebApplication Build(WebApplicationBuilder builder, ServerOptions options, ILeadStore store, LeadScoreHostSettings settings)
     {
-        builder.AddLeadScore(options, parts);
+        builder.AddLeadScore(store, settings);
+        builder.AddLeadScoreBackgroundServices();
+        builder.AddLeadScoreApi(options);
         var app = builder.Build();
         app.UseLeadScore();
         app.MapHealthEndpoints();
@@ -51,26 +58,20 @@ public static class LeadScoreServer
         return app;
     }
 
-    /// <summary>Services: options, store, auth, rate limiting, JSON, problem details, webhooks, jobs, OpenAPI.</summary>
-    public static WebApplicationBuilder AddLeadScore(this WebApplicationBuilder builder, ServerOptions options, LeadScoreParts parts)
+    /// <summary>The HTTP layer: server options, auth, rate limiting, JSON, problem details, webhook delivery, OpenAPI.</summary>
+    public static WebApplicationBuilder AddLeadScoreApi(this WebApplicationBuilder builder, ServerOptions options)
     {
+        // The values the caller passes in (e.g. --urls) are defaults; configuration (LeadScore__RateLimit__PermitsPerSecond=...) overrides them.
         builder.Configuration.GetSection(ServerOptions.Section).Bind(options);
-        // Per-request framework logs cost more than scoring a lead; LeadScore's own events still log (Logging__LogLevel__... overrides).
+        // ASP.NET Core logs every request at Information: far too costly (and noisy) at thousands of requests a second.
+        // LeadScore's own events still log (Logging__LogLevel__... overrides).
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         Validate(options);
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
-        services.AddSingleton(parts);
-        services.AddSingleton(parts.Store);
-        services.AddSingleton(parts.Webhooks);
-        services.AddSingleton(parts.Jobs);
-        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ApiMetrics>();
-        services.AddSingleton(sp => new ImportService(parts.Store, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IngestContext>();
 
-        // ASP.NET Core logs every request at Information: far too costly (and noisy) at thousands of requests a second.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -114,13 +115,8 @@ public static class LeadScoreServer
         });
 
         services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
-        services.AddSingleton<WebhookSignal>();
-        services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
-        services.AddSingleton<JobRunner>();
-        services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
-        services.AddHostedService<ScoreMaintenance>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Webhooks.Timeout + TimeSpan.FromSeconds(5));
 
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
@@ -138,12 +134,13 @@ public static class LeadScoreServer
         app.UseAuthorization();
         app.UseRateLimiter();
         var metrics = app.Services.GetRequiredService<ApiMetrics>();
-        var parts = app.Services.GetRequiredService<LeadScoreParts>();
+        var scoring = app.Services.GetRequiredService<IScoringService>();
+        var store = app.Services.GetRequiredService<ILeadStore>();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            metrics.ModelServing(parts.Scoring?.ChampionVersion);
+            metrics.ModelServing(scoring.ChampionVersion);
             ServerLog.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LeadScore.Server"),
-                string.Join(", ", app.Urls), parts.Store.Describe(), parts.Scoring?.ChampionVersion ?? "none");
+                string.Join(", ", app.Urls), store.Describe(), scoring.ChampionVersion ?? "none");
         });
         return app;
     }

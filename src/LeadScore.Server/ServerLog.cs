@@ -26,24 +26,10 @@ internal static partial class ServerLog
     [LoggerMessage(2004, LogLevel.Information, "Webhook delivery {DeliveryId} dropped: webhook {WebhookId} was deleted")]
     public static partial void DeliveryOrphaned(ILogger logger, long deliveryId, string webhookId);
 
-    [LoggerMessage(3000, LogLevel.Information, "Job {JobId} ({Kind}) started")]
-    public static partial void JobStarted(ILogger logger, string jobId, string kind);
 
-    [LoggerMessage(3001, LogLevel.Information, "Job {JobId} succeeded")]
-    public static partial void JobSucceeded(ILogger logger, string jobId);
 
-    [LoggerMessage(3002, LogLevel.Error, "Job {JobId} failed")]
-    public static partial void JobFailed(ILogger logger, string jobId, Exception ex);
 
-    [LoggerMessage(3003, LogLevel.Warning, "Job {JobId} was running when the server stopped; marked failed")]
-    public static partial void JobInterrupted(ILogger logger, string jobId);
 
-    [LoggerMessage(4001, LogLevel.Information, "Champion changed from {Previous} to {Current}; now scoring with it")]
-    public static partial void ChampionChanged(ILogger logger, string previous, string current);
 
-    [LoggerMessage(4002, LogLevel.Information, "Re-scored {Count} leads as time passed")]
-    public static partial void TimePassingRescored(ILogger logger, int count);
 
-    [LoggerMessage(4003, LogLevel.Warning, "Score maintenance failed; retrying on the next tick")]
-    public static partial void MaintenanceFailed(ILogger logger, Exception exception);
 }

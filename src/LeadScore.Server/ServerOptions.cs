@@ -25,16 +25,6 @@ public sealed class ServerOptions
 
     public RateLimitOptions RateLimit { get; set; } = new();
     public WebhookOptions Webhooks { get; set; } = new();
-    public MaintenanceOptions Maintenance { get; set; } = new();
-}
-
-/// <summary>Background upkeep of served scores (see ScoreMaintenance).</summary>
-public sealed class MaintenanceOptions
-{
-    /// <summary>How often the champion alias is checked, so instances pick up a promotion made elsewhere.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")] public TimeSpan ChampionReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
-    /// <summary>How often every stored lead is re-scored as time passes (cause "time passing"); zero turns it off.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")] public TimeSpan TimePassingRescore { get; set; } = TimeSpan.FromHours(24);
 }
 
 /// <summary>Token bucket per API key.</summary>

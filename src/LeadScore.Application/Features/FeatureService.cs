@@ -1,5 +1,6 @@
 using System.Globalization;
 using LeadScore.Core;
+using LeadScore.Storage;
 using LeadScore.Engine.Features;
 
 namespace LeadScore.Application.Features;
@@ -12,8 +13,9 @@ public sealed record FeatureBuildResult
     public required IReadOnlyList<LeakageFinding> Excluded { get; init; }
     /// <summary>Flagged features kept because the definitions say so (keepDespiteLeakage).</summary>
     public required IReadOnlyList<LeakageFinding> Kept { get; init; }
-    public required string DefinitionsPath { get; init; }
-    public bool DefinitionsCreated { get; init; }
+    public string? DefinitionsPath { get; init; }
+    /// <summary>What happened to the definitions (written, updated from the file), or null.</summary>
+    public string? DefinitionsNote { get; init; }
     public double Seconds { get; init; }
 }
 
@@ -24,25 +26,24 @@ public sealed record FeatureLine(FeatureInfo Feature, FeatureValue Value);
 /// The workspace's features: the definitions file (features.json, created from the imported data when missing),
 /// point-in-time training sets built from the store's streams and stored as a feature snapshot, and one lead's vector.
 /// </summary>
-public sealed class FeatureService(ILeadStore store, string workspaceDirectory, TimeProvider? time = null)
+public sealed class FeatureService(ILeadStore store, FeatureDefinitionsRepository definitions, Modeling.TrainingService training, TimeProvider time)
 {
     public const string TrainingSnapshot = "features:training";
 
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly TimeProvider _time = time;
 
-    public string DefinitionsPath => Path.Combine(workspaceDirectory, TrainingService.DefinitionsFileName);
+    /// <summary>Where the editable copy of the definitions is (null on a server).</summary>
+    public string? DefinitionsPath => definitions.FilePath;
 
-    /// <summary>Reads features.json, or infers defaults from the imported data and writes them there (the same file training uses).</summary>
-    public Task<(FeatureDefinitions Definitions, bool Created)> LoadOrCreateDefinitionsAsync(CancellationToken ct = default) =>
-        new TrainingService(store, workspaceDirectory).LoadOrCreateDefinitionsAsync(ct);
+    /// <summary>The definitions training uses (the database's, updated from an edited features.json), inferred the first time.</summary>
+    public Task<(FeatureDefinitions Definitions, string? Note)> LoadOrCreateDefinitionsAsync(CancellationToken ct = default) => definitions.GetAsync(ct);
 
     /// <summary>Builds the training set from the store in one pass, audits it for leakage and stores it as the training snapshot.</summary>
     public async Task<FeatureBuildResult> BuildTrainingSetAsync(TrainingSetOptions? options = null, CancellationToken ct = default)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var (defs, created) = await LoadOrCreateDefinitionsAsync(ct);
-        var builder = new TrainingSetBuilder(new FeatureComputer(defs), options);
-        var set = await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct), ct);
+        var (defs, note) = await LoadOrCreateDefinitionsAsync(ct);
+        var set = await training.BuildTrainingSetAsync(defs, options ?? new TrainingSetOptions(), ct);
         if (set.Frame.Count == 0)
             throw new LeadScoreException($"no lead has an outcome after its decision time ({set.Describe()}): import outcomes first");
         var findings = set.Converted > 0 && set.Lost > 0 ? LeakageAudit.Run(set.Frame) : [];
@@ -61,7 +62,7 @@ public sealed class FeatureService(ILeadStore store, string workspaceDirectory, 
             Excluded = findings.Where(f => !keep.Contains(f.Feature)).ToList(),
             Kept = findings.Where(f => keep.Contains(f.Feature)).ToList(),
             DefinitionsPath = DefinitionsPath,
-            DefinitionsCreated = created,
+            DefinitionsNote = note,
             Seconds = sw.Elapsed.TotalSeconds,
         };
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
+using LeadScore.Storage;
 
 namespace LeadScore.Application.Ingestion;
 
@@ -31,6 +32,12 @@ public sealed record ImportSummary
     /// <summary>The column schema used (given by the mapping or inferred).</summary>
     public IReadOnlyList<ColumnSchema> Schema { get; init; } = [];
     public double Seconds { get; init; }
+    /// <summary>Leads the accepted rows belong to (their scores may change).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string> TouchedLeads { get; init; } = new HashSet<string>();
+    /// <summary>Company domains of accepted enrichment rows (their leads' scores may change).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string> TouchedDomains { get; init; } = new HashSet<string>();
 }
 
 /// <summary>
@@ -39,14 +46,12 @@ public sealed record ImportSummary
 /// file, line, column and reason. Re-running an import is idempotent: leads upsert by id, activities are
 /// deduplicated by event id (or content hash), enrichment upserts by (domain, as-of), outcomes skip duplicates.
 /// </summary>
-public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
+public sealed class ImportService(ILeadStore store, TimeProvider time)
 {
     public const int MaxErrorsInSummary = 100;
     public const int MaxApiItems = 10_000;
-    /// <summary>Name of the feature snapshot holding the union of imported lead column schemas (personal flags included).</summary>
-    public const string LeadSchemaSnapshot = "ingestion:lead-schema";
 
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly TimeProvider _time = time;
 
     public static string KindName(ImportKind kind) => kind.ToString().ToLowerInvariant();
 
@@ -82,7 +87,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
             var stale = await store.ListQuarantineAsync(id, false, ct);
             if (stale.Count > 0) await store.MarkQuarantineResolvedAsync(stale.Select(q => q.Id).ToList(), ct);
         }
-        if (plan.Kind == ImportKind.Leads) await MergeLeadSchemaAsync(plan.Schema, ct);
+        if (plan.Kind == ImportKind.Leads) await LeadSchema.MergeAsync(store, plan.Schema, _time.GetUtcNow(), ct);
 
         var size = Math.Max(1, new FileInfo(path).Length);
         var now = _time.GetUtcNow();
@@ -198,28 +203,6 @@ public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
         return file;
     }
 
-    /// <summary>The union of all imported lead columns' schemas (so features can leave personal columns out), or empty.</summary>
-    public static async Task<IReadOnlyList<ColumnSchema>> GetLeadSchemaAsync(ILeadStore store, CancellationToken ct = default)
-    {
-        var snap = await store.GetFeatureSnapshotAsync(LeadSchemaSnapshot, ct);
-        return snap is null ? [] : JsonSerializer.Deserialize<List<ColumnSchema>>(snap.Data, SchemaJson) ?? [];
-    }
-
-    private static readonly JsonSerializerOptions SchemaJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
-
-    private async Task MergeLeadSchemaAsync(IReadOnlyList<ColumnSchema> schema, CancellationToken ct)
-    {
-        var merged = (await GetLeadSchemaAsync(store, ct)).ToDictionary(s => s.Name, StringComparer.Ordinal);
-        foreach (var s in schema)
-            merged[s.Name] = merged.TryGetValue(s.Name, out var old) && old.IsPersonal && !s.IsPersonal ? s with { IsPersonal = true, PersonalReason = old.PersonalReason } : s;
-        var list = merged.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
-        await store.SaveFeatureSnapshotAsync(new FeatureSnapshot
-        {
-            Name = LeadSchemaSnapshot, CreatedAt = _time.GetUtcNow(), AsOfRule = "column schema of imported leads", Rows = list.Count,
-            Data = JsonSerializer.SerializeToUtf8Bytes(list, SchemaJson),
-        }, ct);
-    }
-
     private static (List<SourceRow> Rows, IReadOnlyList<ColumnSchema> Schema, ImportMapping Mapping) RowsForRetry(ImportKind kind, string file,
         List<QuarantineRecord> records, ImportMapping? mapping, DateTimeOffset now)
     {
@@ -263,6 +246,8 @@ public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
     {
         public long Read, Inserted, Updated, Unchanged, Rejected, Outcomes;
         public List<ImportItemError> Errors { get; } = [];
+        public HashSet<string> Leads { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> Domains { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public void AddError(long index, string? field, string reason, int cap)
         {
@@ -288,6 +273,10 @@ public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
 
     private async Task StoreItemsAsync(ImportBatch batch, Totals totals, CancellationToken ct)
     {
+        foreach (var l in batch.Leads) totals.Leads.Add(l.Id);
+        foreach (var a in batch.Activities) totals.Leads.Add(a.LeadId);
+        foreach (var o in batch.Outcomes) totals.Leads.Add(o.LeadId);
+        foreach (var e in batch.Enrichment) totals.Domains.Add(e.Domain);
         if (batch.Leads.Count > 0)
         {
             var c = await store.UpsertLeadsAsync(batch.Leads, ct);
@@ -319,7 +308,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider? time = null)
         {
             ImportId = import.Id, Kind = import.Kind, Source = import.File, RowsRead = t.Read, Inserted = t.Inserted, Updated = t.Updated,
             Unchanged = t.Unchanged, Rejected = t.Rejected, OutcomesInserted = t.Outcomes, Errors = t.Errors, Schema = schema,
-            Seconds = (_time.GetUtcNow() - started).TotalSeconds,
+            Seconds = (_time.GetUtcNow() - started).TotalSeconds, TouchedLeads = t.Leads, TouchedDomains = t.Domains,
         };
     }
 

@@ -1,5 +1,6 @@
 using LeadScore.Core;
 using LeadScore.Engine.Modeling;
+using LeadScore.Storage;
 
 namespace LeadScore.Application.Modeling;
 
@@ -77,6 +78,9 @@ public sealed class ModelRegistry(ILeadStore store)
         return TrainedModel.FromBytes(bytes);
     }
 
+    /// <summary>The version an alias points at now, or null.</summary>
+    public Task<string?> CurrentAsync(string alias = ModelAliases.Champion, CancellationToken ct = default) => store.GetAliasAsync(alias, ct);
+
     /// <summary>Points <paramref name="alias"/> (default champion) at a version.</summary>
     public async Task<string> PromoteAsync(string versionOrAlias, string alias = ModelAliases.Champion, CancellationToken ct = default)
     {
@@ -89,17 +93,20 @@ public sealed class ModelRegistry(ILeadStore store)
     /// <summary>Points <paramref name="alias"/> back at the version it pointed at before its current one; returns (from, to).</summary>
     public async Task<(string From, string To)> RollbackAsync(string alias = ModelAliases.Champion, CancellationToken ct = default)
     {
-        var current = await store.GetAliasAsync(alias, ct) ?? throw new LeadScoreException($"no model is {alias}: nothing to roll back", "alias");
+        var current = await store.GetAliasAsync(alias, ct) ?? throw new ConflictException($"there is no {alias} to roll back", "alias");
+        // History is newest first; the first entry is the current version.
         var history = await store.GetAliasHistoryAsync(alias, ct);
         var previous = history.Skip(1).Select(h => h.Version).FirstOrDefault(v => v != current)
-            ?? throw new LeadScoreException($"{alias} has always been {current}: nothing to roll back to", "alias");
+            ?? throw new ConflictException($"model '{current}' is the only {alias} there has been; nothing to roll back to", "alias");
         await store.SetAliasAsync(alias, previous, ct);
         return (current, previous);
     }
 
-    private async Task<string> ResolveAsync(string versionOrAlias, CancellationToken ct)
+    /// <summary>The version a name means: an exact stored version, "3" or "v3", or an alias.</summary>
+    public async Task<string> ResolveAsync(string versionOrAlias, CancellationToken ct = default)
     {
         var s = versionOrAlias.Trim();
+        if (s.Length > 0 && await store.GetModelAsync(s, ct) is not null) return s;
         if (s.Length > 0 && s.All(char.IsAsciiDigit)) return "v" + s;
         if (s.StartsWith('v') && s.Length > 1 && s[1..].All(char.IsAsciiDigit)) return s;
         return await store.GetAliasAsync(s, ct) ?? throw new NotFoundException($"no model version or alias '{versionOrAlias}'");

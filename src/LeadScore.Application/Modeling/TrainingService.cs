@@ -1,4 +1,6 @@
 using LeadScore.Core;
+using LeadScore.Storage;
+using LeadScore.Application.Features;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Engine.Modeling;
@@ -38,48 +40,17 @@ public sealed record TrainingRun
 /// Trains models from the workspace (point-in-time features) or from a flat table, runs the leakage audit,
 /// compiles the model for fast scoring and registers it. Used by the CLI and by the server's training jobs.
 /// </summary>
-public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
+public sealed class TrainingService(ILeadStore store, FeatureDefinitionsRepository definitions, ModelRegistry registry)
 {
-    public const string DefinitionsFileName = "features.json";
-
-    public string DefinitionsPath => Path.Combine(workspaceDirectory, DefinitionsFileName);
+    /// <summary>Builds the point-in-time training set from the store.</summary>
+    public Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions featureDefinitions, TimeSpan decisionDelay, IReadOnlyList<TimeSpan>? decisionAges = null, CancellationToken ct = default) =>
+        BuildTrainingSetAsync(featureDefinitions, new TrainingSetOptions { DecisionDelay = decisionDelay, DecisionAges = decisionAges }, ct);
 
     /// <summary>
-    /// The workspace's feature definitions: the file the user edits, or defaults inferred from the imported
-    /// data (written to the file so the user can read and change them). Returns whether they were created.
+    /// Builds the point-in-time training set from the store with attributes as known at each decision time; the one
+    /// builder behind both <c>features build</c> and <c>train</c>, so the two see the same rows.
     /// </summary>
-    public async Task<(FeatureDefinitions Definitions, bool Created)> LoadOrCreateDefinitionsAsync(CancellationToken ct = default)
-    {
-        if (File.Exists(DefinitionsPath)) return (FeatureDefinitions.Load(DefinitionsPath), false);
-        var sample = new List<Lead>();
-        await foreach (var l in store.StreamLeadsAsync(ct))
-        {
-            sample.Add(l);
-            if (sample.Count == 20_000) break;
-        }
-        if (sample.Count == 0) throw new LeadScoreException("the workspace has no leads: import some first (./leadscore import leads FILE)", "leads");
-        var types = new HashSet<string>(StringComparer.Ordinal);
-        var seen = 0;
-        await foreach (var a in store.StreamActivitiesAsync(ct))
-        {
-            types.Add(a.Type);
-            if (++seen == 500_000) break;
-        }
-        var enrichment = new List<Enrichment>();
-        await foreach (var e in store.StreamEnrichmentAsync(ct))
-        {
-            enrichment.Add(e);
-            if (enrichment.Count == 20_000) break;
-        }
-        var schema = await ImportService.GetLeadSchemaAsync(store, ct);
-        var defs = FeatureDefinitions.InferDefaults(sample, types, enrichment, schema.Count > 0 ? schema : null);
-        Directory.CreateDirectory(workspaceDirectory);
-        defs.Save(DefinitionsPath);
-        return (defs, true);
-    }
-
-    /// <summary>Builds the point-in-time training set from the store.</summary>
-    public async Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions definitions, TimeSpan decisionDelay, IReadOnlyList<TimeSpan>? decisionAges = null, CancellationToken ct = default)
+    public async Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions featureDefinitions, TrainingSetOptions options, CancellationToken ct = default)
     {
         // Attribute values as known at each decision time: a lead's replaced versions, oldest first.
         var history = new Dictionary<string, List<LeadHistoryEntry>>(StringComparer.Ordinal);
@@ -88,13 +59,11 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
             if (!history.TryGetValue(h.Previous.Id, out var list)) history[h.Previous.Id] = list = [];
             list.Add(h);
         }
-        var builder = new TrainingSetBuilder(new FeatureComputer(definitions), new TrainingSetOptions
+        var builder = new TrainingSetBuilder(new FeatureComputer(featureDefinitions), options with
         {
-            DecisionDelay = decisionDelay,
-            DecisionAges = decisionAges,
             AttributesAsOf = history.Count == 0 ? null : (lead, t) => AttributesAsOf(history, lead, t),
         });
-        return await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct));
+        return await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct), ct);
     }
 
     /// <summary>The version in effect at <paramref name="t"/>: the oldest replaced version still current then, else the record now.</summary>
@@ -109,12 +78,12 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
     /// <summary>Trains on the workspace's leads with point-in-time features, registers and reports.</summary>
     public async Task<TrainingRun> TrainWorkspaceAsync(WorkspaceTrainingRequest request, IProgress<string>? progress = null, CancellationToken ct = default)
     {
-        var (definitions, created) = await LoadOrCreateDefinitionsAsync(ct);
-        if (created) progress?.Report($"wrote default feature definitions to {DefinitionsPath} (edit them and train again to change the features)");
-        var set = await BuildTrainingSetAsync(definitions, request.DecisionDelay, request.DecisionAges, ct);
+        var (defs, note) = await definitions.GetAsync(ct);
+        if (note is not null) progress?.Report(note);
+        var set = await BuildTrainingSetAsync(defs, request.DecisionDelay, request.DecisionAges, ct);
         progress?.Report($"training set: {set.Describe()}");
 
-        var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, [.. request.KeepFlagged, .. definitions.KeepDespiteLeakage], progress);
+        var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, [.. request.KeepFlagged, .. defs.KeepDespiteLeakage], progress);
         var options = request.Options with
         {
             ExcludedFeatures = [.. request.Options.ExcludedFeatures, .. excluded],
@@ -122,21 +91,21 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
             Horizon = $"the period the imported outcomes cover (each lead scored {set.Rule})",
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
-        var definitionsJson = System.Text.Encoding.UTF8.GetBytes(definitions.ToJson());
+        var definitionsJson = System.Text.Encoding.UTF8.GetBytes(defs.ToJson());
         return await RegisterAsync(result, model => new Dictionary<string, byte[]> { [ServableModel.FeatureDefinitionsEntry] = definitionsJson },
             findings, set.Describe(), request.ReportDirectory, ct);
     }
 
     /// <summary>Trains on a flat table (one row per lead), with the same audit, compilation and registration.</summary>
     public async Task<TrainingRun> TrainFlatAsync(FlatTable table, FeatureFrame? test, TrainingOptions options, IReadOnlyList<string> keepFlagged,
-        IReadOnlyList<string> missingValues, string? reportDirectory, IProgress<string>? progress = null, CancellationToken ct = default)
+        ImportMapping valueMapping, string? reportDirectory, IProgress<string>? progress = null, CancellationToken ct = default)
     {
         var (frame, excluded, findings) = Audit(table.Frame, [], keepFlagged, progress);
         var used = frame.Features.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         var testFrame = test?.Without(test.Features.Select(f => f.Name).Where(n => !used.Contains(n)).ToHashSet(StringComparer.Ordinal));
         options = options with { ExcludedFeatures = [.. options.ExcludedFeatures, .. excluded] };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, testFrame, progress, ct), ct);
-        var input = new FlatModelInput(table.Schema, missingValues, null);
+        var input = FlatModelInput.From(table.Schema, valueMapping);
         return await RegisterAsync(result, _ => new Dictionary<string, byte[]> { [ServableModel.FlatInputEntry] = ServableModel.Serialize(input) },
             findings, null, reportDirectory, ct);
     }
@@ -168,7 +137,6 @@ public sealed class TrainingService(ILeadStore store, string workspaceDirectory)
     private async Task<TrainingRun> RegisterAsync(TrainingResult result, Func<TrainedModel, Dictionary<string, byte[]>> entries,
         IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct)
     {
-        var registry = new ModelRegistry(store);
         // The compiled scorer is what serves: it needs the training rows for TreeSHAP covers.
         var matrix = result.Model.TrainingMatrix ?? throw new InvalidOperationException("a freshly trained model carries its training matrix");
         var compiled = CompiledModel.FromMlNet(result.Model.Model, matrix, result.Model.SlotCount);

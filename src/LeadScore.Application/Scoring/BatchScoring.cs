@@ -19,23 +19,12 @@ public sealed record BatchCsvOptions
     public int ChunkRows { get; init; } = 8192;
 }
 
-/// <summary>The output format of <see cref="BatchScoring.WriteAsync"/>.</summary>
-public enum ScoreOutputFormat { Csv, JsonLines }
-
 /// <summary>
 /// Batch scoring for <c>leadscore score</c>: streams a CSV through a registered flat-table model chunk
-/// by chunk (memory stays flat), or reads back the workspace's latest scores, and writes CSV or JSON lines.
+/// by chunk (memory stays flat), or reads back the workspace's latest scores; the CLI's ScoreWriter writes them.
 /// </summary>
 public static class BatchScoring
 {
-    // Stored reasons are written with web defaults (ScoringService); output is snake_case like `train --json`.
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly JsonSerializerOptions OutJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>Loads a registered model: <paramref name="version"/>, or the champion when null.</summary>
     public static async Task<ServableModel> LoadModelAsync(ILeadStore store, string? version, CancellationToken ct = default)
     {
@@ -61,7 +50,9 @@ public static class BatchScoring
             "import the leads (./leadscore import leads FILE) and run ./leadscore score --all", "csv");
         if (!File.Exists(path)) throw new LeadScoreException($"{path}: file not found", "file");
         var mapping = options.Mapping;
-        var rules = mapping is null ? null : new ValueRules(mapping with { Missing = flat.MissingValues });
+        // Values are read with the rules the model was trained with (missing placeholders, true/false words), so a
+        // "Ja" or "Select" means here exactly what it meant in training; the mapping only says where things are.
+        var rules = flat.Rules();
         var sep = options.Separator ?? mapping?.DelimiterChar ?? flat.Separator ?? FlatTableLoader.SniffFile(path);
         // The header is checked now, so a missing column fails before any output or progress is written.
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -105,12 +96,11 @@ public static class BatchScoring
     }
 
     private static IEnumerable<LeadScoreResult[]> Stream(ServableModel model, FlatModelInput flat, string path, FileStream file, DelimitedReader reader,
-        int[] cols, ColumnKind[] colKind, int idCol, int width, ValueRules? rules, BatchCsvOptions options, bool explain, int top, IProgress<double>? progress, CancellationToken ct)
+        int[] cols, ColumnKind[] colKind, int idCol, int width, ValueRules rules, BatchCsvOptions options, bool explain, int top, IProgress<double>? progress, CancellationToken ct)
     {
         using var _ = reader;
         var engine = model.Engine;
         var features = engine.Encoder.Features;
-        var missing = new HashSet<string>(flat.MissingValues, StringComparer.OrdinalIgnoreCase);
         var length = Math.Max(1, file.Length);
         long n = 0;
         while (true)
@@ -127,10 +117,10 @@ public static class BatchScoring
                 for (var j = 0; j < row.Length; j++)
                 {
                     var raw = rec.Fields[cols[j]].Trim();
-                    row[j] = missing.Contains(raw) ? FeatureValue.Missing : colKind[j] switch
+                    row[j] = rules.IsMissing(raw) ? FeatureValue.Missing : colKind[j] switch
                     {
-                        ColumnKind.Numeric => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? FeatureValue.Of(d) : FeatureValue.Missing,
-                        ColumnKind.Boolean => (rules?.TryBool(raw, out var b) ?? SchemaInference.TryParseBool(raw, out b)) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing,
+                        ColumnKind.Numeric => ValueRules.TryNumber(raw, out var d) ? FeatureValue.Of(d) : FeatureValue.Missing,
+                        ColumnKind.Boolean => rules.TryBool(raw, out var b) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing,
                         _ => FeatureValue.Of(raw),
                     };
                 }
@@ -159,58 +149,14 @@ public static class BatchScoring
                 Grade = s.Grade,
                 ModelVersion = s.ModelVersion,
                 ScoredAt = s.ScoredAt,
-                Reasons = JsonSerializer.Deserialize<Reason[]>(s.ReasonsJson, Json) ?? [],
+                Reasons = StoredReasons.Read(s.ReasonsJson),
             });
             if (chunk.Count == chunkRows) { yield return chunk.ToArray(); chunk.Clear(); }
         }
         if (chunk.Count > 0) yield return chunk.ToArray();
     }
 
-    /// <summary>
-    /// Writes scored leads: CSV (lead_id, probability, score, grade, model_version and, with
-    /// <paramref name="explain"/>, reason_1..reason_top as "text (+n pts)") or one JSON object per line
-    /// (with the reasons as objects). Returns the number of rows written.
-    /// </summary>
-    public static async Task<long> WriteAsync(IAsyncEnumerable<LeadScoreResult[]> chunks, TextWriter output, ScoreOutputFormat format,
-        bool explain, int top = 5, CancellationToken ct = default)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var reasonColumns = 2 * top;
-        if (format == ScoreOutputFormat.Csv)
-        {
-            var header = new StringBuilder("lead_id,probability,score,grade,model_version");
-            if (explain) for (var i = 1; i <= reasonColumns; i++) header.Append(inv, $",reason_{i}");
-            await output.WriteLineAsync(header, ct);
-        }
-        long rows = 0;
-        var line = new StringBuilder();
-        await foreach (var chunk in chunks.WithCancellation(ct))
-        {
-            foreach (var r in chunk)
-            {
-                line.Clear();
-                if (format == ScoreOutputFormat.Csv)
-                {
-                    line.Append(Csv(r.LeadId)).Append(',').Append(r.Probability.ToString("0.######", inv)).Append(',')
-                        .Append(r.Score.ToString(inv)).Append(',').Append(r.Grade).Append(',').Append(Csv(r.ModelVersion));
-                    if (explain)
-                        for (var i = 0; i < reasonColumns; i++)
-                            line.Append(',').Append(i < r.Reasons.Count ? Csv(ReasonCell(r.Reasons[i])) : "");
-                }
-                else
-                {
-                    line.Append(JsonSerializer.Serialize(new JsonScore(r.LeadId, Math.Round(r.Probability, 6), r.Score, r.Grade, r.ModelVersion,
-                        explain ? r.Reasons.Select(x => new JsonReason(x.Feature, x.Value, Math.Round(x.Contribution, 4), Math.Round(x.Points, 2), x.Text)).ToArray() : null), OutJson));
-                }
-                await output.WriteLineAsync(line, ct);
-                rows++;
-            }
-        }
-        await output.FlushAsync(ct);
-        return rows;
-    }
-
-    /// <summary>Synchronous chunks (a CSV being scored) as an async stream for <see cref="WriteAsync"/>.</summary>
+    /// <summary>Synchronous chunks (a CSV being scored) as an async stream for the writer.</summary>
     public static async IAsyncEnumerable<LeadScoreResult[]> AsAsync(IEnumerable<LeadScoreResult[]> chunks)
     {
         foreach (var c in chunks)
@@ -221,13 +167,4 @@ public static class BatchScoring
         }
     }
 
-    /// <summary>A reason as one CSV cell: the sentence and its score points, e.g. "Had 2 meetings in the last 30 days (+12.5 pts)".</summary>
-    public static string ReasonCell(Reason r) => string.Create(CultureInfo.InvariantCulture, $"{r.Text} ({(r.Points >= 0 ? "+" : "")}{r.Points:0.0} pts)");
-
-    private static string Csv(string s) =>
-        s.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
-
-    private sealed record JsonScore(string LeadId, double Probability, int Score, string Grade, string ModelVersion, JsonReason[]? Reasons);
-
-    private sealed record JsonReason(string Feature, string Value, double Contribution, double Points, string Text);
 }

@@ -1,4 +1,5 @@
 using LeadScore.Core;
+using LeadScore.Storage;
 
 namespace LeadScore.Application.Scoring;
 
@@ -11,6 +12,9 @@ public interface IScoringService
     /// <summary>The champion's version, or null when the workspace has no model yet.</summary>
     string? ChampionVersion { get; }
 
+    /// <summary>The champion serving now, or null.</summary>
+    Engine.Scoring.ServableModel? Champion { get; }
+
     /// <summary>Scores a lead that is not stored (e.g. POST /api/v1/score) as of <paramref name="asOf"/>.</summary>
     /// <exception cref="LeadScoreException">No champion model, or the lead opted out of profiling.</exception>
     LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, bool explain, DateTimeOffset asOf);
@@ -22,11 +26,15 @@ public interface IScoringService
     /// Re-scores every stored lead with the champion (after a new model, or as time passes); returns how many were scored.
     /// <paramref name="onChanges"/> receives each saved chunk's changes (previous and new score), e.g. for webhooks.
     /// </summary>
+    /// <paramref name="only"/> limits it to those leads (still one pass over the store's streams).
     Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default,
-        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null);
+        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null);
 
-    /// <summary>Reloads the champion from the registry (after train, promote or rollback); swaps atomically.</summary>
-    Task ReloadAsync(CancellationToken ct = default);
+    /// <summary>Reloads the serving models from the registry (after train, promote or rollback); swaps atomically. True when the set changed.</summary>
+    Task<bool> ReloadAsync(CancellationToken ct = default);
+
+    /// <summary>Reloads the enrichment snapshot online scoring uses.</summary>
+    Task RefreshEnrichmentAsync(CancellationToken ct = default);
 }
 
 /// <summary>A lead's score before and after re-scoring (Previous is null for a first score).</summary>

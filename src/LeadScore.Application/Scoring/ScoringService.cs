@@ -1,43 +1,44 @@
-using System.Text.Json;
 using LeadScore.Core;
+using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Application.Scoring;
 
 /// <summary>
-/// Scores leads with the champion in the registry. The loaded model is immutable and swapped atomically
-/// on <see cref="ReloadAsync"/>, so scoring never waits on a promotion. Online scoring (<see cref="Score"/>)
-/// touches no database: enrichment comes from a snapshot taken at load time and refreshed by
-/// <see cref="RefreshEnrichmentAsync"/>; stored leads (<see cref="RescoreAsync"/>) read fresh data.
+/// Scores leads with the champion of the <see cref="ServingModels"/> set. Models are immutable and the set is
+/// swapped atomically on <see cref="ReloadAsync"/>, so scoring never waits on a promotion. Online scoring
+/// (<see cref="Score"/>) touches no database: enrichment comes from a snapshot refreshed whenever the shared
+/// enrichment version changes (any instance's import bumps it); stored leads (<see cref="RescoreAsync"/>) read fresh data.
 /// </summary>
-public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) : IScoringService
+public sealed class ScoringService(ILeadStore store, ServingModels serving, TimeProvider time) : IScoringService
 {
-    private static readonly JsonSerializerOptions ReasonJson = new(JsonSerializerDefaults.Web);
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private volatile ServableModel? _champion;
     private volatile IReadOnlyDictionary<string, IReadOnlyList<Enrichment>> _enrichment = new Dictionary<string, IReadOnlyList<Enrichment>>();
+    private long _enrichmentVersion = -1;
 
-    public string? ChampionVersion => _champion?.Version;
+    public string? ChampionVersion => serving.Champion?.Version;
 
     /// <summary>The loaded champion, or null.</summary>
-    public ServableModel? Champion => _champion;
+    public ServableModel? Champion => serving.Champion;
 
-    public ServableModel RequireChampion() => _champion
-        ?? throw new LeadScoreException("no champion model yet: train one first (./leadscore train, or POST /api/v1/train)", "model");
+    public ServingModels Serving => serving;
 
-    public async Task ReloadAsync(CancellationToken ct = default)
+    public ServableModel RequireChampion() => serving.RequireChampion();
+
+    /// <summary>Re-reads the serving aliases and the enrichment version; returns whether the serving set changed.</summary>
+    public async Task<bool> ReloadAsync(CancellationToken ct = default)
     {
-        var version = await store.GetAliasAsync(ModelAliases.Champion, ct);
-        if (version is null) { _champion = null; return; }
-        if (_champion?.Version == version) return;
-        var bytes = await store.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"model version '{version}' has no artifact");
-        var model = ServableModel.Load(version, bytes);
-        if (model.Features.UsesHistory) await RefreshEnrichmentAsync(ct);
-        _champion = model;
+        var changed = await serving.ReloadAsync(ct);
+        if (serving.Champion?.Features.UsesHistory == true)
+        {
+            var version = await store.GetSettingVersionAsync(SettingNames.EnrichmentVersion, ct);
+            if (version != Interlocked.Read(ref _enrichmentVersion)) await RefreshEnrichmentAsync(ct);
+        }
+        return changed;
     }
 
-    /// <summary>Reloads the enrichment snapshot used by online scoring (after enrichment imports).</summary>
+    /// <summary>Reloads the enrichment snapshot used by online scoring (after enrichment imports, here or on another instance).</summary>
     public async Task RefreshEnrichmentAsync(CancellationToken ct = default)
     {
+        var version = await store.GetSettingVersionAsync(SettingNames.EnrichmentVersion, ct);
         var map = new Dictionary<string, List<Enrichment>>(StringComparer.OrdinalIgnoreCase);
         await foreach (var e in store.StreamEnrichmentAsync(ct))
         {
@@ -45,6 +46,7 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
             list.Add(e);
         }
         _enrichment = map.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Enrichment>)kv.Value, StringComparer.OrdinalIgnoreCase);
+        Interlocked.Exchange(ref _enrichmentVersion, version);
     }
 
     public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, bool explain, DateTimeOffset asOf)
@@ -65,9 +67,9 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
 
     public async Task<IReadOnlyList<ScoreChange>> RescoreAsync(IReadOnlyList<string> leadIds, ScoreCause cause, CancellationToken ct = default)
     {
-        var model = _champion;
+        var model = serving.Champion;
         if (model is null || leadIds.Count == 0) return [];
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var changes = new List<ScoreChange>();
         var toSave = new List<StoredScore>();
         foreach (var id in leadIds.Distinct(StringComparer.Ordinal))
@@ -92,10 +94,10 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
     /// saving in batches. Returns how many leads were scored.
     /// </summary>
     public async Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default,
-        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null)
+        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null)
     {
         var model = RequireChampion();
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var total = Math.Max(1, await store.CountLeadsAsync(ct));
         var enrichment = new Dictionary<string, List<Enrichment>>(StringComparer.OrdinalIgnoreCase);
         if (model.Features.UsesHistory)
@@ -126,7 +128,7 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
             }
             while (hasPrev && string.CompareOrdinal(previous.Current.LeadId, lead.Id) < 0) hasPrev = await previous.MoveNextAsync();
             var prev = hasPrev && previous.Current.LeadId == lead.Id ? previous.Current : null;
-            if (lead.ProfilingOptOut) continue;
+            if (lead.ProfilingOptOut || (only is not null && !only.Contains(lead.Id))) continue;
             var domain = model.Features.EnrichmentDomain(lead);
             chunk.Add((lead, mine, domain is not null && enrichment.TryGetValue(domain, out var el) ? el : [], prev));
             if (chunk.Count == ChunkSize)
@@ -180,6 +182,6 @@ public sealed class ScoringService(ILeadStore store, TimeProvider? time = null) 
         ModelVersion = r.ModelVersion,
         ScoredAt = at,
         Cause = cause,
-        ReasonsJson = JsonSerializer.Serialize(r.Reasons, ReasonJson),
+        ReasonsJson = StoredReasons.Write(r.Reasons),
     };
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using LeadScore.Server.Api;
+using LeadScore.Application.Scoring;
 using LeadScore.Storage;
-using LeadScore.Storage.Services;
 
 namespace LeadScore.Application.Webhooks;
 
@@ -32,12 +31,12 @@ public sealed class WebhookNotifier(IWebhookStore store, WebhookSignal signal, T
                     WebhookId = hook.Id,
                     OccurredAt = now,
                     LeadId = change.Current.LeadId,
-                    Previous = change.Previous is { } p ? Mapping.ToDto(p) : null,
-                    Current = Mapping.ToDto(change.Current),
+                    Previous = change.Previous is { } p ? ScoreView.From(p) : null,
+                    Current = ScoreView.From(change.Current),
                     Threshold = hook.Rule == WebhookRule.ScoreCrossed ? hook.Threshold : null,
                     Direction = direction,
                 };
-                deliveries.Add(new NewDelivery(hook.Id, type, change.Current.LeadId, JsonSerializer.Serialize(evt, ApiJsonContext.Default.WebhookEvent)));
+                deliveries.Add(new NewDelivery(hook.Id, type, change.Current.LeadId, JsonSerializer.Serialize(evt, WebhookJsonContext.Default.WebhookEvent)));
             }
         }
         await store.EnqueueDeliveriesAsync(deliveries, ct);
@@ -46,7 +45,7 @@ public sealed class WebhookNotifier(IWebhookStore store, WebhookSignal signal, T
     }
 }
 
-/// <summary>Wakes the dispatcher when deliveries were queued, so they go out at once instead of at the next poll.</summary>
+/// <summary>Wakes this instance's dispatcher when deliveries were queued, so they go out at once instead of at the next poll.</summary>
 public sealed class WebhookSignal
 {
     private readonly SemaphoreSlim _semaphore = new(0, 1);

@@ -1,5 +1,5 @@
+using LeadScore.Application.Scoring;
 using LeadScore.Storage;
-using LeadScore.Storage.Services;
 
 namespace LeadScore.Application.Webhooks;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using LeadScore.Core;
-using LeadScore.Server.Auth;
+using LeadScore.Application.Security;
 using LeadScore.Storage;
 
 namespace LeadScore.Cli.Commands;
@@ -24,7 +24,7 @@ public static class ApiKeyCommand
             var ws = global.Read(parse);
             await using var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
             var list = parse.GetValue(scopes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var (key, record) = ApiKeys.Create(parse.GetValue(name)!, list, DateTimeOffset.UtcNow);
+            var (key, record) = ApiKeys.Create(parse.GetValue(name)!, list, TimeProvider.System.GetUtcNow());
             await store.SaveApiKeyAsync(record, ct);
             console.Line(key);
             console.Err.WriteLine($"Created key '{record.Name}' ({record.Id}) with scopes {string.Join(",", record.Scopes)}. It is shown only now: store it safely.");

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LeadScore.Core;
 using LeadScore.Engine.Features;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Features;
 
 namespace LeadScore.Cli.Commands;
 
@@ -33,13 +33,11 @@ internal static class FeaturesCommand
                 CutoffBeforeOutcome = parse.GetValue(cutoff) is { } c ? TimeSpan.FromDays(c) : null,
                 KnownBefore = parse.GetValue(asOf) is { } a ? FeatureService.ParseAsOf(a) : null,
             };
-            await using var store = await global.OpenStoreAsync(parse, ct);
-            var ws = global.Read(parse);
-            var service = new FeatureService(store, ws.Directory);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var service = host.Get<FeatureService>();
             var result = await console.StepAsync("Building training set", _ => service.BuildTrainingSetAsync(options, ct));
             var inv = CultureInfo.InvariantCulture;
-            if (result.DefinitionsCreated) console.Line($"Wrote default feature definitions to {result.DefinitionsPath} (edit it and rebuild to change the features)");
-            else console.Line($"Feature definitions: {result.DefinitionsPath}");
+            console.Line(result.DefinitionsNote is { } note ? char.ToUpperInvariant(note[0]) + note[1..] : $"Feature definitions: {result.DefinitionsPath}");
             var set = result.Set;
             console.Line(string.Create(inv, $"Training set: {set.Frame.Count:N0} rows x {set.Frame.Features.Count} features from {set.Converted + set.Lost:N0} labelled leads ({set.Converted:N0} converted, {set.Lost:N0} lost) in {result.Seconds:F1}s"));
             console.Line($"Decision rule: rows built {set.Rule}; only activities before and enrichment as of that time are used");
@@ -61,10 +59,9 @@ internal static class FeaturesCommand
         show.Options.Add(showAsOf);
         show.SetAction(async (parse, ct) =>
         {
-            await using var store = await global.OpenStoreAsync(parse, ct);
-            var ws = global.Read(parse);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
             var t = parse.GetValue(showAsOf) is { } a ? FeatureService.ParseAsOf(a) : (DateTimeOffset?)null;
-            var lines = await new FeatureService(store, ws.Directory).ShowAsync(parse.GetValue(leadArg)!, t, ct);
+            var lines = await host.Get<FeatureService>().ShowAsync(parse.GetValue(leadArg)!, t, ct);
             var width = Math.Min(40, lines.Max(l => l.Feature.Name.Length));
             console.Line($"{"FEATURE".PadRight(width)}  {"VALUE",-14}  DEFINITION");
             foreach (var l in lines)

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Ingestion;
 
 namespace LeadScore.Cli.Commands;
 
@@ -39,7 +39,7 @@ internal static class ImportCommand
             var m = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null;
             var batchSize = parse.GetValue(batch);
             if (batchSize < 1) throw new LeadScoreException("--batch-size must be at least 1", "batch-size");
-            var plan = ImportPipeline.Plan(k, path, m, DateTimeOffset.UtcNow);
+            var plan = ImportPipeline.Plan(k, path, m, TimeProvider.System.GetUtcNow());
             var asJson = parse.GetValue(json);
 
             if (parse.GetValue(inferOnly) is { } outPath)
@@ -55,10 +55,10 @@ internal static class ImportCommand
             }
             if (!asJson && plan.Inferred) PrintSchema(console, plan);
 
-            await using var store = await global.OpenStoreAsync(parse, ct);
-            var service = new ImportService(store);
-            var summary = await console.StepAsync($"Importing {ImportService.KindName(k)} from {Path.GetFileName(path)}",
-                p => service.ImportPlannedAsync(plan, path, p, batchSize, ct));
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var result = await console.StepAsync($"Importing {ImportService.KindName(k)} from {Path.GetFileName(path)}",
+                p => host.Get<IngestionService>().ImportFileAsync(plan, path, p, batchSize, ct));
+            var summary = result.Summary;
             if (asJson)
             {
                 console.Line(JsonSerializer.Serialize(new
@@ -67,14 +67,21 @@ internal static class ImportCommand
                     accepted = summary.Accepted, inserted = summary.Inserted, updated = summary.Updated, unchanged = summary.Unchanged,
                     rejected = summary.Rejected, outcomes_inserted = summary.OutcomesInserted,
                     quarantine = summary.Rejected > 0 ? $"leadscore quarantine list --import {summary.ImportId}" : null,
-                    errors = summary.Errors, seconds = Math.Round(summary.Seconds, 3),
+                    errors = summary.Errors, seconds = Math.Round(summary.Seconds, 3), rescored = result.Rescored, webhooks_queued = result.WebhooksQueued,
                 }, Json));
                 return ExitCodes.Ok;
             }
-            PrintSummary(console, summary);
+            PrintSummary(console, result);
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    internal static void PrintSummary(CliConsole console, IngestResult result)
+    {
+        PrintSummary(console, result.Summary);
+        if (result.Rescored > 0)
+            console.Line(string.Create(CultureInfo.InvariantCulture, $"Re-scored {result.Rescored:N0} lead(s) the new data touched with the champion{(result.WebhooksQueued > 0 ? $"; {result.WebhooksQueued:N0} webhook deliveries queued" : "")}."));
     }
 
     internal static void PrintSummary(CliConsole console, ImportSummary s)

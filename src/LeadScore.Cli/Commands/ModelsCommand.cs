@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LeadScore.Core;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Modeling;
 
 namespace LeadScore.Cli.Commands;
 
@@ -15,8 +15,8 @@ internal static class ModelsCommand
         var list = new Command("list", "All model versions, newest first, with their aliases");
         list.SetAction(async (parse, ct) =>
         {
-            await using var store = await global.OpenStoreAsync(parse, ct);
-            var models = await new ModelRegistry(store).ListAsync(ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var models = await host.Get<ModelRegistry>().ListAsync(ct);
             if (models.Count == 0) { console.Line("No models yet: run './leadscore train'."); return ExitCodes.Ok; }
             console.Line($"{"VERSION",-8} {"CREATED (UTC)",-17} {"ALGORITHM",-11} {"AUC",6}  ALIASES");
             foreach (var m in models)
@@ -29,8 +29,8 @@ internal static class ModelsCommand
         show.Arguments.Add(showArg);
         show.SetAction(async (parse, ct) =>
         {
-            await using var store = await global.OpenStoreAsync(parse, ct);
-            var (_, card) = await new ModelRegistry(store).ShowAsync(parse.GetValue(showArg)!, ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var (_, card) = await host.Get<ModelRegistry>().ShowAsync(parse.GetValue(showArg)!, ct);
             console.Line(card.ToJson());
             return ExitCodes.Ok;
         });
@@ -42,10 +42,11 @@ internal static class ModelsCommand
         promote.Options.Add(aliasOpt);
         promote.SetAction(async (parse, ct) =>
         {
-            await using var store = await global.OpenStoreAsync(parse, ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
             var alias = parse.GetValue(aliasOpt)!;
-            var v = await new ModelRegistry(store).PromoteAsync(parse.GetValue(promoteArg)!, alias, ct);
-            console.Line($"{alias} is now {v}");
+            var change = await host.Get<ModelLifecycle>().PromoteAsync(parse.GetValue(promoteArg)!, alias, ct);
+            console.Line($"{alias} is now {change.Version}{(change.Previous is { } p && p != change.Version ? $" (was {p})" : "")}");
+            await RescoreStep.RunAsync(host, change.RescoreJobId, change.Version, console, ct);
             return ExitCodes.Ok;
         });
 
@@ -54,10 +55,11 @@ internal static class ModelsCommand
         rollback.Options.Add(rbAlias);
         rollback.SetAction(async (parse, ct) =>
         {
-            await using var store = await global.OpenStoreAsync(parse, ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
             var alias = parse.GetValue(rbAlias)!;
-            var (from, to) = await new ModelRegistry(store).RollbackAsync(alias, ct);
-            console.Line($"{alias} rolled back from {from} to {to}");
+            var change = await host.Get<ModelLifecycle>().RollbackAsync(alias, ct);
+            console.Line($"{alias} rolled back from {change.Previous} to {change.Version}");
+            await RescoreStep.RunAsync(host, change.RescoreJobId, change.Version, console, ct);
             return ExitCodes.Ok;
         });
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Ingestion;
 
 namespace LeadScore.Cli.Commands;
 
@@ -28,8 +28,8 @@ internal static class QuarantineCommand
         var cmd = new Command("list", "List quarantined rows: file, line, column, reason") { import, all, json };
         cmd.SetAction(async (parse, ct) =>
         {
-            await using var store = await global.OpenStoreAsync(parse, ct);
-            var rows = await store.ListQuarantineAsync(parse.GetValue(import), parse.GetValue(all), ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var rows = await host.Store.ListQuarantineAsync(parse.GetValue(import), parse.GetValue(all), ct);
             if (parse.GetValue(json))
             {
                 console.Line(JsonSerializer.Serialize(rows, ImportCommand.Json));
@@ -51,8 +51,8 @@ internal static class QuarantineCommand
         var cmd = new Command("export", "Write the quarantined rows of one import as a re-importable file (original header, raw rows)") { import, output };
         cmd.SetAction(async (parse, ct) =>
         {
-            await using var store = await global.OpenStoreAsync(parse, ct);
-            var service = new ImportService(store);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var service = host.Get<ImportService>();
             if (parse.GetValue(output) is { } path)
             {
                 string source;
@@ -74,10 +74,10 @@ internal static class QuarantineCommand
         cmd.SetAction(async (parse, ct) =>
         {
             var m = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null;
-            await using var store = await global.OpenStoreAsync(parse, ct);
-            var summary = await new ImportService(store).RetryQuarantineAsync(parse.GetValue(import), m, ct);
-            if (parse.GetValue(json)) console.Line(JsonSerializer.Serialize(summary, ImportCommand.Json));
-            else ImportCommand.PrintSummary(console, summary);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var result = await host.Get<IngestionService>().RetryQuarantineAsync(parse.GetValue(import), m, ct);
+            if (parse.GetValue(json)) console.Line(JsonSerializer.Serialize(result.Summary, ImportCommand.Json));
+            else ImportCommand.PrintSummary(console, result);
             return ExitCodes.Ok;
         });
         return cmd;

@@ -6,11 +6,12 @@ using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Synthetic;
-using LeadScore.Server;
-using LeadScore.Server.Auth;
+using LeadScore.Application.Features;
+using LeadScore.Application.Ingestion;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Application.Security;
 using LeadScore.Storage;
-using LeadScore.Storage.Services;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
 namespace LeadScore.Cli.Commands;
@@ -37,7 +38,8 @@ internal static class QuickstartCommand
         {
             var ws = global.Read(parse);
             if (parse.GetValue(reset)) Reset(ws, console);
-            await using var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var store = host.Store;
             console.Line($"Workspace: {ws.Directory} ({store.Describe()})");
 
             var champion = await store.GetAliasAsync(ModelAliases.Champion, ct);
@@ -49,14 +51,15 @@ internal static class QuickstartCommand
             else
             {
                 if (existing > 0) console.Line($"The workspace holds {existing:N0} leads but no model yet: importing the demo data (re-imports change nothing) and training.");
-                await BuildDemoAsync(store, ws, parse.GetValue(leads), parse.GetValue(seed), parse.GetValue(budget), console, ct);
+                await BuildDemoAsync(host, ws, parse.GetValue(leads), parse.GetValue(seed), parse.GetValue(budget), console, ct);
             }
 
-            var scoring = new ScoringService(store);
+            var scoring = host.Get<ScoringService>();
             await scoring.ReloadAsync(ct);
             await PrintSummaryAsync(store, scoring, console, ct);
 
-            var (key, record) = ApiKeys.Create($"quickstart-{DateTime.UtcNow:yyyyMMddHHmmssfff}", ApiScopes.All, DateTimeOffset.UtcNow);
+            var now = TimeProvider.System.GetUtcNow();
+            var (key, record) = ApiKeys.Create($"quickstart-{now:yyyyMMddHHmmssfff}", ApiScopes.All, now);
             await store.SaveApiKeyAsync(record, ct);
             var url = parse.GetValue(urls)!.Split(';')[0].TrimEnd('/');
             var body = await ExampleBodyAsync(store, ct);
@@ -67,10 +70,7 @@ internal static class QuickstartCommand
             console.Line($"API reference: {url}/scalar   OpenAPI: {url}/openapi/v1.json");
 
             if (parse.GetValue(noServe)) return ExitCodes.Ok;
-            var parts = new LeadScoreParts(store) { Scoring = scoring, Trainer = new Server.Jobs.WorkspaceTrainer(new TrainingService(store, ws.Directory)) };
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-            await using var app = LeadScoreServer.Build(builder, new ServerOptions { Urls = parse.GetValue(urls)! }, parts);
-            await app.StartAsync(ct);
+            await using var app = await ServerHost.StartAsync(store, ws, parse.GetValue(urls)!, ct);
             console.Line($"Serving on {url} (Ctrl+C stops).");
             await app.WaitForShutdownAsync(ct);
             return ExitCodes.Ok;
@@ -82,13 +82,13 @@ internal static class QuickstartCommand
     {
         if (ws.Database is not null)
             throw new LeadScoreException("--reset only resets a SQLite workspace; to start over on PostgreSQL, create a new database and pass it with --database", "reset");
-        foreach (var f in new[] { LeadStore.SqliteFileName, LeadStore.SqliteFileName + "-wal", LeadStore.SqliteFileName + "-shm", TrainingService.DefinitionsFileName })
+        foreach (var f in new[] { LeadStore.SqliteFileName, LeadStore.SqliteFileName + "-wal", LeadStore.SqliteFileName + "-shm", FeatureDefinitionsRepository.FileName })
             File.Delete(Path.Combine(ws.Directory, f));
         if (Directory.Exists(Path.Combine(ws.Directory, DemoFolder))) Directory.Delete(Path.Combine(ws.Directory, DemoFolder), recursive: true);
         console.Line($"Reset the workspace {ws.Directory}: starting over.");
     }
 
-    private static async Task BuildDemoAsync(ILeadStore store, WorkspaceSettings ws, int leads, int seed, double budget, CliConsole console, CancellationToken ct)
+    private static async Task BuildDemoAsync(CliHost host, WorkspaceSettings ws, int leads, int seed, double budget, CliConsole console, CancellationToken ct)
     {
         var dataDir = Path.Combine(ws.Directory, DemoFolder);
         // The demo's 12 months end about two weeks ago, so open leads are fresh when scored now.
@@ -98,7 +98,7 @@ internal static class QuickstartCommand
         console.Line(string.Create(CultureInfo.InvariantCulture,
             $"Demo data: {summary.Leads:N0} leads, {summary.Activities:N0} activities, {summary.EnrichmentRows:N0} enrichment rows; {summary.Converted:N0} converted, {summary.Lost:N0} lost, {summary.Open:N0} open (in {dataDir})"));
 
-        var importer = new ImportService(store);
+        var importer = host.Get<IngestionService>();
         var files = new (ImportKind Kind, string File)[]
         {
             (ImportKind.Leads, "leads.csv"), (ImportKind.Activities, "activities_web.csv"), (ImportKind.Activities, "activities_email.csv"),
@@ -107,12 +107,14 @@ internal static class QuickstartCommand
         };
         foreach (var (kind, file) in files)
         {
-            var r = await console.StepAsync($"importing {file}", p => importer.ImportFileAsync(kind, Path.Combine(dataDir, file), null, p, ct: ct));
+            var path = Path.Combine(dataDir, file);
+            var plan = importer.Importer.Plan(kind, path, null);
+            var r = (await console.StepAsync($"importing {file}", p => importer.ImportFileAsync(plan, path, p, ct: ct))).Summary;
             console.Line($"Imported {file}: {r.RowsRead:N0} rows, {r.Accepted:N0} accepted ({r.Inserted:N0} new, {r.Unchanged:N0} unchanged), {r.Rejected:N0} rejected");
         }
 
-        var training = new TrainingService(store, ws.Directory);
-        var run = await console.StepAsync("building point-in-time features and training", _ => training.TrainWorkspaceAsync(new WorkspaceTrainingRequest
+        var lifecycle = host.Get<ModelLifecycle>();
+        var (run, rescoreJob) = await console.StepAsync("building point-in-time features and training", _ => lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
         {
             Options = new TrainingOptions { TimeBudget = TimeSpan.FromSeconds(budget), Seed = seed },
             ReportDirectory = Path.Combine(ws.Directory, "report"),
@@ -124,10 +126,7 @@ internal static class QuickstartCommand
         console.Line(run.Registration.Promoted ? $"{run.Card.Version} is the champion ({run.Registration.Decision})." : $"{run.Card.Version} stays a candidate ({run.Registration.Decision}).");
         if (run.ReportPath is not null) console.Line($"Evaluation report: {run.ReportPath}");
 
-        var scoring = new ScoringService(store);
-        await scoring.ReloadAsync(ct);
-        var n = await console.StepAsync("scoring every lead", p => scoring.RescoreAllAsync(ScoreCause.NewModel, p, ct));
-        console.Line($"Scored {n:N0} leads with {scoring.ChampionVersion}.");
+        await RescoreStep.RunAsync(host, rescoreJob, run.Card.Version, console, ct);
     }
 
     private static async Task PrintSummaryAsync(ILeadStore store, ScoringService scoring, CliConsole console, CancellationToken ct)
@@ -160,7 +159,7 @@ internal static class QuickstartCommand
             var lead = await store.GetLeadAsync(s.LeadId, ct);
             var who = lead is null ? "" : $" {lead.Get(LeadFields.JobTitle)} at {lead.Get(LeadFields.Company)}";
             console.Line($"  {s.LeadId}{who}: score {s.Score}, grade {s.Grade}");
-            var reasons = JsonSerializer.Deserialize<List<Reason>>(s.ReasonsJson, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+            var reasons = StoredReasons.Read(s.ReasonsJson);
             foreach (var r in reasons.OrderByDescending(r => Math.Abs(r.Points)).Take(3))
                 console.Line(string.Create(inv, $"      {(r.Points >= 0 ? "+" : "")}{r.Points:F1} pts  {r.Text}"));
         }
@@ -177,7 +176,7 @@ internal static class QuickstartCommand
                 if (lead.Get(k) is { } v) attrs[k] = v;
         var acts = new JsonArray();
         if (lead is not null)
-            foreach (var a in (await store.GetActivitiesAsync(lead.Id, DateTimeOffset.UtcNow, ct)).TakeLast(3))
+            foreach (var a in (await store.GetActivitiesAsync(lead.Id, TimeProvider.System.GetUtcNow(), ct)).TakeLast(3))
                 acts.Add(new JsonObject { ["type"] = a.Type, ["timestamp"] = a.Timestamp.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), ["url"] = a.Url });
         var body = new JsonObject
         {

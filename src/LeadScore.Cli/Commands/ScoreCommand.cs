@@ -4,7 +4,9 @@ using System.Globalization;
 using System.Text;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Cli.Output;
 
 namespace LeadScore.Cli.Commands;
 
@@ -41,14 +43,15 @@ internal static class ScoreCommand
             var format = parse.GetValue(json) ? ScoreOutputFormat.JsonLines : ScoreOutputFormat.Csv;
             var outPath = parse.GetValue(output);
 
-            await using var store = await global.OpenStoreAsync(parse, ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var store = host.Store;
             var sw = Stopwatch.StartNew();
             long rows;
             string version;
             if (csvPath is not null)
             {
                 var requested = parse.GetValue(model);
-                if (requested is not null) requested = await store.GetAliasAsync(requested, ct) ?? requested;
+                if (requested is not null) requested = await host.Get<ModelRegistry>().ResolveAsync(requested, ct);
                 var loaded = await BatchScoring.LoadModelAsync(store, requested, ct);
                 version = loaded.Version;
                 var options = new BatchCsvOptions
@@ -63,7 +66,7 @@ internal static class ScoreCommand
                 rows = await WithOutputAsync(console, outPath, $"scoring {Path.GetFileName(csvPath)} with {version}", (writer, progress) =>
                 {
                     relay.Target = progress;
-                    return BatchScoring.WriteAsync(BatchScoring.AsAsync(chunks), writer, format, withReasons, topN, ct);
+                    return ScoreWriter.WriteAsync(BatchScoring.AsAsync(chunks), writer, format, withReasons, topN, ct);
                 });
             }
             else
@@ -71,14 +74,14 @@ internal static class ScoreCommand
                 if (parse.GetValue(model) is not null) throw new LeadScoreException("--all scores with the champion; promote a version first (./leadscore models promote VERSION)", "model");
                 if (parse.GetValue(sep) is not null || parse.GetValue(mapping) is not null || parse.GetValue(id) is not null)
                     throw new LeadScoreException("--sep, --mapping and --id only apply with --csv", "csv");
-                var scoring = new ScoringService(store);
+                var scoring = host.Get<ScoringService>();
                 await scoring.ReloadAsync(ct);
                 version = scoring.RequireChampion().Version;
                 var n = await console.StepAsync($"scoring every lead with {version}", p => scoring.RescoreAllAsync(ScoreCause.Manual, p, ct));
                 console.Log($"stored {n:N0} scores");
                 // Stored scores always carry reasons; without --explain the writer leaves them out.
                 rows = await WithOutputAsync(console, outPath, "writing the scores", (writer, _) =>
-                    BatchScoring.WriteAsync(BatchScoring.StoredScoresAsync(store, ct: ct), writer, format, withReasons, topN, ct));
+                    ScoreWriter.WriteAsync(BatchScoring.StoredScoresAsync(store, ct: ct), writer, format, withReasons, topN, ct));
             }
             var secs = Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
             console.Log(string.Create(CultureInfo.InvariantCulture,

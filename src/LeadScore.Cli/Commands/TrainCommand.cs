@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Engine.Modeling;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Modeling;
 
 namespace LeadScore.Cli.Commands;
 
@@ -50,14 +50,14 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
             };
             var progress = new SyncProgress(console.Log);
-            var ws = global.Read(parse);
-            await using var store = await global.OpenStoreAsync(parse, ct);
-            var training = new TrainingService(store, ws.Directory);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var lifecycle = host.Get<ModelLifecycle>();
             TrainingRun run;
+            string? rescoreJob;
             if (csvPath is null)
             {
                 if (parse.GetValue(target) is not null) throw new LeadScoreException("--target only applies with --csv; the workspace's outcomes are the target", "target");
-                run = await training.TrainWorkspaceAsync(new WorkspaceTrainingRequest
+                (run, rescoreJob) = await lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
                 {
                     Options = options,
                     DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay)),
@@ -66,13 +66,6 @@ internal static class TrainCommand
                     KeepFlagged = keepList,
                     ReportDirectory = parse.GetValue(report),
                 }, progress, ct);
-                if (run.Registration.Promoted)
-                {
-                    var scoring = new ScoringService(store);
-                    await scoring.ReloadAsync(ct);
-                    var n = await console.StepAsync("scoring every lead with the new champion", p => scoring.RescoreAllAsync(ScoreCause.NewModel, p, ct));
-                    console.Log($"scored {n:N0} leads with {run.Card.Version}");
-                }
             }
             else
             {
@@ -106,8 +99,12 @@ internal static class TrainCommand
                     DataHash = await HashAsync(csvPath, ct),
                     Horizon = $"the period recorded in '{targetCol}' of {Path.GetFileName(csvPath)}",
                 };
-                run = await training.TrainFlatAsync(table, test, options, keepList, flat.WithMapping().MissingValues, parse.GetValue(report), progress, ct);
+                (run, rescoreJob) = await lifecycle.TrainFlatAsync(new FlatTrainingRequest
+                {
+                    Table = table, Test = test, Options = options, KeepFlagged = keepList, ValueMapping = ValueMappingOf(map, flat), ReportDirectory = parse.GetValue(report),
+                }, progress, ct);
             }
+            await RescoreStep.RunAsync(host, rescoreJob, run.Card.Version, console, ct);
 
             if (parse.GetValue(json))
                 console.Line(ToJson(run.Card, run.Result.Metrics, run.Registration, run.ReportPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -120,6 +117,13 @@ internal static class TrainCommand
         });
         return cmd;
     }
+
+    /// <summary>The value rules the table was read with, kept with the model (missing placeholders, true/false words, date formats, separator).</summary>
+    private static ImportMapping ValueMappingOf(ImportMapping? map, FlatTableOptions flat) => (map ?? ImportMapping.Default) with
+    {
+        Missing = flat.WithMapping().MissingValues,
+        Delimiter = flat.Separator is { } c ? c.ToString() : map?.Delimiter,
+    };
 
     private static string[] Split(string? list) => (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

@@ -247,14 +247,27 @@ public sealed class TrainerCatalog
         _ => Logistic(),
     };
 
-    public static ModelAlgorithm Parse(string name) => name.Trim().ToLowerInvariant() switch
+    /// <summary>The algorithms' names, as the CLI and the API accept them (besides "auto").</summary>
+    public static readonly IReadOnlyList<string> Names = ["lightgbm", "fasttree", "fastforest", "logistic"];
+
+    public static ModelAlgorithm Parse(string name) => TryParse(name, out var a)
+        ? a
+        : throw new Core.LeadScoreException($"unknown algorithm '{name}' (use auto, lightgbm, fasttree, fastforest or logistic)", "algorithm");
+
+    /// <summary>A name or a common alias (lgbm, forest, randomforest, lr, logisticregression).</summary>
+    public static bool TryParse(string name, out ModelAlgorithm algorithm)
     {
-        "lightgbm" or "lgbm" => ModelAlgorithm.LightGbm,
-        "fasttree" => ModelAlgorithm.FastTree,
-        "fastforest" or "forest" or "randomforest" => ModelAlgorithm.FastForest,
-        "logistic" or "lr" or "logisticregression" => ModelAlgorithm.Logistic,
-        _ => throw new Core.LeadScoreException($"unknown algorithm '{name}' (use auto, lightgbm, fasttree, fastforest or logistic)", "algorithm"),
-    };
+        ModelAlgorithm? a = name.Trim().ToLowerInvariant() switch
+        {
+            "lightgbm" or "lgbm" => ModelAlgorithm.LightGbm,
+            "fasttree" => ModelAlgorithm.FastTree,
+            "fastforest" or "forest" or "randomforest" => ModelAlgorithm.FastForest,
+            "logistic" or "lr" or "logisticregression" => ModelAlgorithm.Logistic,
+            _ => null,
+        };
+        algorithm = a ?? default;
+        return a is not null;
+    }
 
     public static string Name(ModelAlgorithm a) => a switch
     {

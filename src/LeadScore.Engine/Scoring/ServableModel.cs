@@ -3,12 +3,33 @@ using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Features.Encoding;
-using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Engine.Scoring;
 
-/// <summary>What a flat-table model needs to read a lead's attributes the way it was trained.</summary>
-public sealed record FlatModelInput(IReadOnlyList<ColumnSchema> Schema, IReadOnlyList<string> MissingValues, char? Separator);
+/// <summary>
+/// What a flat-table model needs to read a lead's attributes the way it was trained: the column schema and the
+/// value rules of the mapping it was read with (missing placeholders, true/false words, date formats), so
+/// <c>score --csv</c> and <c>POST /score</c> read "Ja" or "Select" exactly as training did.
+/// </summary>
+public sealed record FlatModelInput(IReadOnlyList<ColumnSchema> Schema, IReadOnlyList<string> MissingValues, char? Separator)
+{
+    public IReadOnlyList<string>? TrueValues { get; init; }
+    public IReadOnlyList<string>? FalseValues { get; init; }
+    public IReadOnlyList<string> DateFormats { get; init; } = [];
+
+    /// <summary>The input of a model trained on a table read with <paramref name="mapping"/>.</summary>
+    public static FlatModelInput From(IReadOnlyList<ColumnSchema> schema, Ingestion.ImportMapping mapping) =>
+        new(schema, [.. mapping.Missing ?? Ingestion.ImportMapping.DefaultMissing], mapping.DelimiterChar)
+        {
+            TrueValues = mapping.TrueValues, FalseValues = mapping.FalseValues, DateFormats = mapping.DateFormats,
+        };
+
+    /// <summary>The value rules training used.</summary>
+    public Ingestion.ValueRules Rules() => new(Ingestion.ImportMapping.Default with
+    {
+        Missing = MissingValues, TrueValues = TrueValues, FalseValues = FalseValues, DateFormats = DateFormats,
+    });
+}
 
 /// <summary>
 /// The parts of a registered model that scoring needs, read from the registry artifact without ML.NET:

@@ -25,6 +25,7 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> log) : IE
             BadHttpRequestException b => TypedResults.Problem(Clean(b.Message), statusCode: b.StatusCode, title: "Bad request"),
             JsonException j => Invalid(j),
             NotFoundException n => TypedResults.Problem(n.Message, statusCode: StatusCodes.Status404NotFound, title: "Not found"),
+            ConflictException c => ApiResults.Conflict(c.Message),
             LeadScoreException e => ApiResults.Unprocessable(e.Field ?? "body", e.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => TypedResults.Empty,
             _ => TypedResults.Problem("An unexpected error occurred; it has been logged.", statusCode: StatusCodes.Status500InternalServerError, title: "Internal error"),

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeadScore.Application.Scoring;
 
 namespace LeadScore.Server.Api;
 
 // The wire format of the API: snake_case, strict (unknown fields rejected), documented through OpenAPI.
 // These types are separate from the domain types so the API can stay stable while the domain evolves.
 
-/// <summary>One lead to score without storing it, or to ingest.</summary>
+/// <summary>One lead to score without storing it (ingestion takes flat canonical fields instead).</summary>
 public sealed record LeadInput
 {
     /// <summary>The CRM's id (optional for POST /score).</summary>
@@ -36,8 +37,6 @@ public sealed record ScoreBatchRequest
     public required List<LeadInput> Leads { get; init; }
 }
 
-public sealed record ReasonDto(string Feature, string Value, double Contribution, double Points, string Text);
-
 public sealed record ScoreResponse
 {
     public required string LeadId { get; init; }
@@ -48,7 +47,7 @@ public sealed record ScoreResponse
     public required DateTimeOffset ScoredAt { get; init; }
     /// <summary>Left out with <c>?explain=false</c>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<ReasonDto>? Reasons { get; init; }
+    public IReadOnlyList<ReasonView>? Reasons { get; init; }
 }
 
 public sealed record BatchItemResult
@@ -60,18 +59,6 @@ public sealed record BatchItemResult
 
 public sealed record ScoreBatchResponse(string ModelVersion, int Scored, int Failed, IReadOnlyList<BatchItemResult> Results);
 
-public sealed record StoredScoreDto
-{
-    public required double Probability { get; init; }
-    public required int Score { get; init; }
-    public required string Grade { get; init; }
-    public required string ModelVersion { get; init; }
-    public required DateTimeOffset ScoredAt { get; init; }
-    /// <summary>new_data, new_model, time_passing or manual.</summary>
-    public required string Cause { get; init; }
-    public IReadOnlyList<ReasonDto>? Reasons { get; init; }
-}
-
 public sealed record LeadResponse
 {
     public required string Id { get; init; }
@@ -80,10 +67,10 @@ public sealed record LeadResponse
     public required IReadOnlyDictionary<string, string?> Attributes { get; init; }
     public bool ProfilingOptOut { get; init; }
     /// <summary>Null until the lead was scored.</summary>
-    public StoredScoreDto? Score { get; init; }
+    public ScoreView? Score { get; init; }
 }
 
-public sealed record ScoreHistoryResponse(string LeadId, IReadOnlyList<StoredScoreDto> Scores);
+public sealed record ScoreHistoryResponse(string LeadId, IReadOnlyList<ScoreView> Scores);
 
 public sealed record LeadListItem(string LeadId, double Probability, int Score, string Grade, string ModelVersion, DateTimeOffset ScoredAt);
 
@@ -122,12 +109,6 @@ public sealed record TrainRequest
     public IReadOnlyList<double>? DecisionAgesDays { get; init; }
 }
 
-/// <summary>What a finished training job produced.</summary>
-public sealed record TrainJobResult(string Version, bool Promoted, double? Auc, string Decision);
-
-/// <summary>What a finished re-scoring job did.</summary>
-public sealed record RescoreJobResult(int Rescored, string? ModelVersion);
-
 public sealed record JobResponse
 {
     public required string Id { get; init; }
@@ -140,6 +121,8 @@ public sealed record JobResponse
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>How many times an instance claimed it (more than 1: an instance died while running it and another took over).</summary>
+    public int Attempts { get; init; }
 }
 
 public sealed record WebhookCreateRequest
@@ -212,22 +195,6 @@ public sealed record HealthResponse(string Status);
 
 public sealed record ReadinessResponse(string Status, bool Storage, string? Champion);
 
-/// <summary>The body of every webhook delivery (what the signature covers, byte for byte).</summary>
-public sealed record WebhookEvent
-{
-    public required string Id { get; init; }
-    /// <summary>lead.grade_changed, lead.score_crossed or lead.became_a.</summary>
-    public required string Type { get; init; }
-    public required string WebhookId { get; init; }
-    public required DateTimeOffset OccurredAt { get; init; }
-    public required string LeadId { get; init; }
-    public StoredScoreDto? Previous { get; init; }
-    public required StoredScoreDto Current { get; init; }
-    /// <summary>For score_crossed: the threshold and "up" or "down".</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Threshold { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Direction { get; init; }
-}
-
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -249,8 +216,6 @@ public sealed record WebhookEvent
 [JsonSerializable(typeof(ChampionResponse))]
 [JsonSerializable(typeof(TrainRequest))]
 [JsonSerializable(typeof(JobResponse))]
-[JsonSerializable(typeof(TrainJobResult))]
-[JsonSerializable(typeof(RescoreJobResult))]
 [JsonSerializable(typeof(WebhookCreateRequest))]
 [JsonSerializable(typeof(WebhookResponse))]
 [JsonSerializable(typeof(WebhookListResponse))]
@@ -259,8 +224,7 @@ public sealed record WebhookEvent
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(IngestResponse))]
 [JsonSerializable(typeof(ReadinessResponse))]
-[JsonSerializable(typeof(WebhookEvent))]
-[JsonSerializable(typeof(List<ReasonDto>))]
+[JsonSerializable(typeof(List<ReasonView>))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]

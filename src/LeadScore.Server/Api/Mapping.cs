@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeadScore.Application.Scoring;
 using LeadScore.Core;
 using LeadScore.Storage;
 
@@ -8,20 +9,10 @@ namespace LeadScore.Server.Api;
 /// <summary>Domain and storage types to their wire shapes.</summary>
 internal static class Mapping
 {
-    public static string CauseName(ScoreCause cause) => cause switch
+    public static IReadOnlyList<ReasonView> ToViews(IReadOnlyList<Reason> reasons)
     {
-        ScoreCause.NewData => "new_data",
-        ScoreCause.NewModel => "new_model",
-        ScoreCause.TimePassing => "time_passing",
-        _ => "manual",
-    };
-
-    public static ReasonDto ToDto(Reason r) => new(r.Feature, r.Value, r.Contribution, r.Points, r.Text);
-
-    public static IReadOnlyList<ReasonDto> ToDtos(IReadOnlyList<Reason> reasons)
-    {
-        var list = new ReasonDto[reasons.Count];
-        for (var i = 0; i < list.Length; i++) list[i] = ToDto(reasons[i]);
+        var list = new ReasonView[reasons.Count];
+        for (var i = 0; i < list.Length; i++) list[i] = ReasonView.From(reasons[i]);
         return list;
     }
 
@@ -33,32 +24,7 @@ internal static class Mapping
         Grade = r.Grade,
         ModelVersion = r.ModelVersion,
         ScoredAt = r.ScoredAt,
-        Reasons = explain ? ToDtos(r.Reasons) : null,
-    };
-
-    /// <summary>Stored reasons were written by the scoring service; read them whatever their property casing.</summary>
-    public static IReadOnlyList<ReasonDto> ParseReasons(string json)
-    {
-        if (string.IsNullOrWhiteSpace(json) || json == "[]") return [];
-        try
-        {
-            return JsonSerializer.Deserialize(json, StoredJsonContext.Default.ListReasonDto) ?? [];
-        }
-        catch (JsonException)
-        {
-            return [];
-        }
-    }
-
-    public static StoredScoreDto ToDto(StoredScore s, bool withReasons = true) => new()
-    {
-        Probability = s.Probability,
-        Score = s.Score,
-        Grade = s.Grade,
-        ModelVersion = s.ModelVersion,
-        ScoredAt = s.ScoredAt,
-        Cause = CauseName(s.Cause),
-        Reasons = withReasons ? ParseReasons(s.ReasonsJson) : null,
+        Reasons = explain ? ToViews(r.Reasons) : null,
     };
 
     public static ModelSummary ToSummary(ModelVersion m) => new()
@@ -84,10 +50,7 @@ internal static class Mapping
     {
         Id = j.Id, Kind = j.Kind, Status = j.Status.ToString().ToLowerInvariant(), Progress = j.Progress, Message = j.Message,
         Result = j.ResultJson is { } r ? JsonDocument.Parse(r).RootElement.Clone() : null,
-        CreatedAt = j.CreatedAt, StartedAt = j.StartedAt, FinishedAt = j.FinishedAt,
+        CreatedAt = j.CreatedAt, StartedAt = j.StartedAt, FinishedAt = j.FinishedAt, Attempts = j.Attempts,
     };
 }
 
-[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
-[JsonSerializable(typeof(List<ReasonDto>))]
-internal sealed partial class StoredJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using LeadScore.Core;
+using LeadScore.Application.Security;
 using LeadScore.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;

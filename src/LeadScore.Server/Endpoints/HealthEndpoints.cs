@@ -1,4 +1,6 @@
+using LeadScore.Application.Scoring;
 using LeadScore.Core;
+using LeadScore.Storage;
 using LeadScore.Server.Api;
 using LeadScore.Server.Auth;
 using LeadScore.Server.Observability;
@@ -32,10 +34,10 @@ public static class HealthEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<ReadinessResponse>, JsonHttpResult<ReadinessResponse>>> ReadyAsync(LeadScoreParts parts, ApiMetrics metrics, CancellationToken ct)
+    private static async Task<Results<Ok<ReadinessResponse>, JsonHttpResult<ReadinessResponse>>> ReadyAsync(ILeadStore store, IScoringService scoring, ApiMetrics metrics, CancellationToken ct)
     {
-        var storage = await parts.Store.PingAsync(ct);
-        var champion = parts.Scoring?.ChampionVersion;
+        var storage = await store.PingAsync(ct);
+        var champion = scoring.ChampionVersion;
         metrics.ModelServing(champion);
         var ready = storage && champion is not null;
         var body = new ReadinessResponse(ready ? "ready" : "not_ready", storage, champion);

@@ -2,9 +2,7 @@ using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Server.Api;
-using LeadScore.Server.Webhooks;
-using LeadScore.Storage;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Ingestion;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,8 +13,8 @@ namespace LeadScore.Server.Endpoints;
 
 /// <summary>
 /// POST /leads, /activities, /enrichment, /outcomes: one item (a JSON object) or a batch (an array)
-/// through the import service, which validates, stores and quarantines exactly as file imports do.
-/// The leads the accepted items touch are then re-scored and webhooks fire on the changes.
+/// through the ingestion use case, the same one as file imports: it validates, stores and quarantines,
+/// then re-scores the leads the accepted items touch and queues webhooks for the changes.
 /// </summary>
 public static class IngestionEndpoints
 {
@@ -55,12 +53,7 @@ public static class IngestionEndpoints
                 return ApiResults.Invalid("body", "must be one object or an array of objects");
         }
 
-        var summary = await c.Import.ImportItemsAsync(kind, items, ct);
-        var rejected = summary.Errors.Select(e => e.Index).ToHashSet();
-        var accepted = Enumerable.Range(0, items.Count).Where(i => !rejected.Contains(i)).Select(i => items[i]).ToList();
-
-        var changes = await RescoreAsync(kind, accepted, c, ct);
-        var queued = await c.Notifier.NotifyAsync(changes, ct);
+        var (summary, rescored, queued) = await c.Ingestion.ImportItemsAsync(kind, items, ct);
         var response = new IngestResponse
         {
             ImportId = summary.ImportId,
@@ -72,51 +65,16 @@ public static class IngestionEndpoints
             Unchanged = summary.Unchanged,
             Rejected = summary.Rejected,
             Errors = summary.Errors.Select(e => new IngestError(e.Index, e.Field, e.Reason)).ToList(),
-            Rescored = changes.Count,
+            Rescored = rescored,
             WebhooksQueued = queued,
         };
         return summary.Accepted == 0 && summary.Rejected > 0 ? ApiResults.NothingAccepted(response) : TypedResults.Ok(response);
     }
-
-    private static async Task<IReadOnlyList<ScoreChange>> RescoreAsync(ImportKind kind, IReadOnlyList<JsonElement> accepted, IngestContext c, CancellationToken ct)
-    {
-        if (c.Parts.Scoring is not { } scoring || accepted.Count == 0) return [];
-        if (kind == ImportKind.Enrichment && scoring is ScoringService s) await s.RefreshEnrichmentAsync(ct);
-        if (scoring.ChampionVersion is null) return [];
-        var ids = kind == ImportKind.Enrichment
-            ? await LeadsOfDomainsAsync(c.Parts.Store, accepted.Select(e => Text(e, "domain")).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase), ct)
-            : accepted.Select(e => Text(e, "lead_id")).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        return await scoring.RescoreAsync(ids, ScoreCause.NewData, ct);
-    }
-
-    private static string? Text(JsonElement item, string name) =>
-        item.TryGetProperty(name, out var v) ? v.ValueKind switch
-        {
-            JsonValueKind.String => v.GetString()?.Trim(),
-            JsonValueKind.Number => v.GetRawText(),
-            _ => null,
-        } : null;
-
-    /// <summary>Leads whose domain (or e-mail domain) is one of <paramref name="domains"/>: one pass over the leads.</summary>
-    private static async Task<IReadOnlyList<string>> LeadsOfDomainsAsync(ILeadStore store, HashSet<string> domains, CancellationToken ct)
-    {
-        var ids = new List<string>();
-        if (domains.Count == 0) return ids;
-        await foreach (var lead in store.StreamLeadsAsync(ct))
-        {
-            var d = lead.Get(LeadFields.Domain);
-            if (d is null && lead.Get(LeadFields.Email) is { } email && email.IndexOf('@') is var at and >= 0) d = email[(at + 1)..];
-            if (d is not null && domains.Contains(d.Trim())) ids.Add(lead.Id);
-        }
-        return ids;
-    }
 }
 
 /// <summary>What an ingestion request needs, resolved once per request.</summary>
-internal sealed class IngestContext(ImportService import, WebhookNotifier notifier, LeadScoreParts parts, IOptions<ServerOptions> options)
+internal sealed class IngestContext(IngestionService ingestion, IOptions<ServerOptions> options)
 {
-    public ImportService Import { get; } = import;
-    public WebhookNotifier Notifier { get; } = notifier;
-    public LeadScoreParts Parts { get; } = parts;
+    public IngestionService Ingestion { get; } = ingestion;
     public IOptions<ServerOptions> Options { get; } = options;
 }

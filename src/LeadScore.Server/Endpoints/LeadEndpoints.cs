@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using LeadScore.Core;
 using LeadScore.Server.Api;
+using LeadScore.Application.Exports;
+using LeadScore.Application.Scoring;
 using LeadScore.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -42,7 +44,7 @@ public static class LeadEndpoints
             UpdatedAt = lead.UpdatedAt,
             Attributes = lead.Attributes,
             ProfilingOptOut = lead.ProfilingOptOut,
-            Score = score is null ? null : Mapping.ToDto(score),
+            Score = score is null ? null : ScoreView.From(score),
         });
     }
 
@@ -50,7 +52,7 @@ public static class LeadEndpoints
     {
         if (await store.GetLeadAsync(id, ct) is null) return ApiResults.NotFound($"lead '{id}' not found");
         var history = await store.GetScoreHistoryAsync(id, ct);
-        return TypedResults.Ok(new ScoreHistoryResponse(id, history.Select(s => Mapping.ToDto(s)).ToList()));
+        return TypedResults.Ok(new ScoreHistoryResponse(id, history.Select(s => ScoreView.From(s)).ToList()));
     }
 
     internal static async Task<Results<Ok<LeadListResponse>, ValidationProblem>> ListAsync(
@@ -100,7 +102,7 @@ public static class LeadEndpoints
                     .Append(',');
                 Csv(line, s.Model);
                 line.Append(',').Append(s.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-                var reasons = Mapping.ParseReasons(s.Reasons);
+                var reasons = StoredReasons.Read(s.Reasons);
                 for (var i = 0; i < 3; i++)
                 {
                     line.Append(',');
@@ -114,13 +116,5 @@ public static class LeadEndpoints
         }
     }
 
-    private static void Csv(StringBuilder sb, string value)
-    {
-        // A leading = + - @ would make a spreadsheet run the cell as a formula: prefix a quote.
-        var guard = value.Length > 0 && value[0] is '=' or '+' or '-' or '@';
-        if (!guard && value.AsSpan().IndexOfAny(",\"\n\r") < 0) { sb.Append(value); return; }
-        sb.Append('"');
-        if (guard) sb.Append('\'');
-        sb.Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
-    }
+    private static void Csv(StringBuilder sb, string value) => CsvText.Append(sb, value);
 }

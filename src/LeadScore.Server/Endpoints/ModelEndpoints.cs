@@ -1,7 +1,10 @@
 using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Server.Api;
-using LeadScore.Server.Jobs;
+using LeadScore.Application.Jobs;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Engine.Modeling;
 using LeadScore.Server.Observability;
 using LeadScore.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -58,58 +61,44 @@ public static class ModelEndpoints
     }
 
     internal static async Task<Results<Ok<ChampionResponse>, ProblemHttpResult>> PromoteAsync(
-        string version, LeadScoreParts parts, ApiMetrics metrics, JobRunner jobs, CancellationToken ct)
+        string version, ModelLifecycle lifecycle, IScoringService scoring, ApiMetrics metrics, CancellationToken ct)
     {
-        var store = parts.Store;
-        if (await store.GetModelAsync(version, ct) is null) return ApiResults.NotFound($"model version '{version}' not found");
-        var previous = await store.GetAliasAsync(ModelAliases.Champion, ct);
-        await store.SetAliasAsync(ModelAliases.Champion, version, ct);
-        var job = await ReloadAsync(parts, metrics, jobs, ct);
-        return TypedResults.Ok(new ChampionResponse(version, previous, job));
-    }
-
-    internal static async Task<Results<Ok<ChampionResponse>, ProblemHttpResult>> RollbackAsync(LeadScoreParts parts, ApiMetrics metrics, JobRunner jobs, CancellationToken ct)
-    {
-        var store = parts.Store;
-        var current = await store.GetAliasAsync(ModelAliases.Champion, ct);
-        if (current is null) return ApiResults.Conflict("there is no champion to roll back");
-        // History is newest first; the first entry is the current champion.
-        var history = await store.GetAliasHistoryAsync(ModelAliases.Champion, ct);
-        var previous = history.Skip(1).FirstOrDefault(h => h.Version != current)?.Version;
-        if (previous is null) return ApiResults.Conflict($"model '{current}' is the only champion there has been; nothing to roll back to");
-        await store.SetAliasAsync(ModelAliases.Champion, previous, ct);
-        var job = await ReloadAsync(parts, metrics, jobs, ct);
-        return TypedResults.Ok(new ChampionResponse(previous, current, job));
-    }
-
-    /// <summary>Swaps the serving model, then queues re-scoring of the stored leads (a background job: it can take minutes).</summary>
-    private static async Task<string?> ReloadAsync(LeadScoreParts parts, ApiMetrics metrics, JobRunner jobs, CancellationToken ct)
-    {
-        if (parts.Scoring is not { } scoring) return null;
-        await scoring.ReloadAsync(ct);
+        var change = await lifecycle.PromoteAsync(version, ct: ct);
         metrics.ModelServing(scoring.ChampionVersion);
-        return (await jobs.EnqueueRescoreAsync(ct)).Id;
+        return TypedResults.Ok(new ChampionResponse(change.Version, change.Previous, change.RescoreJobId));
+    }
+
+    internal static async Task<Results<Ok<ChampionResponse>, ProblemHttpResult>> RollbackAsync(
+        ModelLifecycle lifecycle, IScoringService scoring, ApiMetrics metrics, CancellationToken ct)
+    {
+        var change = await lifecycle.RollbackAsync(ct: ct);
+        metrics.ModelServing(scoring.ChampionVersion);
+        return TypedResults.Ok(new ChampionResponse(change.Version, change.Previous, change.RescoreJobId));
     }
 
     internal static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
-        TrainRequest? request, JobRunner jobs, CancellationToken ct)
+        TrainRequest? request, JobQueue jobs, CancellationToken ct)
     {
         request ??= new TrainRequest();
         // Every member is optional: an omitted algorithm means auto.
         request = request with { Algorithm = string.IsNullOrWhiteSpace(request.Algorithm) ? "auto" : request.Algorithm.Trim().ToLowerInvariant() };
-        string[] algorithms = ["auto", "lightgbm", "fasttree", "fastforest", "logistic"];
-        if (!algorithms.Contains(request.Algorithm)) return ApiResults.Invalid("algorithm", $"'{request.Algorithm}' is not one of {string.Join(", ", algorithms)}");
+        // The CLI's names and aliases (lgbm, lr, ...) through the one catalog.
+        if (request.Algorithm != "auto" && !TrainerCatalog.TryParse(request.Algorithm, out _))
+            return ApiResults.Invalid("algorithm", $"'{request.Algorithm}' is not one of auto, {string.Join(", ", TrainerCatalog.Names)}");
         if (request.TimeBudgetSeconds is { } t && (t < 1 || t > 3600)) return ApiResults.Invalid("time_budget_seconds", "must be from 1 to 3600");
         if (request.DecisionAgesDays is { } ages && (ages.Count is 0 or > 50 || ages.Any(a => !double.IsFinite(a) || a < 0 || a > 3650)))
             return ApiResults.Invalid("decision_ages_days", "must hold 1 to 50 numbers of days from 0 to 3650");
-        if (!jobs.CanTrain) return ApiResults.Unavailable("this server cannot train: no trainer is configured");
-        var job = await jobs.EnqueueTrainingAsync(request, ct);
+        if (!jobs.CanRun(JobKinds.Train)) return ApiResults.Unavailable("this server cannot train: no trainer is configured");
+        var job = await jobs.EnqueueTrainingAsync(new TrainJobRequest
+        {
+            Algorithm = request.Algorithm, TimeBudgetSeconds = request.TimeBudgetSeconds, Seed = request.Seed, DecisionAgesDays = request.DecisionAgesDays,
+        }, ct);
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", Mapping.ToDto(job));
     }
 
-    internal static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetJobAsync(string id, IJobStore jobs, CancellationToken ct)
+    internal static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetJobAsync(string id, JobQueue jobs, CancellationToken ct)
     {
-        var job = await jobs.GetJobAsync(id, ct);
+        var job = await jobs.GetAsync(id, ct);
         return job is null ? ApiResults.NotFound($"job '{id}' not found") : TypedResults.Ok(Mapping.ToDto(job));
     }
 }

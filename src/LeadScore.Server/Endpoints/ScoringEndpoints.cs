@@ -1,7 +1,8 @@
 using LeadScore.Core;
 using LeadScore.Server.Api;
 using LeadScore.Server.Observability;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Scoring;
+using LeadScore.Engine.Ingestion;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,11 +32,11 @@ public static class ScoringEndpoints
     }
 
     internal static Results<Ok<ScoreResponse>, ValidationProblem, ProblemHttpResult> Score(
-        LeadInput lead, string? explain, LeadScoreParts parts, ApiMetrics metrics, TimeProvider time)
+        LeadInput lead, string? explain, IScoringService scoring, ApiMetrics metrics, TimeProvider time)
     {
         if (!TryParseExplain(explain, out var withReasons)) return ApiResults.Invalid("explain", "must be true or false");
         if (Validate(lead, "", out var error) is { } field) return ApiResults.Invalid(field, error!);
-        if (parts.Scoring is not { ChampionVersion: not null } scoring) return NoModel(parts);
+        if (scoring.ChampionVersion is null) return NoModel();
         var now = time.GetUtcNow();
         var (domainLead, activities) = ToDomain(lead, now);
         var result = scoring.Score(domainLead, activities, withReasons, now);
@@ -44,7 +45,7 @@ public static class ScoringEndpoints
     }
 
     internal static Results<Ok<ScoreBatchResponse>, ValidationProblem, ProblemHttpResult> ScoreBatch(
-        ScoreBatchRequest request, string? explain, LeadScoreParts parts, ApiMetrics metrics, TimeProvider time, IOptions<ServerOptions> options)
+        ScoreBatchRequest request, string? explain, IScoringService scoring, ApiMetrics metrics, TimeProvider time, IOptions<ServerOptions> options)
     {
         if (!TryParseExplain(explain, out var withReasons)) return ApiResults.Invalid("explain", "must be true or false");
         var max = options.Value.MaxBatchItems;
@@ -52,7 +53,7 @@ public static class ScoringEndpoints
         if (request.Leads.Count == 0) return ApiResults.Invalid("leads", "must hold at least one lead");
         for (var i = 0; i < request.Leads.Count; i++)
             if (Validate(request.Leads[i], $"leads[{i}].", out var error) is { } field) return ApiResults.Invalid(field, error!);
-        if (parts.Scoring is not { ChampionVersion: not null } scoring) return NoModel(parts);
+        if (scoring.ChampionVersion is null) return NoModel();
 
         var now = time.GetUtcNow();
         var results = new BatchItemResult[request.Leads.Count];
@@ -79,9 +80,8 @@ public static class ScoringEndpoints
         return TypedResults.Ok(new ScoreBatchResponse(version ?? scoring.ChampionVersion ?? "", scored, failed, results));
     }
 
-    private static ProblemHttpResult NoModel(LeadScoreParts parts) => ApiResults.Unavailable(parts.Scoring is null
-        ? "this server has no scoring engine"
-        : "no champion model yet: train one (POST /api/v1/train or './leadscore train') and promote it");
+    private static ProblemHttpResult NoModel() =>
+        ApiResults.Unavailable("no champion model yet: train one (POST /api/v1/train or './leadscore train') and promote it");
 
     internal static bool TryParseExplain(string? value, out bool explain)
     {
@@ -140,7 +140,7 @@ public static class ScoringEndpoints
             {
                 EventId = a.EventId ?? $"{id}#{i}",
                 LeadId = id,
-                Type = a.Type.Trim().ToLowerInvariant(),
+                Type = ValueRules.NormalizeActivityType(a.Type),
                 Timestamp = a.Timestamp,
                 Url = a.Url,
                 Value = a.Value,

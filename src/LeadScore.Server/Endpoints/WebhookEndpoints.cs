@@ -1,6 +1,7 @@
 using System.Globalization;
 using LeadScore.Core;
 using LeadScore.Server.Api;
+using LeadScore.Application.Webhooks;
 using LeadScore.Server.Webhooks;
 using LeadScore.Storage;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using LeadScore.Server.Observability;
+using LeadScore.Application.Webhooks;
 using LeadScore.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using LeadScore.Application.Scoring;
+using LeadScore.Application.Webhooks;
+using LeadScore.Core;
+using LeadScore.Engine.Ingestion;
+using LeadScore.Storage;
+
+namespace LeadScore.Application.Ingestion;
+
+/// <summary>An import and what it caused: the leads re-scored and the webhook deliveries queued for their changes.</summary>
+public sealed record IngestResult(ImportSummary Summary, int Rescored, int WebhooksQueued);
+
+/// <summary>
+/// The one owner of "new data arrived", from a file (CLI) or the API: store it (<see cref="ImportService"/>), then
+/// re-score the leads it touched with the champion (cause new data) and queue webhooks for the changes. Enrichment
+/// bumps the shared enrichment version, so every instance refreshes the company data online scoring uses, and
+/// re-scores the leads of those domains (matched by the champion's own domain rule, the one scoring uses).
+/// </summary>
+public sealed class IngestionService(ImportService import, IScoringService scoring, WebhookNotifier notifier, ILeadStore store, TimeProvider time)
+{
+    /// <summary>Above this many touched leads, one pass over the store's streams beats a query per lead.</summary>
+    private const int PerLeadRescoreLimit = 500;
+
+    public ImportService Importer => import;
+
+    public async Task<IngestResult> ImportFileAsync(ImportPlan plan, string path, IProgress<double>? progress = null,
+        int batchSize = ImportPipeline.DefaultBatchSize, CancellationToken ct = default) =>
+        await AfterImportAsync(await import.ImportPlannedAsync(plan, path, progress, batchSize, ct), ct);
+
+    public async Task<IngestResult> ImportItemsAsync(ImportKind kind, IReadOnlyList<JsonElement> items, CancellationToken ct = default) =>
+        await AfterImportAsync(await import.ImportItemsAsync(kind, items, ct), ct);
+
+    public async Task<IngestResult> RetryQuarantineAsync(string? importId, ImportMapping? mapping, CancellationToken ct = default) =>
+        await AfterImportAsync(await import.RetryQuarantineAsync(importId, mapping, ct), ct);
+
+    private async Task<IngestResult> AfterImportAsync(ImportSummary summary, CancellationToken ct)
+    {
+        if (summary.Accepted == 0) return new IngestResult(summary, 0, 0);
+        if (summary.TouchedDomains.Count > 0)
+        {
+            await store.SaveSettingAsync(SettingNames.EnrichmentVersion, "{}", time.GetUtcNow(), ct);
+            await scoring.RefreshEnrichmentAsync(ct);
+        }
+        await scoring.ReloadAsync(ct);
+        if (scoring.ChampionVersion is null) return new IngestResult(summary, 0, 0);
+        var ids = new HashSet<string>(summary.TouchedLeads, StringComparer.Ordinal);
+        if (summary.TouchedDomains.Count > 0) await AddLeadsOfDomainsAsync(ids, summary.TouchedDomains, ct);
+        if (ids.Count == 0) return new IngestResult(summary, 0, 0);
+        if (ids.Count <= PerLeadRescoreLimit)
+        {
+            var changes = await scoring.RescoreAsync(ids.ToList(), ScoreCause.NewData, ct);
+            return new IngestResult(summary, changes.Count, await notifier.NotifyAsync(changes, ct));
+        }
+        var queued = 0;
+        var n = await scoring.RescoreAllAsync(ScoreCause.NewData, null, ct, async (changes, c) => queued += await notifier.NotifyAsync(changes, c), ids);
+        return new IngestResult(summary, n, queued);
+    }
+
+    private async Task AddLeadsOfDomainsAsync(HashSet<string> ids, IReadOnlySet<string> domains, CancellationToken ct)
+    {
+        var champion = scoring.Champion;
+        if (champion is null || !champion.Features.UsesHistory) return;
+        await foreach (var lead in store.StreamLeadsAsync(ct))
+            if (champion.Features.EnrichmentDomain(lead) is { } d && domains.Contains(d)) ids.Add(lead.Id);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using LeadScore.Application.Jobs;
+using LeadScore.Application.Scoring;
+using LeadScore.Core;
+using LeadScore.Engine.Modeling;
+
+namespace LeadScore.Application.Modeling;
+
+/// <summary>What a change of champion did: the version now serving, the one before, and the re-scoring job it queued.</summary>
+public sealed record ChampionChange(string Alias, string Version, string? Previous, string? RescoreJobId);
+
+/// <summary>
+/// The one owner of "the champion changed" and its side effects, whichever entry point asked (CLI, API, a job):
+/// the registry's alias moves, this instance swaps its serving set at once, and a re-scoring job is queued so every
+/// stored lead gets a score from the new champion (with webhooks for the changes). Other instances pick the new
+/// champion up on their next alias poll.
+/// </summary>
+public sealed class ModelLifecycle(ModelRegistry registry, TrainingService training, IScoringService scoring, JobQueue jobs)
+{
+    /// <summary>Points <paramref name="alias"/> (default champion) at a version.</summary>
+    public async Task<ChampionChange> PromoteAsync(string versionOrAlias, string alias = ModelAliases.Champion, CancellationToken ct = default)
+    {
+        var previous = await registry.CurrentAsync(alias, ct);
+        var version = await registry.PromoteAsync(versionOrAlias, alias, ct);
+        return new ChampionChange(alias, version, previous, await AfterAliasChangedAsync(alias, ct));
+    }
+
+    /// <summary>Points <paramref name="alias"/> back at its previous version.</summary>
+    public async Task<ChampionChange> RollbackAsync(string alias = ModelAliases.Champion, CancellationToken ct = default)
+    {
+        var (from, to) = await registry.RollbackAsync(alias, ct);
+        return new ChampionChange(alias, to, from, await AfterAliasChangedAsync(alias, ct));
+    }
+
+    /// <summary>Trains on the workspace (point-in-time features), registers under the champion rule, and applies a new champion.</summary>
+    public async Task<(TrainingRun Run, string? RescoreJobId)> TrainWorkspaceAsync(WorkspaceTrainingRequest request, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        var run = await training.TrainWorkspaceAsync(request, progress, ct);
+        return (run, run.Registration.Promoted ? await AfterAliasChangedAsync(ModelAliases.Champion, ct) : null);
+    }
+
+    /// <summary>Trains on a flat table, registers under the champion rule, and applies a new champion.</summary>
+    public async Task<(TrainingRun Run, string? RescoreJobId)> TrainFlatAsync(FlatTrainingRequest request, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        var run = await training.TrainFlatAsync(request.Table, request.Test, request.Options, request.KeepFlagged, request.ValueMapping, request.ReportDirectory, progress, ct);
+        return (run, run.Registration.Promoted ? await AfterAliasChangedAsync(ModelAliases.Champion, ct) : null);
+    }
+
+    private async Task<string?> AfterAliasChangedAsync(string alias, CancellationToken ct)
+    {
+        await scoring.ReloadAsync(ct);
+        if (alias != ModelAliases.Champion) return null;
+        return (await jobs.EnqueueRescoreAsync(ct)).Id;
+    }
+}
+
+/// <summary>A flat table to train on, with what the CLI read alongside it.</summary>
+public sealed record FlatTrainingRequest
+{
+    public required Engine.Ingestion.FlatTable Table { get; init; }
+    public FeatureFrame? Test { get; init; }
+    public required TrainingOptions Options { get; init; }
+    public IReadOnlyList<string> KeepFlagged { get; init; } = [];
+    /// <summary>The mapping the table was read with (its missing placeholders, true/false words, date formats): the model keeps these value rules so serving reads values the same way.</summary>
+    public required Engine.Ingestion.ImportMapping ValueMapping { get; init; }
+    public string? ReportDirectory { get; init; }
+}
+
+/// <summary>Runs training jobs queued through the API: the same use case as './leadscore train'.</summary>
+public sealed class TrainJobHandler(ModelLifecycle lifecycle) : IJobHandler
+{
+    public string Kind => JobKinds.Train;
+
+    public async Task<string> RunAsync(JobRecord job, IProgress<(double Fraction, string Stage)> progress, CancellationToken ct)
+    {
+        var request = System.Text.Json.JsonSerializer.Deserialize(job.RequestJson, JobJsonContext.Default.TrainJobRequest) ?? new TrainJobRequest();
+        var budget = TimeSpan.FromSeconds(request.TimeBudgetSeconds ?? TrainingOptions.Defaults.TimeBudgetSeconds);
+        var options = new TrainingOptions
+        {
+            Algorithm = request.Algorithm == "auto" ? null : TrainerCatalog.Parse(request.Algorithm),
+            TimeBudget = budget,
+            Seed = request.Seed ?? TrainingOptions.Defaults.Seed,
+        };
+        // The search is bounded by the time budget, so elapsed time over budget is an honest progress estimate.
+        var clock = Stopwatch.StartNew();
+        var stages = new Progress<string>(stage => progress.Report((Math.Min(0.95, clock.Elapsed / (budget + TimeSpan.FromSeconds(5))), stage)));
+        var (run, rescore) = await lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
+        {
+            Options = options,
+            DecisionAges = request.DecisionAgesDays?.Select(TimeSpan.FromDays).ToArray(),
+        }, stages, ct);
+        var reg = run.Registration;
+        return System.Text.Json.JsonSerializer.Serialize(new TrainJobResult(reg.Version, reg.Promoted, reg.NewAuc, reg.Decision, rescore), JobJsonContext.Default.TrainJobResult);
+    }
+}

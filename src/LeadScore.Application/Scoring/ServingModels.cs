@@ -1,0 +1,69 @@
+using LeadScore.Core;
+using LeadScore.Engine.Scoring;
+
+namespace LeadScore.Application.Scoring;
+
+/// <summary>The models serving at one moment, by slot. Immutable: a reload builds a new set and swaps it in one step.</summary>
+public sealed record ServingSet(ServableModel? Champion, ServableModel? Challenger, IReadOnlyList<ServableModel> Shadows)
+{
+    public static readonly ServingSet Empty = new(null, null, []);
+
+    /// <summary>The versions by slot, for logs and health ("champion=v3 challenger=v4").</summary>
+    public string Describe() => $"champion={Champion?.Version ?? "none"}" + (Challenger is { } c ? $" challenger={c.Version}" : "") +
+        string.Concat(Shadows.Select(s => $" shadow={s.Version}"));
+}
+
+/// <summary>
+/// The named set of models this instance serves (champion now; challenger and shadow slots ready for live
+/// comparison), read from the registry's aliases. Like ML.NET's PredictionEnginePool with named models, but
+/// over compiled scorers: a reload loads only versions not loaded yet and swaps the whole set atomically, so a
+/// request sees either the old set or the new one, never a mix.
+/// </summary>
+public sealed class ServingModels(IModelStore models)
+{
+    /// <summary>Aliases that name serving slots.</summary>
+    public const string ChallengerAlias = "challenger";
+    public const string ShadowAlias = "shadow";
+
+    private volatile ServingSet _set = ServingSet.Empty;
+    private readonly SemaphoreSlim _reload = new(1, 1);
+
+    public ServingSet Current => _set;
+
+    public ServableModel? Champion => _set.Champion;
+
+    public ServableModel RequireChampion() => _set.Champion
+        ?? throw new LeadScoreException("no champion model yet: train one first (./leadscore train, or POST /api/v1/train)", "model");
+
+    /// <summary>Re-reads the aliases and swaps in the new set; returns whether anything changed.</summary>
+    public async Task<bool> ReloadAsync(CancellationToken ct = default)
+    {
+        await _reload.WaitAsync(ct);
+        try
+        {
+            var old = _set;
+            var loaded = new Dictionary<string, ServableModel>(StringComparer.Ordinal);
+            foreach (var m in new[] { old.Champion, old.Challenger }.Concat(old.Shadows)) if (m is not null) loaded[m.Version] = m;
+            var champion = await LoadAliasAsync(ModelAliases.Champion, loaded, ct);
+            var challenger = await LoadAliasAsync(ChallengerAlias, loaded, ct);
+            var shadow = await LoadAliasAsync(ShadowAlias, loaded, ct);
+            var next = new ServingSet(champion, challenger, shadow is null ? [] : [shadow]);
+            if (next.Describe() == old.Describe()) return false;
+            _set = next;
+            return true;
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
+    private async Task<ServableModel?> LoadAliasAsync(string alias, Dictionary<string, ServableModel> loaded, CancellationToken ct)
+    {
+        var version = await models.GetAliasAsync(alias, ct);
+        if (version is null) return null;
+        if (loaded.TryGetValue(version, out var m)) return m;
+        var bytes = await models.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"model version '{version}' has no artifact");
+        return loaded[version] = ServableModel.Load(version, bytes);
+    }
+}

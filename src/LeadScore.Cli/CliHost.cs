@@ -1,0 +1,46 @@
+using System.CommandLine;
+using LeadScore.Hosting;
+using LeadScore.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace LeadScore.Cli;
+
+/// <summary>
+/// A command's LeadScore: the store its --workspace/--database select (migrations applied) and the same composition
+/// root the server uses, so a command runs exactly the use cases an API call runs. Nothing runs in the background.
+/// </summary>
+internal sealed class CliHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private CliHost(IHost host, ILeadStore store, WorkspaceSettings workspace)
+    {
+        _host = host;
+        Store = store;
+        Workspace = workspace;
+    }
+
+    public ILeadStore Store { get; }
+    public WorkspaceSettings Workspace { get; }
+    public IServiceProvider Services => _host.Services;
+
+    public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
+
+    public static async Task<CliHost> OpenAsync(GlobalOptions global, ParseResult parse, CancellationToken ct)
+    {
+        var ws = global.Read(parse);
+        var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddEnvironmentVariables();
+        builder.AddLeadScore(store, new LeadScoreHostSettings { WorkspaceDirectory = ws.Directory });
+        return new CliHost(builder.Build(), store, ws);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _host.Dispose();
+        await Store.DisposeAsync();
+    }
+}

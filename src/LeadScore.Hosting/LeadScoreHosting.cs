@@ -1,0 +1,78 @@
+using LeadScore.Application.Features;
+using LeadScore.Application.Ingestion;
+using LeadScore.Application.Jobs;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Application.Webhooks;
+using LeadScore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace LeadScore.Hosting;
+
+/// <summary>
+/// The composition root: every entry point (serve, quickstart, each CLI command, the test fixtures) builds LeadScore
+/// through <see cref="AddLeadScore"/>, so they all run the same use cases with the same side effects.
+/// </summary>
+public static class LeadScoreHosting
+{
+    /// <summary>
+    /// Options (bound and validated at start), the clock, the store and its capability contracts, and every use case.
+    /// A <see cref="TimeProvider"/> registered before this call (a simulated clock) is kept.
+    /// </summary>
+    public static IHostApplicationBuilder AddLeadScore(this IHostApplicationBuilder builder, ILeadStore store, LeadScoreHostSettings settings)
+    {
+        var services = builder.Services;
+        services.AddOptions<MaintenanceOptions>().BindConfiguration(MaintenanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JobOptions>().BindConfiguration("LeadScore:Jobs").ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton(store);
+        services.AddSingleton<ILeadData>(store);
+        services.AddSingleton<IActivityData>(store);
+        services.AddSingleton<IEnrichmentData>(store);
+        services.AddSingleton<IOutcomeData>(store);
+        services.AddSingleton<IImportLog>(store);
+        services.AddSingleton<IFeatureSnapshotStore>(store);
+        services.AddSingleton<IModelStore>(store);
+        services.AddSingleton<IScoreStore>(store);
+        services.AddSingleton<IApiKeyStore>(store);
+        services.AddSingleton<IWebhookStore>(store);
+        services.AddSingleton<IJobQueue>(store);
+        services.AddSingleton<ILeaseStore>(store);
+        services.AddSingleton<ISettingsStore>(store);
+
+        services.AddSingleton(new WorkspaceFiles(settings.WorkspaceDirectory));
+        services.AddSingleton(LeadScoreInstance.New());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<JobOptions>>().Value);
+
+        services.AddSingleton<ServingModels>();
+        services.AddSingleton<ScoringService>();
+        services.AddSingleton<IScoringService>(sp => sp.GetRequiredService<ScoringService>());
+        services.AddSingleton<ImportService>();
+        services.AddSingleton<IngestionService>();
+        services.AddSingleton<FeatureDefinitionsRepository>();
+        services.AddSingleton<FeatureService>();
+        services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<TrainingService>();
+        services.AddSingleton<ModelLifecycle>();
+        services.AddSingleton<WebhookSignal>();
+        services.AddSingleton<WebhookNotifier>();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<IJobHandler, TrainJobHandler>();
+        services.AddSingleton<IJobHandler, RescoreJobHandler>();
+        services.AddSingleton<LeaderElection>();
+        return builder;
+    }
+
+    /// <summary>What a serving instance runs in the background: the job worker, leader election and score upkeep.</summary>
+    public static IHostApplicationBuilder AddLeadScoreBackgroundServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<JobWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
+        builder.Services.AddHostedService<ScoreMaintenance>();
+        return builder;
+    }
+}
