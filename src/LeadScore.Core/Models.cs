@@ -33,8 +33,13 @@ public sealed record QuarantineRecord
     public required long Line { get; init; }
     public string? Column { get; init; }
     public required string Reason { get; init; }
-    /// <summary>The raw source text of the row.</summary>
+    /// <summary>The raw source text of the row (stores cap its length, see the storage's quarantine limits).</summary>
     public required string Raw { get; init; }
+    /// <summary>
+    /// The lead the row belongs to, when the importer could read it (null when the lead id itself was the problem).
+    /// Kept in its own column so that erasing a lead finds its quarantined rows without parsing raw text.
+    /// </summary>
+    public string? LeadId { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public bool Resolved { get; init; }
 }

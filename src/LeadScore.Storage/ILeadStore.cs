@@ -30,8 +30,15 @@ public readonly record struct UpsertCounts(int Inserted, int Updated, int Unchan
 
 public readonly record struct InsertCounts(int Inserted, int Unchanged)
 {
+    /// <summary>
+    /// Rows whose key was stored with other content and were replaced (the previous version kept in history). Only
+    /// activities update (a corrected event: same event id, other type, time, value...); outcomes are keyed by their whole content.
+    /// Not positional, so existing two-count constructions keep compiling and mean "none updated".
+    /// </summary>
+    public int Updated { get; init; }
+
     public static InsertCounts operator +(InsertCounts a, InsertCounts b) =>
-        new(a.Inserted + b.Inserted, a.Unchanged + b.Unchanged);
+        new(a.Inserted + b.Inserted, a.Unchanged + b.Unchanged) { Updated = a.Updated + b.Updated };
 }
 
 public sealed record LeadHistoryEntry(Lead Previous, DateTimeOffset ReplacedAt);
@@ -49,6 +56,19 @@ public sealed record ImportRecord
     public long Updated { get; init; }
     public long Unchanged { get; init; }
     public long Rejected { get; init; }
+    /// <summary>Running while batches commit (the counts are those committed so far); the default suits a record written once, at the end.</summary>
+    public ImportStatus Status { get; init; } = ImportStatus.Completed;
+}
+
+/// <summary>Where an import stands; stored in lower case.</summary>
+public enum ImportStatus
+{
+    Running,
+    Completed,
+    /// <summary>Stopped by an error; the counts say what was committed before it.</summary>
+    Failed,
+    /// <summary>Stopped by cancellation or shutdown (or found still Running after its process died); re-running it is safe.</summary>
+    Interrupted,
 }
 
 public sealed record FeatureSnapshot

@@ -14,12 +14,14 @@ public static class LeadStore
     /// PostgreSQL when <paramref name="connectionString"/> is given, otherwise SQLite in
     /// <paramref name="workspaceDirectory"/>. Failures become one clear <see cref="LeadScoreException"/>.
     /// </summary>
-    public static async Task<ILeadStore> OpenAsync(string workspaceDirectory, string? connectionString = null, CancellationToken ct = default)
+    /// <param name="time">The clock the store stamps its own times with (history, updates); the system clock when null.
+    /// Last, so that callers written before it existed still compile.</param>
+    public static async Task<ILeadStore> OpenAsync(string workspaceDirectory, string? connectionString = null, CancellationToken ct = default, TimeProvider? time = null)
     {
         SqlLeadStore store;
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            store = new PostgresLeadStore(connectionString);
+            store = new PostgresLeadStore(connectionString, time);
         }
         else
         {
@@ -34,7 +36,7 @@ public static class LeadStore
             {
                 throw new LeadScoreException($"workspace '{workspaceDirectory}' is not writable: {ex.Message}", "workspace");
             }
-            store = new SqliteLeadStore(Path.Combine(workspaceDirectory, SqliteFileName));
+            store = new SqliteLeadStore(Path.Combine(workspaceDirectory, SqliteFileName), time);
         }
         try
         {

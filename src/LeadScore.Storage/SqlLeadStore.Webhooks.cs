@@ -2,7 +2,7 @@ using Dapper;
 
 namespace LeadScore.Storage;
 
-/// <summary>Webhooks, their persisted delivery queue and background jobs, on both backends.</summary>
+/// <summary>Webhooks and their persisted delivery queue (<see cref="IWebhookStore"/>), on both backends.</summary>
 public abstract partial class SqlLeadStore
 {
     // ---- webhooks ----------------------------------------------------------------------------
@@ -43,8 +43,9 @@ public abstract partial class SqlLeadStore
     public async Task<bool> DeleteWebhookAsync(string id, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);
+        // The secret is blanked: the row stays for the delivery log, but a deleted webhook must not keep a usable signing key.
         return await c.ExecuteAsync(new CommandDefinition(
-            "UPDATE webhooks SET deleted_at = @now WHERE id = @id AND deleted_at IS NULL", new { id, now = Ms(DateTimeOffset.UtcNow) }, cancellationToken: ct)) > 0;
+            "UPDATE webhooks SET deleted_at = @now, secret = '' WHERE id = @id AND deleted_at IS NULL", new { id, now = NowMs }, cancellationToken: ct)) > 0;
     }
 
     // ---- deliveries --------------------------------------------------------------------------
@@ -52,7 +53,7 @@ public abstract partial class SqlLeadStore
     public Task EnqueueDeliveriesAsync(IReadOnlyList<NewDelivery> deliveries, CancellationToken ct = default)
     {
         if (deliveries.Count == 0) return Task.CompletedTask;
-        var now = Ms(DateTimeOffset.UtcNow);
+        var now = NowMs;
         return InTransactionAsync(async (c, tx) =>
         {
             await c.ExecuteAsync(new CommandDefinition("""
@@ -84,11 +85,10 @@ public abstract partial class SqlLeadStore
     {
         // One statement takes the lease, so two instances never claim the same delivery;
         // PostgreSQL additionally skips rows another transaction is claiming right now.
-        var skipLocked = Backend == "postgresql" ? " FOR UPDATE SKIP LOCKED" : "";
         await using var c = await OpenAsync(ct);
         var rows = await c.QueryAsync<DeliveryRow>(new CommandDefinition($"""
             UPDATE webhook_deliveries SET next_attempt_at = @lease
-            WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'Pending' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit{skipLocked})
+            WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'Pending' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit{SkipLocked})
             RETURNING {DeliveryColumns}
             """, new { lease = Ms(leaseUntil), now = Ms(now), limit = (long)limit }, cancellationToken: ct));
         return rows.Select(ToDelivery).OrderBy(d => d.Id).ToList();
@@ -141,52 +141,5 @@ public abstract partial class SqlLeadStore
         var counts = Enum.GetValues<DeliveryStatus>().ToDictionary(s => s, _ => 0L);
         foreach (var (status, n) in rows) counts[Enum.Parse<DeliveryStatus>(status)] = n;
         return counts;
-    }
-
-    // ---- jobs --------------------------------------------------------------------------------
-
-    public async Task SaveJobAsync(JobRecord j, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO jobs (id, kind, status, progress, message, request, result, created_at, started_at, finished_at)
-            VALUES (@Id, @Kind, @status, @Progress, @Message, @RequestJson, @ResultJson, @created, @started, @finished)
-            ON CONFLICT (id) DO UPDATE SET status = excluded.status, progress = excluded.progress, message = excluded.message,
-                result = excluded.result, started_at = excluded.started_at, finished_at = excluded.finished_at
-            """, new
-        {
-            j.Id, j.Kind, status = j.Status.ToString(), j.Progress, j.Message, j.RequestJson, j.ResultJson, created = Ms(j.CreatedAt),
-            started = j.StartedAt is { } s ? Ms(s) : (long?)null, finished = j.FinishedAt is { } f ? Ms(f) : (long?)null,
-        }, cancellationToken: ct));
-    }
-
-    private sealed record JobRow(string Id, string Kind, string Status, double Progress, string? Message, string Request, string? Result,
-        long CreatedAt, long? StartedAt, long? FinishedAt);
-
-    private const string JobColumns = """
-        id AS Id, kind AS Kind, status AS Status, progress AS Progress, message AS Message, request AS Request, result AS Result,
-        created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt
-        """;
-
-    private static JobRecord ToJob(JobRow r) => new()
-    {
-        Id = r.Id, Kind = r.Kind, Status = Enum.Parse<JobStatus>(r.Status), Progress = r.Progress, Message = r.Message, RequestJson = r.Request,
-        ResultJson = r.Result, CreatedAt = Time(r.CreatedAt), StartedAt = r.StartedAt is { } s ? Time(s) : null,
-        FinishedAt = r.FinishedAt is { } f ? Time(f) : null,
-    };
-
-    public async Task<JobRecord?> GetJobAsync(string id, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        var r = await c.QuerySingleOrDefaultAsync<JobRow>(new CommandDefinition($"SELECT {JobColumns} FROM jobs WHERE id = @id", new { id }, cancellationToken: ct));
-        return r is null ? null : ToJob(r);
-    }
-
-    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobStatus status, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        var rows = await c.QueryAsync<JobRow>(new CommandDefinition(
-            $"SELECT {JobColumns} FROM jobs WHERE status = @status ORDER BY created_at, id", new { status = status.ToString() }, cancellationToken: ct));
-        return rows.Select(ToJob).ToList();
     }
 }

@@ -17,6 +17,18 @@ public abstract partial class SqlLeadStore : ILeadStore
 {
     private static readonly JsonSerializerOptions Json = new();
 
+    /// <param name="time">The clock for times the store stamps itself (history, updates, revocations); the system clock when null.</param>
+    protected SqlLeadStore(TimeProvider? time)
+    {
+        Clock = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Injected so that a simulated clock (replays, tests) sees its own times in history rows.</summary>
+    protected TimeProvider Clock { get; }
+
+    /// <summary>Now, in the stored form (Unix milliseconds).</summary>
+    protected long NowMs => Ms(Clock.GetUtcNow());
+
     public abstract string Backend { get; }
     public abstract string Describe();
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken ct);
@@ -79,12 +91,15 @@ public abstract partial class SqlLeadStore : ILeadStore
     }
 
     /// <summary>Streams a query's rows through one open connection; no command timeout, as streams can be long.</summary>
-    private async IAsyncEnumerable<T> StreamAsync<T>(string sql, Func<DbDataReader, T> read, [EnumeratorCancellation] CancellationToken ct)
+    private IAsyncEnumerable<T> StreamAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken ct) => StreamAsync(sql, [], read, ct);
+
+    private async IAsyncEnumerable<T> StreamAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<DbDataReader, T> read, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         cmd.CommandTimeout = 0;
+        foreach (var (name, value) in parameters) AddParam(cmd, name, value);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) yield return read(r);
     }
@@ -106,7 +121,7 @@ public abstract partial class SqlLeadStore : ILeadStore
                     $"SELECT id, attrs_hash, created_at, attributes FROM leads WHERE {InList("id", "@ids")}", new { ids = chunk }, tx, cancellationToken: ct));
                 foreach (var r in rows) existing[r.Id] = (r.AttrsHash, r.CreatedAt, r.Attributes);
             }
-            var now = Ms(DateTimeOffset.UtcNow);
+            var now = NowMs;
             int inserted = 0, updated = 0, unchanged = 0;
             var inserts = new List<object>();
             var updates = new List<object>();
@@ -186,15 +201,6 @@ public abstract partial class SqlLeadStore : ILeadStore
         return await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM leads", cancellationToken: ct));
     }
 
-    public Task<bool> EraseLeadAsync(string id, CancellationToken ct = default) =>
-        InTransactionAsync(async (c, tx) =>
-        {
-            var n = await c.ExecuteAsync(new CommandDefinition("DELETE FROM leads WHERE id = @id", new { id }, tx, cancellationToken: ct));
-            foreach (var table in new[] { "lead_history", "activities", "outcomes", "scores_latest", "score_history" })
-                await c.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE lead_id = @id", new { id }, tx, cancellationToken: ct));
-            return n > 0;
-        }, ct);
-
     public async Task SetProfilingOptOutAsync(string id, bool optOut, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);
@@ -205,10 +211,37 @@ public abstract partial class SqlLeadStore : ILeadStore
     // ---- activities --------------------------------------------------------------------------
 
     /// <summary>
-    /// Inserts activities, skipping event ids already stored. Each backend uses its fastest bulk path
-    /// (SQLite: one prepared statement stepped per row; PostgreSQL: binary COPY into a staging table).
+    /// Inserts new event ids, replaces corrected ones (keeping the old version in activity_history) and skips unchanged
+    /// ones. Each backend uses its fastest bulk path (SQLite: prepared statements stepped per row; PostgreSQL: binary
+    /// COPY into a staging table, then set-based statements).
     /// </summary>
     public abstract Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> activities, CancellationToken ct = default);
+
+    /// <summary>
+    /// The batch with one activity per event id, the last occurrence winning (as for leads), and how many were dropped.
+    /// Both backends need it: an upsert cannot touch one row twice in a statement (PostgreSQL), and a batch's own
+    /// duplicates are not corrections of stored data.
+    /// </summary>
+    protected static (IReadOnlyList<Activity> Unique, int Duplicates) LastPerEventId(IReadOnlyList<Activity> activities)
+    {
+        var position = new Dictionary<string, int>(activities.Count, StringComparer.Ordinal);
+        List<Activity>? unique = null;
+        for (var i = 0; i < activities.Count; i++)
+        {
+            var a = activities[i];
+            if (position.TryGetValue(a.EventId, out var at))
+            {
+                unique ??= activities.Take(i).ToList();
+                unique[at] = a;
+            }
+            else
+            {
+                position[a.EventId] = unique?.Count ?? i;
+                unique?.Add(a);
+            }
+        }
+        return unique is null ? (activities, 0) : (unique, activities.Count - unique.Count);
+    }
 
     protected static Activity ReadActivity(DbDataReader r) => new()
     {
@@ -328,67 +361,6 @@ public abstract partial class SqlLeadStore : ILeadStore
     public IAsyncEnumerable<Outcome> StreamOutcomesAsync(CancellationToken ct = default) =>
         StreamAsync($"SELECT lead_id, kind, at FROM outcomes ORDER BY {Ordinal("lead_id")}, at, kind", r => new Outcome { LeadId = r.GetString(0), Kind = ParseKind(r.GetString(1)), At = Time(r.GetInt64(2)) }, ct);
 
-    // ---- imports and quarantine --------------------------------------------------------------
-
-    public async Task RecordImportAsync(ImportRecord i, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO imports (id, kind, file, file_hash, started_at, rows_read, inserted, updated, unchanged, rejected)
-            VALUES (@Id, @Kind, @File, @FileHash, @started, @RowsRead, @Inserted, @Updated, @Unchanged, @Rejected)
-            ON CONFLICT (id) DO UPDATE SET rows_read = excluded.rows_read, inserted = excluded.inserted, updated = excluded.updated,
-                unchanged = excluded.unchanged, rejected = excluded.rejected
-            """, new { i.Id, i.Kind, i.File, i.FileHash, started = Ms(i.StartedAt), i.RowsRead, i.Inserted, i.Updated, i.Unchanged, i.Rejected }, cancellationToken: ct));
-    }
-
-    public async Task<IReadOnlyList<ImportRecord>> ListImportsAsync(CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        var rows = await c.QueryAsync<(string Id, string Kind, string File, string FileHash, long StartedAt, long RowsRead, long Inserted, long Updated, long Unchanged, long Rejected)>(
-            new CommandDefinition("SELECT id, kind, file, file_hash, started_at, rows_read, inserted, updated, unchanged, rejected FROM imports ORDER BY started_at, id", cancellationToken: ct));
-        return rows.Select(r => new ImportRecord
-        {
-            Id = r.Id, Kind = r.Kind, File = r.File, FileHash = r.FileHash, StartedAt = Time(r.StartedAt),
-            RowsRead = r.RowsRead, Inserted = r.Inserted, Updated = r.Updated, Unchanged = r.Unchanged, Rejected = r.Rejected,
-        }).ToList();
-    }
-
-    public async Task AddQuarantineAsync(IReadOnlyList<QuarantineRecord> records, CancellationToken ct = default)
-    {
-        if (records.Count == 0) return;
-        await InTransactionAsync(async (c, tx) =>
-        {
-            var now = Ms(DateTimeOffset.UtcNow);
-            await c.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO quarantine (import_id, kind, file, line, col, reason, raw, created_at, resolved) VALUES (@ImportId, @Kind, @File, @Line, @Column, @Reason, @Raw, @now, 0)",
-                records.Select(q => new { q.ImportId, q.Kind, q.File, q.Line, q.Column, q.Reason, q.Raw, now }), tx, cancellationToken: ct));
-            return true;
-        }, ct);
-    }
-
-    public async Task<IReadOnlyList<QuarantineRecord>> ListQuarantineAsync(string? importId = null, bool includeResolved = false, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct);
-        var rows = await c.QueryAsync<(long Id, string ImportId, string Kind, string File, long Line, string? Col, string Reason, string Raw, long CreatedAt, long Resolved)>(
-            new CommandDefinition("""
-                SELECT id, import_id, kind, file, line, col, reason, raw, created_at, resolved FROM quarantine
-                WHERE (@importId IS NULL OR import_id = @importId) AND (@all = 1 OR resolved = 0) ORDER BY id
-                """, new { importId, all = includeResolved ? 1L : 0L }, cancellationToken: ct));
-        return rows.Select(r => new QuarantineRecord
-        {
-            Id = r.Id, ImportId = r.ImportId, Kind = r.Kind, File = r.File, Line = r.Line, Column = r.Col, Reason = r.Reason,
-            Raw = r.Raw, CreatedAt = Time(r.CreatedAt), Resolved = r.Resolved != 0,
-        }).ToList();
-    }
-
-    public async Task MarkQuarantineResolvedAsync(IReadOnlyList<long> ids, CancellationToken ct = default)
-    {
-        if (ids.Count == 0) return;
-        await using var c = await OpenAsync(ct);
-        foreach (var chunk in ids.Chunk(1000))
-            await c.ExecuteAsync(new CommandDefinition($"UPDATE quarantine SET resolved = 1 WHERE {InList("id", "@ids")}", new { ids = chunk }, cancellationToken: ct));
-    }
-
     // ---- feature snapshots -------------------------------------------------------------------
 
     public async Task SaveFeatureSnapshotAsync(FeatureSnapshot s, CancellationToken ct = default)
@@ -426,6 +398,16 @@ public abstract partial class SqlLeadStore : ILeadStore
     }
 
     protected abstract bool IsUniqueViolation(DbException ex);
+
+    /// <summary>
+    /// Appended to a claim's inner SELECT: PostgreSQL's <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimers skip rows
+    /// another transaction is taking instead of waiting for it. Empty on SQLite, where a write transaction holds the
+    /// whole database and the single UPDATE ... RETURNING is atomic by itself.
+    /// </summary>
+    protected virtual string SkipLocked => "";
+
+    /// <summary>A query returning the names of the tables that have a column named <c>@column</c> (erasure is driven by it).</summary>
+    protected abstract string TablesWithColumnSql { get; }
 
     /// <summary>
     /// A column ordered by its bytes (ordinal), whatever the database's collation: streams are merge-joined by id
@@ -474,7 +456,7 @@ public abstract partial class SqlLeadStore : ILeadStore
         {
             var exists = await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM models WHERE version = @version", new { version }, tx, cancellationToken: ct));
             if (exists == 0) throw new NotFoundException($"model version '{version}' not found");
-            var now = Ms(DateTimeOffset.UtcNow);
+            var now = NowMs;
             await c.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO model_aliases (alias, version, updated_at) VALUES (@alias, @version, @now)
                 ON CONFLICT (alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at
@@ -614,6 +596,6 @@ public abstract partial class SqlLeadStore : ILeadStore
         await using var c = await OpenAsync(ct);
         return await c.ExecuteAsync(new CommandDefinition(
             "UPDATE api_keys SET revoked_at = @now WHERE (id = @idOrName OR name = @idOrName) AND revoked_at IS NULL",
-            new { idOrName, now = Ms(DateTimeOffset.UtcNow) }, cancellationToken: ct)) > 0;
+            new { idOrName, now = NowMs }, cancellationToken: ct)) > 0;
     }
 }

@@ -1,11 +1,13 @@
 using LeadScore.Storage;
 using LeadScore.TestKit;
 
-namespace LeadScore.Server.Tests.Webhooks;
+namespace LeadScore.Storage.Tests;
 
-/// <summary>The persisted delivery queue and job records, on both backends.</summary>
+/// <summary>The persisted webhook delivery queue, on both backends.</summary>
 public sealed class WebhookStoreTests
 {
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static TheoryData<string> Backends => TestStores.Backends;
 
     [Theory, MemberData(nameof(Backends))]
@@ -14,7 +16,7 @@ public sealed class WebhookStoreTests
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
         var hooks = (IWebhookStore)store;
-        await hooks.SaveWebhookAsync(new Webhook { Id = "wh1", Url = "http://127.0.0.1:9/x", Rule = WebhookRule.BecameA, Secret = "s", CreatedAt = TestData.T0 });
+        await hooks.SaveWebhookAsync(new Webhook { Id = "wh1", Url = "http://127.0.0.1:9/x", Rule = WebhookRule.BecameA, Secret = "s", CreatedAt = T0 });
         await hooks.EnqueueDeliveriesAsync(Enumerable.Range(0, 40).Select(i => new NewDelivery("wh1", "lead.became_a", $"L{i}", $"{{\"n\":{i}}}")).ToList());
         var now = DateTimeOffset.UtcNow.AddSeconds(1);
 
@@ -35,7 +37,7 @@ public sealed class WebhookStoreTests
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
         var hooks = (IWebhookStore)store;
-        await hooks.SaveWebhookAsync(new Webhook { Id = "wh1", Url = "http://x", Rule = WebhookRule.ScoreCrossed, Threshold = 70, Secret = "s", CreatedAt = TestData.T0 });
+        await hooks.SaveWebhookAsync(new Webhook { Id = "wh1", Url = "http://x", Rule = WebhookRule.ScoreCrossed, Threshold = 70, Secret = "s", CreatedAt = T0 });
         await hooks.EnqueueDeliveriesAsync([new NewDelivery("wh1", "e", "L1", "{}"), new NewDelivery("wh1", "e", "L2", "{}"), new NewDelivery("wh1", "e", "L3", "{}")]);
         var now = DateTimeOffset.UtcNow.AddSeconds(1);
         var d = await hooks.ClaimDueDeliveriesAsync(now, now.AddMinutes(1), 10);
@@ -58,25 +60,5 @@ public sealed class WebhookStoreTests
         (await hooks.GetWebhookAsync("wh1"))!.Threshold.ShouldBe(70);
         (await hooks.DeleteWebhookAsync("wh1")).ShouldBeTrue();
         (await hooks.ListWebhooksAsync()).ShouldBeEmpty();
-    }
-
-    [Theory, MemberData(nameof(Backends))]
-    public async Task Jobs_are_saved_updated_and_listed_by_status(string backend)
-    {
-        var (store, _, _) = await TestStores.OpenAsync(backend);
-        await using var _s = store;
-        var jobs = (IJobStore)store;
-        var job = new JobRecord { Id = "j1", Kind = "train", Status = JobStatus.Queued, RequestJson = "{}", CreatedAt = TestData.T0 };
-
-        await jobs.SaveJobAsync(job);
-        await jobs.SaveJobAsync(job with { Id = "j2" });
-        await jobs.SaveJobAsync(job with { Status = JobStatus.Succeeded, Progress = 1, ResultJson = "{\"version\":\"v1\"}", StartedAt = TestData.T0, FinishedAt = TestData.T0.AddMinutes(1) });
-
-        var j1 = await jobs.GetJobAsync("j1");
-        j1!.Status.ShouldBe(JobStatus.Succeeded);
-        j1.ResultJson.ShouldBe("{\"version\":\"v1\"}");
-        j1.FinishedAt.ShouldBe(TestData.T0.AddMinutes(1));
-        (await jobs.ListJobsAsync(JobStatus.Queued)).Select(j => j.Id).ShouldBe(["j2"]);
-        (await jobs.GetJobAsync("nope")).ShouldBeNull();
     }
 }

@@ -36,12 +36,15 @@ public static class TestStores
         return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true }.ConnectionString;
     }
 
-    /// <summary>A fresh, migrated store. The returned workspace folder is new and empty apart from the SQLite file.</summary>
-    public static async Task<(ILeadStore Store, string Workspace, string? ConnectionString)> OpenAsync(string backend)
+    /// <summary>
+    /// A fresh, migrated store. The returned workspace folder is new and empty apart from the SQLite file.
+    /// With <paramref name="time"/>, the store stamps its own times from that clock.
+    /// </summary>
+    public static async Task<(ILeadStore Store, string Workspace, string? ConnectionString)> OpenAsync(string backend, TimeProvider? time = null)
     {
         var ws = TestPaths.NewTempDir("leadscore-ws");
         string? cs = backend == Postgres ? await CreatePostgresDatabaseAsync() : null;
-        var store = await LeadStore.OpenAsync(ws, cs);
+        var store = await LeadStore.OpenAsync(ws, cs, time: time);
         return (store, ws, cs);
     }
 }

@@ -5,7 +5,12 @@ namespace LeadScore.Storage;
 /// <summary>Activities (web, email, social, sales events).</summary>
 public interface IActivityData
 {
-    /// <summary>Inserts activities, skipping those whose event id is already stored. One transaction.</summary>
+    /// <summary>
+    /// Inserts activities by event id, comparing content with what is stored: a new event id is Inserted; the same content
+    /// (lead, type, time, url, value, properties) is Unchanged; other content is a correction, stored in place of the old
+    /// version, which is kept in <c>activity_history</c>, and counted in <see cref="InsertCounts.Updated"/>. When a batch
+    /// names one event id twice the last one wins and the others count as Unchanged. One transaction.
+    /// </summary>
     Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> activities, CancellationToken ct = default);
     /// <summary>A lead's activities ordered by time (then event id), optionally only those strictly before <paramref name="before"/>.</summary>
     Task<IReadOnlyList<Activity>> GetActivitiesAsync(string leadId, DateTimeOffset? before = null, CancellationToken ct = default);

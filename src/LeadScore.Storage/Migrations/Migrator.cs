@@ -27,7 +27,7 @@ internal static class Migrator
             .ToList();
     }
 
-    public static async Task ApplyAsync(DbConnection c, string backendFolder, CancellationToken ct)
+    public static async Task ApplyAsync(DbConnection c, string backendFolder, TimeProvider time, CancellationToken ct)
     {
         await c.ExecuteAsync(new CommandDefinition(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", cancellationToken: ct));
@@ -38,7 +38,7 @@ internal static class Migrator
             await using var tx = await c.BeginTransactionAsync(ct);
             await c.ExecuteAsync(new CommandDefinition(sql, transaction: tx, cancellationToken: ct));
             await c.ExecuteAsync(new CommandDefinition("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @name, @at)",
-                new { v = (long)version, name, at = DateTimeOffset.UtcNow.ToString("O") }, tx, cancellationToken: ct));
+                new { v = (long)version, name, at = time.GetUtcNow().ToString("O") }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
         }
     }

@@ -17,7 +17,8 @@ public sealed class PostgresLeadStore : SqlLeadStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _description;
 
-    public PostgresLeadStore(string connectionString)
+    /// <param name="time">The clock for times the store stamps itself; the system clock when null.</param>
+    public PostgresLeadStore(string connectionString, TimeProvider? time = null) : base(time)
     {
         NpgsqlConnectionStringBuilder csb;
         try
@@ -43,7 +44,7 @@ public sealed class PostgresLeadStore : SqlLeadStore
         await c.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@k)", new { k = MigrationLockKey }, cancellationToken: ct));
         try
         {
-            await Migrator.ApplyAsync(c, "Postgres", ct);
+            await Migrator.ApplyAsync(c, "Postgres", Clock, ct);
         }
         finally
         {
@@ -51,10 +52,16 @@ public sealed class PostgresLeadStore : SqlLeadStore
         }
     }
 
-    /// <summary>Binary COPY into a temporary table, then one INSERT that skips known event ids.</summary>
-    public override Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> activities, CancellationToken ct = default)
+    /// <summary>
+    /// Binary COPY into a temporary table; then one statement copies stored versions that the batch corrects into
+    /// activity_history (locking them, so a concurrent batch cannot replace them unrecorded), and one upsert inserts
+    /// new event ids and replaces changed ones, leaving unchanged rows untouched.
+    /// </summary>
+    public override Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> input, CancellationToken ct = default)
     {
-        if (activities.Count == 0) return Task.FromResult(default(InsertCounts));
+        if (input.Count == 0) return Task.FromResult(default(InsertCounts));
+        var (activities, duplicates) = LastPerEventId(input);
+        var now = NowMs;
         return InTransactionAsync(async (c, tx) =>
         {
             var pg = (NpgsqlConnection)c;
@@ -79,11 +86,31 @@ public sealed class PostgresLeadStore : SqlLeadStore
                 }
                 await w.CompleteAsync(ct);
             }
-            var inserted = await c.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO activities SELECT * FROM tmp_activities ON CONFLICT (event_id) DO NOTHING", transaction: tx, cancellationToken: ct));
-            return new InsertCounts(inserted, activities.Count - inserted);
+            var updated = await c.ExecuteAsync(new CommandDefinition($"""
+                INSERT INTO activity_history (event_id, lead_id, type, ts, url, value, properties, replaced_at)
+                SELECT a.event_id, a.lead_id, a.type, a.ts, a.url, a.value, a.properties, @now
+                FROM activities a JOIN tmp_activities t ON t.event_id = a.event_id
+                WHERE {Differs("a", "t")}
+                FOR UPDATE OF a
+                """, new { now }, tx, cancellationToken: ct));
+            var written = await c.ExecuteAsync(new CommandDefinition($"""
+                INSERT INTO activities SELECT * FROM tmp_activities ON CONFLICT (event_id) DO UPDATE SET lead_id = excluded.lead_id,
+                    type = excluded.type, ts = excluded.ts, url = excluded.url, value = excluded.value, properties = excluded.properties
+                WHERE {Differs("activities", "excluded")}
+                """, transaction: tx, cancellationToken: ct));
+            var inserted = written - updated;
+            return new InsertCounts(inserted, activities.Count - written + duplicates) { Updated = updated };
         }, ct);
     }
+
+    private static string Differs(string stored, string incoming) =>
+        $"({stored}.lead_id, {stored}.type, {stored}.ts, {stored}.url, {stored}.value, {stored}.properties) IS DISTINCT FROM " +
+        $"({incoming}.lead_id, {incoming}.type, {incoming}.ts, {incoming}.url, {incoming}.value, {incoming}.properties)";
+
+    protected override string SkipLocked => " FOR UPDATE SKIP LOCKED";
+
+    protected override string TablesWithColumnSql =>
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = @column ORDER BY table_name";
 
     protected override bool IsUniqueViolation(DbException ex) => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
     protected override string Ordinal(string column) => $"{column} COLLATE \"C\"";

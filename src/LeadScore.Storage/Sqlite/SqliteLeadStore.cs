@@ -13,7 +13,8 @@ public sealed class SqliteLeadStore : SqlLeadStore
     private readonly string _path;
     private readonly string _connectionString;
 
-    public SqliteLeadStore(string path)
+    /// <param name="time">The clock for times the store stamps itself; the system clock when null.</param>
+    public SqliteLeadStore(string path, TimeProvider? time = null) : base(time)
     {
         _path = Path.GetFullPath(path);
         _connectionString = new SqliteConnectionStringBuilder
@@ -44,47 +45,81 @@ public sealed class SqliteLeadStore : SqlLeadStore
     {
         await using var c = await OpenAsync(ct);
         await c.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL;", cancellationToken: ct));
-        await Migrator.ApplyAsync(c, "Sqlite", ct);
+        await Migrator.ApplyAsync(c, "Sqlite", Clock, ct);
     }
 
     /// <summary>
-    /// Bulk activity insert through SQLite's own API: one prepared single-row statement, bound by position,
-    /// stepped and reset per row, inside the batch's transaction. ADO.NET's named-parameter binding cost more
-    /// than SQLite's b-tree work here (1M rows: 13 s through multi-row ADO.NET statements).
+    /// Bulk activity insert through SQLite's own API: prepared single-row statements, bound by position, stepped and
+    /// reset per row, inside the batch's transaction. ADO.NET's named-parameter binding cost more than SQLite's b-tree
+    /// work here (1M rows: 13 s through multi-row ADO.NET statements). Per row: the first statement copies a stored
+    /// version with other content into activity_history (a primary-key probe when nothing changed); the second inserts
+    /// or replaces only when the content differs.
     /// </summary>
     public override Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> activities, CancellationToken ct = default)
     {
         if (activities.Count == 0) return Task.FromResult(default(InsertCounts));
+        var (unique, duplicates) = LastPerEventId(activities);
+        var now = NowMs;
         return InTransactionAsync((c, _) =>
         {
             var db = ((SqliteConnection)c).Handle ?? throw new InvalidOperationException("connection is not open");
-            Check(db, raw.sqlite3_prepare_v2(db, InsertActivitySql, out var stmt));
-            var inserted = 0;
-            using (stmt)
+            Check(db, raw.sqlite3_prepare_v2(db, KeepPreviousActivitySql, out var keep));
+            using (keep)
             {
-                for (var i = 0; i < activities.Count; i++)
+                Check(db, raw.sqlite3_prepare_v2(db, UpsertActivitySql, out var upsert));
+                using (upsert)
                 {
-                    if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
-                    var a = activities[i];
-                    raw.sqlite3_bind_text(stmt, 1, a.EventId);
-                    raw.sqlite3_bind_text(stmt, 2, a.LeadId);
-                    raw.sqlite3_bind_text(stmt, 3, a.Type);
-                    raw.sqlite3_bind_int64(stmt, 4, Ms(a.Timestamp));
-                    if (a.Url is { } url) raw.sqlite3_bind_text(stmt, 5, url); else raw.sqlite3_bind_null(stmt, 5);
-                    if (a.Value is { } v) raw.sqlite3_bind_double(stmt, 6, v); else raw.sqlite3_bind_null(stmt, 6);
-                    if (a.Properties.Count > 0) raw.sqlite3_bind_text(stmt, 7, ToJson(a.Properties)); else raw.sqlite3_bind_null(stmt, 7);
-                    var rc = raw.sqlite3_step(stmt);
-                    if (rc != raw.SQLITE_DONE) Check(db, rc);
-                    inserted += raw.sqlite3_changes(db);
-                    raw.sqlite3_reset(stmt);
+                    int inserted = 0, updated = 0;
+                    for (var i = 0; i < unique.Count; i++)
+                    {
+                        if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
+                        var a = unique[i];
+                        Bind(keep, a);
+                        raw.sqlite3_bind_int64(keep, 8, now);
+                        Step(db, keep);
+                        var changed = raw.sqlite3_changes(db) > 0;
+                        Bind(upsert, a);
+                        Step(db, upsert);
+                        var written = raw.sqlite3_changes(db) > 0;
+                        if (changed) updated++;
+                        else if (written) inserted++;
+                    }
+                    return Task.FromResult(new InsertCounts(inserted, unique.Count - inserted - updated + duplicates) { Updated = updated });
                 }
             }
-            return Task.FromResult(new InsertCounts(inserted, activities.Count - inserted));
         }, ct);
     }
 
-    private const string InsertActivitySql =
-        "INSERT INTO activities (event_id, lead_id, type, ts, url, value, properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (event_id) DO NOTHING";
+    private static void Bind(sqlite3_stmt stmt, Activity a)
+    {
+        raw.sqlite3_bind_text(stmt, 1, a.EventId);
+        raw.sqlite3_bind_text(stmt, 2, a.LeadId);
+        raw.sqlite3_bind_text(stmt, 3, a.Type);
+        raw.sqlite3_bind_int64(stmt, 4, Ms(a.Timestamp));
+        if (a.Url is { } url) raw.sqlite3_bind_text(stmt, 5, url); else raw.sqlite3_bind_null(stmt, 5);
+        if (a.Value is { } v) raw.sqlite3_bind_double(stmt, 6, v); else raw.sqlite3_bind_null(stmt, 6);
+        if (a.Properties.Count > 0) raw.sqlite3_bind_text(stmt, 7, ToJson(a.Properties)); else raw.sqlite3_bind_null(stmt, 7);
+    }
+
+    private static void Step(sqlite3 db, sqlite3_stmt stmt)
+    {
+        var rc = raw.sqlite3_step(stmt);
+        if (rc != raw.SQLITE_DONE) Check(db, rc);
+        raw.sqlite3_reset(stmt);
+    }
+
+    // IS NOT is SQLite's null-safe "differs".
+    private const string ActivityDiffers =
+        "lead_id IS NOT ?2 OR type IS NOT ?3 OR ts IS NOT ?4 OR url IS NOT ?5 OR value IS NOT ?6 OR properties IS NOT ?7";
+
+    private const string KeepPreviousActivitySql =
+        "INSERT INTO activity_history (event_id, lead_id, type, ts, url, value, properties, replaced_at) " +
+        "SELECT event_id, lead_id, type, ts, url, value, properties, ?8 FROM activities WHERE event_id = ?1 AND (" + ActivityDiffers + ")";
+
+    private const string UpsertActivitySql =
+        "INSERT INTO activities (event_id, lead_id, type, ts, url, value, properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) " +
+        "ON CONFLICT (event_id) DO UPDATE SET lead_id = excluded.lead_id, type = excluded.type, ts = excluded.ts, url = excluded.url, " +
+        "value = excluded.value, properties = excluded.properties WHERE " + ActivityDiffers;
 
     private static void Check(sqlite3 db, int rc)
     {
@@ -95,9 +130,14 @@ public sealed class SqliteLeadStore : SqlLeadStore
     protected override string Ordinal(string column) => column;
     protected override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
+    protected override string TablesWithColumnSql =>
+        "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = @column ORDER BY m.name";
+
     public override ValueTask DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
+        // Only this file's pool: ClearAllPools would also close the idle connections of every other store in the process.
+        using var c = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(c);
         return ValueTask.CompletedTask;
     }
 }
