@@ -165,11 +165,13 @@ public sealed class SourceReader
         {
             index++;
             string name;
+            var badName = false;
             try { name = p.Name; }
             catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
             {
                 problem ??= $"member {index}: its name is not valid text (a lone surrogate?)";
                 name = $"\uFFFD{index}";
+                badName = true;
             }
             string? value;
             try
@@ -189,7 +191,7 @@ public sealed class SourceReader
                 value = "\uFFFD";
             }
             // A key that cannot be text makes its value unusable too: U+FFFD gets the row rejected wherever it goes.
-            values[name] = name[0] == '\uFFFD' && problem is not null && name == $"\uFFFD{index}" ? "\uFFFD" : value;
+            values[name] = badName ? "\uFFFD" : value;
         }
         return values;
     }
