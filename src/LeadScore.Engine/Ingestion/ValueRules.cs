@@ -109,12 +109,15 @@ public sealed record ValueRules
     /// <summary>Whether a value is missing: null, or one of <see cref="MissingValues"/> after trimming.</summary>
     public bool IsMissing(string? raw) => raw is null || _missingSet.Contains(raw.Trim());
 
-    /// <summary>Reads a true/false spelling.</summary>
+    /// <summary>
+    /// Reads a true/false spelling: one of <see cref="TrueValues"/> or <see cref="FalseValues"/>, or "true"/"false" always,
+    /// since that is how import stores booleans: a stored lead read back with a mapping's rules ("Ja"/"Nein") still reads.
+    /// </summary>
     public bool TryBool(string raw, out bool value)
     {
         var t = raw.Trim();
-        if (_trueSet.Contains(t)) { value = true; return true; }
-        if (_falseSet.Contains(t)) { value = false; return true; }
+        if (_trueSet.Contains(t) || (t.Equals("true", StringComparison.OrdinalIgnoreCase) && !_falseSet.Contains(t))) { value = true; return true; }
+        if (_falseSet.Contains(t) || t.Equals("false", StringComparison.OrdinalIgnoreCase)) { value = false; return true; }
         value = false;
         return false;
     }
