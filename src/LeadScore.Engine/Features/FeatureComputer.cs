@@ -14,9 +14,8 @@ namespace LeadScore.Engine.Features;
 public sealed class FeatureComputer
 {
     private const double TicksPerDay = TimeSpan.TicksPerDay;
-    private static readonly HashSet<string> MissingTokens = new(["", "NA", "N/A", "null", "NaN", "none", "-"], StringComparer.OrdinalIgnoreCase);
-
     private readonly FeatureDefinitions _defs;
+    private readonly ValueRules _rules;
     private readonly List<FeatureInfo> _features = [];
 
     // Attributes.
@@ -40,9 +39,17 @@ public sealed class FeatureComputer
     private readonly HashSet<string> _revenueBands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _techIndex = new(StringComparer.OrdinalIgnoreCase);
 
-    public FeatureComputer(FeatureDefinitions definitions)
+    /// <summary>Reads attribute values with the default rules (<see cref="ValueRules.Default"/>), as import does without a mapping.</summary>
+    public FeatureComputer(FeatureDefinitions definitions) : this(definitions, ValueRules.Default) { }
+
+    /// <summary>
+    /// Reads attribute values (missing placeholders, true/false words, dates) with <paramref name="rules"/>: pass the rules
+    /// the data was imported with, kept with the model, so serving a raw lead reads it as import did.
+    /// </summary>
+    public FeatureComputer(FeatureDefinitions definitions, ValueRules rules)
     {
         _defs = definitions;
+        _rules = rules;
         _attributes = definitions.Attributes.Select(a => (a, a.Values is { } v ? new HashSet<string>(v, StringComparer.Ordinal) : null)).ToArray();
         foreach (var (a, _) in _attributes)
         {
@@ -161,6 +168,9 @@ public sealed class FeatureComputer
 
     public FeatureDefinitions Definitions => _defs;
 
+    /// <summary>The value rules attribute values are read with.</summary>
+    public ValueRules Rules => _rules;
+
     /// <summary>The features in the order of every vector this computer returns.</summary>
     public IReadOnlyList<FeatureInfo> Features { get; }
 
@@ -170,8 +180,7 @@ public sealed class FeatureComputer
     public string? EnrichmentDomain(Lead lead)
     {
         var col = _enr?.DomainColumn ?? LeadFields.Domain;
-        var d = lead.Get(col)?.Trim();
-        if (!string.IsNullOrEmpty(d)) return d.ToLowerInvariant();
+        if (EmailDomains.NormalizeDomain(lead.Get(col)) is { } d) return d;
         var e = EmailDomains.DomainOf(lead.Get(_defs.EmailColumn ?? LeadFields.Email));
         return e is not null && !EmailDomains.IsFreeMail(e) ? e : null;
     }
@@ -188,21 +197,21 @@ public sealed class FeatureComputer
         foreach (var (a, values) in _attributes)
         {
             var raw = lead.Get(a.Column)?.Trim();
-            var missing = raw is null || MissingTokens.Contains(raw);
+            var missing = _rules.IsMissing(raw);
             switch (a.Kind)
             {
                 case AttributeKind.Numeric:
                     row[k++] = !missing && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? FeatureValue.Of(d) : FeatureValue.Missing;
                     break;
                 case AttributeKind.Boolean:
-                    row[k++] = !missing && SchemaInference.TryParseBool(raw!, out var b) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing;
+                    row[k++] = !missing && _rules.TryBool(raw!, out var b) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing;
                     break;
                 case AttributeKind.Categorical:
                     row[k++] = missing ? FeatureValue.Missing : FeatureValue.Of(values is null || values.Contains(raw!) ? raw : FeatureDefinitions.OtherCategory);
                     break;
                 case AttributeKind.Date:
                     var dt = default(DateTimeOffset);
-                    var ok = !missing && SchemaInference.TryParseDate(raw!, out dt);
+                    var ok = !missing && _rules.TryDate(raw!, out dt);
                     foreach (var part in a.DateParts ?? ["days_before"])
                     {
                         row[k++] = !ok ? FeatureValue.Missing : part switch
@@ -235,7 +244,7 @@ public sealed class FeatureComputer
             else
             {
                 row[k++] = FeatureValue.Of(EmailDomains.IsFreeMail(domain) ? 1 : 0);
-                var company = lead.Get(_enr?.DomainColumn ?? LeadFields.Domain)?.Trim();
+                var company = EmailDomains.NormalizeDomain(lead.Get(_enr?.DomainColumn ?? LeadFields.Domain));
                 row[k++] = string.IsNullOrEmpty(company) ? FeatureValue.Missing
                     : FeatureValue.Of(string.Equals(company, domain, StringComparison.OrdinalIgnoreCase) || domain.EndsWith("." + company, StringComparison.OrdinalIgnoreCase) ? 1 : 0);
             }
@@ -272,7 +281,8 @@ public sealed class FeatureComputer
             if (double.IsNaN(firstAge)) firstAge = age;
             lastAny = age;
             if (age < 30) activeDays |= 1UL << (int)age;
-            if (!_typeIndex.TryGetValue(a.Type, out var t)) continue;
+            // Stored types are already normal (import normalises them); a raw one ("Page View") is looked up normalised.
+            if (!_typeIndex.TryGetValue(a.Type, out var t) && !_typeIndex.TryGetValue(ValueRules.NormalizeActivityType(a.Type), out t)) continue;
             totals[t]++;
             lastAge[t] = age;
             engagement += _weights[t] * Math.Exp(decay * age);
@@ -328,7 +338,7 @@ public sealed class FeatureComputer
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var a in acts)
-            if (a.Timestamp.UtcTicks < asOfTicks && a.Type == ActivityTypes.PageView && a.Properties.TryGetValue("session_id", out var s) && !string.IsNullOrEmpty(s)) ids.Add(s);
+            if (a.Timestamp.UtcTicks < asOfTicks && (a.Type == ActivityTypes.PageView || ValueRules.NormalizeActivityType(a.Type) == ActivityTypes.PageView) && a.Properties.TryGetValue("session_id", out var s) && !string.IsNullOrEmpty(s)) ids.Add(s);
         return ids.Count;
     }
 
@@ -369,11 +379,11 @@ public sealed class FeatureComputer
         return k;
     }
 
-    private static FeatureValue Category(string? raw, HashSet<string> kept)
+    private FeatureValue Category(string? raw, HashSet<string> kept)
     {
         raw = raw?.Trim();
-        if (raw is null || MissingTokens.Contains(raw)) return FeatureValue.Missing;
-        return FeatureValue.Of(kept.Count == 0 || kept.Contains(raw) ? raw : FeatureDefinitions.OtherCategory);
+        if (_rules.IsMissing(raw)) return FeatureValue.Missing;
+        return FeatureValue.Of(kept.Count == 0 || kept.Contains(raw!) ? raw : FeatureDefinitions.OtherCategory);
     }
 
     private static double Number(string? raw) =>

@@ -103,6 +103,7 @@ public sealed record FeatureDefinitions
     /// <summary>
     /// Default definitions from imported data: every non-personal attribute column by its inferred (or given) schema,
     /// the activity types seen, high-intent pages for pricing/demo/contact/trial, and the enrichment values seen.
+    /// Values are read with <c>rules</c> (default <see cref="ValueRules.Default"/>): its missing values are left out.
     /// </summary>
     public static FeatureDefinitions InferDefaults(
         IReadOnlyList<Lead> sample,
@@ -110,17 +111,18 @@ public sealed record FeatureDefinitions
         IReadOnlyList<Enrichment> enrichmentSample,
         IReadOnlyList<ColumnSchema>? schema = null,
         int minCategoryCount = 20,
-        int maxCategories = 30)
+        int maxCategories = 30,
+        ValueRules? rules = null)
     {
+        rules ??= ValueRules.Default;
         var columns = sample.SelectMany(l => l.Attributes.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var missing = new HashSet<string>(["", "NA", "N/A", "null", "NaN", "unknown"], StringComparer.OrdinalIgnoreCase);
         var bySchema = schema?.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var attrs = new List<AttributeFeature>();
         foreach (var col in columns)
         {
             if (DefaultExcludedColumns.Contains(col)) continue;
             var values = sample.Select(l => l.Get(col) ?? "").ToList();
-            var cs = bySchema is not null && bySchema.TryGetValue(col, out var s) ? s : SchemaInference.InferColumn(col, values, missing);
+            var cs = bySchema is not null && bySchema.TryGetValue(col, out var s) ? s : SchemaInference.InferColumn(col, values, rules);
             if (cs.IsPersonal) continue;
             switch (cs.Kind)
             {
@@ -128,7 +130,7 @@ public sealed record FeatureDefinitions
                 case ColumnKind.Boolean: attrs.Add(new AttributeFeature { Column = col, Kind = AttributeKind.Boolean }); break;
                 case ColumnKind.DateTime: attrs.Add(new AttributeFeature { Column = col, Kind = AttributeKind.Date, DateParts = ["days_before", "month", "day_of_week"] }); break;
                 case ColumnKind.Categorical:
-                    attrs.Add(new AttributeFeature { Column = col, Kind = AttributeKind.Categorical, Values = Frequent(values.Select(v => v.Trim()).Where(v => !missing.Contains(v)), minCategoryCount, maxCategories) });
+                    attrs.Add(new AttributeFeature { Column = col, Kind = AttributeKind.Categorical, Values = Frequent(values.Where(v => !rules.IsMissing(v)).Select(v => v.Trim()), minCategoryCount, maxCategories) });
                     break;
                 default: break; // identifiers and free text are not features
             }

@@ -87,27 +87,3 @@ public static class JobTitles
         return false;
     }
 }
-
-/// <summary>Email domains: free-mail providers versus business domains.</summary>
-public static class EmailDomains
-{
-    private static readonly HashSet<string> FreeMail = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com", "outlook.com", "hotmail.com",
-        "hotmail.co.uk", "hotmail.fr", "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com",
-        "gmx.de", "gmx.net", "gmx.com", "web.de", "mail.com", "mail.ru", "yandex.ru", "yandex.com", "zoho.com", "qq.com", "163.com",
-        "126.com", "rediffmail.com", "libero.it", "orange.fr", "free.fr", "t-online.de", "comcast.net", "verizon.net", "att.net", "fastmail.com",
-        "hey.com", "tutanota.com", "seznam.cz", "wp.pl", "o2.pl", "naver.com", "uol.com.br", "bol.com.br",
-    };
-
-    /// <summary>The part after '@', lower case; null when there is none.</summary>
-    public static string? DomainOf(string? email)
-    {
-        if (string.IsNullOrWhiteSpace(email)) return null;
-        var at = email.LastIndexOf('@');
-        if (at < 0 || at == email.Length - 1) return null;
-        return email[(at + 1)..].Trim().ToLowerInvariant();
-    }
-
-    public static bool IsFreeMail(string domain) => FreeMail.Contains(domain);
-}

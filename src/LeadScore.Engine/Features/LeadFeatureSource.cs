@@ -1,4 +1,3 @@
-using System.Globalization;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
 
@@ -36,39 +35,43 @@ public sealed class ComputedLeadFeatures(FeatureComputer computer) : ILeadFeatur
 
 /// <summary>
 /// A model trained on a flat table: each feature is the lead attribute of the same name, read with the
-/// column kinds and missing placeholders the table was read with (the same parsing as <see cref="FlatTableLoader"/>).
+/// column kinds and value rules the table was read with (the same parsing as <see cref="FlatTableLoader"/>:
+/// <see cref="FlatTableLoader.FlatValue"/>).
 /// </summary>
 public sealed class FlatAttributeFeatures : ILeadFeatureSource
 {
     private readonly ColumnKind[] _kinds;
-    private readonly HashSet<string> _missing;
+    private readonly ValueRules _rules;
 
-    public FlatAttributeFeatures(IReadOnlyList<FeatureInfo> features, IReadOnlyList<ColumnSchema> schema, IReadOnlyList<string> missingValues)
+    /// <summary>Reads attributes with the rules the table was read with (its mapping's true/false words, missing values).</summary>
+    public FlatAttributeFeatures(IReadOnlyList<FeatureInfo> features, IReadOnlyList<ColumnSchema> schema, ValueRules rules)
     {
         Features = features;
         var byName = schema.ToDictionary(s => s.Name, s => s.Kind, StringComparer.Ordinal);
         _kinds = features.Select(f => byName.GetValueOrDefault(f.Name, f.Kind == FeatureKind.Numeric ? ColumnKind.Numeric : ColumnKind.Categorical)).ToArray();
-        _missing = new HashSet<string>(missingValues, StringComparer.OrdinalIgnoreCase);
+        _rules = rules;
+    }
+
+    /// <summary>
+    /// Default true/false words with the given missing values: what an artifact that kept only its missing values
+    /// can do. Prefer the <see cref="ValueRules"/> overload, which keeps a mapping's true/false words.
+    /// </summary>
+    public FlatAttributeFeatures(IReadOnlyList<FeatureInfo> features, IReadOnlyList<ColumnSchema> schema, IReadOnlyList<string> missingValues)
+        : this(features, schema, ValueRules.Default with { MissingValues = missingValues })
+    {
     }
 
     public IReadOnlyList<FeatureInfo> Features { get; }
     public bool UsesHistory => false;
     public string? EnrichmentDomain(Lead lead) => null;
 
+    /// <summary>The rules attribute values are read with.</summary>
+    public ValueRules Rules => _rules;
+
     public FeatureValue[] Compute(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf)
     {
         var row = new FeatureValue[Features.Count];
-        for (var i = 0; i < row.Length; i++)
-        {
-            var raw = lead.Get(Features[i].Name)?.Trim();
-            if (raw is null || _missing.Contains(raw)) { row[i] = FeatureValue.Missing; continue; }
-            row[i] = _kinds[i] switch
-            {
-                ColumnKind.Numeric => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? FeatureValue.Of(d) : FeatureValue.Missing,
-                ColumnKind.Boolean => SchemaInference.TryParseBool(raw, out var b) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing,
-                _ => FeatureValue.Of(raw),
-            };
-        }
+        for (var i = 0; i < row.Length; i++) row[i] = FlatTableLoader.FlatValue(lead.Get(Features[i].Name), _kinds[i], _rules);
         return row;
     }
 }

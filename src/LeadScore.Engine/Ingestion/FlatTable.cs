@@ -15,8 +15,8 @@ public sealed record FlatTableOptions
     public IReadOnlyList<string> Exclude { get; init; } = [];
     public string? IdColumn { get; init; }
     public string? TimeColumn { get; init; }
-    /// <summary>Values that mean missing (compared case-insensitively after trimming).</summary>
-    public IReadOnlyList<string> MissingValues { get; init; } = ["", "NA", "N/A", "null", "NaN", "unknown", "Select"];
+    /// <summary>Values that mean missing (compared case-insensitively after trimming); default <see cref="ValueRules.DefaultMissingValues"/>.</summary>
+    public IReadOnlyList<string> MissingValues { get; init; } = ValueRules.DefaultMissingValues;
     /// <summary>Schemas to use instead of inferring (e.g. the training schema when scoring).</summary>
     public IReadOnlyList<ColumnSchema>? Schema { get; init; }
     /// <summary>
@@ -24,6 +24,12 @@ public sealed record FlatTableOptions
     /// delimiter, missing placeholders, ignored columns, true/false spellings and column kinds that are not set above.
     /// </summary>
     public ImportMapping? Mapping { get; init; }
+
+    /// <summary>
+    /// The value rules this table is read with: the mapping's true/false words and date formats, and <see cref="MissingValues"/>.
+    /// A flat model should keep these (see <see cref="ValueRules.ToJson"/>) so serving reads attributes the same way.
+    /// </summary>
+    public ValueRules Rules() => ValueRules.FromMapping(WithMapping().Mapping) with { MissingValues = WithMapping().MissingValues };
 
     /// <summary>These options with the mapping's settings filled in where they are not set explicitly.</summary>
     public FlatTableOptions WithMapping()
@@ -55,15 +61,15 @@ public sealed record FlatTable(FeatureFrame Frame, IReadOnlyList<ColumnSchema> S
 /// </summary>
 public static class FlatTableLoader
 {
+    /// <summary>Target values meaning converted unless told otherwise (a flat table's label, not a value rule).</summary>
     private static readonly string[] PositiveWords = ["1", "yes", "true", "y", "converted", "won", "t"];
 
     public static FlatTable Load(string path, FlatTableOptions options)
     {
         options = options.WithMapping();
-        var rules = options.Mapping is { } mapping ? new ValueRules(mapping with { Missing = options.MissingValues }) : null;
+        var rules = options.Rules();
         if (!File.Exists(path)) throw new LeadScoreException($"{path}: file not found", "file");
         var sep = options.Separator ?? SniffFile(path);
-        var missing = new HashSet<string>(options.MissingValues, StringComparer.OrdinalIgnoreCase);
 
         // Pass 1: infer the schema from a sample (streams; never holds the whole file).
         string[] header;
@@ -79,9 +85,8 @@ public static class FlatTableLoader
         Require(path, header, options.TimeColumn);
         foreach (var e in options.Exclude) Require(path, header, e);
 
-        var schema = options.Schema ?? header.Select((h, i) => InferWithMapping(options.Mapping, h, rules is null
-            ? SchemaInference.InferColumn(h, sample.Select(s => s[i]), missing)
-            : SchemaInference.InferColumn(h, sample.Select(s => (string?)s[i]), rules))).ToArray();
+        var schema = options.Schema ?? header.Select((h, i) => InferWithMapping(options.Mapping, h,
+            SchemaInference.InferColumn(h, sample.Select(s => (string?)s[i]), rules))).ToArray();
         var byName = schema.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var excluded = new HashSet<string>(options.Exclude, StringComparer.Ordinal);
         var features = new List<(int Col, FeatureInfo Info, ColumnKind Kind)>();
@@ -125,14 +130,7 @@ public static class FlatTableLoader
                 for (var j = 0; j < features.Count; j++)
                 {
                     var (col, info, kind) = features[j];
-                    var raw = rec.Fields[col].Trim();
-                    row[j] = missing.Contains(raw) ? FeatureValue.Missing : kind switch
-                    {
-                        ColumnKind.Numeric => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
-                            ? FeatureValue.Of(d) : FeatureValue.Missing,
-                        ColumnKind.Boolean => (rules?.TryBool(raw, out var b) ?? SchemaInference.TryParseBool(raw, out b)) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing,
-                        _ => FeatureValue.Of(raw),
-                    };
+                    row[j] = FlatValue(rec.Fields[col], kind, rules);
                 }
                 bool? label = null;
                 if (targetIdx >= 0)
@@ -144,7 +142,7 @@ public static class FlatTableLoader
                 DateTimeOffset? time = null;
                 if (timeIdx >= 0)
                 {
-                    if (!(rules?.TryDate(rec.Fields[timeIdx], out var dt) ?? SchemaInference.TryParseDate(rec.Fields[timeIdx].Trim(), out dt)))
+                    if (!rules.TryDate(rec.Fields[timeIdx], out var dt))
                         throw new LeadScoreException($"{path}:{rec.Line}:{timeIdx + 1}: '{rec.Fields[timeIdx]}' is not a date", options.TimeColumn);
                     time = dt;
                 }
@@ -153,6 +151,23 @@ public static class FlatTableLoader
             }
         }
         return new FlatTable(frame, schema, skipped, path);
+    }
+
+    /// <summary>
+    /// One flat-table value as a feature, the same when training reads the table and when serving reads a lead's attribute:
+    /// missing placeholders are missing; numbers must be finite and within <see cref="ValueRules.MaxMagnitude"/>; booleans use
+    /// the rules' true/false words; anything unreadable is missing.
+    /// </summary>
+    public static FeatureValue FlatValue(string? raw, ColumnKind kind, ValueRules rules)
+    {
+        if (rules.IsMissing(raw)) return FeatureValue.Missing;
+        var t = raw!.Trim();
+        return kind switch
+        {
+            ColumnKind.Numeric => ValueRules.TryNumber(t, out var d) ? FeatureValue.Of(d) : FeatureValue.Missing,
+            ColumnKind.Boolean => rules.TryBool(t, out var b) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing,
+            _ => FeatureValue.Of(t),
+        };
     }
 
     /// <summary>A mapping's column entry (by source or renamed name) overrides the inferred kind and personal flag.</summary>
@@ -170,8 +185,8 @@ public static class FlatTableLoader
 
     public static char SniffFile(string path)
     {
-        using var sr = new StreamReader(path);
-        return DelimitedReader.SniffSeparator(sr.ReadLine() ?? "");
+        using var sr = DelimitedReader.OpenText(path);
+        return DelimitedReader.SniffSeparator(DelimitedReader.ReadFirstLine(sr));
     }
 
     private static void Require(string path, string[] header, string? column)

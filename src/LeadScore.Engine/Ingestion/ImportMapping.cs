@@ -65,7 +65,9 @@ public sealed record ImportMapping
     public IReadOnlyList<string> DateFormats { get; init; } = [];
     /// <summary>Values meaning missing (case-insensitive, after trimming); replaces the defaults when given.</summary>
     public IReadOnlyList<string>? Missing { get; init; }
+    /// <summary>Spellings of true; replaces <see cref="ValueRules.DefaultTrueValues"/> when given.</summary>
     public IReadOnlyList<string>? TrueValues { get; init; }
+    /// <summary>Spellings of false; replaces <see cref="ValueRules.DefaultFalseValues"/> when given.</summary>
     public IReadOnlyList<string>? FalseValues { get; init; }
     /// <summary>Source columns dropped on import.</summary>
     public IReadOnlyList<string> Ignore { get; init; } = [];
@@ -80,7 +82,8 @@ public sealed record ImportMapping
     /// <summary>How far in the future a timestamp may be (clock skew) before the row is rejected.</summary>
     public double FutureToleranceHours { get; init; } = 24;
 
-    public static readonly IReadOnlyList<string> DefaultMissing = ["", "NA", "N/A", "null", "NaN", "none", "unknown", "Select", "-"];
+    /// <summary>The default missing values: the same list as <see cref="ValueRules.DefaultMissingValues"/>.</summary>
+    public static readonly IReadOnlyList<string> DefaultMissing = ValueRules.DefaultMissingValues;
 
     /// <summary>The mapping used when none is given: canonical names, default spellings.</summary>
     public static ImportMapping Default { get; } = new();

@@ -68,7 +68,17 @@ public static class ImportPipeline
     private const int SampleRows = 1000;
 
     /// <summary>Reads the header and the first rows to settle the schema; fails with one clear line when a needed column is missing.</summary>
-    public static ImportPlan Plan(ImportKind kind, string path, ImportMapping? mapping, DateTimeOffset now)
+    /// <param name="kind">What the file holds.</param>
+    /// <param name="path">The source file.</param>
+    /// <param name="mapping">The mapping file, or null for canonical names and default spellings.</param>
+    /// <param name="now">The import's time (for the future-timestamp check).</param>
+    /// <param name="known">
+    /// The schema already stored for this kind, by (renamed) column name, or null. A column found there keeps its stored
+    /// kind and personal flag instead of being inferred again, so a column does not change type between imports; values
+    /// that do not fit it are rejected row by row. A kind named in the mapping's <c>columns</c> still wins (the user
+    /// changing it on purpose), and role columns (ids, times) are always read by their role.
+    /// </param>
+    public static ImportPlan Plan(ImportKind kind, string path, ImportMapping? mapping, DateTimeOffset now, IReadOnlyDictionary<string, ColumnSchema>? known = null)
     {
         mapping ??= ImportMapping.Default;
         var source = SourceReader.Open(path, mapping);
@@ -77,7 +87,7 @@ public static class ImportPipeline
         // JSON lines name their keys per row: a missing key is that row's problem, not the file's.
         if (source.Format == "csv") converter.RequireColumns(columns, path);
         var sample = source.ReadRows().Where(r => r.Error is null).Take(SampleRows).ToList();
-        var rules = new ValueRules(mapping);
+        var rules = ValueRules.FromMapping(mapping);
         var ignore = new HashSet<string>(mapping.Ignore, StringComparer.Ordinal);
         var schema = new List<ColumnSchema>();
         foreach (var col in columns)
@@ -92,6 +102,11 @@ public static class ImportPipeline
                     Name = name, Kind = cm.Kind, IsPersonal = cm.Personal || PersonalData.ReasonFromName(name) is not null,
                     PersonalReason = cm.PersonalReason ?? (cm.Personal ? "marked personal in the mapping" : PersonalData.ReasonFromName(name)),
                 });
+                continue;
+            }
+            if (known is not null && (known.TryGetValue(name, out var stored) || known.TryGetValue(col, out stored)))
+            {
+                schema.Add(stored with { Name = name, Kind = converter.RoleKind(name) ?? stored.Kind });
                 continue;
             }
             var inferred = SchemaInference.InferColumn(name, sample.Select(r => r.Values.GetValueOrDefault(col)), rules);

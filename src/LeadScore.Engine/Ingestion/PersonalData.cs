@@ -8,15 +8,6 @@ namespace LeadScore.Engine.Ingestion;
 /// </summary>
 public static partial class PersonalData
 {
-    /// <summary>Free-mail providers: an address there says nothing about an employer.</summary>
-    private static readonly HashSet<string> FreeMail = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.co.in", "yahoo.fr", "hotmail.com", "hotmail.co.uk",
-        "hotmail.fr", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com", "proton.me",
-        "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.com", "yandex.ru", "mail.ru",
-        "zoho.com", "qq.com", "163.com", "126.com", "rediffmail.com", "orange.fr", "free.fr", "laposte.net", "t-online.de",
-    };
-
     /// <summary>Why a column holds personal data, or null. The name decides first, then the values (more than half matching).</summary>
     public static string? Reason(string name, IReadOnlyList<string> values)
     {
@@ -44,7 +35,8 @@ public static partial class PersonalData
         var digits = v.Count(char.IsAsciiDigit);
         if (digits is < 7 or > 15) return false;
         if (!(v.StartsWith('+') || v.Contains(' ') || v.Contains('(') || v.Contains('-') || v.Contains('.'))) return false;
-        if (ValueRules.TryNumber(v, out _) || ValueRules.TryIso(v, out _) || SchemaInference.TryParseDate(v, out _)) return false;
+        // "05.01.2026" is a date whose day/month order is unknown, not a phone number.
+        if (ValueRules.TryNumber(v, out _) || ValueRules.Default.TryDate(v, out _) || ValueRules.AmbiguousDayMonth(v.Trim())) return false;
         return true;
     }
 
@@ -65,19 +57,11 @@ public static partial class PersonalData
 
     private static readonly string[] NotAnAddress = ["domain", "do not", "opt", "consent", "bounce", "unsub", "open", "click", "sent", "count", "kind"];
 
-    /// <summary>The domain of an email address, lower case, or null when it is not one.</summary>
-    public static string? EmailDomain(string? email)
-    {
-        if (email is null) return null;
-        var at = email.LastIndexOf('@');
-        if (at <= 0 || at == email.Length - 1) return null;
-        var d = email[(at + 1)..].Trim().ToLowerInvariant();
-        return d.Contains('.') ? d : null;
-    }
+    /// <summary>The domain of an email address, lower case, or null when it is not one (see <see cref="EmailDomains.DomainOf"/>).</summary>
+    public static string? EmailDomain(string? email) => EmailDomains.DomainOf(email);
 
-    /// <summary>"business" or "free_mail" for an email address (a feature that reveals no person), or null.</summary>
-    public static string? EmailDomainKind(string? email) =>
-        EmailDomain(email) is { } d ? (FreeMail.Contains(d) ? "free_mail" : "business") : null;
+    /// <summary>"business" or "free_mail" for an email address (see <see cref="EmailDomains.Kind"/>), or null.</summary>
+    public static string? EmailDomainKind(string? email) => EmailDomains.Kind(email);
 
     private static string Normalise(string name) => name.Trim().ToLowerInvariant().Replace('_', ' ').Replace('-', ' ').Replace('.', ' ');
 

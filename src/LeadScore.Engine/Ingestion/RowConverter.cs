@@ -44,7 +44,7 @@ public sealed class RowConverter
     {
         _kind = kind;
         _m = mapping;
-        _rules = new ValueRules(mapping);
+        _rules = ValueRules.FromMapping(mapping);
         _schema = schema.ToDictionary(s => s.Name, StringComparer.Ordinal);
         _ignore = new HashSet<string>(mapping.Ignore.Select(mapping.Canonical).Concat(mapping.Ignore), StringComparer.Ordinal);
         _counts = new HashSet<string>(mapping.Counts.Select(mapping.Canonical), StringComparer.Ordinal);
@@ -75,6 +75,9 @@ public sealed class RowConverter
         _targetPositive = new(mapping.Target?.Positive ?? ["1", "yes", "true", "y", "converted", "won"], StringComparer.OrdinalIgnoreCase);
         _targetNegative = new(mapping.Target?.Negative ?? ["0", "no", "false", "n", "lost"], StringComparer.OrdinalIgnoreCase);
     }
+
+    /// <summary>The value rules this converter reads with (the mapping's, defaults where it names none).</summary>
+    public ValueRules Rules => _rules;
 
     /// <summary>Columns (renamed) that play a role rather than being stored as attributes/properties.</summary>
     public IReadOnlyList<string> RoleColumns =>
@@ -134,7 +137,9 @@ public sealed class RowConverter
             if (raw is not null)
             {
                 if (raw.Contains('\uFFFD')) { errors.Add(new RowError(name, "invalid UTF-8")); continue; }
-                if (raw.Contains('\0')) { errors.Add(new RowError(name, "invalid character NUL")); continue; }
+                // U+2400 (the symbol for NUL) too: quarantine stores a NUL as it, since PostgreSQL text cannot hold NUL,
+                // and a retried row must not pass the check its original failed.
+                if (raw.Contains('\0') || raw.Contains('\u2400')) { errors.Add(new RowError(name, "invalid character NUL")); continue; }
                 if (raw.Length > _m.MaxLength) { errors.Add(new RowError(name, $"value too long ({raw.Length} characters, limit {_m.MaxLength})")); continue; }
             }
             values[name] = _rules.IsMissing(raw) ? null : raw!.Trim();
@@ -165,7 +170,7 @@ public sealed class RowConverter
             attrs[name] = Typed(name, v, errors);
         }
         if (attrs.GetValueOrDefault(LeadFields.Email) is { } email && !values.ContainsKey(EmailDomainKindField))
-            attrs[EmailDomainKindField] = PersonalData.EmailDomainKind(email);
+            attrs[EmailDomainKindField] = EmailDomains.Kind(email);
         if (errors.Count > 0) return new ConvertedRow(null, null, errors);
         if (targetValue is not null)
         {
@@ -188,7 +193,7 @@ public sealed class RowConverter
         double? value = null;
         if (Get(values, _valueCol) is { } vs)
         {
-            if (!ValueRules.TryNumber(vs, out var v)) errors.Add(new RowError(_valueCol, $"wrong type: '{vs}' is not a number"));
+            if (!ValueRules.TryNumber(vs, out var v, out var why)) errors.Add(new RowError(_valueCol, why!));
             else if (v < 0 && type is not null && !type.StartsWith("social_", StringComparison.Ordinal))
                 errors.Add(new RowError(_valueCol, $"negative count: {vs}"));
             else value = v;
@@ -206,14 +211,18 @@ public sealed class RowConverter
 
     private ConvertedRow ToEnrichment(SourceRow row, Dictionary<string, string?> values, List<RowError> errors)
     {
-        var domain = Get(values, _domainCol)?.ToLowerInvariant();
+        var domain = EmailDomains.NormalizeDomain(Get(values, _domainCol));
         if (domain is null) errors.Add(new RowError(_domainCol, "missing domain"));
         var asOf = Time(values, errors);
         var attrs = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (name, v) in values)
         {
             if (name == _domainCol || name == _timeCol) continue;
+            var before = errors.Count;
             attrs[name] = Typed(name, v, errors);
+            // Features read these as numbers whatever the column's inferred kind ("99999999999999999999" or "Infinity" too).
+            if (errors.Count == before && v is not null && (name == EnrichmentFields.Employees || name == EnrichmentFields.IntentScore) && ValueRules.IsOutOfRangeNumber(v))
+                errors.Add(new RowError(name, $"out of range: {v} (numbers may be at most {ValueRules.MaxMagnitude:0e0} in magnitude)"));
         }
         if (errors.Count > 0) return new ConvertedRow(null, null, errors);
         if (Duplicate($"{domain}|{asOf!.Value.ToUnixTimeMilliseconds()}", row.Line) is { } dup) return dup;
@@ -237,23 +246,45 @@ public sealed class RowConverter
     /// <summary>Checks a value against its column's kind and returns it as stored: booleans as true/false, dates as ISO 8601 UTC, the rest as given.</summary>
     private string? Typed(string name, string? v, List<RowError> errors)
     {
-        if (v is null || !_schema.TryGetValue(name, out var cs)) return v;
+        if (v is null) return v;
+        if (!_schema.TryGetValue(name, out var cs))
+        {
+            // No schema (API items): still refuse what would be read as a huge number downstream.
+            if (LooksNumericButOutOfRange(v)) errors.Add(new RowError(name, $"out of range: {v} (numbers may be at most {ValueRules.MaxMagnitude:0e0} in magnitude)"));
+            return v;
+        }
         switch (cs.Kind)
         {
             case ColumnKind.Numeric:
-                if (!ValueRules.TryNumber(v, out var d)) { errors.Add(new RowError(name, $"wrong type: '{v}' is not a number")); return v; }
+                if (!ValueRules.TryNumber(v, out var d, out var why)) { errors.Add(new RowError(name, why!)); return v; }
                 if (d < 0 && IsCount(name)) errors.Add(new RowError(name, $"negative count: {v}"));
                 return v;
             case ColumnKind.Boolean:
                 if (!_rules.TryBool(v, out var b)) { errors.Add(new RowError(name, $"wrong type: '{v}' is not true/false")); return v; }
                 return b ? "true" : "false";
             case ColumnKind.DateTime:
-                if (!_rules.TryDate(v, out var t)) { errors.Add(new RowError(name, $"unparseable date '{v}'")); return v; }
+                if (!_rules.TryDate(v, out var t, out var dateWhy)) { errors.Add(new RowError(name, DateError(v, dateWhy))); return v; }
                 return Iso(t);
+            case ColumnKind.Identifier or ColumnKind.Text:
+                return v;
             default:
+                if (LooksNumericButOutOfRange(v)) errors.Add(new RowError(name, $"out of range: {v} (numbers may be at most {ValueRules.MaxMagnitude:0e0} in magnitude)"));
                 return v;
         }
     }
+
+    /// <summary>
+    /// "1e308" or "-2.5e40" in a column not typed numeric: features and enrichment read such text as a number, so it is
+    /// refused. Pure digit strings (long ids, account numbers) and words ("Infinity" as a company name) stay text.
+    /// </summary>
+    private static bool LooksNumericButOutOfRange(string v)
+    {
+        var s = v.AsSpan();
+        if (!s.ContainsAnyInRange('0', '9') || !s.ContainsAnyExceptInRange('0', '9')) return false;
+        return ValueRules.IsOutOfRangeNumber(v);
+    }
+
+    private static string DateError(string raw, string? why) => why is null ? $"unparseable date '{raw}'" : $"unparseable date '{raw}' ({why})";
 
     private bool IsCount(string name)
     {
@@ -271,7 +302,7 @@ public sealed class RowConverter
             errors.Add(new RowError(_timeCol, "missing timestamp"));
             return null;
         }
-        if (!_rules.TryDate(raw, out var t)) { errors.Add(new RowError(_timeCol, $"unparseable date '{raw}'")); return null; }
+        if (!_rules.TryDate(raw, out var t, out var why)) { errors.Add(new RowError(_timeCol, DateError(raw, why))); return null; }
         if (t > _latestAllowed) { errors.Add(new RowError(_timeCol, $"timestamp {Iso(t)} is in the future beyond the {_m.FutureToleranceHours:0.##} h tolerance")); return null; }
         return t;
     }
@@ -291,8 +322,8 @@ public sealed class RowConverter
 
     public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFF'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Lower snake case: "Page View" and "page-view" both become page_view.</summary>
-    public static string NormaliseType(string type) => type.Trim().ToLowerInvariant().Replace(' ', '_').Replace('-', '_');
+    /// <summary>Lower snake case: "Page View" and "page-view" both become page_view (see <see cref="ValueRules.NormalizeActivityType"/>).</summary>
+    public static string NormaliseType(string type) => ValueRules.NormalizeActivityType(type);
 
     public static OutcomeKind? ParseOutcome(string raw) => raw.Trim().ToLowerInvariant() switch
     {

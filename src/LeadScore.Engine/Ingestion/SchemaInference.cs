@@ -1,4 +1,3 @@
-using System.Globalization;
 using LeadScore.Core;
 
 namespace LeadScore.Engine.Ingestion;
@@ -6,55 +5,56 @@ namespace LeadScore.Engine.Ingestion;
 /// <summary>Infers what a column holds from its name and a sample of its values.</summary>
 public static class SchemaInference
 {
-    private static readonly string[] TrueWords = ["true", "yes", "y", "t", "1"];
-    private static readonly string[] FalseWords = ["false", "no", "n", "f", "0"];
-    private static readonly string[] DateFormats =
-    [
-        "yyyy-MM-dd", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ssZ", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-ddTHH:mm:ss.fffZ",
-        "yyyy-MM-ddTHH:mm:ssK", "yyyy-MM-ddTHH:mm:ss.fffK", "yyyy-MM-ddTHH:mm:ss.FFFFFFFK", "yyyy/MM/dd", "dd/MM/yyyy", "MM/dd/yyyy",
-    ];
+    /// <summary>
+    /// The share of a sample's values that may fail to parse while the column still gets the kind the rest have (2%):
+    /// one "seven" in a numeric column must not make it categorical, and must not do so only when it happens to sit in
+    /// the sample. The values that fail are then rejected row by row, with the column named.
+    /// </summary>
+    public const double BadValueTolerance = 0.02;
 
-    public static bool TryParseBool(string raw, out bool value)
-    {
-        if (TrueWords.Contains(raw, StringComparer.OrdinalIgnoreCase)) { value = true; return true; }
-        if (FalseWords.Contains(raw, StringComparer.OrdinalIgnoreCase)) { value = false; return true; }
-        value = false;
-        return false;
-    }
+    /// <summary>True/false under the default rules (<see cref="ValueRules.Default"/>).</summary>
+    public static bool TryParseBool(string raw, out bool value) => ValueRules.Default.TryBool(raw, out value);
 
-    /// <summary>ISO 8601 and a few common layouts; a time without an offset is taken as UTC.</summary>
-    public static bool TryParseDate(string raw, out DateTimeOffset value)
-    {
-        // A bare number is never a date here (TryParse would read "2024" or "12" as one).
-        if (raw.Length < 6 || double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) { value = default; return false; }
-        return DateTimeOffset.TryParseExact(raw, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value)
-            || DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value);
-    }
+    /// <summary>A date under the default rules (<see cref="ValueRules.TryDate(string, out DateTimeOffset)"/>); never throws.</summary>
+    public static bool TryParseDate(string raw, out DateTimeOffset value) => ValueRules.Default.TryDate(raw, out value);
 
-    public static ColumnSchema InferColumn(string name, IEnumerable<string> sample, IReadOnlySet<string> missing)
-    {
-        var values = sample.Select(v => v.Trim()).Where(v => !missing.Contains(v)).ToList();
-        return Infer(name, values, v => TryParseBool(v, out _), v => TryParseDate(v, out _));
-    }
+    /// <summary>Infers under the default rules with another list of missing values.</summary>
+    public static ColumnSchema InferColumn(string name, IEnumerable<string> sample, IReadOnlySet<string> missing) =>
+        InferColumn(name, sample, ValueRules.Default with { MissingValues = [.. missing] });
 
-    /// <summary>Infers under a mapping's spellings and date formats.</summary>
+    /// <summary>Infers under a mapping's spellings and date formats (missing values are left out of the sample).</summary>
     public static ColumnSchema InferColumn(string name, IEnumerable<string?> sample, ValueRules rules)
     {
-        var values = sample.Where(v => !rules.IsMissing(v)).Select(v => v!.Trim()).ToList();
-        return Infer(name, values, v => rules.TryBool(v, out _), v => rules.TryDate(v, out _));
+        var values = new List<string>();
+        foreach (var v in sample)
+            if (!rules.IsMissing(v)) values.Add(v!.Trim());
+        return Infer(name, values, rules);
     }
 
-    private static ColumnSchema Infer(string name, List<string> values, Func<string, bool> isBool, Func<string, bool> isDate)
+    private static ColumnSchema Infer(string name, List<string> values, ValueRules rules)
     {
         var personal = PersonalData.Reason(name, values);
         if (values.Count == 0) return new ColumnSchema { Name = name, Kind = ColumnKind.Categorical, IsPersonal = personal is not null, PersonalReason = personal };
-        var distinct = values.Distinct(StringComparer.Ordinal).Count();
+        var distinct = new HashSet<string>(values, StringComparer.Ordinal).Count;
+        int bools = 0, numbers = 0, dates = 0;
+        var boolSpellings = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var v in values)
+        {
+            if (rules.TryBool(v, out _)) { bools++; boolSpellings.Add(v); }
+            if (ValueRules.TryNumber(v, out _)) numbers++;
+            // A bare number is never a date here, and neither is anything shorter than "2026-1-1".
+            else if (v.Length >= 6 && rules.TryDate(v, out _)) dates++;
+        }
+        // Deterministic: the same sample gives the same kind whatever order its few bad values sit in.
+        var n = values.Count;
+        bool Mostly(int ok) => ok == n || n - ok <= BadValueTolerance * n;
         ColumnKind kind;
-        if (distinct <= 2 && values.All(isBool)) kind = ColumnKind.Boolean;
-        else if (values.All(v => ValueRules.TryNumber(v, out _)))
-            kind = LooksLikeId(name) && distinct == values.Count ? ColumnKind.Identifier : ColumnKind.Numeric;
-        else if (values.All(v => v.Length >= 6 && isDate(v))) kind = ColumnKind.DateTime;
-        else if (LooksLikeId(name) || (distinct == values.Count && values.Count >= 50)) kind = ColumnKind.Identifier;
+        if (distinct <= 2 && bools == n) kind = ColumnKind.Boolean;
+        else if (Mostly(numbers))
+            kind = LooksLikeId(name) && distinct == n ? ColumnKind.Identifier : ColumnKind.Numeric;
+        else if (bools < n && boolSpellings.Count <= 2 && numbers < bools && Mostly(bools)) kind = ColumnKind.Boolean;
+        else if (Mostly(dates)) kind = ColumnKind.DateTime;
+        else if (LooksLikeId(name) || (distinct == n && n >= 50)) kind = ColumnKind.Identifier;
         else if (distinct > 200 && values.Average(v => v.Length) > 30) kind = ColumnKind.Text;
         else kind = ColumnKind.Categorical;
         return new ColumnSchema { Name = name, Kind = kind, IsPersonal = personal is not null, PersonalReason = personal };

@@ -42,7 +42,7 @@ public sealed class ReaderTests
         rows[1].Line.ShouldBe(3);
         rows[2].Error.ShouldBe("text after a closing quote");
         rows[3].Error.ShouldBeNull();
-        rows[4].Error.ShouldBe("unterminated quoted field");
+        rows[4].Error.ShouldBe("unterminated quoted field (the quote opened at line 6)");
         rows[4].Line.ShouldBe(6);
     }
 
