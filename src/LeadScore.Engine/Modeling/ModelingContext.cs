@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using LeadScore.Core;
 using LeadScore.Engine.Features.Encoding;
+using LeadScore.Engine.Metrics;
 using LeadScore.Engine.Scoring;
 using Microsoft.ML;
 
@@ -278,7 +279,7 @@ public sealed class ModelingContext
             var model = MlNetFitter.Fit(ml, single, seed, trM, slots, trIdx.Select(i => labels[i]).ToArray());
             var margins = MlNetFitter.Margins(ml, model, vaM, slots);
             for (var j = 0; j < vaIdx.Length; j++) oof[vaIdx[j]] = margins[j];
-            aucs[k] = Evaluator.Auc(margins, vaIdx.Select(i => labels[i]).ToArray());
+            aucs[k] = Ranking.Auc(margins, vaIdx.Select(i => labels[i]).ToArray());
         });
         return (aucs.Average(), oof);
     }
@@ -315,7 +316,7 @@ public sealed class ModelingContext
         if (idx.Length > maxRows) { rng.Shuffle(idx); idx = idx[..maxRows]; Array.Sort(idx); }
         var sample = test.Subset(idx);
         var labels = sample.Labels;
-        var baseAuc = Evaluator.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, sample), encoder.SlotCount), labels);
+        var baseAuc = Ranking.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, sample), encoder.SlotCount), labels);
         var result = new List<FeatureImportance>();
         for (var f = 0; f < encoder.Features.Count; f++)
         {
@@ -330,7 +331,7 @@ public sealed class ModelingContext
                 row[col] = sample.Rows[perm[r]][col];
                 shuffled.Add(sample.Ids[r], row);
             }
-            var auc = Evaluator.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, shuffled), encoder.SlotCount), labels);
+            var auc = Ranking.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, shuffled), encoder.SlotCount), labels);
             result.Add(new FeatureImportance(encoder.Features[f].Name, baseAuc - auc));
         }
         return result.OrderByDescending(r => r.AucDrop).ThenBy(r => r.Feature, StringComparer.Ordinal).ToArray();
