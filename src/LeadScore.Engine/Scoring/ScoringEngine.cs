@@ -6,7 +6,7 @@ using LeadScore.Engine.Features.Encoding;
 namespace LeadScore.Engine.Scoring;
 
 /// <summary>A feature's global importance: the mean absolute SHAP contribution over a set of leads.</summary>
-public sealed record FeatureImportance(string Feature, double MeanAbsContribution);
+public sealed record ShapImportance(string Feature, double MeanAbsContribution);
 
 /// <summary>
 /// Scores leads with one model version: encodes features, evaluates the compiled model, calibrates,
@@ -323,11 +323,11 @@ public sealed class ScoringEngine
     }
 
     /// <summary>Global explanation: mean |SHAP| per feature over the frame's rows, largest first.</summary>
-    public IReadOnlyList<FeatureImportance> GlobalImportance(FeatureFrame frame, CancellationToken cancellationToken = default) =>
+    public IReadOnlyList<ShapImportance> GlobalImportance(FeatureFrame frame, CancellationToken cancellationToken = default) =>
         GlobalImportance(FeatureContributions(frame, cancellationToken));
 
     /// <summary>Mean |SHAP| per feature from contributions already computed by <see cref="FeatureContributions(FeatureFrame, CancellationToken)"/>.</summary>
-    public IReadOnlyList<FeatureImportance> GlobalImportance(double[][] contributions)
+    public IReadOnlyList<ShapImportance> GlobalImportance(double[][] contributions)
     {
         var f = Encoder.Features.Count;
         var sums = new double[f];
@@ -335,7 +335,7 @@ public sealed class ScoringEngine
             for (var i = 0; i < f; i++) sums[i] += Math.Abs(row[i]);
         var count = Math.Max(1, contributions.Length);
         return Enumerable.Range(0, f)
-            .Select(i => new FeatureImportance(Encoder.Features[i].Name, sums[i] / count))
+            .Select(i => new ShapImportance(Encoder.Features[i].Name, sums[i] / count))
             .OrderByDescending(x => x.MeanAbsContribution).ThenBy(x => x.Feature, StringComparer.Ordinal)
             .ToArray();
     }

@@ -2,6 +2,7 @@ using LeadScore.Core;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Reporting;
 using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Storage.Services;
