@@ -1,4 +1,5 @@
 using LeadScore.Core;
+using LeadScore.Engine.Metrics;
 using LeadScore.Engine.Modeling;
 using LeadScore.Storage;
 
@@ -51,7 +52,7 @@ public sealed class ModelRegistry(ILeadStore store)
                 $"the champion {champion} uses features the new held-out data lacks ({string.Join(", ", missing.Take(5))}), so the two cannot be compared on the same rows",
                 result.Metrics.Auc, null, champion);
 
-        var championAuc = Evaluator.Auc(championModel.Predict(result.Test), result.Test.Labels);
+        var championAuc = Ranking.Auc(championModel.Predict(result.Test), result.Test.Labels);
         if (result.Metrics.Auc >= championAuc)
         {
             await store.SetAliasAsync(ModelAliases.Champion, version, ct);

@@ -4,6 +4,7 @@ using LeadScore.Application.Features;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Reporting;
 using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Application.Modeling;

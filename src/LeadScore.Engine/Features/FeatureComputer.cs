@@ -10,6 +10,14 @@ namespace LeadScore.Engine.Features;
 /// Point in time: only activities with <c>Timestamp &lt; asOf</c> and enrichment with <c>AsOf &lt;= asOf</c> are used;
 /// everything else passed in is ignored. Lead attributes are used as given (the caller passes the version known at asOf).
 /// Built once from <see cref="FeatureDefinitions"/>, then immutable and thread-safe.
+/// <para>
+/// Every numeric feature is either missing (NaN) or a finite number within ±<see cref="float.MaxValue"/>, the range of
+/// the float slots models read. A number outside that range (a parsed <c>1e308</c>, <c>Infinity</c>) is treated as
+/// missing where it is read; an activity value outside it counts as no value, like an absent one; a sum or difference
+/// that leaves the range is missing. Missing rather than clamped: such a number is a data error, not a measurement, and
+/// a clamped ±3.4e38 would still be meaningless to a model and would wreck a linear model's mean and variance at
+/// training, while every model already knows what to do with a missing value.
+/// </para>
 /// </summary>
 public sealed class FeatureComputer
 {
@@ -38,6 +46,8 @@ public sealed class FeatureComputer
     private readonly HashSet<string> _industries = new(StringComparer.Ordinal);
     private readonly HashSet<string> _revenueBands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _techIndex = new(StringComparer.OrdinalIgnoreCase);
+    // How many features ComputeEnrichment writes: counted from the Add calls below, so the two cannot drift apart.
+    private readonly int _enrichmentFeatureCount;
 
     /// <summary>Reads attribute values with the default rules (<see cref="ValueRules.Default"/>), as import does without a mapping.</summary>
     public FeatureComputer(FeatureDefinitions definitions) : this(definitions, ValueRules.Default) { }
@@ -147,6 +157,7 @@ public sealed class FeatureComputer
             _industries.UnionWith(enr.Industries);
             _revenueBands.UnionWith(enr.RevenueBands);
             foreach (var t in enr.Technologies) _techIndex.TryAdd(t, _techIndex.Count);
+            var first = _features.Count;
             Add("company_employees", FeatureKind.Numeric, "employees from enrichment as of the as-of time", "Company has {value} employees");
             Add("company_size_band", FeatureKind.Categorical, "company size band from enrichment employees (1-10, 11-50, 51-200, 201-500, 501-1000, 1001-5000, 5000+)", "Company size {value}", segment: true);
             Add("company_industry", FeatureKind.Categorical, "industry from enrichment as of the as-of time", "Industry (enrichment): {value}", segment: true);
@@ -157,6 +168,7 @@ public sealed class FeatureComputer
             Add("technology_count", FeatureKind.Numeric, "number of technologies the company uses (enrichment)", "Company uses {value} known technologies");
             foreach (var t in enr.Technologies)
                 Add($"tech_{Slug(t)}", FeatureKind.Numeric, $"1 when the company uses {t} (enrichment as of the as-of time)", $"Company uses {t}: {{value}}");
+            _enrichmentFeatureCount = _features.Count - first;
         }
         Features = _features;
         _index = _features.Select((f, i) => (f.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
@@ -201,7 +213,7 @@ public sealed class FeatureComputer
             switch (a.Kind)
             {
                 case AttributeKind.Numeric:
-                    row[k++] = !missing && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? FeatureValue.Of(d) : FeatureValue.Missing;
+                    row[k++] = missing ? FeatureValue.Missing : FeatureValue.Of(Number(raw));
                     break;
                 case AttributeKind.Boolean:
                     row[k++] = !missing && _rules.TryBool(raw!, out var b) ? FeatureValue.Of(b ? 1 : 0) : FeatureValue.Missing;
@@ -286,7 +298,8 @@ public sealed class FeatureComputer
             totals[t]++;
             lastAge[t] = age;
             engagement += _weights[t] * Math.Exp(decay * age);
-            var v = a.Value ?? 0;
+            // A value beyond the float range is a data error: counted as no value, like an absent one.
+            var v = a.Value is { } value && InRange(value) ? value : 0;
             for (var w = 0; w < nW; w++)
             {
                 if (age < _windows[w]) { counts[t * nW + w]++; sums[t * nW + w] += v; }
@@ -309,7 +322,7 @@ public sealed class FeatureComputer
             row[k++] = FeatureValue.Of(lastAge[t]);
         }
         foreach (var t in _sumTypes)
-            for (var w = 0; w < nW; w++) row[k++] = FeatureValue.Of(sums[t * nW + w]);
+            for (var w = 0; w < nW; w++) row[k++] = FeatureValue.Of(Finite(sums[t * nW + w]));
         row[k++] = FeatureValue.Of(all);
         row[k++] = FeatureValue.Of(lastAny);
         row[k++] = FeatureValue.Of(all == 0 ? 0 : all / Math.Max(1.0, firstAge / 7));
@@ -350,10 +363,10 @@ public sealed class FeatureComputer
             if (rows[i].AsOf > asOf) continue; // point in time: only what was known at asOf
             if (cur is null || rows[i].AsOf >= cur.AsOf) { prev = cur; cur = rows[i]; }
         }
-        var n = 8 + _techIndex.Count;
+        var start = k;
         if (cur is null)
         {
-            for (var i = 0; i < n; i++) row[k++] = FeatureValue.Missing;
+            for (var i = 0; i < _enrichmentFeatureCount; i++) row[k++] = FeatureValue.Missing;
             return k;
         }
         var employees = Number(cur.Attributes.GetValueOrDefault(EnrichmentFields.Employees));
@@ -363,7 +376,7 @@ public sealed class FeatureComputer
         row[k++] = Category(cur.Attributes.GetValueOrDefault(EnrichmentFields.RevenueBand), _revenueBands);
         var intent = Number(cur.Attributes.GetValueOrDefault(EnrichmentFields.IntentScore));
         row[k++] = FeatureValue.Of(intent);
-        row[k++] = FeatureValue.Of(prev is null ? double.NaN : intent - Number(prev.Attributes.GetValueOrDefault(EnrichmentFields.IntentScore)));
+        row[k++] = FeatureValue.Of(prev is null ? double.NaN : Finite(intent - Number(prev.Attributes.GetValueOrDefault(EnrichmentFields.IntentScore))));
         row[k++] = FeatureValue.Of((asOf.UtcTicks - cur.AsOf.UtcTicks) / TicksPerDay);
         var techs = cur.Attributes.GetValueOrDefault(EnrichmentFields.Technologies);
         Span<bool> has = stackalloc bool[Math.Max(1, _techIndex.Count)];
@@ -376,6 +389,7 @@ public sealed class FeatureComputer
         }
         row[k++] = FeatureValue.Of(techCount);
         for (var i = 0; i < _techIndex.Count; i++) row[k++] = FeatureValue.Of(has[i] ? 1 : 0);
+        System.Diagnostics.Debug.Assert(k - start == _enrichmentFeatureCount, "ComputeEnrichment must write exactly the features the constructor added for enrichment");
         return k;
     }
 
@@ -386,8 +400,15 @@ public sealed class FeatureComputer
         return FeatureValue.Of(kept.Count == 0 || kept.Contains(raw!) ? raw : FeatureDefinitions.OtherCategory);
     }
 
+    /// <summary>A number as a feature: NaN when it does not parse or is outside the float range (see the class remarks).</summary>
     private static double Number(string? raw) =>
-        raw is not null && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN;
+        raw is not null && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? Finite(d) : double.NaN;
+
+    /// <summary>True for a finite number that a float slot can hold.</summary>
+    private static bool InRange(double d) => Math.Abs(d) <= float.MaxValue;
+
+    /// <summary>The number itself when it is in range; NaN (missing) when it is infinite or beyond the float range.</summary>
+    private static double Finite(double d) => InRange(d) ? d : double.NaN;
 
     internal static string? SizeBand(double employees) => double.IsNaN(employees) ? null : employees switch
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LeadScore.Core;
+using LeadScore.Engine.Metrics;
 
 namespace LeadScore.Engine.Features;
 
@@ -125,13 +126,16 @@ public static class LeakageAudit
                 // Missing sorts below every number: missingness is part of what the feature says.
                 for (var r = 0; r < n; r++) { var x = frame.Rows[r][f].Number; scores[r] = double.IsNaN(x) ? double.NegativeInfinity : x; }
             }
-            var auc = Auc(scores, labels);
-            var fillAuc = Auc(filled, labels);
+            // Both classes are present in the whole frame (checked above), so these two are defined.
+            var auc = Ranking.Auc(scores, labels);
+            var fillAuc = Ranking.Auc(filled, labels);
             var filledScores = new List<double>(fillPos + fillNeg);
             var filledLabels = new List<bool>(fillPos + fillNeg);
             for (var r = 0; r < n; r++)
                 if (filled[r] == 1) { filledScores.Add(scores[r]); filledLabels.Add(labels[r]); }
-            var filledAuc = fillPos + fillNeg == n ? auc : Auc(filledScores, filledLabels);
+            var filledAuc = fillPos + fillNeg == n ? auc : Ranking.Auc(filledScores, filledLabels);
+            // Filled rows of one class only (or none): no ranking signal among them, so chance (0.5), never a finding.
+            if (double.IsNaN(filledAuc)) filledAuc = 0.5;
             result.Add(new FeatureLeakageProfile(frame.Features[f].Name, Math.Max(auc, 1 - auc), Math.Max(filledAuc, 1 - filledAuc), (double)(fillPos + fillNeg) / n,
                 (double)fillPos / pos, (double)fillNeg / neg, Math.Max(fillAuc, 1 - fillAuc), pure));
         }
@@ -185,30 +189,6 @@ public static class LeakageAudit
         }
         // Pure categories of the rare class are the telling ones; a pure majority-class bucket is common and harmless.
         return pos <= neg ? coverPos / pos : coverNeg / neg;
-    }
-
-    /// <summary>Rank AUC (Mann-Whitney U with ties counted half).</summary>
-    public static double Auc(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
-    {
-        var n = scores.Count;
-        var idx = new int[n];
-        for (var i = 0; i < n; i++) idx[i] = i;
-        var keys = scores.ToArray();
-        Array.Sort(keys, idx);
-        double rankSumPos = 0;
-        long pos = 0;
-        var k = 0;
-        while (k < n)
-        {
-            var j = k;
-            while (j + 1 < n && keys[j + 1].Equals(keys[k])) j++;
-            var rank = (k + j) / 2.0 + 1;
-            for (var t = k; t <= j; t++) if (labels[idx[t]]) { rankSumPos += rank; pos++; }
-            k = j + 1;
-        }
-        var neg = n - pos;
-        if (pos == 0 || neg == 0) return 0.5;
-        return (rankSumPos - pos * (pos + 1) / 2.0) / ((double)pos * neg);
     }
 
     private static IEnumerable<LeakageFinding> ChangesAfterOutcome(FeatureFrame frame, IReadOnlyList<FeatureChange> history, IReadOnlyDictionary<string, DateTimeOffset> outcomes, LeakageAuditOptions o)

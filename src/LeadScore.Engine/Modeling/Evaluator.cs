@@ -1,4 +1,5 @@
 using LeadScore.Core;
+using LeadScore.Engine.Metrics;
 
 namespace LeadScore.Engine.Modeling;
 
@@ -91,7 +92,7 @@ public static class Evaluator
         {
             Rows = n,
             Positives = pos,
-            Auc = Auc(probabilities, labels),
+            Auc = Ranking.Auc(probabilities, labels), // NaN when one class is absent
             PrAuc = AveragePrecision(probabilities, labels, order),
             LogLoss = n == 0 ? 0 : ll / n,
             Brier = n == 0 ? 0 : brier / n,
@@ -105,28 +106,6 @@ public static class Evaluator
             Calibration = bins,
             Segments = frame is null ? [] : SegmentsOf(probabilities, labels, frame, minSegmentRows, maxSegmentsPerFeature),
         };
-    }
-
-    /// <summary>Area under the ROC curve (Mann-Whitney, ties count half). NaN when one class is absent.</summary>
-    public static double Auc(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
-    {
-        var n = scores.Count;
-        var idx = Enumerable.Range(0, n).ToArray();
-        Array.Sort(idx, (a, b) => scores[a].CompareTo(scores[b]));
-        double rankSumPos = 0;
-        long pos = 0;
-        var i = 0;
-        while (i < n)
-        {
-            var j = i;
-            while (j + 1 < n && scores[idx[j + 1]] == scores[idx[i]]) j++;
-            var avgRank = (i + j) / 2.0 + 1;
-            for (var k = i; k <= j; k++) if (labels[idx[k]]) { rankSumPos += avgRank; pos++; }
-            i = j + 1;
-        }
-        var neg = n - pos;
-        if (pos == 0 || neg == 0) return double.NaN;
-        return (rankSumPos - pos * (pos + 1) / 2.0) / ((double)pos * neg);
     }
 
     public static EvaluationCurves Curves(IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels)
@@ -217,7 +196,7 @@ public static class Evaluator
                 var npos = y.Count(b => b);
                 var brier = 0.0;
                 for (var i = 0; i < p.Length; i++) { var d = p[i] - (y[i] ? 1 : 0); brier += d * d; }
-                var auc = npos > 0 && npos < y.Length ? Auc(p, y) : (double?)null;
+                var auc = npos > 0 && npos < y.Length ? Ranking.Auc(p, y) : (double?)null;
                 result.Add(new SegmentMetrics(info.Name, value, rows.Count, npos, (double)npos / rows.Count, p.Average(), auc, brier / p.Length));
             }
         }

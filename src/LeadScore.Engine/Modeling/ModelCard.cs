@@ -48,7 +48,7 @@ public sealed record ModelCard
     /// most important first. Measured at decision time, so it says what the model learned, unlike explanations
     /// of leads scored long after their data was collected.
     /// </summary>
-    public IReadOnlyList<FeatureImportance> Importance { get; init; } = [];
+    public IReadOnlyList<PermutationImportance> Importance { get; init; } = [];
 
     internal static readonly JsonSerializerOptions Json = new()
     {

@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Reflection;
 using LeadScore.Core;
 using LeadScore.Engine.Features.Encoding;
+using LeadScore.Engine.Metrics;
 using LeadScore.Engine.Scoring;
 using Microsoft.ML;
 
 namespace LeadScore.Engine.Modeling;
 
 /// <summary>How much a feature matters: the drop in held-out AUC when its values are shuffled across rows.</summary>
-public sealed record FeatureImportance(string Feature, double AucDrop);
+public sealed record PermutationImportance(string Feature, double AucDrop);
 
 /// <summary>A trained model with its held-out evaluation.</summary>
 public sealed record TrainingResult
@@ -17,7 +18,7 @@ public sealed record TrainingResult
     public required TrainedModel Model { get; init; }
     public required EvaluationMetrics Metrics { get; init; }
     public required EvaluationCurves Curves { get; init; }
-    public required IReadOnlyList<FeatureImportance> Importance { get; init; }
+    public required IReadOnlyList<PermutationImportance> Importance { get; init; }
     /// <summary>The held-out rows and their calibrated probabilities (for reports and champion comparisons).</summary>
     public required FeatureFrame Test { get; init; }
     public required double[] TestProbabilities { get; init; }
@@ -278,7 +279,7 @@ public sealed class ModelingContext
             var model = MlNetFitter.Fit(ml, single, seed, trM, slots, trIdx.Select(i => labels[i]).ToArray());
             var margins = MlNetFitter.Margins(ml, model, vaM, slots);
             for (var j = 0; j < vaIdx.Length; j++) oof[vaIdx[j]] = margins[j];
-            aucs[k] = Evaluator.Auc(margins, vaIdx.Select(i => labels[i]).ToArray());
+            aucs[k] = Ranking.Auc(margins, vaIdx.Select(i => labels[i]).ToArray());
         });
         return (aucs.Average(), oof);
     }
@@ -308,15 +309,15 @@ public sealed class ModelingContext
     /// (shuffling the feature's values across rows), which is the grouped form of summing slot importances
     /// and never produces impossible rows with two categories set.
     /// </summary>
-    public static IReadOnlyList<FeatureImportance> PermutationImportance(MLContext ml, ITransformer model, FeatureEncoder encoder, FeatureFrame test, int maxRows, int seed)
+    public static IReadOnlyList<PermutationImportance> PermutationImportance(MLContext ml, ITransformer model, FeatureEncoder encoder, FeatureFrame test, int maxRows, int seed)
     {
         var rng = new Random(seed);
         var idx = Enumerable.Range(0, test.Count).ToArray();
         if (idx.Length > maxRows) { rng.Shuffle(idx); idx = idx[..maxRows]; Array.Sort(idx); }
         var sample = test.Subset(idx);
         var labels = sample.Labels;
-        var baseAuc = Evaluator.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, sample), encoder.SlotCount), labels);
-        var result = new List<FeatureImportance>();
+        var baseAuc = Ranking.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, sample), encoder.SlotCount), labels);
+        var result = new List<PermutationImportance>();
         for (var f = 0; f < encoder.Features.Count; f++)
         {
             var col = sample.IndexOf(encoder.Features[f].Name);
@@ -330,8 +331,8 @@ public sealed class ModelingContext
                 row[col] = sample.Rows[perm[r]][col];
                 shuffled.Add(sample.Ids[r], row);
             }
-            var auc = Evaluator.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, shuffled), encoder.SlotCount), labels);
-            result.Add(new FeatureImportance(encoder.Features[f].Name, baseAuc - auc));
+            var auc = Ranking.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, shuffled), encoder.SlotCount), labels);
+            result.Add(new PermutationImportance(encoder.Features[f].Name, baseAuc - auc));
         }
         return result.OrderByDescending(r => r.AucDrop).ThenBy(r => r.Feature, StringComparer.Ordinal).ToArray();
     }

@@ -6,18 +6,26 @@ using LeadScore.Engine.Features.Encoding;
 namespace LeadScore.Engine.Scoring;
 
 /// <summary>A feature's global importance: the mean absolute SHAP contribution over a set of leads.</summary>
-public sealed record FeatureImportance(string Feature, double MeanAbsContribution);
+public sealed record ShapImportance(string Feature, double MeanAbsContribution);
 
 /// <summary>
 /// Scores leads with one model version: encodes features, evaluates the compiled model, calibrates,
-/// grades and explains. Built once per model version, then immutable and thread-safe; share one
-/// instance (see <see cref="ScoringEngineHolder"/> for the champion swap). Needs no ML.NET at run time.
+/// grades and explains. Built once per model version, then immutable and thread-safe: share one
+/// instance per model version. Needs no ML.NET at run time.
 /// </summary>
 /// <remarks>
 /// Points: a reason's points are its log-odds contribution scaled by
 /// <c>100 * (p - p0) / (margin - base)</c>, where p0 is the probability of the base margin, so the
 /// base points (<see cref="BasePoints"/>) plus the points of all features equal <c>100 * p</c>, whose
 /// rounding is <see cref="LeadScoreResult.Score"/>.
+/// <para>
+/// Total: every probability, score, contribution and point is finite, whatever the row holds. A numeric feature
+/// whose encoded slot is infinite (an infinite value, or a finite one such as 1e308 beyond the float range,
+/// or one that overflows when standardised) is scored as missing, which every model handles (trees by their
+/// missing-value rule, linear models by the training mean), and its reason shows it as not known. Without this,
+/// one such value makes a linear model's margin infinite or NaN, and the JSON writer refuses the result.
+/// Rows without such a value (all real ones) take the same path as before at the cost of one scan of the slots.
+/// </para>
 /// </remarks>
 public sealed class ScoringEngine
 {
@@ -71,7 +79,7 @@ public sealed class ScoringEngine
         var slots = n <= StackLimit ? stackalloc float[n] : (rented = ArrayPool<float>.Shared.Rent(n)).AsSpan(0, n);
         try
         {
-            Encoder.Encode(row, slots);
+            EncodeFinite(row, slots);
             return Calibrator.Apply(Model.Margin(slots));
         }
         finally
@@ -97,7 +105,8 @@ public sealed class ScoringEngine
         var slots = n <= StackLimit ? stackalloc float[n] : (rentedSlots = ArrayPool<float>.Shared.Rent(n)).AsSpan(0, n);
         try
         {
-            Encoder.Encode(row, slots);
+            // The row as scored: a copy with non-finite features set to missing, when it had any.
+            if (EncodeFinite(row, slots) is { } scored) row = scored;
             var margin = Model.Margin(slots);
             var p = Calibrator.Apply(margin);
             IReadOnlyList<Reason> reasons = [];
@@ -141,16 +150,21 @@ public sealed class ScoringEngine
         var margins = ArrayPool<double>.Shared.Rent(rows);
         var phi = explain && top > 0 ? ArrayPool<double>.Shared.Rent(rows * n) : null;
         var perFeature = new double[f];
+        FeatureValue[]?[]? scoredRows = null; // only for rows that had a non-finite feature
         try
         {
             var m = matrix.AsSpan(0, rows * n);
-            for (var r = 0; r < rows; r++) Encoder.Encode(frame.Rows[start + r], m.Slice(r * n, n));
+            for (var r = 0; r < rows; r++)
+            {
+                if (EncodeFinite(frame.Rows[start + r], m.Slice(r * n, n)) is { } scored)
+                    (scoredRows ??= new FeatureValue[]?[rows])[r] = scored;
+            }
             Model.Margins(m, margins.AsSpan(0, rows));
             if (phi is not null) Model.Contributions(m, phi.AsSpan(0, rows * n));
             var now = _time.GetUtcNow();
             for (var r = 0; r < rows; r++)
             {
-                var row = frame.Rows[start + r];
+                var row = scoredRows?[r] ?? frame.Rows[start + r];
                 var p = Calibrator.Apply(margins[r]);
                 IReadOnlyList<Reason> reasons = [];
                 if (phi is not null)
@@ -186,7 +200,7 @@ public sealed class ScoringEngine
         var n = Encoder.SlotCount;
         var slots = new float[n];
         var phi = new double[n];
-        Encoder.Encode(row, slots);
+        EncodeFinite(row, slots);
         Model.Contributions(slots, phi, out baseValue);
         SumToFeatures(phi, perFeature);
     }
@@ -272,7 +286,7 @@ public sealed class ScoringEngine
             var matrix = ArrayPool<float>.Shared.Rent(rows * n);
             try
             {
-                for (var r = 0; r < rows; r++) Encoder.Encode(frame.Rows[start + r], matrix.AsSpan(r * n, n));
+                for (var r = 0; r < rows; r++) EncodeFinite(frame.Rows[start + r], matrix.AsSpan(r * n, n));
                 var margins = probabilities.AsSpan(start, rows);
                 Model.Margins(matrix.AsSpan(0, rows * n), margins);
                 for (var r = 0; r < rows; r++) margins[r] = Calibrator.Apply(margins[r]);
@@ -298,7 +312,7 @@ public sealed class ScoringEngine
             var phi = new double[n];
             for (var r = start; r < end; r++)
             {
-                Encoder.Encode(frame.Rows[r], slots);
+                EncodeFinite(frame.Rows[r], slots);
                 Model.Contributions(slots, phi, out _);
                 var perFeature = new double[Encoder.Features.Count];
                 SumToFeatures(phi, perFeature);
@@ -309,11 +323,11 @@ public sealed class ScoringEngine
     }
 
     /// <summary>Global explanation: mean |SHAP| per feature over the frame's rows, largest first.</summary>
-    public IReadOnlyList<FeatureImportance> GlobalImportance(FeatureFrame frame, CancellationToken cancellationToken = default) =>
+    public IReadOnlyList<ShapImportance> GlobalImportance(FeatureFrame frame, CancellationToken cancellationToken = default) =>
         GlobalImportance(FeatureContributions(frame, cancellationToken));
 
     /// <summary>Mean |SHAP| per feature from contributions already computed by <see cref="FeatureContributions(FeatureFrame, CancellationToken)"/>.</summary>
-    public IReadOnlyList<FeatureImportance> GlobalImportance(double[][] contributions)
+    public IReadOnlyList<ShapImportance> GlobalImportance(double[][] contributions)
     {
         var f = Encoder.Features.Count;
         var sums = new double[f];
@@ -321,7 +335,7 @@ public sealed class ScoringEngine
             for (var i = 0; i < f; i++) sums[i] += Math.Abs(row[i]);
         var count = Math.Max(1, contributions.Length);
         return Enumerable.Range(0, f)
-            .Select(i => new FeatureImportance(Encoder.Features[i].Name, sums[i] / count))
+            .Select(i => new ShapImportance(Encoder.Features[i].Name, sums[i] / count))
             .OrderByDescending(x => x.MeanAbsContribution).ThenBy(x => x.Feature, StringComparer.Ordinal)
             .ToArray();
     }
@@ -356,6 +370,24 @@ public sealed class ScoringEngine
             var s = c * chunk;
             body(s, Math.Min(count, s + chunk));
         });
+    }
+
+    /// <summary>
+    /// Encodes a row so that no slot is infinite (see the class remarks). Returns null when the row was
+    /// encoded as given (no allocation), else the copy that was encoded, with the offending features missing.
+    /// A NaN slot is not an error: it is how trees read a missing number.
+    /// </summary>
+    private FeatureValue[]? EncodeFinite(ReadOnlySpan<FeatureValue> row, Span<float> slots)
+    {
+        Encoder.Encode(row, slots);
+        var s = 0;
+        while (s < slots.Length && !float.IsInfinity(slots[s])) s++;
+        if (s == slots.Length) return null;
+        var scored = row.ToArray();
+        for (; s < slots.Length; s++)
+            if (float.IsInfinity(slots[s])) scored[_slotFeature[s]] = FeatureValue.Missing;
+        Encoder.Encode(scored, slots);
+        return scored;
     }
 
     private void SumToFeatures(ReadOnlySpan<double> phi, Span<double> perFeature)
@@ -427,31 +459,5 @@ public sealed class ScoringEngine
     {
         var s = name.Replace('_', ' ').Replace('.', ' ').Trim();
         return s.Length == 0 ? name : char.ToUpper(s[0], CultureInfo.InvariantCulture) + s[1..];
-    }
-}
-
-/// <summary>
-/// Holds the champion <see cref="ScoringEngine"/>. Readers take the current engine with one volatile
-/// read and keep using it for their whole request; a promotion swaps in a new engine atomically, so a
-/// request never mixes two model versions.
-/// </summary>
-public sealed class ScoringEngineHolder
-{
-    private ScoringEngine? _current;
-
-    public ScoringEngineHolder(ScoringEngine? initial = null) => _current = initial;
-
-    /// <summary>The champion, or null before any model is promoted.</summary>
-    public ScoringEngine? Current => Volatile.Read(ref _current);
-
-    /// <summary>The champion; a clear error when there is none yet.</summary>
-    public ScoringEngine Require() =>
-        Current ?? throw new LeadScoreException("No champion model yet: train one and promote it (`leadscore train`).");
-
-    /// <summary>Makes <paramref name="next"/> the champion and returns the engine it replaced.</summary>
-    public ScoringEngine? Swap(ScoringEngine next)
-    {
-        ArgumentNullException.ThrowIfNull(next);
-        return Interlocked.Exchange(ref _current, next);
     }
 }

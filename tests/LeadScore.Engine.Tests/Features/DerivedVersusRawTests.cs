@@ -1,6 +1,7 @@
 using LeadScore.Core;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Features.Encoding;
+using LeadScore.Engine.Metrics;
 using LeadScore.Engine.Modeling;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -66,7 +67,7 @@ public sealed class DerivedVersusRawTests(ITestOutputHelper output)
         // Then the derived features win clearly (the oracle is the AUC of the true probability on the same test rows)
         var order = Enumerable.Range(0, derived.Count).OrderBy(i => derived.Times[i]).ThenBy(i => derived.Ids[i], StringComparer.Ordinal).ToArray();
         var test = order[(int)(order.Length * 0.7)..];
-        var oracle = LeakageAudit.Auc(test.Select(i => ds.Truth[derived.Ids[i]]).ToList(), test.Select(i => derived.Labels[i]).ToList());
+        var oracle = Ranking.Auc(test.Select(i => ds.Truth[derived.Ids[i]]).ToList(), test.Select(i => derived.Labels[i]).ToList());
         output.WriteLine($"rows {derived.Count}, features derived {derived.Features.Count} / raw {raw.Features.Count}");
         output.WriteLine($"AUC derived {aucDerived:F4}, raw attributes only {aucRaw:F4}, oracle (true probability) {oracle:F4}");
         aucDerived.ShouldBeGreaterThan(aucRaw + 0.05);

@@ -196,4 +196,54 @@ public sealed class FeatureComputerTests
         names.ShouldContain("tech_aws");
         new FeatureComputer(defs).Features.Where(f => f.Name.StartsWith("visits_pricing")).ShouldAllBe(f => f.Phrase != null && f.Phrase.Contains("{value}"));
     }
+
+    [Fact]
+    public void Numbers_beyond_the_float_range_become_missing_and_never_overflow_a_sum()
+    {
+        // Given a lead whose numeric attribute, activity values and enrichment hold huge or infinite numbers
+        var c = new FeatureComputer(Definitions());
+        var lead = Lead() with { Attributes = new Dictionary<string, string?>(Lead().Attributes) { ["seats"] = "1e308" } };
+        var acts = new List<Activity>
+        {
+            Act(ActivityTypes.PageView, T0.AddDays(-3), "/a", value: 1e308, n: 1),
+            Act(ActivityTypes.PageView, T0.AddDays(-2), "/b", value: 1e308, n: 2),
+            Act(ActivityTypes.PageView, T0.AddDays(-1), "/c", value: 5, n: 3),
+        };
+        // Two in-range intents whose difference leaves the range.
+        Enrichment E(int daysBefore, string employees, string intent) => new()
+        {
+            Domain = "acme.com", AsOf = T0.AddDays(-daysBefore),
+            Attributes = new Dictionary<string, string?> { ["employees"] = employees, ["intent_score"] = intent },
+        };
+        var enrichment = new List<Enrichment> { E(20, "40", "-3e38"), E(10, "1e308", "3e38") };
+
+        // When its features are computed
+        var row = c.Compute(lead, acts, enrichment, T0);
+
+        // Then each bad number is missing, a sum counts only the good values, and every number fits a float slot
+        row[Index(c, "seats")].IsMissing.ShouldBeTrue();
+        Num(c, row, "sum_page_view_value_7d").ShouldBe(5);
+        row[Index(c, "company_employees")].IsMissing.ShouldBeTrue();
+        Cat(c, row, "company_size_band").ShouldBeNull();
+        Num(c, row, "intent_score").ShouldBe(3e38);
+        row[Index(c, "intent_change")].IsMissing.ShouldBeTrue();
+        foreach (var v in row) (double.IsNaN(v.Number) || Math.Abs(v.Number) <= float.MaxValue).ShouldBeTrue();
+
+        c.Compute(Lead() with { Attributes = new Dictionary<string, string?>(Lead().Attributes) { ["seats"] = "Infinity" } }, [], [], T0)[Index(c, "seats")].IsMissing.ShouldBeTrue();
+        Num(c, c.Compute(Lead() with { Attributes = new Dictionary<string, string?>(Lead().Attributes) { ["seats"] = "1e30" } }, [], [], T0), "seats").ShouldBe(1e30);
+    }
+
+    [Fact]
+    public void A_sum_of_in_range_values_that_leaves_the_float_range_is_missing()
+    {
+        var c = new FeatureComputer(Definitions());
+        var acts = new List<Activity>
+        {
+            Act(ActivityTypes.PageView, T0.AddDays(-3), "/a", value: 3e38, n: 1),
+            Act(ActivityTypes.PageView, T0.AddDays(-2), "/b", value: 3e38, n: 2),
+        };
+        var row = c.Compute(Lead(), acts, [], T0);
+        row[Index(c, "sum_page_view_value_7d")].IsMissing.ShouldBeTrue();
+        Num(c, row, "count_page_view_7d").ShouldBe(2);
+    }
 }

@@ -80,10 +80,18 @@ public sealed class LeakageAuditOnGeneratedDataTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Auc_counts_ties_half()
+    public void A_feature_filled_for_one_class_only_scores_chance_among_its_filled_rows()
     {
-        LeakageAudit.Auc([1, 2, 3, 4], [false, false, true, true]).ShouldBe(1);
-        LeakageAudit.Auc([1, 1, 1, 1], [false, true, false, true]).ShouldBe(0.5);
-        LeakageAudit.Auc([4, 3, 2, 1], [false, false, true, true]).ShouldBe(0);
+        // Given a number that is filled only on converted leads
+        var frame = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "x")]);
+        for (var i = 0; i < 100; i++)
+            frame.Add($"L{i}", [i % 4 == 0 ? FeatureValue.Of(i) : FeatureValue.Missing], label: i % 4 == 0 || i % 7 == 0);
+
+        var profile = LeakageAudit.Profile(frame).Single();
+
+        // Then its AUC among filled rows is 0.5 (no ranking within one class), not NaN; filling itself is the signal
+        profile.FilledAuc.ShouldBe(0.5);
+        profile.FillPositive.ShouldBe(1.0 * 25 / frame.Labels.Count(l => l));
+        profile.FillAuc.ShouldBeGreaterThan(0.5);
     }
 }

@@ -6,23 +6,6 @@ namespace LeadScore.Engine.Tests.Modeling;
 public sealed class EvaluatorTests
 {
     [Fact]
-    public void Auc_is_one_for_a_perfect_ranking_and_zero_for_a_reversed_one()
-    {
-        bool[] y = [false, false, true, true];
-        Evaluator.Auc([0.1, 0.2, 0.8, 0.9], y).ShouldBe(1.0);
-        Evaluator.Auc([0.9, 0.8, 0.2, 0.1], y).ShouldBe(0.0);
-    }
-
-    [Fact]
-    public void Auc_counts_ties_as_half()
-    {
-        // One positive and one negative with the same score: 0.5; plus a correctly ranked pair.
-        Evaluator.Auc([0.5, 0.5], [true, false]).ShouldBe(0.5);
-        // pairs (p,n): (0.7 vs 0.3)=1, (0.7 vs 0.7)=0.5, (0.2 vs 0.3)=0, (0.2 vs 0.7)=0 -> 1.5/4
-        Evaluator.Auc([0.7, 0.2, 0.3, 0.7], [true, true, false, false]).ShouldBe(0.375);
-    }
-
-    [Fact]
     public void Log_loss_is_in_nats_and_brier_is_mean_squared_error()
     {
         var m = Evaluator.Evaluate([0.8, 0.4], [true, false]);

@@ -174,19 +174,6 @@ public sealed class ScoringEngineTests
         var frame = BankModels.WithMissing(5000, 300);
         copy.Probabilities(frame, TestContext.Current.CancellationToken).ShouldBe(engine.Probabilities(frame, TestContext.Current.CancellationToken));
     }
-
-    [Fact]
-    public void Holder_swaps_the_champion_atomically_and_returns_the_previous_one()
-    {
-        var a = BankEngine(trees: 3);
-        var holder = new ScoringEngineHolder();
-        holder.Current.ShouldBeNull();
-        Should.Throw<LeadScoreException>(() => holder.Require());
-        holder.Swap(a).ShouldBeNull();
-        var b = new ScoringEngine("v2", a.Encoder, a.Model, a.Calibrator, a.Grades);
-        holder.Swap(b).ShouldBeSameAs(a);
-        holder.Require().ModelVersion.ShouldBe("v2");
-    }
 }
 
 internal sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
+using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Scoring;
 using static System.Net.WebUtility;
 
-namespace LeadScore.Engine.Modeling;
+namespace LeadScore.Engine.Reporting;
 
 /// <summary>
 /// Writes the evaluation report: one self-contained folder with index.html and PNG plots, in words a
@@ -161,7 +162,7 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
     }
 
     /// <summary>Exact SHAP contributions of a sample of held-out rows: the summary plot, and mean |SHAP| per feature (largest first).</summary>
-    private static IReadOnlyList<Scoring.FeatureImportance>? WriteShap(string directory, TrainingResult result, CompiledModel? compiled)
+    private static IReadOnlyList<ShapImportance>? WriteShap(string directory, TrainingResult result, CompiledModel? compiled)
     {
         var model = result.Model;
         if (compiled is null)

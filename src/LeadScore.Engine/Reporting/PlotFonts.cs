@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace LeadScore.Engine.Scoring;
+namespace LeadScore.Engine.Reporting;
 
 /// <summary>
 /// Registers the DejaVu fonts shipped beside the Engine (fonts/*.ttf) once per process, for every plot (evaluation

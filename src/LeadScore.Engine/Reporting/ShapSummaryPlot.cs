@@ -1,7 +1,8 @@
 using LeadScore.Core;
+using LeadScore.Engine.Scoring;
 using ScottPlot;
 
-namespace LeadScore.Engine.Scoring;
+namespace LeadScore.Engine.Reporting;
 
 /// <summary>
 /// The SHAP summary ("beeswarm") plot of the evaluation report: one row per feature, most important

@@ -1,7 +1,9 @@
+using LeadScore.Engine.Reporting;
 using LeadScore.Engine.Scoring;
+using LeadScore.Engine.Tests.Scoring;
 using LeadScore.TestKit;
 
-namespace LeadScore.Engine.Tests.Scoring;
+namespace LeadScore.Engine.Tests.Reporting;
 
 public sealed class ShapSummaryPlotTests
 {

@@ -1,8 +1,10 @@
 using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Reporting;
+using LeadScore.Engine.Tests.Modeling;
 using LeadScore.TestKit;
 using Microsoft.Playwright;
 
-namespace LeadScore.Engine.Tests.Modeling;
+namespace LeadScore.Engine.Tests.Reporting;
 
 public sealed class HtmlReportTests(ITestOutputHelper output)
 {

@@ -1,7 +1,8 @@
+using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Scoring;
 using ScottPlot;
 
-namespace LeadScore.Engine.Modeling;
+namespace LeadScore.Engine.Reporting;
 
 /// <summary>
 /// The evaluation report's PNG plots, drawn with ScottPlot using the DejaVu fonts shipped in the repository
@@ -74,7 +75,7 @@ internal static class ReportPlots
         plt.SavePng(path, Width, Height);
     }
 
-    public static void Importance(string path, IReadOnlyList<FeatureImportance> importance, int top = 15)
+    public static void Importance(string path, IReadOnlyList<PermutationImportance> importance, int top = 15)
     {
         var items = importance.Take(top).Reverse().ToArray();
         var plt = NewPlot("What the model relies on (permutation importance)", "Drop in AUC when the feature is shuffled", "");
