@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LeadScore.Application.Jobs;
 using LeadScore.Application.Scoring;
 using LeadScore.Core;
+using LeadScore.Storage;
 using LeadScore.Engine.Modeling;
 
 namespace LeadScore.Application.Modeling;

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using LeadScore.Core;
+using LeadScore.Engine.Scoring;
+using LeadScore.Storage;
 using LeadScore.Engine.Ingestion;
 
 namespace LeadScore.Application.Scoring;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadScore.Core;
+using LeadScore.Storage;
 
 namespace LeadScore.Application.Scoring;
 

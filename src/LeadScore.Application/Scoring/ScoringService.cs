@@ -1,4 +1,5 @@
 using LeadScore.Core;
+using LeadScore.Storage;
 using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Application.Scoring;

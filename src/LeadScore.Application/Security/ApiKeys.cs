@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using LeadScore.Core;
+using LeadScore.Storage;
 
 namespace LeadScore.Application.Security;
 
