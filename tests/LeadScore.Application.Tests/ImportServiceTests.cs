@@ -2,7 +2,12 @@ using System.Text;
 using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Features;
+using LeadScore.Application.Ingestion;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Engine.Scoring;
+using LeadScore.Storage;
 using LeadScore.TestKit;
 
 namespace LeadScore.Storage.Tests.Ingestion;

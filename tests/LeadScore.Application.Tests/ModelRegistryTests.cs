@@ -1,6 +1,11 @@
 using LeadScore.Core;
 using LeadScore.Engine.Modeling;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Features;
+using LeadScore.Application.Ingestion;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Engine.Scoring;
+using LeadScore.Storage;
 using LeadScore.TestKit;
 
 namespace LeadScore.Cli.Tests.Modeling;

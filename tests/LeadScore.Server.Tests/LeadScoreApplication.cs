@@ -1,9 +1,13 @@
 using System.Net.Http.Headers;
 using LeadScore.Core;
+using LeadScore.Application.Scoring;
+using LeadScore.Application.Security;
+using LeadScore.Hosting;
 using LeadScore.Server.Auth;
 using LeadScore.Storage;
 using LeadScore.TestKit;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -34,18 +38,22 @@ public sealed class LeadScoreApplication : IAsyncDisposable
     public Uri BaseAddress { get; }
     public IWebhookStore Webhooks => (IWebhookStore)Store;
 
-    /// <summary>Starts a server on a fresh store of <paramref name="backend"/>.</summary>
+    /// <summary>
+    /// Starts a server on a fresh store of <paramref name="backend"/>; <paramref name="seed"/> runs on the store first (e.g.
+    /// registering a champion); <paramref name="settings"/> are configuration values (e.g. "LeadScore:Maintenance:TimePassingRescore").
+    /// </summary>
     public static async Task<LeadScoreApplication> StartAsync(string backend, Action<ServerOptions>? configure = null,
-        Func<ILeadStore, Task<LeadScoreParts>>? parts = null)
+        Func<ILeadStore, Task>? seed = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var (store, ws, _) = await TestStores.OpenAsync(backend);
-        return await StartAsync(store, ws, configure, parts);
+        return await StartAsync(store, ws, configure, seed, settings);
     }
 
-    /// <summary>Starts a server on an existing store (e.g. to check what a restart picks up).</summary>
+    /// <summary>Starts a server on an existing store (e.g. to check what a restart picks up), through the same composition root as serve.</summary>
     public static async Task<LeadScoreApplication> StartAsync(ILeadStore store, string workspace, Action<ServerOptions>? configure = null,
-        Func<ILeadStore, Task<LeadScoreParts>>? parts = null)
+        Func<ILeadStore, Task>? seed = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
+        if (seed is not null) await seed(store);
         var options = new ServerOptions { Urls = "http://127.0.0.1:0" };
         options.RateLimit.PermitsPerSecond = 100_000;
         options.RateLimit.Burst = 100_000;
@@ -54,7 +62,15 @@ public sealed class LeadScoreApplication : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var app = LeadScoreServer.Build(builder, options, parts is null ? new LeadScoreParts(store) : await parts(store));
+        // Fast polling so tests see another instance's changes and queued jobs quickly.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LeadScore:Maintenance:ChampionReloadInterval"] = "00:00:00.200",
+            ["LeadScore:Jobs:PollInterval"] = "00:00:00.100",
+        });
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        var app = LeadScoreServer.Build(builder, options, store, new LeadScoreHostSettings { WorkspaceDirectory = workspace });
+        await app.Services.GetRequiredService<IScoringService>().ReloadAsync();
         await app.StartAsync();
         return new LeadScoreApplication(app, store, workspace, options);
     }
@@ -73,7 +89,7 @@ public sealed class LeadScoreApplication : IAsyncDisposable
     /// <summary>Creates a key the way './leadscore apikey create' does and returns it.</summary>
     public async Task<string> CreateKeyAsync(params string[] scopes)
     {
-        var (key, record) = ApiKeys.Create("key-" + Guid.NewGuid().ToString("N")[..8], scopes.Length == 0 ? ApiScopes.All : scopes, DateTimeOffset.UtcNow);
+        var (key, record) = ApiKeys.Create("key-" + Guid.NewGuid().ToString("N")[..8], scopes.Length == 0 ? ApiScopes.All : scopes, TimeProvider.System.GetUtcNow());
         await Store.SaveApiKeyAsync(record);
         return key;
     }

@@ -1,6 +1,11 @@
 using LeadScore.Core;
 using LeadScore.Storage;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Features;
+using LeadScore.Application.Ingestion;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Engine.Scoring;
+using LeadScore.Storage;
 
 namespace LeadScore.Server.Tests;
 

@@ -2,7 +2,8 @@ using LeadScore.Core;
 using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Modeling;
+using LeadScore.Engine.Ingestion;
 
 namespace LeadScore.Server.Tests;
 
@@ -36,7 +37,7 @@ public static class TestModels
         new() { Name = "source", Kind = ColumnKind.Categorical },
     ];
 
-    /// <summary>Trains (seeded, a few small trees), registers as the next version and returns it.</summary>
+    /// <summary>Trains (seeded, a few small trees), registers as the next version through the real registry and artifact writer, and returns it.</summary>
     public static async Task<RegistrationResult> TrainAndRegisterAsync(ILeadStore store, int seed = 5, int trees = 20)
     {
         var result = new ModelingContext().Train(Frame(seed), new TrainingOptions
@@ -45,19 +46,10 @@ public static class TestModels
             ImportanceRows = 0,
             Seed = seed,
         });
-        return await new ModelRegistry(store).RegisterAsync(result, m => new Dictionary<string, byte[]>
-        {
-            [ServableModel.CompiledEntry] = CompiledModel.FromMlNet(m.Model, m.TrainingMatrix, m.SlotCount).Serialize(),
-            [ServableModel.FlatInputEntry] = ServableModel.Serialize(new FlatModelInput(Schema, ["", "unknown"], null)),
-        });
+        var input = FlatModelInput.From(Schema, ImportMapping.Default with { Missing = ["", "unknown"] });
+        return await new ModelRegistry(store).RegisterAsync(result, m => ModelArtifact.ServingEntries(m, definitions: null, flat: input));
     }
 
-    /// <summary>Parts with the real scoring service, the champion loaded.</summary>
-    public static async Task<LeadScoreParts> PartsWithChampionAsync(ILeadStore store)
-    {
-        await TrainAndRegisterAsync(store);
-        var scoring = new ScoringService(store);
-        await scoring.ReloadAsync();
-        return new LeadScoreParts(store) { Scoring = scoring };
-    }
+    /// <summary>Registers a champion on the store (for a server started on it next).</summary>
+    public static Task SeedChampionAsync(ILeadStore store) => TrainAndRegisterAsync(store);
 }

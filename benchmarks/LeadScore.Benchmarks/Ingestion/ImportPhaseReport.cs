@@ -2,7 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Storage;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Features;
+using LeadScore.Application.Ingestion;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Engine.Scoring;
+using LeadScore.Storage;
 
 namespace LeadScore.Benchmarks.Ingestion;
 

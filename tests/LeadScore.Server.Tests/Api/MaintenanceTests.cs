@@ -11,11 +11,11 @@ public sealed class MaintenanceTests
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task A_champion_changed_elsewhere_is_picked_up_and_time_passing_rescores_stored_leads(string backend)
     {
-        await using var app = await LeadScoreApplication.StartAsync(backend, o =>
+        await using var app = await LeadScoreApplication.StartAsync(backend, seed: TestModels.SeedChampionAsync, settings: new Dictionary<string, string?>
         {
-            o.Maintenance.ChampionReloadInterval = TimeSpan.FromMilliseconds(200);
-            o.Maintenance.TimePassingRescore = TimeSpan.FromMilliseconds(500);
-        }, TestModels.PartsWithChampionAsync);
+            ["LeadScore:Maintenance:ChampionReloadInterval"] = "00:00:00.200",
+            ["LeadScore:Maintenance:TimePassingRescore"] = "00:00:00.500",
+        });
         await app.Store.UpsertLeadsAsync([new Lead
         {
             Id = "L1", CreatedAt = DateTimeOffset.UtcNow.AddDays(-3),

@@ -17,7 +17,7 @@ public sealed class ScoringEndpointTests
     [Theory, MemberData(nameof(Backends))]
     public async Task A_lead_is_scored_with_reasons_and_ready_reports_the_champion(string backend)
     {
-        await using var app = await LeadScoreApplication.StartAsync(backend, parts: TestModels.PartsWithChampionAsync);
+        await using var app = await LeadScoreApplication.StartAsync(backend, seed: TestModels.SeedChampionAsync);
         using var client = app.CreateClient(await app.CreateKeyAsync(ApiScopes.Score));
 
         var hot = await client.PostAsync("/api/v1/score", Json("""{"id":"hot","attributes":{"visits":18,"source":"event"}}"""));
@@ -43,7 +43,7 @@ public sealed class ScoringEndpointTests
     [Theory, MemberData(nameof(Backends))]
     public async Task A_batch_scores_every_lead_in_order(string backend)
     {
-        await using var app = await LeadScoreApplication.StartAsync(backend, parts: TestModels.PartsWithChampionAsync);
+        await using var app = await LeadScoreApplication.StartAsync(backend, seed: TestModels.SeedChampionAsync);
         using var client = app.CreateClient(await app.CreateKeyAsync(ApiScopes.Score));
         var leads = Enumerable.Range(0, 50).Select(i => "{\"id\":\"b" + i + "\",\"attributes\":{\"visits\":" + (i % 20) + ",\"source\":\"web\"}}");
 
@@ -63,7 +63,7 @@ public sealed class ScoringEndpointTests
     [Theory, MemberData(nameof(Backends))]
     public async Task Promoting_swaps_the_model_that_serves_scores_and_rescores_stored_leads(string backend)
     {
-        await using var app = await LeadScoreApplication.StartAsync(backend, parts: TestModels.PartsWithChampionAsync);
+        await using var app = await LeadScoreApplication.StartAsync(backend, seed: TestModels.SeedChampionAsync);
         await TestModels.TrainAndRegisterAsync(app.Store, seed: 11, trees: 5);
         await app.Store.UpsertLeadsAsync([new Lead { Id = "S1", CreatedAt = TestData.T0, Attributes = new Dictionary<string, string?> { ["visits"] = "12", ["source"] = "web" } }]);
         using var admin = await app.AdminClientAsync();

@@ -2,8 +2,13 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using LeadScore.Engine.Synthetic;
-using LeadScore.Server.Jobs;
-using LeadScore.Storage.Services;
+using LeadScore.Application.Jobs;
+using LeadScore.Application.Features;
+using LeadScore.Application.Ingestion;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Engine.Scoring;
+using LeadScore.Storage;
 using LeadScore.TestKit;
 
 namespace LeadScore.Server.Tests.Api;
@@ -20,9 +25,8 @@ public sealed class TrainJobTests
         await store.InsertActivitiesAsync(data.Activities);
         await store.UpsertEnrichmentAsync(data.Enrichment);
         await store.InsertOutcomesAsync(data.Outcomes);
-        var scoring = new ScoringService(store);
-        await using var app = await LeadScoreApplication.StartAsync(store, ws, parts: s => Task.FromResult(
-            new LeadScoreParts(s) { Scoring = scoring, Trainer = new WorkspaceTrainer(new TrainingService(s, ws)) }));
+        await using var app = await LeadScoreApplication.StartAsync(store, ws);
+        var scoring = app.Service<IScoringService>();
         using var client = await app.AdminClientAsync();
 
         var badAges = await client.PostAsync("/api/v1/train", new StringContent("""{"decision_ages_days":[14,-3]}""", Encoding.UTF8, "application/json"));

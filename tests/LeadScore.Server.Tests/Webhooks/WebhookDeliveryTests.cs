@@ -70,7 +70,7 @@ public sealed class WebhookDeliveryTests
     public async Task Ingesting_data_rescores_the_lead_and_delivers_signed_events_to_the_receiver(string backend)
     {
         await using var receiver = await Receiver.StartAsync();
-        await using var app = await LeadScoreApplication.StartAsync(backend, parts: TestModels.PartsWithChampionAsync);
+        await using var app = await LeadScoreApplication.StartAsync(backend, seed: TestModels.SeedChampionAsync);
         using var client = await app.AdminClientAsync();
         async Task<int> ScoreOfAsync(string attrs) => JsonDocument.Parse(await (await client.PostAsync("/api/v1/score?explain=false", Json($$"""{"attributes":{{attrs}}}"""))).Content.ReadAsStringAsync())
             .RootElement.GetProperty("score").GetInt32();
