@@ -4,11 +4,12 @@ namespace LeadScore.Storage;
 /// Background jobs as a queue shared by every instance on one database. A job is claimed with a lease:
 /// the claimer renews it while it works (heartbeat); if the claimer dies, the lease expires and another
 /// instance claims the job again. On PostgreSQL claims use <c>FOR UPDATE SKIP LOCKED</c>, so two instances
-/// never claim the same job.
+/// never claim the same job; on SQLite a claim is one UPDATE ... RETURNING inside an IMMEDIATE transaction.
+/// Times are passed in (<c>now</c>) rather than read, so a simulated clock drives leases too.
 /// </summary>
 public interface IJobQueue
 {
-    /// <summary>Stores a new queued job.</summary>
+    /// <summary>Stores a new job as Queued (its status must be Queued: running state belongs to a claimer); no lease, 0 attempts.</summary>
     Task EnqueueJobAsync(JobRecord job, CancellationToken ct = default);
 
     Task<JobRecord?> GetJobAsync(string id, CancellationToken ct = default);

@@ -15,7 +15,12 @@ public interface ILeadData
     /// <summary>All leads ordered by id.</summary>
     IAsyncEnumerable<Lead> StreamLeadsAsync(CancellationToken ct = default);
     Task<long> CountLeadsAsync(CancellationToken ct = default);
-    /// <summary>GDPR/CCPA erasure: removes the lead and everything about it. Returns false when unknown.</summary>
+    /// <summary>
+    /// GDPR/CCPA erasure, one transaction: removes the lead, every row of every table with a <c>lead_id</c> column that
+    /// names it, quarantined rows whose raw text names it as a whole field, and every built feature snapshot (they hold
+    /// all leads' rows; rebuild them). The cascade is read from the schema, so new tables are covered. Returns false
+    /// when nothing about the lead was stored (and then drops no snapshot).
+    /// </summary>
     Task<bool> EraseLeadAsync(string id, CancellationToken ct = default);
     Task SetProfilingOptOutAsync(string id, bool optOut, CancellationToken ct = default);
 }

@@ -1,0 +1,70 @@
+using Dapper;
+using LeadScore.Core;
+
+namespace LeadScore.Storage;
+
+/// <summary>Stored scores, latest and history (<see cref="IScoreStore"/>).</summary>
+public abstract partial class SqlLeadStore
+{
+    public Task SaveScoresAsync(IReadOnlyList<StoredScore> scores, CancellationToken ct = default)
+    {
+        if (scores.Count == 0) return Task.CompletedTask;
+        return InTransactionAsync(async (c, tx) =>
+        {
+            var rows = scores.Select(s => new
+            {
+                s.LeadId, s.Probability, Score = (long)s.Score, s.Grade, s.ModelVersion, at = Ms(s.ScoredAt), cause = s.Cause.ToString(), s.ReasonsJson,
+            }).ToList();
+            await c.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO score_history (lead_id, probability, score, grade, model_version, scored_at, cause, reasons)
+                VALUES (@LeadId, @Probability, @Score, @Grade, @ModelVersion, @at, @cause, @ReasonsJson)
+                """, rows, tx, cancellationToken: ct));
+            await c.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO scores_latest (lead_id, probability, score, grade, model_version, scored_at, cause, reasons)
+                VALUES (@LeadId, @Probability, @Score, @Grade, @ModelVersion, @at, @cause, @ReasonsJson)
+                ON CONFLICT (lead_id) DO UPDATE SET probability = excluded.probability, score = excluded.score, grade = excluded.grade,
+                    model_version = excluded.model_version, scored_at = excluded.scored_at, cause = excluded.cause, reasons = excluded.reasons
+                """, rows, tx, cancellationToken: ct));
+            return true;
+        }, ct);
+    }
+
+    private sealed record ScoreRow(string LeadId, double Probability, long Score, string Grade, string ModelVersion, long ScoredAt, string Cause, string Reasons);
+
+    private const string ScoreColumns = "lead_id AS LeadId, probability AS Probability, score AS Score, grade AS Grade, model_version AS ModelVersion, scored_at AS ScoredAt, cause AS Cause, reasons AS Reasons";
+
+    private static StoredScore ToScore(ScoreRow r) => new()
+    {
+        LeadId = r.LeadId, Probability = r.Probability, Score = (int)r.Score, Grade = r.Grade, ModelVersion = r.ModelVersion,
+        ScoredAt = Time(r.ScoredAt), Cause = Enum.Parse<ScoreCause>(r.Cause), ReasonsJson = r.Reasons,
+    };
+
+    public async Task<StoredScore?> GetLatestScoreAsync(string leadId, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        var r = await c.QuerySingleOrDefaultAsync<ScoreRow>(new CommandDefinition($"SELECT {ScoreColumns} FROM scores_latest WHERE lead_id = @leadId", new { leadId }, cancellationToken: ct));
+        return r is null ? null : ToScore(r);
+    }
+
+    public async Task<IReadOnlyList<StoredScore>> GetScoreHistoryAsync(string leadId, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        var rows = await c.QueryAsync<ScoreRow>(new CommandDefinition($"SELECT {ScoreColumns} FROM score_history WHERE lead_id = @leadId ORDER BY scored_at DESC, id DESC", new { leadId }, cancellationToken: ct));
+        return rows.Select(ToScore).ToList();
+    }
+
+    public async Task<IReadOnlyList<StoredScore>> ListTopScoresAsync(string? grade, int limit, bool openOnly = false, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        // Closed: the lead's latest outcome is converted or lost (a later 'reopened' opens it again; on a tie, reopened wins).
+        const string open = " AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = scores_latest.lead_id AND o.kind <> 'reopened'" +
+                            " AND NOT EXISTS (SELECT 1 FROM outcomes r WHERE r.lead_id = o.lead_id AND (r.at > o.at OR (r.at = o.at AND r.kind = 'reopened'))))";
+        var rows = await c.QueryAsync<ScoreRow>(new CommandDefinition(
+            $"SELECT {ScoreColumns} FROM scores_latest WHERE (@grade IS NULL OR grade = @grade){(openOnly ? open : "")} ORDER BY probability DESC, lead_id LIMIT @limit",
+            new { grade, limit = (long)limit }, cancellationToken: ct));
+        return rows.Select(ToScore).ToList();
+    }
+
+    public IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(CancellationToken ct = default) =>
+        StreamAsync($"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest ORDER BY {Ordinal("lead_id")}", r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
+}
