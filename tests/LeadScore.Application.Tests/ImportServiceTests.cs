@@ -10,7 +10,7 @@ using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
 using LeadScore.TestKit;
 
-namespace LeadScore.Storage.Tests.Ingestion;
+namespace LeadScore.Application.Tests;
 
 /// <summary>Imports into a real store, on SQLite and on PostgreSQL.</summary>
 public sealed class ImportServiceTests
@@ -39,7 +39,7 @@ public sealed class ImportServiceTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var service = new ImportService(store);
+        var service = AppServices.For(store).Get<ImportService>();
         var path = Write("leads.csv", Leads);
 
         var first = await service.ImportFileAsync(ImportKind.Leads, path);
@@ -65,7 +65,7 @@ public sealed class ImportServiceTests
         imports.Count.ShouldBe(2);
         imports.ShouldAllBe(i => i.RowsRead == 7 && i.Rejected == 4);
 
-        var schema = await ImportService.GetLeadSchemaAsync(store);
+        var schema = await LeadSchema.GetAsync(store);
         schema.Single(s => s.Name == "email").IsPersonal.ShouldBeTrue();
         schema.Single(s => s.Name == "company").IsPersonal.ShouldBeFalse();
         (await store.GetLeadAsync("L1"))!.Get(RowConverter.EmailDomainKindField).ShouldBe("business");
@@ -76,7 +76,7 @@ public sealed class ImportServiceTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var service = new ImportService(store);
+        var service = AppServices.For(store).Get<ImportService>();
         await service.ImportFileAsync(ImportKind.Leads, Write("a.csv", "lead_id,company,created_at\nL1,Acme,2026-01-01\nL2,Globex,2026-01-01\n"));
         var s = await service.ImportFileAsync(ImportKind.Leads, Write("b.csv", "lead_id,company,created_at\nL1,Acme Corp,2026-01-01\nL2,Globex,2026-01-01\n"));
         (s.Inserted, s.Updated, s.Unchanged).ShouldBe((0L, 1L, 1L));
@@ -92,7 +92,7 @@ public sealed class ImportServiceTests
         var sb = new StringBuilder("event_id,lead_id,type,timestamp,url,value\n");
         for (var i = 0; i < 1000; i++) sb.Append($"e{i},L{i % 37},page_view,2026-01-{1 + i % 28:00}T10:00:00Z,/p{i % 5},{i % 60}\n");
         var path = Write("acts.csv", sb.ToString());
-        var service = new ImportService(store);
+        var service = AppServices.For(store).Get<ImportService>();
 
         // Given: an import stopped after its first batches were committed.
         using var cts = new CancellationTokenSource();
@@ -116,7 +116,7 @@ public sealed class ImportServiceTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var service = new ImportService(store);
+        var service = AppServices.For(store).Get<ImportService>();
         var path = Write("acts.jsonl",
             """
             {"lead_id":"L1","type":"email_open","timestamp":"2026-01-02T10:00:00Z","campaign":"spring"}
@@ -138,7 +138,7 @@ public sealed class ImportServiceTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var service = new ImportService(store);
+        var service = AppServices.For(store).Get<ImportService>();
         var items = JsonDocument.Parse("""
             [ {"lead_id":"A1","created_at":"2026-01-01T00:00:00Z","company":"Acme","email":"a@acme.com"},
               {"created_at":"2026-01-01T00:00:00Z"},
@@ -168,7 +168,7 @@ public sealed class ImportServiceTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var service = new ImportService(store);
+        var service = AppServices.For(store).Get<ImportService>();
         var path = Write("enr.csv", "domain,as_of,employees\nacme.com,2026-01-01,120\nglobex.com,20260201,40\ninitech.com,20260202,-3\n");
         var s = await service.ImportFileAsync(ImportKind.Enrichment, path);
         (s.Inserted, s.Rejected).ShouldBe((1L, 2L));
@@ -190,7 +190,7 @@ public sealed class ImportServiceTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var service = new ImportService(store);
+        var service = AppServices.For(store).Get<ImportService>();
         var mapping = Example("x-education.mapping.json");
         var first = await service.ImportFileAsync(ImportKind.Leads, TestPaths.XEducation, mapping);
         (first.RowsRead, first.Inserted, first.Rejected, first.OutcomesInserted).ShouldBe((9240L, 9240L, 0L, 9240L));
@@ -204,7 +204,7 @@ public sealed class ImportServiceTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var s = await new ImportService(store).ImportFileAsync(ImportKind.Leads, TestPaths.BankMarketing, Example("bank-marketing.mapping.json"));
+        var s = await AppServices.For(store).Get<ImportService>().ImportFileAsync(ImportKind.Leads, TestPaths.BankMarketing, Example("bank-marketing.mapping.json"));
         (s.RowsRead, s.Inserted, s.Rejected, s.OutcomesInserted).ShouldBe((41188L, 41188L, 0L, 41188L));
         (await store.GetLeadAsync("bank-2"))!.Get("job").ShouldBe("housemaid");
     }

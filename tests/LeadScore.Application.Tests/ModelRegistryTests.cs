@@ -8,7 +8,7 @@ using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
 using LeadScore.TestKit;
 
-namespace LeadScore.Cli.Tests.Modeling;
+namespace LeadScore.Application.Tests;
 
 /// <summary>The registry and the champion rule, on SQLite and PostgreSQL.</summary>
 public sealed class ModelRegistryTests
@@ -43,7 +43,7 @@ public sealed class ModelRegistryTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var registry = new ModelRegistry(store);
+        var registry = AppServices.For(store).Get<ModelRegistry>();
 
         var first = await registry.RegisterAsync(Train(Good));
         first.ShouldBe(first with { Version = "v1", Promoted = true });
@@ -71,7 +71,7 @@ public sealed class ModelRegistryTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var registry = new ModelRegistry(store);
+        var registry = AppServices.For(store).Get<ModelRegistry>();
         await registry.RegisterAsync(Train(Good));
         await registry.RegisterAsync(Train(Poor));
 
@@ -94,7 +94,7 @@ public sealed class ModelRegistryTests
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);
         await using var _s = store;
-        var registry = new ModelRegistry(store);
+        var registry = AppServices.For(store).Get<ModelRegistry>();
         await registry.RegisterAsync(Train(Good));
 
         var r = await registry.RegisterAsync(Train(Good, [new ExcludedFeature("visits", "test")]));

@@ -8,7 +8,7 @@ using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
 using LeadScore.TestKit;
 
-namespace LeadScore.Storage.Tests.Services;
+namespace LeadScore.Application.Tests;
 
 /// <summary>Training rows use the attribute values known at the decision time, not a value overwritten later.</summary>
 public sealed class PointInTimeAttributeTests
@@ -33,7 +33,7 @@ public sealed class PointInTimeAttributeTests
         await store.UpsertLeadsAsync([L("L1", "gold")]);
 
         var defs = new FeatureDefinitions { LeadAge = false, Attributes = [new AttributeFeature { Column = "tier", Kind = AttributeKind.Categorical, Values = ["bronze", "gold"] }] };
-        var set = await new TrainingService(store, ws).BuildTrainingSetAsync(defs, TimeSpan.FromDays(14));
+        var set = await AppServices.For(store, ws).Get<TrainingService>().BuildTrainingSetAsync(defs, TimeSpan.FromDays(14));
 
         // Then: L1's row (as of day 14) holds the value known then, though the record now says "gold".
         var i = set.Frame.Ids.IndexOf("L1");

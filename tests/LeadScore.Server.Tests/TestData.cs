@@ -5,7 +5,6 @@ using LeadScore.Application.Ingestion;
 using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
 using LeadScore.Engine.Scoring;
-using LeadScore.Storage;
 
 namespace LeadScore.Server.Tests;
 

@@ -7,7 +7,6 @@ using LeadScore.Application.Ingestion;
 using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
 using LeadScore.Engine.Scoring;
-using LeadScore.Storage;
 
 namespace LeadScore.Benchmarks.Features;
 
@@ -36,8 +35,8 @@ public static class StoreTrainingSetReport
         data = null;
         GC.Collect();
 
-        var training = new TrainingService(store, ws);
-        var (defs, _) = await training.LoadOrCreateDefinitionsAsync();
+        var training = Support.BenchServices.Get<TrainingService>(store, ws);
+        var (defs, _) = await Support.BenchServices.Get<FeatureDefinitionsRepository>(store, ws).GetAsync();
         for (var run = 1; run <= 3; run++)
         {
             sw.Restart();

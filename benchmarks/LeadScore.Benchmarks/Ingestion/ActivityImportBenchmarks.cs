@@ -7,7 +7,6 @@ using LeadScore.Application.Ingestion;
 using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
 using LeadScore.Engine.Scoring;
-using LeadScore.Storage;
 
 namespace LeadScore.Benchmarks.Ingestion;
 
@@ -57,7 +56,7 @@ public class ActivityImportBenchmarks
 
     [Benchmark]
     public ImportSummary ImportActivities() =>
-        new ImportService(_store!).ImportFileAsync(ImportKind.Activities, _file).GetAwaiter().GetResult();
+        Support.BenchServices.Get<ImportService>(_store!).ImportFileAsync(ImportKind.Activities, _file).GetAwaiter().GetResult();
 
     [IterationCleanup]
     public void CloseStore() => _store?.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -7,7 +7,6 @@ using LeadScore.Application.Ingestion;
 using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
 using LeadScore.Engine.Scoring;
-using LeadScore.Storage;
 
 namespace LeadScore.Benchmarks.Ingestion;
 
@@ -57,7 +56,7 @@ public static class ImportPhaseReport
         await using (var store = await OpenAsync(pg, scratch, databases))
         {
             sw.Restart();
-            var s = await new ImportService(store).ImportFileAsync(ImportKind.Activities, file);
+            var s = await Support.BenchServices.Get<ImportService>(store).ImportFileAsync(ImportKind.Activities, file);
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"whole import    {store.Backend,-10}  {sw.Elapsed.TotalSeconds,6:F2} s  ({s.Inserted:N0} inserted)"));
         }
     }

@@ -92,9 +92,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             Horizon = $"the period the imported outcomes cover (each lead scored {set.Rule})",
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
-        var definitionsJson = System.Text.Encoding.UTF8.GetBytes(defs.ToJson());
-        return await RegisterAsync(result, model => new Dictionary<string, byte[]> { [ServableModel.FeatureDefinitionsEntry] = definitionsJson },
-            findings, set.Describe(), request.ReportDirectory, ct);
+        return await RegisterAsync(result, defs, null, findings, set.Describe(), request.ReportDirectory, ct);
     }
 
     /// <summary>Trains on a flat table (one row per lead), with the same audit, compilation and registration.</summary>
@@ -107,8 +105,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         options = options with { ExcludedFeatures = [.. options.ExcludedFeatures, .. excluded] };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, testFrame, progress, ct), ct);
         var input = FlatModelInput.From(table.Schema, valueMapping);
-        return await RegisterAsync(result, _ => new Dictionary<string, byte[]> { [ServableModel.FlatInputEntry] = ServableModel.Serialize(input) },
-            findings, null, reportDirectory, ct);
+        return await RegisterAsync(result, null, input, findings, null, reportDirectory, ct);
     }
 
     private static (FeatureFrame Frame, List<ExcludedFeature> Excluded, IReadOnlyList<LeakageFinding> Findings) Audit(
@@ -135,18 +132,12 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         return (drop.Count > 0 ? frame.Without(drop) : frame, excluded, findings);
     }
 
-    private async Task<TrainingRun> RegisterAsync(TrainingResult result, Func<TrainedModel, Dictionary<string, byte[]>> entries,
+    private async Task<TrainingRun> RegisterAsync(TrainingResult result, FeatureDefinitions? definitions, FlatModelInput? flat,
         IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct)
     {
-        // The compiled scorer is what serves: it needs the training rows for TreeSHAP covers.
-        var matrix = result.Model.TrainingMatrix ?? throw new InvalidOperationException("a freshly trained model carries its training matrix");
-        var compiled = CompiledModel.FromMlNet(result.Model.Model, matrix, result.Model.SlotCount);
-        var registration = await registry.RegisterAsync(result, model =>
-        {
-            var e = entries(model);
-            e[ServableModel.CompiledEntry] = compiled.Serialize();
-            return e;
-        }, ct);
+        // The compiled scorer is what serves (and what the report explains).
+        var compiled = ModelArtifact.Compile(result.Model);
+        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat), ct);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;
         if (reportDirectory is not null)

@@ -14,11 +14,11 @@ namespace LeadScore.Engine.Modeling;
 /// </summary>
 public sealed class TrainedModel
 {
-    public const string ModelEntry = "model.zip";
-    public const string EncoderEntry = "encoder.json";
-    public const string CalibratorEntry = "calibrator.json";
-    public const string GradesEntry = "grades.json";
-    public const string CardEntry = "card.json";
+    public const string ModelEntry = ArtifactEntries.Model;
+    public const string EncoderEntry = ArtifactEntries.Encoder;
+    public const string CalibratorEntry = ArtifactEntries.Calibrator;
+    public const string GradesEntry = ArtifactEntries.Grades;
+    public const string CardEntry = ArtifactEntries.Card;
 
     private readonly MLContext _ml;
 

@@ -32,20 +32,35 @@ public sealed record FlatModelInput(IReadOnlyList<ColumnSchema> Schema, IReadOnl
 }
 
 /// <summary>
+/// The entry names of the model artifact zip: one list for its writer (Modeling's ModelArtifact and TrainedModel)
+/// and its readers (<see cref="ServableModel"/> without ML.NET, TrainedModel with it).
+/// </summary>
+public static class ArtifactEntries
+{
+    public const string Model = "model.zip";
+    public const string Encoder = "encoder.json";
+    public const string Calibrator = "calibrator.json";
+    public const string Grades = "grades.json";
+    public const string Card = "card.json";
+    public const string Compiled = "compiled.bin";
+    public const string FeatureDefinitions = "features.json";
+    public const string FlatInput = "flat-input.json";
+}
+
+/// <summary>
 /// The parts of a registered model that scoring needs, read from the registry artifact without ML.NET:
 /// encoder, compiled model, calibrator, grades, and where features come from (the workspace's feature
 /// definitions, or a flat table's schema).
 /// </summary>
 public sealed class ServableModel
 {
-    // Entry names of the artifact zip (the Modeling area writes model.zip, encoder.json, calibrator.json, grades.json, card.json).
-    public const string CompiledEntry = "compiled.bin";
-    public const string FeatureDefinitionsEntry = "features.json";
-    public const string FlatInputEntry = "flat-input.json";
-    private const string EncoderEntry = "encoder.json";
-    private const string CalibratorEntry = "calibrator.json";
-    private const string GradesEntry = "grades.json";
-    private const string CardEntry = "card.json";
+    public const string CompiledEntry = ArtifactEntries.Compiled;
+    public const string FeatureDefinitionsEntry = ArtifactEntries.FeatureDefinitions;
+    public const string FlatInputEntry = ArtifactEntries.FlatInput;
+    private const string EncoderEntry = ArtifactEntries.Encoder;
+    private const string CalibratorEntry = ArtifactEntries.Calibrator;
+    private const string GradesEntry = ArtifactEntries.Grades;
+    private const string CardEntry = ArtifactEntries.Card;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

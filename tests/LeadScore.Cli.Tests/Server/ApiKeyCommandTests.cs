@@ -1,4 +1,4 @@
-using LeadScore.Server.Auth;
+using LeadScore.Application.Security;
 using LeadScore.Storage;
 using LeadScore.TestKit;
 

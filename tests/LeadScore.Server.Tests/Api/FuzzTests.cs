@@ -74,7 +74,7 @@ public sealed class FuzzTests
     public async Task A_thousand_malformed_requests_get_no_5xx_and_the_server_stays_healthy()
     {
         await using var app = await LeadScoreApplication.StartAsync(TestStores.Sqlite, o => o.MaxRequestBodyBytes = 64 * 1024,
-            parts: async store => await TestModels.PartsWithChampionAsync(store) with { Trainer = new WorkspaceTrainer(new TrainingService(store, TestPaths.NewTempDir())) });
+            seed: TestModels.SeedChampionAsync);
         using var client = await app.AdminClientAsync();
         var rng = new Random(20261124);
         var statuses = new Dictionary<int, int>();

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using LeadScore.Core;
+using LeadScore.Application.Webhooks;
 using LeadScore.Server.Webhooks;
 using LeadScore.Storage;
 using LeadScore.TestKit;

@@ -1,3 +1,4 @@
+using LeadScore.Application.Webhooks;
 using LeadScore.Server.Webhooks;
 using LeadScore.Storage;
 

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using LeadScore.Engine.Features;
+using LeadScore.Engine.Scoring;
+
+namespace LeadScore.Engine.Modeling;
+
+/// <summary>
+/// The one writer of what serving needs besides the trained model: the compiled scorer (with TreeSHAP covers from the
+/// training rows) and where the features come from, either the workspace's feature definitions or a flat table's
+/// schema with the value rules it was read with. <see cref="TrainedModel.ToBytes"/> zips these with the model;
+/// <see cref="ServableModel.Load"/> reads them back without ML.NET.
+/// </summary>
+public static class ModelArtifact
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The compiled scorer of a freshly trained model (TreeSHAP covers come from its training rows).</summary>
+    public static CompiledModel Compile(TrainedModel model)
+    {
+        var matrix = model.TrainingMatrix ?? throw new InvalidOperationException("a freshly trained model carries its training matrix (TreeSHAP covers need it)");
+        return CompiledModel.FromMlNet(model.Model, matrix, model.SlotCount);
+    }
+
+    /// <summary>The serving entries of a freshly trained model; exactly one of <paramref name="definitions"/> and <paramref name="flat"/>.</summary>
+    public static IReadOnlyDictionary<string, byte[]> ServingEntries(TrainedModel model, FeatureDefinitions? definitions, FlatModelInput? flat) =>
+        ServingEntries(Compile(model), definitions, flat);
+
+    /// <summary>The serving entries, with the model already compiled (e.g. also used for the report).</summary>
+    public static IReadOnlyDictionary<string, byte[]> ServingEntries(CompiledModel compiled, FeatureDefinitions? definitions, FlatModelInput? flat)
+    {
+        if ((definitions is null) == (flat is null)) throw new ArgumentException("a model reads its features either from definitions or from a flat table");
+        var entries = new Dictionary<string, byte[]> { [ArtifactEntries.Compiled] = compiled.Serialize() };
+        if (definitions is not null) entries[ArtifactEntries.FeatureDefinitions] = System.Text.Encoding.UTF8.GetBytes(definitions.ToJson());
+        else entries[ArtifactEntries.FlatInput] = JsonSerializer.SerializeToUtf8Bytes(flat, Json);
+        return entries;
+    }
+}
