@@ -8,7 +8,7 @@ public sealed record FlatTableOptions
 {
     /// <summary>Column holding the outcome; null for unlabelled (scoring) tables.</summary>
     public string? Target { get; init; }
-    /// <summary>The target value that means "converted"; default: 1, yes, true, converted, won.</summary>
+    /// <summary>The target value that means "converted"; default: <see cref="ValueRules.DefaultPositiveTargets"/>.</summary>
     public string? Positive { get; init; }
     /// <summary>Field separator; null = sniffed from the header.</summary>
     public char? Separator { get; init; }
@@ -61,8 +61,6 @@ public sealed record FlatTable(FeatureFrame Frame, IReadOnlyList<ColumnSchema> S
 /// </summary>
 public static class FlatTableLoader
 {
-    /// <summary>Target values meaning converted unless told otherwise (a flat table's label, not a value rule).</summary>
-    private static readonly string[] PositiveWords = ["1", "yes", "true", "y", "converted", "won", "t"];
 
     public static FlatTable Load(string path, FlatTableOptions options)
     {
@@ -116,6 +114,7 @@ public static class FlatTableLoader
         var targetIdx = options.Target is null ? -1 : Array.IndexOf(header, options.Target);
         var idIdx = options.IdColumn is null ? -1 : Array.IndexOf(header, options.IdColumn);
         var timeIdx = options.TimeColumn is null ? -1 : Array.IndexOf(header, options.TimeColumn);
+        var positive = new HashSet<string>(options.PositiveValues ?? (options.Positive is { } p ? [p] : ValueRules.DefaultPositiveTargets), StringComparer.OrdinalIgnoreCase);
         using (var r = DelimitedReader.Open(path, sep))
         {
             r.Read();
@@ -136,8 +135,7 @@ public static class FlatTableLoader
                 if (targetIdx >= 0)
                 {
                     var t = rec.Fields[targetIdx].Trim();
-                    label = options.PositiveValues is { } pv ? pv.Contains(t, StringComparer.OrdinalIgnoreCase)
-                        : options.Positive is { } p ? string.Equals(t, p, StringComparison.OrdinalIgnoreCase) : PositiveWords.Contains(t, StringComparer.OrdinalIgnoreCase);
+                    label = positive.Contains(t);
                 }
                 DateTimeOffset? time = null;
                 if (timeIdx >= 0)

@@ -18,9 +18,9 @@ public sealed record TargetMapping
 {
     /// <summary>The source column holding the outcome, e.g. "Converted" or "y".</summary>
     public required string Column { get; init; }
-    /// <summary>Values meaning converted (case-insensitive); default 1, yes, true, y, converted, won.</summary>
+    /// <summary>Values meaning converted (case-insensitive); default <see cref="ValueRules.DefaultPositiveTargets"/> (1, yes, true, y, t, converted, won).</summary>
     public IReadOnlyList<string>? Positive { get; init; }
-    /// <summary>Values meaning lost; default 0, no, false, n, lost. Anything else is rejected.</summary>
+    /// <summary>Values meaning lost; default <see cref="ValueRules.DefaultNegativeTargets"/> (0, no, false, n, f, lost). Anything else is rejected.</summary>
     public IReadOnlyList<string>? Negative { get; init; }
 }
 

@@ -48,7 +48,8 @@ public sealed class RowConverter
         _schema = schema.ToDictionary(s => s.Name, StringComparer.Ordinal);
         _ignore = new HashSet<string>(mapping.Ignore.Select(mapping.Canonical).Concat(mapping.Ignore), StringComparer.Ordinal);
         _counts = new HashSet<string>(mapping.Counts.Select(mapping.Canonical), StringComparer.Ordinal);
-        _latestAllowed = now.AddHours(mapping.FutureToleranceHours);
+        // A tolerance past the calendar's end means "no limit", not an exception.
+        _latestAllowed = mapping.FutureToleranceHours >= (DateTimeOffset.MaxValue - now).TotalHours ? DateTimeOffset.MaxValue : now.AddHours(Math.Max(0, mapping.FutureToleranceHours));
         if (mapping.DefaultTimestamp is { } dt)
             _defaultTime = _rules.TryDate(dt, out var d) ? d : throw new LeadScoreException($"mapping: default_timestamp '{dt}' is not a date", "default_timestamp");
         string C(string? n) => n is null ? null! : mapping.Canonical(n);
@@ -72,8 +73,8 @@ public sealed class RowConverter
         _domainCol = kind == ImportKind.Enrichment ? C(mapping.Domain ?? "domain") : null;
         _outcomeCol = kind == ImportKind.Outcomes ? C(mapping.Outcome ?? "outcome") : null;
         _targetCol = kind == ImportKind.Leads && mapping.Target is { } t ? C(t.Column) : null;
-        _targetPositive = new(mapping.Target?.Positive ?? ["1", "yes", "true", "y", "converted", "won"], StringComparer.OrdinalIgnoreCase);
-        _targetNegative = new(mapping.Target?.Negative ?? ["0", "no", "false", "n", "lost"], StringComparer.OrdinalIgnoreCase);
+        _targetPositive = new(mapping.Target?.Positive ?? ValueRules.DefaultPositiveTargets, StringComparer.OrdinalIgnoreCase);
+        _targetNegative = new(mapping.Target?.Negative ?? ValueRules.DefaultNegativeTargets, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>The value rules this converter reads with (the mapping's, defaults where it names none).</summary>

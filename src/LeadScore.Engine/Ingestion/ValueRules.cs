@@ -36,6 +36,15 @@ public sealed record ValueRules
     /// <summary>False spellings unless a mapping names its own: false, no, n, f, 0.</summary>
     public static readonly IReadOnlyList<string> DefaultFalseValues = ["false", "no", "n", "f", "0"];
 
+    /// <summary>
+    /// Target values meaning converted unless a mapping names its own (a leads file's target column, a flat table's label):
+    /// 1, yes, true, y, t, converted, won. Labels, not value rules: they are not part of the serialised rules.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultPositiveTargets = ["1", "yes", "true", "y", "t", "converted", "won"];
+
+    /// <summary>Target values meaning lost unless a mapping names its own: 0, no, false, n, f, lost (leads files reject anything else).</summary>
+    public static readonly IReadOnlyList<string> DefaultNegativeTargets = ["0", "no", "false", "n", "f", "lost"];
+
     /// <summary>The rules used when no mapping says otherwise.</summary>
     public static ValueRules Default { get; } = new();
 

@@ -212,6 +212,17 @@ public sealed class HardeningTests
         t.Rejected.Single().ShouldSatisfyAllConditions(r => r.Line.ShouldBe(2), r => r.Reason.ShouldContain("line longer than"));
     }
 
+    [Fact]
+    public void A_crlf_split_across_the_read_buffer_ends_one_line_not_two()
+    {
+        // Given: the CR of the first line's end is the last character of the 64 Ki read buffer, its LF the first of the next.
+        var first = new string('a', (1 << 16) - 1);
+        var lines = new BoundedLineReader(new StringReader(first + "\r\nsecond\r\n\nfourth"), 1 << 20);
+        var read = new List<string>();
+        while (lines.ReadLine(out var tooLong) is { } l) { tooLong.ShouldBeFalse(); read.Add(l); }
+        read.ShouldBe([first, "second", "", "fourth"]);
+    }
+
     // --- Item 13: a column's type does not depend on where a bad value sits --------------------------------------
 
     [Theory]
