@@ -9,7 +9,7 @@ namespace LeadScore.Hosting;
 /// Every instance runs a worker; the lease-based claim lets exactly one of them run each job, and a job whose
 /// instance died is taken over when its lease expires.
 /// </summary>
-public sealed class JobWorker(JobQueue jobs, JobOptions options, ILogger<JobWorker> log) : BackgroundService
+public sealed class JobWorker(JobRunner jobs, JobOptions options, ILogger<JobWorker> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

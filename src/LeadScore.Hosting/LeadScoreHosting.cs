@@ -61,6 +61,7 @@ public static class LeadScoreHosting
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<JobQueue>();
+        services.AddSingleton<JobRunner>();
         services.AddSingleton<IJobHandler, TrainJobHandler>();
         services.AddSingleton<IJobHandler, RescoreJobHandler>();
         services.AddSingleton<LeaderElection>();

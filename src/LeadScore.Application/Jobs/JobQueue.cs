@@ -15,17 +15,15 @@ public interface IJobHandler
 }
 
 /// <summary>
-/// The job queue every entry point uses: the API and the CLI enqueue, any instance's worker (or the CLI itself,
-/// for a job it just queued) claims and runs. A claimed job is leased; a heartbeat renews the lease and records
-/// progress; an instance that dies loses its lease, and another instance takes the job over when it expires.
+/// The job queue every entry point uses to queue work: the API and the CLI enqueue here; any instance's
+/// <see cref="JobRunner"/> (or the CLI itself, for a job it just queued) claims and runs it.
 /// </summary>
-public sealed class JobQueue(IJobQueue store, IEnumerable<IJobHandler> handlers, LeadScoreInstance instance, JobOptions options,
-    TimeProvider time, ILogger<JobQueue> log)
+public sealed class JobQueue(IJobQueue store, TimeProvider time)
 {
-    private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
     private readonly SemaphoreSlim _queued = new(0, int.MaxValue);
 
-    public bool CanRun(string kind) => _handlers.ContainsKey(kind);
+    /// <summary>Released once per job queued on this instance, so its runner wakes at once.</summary>
+    internal SemaphoreSlim Queued => _queued;
 
     public Task<JobRecord> EnqueueTrainingAsync(TrainJobRequest request, CancellationToken ct = default) =>
         EnqueueAsync(JobKinds.Train, JsonSerializer.Serialize(request, JobJsonContext.Default.TrainJobRequest), ct);
@@ -52,11 +50,24 @@ public sealed class JobQueue(IJobQueue store, IEnumerable<IJobHandler> handlers,
         return job;
     }
 
+}
+
+/// <summary>
+/// Claims and runs jobs. A claimed job is leased; a heartbeat renews the lease and records progress; an instance that
+/// dies loses its lease, and another instance takes the job over when it expires.
+/// </summary>
+public sealed class JobRunner(IJobQueue store, JobQueue queue, IEnumerable<IJobHandler> handlers, LeadScoreInstance instance, JobOptions options,
+    TimeProvider time, ILogger<JobRunner> log)
+{
+    private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
+
+    public bool CanRun(string kind) => _handlers.ContainsKey(kind);
+
     /// <summary>Waits until a job was queued on this instance or <paramref name="timeout"/> passed (other instances' jobs are found by polling).</summary>
     public async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken ct)
     {
         // The poll interval is a wall-clock wait on purpose: it paces database polling, not the product's notion of time.
-        await _queued.WaitAsync(timeout, ct);
+        await queue.Queued.WaitAsync(timeout, ct);
     }
 
     /// <summary>Claims and runs the next due job (queued, or abandoned by a dead instance); false when there was none.</summary>

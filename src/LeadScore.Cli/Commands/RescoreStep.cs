@@ -13,7 +13,7 @@ internal static class RescoreStep
     public static async Task RunAsync(CliHost host, string? jobId, string version, CliConsole console, CancellationToken ct)
     {
         if (jobId is null) return;
-        var jobs = host.Get<JobQueue>();
+        var jobs = host.Get<JobRunner>();
         var done = await console.StepAsync($"scoring every lead with {version}", p => jobs.RunNowAsync(jobId, p, ct));
         if (done is null)
         {

@@ -77,7 +77,7 @@ public static class ModelEndpoints
     }
 
     internal static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
-        TrainRequest? request, JobQueue jobs, CancellationToken ct)
+        TrainRequest? request, JobQueue jobs, JobRunner runner, CancellationToken ct)
     {
         request ??= new TrainRequest();
         // Every member is optional: an omitted algorithm means auto.
@@ -88,7 +88,7 @@ public static class ModelEndpoints
         if (request.TimeBudgetSeconds is { } t && (t < 1 || t > 3600)) return ApiResults.Invalid("time_budget_seconds", "must be from 1 to 3600");
         if (request.DecisionAgesDays is { } ages && (ages.Count is 0 or > 50 || ages.Any(a => !double.IsFinite(a) || a < 0 || a > 3650)))
             return ApiResults.Invalid("decision_ages_days", "must hold 1 to 50 numbers of days from 0 to 3650");
-        if (!jobs.CanRun(JobKinds.Train)) return ApiResults.Unavailable("this server cannot train: no trainer is configured");
+        if (!runner.CanRun(JobKinds.Train)) return ApiResults.Unavailable("this server cannot train: no trainer is configured");
         var job = await jobs.EnqueueTrainingAsync(new TrainJobRequest
         {
             Algorithm = request.Algorithm, TimeBudgetSeconds = request.TimeBudgetSeconds, Seed = request.Seed, DecisionAgesDays = request.DecisionAgesDays,
