@@ -50,6 +50,8 @@ public sealed class FeatureComputer
     // How many features ComputeEnrichment writes: counted from the Add calls below, so the two cannot drift apart.
     private readonly int _enrichmentFeatureCount;
 
+    // The constructor adds features in exactly the order Compute, ComputeActivities and ComputeEnrichment write
+    // them: change one and you must change the other (the Debug.Asserts at the end of Compute and ComputeEnrichment check it).
     public FeatureComputer(FeatureDefinitions definitions)
     {
         _defs = definitions;
@@ -254,6 +256,7 @@ public sealed class FeatureComputer
         }
         if (_act is not null) k = ComputeActivities(activitiesOrderedByTime, asOf, row, k);
         if (_enr is not null) k = ComputeEnrichment(enrichmentForDomainOrderedByAsOf, asOf, row, k);
+        System.Diagnostics.Debug.Assert(k == row.Length, "Compute must write exactly the features the constructor added");
         return row;
     }
 

@@ -260,9 +260,10 @@ public sealed class ModelingContext
     }
 
     /// <summary>
-    /// k-fold cross-validation. Folds run in parallel, each trainer on one thread (unless told otherwise):
-    /// on a small shared machine this beats one multi-threaded fit at a time, whose OpenMP threads spin
-    /// when cores are busy. Every fold has its own seeded context, so the result does not depend on the order.
+    /// k-fold cross-validation. Folds are started in parallel, each trainer on one thread (unless told otherwise):
+    /// on a small shared machine this beats one multi-threaded fit at a time, whose OpenMP threads spin when cores
+    /// are busy. LightGBM folds still fit one at a time (<see cref="LightGbmNative"/> holds a process-wide gate);
+    /// the others overlap. Every fold has its own seeded context, so the result does not depend on the order.
     /// </summary>
     private static (double Auc, double[] Oof) CrossValidate(TrainerOptions t, int seed, float[] matrix, int slots, IReadOnlyList<bool> labels, int[] foldOf, int folds)
     {
