@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using LeadScore.Core;
 using LeadScore.Engine.Features.Encoding;
 using LeadScore.Engine.Ingestion;
+using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -51,7 +52,7 @@ public class ScoringBenchmarks
         var encoder = FeatureEncoder.Fit(bank);
         var matrix = encoder.EncodeAll(bank);
         var ml = new MLContext(1);
-        var train = MlNetMatrix.ToDataView(ml, matrix, encoder.SlotCount, bank.Labels);
+        var train = MlNetFitter.ToDataView(ml, matrix, encoder.SlotCount, bank.Labels);
         _mlModel = ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
         {
             NumberOfIterations = small ? 10 : Trees,
@@ -64,7 +65,7 @@ public class ScoringBenchmarks
         }).Fit(train);
         _model = CompiledModel.FromMlNet(_mlModel, matrix, encoder.SlotCount);
         _engine = new ScoringEngine("bench", encoder, _model, new ProbabilityCalibrator { Kind = CalibratorKind.Platt, A = 1, B = 0 }, GradeBands.Default);
-        _mlData = MlNetMatrix.ToDataView(ml, matrix, encoder.SlotCount);
+        _mlData = MlNetFitter.ToDataView(ml, matrix, encoder.SlotCount);
         _matrix = matrix;
         _margins = new double[bank.Count];
         _frame = bank;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LeadScore.Engine.Features.Encoding;
+using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -24,10 +25,10 @@ public static class ScoringCpuReport
         {
             NumberOfIterations = 100, NumberOfLeaves = 31, MinimumExampleCountPerLeaf = 20, NumberOfThreads = 1, Seed = 1, Deterministic = true,
             Booster = new GradientBooster.Options { MaximumTreeDepth = 6 },
-        }).Fit(MlNetMatrix.ToDataView(ml, m, enc.SlotCount, bank.Labels));
+        }).Fit(MlNetFitter.ToDataView(ml, m, enc.SlotCount, bank.Labels));
         var c = CompiledModel.FromMlNet(model, m, enc.SlotCount);
         var engine = new ScoringEngine("cpu", enc, c, ProbabilityCalibrator.Identity, GradeBands.Default);
-        var data = MlNetMatrix.ToDataView(ml, m, enc.SlotCount);
+        var data = MlNetFitter.ToDataView(ml, m, enc.SlotCount);
         var n = bank.Count;
         var s = enc.SlotCount;
         var margins = new double[n];

@@ -56,6 +56,10 @@ public sealed class FeatureComputer
     /// Reads attribute values (missing placeholders, true/false words, dates) with <paramref name="rules"/>: pass the rules
     /// the data was imported with, kept with the model, so serving a raw lead reads it as import did.
     /// </summary>
+    /// <remarks>
+    /// The constructor adds features in exactly the order Compute, ComputeActivities and ComputeEnrichment write
+    /// them: change one and you must change the other (the Debug.Asserts at the end of Compute and ComputeEnrichment check it).
+    /// </remarks>
     public FeatureComputer(FeatureDefinitions definitions, ValueRules rules)
     {
         _defs = definitions;
@@ -263,6 +267,7 @@ public sealed class FeatureComputer
         }
         if (_act is not null) k = ComputeActivities(activitiesOrderedByTime, asOf, row, k);
         if (_enr is not null) k = ComputeEnrichment(enrichmentForDomainOrderedByAsOf, asOf, row, k);
+        System.Diagnostics.Debug.Assert(k == row.Length, "Compute must write exactly the features the constructor added");
         return row;
     }
 

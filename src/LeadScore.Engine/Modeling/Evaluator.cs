@@ -49,7 +49,8 @@ public sealed record EvaluationCurves(double[] RocFpr, double[] RocTpr, double[]
 /// <summary>Computes held-out metrics from probabilities and labels. Pure and deterministic.</summary>
 public static class Evaluator
 {
-    public static readonly double[] LiftFractions = [0.1, 0.2, 0.3];
+    /// <summary>The top fractions of leads at which <see cref="EvaluationMetrics.Lift"/> is reported.</summary>
+    public static readonly IReadOnlyList<double> LiftFractions = Array.AsReadOnly(new[] { 0.1, 0.2, 0.3 });
     private const double Eps = 1e-15;
 
     /// <summary>

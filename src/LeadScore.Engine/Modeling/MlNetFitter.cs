@@ -5,7 +5,8 @@ namespace LeadScore.Engine.Modeling;
 
 /// <summary>
 /// Fits ML.NET trainers on an encoded, row-major float matrix and reads back raw margins
-/// (ML.NET's "Score" column). The only place that turns LeadScore data into an IDataView.
+/// (ML.NET's "Score" column). The only place that turns LeadScore data into an IDataView: training,
+/// evaluation, and the tests and benchmarks that compare ML.NET with the compiled scorer all use it.
 /// </summary>
 internal static class MlNetFitter
 {
@@ -21,7 +22,11 @@ internal static class MlNetFitter
         public float Score { get; set; }
     }
 
-    public static IDataView ToDataView(MLContext ml, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool>? labels, float positiveWeight = 1)
+    /// <summary>
+    /// A row-major slot matrix as an IDataView: a float-vector "Features" column, a bool "Label" (false without
+    /// labels) and a "Weight" (<paramref name="positiveWeight"/> on positive rows; trainers read it only when told to).
+    /// </summary>
+    public static IDataView ToDataView(MLContext ml, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool>? labels = null, float positiveWeight = 1)
     {
         var n = matrix.Length / slotCount;
         var def = SchemaDefinition.Create(typeof(Row));
@@ -53,6 +58,9 @@ internal static class MlNetFitter
             ? LightGbmNative.Exclusive(() => estimator.Fit(data))
             : estimator.Fit(data);
     }
+
+    /// <summary>One float column of a data view, e.g. "Score" or "Probability".</summary>
+    public static float[] Column(IDataView data, string name) => data.GetColumn<float>(name).ToArray();
 
     /// <summary>Raw margins (the "Score" column) for every row of the matrix.</summary>
     public static double[] Margins(MLContext ml, ITransformer model, ReadOnlyMemory<float> matrix, int slotCount)

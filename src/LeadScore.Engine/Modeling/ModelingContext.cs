@@ -51,6 +51,41 @@ public sealed class ModelingContext
         var sw = Stopwatch.StartNew();
         var notes = new List<string>();
         var excluded = options.ExcludedFeatures.ToList();
+        var split = SplitData(frame, testFrame, excluded, options, progress);
+        var train = split.Train;
+
+        var search = new TrainerSearch(Trainers, options, train, sw, notes, progress, ct);
+        var (best, bestCv, selection) = search.SelectTrainer();
+        // One thread unless told otherwise: LightGBM's OpenMP threads spin when the cores are shared, which made a
+        // 2 s refit take minutes on a busy 2-core machine; single-threaded it is also reproducible bit for bit.
+        best = best with { Threads = options.Threads ?? best.Threads ?? 1 };
+
+        var (calibrator, calWhy, grades) = Calibrate(bestCv.Oof, train.Labels, options);
+
+        // Refit on all training rows.
+        progress?.Report($"refit {TrainerCatalog.Name(best.Algorithm)} on {train.Count} rows");
+        var (encoder, trainMatrix) = search.EncoderFor(best);
+        var ml = new MLContext(options.Seed);
+        var model = MlNetFitter.Fit(ml, best, options.Seed, trainMatrix, encoder.SlotCount, train.Labels);
+        var trainSeconds = sw.Elapsed.TotalSeconds;
+
+        var evaluation = Evaluate(ml, model, encoder, calibrator, grades, split.Test, options);
+        var card = BuildCard(split, encoder, excluded, best, selection, search.Candidates, calWhy, grades, evaluation.Metrics, trainSeconds, notes, evaluation.Importance, options);
+        return new TrainingResult
+        {
+            Model = new TrainedModel(ml, model, encoder, calibrator, grades, card, trainMatrix),
+            Metrics = evaluation.Metrics,
+            Curves = evaluation.Curves,
+            Importance = evaluation.Importance,
+            Test = split.Test,
+            TestProbabilities = evaluation.TestProbabilities,
+            GradeRates = evaluation.GradeRates,
+        };
+    }
+
+    /// <summary>Drops excluded features, applies the small-data rule and splits off the held-out rows.</summary>
+    private static DataSplit SplitData(FeatureFrame frame, FeatureFrame? testFrame, IReadOnlyList<ExcludedFeature> excluded, TrainingOptions options, IProgress<string>? progress)
+    {
         var excludeNames = excluded.Select(e => e.Feature).ToHashSet(StringComparer.Ordinal);
         if (excludeNames.Count > 0)
         {
@@ -71,80 +106,112 @@ public sealed class ModelingContext
             throw new LeadScoreException($"not enough outcomes to train: {nPos} converted and {nNeg} lost leads; at least {options.MinimumPerClass} of each are needed");
 
         var split = testFrame is null ? DataSplitter.Split(frame, options.TestFraction, options.Seed) : DataSplitter.Given(frame, testFrame, options.TestDataSource ?? "the test frame");
-        var train = split.Train;
-        var (trainPos, trainNeg) = LeadCounts(train);
-        var minority = Math.Min(trainPos, trainNeg);
         if (split.Test.Labels.Count(l => l) == 0 || split.Test.Labels.All(l => l))
             throw new LeadScoreException("the test set holds only one class; cannot evaluate");
         progress?.Report(split.Description);
+        return split;
+    }
 
-        var folds = options.Folds ?? (train.Count < 2000 ? 5 : 3);
-        var foldOf = DataSplitter.StratifiedFolds(train, folds, options.Seed);
-        var encoders = new Dictionary<bool, (FeatureEncoder Encoder, float[] Matrix)>();
-        (FeatureEncoder Encoder, float[] Matrix) EncoderFor(TrainerOptions t)
+    /// <summary>A cross-validation result: mean fold AUC, out-of-fold margins per training row, and the time it took.</summary>
+    private readonly record struct CvResult(double Auc, double[] Oof, double Seconds);
+
+    /// <summary>
+    /// Chooses the trainer on the training part by cross-validation: one run of <see cref="SelectTrainer"/>, with the
+    /// folds, the encoders (one per imputation mode, fitted once) and the candidates tried so far.
+    /// </summary>
+    private sealed class TrainerSearch
+    {
+        private readonly TrainerCatalog _trainers;
+        private readonly TrainingOptions _options;
+        private readonly FeatureFrame _train;
+        private readonly Stopwatch _sw;
+        private readonly List<string> _notes;
+        private readonly IProgress<string>? _progress;
+        private readonly CancellationToken _ct;
+        private readonly int _folds;
+        private readonly int[] _foldOf;
+        private readonly Dictionary<bool, (FeatureEncoder Encoder, float[] Matrix)> _encoders = [];
+        private readonly List<CandidateResult> _candidates = [];
+
+        public TrainerSearch(TrainerCatalog trainers, TrainingOptions options, FeatureFrame train, Stopwatch sw, List<string> notes, IProgress<string>? progress, CancellationToken ct)
         {
-            if (!encoders.TryGetValue(t.NeedsImputation, out var e))
+            _trainers = trainers;
+            _options = options;
+            _train = train;
+            _sw = sw;
+            _notes = notes;
+            _progress = progress;
+            _ct = ct;
+            _folds = options.Folds ?? (train.Count < 2000 ? 5 : 3);
+            _foldOf = DataSplitter.StratifiedFolds(train, _folds, options.Seed);
+        }
+
+        public IReadOnlyList<CandidateResult> Candidates => _candidates;
+
+        public (FeatureEncoder Encoder, float[] Matrix) EncoderFor(TrainerOptions t)
+        {
+            if (!_encoders.TryGetValue(t.NeedsImputation, out var e))
             {
-                var enc = FeatureEncoder.Fit(train, new EncoderOptions { ImputeAndStandardize = t.NeedsImputation });
-                encoders[t.NeedsImputation] = e = (enc, enc.EncodeAll(train));
+                var enc = FeatureEncoder.Fit(_train, new EncoderOptions { ImputeAndStandardize = t.NeedsImputation });
+                _encoders[t.NeedsImputation] = e = (enc, enc.EncodeAll(_train));
             }
             return e;
         }
 
-        var candidates = new List<CandidateResult>();
-        var budget = options.TimeBudget;
-        (double Auc, double[] Oof, double Seconds) Cv(TrainerOptions t, string stage)
+        private CvResult Cv(TrainerOptions t, string stage)
         {
-            ct.ThrowIfCancellationRequested();
-            var t0 = sw.Elapsed;
+            _ct.ThrowIfCancellationRequested();
+            var t0 = _sw.Elapsed;
             var (enc, matrix) = EncoderFor(t);
-            var r = CrossValidate(t with { Threads = options.Threads ?? t.Threads }, options.Seed, matrix, enc.SlotCount, train.Labels, foldOf, folds);
-            var secs = (sw.Elapsed - t0).TotalSeconds;
-            candidates.Add(new CandidateResult(TrainerCatalog.Name(t.Algorithm), t.Describe(), r.Auc, secs, stage));
-            progress?.Report($"{stage}: {TrainerCatalog.Name(t.Algorithm)} cv auc {r.Auc:F4} ({secs:F1}s)");
-            return (r.Auc, r.Oof, secs);
+            var r = CrossValidate(t with { Threads = _options.Threads ?? t.Threads }, _options.Seed, matrix, enc.SlotCount, _train.Labels, _foldOf, _folds);
+            var secs = (_sw.Elapsed - t0).TotalSeconds;
+            _candidates.Add(new CandidateResult(TrainerCatalog.Name(t.Algorithm), t.Describe(), r.Auc, secs, stage));
+            _progress?.Report($"{stage}: {TrainerCatalog.Name(t.Algorithm)} cv auc {r.Auc:F4} ({secs:F1}s)");
+            return new CvResult(r.Auc, r.Oof, secs);
         }
 
-        TrainerOptions best;
-        (double Auc, double[] Oof, double Seconds) bestCv;
-        string selection;
-        if (options.Trainer is { } fixedTrainer)
+        /// <summary>The given trainer, or: compare families, try class weighting, then a bounded random search within the budget.</summary>
+        public (TrainerOptions Best, CvResult Cv, string Selection) SelectTrainer()
         {
-            best = fixedTrainer;
-            bestCv = Cv(best, "given");
-            selection = $"{TrainerCatalog.Name(best.Algorithm)} with the given hyperparameters ({folds}-fold cross-validated AUC {bestCv.Auc:F4} on the training part)";
-        }
-        else
-        {
+            var options = _options;
+            if (options.Trainer is { } fixedTrainer)
+            {
+                var given = Cv(fixedTrainer, "given");
+                return (fixedTrainer, given, $"{TrainerCatalog.Name(fixedTrainer.Algorithm)} with the given hyperparameters ({_folds}-fold cross-validated AUC {given.Auc:F4} on the training part)");
+            }
+
+            var (trainPos, trainNeg) = LeadCounts(_train);
+            var minority = Math.Min(trainPos, trainNeg);
             IEnumerable<ModelAlgorithm> families;
             if (options.Algorithm is { } a) families = [a];
             else if (minority < options.SmallDataPerClass)
             {
                 families = [ModelAlgorithm.Logistic];
-                notes.Add($"Only {minority} {(trainPos <= trainNeg ? "converted" : "lost")} leads in the training part (under {options.SmallDataPerClass}): " +
-                          "tree ensembles overfit on so few examples, so a regularised logistic regression was preferred.");
+                _notes.Add($"Only {minority} {(trainPos <= trainNeg ? "converted" : "lost")} leads in the training part (under {options.SmallDataPerClass}): " +
+                           "tree ensembles overfit on so few examples, so a regularised logistic regression was preferred.");
             }
             else families = [ModelAlgorithm.LightGbm, ModelAlgorithm.Logistic, ModelAlgorithm.FastTree, ModelAlgorithm.FastForest];
+            var budget = options.TimeBudget;
 
             // 1. Compare families with their defaults.
             TrainerOptions? found = null;
-            bestCv = default;
+            CvResult bestCv = default;
             foreach (var fam in families)
             {
-                if (found is not null && sw.Elapsed > budget * 0.6)
+                if (found is not null && _sw.Elapsed > budget * 0.6)
                 {
-                    notes.Add($"{TrainerCatalog.Name(fam)} was not tried: the time budget ({budget.TotalSeconds:F0}s) ran short.");
+                    _notes.Add($"{TrainerCatalog.Name(fam)} was not tried: the time budget ({budget.TotalSeconds:F0}s) ran short.");
                     continue;
                 }
-                var t = Trainers.Default(fam);
+                var t = _trainers.Default(fam);
                 var r = Cv(t, "compare");
                 if (found is null || r.Auc > bestCv.Auc) { found = t; bestCv = r; }
             }
-            best = found ?? throw new InvalidOperationException("no algorithm family to try");
+            var best = found ?? throw new InvalidOperationException("no algorithm family to try");
 
             // 2. Class weighting, chosen by validation.
             var weightingWhy = "no class weights (no time left to try balanced weights)";
-            if (sw.Elapsed + TimeSpan.FromSeconds(bestCv.Seconds) < budget)
+            if (_sw.Elapsed + TimeSpan.FromSeconds(bestCv.Seconds) < budget)
             {
                 var weighted = best with { Weighting = ClassWeighting.Balanced };
                 var r = Cv(weighted, "class weighting");
@@ -163,7 +230,7 @@ public sealed class ModelingContext
             // Start a trial only if the slowest one so far, then the refit and the evaluation (about one cross-validation
             // of the best), still end inside the budget, with 5% to spare: the budget bounds the whole training.
             var slowest = bestCv.Seconds;
-            while (trials < options.MaxTrials && sw.Elapsed + TimeSpan.FromSeconds(slowest + bestCv.Seconds) < budget * 0.95)
+            while (trials < options.MaxTrials && _sw.Elapsed + TimeSpan.FromSeconds(slowest + bestCv.Seconds) < budget * 0.95)
             {
                 var t = Sample(searchStart, rng) with { Weighting = best.Weighting };
                 trials++;
@@ -171,40 +238,48 @@ public sealed class ModelingContext
                 slowest = Math.Max(slowest, r.Seconds);
                 if (r.Auc > bestCv.Auc) { best = t; bestCv = r; }
             }
-            selection = $"{TrainerCatalog.Name(best.Algorithm)}: best {folds}-fold cross-validated AUC ({bestCv.Auc:F4}) on the training part among " +
-                        $"{string.Join(", ", families.Select(TrainerCatalog.Name))}; {weightingWhy}; {trials} hyperparameter trials within {budget.TotalSeconds:F0}s";
+            var selection = $"{TrainerCatalog.Name(best.Algorithm)}: best {_folds}-fold cross-validated AUC ({bestCv.Auc:F4}) on the training part among " +
+                            $"{string.Join(", ", families.Select(TrainerCatalog.Name))}; {weightingWhy}; {trials} hyperparameter trials within {budget.TotalSeconds:F0}s";
+            return (best, bestCv, selection);
         }
-        // One thread unless told otherwise: LightGBM's OpenMP threads spin when the cores are shared, which made a
-        // 2 s refit take minutes on a busy 2-core machine; single-threaded it is also reproducible bit for bit.
-        best = best with { Threads = options.Threads ?? best.Threads ?? 1 };
+    }
 
-        // Calibration on out-of-fold margins: rows each fold model did not train on.
-        var oof = bestCv.Oof ?? throw new InvalidOperationException("no cross-validation result");
-        var (calibrator, calWhy) = CalibrationFitter.FitBest(oof, train.Labels, options.Seed);
+    /// <summary>Calibration on out-of-fold margins (rows each fold model did not train on), then the grade bands.</summary>
+    private static (ProbabilityCalibrator Calibrator, string Why, GradeBands Grades) Calibrate(double[]? oofMargins, IReadOnlyList<bool> labels, TrainingOptions options)
+    {
+        var oof = oofMargins ?? throw new InvalidOperationException("no cross-validation result");
+        var (calibrator, calWhy) = CalibrationFitter.FitBest(oof, labels, options.Seed);
         var oofProb = Array.ConvertAll(oof, calibrator.Apply);
         var grades = options.Grades ?? CalibrationFitter.ChooseGrades(oofProb);
+        return (calibrator, calWhy, grades);
+    }
 
-        // Refit on all training rows.
-        progress?.Report($"refit {TrainerCatalog.Name(best.Algorithm)} on {train.Count} rows");
-        var (encoder, trainMatrix) = EncoderFor(best);
-        var ml = new MLContext(options.Seed);
-        var model = MlNetFitter.Fit(ml, best, options.Seed, trainMatrix, encoder.SlotCount, train.Labels);
-        var trainSeconds = sw.Elapsed.TotalSeconds;
+    private sealed record Evaluation(EvaluationMetrics Metrics, EvaluationCurves Curves, IReadOnlyList<PermutationImportance> Importance, double[] TestProbabilities, IReadOnlyList<GradeRate> GradeRates);
 
-        // Held-out evaluation.
-        var testMatrix = EncodeAligned(encoder, split.Test);
+    /// <summary>Held-out evaluation of the refitted model: metrics, curves, permutation importance and conversion per grade.</summary>
+    private static Evaluation Evaluate(MLContext ml, ITransformer model, FeatureEncoder encoder, ProbabilityCalibrator calibrator, GradeBands grades, FeatureFrame test, TrainingOptions options)
+    {
+        var testMatrix = EncodeAligned(encoder, test);
         var testMargins = MlNetFitter.Margins(ml, model, testMatrix, encoder.SlotCount);
         var testProb = Array.ConvertAll(testMargins, calibrator.Apply);
-        var metrics = Evaluator.Evaluate(testProb, split.Test.Labels, split.Test);
-        var curves = Evaluator.Curves(testProb, split.Test.Labels);
-        var importance = options.ImportanceRows > 0 ? PermutationImportance(ml, model, encoder, split.Test, options.ImportanceRows, options.Seed) : [];
+        var metrics = Evaluator.Evaluate(testProb, test.Labels, test);
+        var curves = Evaluator.Curves(testProb, test.Labels);
+        var importance = options.ImportanceRows > 0 ? PermutationImportance(ml, model, encoder, test, options.ImportanceRows, options.Seed) : [];
         var gradeRates = new[] { "A", "B", "C", "D" }.Select(g =>
         {
             var idx = Enumerable.Range(0, testProb.Length).Where(i => grades.GradeOf(testProb[i]) == g).ToArray();
-            var p = idx.Count(i => split.Test.Labels[i]);
+            var p = idx.Count(i => test.Labels[i]);
             return new GradeRate(g, idx.Length, p, idx.Length == 0 ? 0 : (double)p / idx.Length);
         }).ToArray();
+        return new Evaluation(metrics, curves, importance, testProb, gradeRates);
+    }
 
+    /// <summary>The model card: data, split, selection, calibration, metrics and notes, with its content id as the version.</summary>
+    private static ModelCard BuildCard(DataSplit split, FeatureEncoder encoder, IReadOnlyList<ExcludedFeature> excluded, TrainerOptions best, string selection,
+        IReadOnlyList<CandidateResult> candidates, string calWhy, GradeBands grades, EvaluationMetrics metrics, double trainSeconds, IReadOnlyList<string> notes,
+        IReadOnlyList<PermutationImportance> importance, TrainingOptions options)
+    {
+        var train = split.Train;
         var allTimes = train.Times.Concat(split.Test.Times).ToList();
         var card = new ModelCard
         {
@@ -237,17 +312,7 @@ public sealed class ModelingContext
             Notes = notes,
             Importance = importance,
         };
-        card = card with { Version = ContentId(card, metrics) };
-        return new TrainingResult
-        {
-            Model = new TrainedModel(ml, model, encoder, calibrator, grades, card, trainMatrix),
-            Metrics = metrics,
-            Curves = curves,
-            Importance = importance,
-            Test = split.Test,
-            TestProbabilities = testProb,
-            GradeRates = gradeRates,
-        };
+        return card with { Version = ContentId(card, metrics) };
     }
 
     /// <summary>Fits one model with the given options on the whole frame (no calibration, no evaluation); for benchmarks and tests.</summary>
@@ -260,9 +325,10 @@ public sealed class ModelingContext
     }
 
     /// <summary>
-    /// k-fold cross-validation. Folds run in parallel, each trainer on one thread (unless told otherwise):
-    /// on a small shared machine this beats one multi-threaded fit at a time, whose OpenMP threads spin
-    /// when cores are busy. Every fold has its own seeded context, so the result does not depend on the order.
+    /// k-fold cross-validation. Folds are started in parallel, each trainer on one thread (unless told otherwise):
+    /// on a small shared machine this beats one multi-threaded fit at a time, whose OpenMP threads spin when cores
+    /// are busy. LightGBM folds still fit one at a time (<see cref="LightGbmNative"/> holds a process-wide gate);
+    /// the others overlap. Every fold has its own seeded context, so the result does not depend on the order.
     /// </summary>
     private static (double Auc, double[] Oof) CrossValidate(TrainerOptions t, int seed, float[] matrix, int slots, IReadOnlyList<bool> labels, int[] foldOf, int folds)
     {

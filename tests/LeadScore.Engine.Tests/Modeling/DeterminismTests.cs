@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using LeadScore.Engine.Modeling;
-using LeadScore.TestKit;
 
 namespace LeadScore.Engine.Tests.Modeling;
 
@@ -35,14 +33,11 @@ public sealed class DeterminismTests
             ["algorithm"] = a.Model.Card.Algorithm,
             ["hyperparameters"] = string.Join(";", a.Model.Card.Hyperparameters.OrderBy(k => k.Key).Select(k => $"{k.Key}={k.Value}")),
             ["rows_test"] = a.Metrics.Rows.ToString(CultureInfo.InvariantCulture),
-            ["auc"] = a.Metrics.Auc.ToString("F6", CultureInfo.InvariantCulture),
-            ["log_loss"] = a.Metrics.LogLoss.ToString("F6", CultureInfo.InvariantCulture),
-            ["brier"] = a.Metrics.Brier.ToString("F6", CultureInfo.InvariantCulture),
-            ["threshold"] = a.Metrics.Threshold.ToString("F6", CultureInfo.InvariantCulture),
+            ["auc"] = BaselineFile.Number(a.Metrics.Auc),
+            ["log_loss"] = BaselineFile.Number(a.Metrics.LogLoss),
+            ["brier"] = BaselineFile.Number(a.Metrics.Brier),
+            ["threshold"] = BaselineFile.Number(a.Metrics.Threshold),
         };
-        var path = Path.Combine(TestPaths.RepoRoot, "tests", "LeadScore.Engine.Tests", "Modeling", "Baselines", "bank-3000-lightgbm.json");
-        File.Exists(path).ShouldBeTrue($"baseline missing; expected content: {JsonSerializer.Serialize(actual)}");
-        var expected = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path))!;
-        actual.ShouldBe(expected, $"actual: {JsonSerializer.Serialize(actual)}");
+        BaselineFile.ShouldMatch(actual, "bank-3000-lightgbm.json");
     }
 }

@@ -1,11 +1,9 @@
 using System.Globalization;
-using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Metrics;
 using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Synthetic;
-using LeadScore.TestKit;
 
 namespace LeadScore.Engine.Tests.Modeling;
 
@@ -48,15 +46,12 @@ public sealed class GeneratorBaselineTests
             ["rows_train"] = result.Model.Card.RowsTrain.ToString(CultureInfo.InvariantCulture),
             ["rows_test"] = m.Rows.ToString(CultureInfo.InvariantCulture),
             ["split"] = result.Model.Card.SplitKind.ToString(),
-            ["auc"] = m.Auc.ToString("F6", CultureInfo.InvariantCulture),
-            ["pr_auc"] = m.PrAuc.ToString("F6", CultureInfo.InvariantCulture),
-            ["log_loss"] = m.LogLoss.ToString("F6", CultureInfo.InvariantCulture),
-            ["brier"] = m.Brier.ToString("F6", CultureInfo.InvariantCulture),
+            ["auc"] = BaselineFile.Number(m.Auc),
+            ["pr_auc"] = BaselineFile.Number(m.PrAuc),
+            ["log_loss"] = BaselineFile.Number(m.LogLoss),
+            ["brier"] = BaselineFile.Number(m.Brier),
         };
-        var path = Path.Combine(TestPaths.RepoRoot, "tests", "LeadScore.Engine.Tests", "Modeling", "Baselines", "generator-2500-lightgbm.json");
-        File.Exists(path).ShouldBeTrue($"baseline missing; expected content: {JsonSerializer.Serialize(actual)}");
-        var expected = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path))!;
-        actual.ShouldBe(expected, $"actual: {JsonSerializer.Serialize(actual)}");
+        BaselineFile.ShouldMatch(actual, "generator-2500-lightgbm.json");
 
         // What the model learned: its held-out ranking against the hidden process's own probabilities.
         var truth = result.Test.Ids.Select(id => data.Truth[id]).ToArray();

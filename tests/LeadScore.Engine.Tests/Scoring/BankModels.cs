@@ -49,7 +49,7 @@ internal static class BankModels
         var encoder = FeatureEncoder.Fit(train, new EncoderOptions { ImputeAndStandardize = standardize });
         var matrix = encoder.EncodeAll(train);
         var ml = new MLContext(seed);
-        var data = MlNetMatrix.ToDataView(ml, matrix, encoder.SlotCount, train.Labels);
+        var data = MlNetFitter.ToDataView(ml, matrix, encoder.SlotCount, train.Labels);
         // Every test fit goes through the gate: test classes run in parallel, and LightGBM must not.
         var model = LightGbmNative.Exclusive(() => trainer(ml).Fit(data));
         return new Trained(encoder, matrix, model, ml);

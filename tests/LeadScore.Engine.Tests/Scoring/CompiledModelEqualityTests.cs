@@ -1,4 +1,5 @@
 using LeadScore.Core;
+using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Scoring;
 using Microsoft.ML;
 
@@ -10,9 +11,9 @@ public sealed class CompiledModelEqualityTests
     private static (float[] Scores, float[] Probabilities, float[] Matrix) ScoreWithMlNet(BankModels.Trained t, FeatureFrame test)
     {
         var matrix = t.Encoder.EncodeAll(test);
-        var scored = t.Model.Transform(MlNetMatrix.ToDataView(t.Ml, matrix, t.Encoder.SlotCount));
-        var probs = scored.Schema.GetColumnOrNull("Probability") is null ? [] : MlNetMatrix.Column(scored, "Probability");
-        return (MlNetMatrix.Column(scored, "Score"), probs, matrix);
+        var scored = t.Model.Transform(MlNetFitter.ToDataView(t.Ml, matrix, t.Encoder.SlotCount));
+        var probs = scored.Schema.GetColumnOrNull("Probability") is null ? [] : MlNetFitter.Column(scored, "Probability");
+        return (MlNetFitter.Column(scored, "Score"), probs, matrix);
     }
 
     private static void ShouldMatch(BankModels.Trained t, FeatureFrame test, bool bitExactScore = true)
