@@ -60,6 +60,8 @@ public static class LeadScoreHosting
         services.AddSingleton<ModelLifecycle>();
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookNotifier>();
+        services.AddSingleton<WebhookRegistry>();
+        services.AddSingleton<Application.Security.ApiKeyService>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<IJobHandler, TrainJobHandler>();

@@ -21,11 +21,9 @@ public static class ApiKeyCommand
         var create = new Command("create", "Create a key and print it once") { name, scopes };
         create.SetAction(async (parse, ct) =>
         {
-            var ws = global.Read(parse);
-            await using var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
             var list = parse.GetValue(scopes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var (key, record) = ApiKeys.Create(parse.GetValue(name)!, list, TimeProvider.System.GetUtcNow());
-            await store.SaveApiKeyAsync(record, ct);
+            var (key, record) = await host.Get<ApiKeyService>().CreateAsync(parse.GetValue(name)!, list, ct);
             console.Line(key);
             console.Err.WriteLine($"Created key '{record.Name}' ({record.Id}) with scopes {string.Join(",", record.Scopes)}. It is shown only now: store it safely.");
             console.Err.WriteLine($"Use it as: curl -H 'X-Api-Key: {key}' http://127.0.0.1:5080/api/v1/leads");
@@ -35,9 +33,8 @@ public static class ApiKeyCommand
         var listCmd = new Command("list", "List keys (name, id, prefix, scopes, created, revoked)");
         listCmd.SetAction(async (parse, ct) =>
         {
-            var ws = global.Read(parse);
-            await using var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
-            var keys = await store.ListApiKeysAsync(ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var keys = await host.Get<ApiKeyService>().ListAsync(ct);
             if (keys.Count == 0) { console.Line("No API keys. Create one with './leadscore apikey create --name NAME --scopes score'."); return ExitCodes.Ok; }
             console.Line($"{"NAME",-20} {"ID",-17} {"PREFIX",-13} {"SCOPES",-20} {"CREATED",-20} REVOKED");
             foreach (var k in keys)
@@ -49,10 +46,9 @@ public static class ApiKeyCommand
         var revoke = new Command("revoke", "Revoke a key (a running server stops accepting it within its key cache time, 30 s by default)") { which };
         revoke.SetAction(async (parse, ct) =>
         {
-            var ws = global.Read(parse);
-            await using var store = await LeadStore.OpenAsync(ws.Directory, ws.Database, ct);
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
             var target = parse.GetValue(which)!;
-            if (!await store.RevokeApiKeyAsync(target, ct)) throw new LeadScoreException($"no active API key named or with id '{target}'", "key");
+            await host.Get<ApiKeyService>().RevokeAsync(target, ct);
             console.Line($"Revoked '{target}'.");
             return ExitCodes.Ok;
         });

@@ -58,9 +58,7 @@ internal static class QuickstartCommand
             await scoring.ReloadAsync(ct);
             await PrintSummaryAsync(store, scoring, console, ct);
 
-            var now = TimeProvider.System.GetUtcNow();
-            var (key, record) = ApiKeys.Create($"quickstart-{now:yyyyMMddHHmmssfff}", ApiScopes.All, now);
-            await store.SaveApiKeyAsync(record, ct);
+            var (key, record) = await host.Get<ApiKeyService>().CreateAsync($"quickstart-{TimeProvider.System.GetUtcNow():yyyyMMddHHmmssfff}", ApiScopes.All, ct);
             var url = parse.GetValue(urls)!.Split(';')[0].TrimEnd('/');
             var body = await ExampleBodyAsync(store, ct);
             console.Line();

@@ -30,7 +30,7 @@ public static class WebhookEndpoints
     }
 
     internal static async Task<Results<Created<WebhookResponse>, ValidationProblem>> CreateAsync(
-        WebhookCreateRequest request, IWebhookStore store, WebhookSignal signal, TimeProvider time, CancellationToken ct)
+        WebhookCreateRequest request, WebhookRegistry registry, CancellationToken ct)
     {
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || request.Url.Length > 2000)
             return ApiResults.Invalid("url", "must be an absolute http or https URL");
@@ -42,18 +42,7 @@ public static class WebhookEndpoints
             return ApiResults.Invalid("threshold", "only score_crossed takes a threshold");
         if (request.Secret is { } s && (s.Length < 16 || s.Length > 200))
             return ApiResults.Invalid("secret", "must be 16-200 characters");
-        var now = time.GetUtcNow();
-        var hook = new Webhook
-        {
-            Id = "wh_" + Guid.CreateVersion7(now).ToString("N")[..20],
-            Url = request.Url,
-            Rule = rule,
-            Threshold = request.Threshold,
-            Secret = request.Secret ?? WebhookSignature.NewSecret(),
-            CreatedAt = now,
-        };
-        await store.SaveWebhookAsync(hook, ct);
-        signal.Pulse();
+        var hook = await registry.CreateAsync(request.Url, rule, request.Threshold, request.Secret, ct);
         return TypedResults.Created($"/api/v1/webhooks/{hook.Id}", ToDto(hook) with { Secret = hook.Secret });
     }
 
@@ -63,8 +52,8 @@ public static class WebhookEndpoints
     internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetAsync(string id, IWebhookStore store, CancellationToken ct) =>
         await store.GetWebhookAsync(id, ct) is { } hook ? TypedResults.Ok(ToDto(hook)) : ApiResults.NotFound($"webhook '{id}' not found");
 
-    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, IWebhookStore store, CancellationToken ct) =>
-        await store.DeleteWebhookAsync(id, ct) ? TypedResults.NoContent() : ApiResults.NotFound($"webhook '{id}' not found");
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, WebhookRegistry registry, CancellationToken ct) =>
+        await registry.DeleteAsync(id, ct) ? TypedResults.NoContent() : ApiResults.NotFound($"webhook '{id}' not found");
 
     internal static async Task<Results<Ok<DeliveryListResponse>, ValidationProblem, ProblemHttpResult>> DeliveriesAsync(
         string id, string? limit, IWebhookStore store, CancellationToken ct)
@@ -78,12 +67,10 @@ public static class WebhookEndpoints
     }
 
     internal static async Task<Results<Ok<RequeueResponse>, ProblemHttpResult>> RequeueAsync(
-        string id, IWebhookStore store, WebhookSignal signal, TimeProvider time, CancellationToken ct)
+        string id, IWebhookStore store, WebhookRegistry registry, CancellationToken ct)
     {
         if (await store.GetWebhookAsync(id, ct) is null) return ApiResults.NotFound($"webhook '{id}' not found");
-        var n = await store.RequeueParkedAsync(id, time.GetUtcNow(), ct);
-        signal.Pulse();
-        return TypedResults.Ok(new RequeueResponse(n));
+        return TypedResults.Ok(new RequeueResponse(await registry.RequeueParkedAsync(id, ct)));
     }
 
     private static WebhookResponse ToDto(Webhook w) => new()

@@ -20,5 +20,5 @@ public static class WebhookSignature
     public static bool Verify(string secret, ReadOnlySpan<byte> body, string? header) =>
         header is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Sign(secret, body)), Encoding.ASCII.GetBytes(header));
 
-    public static string NewSecret() => "whsec_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+    public static string NewSecret() => Application.Webhooks.WebhookSecrets.New();
 }
