@@ -16,13 +16,23 @@ public sealed record ChampionChange(string Alias, string Version, string? Previo
 /// stored lead gets a score from the new champion (with webhooks for the changes). Other instances pick the new
 /// champion up on their next alias poll.
 /// </summary>
-public sealed class ModelLifecycle(ModelRegistry registry, TrainingService training, IScoringService scoring, JobQueue jobs)
+public sealed class ModelLifecycle(ModelRegistry registry, TrainingService training, IScoringService scoring, JobQueue jobs, IModelStore models)
 {
-    /// <summary>Points <paramref name="alias"/> (default champion) at a version.</summary>
+    /// <summary>Points <paramref name="alias"/> (default champion) at a version; a version that cannot be served is refused before anything changes.</summary>
     public async Task<ChampionChange> PromoteAsync(string versionOrAlias, string alias = ModelAliases.Champion, CancellationToken ct = default)
     {
         var previous = await registry.CurrentAsync(alias, ct);
-        var version = await registry.PromoteAsync(versionOrAlias, alias, ct);
+        var target = await registry.ResolveAsync(versionOrAlias, ct);
+        var bytes = await models.GetModelArtifactAsync(target, ct) ?? throw new NotFoundException($"no model version '{versionOrAlias}'");
+        try
+        {
+            _ = Engine.Scoring.ServableModel.Load(target, bytes);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or IOException)
+        {
+            throw new LeadScoreException($"model {target} cannot be served ({ex.Message}); it stays where it is", "version");
+        }
+        var version = await registry.PromoteAsync(target, alias, ct);
         return new ChampionChange(alias, version, previous, await AfterAliasChangedAsync(alias, ct));
     }
 

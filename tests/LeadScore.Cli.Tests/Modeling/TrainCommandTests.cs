@@ -99,7 +99,7 @@ public sealed class TrainCommandTests
         list.ShouldContain("v2");
         var (rc, promoted, _) = await RunAsync("--workspace", ws, "models", "promote", "v2");
         rc.ShouldBe(0);
-        promoted.Trim().ShouldBe("champion is now v2");
+        promoted.Trim().ShouldBe("champion is now v2 (was v1)");
         var (_, rolled, _) = await RunAsync("--workspace", ws, "models", "rollback");
         rolled.Trim().ShouldBe("champion rolled back from v2 to v1");
         var (_, show, _) = await RunAsync("--workspace", ws, "models", "show", "champion");
