@@ -22,4 +22,7 @@ public sealed record LeadScoreHostSettings
 {
     /// <summary>A workspace folder this process may write files into (reports, the editable features.json); null for a server on a shared database.</summary>
     public string? WorkspaceDirectory { get; init; }
+
+    /// <summary>The clock everything reads (stores, jobs, scoring, upkeep); null = the system clock. A simulated clock replays months in minutes.</summary>
+    public TimeProvider? Time { get; init; }
 }

@@ -20,14 +20,15 @@ public static class LeadScoreHosting
 {
     /// <summary>
     /// Options (bound and validated at start), the clock, the store and its capability contracts, and every use case.
-    /// A <see cref="TimeProvider"/> registered before this call (a simulated clock) is kept.
+    /// The clock is <see cref="LeadScoreHostSettings.Time"/>, else a <see cref="TimeProvider"/> registered before this call, else the system clock.
     /// </summary>
     public static IHostApplicationBuilder AddLeadScore(this IHostApplicationBuilder builder, ILeadStore store, LeadScoreHostSettings settings)
     {
         var services = builder.Services;
         services.AddOptions<MaintenanceOptions>().BindConfiguration(MaintenanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration("LeadScore:Jobs").ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton(TimeProvider.System);
+        if (settings.Time is { } time) services.AddSingleton(time);
+        else services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton(store);
         services.AddSingleton<ILeadData>(store);

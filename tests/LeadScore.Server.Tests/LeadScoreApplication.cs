@@ -51,7 +51,7 @@ public sealed class LeadScoreApplication : IAsyncDisposable
 
     /// <summary>Starts a server on an existing store (e.g. to check what a restart picks up), through the same composition root as serve.</summary>
     public static async Task<LeadScoreApplication> StartAsync(ILeadStore store, string workspace, Action<ServerOptions>? configure = null,
-        Func<ILeadStore, Task>? seed = null, IReadOnlyDictionary<string, string?>? settings = null)
+        Func<ILeadStore, Task>? seed = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         if (seed is not null) await seed(store);
         var options = new ServerOptions { Urls = "http://127.0.0.1:0" };
@@ -69,7 +69,7 @@ public sealed class LeadScoreApplication : IAsyncDisposable
             ["LeadScore:Jobs:PollInterval"] = "00:00:00.100",
         });
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
-        var app = LeadScoreServer.Build(builder, options, store, new LeadScoreHostSettings { WorkspaceDirectory = workspace });
+        var app = LeadScoreServer.Build(builder, options, store, new LeadScoreHostSettings { WorkspaceDirectory = workspace, Time = time });
         await app.Services.GetRequiredService<IScoringService>().ReloadAsync();
         await app.StartAsync();
         return new LeadScoreApplication(app, store, workspace, options);
