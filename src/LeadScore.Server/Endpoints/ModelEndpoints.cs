@@ -85,7 +85,7 @@ public static class ModelEndpoints
         // The CLI's names and aliases (lgbm, lr, ...) through the one catalog.
         if (request.Algorithm != "auto" && !TrainerCatalog.TryParse(request.Algorithm, out _))
             return ApiResults.Invalid("algorithm", $"'{request.Algorithm}' is not one of auto, {string.Join(", ", TrainerCatalog.Names)}");
-        if (request.TimeBudgetSeconds is { } t && (t < 1 || t > 3600)) return ApiResults.Invalid("time_budget_seconds", "must be from 1 to 3600");
+        if (request.TimeBudgetSeconds is { } t && (t < 0 || t > 3600)) return ApiResults.Invalid("time_budget_seconds", "must be from 0 (each algorithm with its defaults, no search) to 3600");
         if (request.DecisionAgesDays is { } ages && (ages.Count is 0 or > 50 || ages.Any(a => !double.IsFinite(a) || a < 0 || a > 3650)))
             return ApiResults.Invalid("decision_ages_days", "must hold 1 to 50 numbers of days from 0 to 3650");
         if (!runner.CanRun(JobKinds.Train)) return ApiResults.Unavailable("this server cannot train: no trainer is configured");
