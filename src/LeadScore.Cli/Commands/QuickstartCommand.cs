@@ -58,9 +58,9 @@ internal static class QuickstartCommand
             await scoring.ReloadAsync(ct);
             await PrintSummaryAsync(store, scoring, console, ct);
 
-            var (key, record) = await host.Get<ApiKeyService>().CreateAsync($"quickstart-{TimeProvider.System.GetUtcNow():yyyyMMddHHmmssfff}", ApiScopes.All, ct);
+            var (key, record) = await host.Get<ApiKeyService>().CreateAsync($"quickstart-{host.Get<TimeProvider>().GetUtcNow():yyyyMMddHHmmssfff}", ApiScopes.All, ct);
             var url = parse.GetValue(urls)!.Split(';')[0].TrimEnd('/');
-            var body = await ExampleBodyAsync(store, ct);
+            var body = await ExampleBodyAsync(store, host.Get<TimeProvider>().GetUtcNow(), ct);
             console.Line();
             console.Line($"Demo API key '{record.Name}' (all scopes; shown once, stored hashed): {key}");
             console.Line("Score a lead against the running server:");
@@ -90,7 +90,7 @@ internal static class QuickstartCommand
     {
         var dataDir = Path.Combine(ws.Directory, DemoFolder);
         // The demo's 12 months end about two weeks ago, so open leads are fresh when scored now.
-        var start = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).AddDays(-380);
+        var start = new DateTimeOffset(host.Get<TimeProvider>().GetUtcNow().UtcDateTime.Date, TimeSpan.Zero).AddDays(-380);
         var summary = await console.StepAsync($"generating {leads:N0} demo leads", p =>
             Task.Run(() => SyntheticGenerator.WriteCsv(dataDir, new SyntheticOptions { Leads = leads, Seed = seed, Start = start }, p), ct));
         console.Line(string.Create(CultureInfo.InvariantCulture,
@@ -164,7 +164,7 @@ internal static class QuickstartCommand
     }
 
     /// <summary>The JSON body of a real open lead (attributes and a few recent activities) for the curl example.</summary>
-    private static async Task<string> ExampleBodyAsync(ILeadStore store, CancellationToken ct)
+    private static async Task<string> ExampleBodyAsync(ILeadStore store, DateTimeOffset now, CancellationToken ct)
     {
         var top = (await store.ListTopScoresAsync("A", 1, openOnly: true, ct)).FirstOrDefault() ?? (await store.ListTopScoresAsync(null, 1, ct: ct)).FirstOrDefault();
         var lead = top is null ? null : await store.GetLeadAsync(top.LeadId, ct);
@@ -174,7 +174,7 @@ internal static class QuickstartCommand
                 if (lead.Get(k) is { } v) attrs[k] = v;
         var acts = new JsonArray();
         if (lead is not null)
-            foreach (var a in (await store.GetActivitiesAsync(lead.Id, TimeProvider.System.GetUtcNow(), ct)).TakeLast(3))
+            foreach (var a in (await store.GetActivitiesAsync(lead.Id, now, ct)).TakeLast(3))
                 acts.Add(new JsonObject { ["type"] = a.Type, ["timestamp"] = a.Timestamp.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), ["url"] = a.Url });
         var body = new JsonObject
         {
