@@ -30,20 +30,10 @@ public static class LeadScoreHosting
         if (settings.Time is { } time) services.AddSingleton(time);
         else services.TryAddSingleton(TimeProvider.System);
 
+        // The store, and each capability contract it implements, so a use case asks for exactly what it needs.
         services.AddSingleton(store);
-        services.AddSingleton<ILeadData>(store);
-        services.AddSingleton<IActivityData>(store);
-        services.AddSingleton<IEnrichmentData>(store);
-        services.AddSingleton<IOutcomeData>(store);
-        services.AddSingleton<IImportLog>(store);
-        services.AddSingleton<IFeatureSnapshotStore>(store);
-        services.AddSingleton<IModelStore>(store);
-        services.AddSingleton<IScoreStore>(store);
-        services.AddSingleton<IApiKeyStore>(store);
-        services.AddSingleton<IWebhookStore>(store);
-        services.AddSingleton<IJobQueue>(store);
-        services.AddSingleton<ILeaseStore>(store);
-        services.AddSingleton<ISettingsStore>(store);
+        foreach (var contract in typeof(ILeadStore).GetInterfaces().Where(i => i.Namespace == typeof(ILeadStore).Namespace))
+            services.AddSingleton(contract, store);
 
         services.AddSingleton(new WorkspaceFiles(settings.WorkspaceDirectory));
         services.AddSingleton(LeadScoreInstance.New());

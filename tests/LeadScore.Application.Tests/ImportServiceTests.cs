@@ -2,12 +2,7 @@ using System.Text;
 using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
-using LeadScore.Application.Features;
 using LeadScore.Application.Ingestion;
-using LeadScore.Application.Modeling;
-using LeadScore.Application.Scoring;
-using LeadScore.Engine.Scoring;
-using LeadScore.Storage;
 using LeadScore.TestKit;
 
 namespace LeadScore.Application.Tests;

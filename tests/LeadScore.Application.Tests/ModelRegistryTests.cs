@@ -1,11 +1,6 @@
 using LeadScore.Core;
 using LeadScore.Engine.Modeling;
-using LeadScore.Application.Features;
-using LeadScore.Application.Ingestion;
 using LeadScore.Application.Modeling;
-using LeadScore.Application.Scoring;
-using LeadScore.Engine.Scoring;
-using LeadScore.Storage;
 using LeadScore.TestKit;
 
 namespace LeadScore.Application.Tests;

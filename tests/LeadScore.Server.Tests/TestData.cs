@@ -1,10 +1,6 @@
 using LeadScore.Core;
 using LeadScore.Storage;
-using LeadScore.Application.Features;
-using LeadScore.Application.Ingestion;
-using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
-using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Server.Tests;
 

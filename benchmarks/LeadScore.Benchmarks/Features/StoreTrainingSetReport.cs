@@ -3,10 +3,7 @@ using System.Globalization;
 using LeadScore.Engine.Synthetic;
 using LeadScore.Storage;
 using LeadScore.Application.Features;
-using LeadScore.Application.Ingestion;
 using LeadScore.Application.Modeling;
-using LeadScore.Application.Scoring;
-using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Benchmarks.Features;
 

@@ -2,11 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Storage;
-using LeadScore.Application.Features;
 using LeadScore.Application.Ingestion;
-using LeadScore.Application.Modeling;
-using LeadScore.Application.Scoring;
-using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Benchmarks.Ingestion;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using LeadScore.Application.Security;
@@ -137,7 +135,7 @@ public sealed class TwoInstanceTests
 
         public static Instance Start(string database)
         {
-            var url = $"http://127.0.0.1:{FreePort()}";
+            var url = $"http://127.0.0.1:{TestProcesses.FreePort()}";
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "leadscore.dll"), "serve", "--database", database, "--urls", url, "--workspace", TestPaths.NewTempDir() })
                 psi.ArgumentList.Add(arg);
@@ -174,18 +172,8 @@ public sealed class TwoInstanceTests
         public void Kill()
         {
             if (_process.HasExited) return;
-            _ = KillSignal(_process.Id, 9);
+            _ = TestProcesses.Signal(_process.Id, TestProcesses.SigKill);
             _process.WaitForExit(10_000);
         }
-
-        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        private static extern int KillSignal(int pid, int signal);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

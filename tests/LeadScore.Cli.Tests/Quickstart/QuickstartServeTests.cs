@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using LeadScore.TestKit;
 
@@ -18,7 +16,7 @@ public sealed class QuickstartServeTests
     {
         var ct = TestContext.Current.CancellationToken;
         var ws = TestPaths.NewTempDir();
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{TestProcesses.FreePort()}";
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "leadscore.dll"), "quickstart", "--leads", "1500", "--time-budget", "5", "--workspace", ws, "--urls", url })
             psi.ArgumentList.Add(a);
@@ -55,7 +53,7 @@ public sealed class QuickstartServeTests
             json.GetProperty("reasons").GetArrayLength().ShouldBeGreaterThan(0);
 
             // And SIGTERM shuts it down gracefully
-            Kill(cli.Id, SigTerm).ShouldBe(0);
+            TestProcesses.Signal(cli.Id, TestProcesses.SigTerm).ShouldBe(0);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             stop.CancelAfter(TimeSpan.FromSeconds(30));
             await cli.WaitForExitAsync(stop.Token);
@@ -68,17 +66,5 @@ public sealed class QuickstartServeTests
         {
             if (!cli.HasExited) cli.Kill(entireProcessTree: true);
         }
-    }
-
-    private const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

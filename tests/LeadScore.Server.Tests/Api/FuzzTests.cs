@@ -1,12 +1,6 @@
 using System.Net;
 using System.Text;
 using LeadScore.Application.Jobs;
-using LeadScore.Application.Features;
-using LeadScore.Application.Ingestion;
-using LeadScore.Application.Modeling;
-using LeadScore.Application.Scoring;
-using LeadScore.Engine.Scoring;
-using LeadScore.Storage;
 using LeadScore.TestKit;
 
 namespace LeadScore.Server.Tests.Api;

@@ -3,12 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LeadScore.Engine.Synthetic;
 using LeadScore.Application.Jobs;
-using LeadScore.Application.Features;
-using LeadScore.Application.Ingestion;
-using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
-using LeadScore.Engine.Scoring;
-using LeadScore.Storage;
 using LeadScore.TestKit;
 
 namespace LeadScore.Server.Tests.Api;
