@@ -78,6 +78,8 @@ public static class LeadScoreServer
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            // Kestrel's own 400s (a NUL in the path) are answered before any middleware: give them a ProblemDetails body.
+            k.ConfigureEndpointDefaults(listen => listen.Use(KestrelBadRequestBodies.Use));
         });
 
         services.ConfigureHttpJsonOptions(o => Strict(o.SerializerOptions));

@@ -36,7 +36,9 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (cache.FindFresh(key) is { } known) return AuthenticateResult.Success(known);
         // Wrong keys cost a lookup each: a client that keeps sending them is cut off before the lookup, per address.
         var client = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (limiter.IsLimited(client))
+        // Keys this server has seen valid are still looked up (a revocation must be seen), so a flood of wrong keys from a
+        // shared address does not lock out the clients behind it that already use valid keys.
+        if (limiter.IsLimited(client) && !cache.WasValid(key))
         {
             Context.Items[LimitedItem] = true;
             return AuthenticateResult.Fail("too many failed authentications from this address");
@@ -106,6 +108,9 @@ internal sealed class ApiKeyCache(ILeadStore store, TimeProvider time, IOptions<
         if (key.Length > 200) return null;
         return _entries.TryGetValue(ApiKeys.Hash(key), out var e) && e.ExpiresAt > time.GetTimestamp() ? e.Ticket : null;
     }
+
+    /// <summary>Whether the store said this key was valid at its last lookup (however long ago).</summary>
+    public bool WasValid(string key) => key.Length <= 200 && _entries.ContainsKey(ApiKeys.Hash(key));
 
     public async ValueTask<AuthenticationTicket?> FindAsync(string key, CancellationToken ct)
     {
