@@ -10,7 +10,8 @@ namespace LeadScore.Server.Api;
 /// <summary>
 /// Turns every failure into a ProblemDetails body that names the field at fault: malformed JSON,
 /// unknown fields and wrong types (400), oversized bodies (413), domain rule violations (422),
-/// unknown resources (404). Only a bug in LeadScore itself gives 500.
+/// unknown resources (404), a database that cannot be reached (503 with Retry-After, see <see cref="StoreOutage"/>).
+/// Only a bug in LeadScore itself gives 500.
 /// </summary>
 internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> log) : IExceptionHandler
 {
