@@ -7,6 +7,7 @@ using LeadScore.Server.Api;
 using LeadScore.Server.Auth;
 using LeadScore.Server.Endpoints;
 using LeadScore.Application.Scoring;
+using LeadScore.Application.Webhooks;
 using LeadScore.Hosting;
 using LeadScore.Storage;
 using LeadScore.Server.Observability;
@@ -77,6 +78,8 @@ public static class LeadScoreServer
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            // Kestrel's own 400s (a NUL in the path) are answered before any middleware: give them a ProblemDetails body.
+            k.ConfigureEndpointDefaults(listen => listen.Use(KestrelBadRequestBodies.Use));
         });
 
         services.ConfigureHttpJsonOptions(o => Strict(o.SerializerOptions));
@@ -85,6 +88,7 @@ public static class LeadScoreServer
         services.AddExceptionHandler<ApiExceptionHandler>();
 
         services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<FailedAuthLimiter>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(o =>
@@ -114,7 +118,10 @@ public static class LeadScoreServer
             };
         });
 
-        services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        var urlPolicy = new WebhookUrlPolicy(options.Webhooks.AllowPrivateNetworks);
+        services.AddSingleton(urlPolicy);
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => WebhookDispatcher.CreateHandler(urlPolicy));
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Webhooks.Timeout + TimeSpan.FromSeconds(5));
@@ -183,7 +190,7 @@ public static class LeadScoreServer
     private static void Validate(ServerOptions o)
     {
         var errors = new List<ValidationResult>();
-        foreach (var target in new object[] { o, o.RateLimit, o.Webhooks })
+        foreach (var target in new object[] { o, o.RateLimit, o.FailedAuthLimit, o.Webhooks })
             Validator.TryValidateObject(target, new ValidationContext(target), errors, validateAllProperties: true);
         if (!Uri.TryCreate(o.Urls.Split(';')[0], UriKind.Absolute, out _)) errors.Add(new ValidationResult($"'{o.Urls}' is not a URL", ["Urls"]));
         if (errors.Count > 0)

@@ -26,10 +26,15 @@ internal static partial class ServerLog
     [LoggerMessage(2004, LogLevel.Information, "Webhook delivery {DeliveryId} dropped: webhook {WebhookId} was deleted")]
     public static partial void DeliveryOrphaned(ILogger logger, long deliveryId, string webhookId);
 
+    [LoggerMessage(2005, LogLevel.Information, "Webhook delivery {DeliveryId} attempt failed")]
+    public static partial void DeliveryError(ILogger logger, long deliveryId, Exception ex);
 
+    [LoggerMessage(1002, LogLevel.Warning, "The store cannot be reached; answering 503 on {Path}")]
+    public static partial void StoreUnavailable(ILogger logger, string path, Exception ex);
 
+    [LoggerMessage(1003, LogLevel.Warning, "The store cannot be reached; API key {KeyId} accepted from the cache for the outage grace period")]
+    public static partial void ApiKeyServedDuringOutage(ILogger logger, string keyId);
 
-
-
-
+    [LoggerMessage(1004, LogLevel.Warning, "Readiness check: the store ping failed")]
+    public static partial void PingFailed(ILogger logger, Exception ex);
 }

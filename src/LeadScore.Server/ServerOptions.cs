@@ -23,7 +23,16 @@ public sealed class ServerOptions
     /// <summary>How long a looked-up API key is trusted before the store is asked again (revocation delay).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")] public TimeSpan ApiKeyCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long past <see cref="ApiKeyCacheTtl"/> a key seen before stays valid while the store cannot be reached, so
+    /// requests that need no database (POST /score) keep working through an outage. A key the store said is revoked is
+    /// never extended.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")] public TimeSpan ApiKeyOutageGrace { get; set; } = TimeSpan.FromMinutes(10);
+
     public RateLimitOptions RateLimit { get; set; } = new();
+    /// <summary>Requests with a wrong API key, per client IP address: beyond it they get 429 without a database lookup.</summary>
+    public FailedAuthLimitOptions FailedAuthLimit { get; set; } = new();
     public WebhookOptions Webhooks { get; set; } = new();
 }
 
@@ -36,8 +45,23 @@ public sealed class RateLimitOptions
     [Range(1, 10_000_000)] public int Burst { get; set; } = 4_000;
 }
 
+/// <summary>Token bucket per client IP address for failed authentications (unknown or revoked keys).</summary>
+public sealed class FailedAuthLimitOptions
+{
+    /// <summary>Sustained failed authentications per second per client IP.</summary>
+    [Range(1, 1_000_000)] public int PermitsPerSecond { get; set; } = 20;
+    /// <summary>Failed authentications a client IP may make at once.</summary>
+    [Range(1, 1_000_000)] public int Burst { get; set; } = 40;
+}
+
 public sealed class WebhookOptions
 {
+    /// <summary>
+    /// Whether webhooks may go to loopback (127.0.0.0/8, ::1) and private networks (10/8, 172.16/12, 192.168/16, 100.64/10,
+    /// fc00::/7). Off by default: a webhook URL is a request the server makes, so it must not reach what only the server
+    /// can reach. Turn it on when the CRM lives on the private network. Link-local and cloud metadata stay refused.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
     /// <summary>Attempts before a delivery is parked.</summary>
     [Range(1, 100)] public int MaxAttempts { get; set; } = 8;
     /// <summary>Delay before the first retry; doubles on each failure.</summary>

@@ -58,6 +58,8 @@ public sealed class LeadScoreApplication : IAsyncDisposable
         options.RateLimit.PermitsPerSecond = 100_000;
         options.RateLimit.Burst = 100_000;
         options.ApiKeyCacheTtl = TimeSpan.Zero;
+        // The test receivers listen on 127.0.0.1; the tests of the default (public addresses only) turn this off.
+        options.Webhooks.AllowPrivateNetworks = true;
         configure?.Invoke(options);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();

@@ -16,6 +16,11 @@ public sealed class Receiver : IAsyncDisposable
     public ConcurrentQueue<Received> Requests { get; } = new();
     /// <summary>What the receiver answers; change it during a test to simulate an outage and recovery.</summary>
     public int StatusCode { get; set; } = 200;
+    /// <summary>Sent as Location with the answer (set it with a 3xx status to offer a redirect).</summary>
+    public string? Location { get; set; }
+    /// <summary>Requests to /internal-secret, the target a redirect points at: must stay 0 when redirects are not followed.</summary>
+    public int SecretRequests => _secretRequests;
+    private int _secretRequests;
     public string Url { get; private set; } = "";
 
     private Receiver(WebApplication app) => _app = app;
@@ -33,6 +38,12 @@ public sealed class Receiver : IAsyncDisposable
             await ctx.Request.Body.CopyToAsync(ms);
             r.Requests.Enqueue(new Received(ms.ToArray(), ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), DateTimeOffset.UtcNow));
             ctx.Response.StatusCode = r.StatusCode;
+            if (r.Location is { } location) ctx.Response.Headers.Location = location;
+        });
+        app.Map("/internal-secret", () =>
+        {
+            Interlocked.Increment(ref r._secretRequests);
+            return "secret";
         });
         await app.StartAsync();
         r.Url = app.Urls.First() + "/hook";

@@ -4,11 +4,25 @@ using LeadScore.Storage;
 namespace LeadScore.Application.Webhooks;
 
 /// <summary>Registering, removing and re-queuing webhooks: the writes behind the webhook endpoints, in one place.</summary>
-public sealed class WebhookRegistry(IWebhookStore store, WebhookSignal signal, TimeProvider time)
+/// <remarks>Without a configured <see cref="WebhookUrlPolicy"/> (the CLI registers none) the strict default applies.</remarks>
+public sealed class WebhookRegistry(IWebhookStore store, WebhookSignal signal, TimeProvider time, WebhookUrlPolicy? policy = null)
 {
+    private readonly WebhookUrlPolicy _policy = policy ?? WebhookUrlPolicy.Default;
+
+    /// <summary>Why the URL policy refuses <paramref name="url"/> (resolving its host now), or null when it may be registered.</summary>
+    public Task<string?> CheckUrlAsync(string url, CancellationToken ct = default) => _policy.CheckAsync(url, ct);
+
+    /// <summary>Why <paramref name="secret"/> cannot sign deliveries, or null: it goes into an HMAC and, for the admin, into logs and shells.</summary>
+    public static string? CheckSecret(string secret) =>
+        secret.Length is < 16 or > 200 ? "must be 16-200 characters"
+        : secret.Any(char.IsControl) ? "must not contain control characters (NUL, CR, LF, ...)"
+        : null;
+
     /// <summary>Stores a new webhook (a random signing secret when none is given) and returns it with its secret.</summary>
     public async Task<Webhook> CreateAsync(string url, WebhookRule rule, int? threshold, string? secret, CancellationToken ct = default)
     {
+        if (await _policy.CheckAsync(url, ct) is { } refused) throw new LeadScoreException(refused, "url");
+        if (secret is not null && CheckSecret(secret) is { } bad) throw new LeadScoreException(bad, "secret");
         var now = time.GetUtcNow();
         var hook = new Webhook
         {

@@ -10,7 +10,8 @@ namespace LeadScore.Server.Api;
 /// <summary>
 /// Turns every failure into a ProblemDetails body that names the field at fault: malformed JSON,
 /// unknown fields and wrong types (400), oversized bodies (413), domain rule violations (422),
-/// unknown resources (404). Only a bug in LeadScore itself gives 500.
+/// unknown resources (404), a database that cannot be reached (503 with Retry-After, see <see cref="StoreOutage"/>).
+/// Only a bug in LeadScore itself gives 500.
 /// </summary>
 internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> log) : IExceptionHandler
 {
@@ -19,6 +20,8 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> log) : IE
         IResult result = exception switch
         {
             BadHttpRequestException { InnerException: JsonException j } => Invalid(j),
+            // Lone surrogates ("\ud800") pass the JSON reader and fail when a string is decoded.
+            BadHttpRequestException { InnerException: InvalidOperationException i } when IsInvalidText(i) => ApiResults.Invalid("body", "contains invalid text (a lone UTF-16 surrogate or invalid UTF-8)"),
             BadHttpRequestException b when b.StatusCode == StatusCodes.Status413PayloadTooLarge => ApiResults.TooLarge("body", b.Message),
             BadHttpRequestException b when b.Message.Contains("no body was provided", StringComparison.Ordinal) || b.Message.StartsWith("Required parameter", StringComparison.Ordinal)
                 => ApiResults.Invalid("body", "a JSON body is required"),
@@ -28,13 +31,27 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> log) : IE
             ConflictException c => ApiResults.Conflict(c.Message),
             LeadScoreException e => ApiResults.Unprocessable(e.Field ?? "body", e.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => TypedResults.Empty,
+            _ when StoreOutage.Is(exception) => StoreUnavailable(context),
+            InvalidOperationException i when IsInvalidText(i) => ApiResults.Invalid("body", "contains invalid text (a lone UTF-16 surrogate or invalid UTF-8)"),
             _ => TypedResults.Problem("An unexpected error occurred; it has been logged.", statusCode: StatusCodes.Status500InternalServerError, title: "Internal error"),
         };
-        if (result is ProblemHttpResult { StatusCode: >= 500 }) ServerLog.UnhandledError(log, context.Request.Path, exception);
+        if (result is ProblemHttpResult { StatusCode: StatusCodes.Status503ServiceUnavailable }) ServerLog.StoreUnavailable(log, context.Request.Path, exception);
+        else if (result is ProblemHttpResult { StatusCode: >= 500 }) ServerLog.UnhandledError(log, context.Request.Path, exception);
         if (context.Response.HasStarted) return true;
         await result.ExecuteAsync(context);
         return true;
     }
+
+    private static ProblemHttpResult StoreUnavailable(HttpContext context)
+    {
+        if (!context.Response.HasStarted)
+            context.Response.Headers.RetryAfter = StoreOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ApiResults.Unavailable($"the database cannot be reached right now; retry after {StoreOutage.RetryAfterSeconds} s");
+    }
+
+    private static bool IsInvalidText(InvalidOperationException e) =>
+        e.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("UTF-16", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("transcode", StringComparison.OrdinalIgnoreCase);
 
     private static IResult Invalid(JsonException j)
     {

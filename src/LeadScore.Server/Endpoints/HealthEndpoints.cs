@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace LeadScore.Server.Endpoints;
 
@@ -34,13 +35,26 @@ public static class HealthEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<ReadinessResponse>, JsonHttpResult<ReadinessResponse>>> ReadyAsync(ILeadStore store, IScoringService scoring, ApiMetrics metrics, CancellationToken ct)
+    private static async Task<Results<Ok<ReadinessResponse>, JsonHttpResult<ReadinessResponse>>> ReadyAsync(
+        ILeadStore store, IScoringService scoring, ApiMetrics metrics, HttpContext context, ILoggerFactory logs, CancellationToken ct)
     {
-        var storage = await store.PingAsync(ct);
+        bool storage;
+        try
+        {
+            storage = await store.PingAsync(ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // Readiness is the one question a database outage must not turn into an error: the answer is "not ready".
+            ServerLog.PingFailed(logs.CreateLogger("LeadScore.Server.Health"), ex);
+            storage = false;
+        }
         var champion = scoring.ChampionVersion;
         metrics.ModelServing(champion);
         var ready = storage && champion is not null;
         var body = new ReadinessResponse(ready ? "ready" : "not_ready", storage, champion);
-        return ready ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        if (ready) return TypedResults.Ok(body);
+        context.Response.Headers.RetryAfter = StoreOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

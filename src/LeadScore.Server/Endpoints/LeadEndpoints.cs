@@ -7,6 +7,7 @@ using LeadScore.Application.Scoring;
 using LeadScore.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
@@ -32,8 +33,27 @@ public static class LeadEndpoints
         return g;
     }
 
-    internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetAsync(string id, ILeadStore store, CancellationToken ct)
+    /// <summary>
+    /// The lead id as the client sent it. Lead ids may hold '/', sent as %2F; the server leaves %2F encoded in the path
+    /// (and decodes %25 to %, so %2F and %252F look alike there), hence the id is decoded here from the raw request target.
+    /// </summary>
+    internal static string LeadId(HttpContext context, string routeValue)
     {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is null || !raw.StartsWith('/')) return routeValue;
+        var path = raw.AsSpan();
+        if (path.IndexOfAny('?', '#') is var q and >= 0) path = path[..q];
+        var prefix = context.Request.PathBase.Value + "/api/v1/leads/";
+        if (!path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return routeValue;
+        var rest = path[prefix.Length..];
+        if (rest.IndexOf('/') is var slash and >= 0) rest = rest[..slash];
+        try { return Uri.UnescapeDataString(rest.ToString()); }
+        catch (UriFormatException) { return routeValue; }
+    }
+
+    internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetAsync(string id, HttpContext context, ILeadStore store, CancellationToken ct)
+    {
+        id = LeadId(context, id);
         var lead = await store.GetLeadAsync(id, ct);
         if (lead is null) return ApiResults.NotFound($"lead '{id}' not found");
         var score = await store.GetLatestScoreAsync(id, ct);
@@ -48,8 +68,9 @@ public static class LeadEndpoints
         });
     }
 
-    internal static async Task<Results<Ok<ScoreHistoryResponse>, ProblemHttpResult>> HistoryAsync(string id, ILeadStore store, CancellationToken ct)
+    internal static async Task<Results<Ok<ScoreHistoryResponse>, ProblemHttpResult>> HistoryAsync(string id, HttpContext context, ILeadStore store, CancellationToken ct)
     {
+        id = LeadId(context, id);
         if (await store.GetLeadAsync(id, ct) is null) return ApiResults.NotFound($"lead '{id}' not found");
         var history = await store.GetScoreHistoryAsync(id, ct);
         return TypedResults.Ok(new ScoreHistoryResponse(id, history.Select(s => ScoreView.From(s)).ToList()));

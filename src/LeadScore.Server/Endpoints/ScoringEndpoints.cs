@@ -52,7 +52,11 @@ public static class ScoringEndpoints
         if (request.Leads.Count > max) return ApiResults.TooLarge("leads", $"{request.Leads.Count} leads in one batch; the limit is {max}");
         if (request.Leads.Count == 0) return ApiResults.Invalid("leads", "must hold at least one lead");
         for (var i = 0; i < request.Leads.Count; i++)
+        {
+            // The serializer keeps null items of a list (nullable annotations do not reach elements).
+            if (request.Leads[i] is null) return ApiResults.Invalid($"leads[{i}]", "must be a lead object, not null");
             if (Validate(request.Leads[i], $"leads[{i}].", out var error) is { } field) return ApiResults.Invalid(field, error!);
+        }
         if (scoring.ChampionVersion is null) return NoModel();
 
         var now = time.GetUtcNow();

@@ -32,16 +32,14 @@ public static class WebhookEndpoints
     internal static async Task<Results<Created<WebhookResponse>, ValidationProblem>> CreateAsync(
         WebhookCreateRequest request, WebhookRegistry registry, CancellationToken ct)
     {
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || request.Url.Length > 2000)
-            return ApiResults.Invalid("url", "must be an absolute http or https URL");
+        if (await registry.CheckUrlAsync(request.Url, ct) is { } refused) return ApiResults.Invalid("url", refused);
         if (WebhookRules.Parse(request.Rule) is not { } rule)
             return ApiResults.Invalid("rule", $"must be one of {string.Join(", ", WebhookRules.Names)}");
         if (rule == WebhookRule.ScoreCrossed && request.Threshold is not (>= 0 and <= 100))
             return ApiResults.Invalid("threshold", "score_crossed needs a threshold from 0 to 100");
         if (rule != WebhookRule.ScoreCrossed && request.Threshold is not null)
             return ApiResults.Invalid("threshold", "only score_crossed takes a threshold");
-        if (request.Secret is { } s && (s.Length < 16 || s.Length > 200))
-            return ApiResults.Invalid("secret", "must be 16-200 characters");
+        if (request.Secret is { } s && WebhookRegistry.CheckSecret(s) is { } badSecret) return ApiResults.Invalid("secret", badSecret);
         var hook = await registry.CreateAsync(request.Url, rule, request.Threshold, request.Secret, ct);
         return TypedResults.Created($"/api/v1/webhooks/{hook.Id}", ToDto(hook) with { Secret = hook.Secret });
     }

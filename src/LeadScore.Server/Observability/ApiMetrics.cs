@@ -63,14 +63,30 @@ public sealed class ApiMetrics
         }
         finally
         {
+            // Every label has a bounded set of values: the method and path are the client's to choose (before
+            // authentication), so they are mapped onto the known methods and the route templates.
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-            _requests.WithLabels(context.Request.Method, route, StatusText(context.Response.StatusCode))
+            _requests.WithLabels(MethodLabel(context.Request.Method), route, StatusText(context.Response.StatusCode))
                 .Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
     };
 
+    /// <summary>The method as a label: one of the seven the API knows (interned strings, no allocation), else "other".</summary>
+    internal static string MethodLabel(string method) => method switch
+    {
+        _ when HttpMethods.IsGet(method) => HttpMethods.Get,
+        _ when HttpMethods.IsPost(method) => HttpMethods.Post,
+        _ when HttpMethods.IsPut(method) => HttpMethods.Put,
+        _ when HttpMethods.IsPatch(method) => HttpMethods.Patch,
+        _ when HttpMethods.IsDelete(method) => HttpMethods.Delete,
+        _ when HttpMethods.IsHead(method) => HttpMethods.Head,
+        _ when HttpMethods.IsOptions(method) => HttpMethods.Options,
+        _ => "other",
+    };
+
     private static readonly string[] Codes = Enumerable.Range(0, 600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-    private static string StatusText(int code) => (uint)code < Codes.Length ? Codes[code] : "other";
+    /// <summary>The status code as a label: 100-599 as is (the server chooses them, not the client), else "other".</summary>
+    private static string StatusText(int code) => code is >= 100 and < 600 ? Codes[code] : "other";
 
     public async Task WriteAsync(HttpContext context)
     {

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using LeadScore.Server.Observability;
 using LeadScore.Application.Webhooks;
@@ -17,7 +18,7 @@ namespace LeadScore.Server.Webhooks;
 /// </summary>
 public sealed class WebhookDispatcher(
     IWebhookStore store, IHttpClientFactory http, WebhookSignal signal, TimeProvider time,
-    IOptions<ServerOptions> options, ApiMetrics metrics, ILogger<WebhookDispatcher> log) : BackgroundService
+    IOptions<ServerOptions> options, ApiMetrics metrics, WebhookUrlPolicy policy, ILogger<WebhookDispatcher> log) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
     private readonly WebhookOptions _o = options.Value.Webhooks;
@@ -81,7 +82,12 @@ public sealed class WebhookDispatcher(
         }
         int? code = null;
         string? error;
-        try
+        // Checked again at send time: the hook may predate the policy, or the admin may have tightened it since.
+        if (policy.CheckSyntax(hook.Url, out _) is { } refused)
+        {
+            error = "refused by policy: " + refused;
+        }
+        else try
         {
             var body = Encoding.UTF8.GetBytes(d.Payload);
             using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(body) };
@@ -100,11 +106,13 @@ public sealed class WebhookDispatcher(
                 ServerLog.Delivered(log, d.Id, hook.Url, code.Value);
                 return;
             }
-            error = $"receiver answered {code}";
+            // Redirects are never followed: a POST turned into GET /internal-secret is exactly what the policy is there to stop.
+            error = code is >= 300 and < 400 ? "redirect not followed" : $"answered {code}";
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
         {
-            error = ex is OperationCanceledException ? $"no answer within {_o.Timeout.TotalSeconds:0.#} s" : ex.Message;
+            error = FailureCategory(ex);
+            ServerLog.DeliveryError(log, d.Id, ex);
         }
         var attempts = d.Attempts + 1;
         if (attempts >= _o.MaxAttempts)
@@ -120,6 +128,52 @@ public sealed class WebhookDispatcher(
         metrics.WebhookDelivery("retry");
         ServerLog.DeliveryFailed(log, d.Id, hook.Url, attempts, error, next);
     }
+
+    /// <summary>
+    /// What /deliveries shows for a failed send: a fixed category, never the exception text, which names addresses and ports
+    /// ("Connection refused (10.0.0.5:22)") and would make webhooks a port scanner. The details go to the server log.
+    /// </summary>
+    internal static string FailureCategory(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is WebhookUrlRefusedException refused) return "refused by policy: " + refused.Message;
+        return ex switch
+        {
+            OperationCanceledException => "timed out",
+            HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => "name not resolved",
+            HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => "TLS handshake failed",
+            HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse } => "invalid or incomplete answer",
+            _ => "connection failed",
+        };
+    }
+
+    /// <summary>
+    /// The handler webhooks are sent through: no redirects, no proxy (the policy judges the receiver's own address), and
+    /// a connect step that resolves the host and checks every address against <paramref name="policy"/> at each
+    /// connection, so the address checked is the address connected to.
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler(WebhookUrlPolicy policy) => new()
+    {
+        AllowAutoRedirect = false,
+        UseProxy = false,
+        UseCookies = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        ConnectCallback = async (context, ct) =>
+        {
+            var addresses = await policy.ResolveAllowedAsync(context.DnsEndPoint.Host, ct);
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
 
     /// <summary>Delay after the <paramref name="failedAttempts"/>-th failure: base x 2^(n-1), capped.</summary>
     public TimeSpan Backoff(int failedAttempts)

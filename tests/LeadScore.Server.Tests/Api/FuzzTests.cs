@@ -34,7 +34,15 @@ public sealed class FuzzTests
         "", "{", "}", "[", "]", "null", "true", "1e999999", "-0", "\"\\u0000\"", "\"\\ud800\"", "{\"a\":}", "[,]", "{\"\":1}", "\u00ff\u00fe",
         new string('[', 5000), "{\"attributes\":{\"x\":[1,2]}}", "{\"activities\":\"no\"}", "{\"leads\":{}}", "{\"id\":null}", "NaN", "Infinity",
         "{\"threshold\":1.5}", "{\"url\":\"javascript:alert(1)\",\"rule\":\"became_a\"}", "{\"leads\":[" + string.Join(",", Enumerable.Repeat("{}", 50)) + "]}",
+        // Issue 18: text that cannot be decoded, null items, URLs and secrets with control characters or forbidden hosts.
+        "{\"\\udc00k\":1}", "[{\"lead_id\":\"\\ud800\"}]", "{\"attributes\":{\"a\":\"x\\udfff\"}}", "{\"leads\":[null]}", "{\"leads\":[{},null,{}]}", "[null]",
+        "{\"url\":\"http://crm.example/a\\r\\nX: 1\",\"rule\":\"became_a\"}", "{\"url\":\"http://169.254.169.254/\",\"rule\":\"became_a\"}",
+        "{\"url\":\"http://0x7f000001/\",\"rule\":\"became_a\"}", "{\"url\":\"http://u:p@crm.example/\",\"rule\":\"became_a\"}",
+        "{\"url\":\"https://crm.example/\",\"rule\":\"became_a\",\"secret\":\"0123456789abcdef\\u0000\"}",
     ];
+
+    /// <summary>Methods a client may make up: the server must answer them (405/404) without a 5xx or a new metrics series each.</summary>
+    private static readonly string[] OddMethods = ["BREW", "PROPFIND", "X", "GET2", "TRACE", "CONNECT2", "M-SEARCH"];
 
     private const string Alphabet = "{}[]\":,\\0 -e.x\u00e9\u0001";
 
@@ -59,7 +67,7 @@ public sealed class FuzzTests
 
     private static string Path(Random rng, string template)
     {
-        string[] ids = ["x", "%00", "..%2F..%2Fetc", new string('a', 3000), "%E2%82%AC", "v1", "1;DROP TABLE leads", "'", "%ZZ"];
+        string[] ids = ["x", "%00", "..%2F..%2Fetc", new string('a', 3000), "%E2%82%AC", "v1", "1;DROP TABLE leads", "'", "%ZZ", "a%2Fb%2Fc", "%0D%0A", "%01%7F", "%ED%A0%80", "%FF%FE"];
         var q = rng.Next(4) == 0 ? "?" + new[] { "limit=-1", "limit=abc", "grade=%00", "sort=;", "explain=2", "format=pdf", "limit=99999999999" }[rng.Next(7)] : "";
         return template.Replace("{x}", ids[rng.Next(ids.Length)]) + q;
     }
@@ -78,9 +86,10 @@ public sealed class FuzzTests
         {
             var target = Targets[rng.Next(Targets.Length)].Split(' ');
             var path = Path(rng, target[1]);
-            using var request = new HttpRequestMessage(new HttpMethod(target[0]), path);
+            var method = rng.Next(15) == 0 ? OddMethods[rng.Next(OddMethods.Length)] : target[0];
+            using var request = new HttpRequestMessage(new HttpMethod(method), path);
             string body = "";
-            if (target[0] == "POST")
+            if (method == "POST")
             {
                 body = rng.Next(3) == 0 ? Junk[rng.Next(Junk.Length)] : Mutate(rng, Seeds[rng.Next(Seeds.Length)]);
                 var type = rng.Next(10) == 0 ? "text/plain" : "application/json";
@@ -92,9 +101,9 @@ public sealed class FuzzTests
             using var response = await client.SendAsync(request);
             var code = (int)response.StatusCode;
             statuses[code] = statuses.GetValueOrDefault(code) + 1;
-            if (code >= 500) failures.Add($"{target[0]} {path} {body} -> {code}: {await response.Content.ReadAsStringAsync()}");
+            if (code >= 500) failures.Add($"{method} {path} {body} -> {code}: {await response.Content.ReadAsStringAsync()}");
             else if (code >= 400)
-                response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", $"{target[0]} {path} {body} -> {code}");
+                response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", $"{method} {path} {body} -> {code}");
         }
 
         failures.ShouldBeEmpty();
