@@ -115,7 +115,7 @@ public sealed class JobRunner(IJobQueue store, JobQueue queue, IEnumerable<IJobH
         {
             JobLog.Failed(log, job.Id, ex);
             // A domain error reads well as the job's message; anything else is summarised (details are in the log, not the API).
-            var message = ex is LeadScoreException ? ex.Message : $"failed: {ex.GetType().Name} (see the server log)";
+            var message = ex is LeadScoreException ? ex.Message : $"failed with an internal error; the server log has the details (job {job.Id})";
             done = job with { Status = JobStatus.Failed, Message = message, FinishedAt = time.GetUtcNow() };
         }
         await heartbeat.StopAsync(beating);
