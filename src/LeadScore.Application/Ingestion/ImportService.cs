@@ -306,17 +306,19 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
     /// <summary>The rows of a quarantined group as a re-importable source: the original header line, then the raw rows.</summary>
     public async Task<string> ExportQuarantineAsync(string? importId, TextWriter output, CancellationToken ct = default)
     {
-        var records = await store.ListQuarantineAsync(importId, false, ct);
-        var files = records.Select(r => r.File).Distinct().ToList();
+        // Two streamed passes (which files, then the rows), so an export holds one row at a time, never the whole quarantine.
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var r in store.StreamQuarantineAsync(importId, false, ct)) files.Add(r.File);
         if (files.Count > 1) throw new LeadScoreException($"quarantined rows come from {files.Count} files; export one import at a time (--import ID)", "import");
-        if (records.Count == 0) return "";
-        var file = files[0];
+        if (files.Count == 0) return "";
+        var file = files.Single();
         if (file != "api" && File.Exists(file) && SourceReader.Open(file).Format == "csv")
         {
             using var sr = new StreamReader(file);
             await output.WriteLineAsync(await sr.ReadLineAsync(ct));
         }
-        foreach (var r in records) await output.WriteLineAsync(r.Raw);
+        await foreach (var r in store.StreamQuarantineAsync(importId, false, ct))
+            if (r.File == file) await output.WriteLineAsync(r.Raw);
         return file;
     }
 
