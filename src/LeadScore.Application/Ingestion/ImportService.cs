@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using LeadScore.Core;
@@ -59,15 +60,61 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         ? k
         : throw new LeadScoreException($"unknown import kind '{kind}' (leads, activities, enrichment, outcomes)", "kind");
 
-    /// <summary>Reads the header and first rows and settles the schema, without storing anything (for --infer-only and the printed schema).</summary>
+    /// <summary>
+    /// A Running import whose record has not moved for this long is taken to have died with its process (kill -9, power
+    /// loss) and is marked Interrupted by the next import or quarantine listing. Generous, because the record only says
+    /// when the import started: a 10-million-row import on a slow disk must not be marked while it still runs elsewhere.
+    /// </summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// Reads the header and first rows and settles the schema from the file alone, without the store (for --infer-only
+    /// without a workspace). Imports use <see cref="PlanAsync"/>, which keeps the stored column types.
+    /// </summary>
     public ImportPlan Plan(ImportKind kind, string path, ImportMapping? mapping) => ImportPipeline.Plan(kind, Path.GetFullPath(path), mapping, _time.GetUtcNow());
+
+    /// <summary>
+    /// Settles the schema as the import will use it: a lead column already stored keeps its stored kind and personal flag
+    /// (values that do not fit are rejected row by row), so a column's type does not depend on where a bad value sits in
+    /// one file. A kind named in the mapping still wins.
+    /// </summary>
+    public async Task<ImportPlan> PlanAsync(ImportKind kind, string path, ImportMapping? mapping, CancellationToken ct = default) =>
+        ImportPipeline.Plan(kind, Path.GetFullPath(path), mapping, _time.GetUtcNow(), await KnownSchemaAsync(kind, ct));
+
+    private async Task<IReadOnlyDictionary<string, ColumnSchema>?> KnownSchemaAsync(ImportKind kind, CancellationToken ct)
+    {
+        // Only leads have a stored schema: activity properties and enrichment attributes are read by name, not typed columns.
+        if (kind != ImportKind.Leads) return null;
+        var stored = await LeadSchema.GetAsync(store, ct);
+        return stored.Count == 0 ? null : stored.ToDictionary(s => s.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Marks Running imports older than <see cref="StaleAfter"/> as Interrupted (their counts stay those of the last committed
+    /// batch). Returns how many were marked.
+    /// </summary>
+    public async Task<int> SweepInterruptedAsync(CancellationToken ct = default)
+    {
+        var cutoff = _time.GetUtcNow() - StaleAfter;
+        var n = 0;
+        foreach (var i in await store.ListImportsAsync(ct))
+        {
+            if (i.Status != ImportStatus.Running || i.StartedAt >= cutoff) continue;
+            await store.RecordImportAsync(i with { Status = ImportStatus.Interrupted }, ct);
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>Deletes quarantined rows stored before <paramref name="before"/> (all when null), resolved or not; returns how many.</summary>
+    public Task<long> PurgeQuarantineAsync(DateTimeOffset? before, CancellationToken ct = default) => store.PurgeQuarantineAsync(before, ct);
 
     /// <summary>Imports a file. Each batch is written in its own transaction; a killed import is completed by running it again.</summary>
     public async Task<ImportSummary> ImportFileAsync(ImportKind kind, string path, ImportMapping? mapping = null, IProgress<double>? progress = null,
         int batchSize = ImportPipeline.DefaultBatchSize, CancellationToken ct = default)
     {
         path = Path.GetFullPath(path);
-        var plan = Plan(kind, path, mapping);
+        var plan = await PlanAsync(kind, path, mapping, ct);
         return await ImportPlannedAsync(plan, path, progress, batchSize, ct);
     }
 
@@ -76,29 +123,47 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         int batchSize = ImportPipeline.DefaultBatchSize, CancellationToken ct = default)
     {
         path = Path.GetFullPath(path);
+        await SweepInterruptedAsync(ct);
         var started = _time.GetUtcNow();
         var fileHash = await HashFileAsync(path, ct);
         var import = NewImport(plan.Kind, path, fileHash, started);
         await store.RecordImportAsync(import, ct);
-        // A previous run of the same file re-quarantines the same rows now: its records are superseded.
-        var earlier = (await store.ListImportsAsync(ct)).Where(i => i.FileHash == fileHash && i.Kind == import.Kind && i.Id != import.Id).Select(i => i.Id).ToList();
-        foreach (var id in earlier)
+        var totals = new Totals();
+        try
         {
-            var stale = await store.ListQuarantineAsync(id, false, ct);
-            if (stale.Count > 0) await store.MarkQuarantineResolvedAsync(stale.Select(q => q.Id).ToList(), ct);
+            // A previous run of the same file re-quarantines the same rows now: its records are superseded.
+            var earlier = (await store.ListImportsAsync(ct)).Where(i => i.FileHash == fileHash && i.Kind == import.Kind && i.Id != import.Id).Select(i => i.Id).ToList();
+            foreach (var id in earlier)
+            {
+                var stale = await store.ListQuarantineAsync(id, false, ct);
+                if (stale.Count > 0) await store.MarkQuarantineResolvedAsync(stale.Select(q => q.Id).ToList(), ct);
+            }
+            if (plan.Kind == ImportKind.Leads) await LeadSchema.MergeAsync(store, plan.Schema, _time.GetUtcNow(), ct);
+            await ReadAndWriteAsync(import, plan, path, totals, progress, batchSize, ct);
         }
-        if (plan.Kind == ImportKind.Leads) await LeadSchema.MergeAsync(store, plan.Schema, _time.GetUtcNow(), ct);
+        catch (Exception ex)
+        {
+            await RecordStopAsync(import, totals, ex);
+            throw;
+        }
+        return await FinishAsync(import, totals, plan.Schema, started, ct);
+    }
 
+    private async Task ReadAndWriteAsync(ImportRecord import, ImportPlan plan, string path, Totals totals, IProgress<double>? progress, int batchSize, CancellationToken ct)
+    {
         var size = Math.Max(1, new FileInfo(path).Length);
         var now = _time.GetUtcNow();
+        var leadIds = new LeadIdTap(plan.Kind, plan.Mapping);
         // Parsing and writing overlap: one thread converts the next batch while the store writes this one.
-        var channel = Channel.CreateBounded<ImportBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var channel = Channel.CreateBounded<(ImportBatch Batch, string?[] LeadIds)>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var producer = Task.Run(async () =>
         {
             try
             {
-                foreach (var b in ImportPipeline.Read(plan, path, now, batchSize, stop.Token)) await channel.Writer.WriteAsync(b, stop.Token);
+                var rows = leadIds.Tap(SourceReader.Open(path, plan.Mapping).ReadRows());
+                foreach (var b in ImportPipeline.Convert(plan.Kind, plan.Mapping, plan.Schema, rows, now, batchSize, stop.Token))
+                    await channel.Writer.WriteAsync((b, leadIds.TakeFor(b.Rejected)), stop.Token);
                 channel.Writer.Complete();
             }
             catch (Exception ex)
@@ -106,13 +171,14 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
                 channel.Writer.Complete(ex);
             }
         }, CancellationToken.None);
-        var totals = new Totals();
         long chars = 0;
         try
         {
-            await foreach (var batch in channel.Reader.ReadAllAsync(ct))
+            await foreach (var (batch, ids) in channel.Reader.ReadAllAsync(ct))
             {
-                await WriteBatchAsync(import, path, batch, totals, int.MaxValue, ct);
+                await WriteBatchAsync(import, path, batch, ids, totals, int.MaxValue, ct);
+                // The record follows the commits, so a killed import's record says what it committed.
+                await store.RecordImportAsync(Progress(import, totals, ImportStatus.Running), ct);
                 chars += batch.SourceChars;
                 progress?.Report(Math.Min(1.0, (double)chars / size));
             }
@@ -123,8 +189,28 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
             await stop.CancelAsync();
             try { await producer; } catch (OperationCanceledException) { }
         }
-        return await FinishAsync(import, totals, plan.Schema, started, ct);
     }
+
+    /// <summary>Records why an import stopped early: Interrupted when cancelled, else Failed, with the counts committed so far.</summary>
+    private async Task RecordStopAsync(ImportRecord import, Totals totals, Exception ex)
+    {
+        var status = ex is OperationCanceledException ? ImportStatus.Interrupted : ImportStatus.Failed;
+        try
+        {
+            // Not the caller's token: it may be the one that was cancelled, and the record is worth writing anyway.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await store.RecordImportAsync(Progress(import, totals, status), timeout.Token);
+        }
+        catch (Exception)
+        {
+            // The store may be what failed; the original error is the one to report, and the sweep marks the record later.
+        }
+    }
+
+    private static ImportRecord Progress(ImportRecord import, Totals t, ImportStatus status) => import with
+    {
+        RowsRead = t.Read, Inserted = t.Inserted, Updated = t.Updated, Unchanged = t.Unchanged, Rejected = t.Rejected, Status = status,
+    };
 
     /// <summary>
     /// Imports items posted to the API (one JSON object each, canonical field names). Rejected items are
@@ -134,16 +220,29 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
     {
         if (items.Count > MaxApiItems) throw new LeadScoreException($"too many items: {items.Count} (at most {MaxApiItems} per request)", "items");
         var started = _time.GetUtcNow();
-        var rows = items.Select((e, i) => e.ValueKind == JsonValueKind.Object
-            ? new SourceRow(i, SourceReader.FromJsonObject(e), e.GetRawText())
-            : new SourceRow(i, new Dictionary<string, string?>(), e.GetRawText(), $"not a JSON object ({e.ValueKind.ToString().ToLowerInvariant()})")).ToList();
-        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(items)));
+        // FromJsonItem never throws: an item that is not an object, or holds a lone surrogate, is that item's error.
+        var rows = items.Select((e, i) => SourceReader.FromJsonItem(i, e)).ToList();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", rows.Select(r => r.Raw)))));
         var import = NewImport(kind, "api", hash, started);
         await store.RecordImportAsync(import, ct);
         var totals = new Totals();
-        // API items are converted without a mapping: canonical names, no inferred kinds.
-        foreach (var batch in ImportPipeline.Convert(kind, ImportMapping.Default, [], rows, started, ImportPipeline.DefaultBatchSize, ct))
-            await WriteBatchAsync(import, "api", batch, totals, int.MaxValue, ct);
+        try
+        {
+            // API items use canonical names; lead attributes already stored keep their stored kind, others are not typed.
+            var known = await KnownSchemaAsync(kind, ct);
+            IReadOnlyList<ColumnSchema> schema = known is null ? [] : known.Values.ToList();
+            var leadIds = new LeadIdTap(kind, ImportMapping.Default);
+            foreach (var batch in ImportPipeline.Convert(kind, ImportMapping.Default, schema, leadIds.Tap(rows), started, ImportPipeline.DefaultBatchSize, ct))
+            {
+                await WriteBatchAsync(import, "api", batch, leadIds.TakeFor(batch.Rejected), totals, int.MaxValue, ct);
+                await store.RecordImportAsync(Progress(import, totals, ImportStatus.Running), ct);
+            }
+        }
+        catch (Exception ex)
+        {
+            await RecordStopAsync(import, totals, ex);
+            throw;
+        }
         return await FinishAsync(import, totals, [], started, ct);
     }
 
@@ -161,7 +260,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         foreach (var group in records.GroupBy(r => (r.Kind, r.File)))
         {
             var kind = ParseKind(group.Key.Kind);
-            var (rows, schema, m) = RowsForRetry(kind, group.Key.File, group.ToList(), mapping, started);
+            var (rows, schema, m) = RowsForRetry(kind, group.Key.File, group.ToList(), mapping, started, await KnownSchemaAsync(kind, ct));
             var converter = new RowConverter(kind, m, schema, started);
             var resolved = new List<long>();
             var batch = new ImportBatch();
@@ -171,6 +270,13 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
                 if (!r.Ok)
                 {
                     totals.AddError(rec.Line, r.Errors[0].Column, string.Join("; ", r.Errors.Select(e => e.Reason)), int.MaxValue);
+                    continue;
+                }
+                // The row lost to an earlier row of its file with the same key; the file's author meant that one. Storing this
+                // one now would overwrite it, so it stays in quarantine unless nothing with its key was stored after all.
+                if (rec.Reason.StartsWith(DuplicateReason, StringComparison.Ordinal) && await KeyStoredAsync(r.Item, ct))
+                {
+                    totals.AddError(rec.Line, rec.Column, $"{rec.Reason}: the first row is stored; kept in quarantine so as not to overwrite it", int.MaxValue);
                     continue;
                 }
                 resolved.Add(rec.Id);
@@ -186,25 +292,38 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         return await FinishAsync(import, totals, [], started, ct);
     }
 
+    /// <summary>The start of the reason <see cref="RowConverter"/> gives a row whose key an earlier row of the same file had.</summary>
+    private const string DuplicateReason = "duplicate id within the file";
+
+    private async Task<bool> KeyStoredAsync(object? item, CancellationToken ct) => item switch
+    {
+        Lead l => await store.GetLeadAsync(l.Id, ct) is not null,
+        Enrichment e => (await store.GetEnrichmentAsync(e.Domain, ct)).Any(x => x.AsOf == e.AsOf),
+        Outcome o => (await store.GetOutcomesAsync(o.LeadId, ct)).Any(x => x.Kind == o.Kind && x.At == o.At),
+        _ => false,
+    };
+
     /// <summary>The rows of a quarantined group as a re-importable source: the original header line, then the raw rows.</summary>
     public async Task<string> ExportQuarantineAsync(string? importId, TextWriter output, CancellationToken ct = default)
     {
-        var records = await store.ListQuarantineAsync(importId, false, ct);
-        var files = records.Select(r => r.File).Distinct().ToList();
+        // Two streamed passes (which files, then the rows), so an export holds one row at a time, never the whole quarantine.
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var r in store.StreamQuarantineAsync(importId, false, ct)) files.Add(r.File);
         if (files.Count > 1) throw new LeadScoreException($"quarantined rows come from {files.Count} files; export one import at a time (--import ID)", "import");
-        if (records.Count == 0) return "";
-        var file = files[0];
+        if (files.Count == 0) return "";
+        var file = files.Single();
         if (file != "api" && File.Exists(file) && SourceReader.Open(file).Format == "csv")
         {
             using var sr = new StreamReader(file);
             await output.WriteLineAsync(await sr.ReadLineAsync(ct));
         }
-        foreach (var r in records) await output.WriteLineAsync(r.Raw);
+        await foreach (var r in store.StreamQuarantineAsync(importId, false, ct))
+            if (r.File == file) await output.WriteLineAsync(r.Raw);
         return file;
     }
 
     private static (List<SourceRow> Rows, IReadOnlyList<ColumnSchema> Schema, ImportMapping Mapping) RowsForRetry(ImportKind kind, string file,
-        List<QuarantineRecord> records, ImportMapping? mapping, DateTimeOffset now)
+        List<QuarantineRecord> records, ImportMapping? mapping, DateTimeOffset now, IReadOnlyDictionary<string, ColumnSchema>? known)
     {
         var m = mapping ?? ImportMapping.Default;
         SourceReader? source = null;
@@ -215,7 +334,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
             try
             {
                 source = SourceReader.Open(file, m);
-                schema = ImportPipeline.Plan(kind, file, m, now).Schema;
+                schema = ImportPipeline.Plan(kind, file, m, now, known).Schema;
             }
             catch (LeadScoreException) { source = null; }
         }
@@ -238,8 +357,58 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
             for (var i = 0; i < rec.Fields.Length; i++) values[source.Columns[i]] = rec.Fields[i];
             rows.Add(new SourceRow(r.Line, values, r.Raw));
         }
-        schema ??= m.Columns.Select(c => new ColumnSchema { Name = c.Key, Kind = c.Value.Kind, IsPersonal = c.Value.Personal }).ToList();
+        schema ??= m.Columns.Select(c => new ColumnSchema { Name = c.Key, Kind = c.Value.Kind, IsPersonal = c.Value.Personal })
+            .Concat(known?.Values.Where(k => !m.Columns.ContainsKey(k.Name)) ?? []).ToList();
         return (rows, schema, m);
+    }
+
+    /// <summary>
+    /// Remembers each row's lead id as rows stream into the converter, so a rejected row's quarantine record can name its
+    /// lead (erasure then finds it without parsing raw text). Holds one batch of rows at a time: the converter yields a
+    /// batch before it pulls the next row, and <see cref="TakeFor"/> forgets the batch.
+    /// </summary>
+    private sealed class LeadIdTap(ImportKind kind, ImportMapping mapping)
+    {
+        private readonly string? _column = kind switch
+        {
+            ImportKind.Leads => mapping.Canonical(mapping.Id ?? "lead_id"),
+            ImportKind.Activities or ImportKind.Outcomes => mapping.Canonical(mapping.LeadId ?? "lead_id"),
+            _ => null,
+        };
+        private readonly Dictionary<long, string> _ids = new();
+
+        public IEnumerable<SourceRow> Tap(IEnumerable<SourceRow> rows)
+        {
+            foreach (var row in rows)
+            {
+                if (_column is not null && LeadIdOf(row) is { } id) _ids[row.Line] = id;
+                yield return row;
+            }
+        }
+
+        /// <summary>The lead ids of a batch's rejected rows, in order (null where unknown), and forgets the batch.</summary>
+        public string?[] TakeFor(IReadOnlyList<RejectedRow> rejected)
+        {
+            var ids = new string?[rejected.Count];
+            for (var i = 0; i < ids.Length; i++)
+                // A row rejected for its lead id has no lead id worth naming.
+                ids[i] = rejected[i].Column == _column ? null : _ids.GetValueOrDefault(rejected[i].Line);
+            _ids.Clear();
+            return ids;
+        }
+
+        private string? LeadIdOf(SourceRow row)
+        {
+            if (!row.Values.TryGetValue(_column!, out var v))
+            {
+                v = null;
+                foreach (var (k, value) in row.Values)
+                    if (mapping.Canonical(k) == _column) { v = value; break; }
+            }
+            v = v?.Trim();
+            // Only an id the store could hold as the lead's id: what the converter would store, or nothing.
+            return string.IsNullOrEmpty(v) || v.Length > mapping.MaxLength || v.AsSpan().IndexOfAny('\0', '\u2400', '\uFFFD') >= 0 ? null : v;
+        }
     }
 
     private sealed class Totals
@@ -255,15 +424,16 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         }
     }
 
-    private async Task WriteBatchAsync(ImportRecord import, string file, ImportBatch batch, Totals totals, int errorCap, CancellationToken ct)
+    private async Task WriteBatchAsync(ImportRecord import, string file, ImportBatch batch, string?[] leadIds, Totals totals, int errorCap, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         await StoreItemsAsync(batch, totals, ct);
         if (batch.Rejected.Count > 0)
         {
-            await store.AddQuarantineAsync(batch.Rejected.Select(r => new QuarantineRecord
+            await store.AddQuarantineAsync(batch.Rejected.Select((r, i) => new QuarantineRecord
             {
                 ImportId = import.Id, Kind = import.Kind, File = file, Line = r.Line, Column = r.Column, Reason = r.Reason, Raw = Printable(r.Raw),
+                LeadId = leadIds[i],
             }).ToList(), ct);
             foreach (var r in batch.Rejected) totals.AddError(r.Line, r.Column, r.Reason, file == "api" ? errorCap : MaxErrorsInSummary);
         }
@@ -286,7 +456,8 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         if (batch.Activities.Count > 0)
         {
             var c = await store.InsertActivitiesAsync(batch.Activities, ct);
-            totals.Inserted += c.Inserted; totals.Unchanged += c.Unchanged;
+            // A corrected event (same id, other content) replaces the stored one, its old version kept in history.
+            totals.Inserted += c.Inserted; totals.Updated += c.Updated; totals.Unchanged += c.Unchanged;
         }
         if (batch.Enrichment.Count > 0)
         {
@@ -302,8 +473,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
 
     private async Task<ImportSummary> FinishAsync(ImportRecord import, Totals t, IReadOnlyList<ColumnSchema> schema, DateTimeOffset started, CancellationToken ct)
     {
-        var done = import with { RowsRead = t.Read, Inserted = t.Inserted, Updated = t.Updated, Unchanged = t.Unchanged, Rejected = t.Rejected };
-        await store.RecordImportAsync(done, ct);
+        await store.RecordImportAsync(Progress(import, t, ImportStatus.Completed), ct);
         return new ImportSummary
         {
             ImportId = import.Id, Kind = import.Kind, Source = import.File, RowsRead = t.Read, Inserted = t.Inserted, Updated = t.Updated,
@@ -318,7 +488,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
     private static ImportRecord NewImport(ImportKind kind, string file, string hash, DateTimeOffset started) => new()
     {
         Id = $"imp-{started:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}",
-        Kind = KindName(kind), File = file, FileHash = hash, StartedAt = started,
+        Kind = KindName(kind), File = file, FileHash = hash, StartedAt = started, Status = ImportStatus.Running,
     };
 
     private static async Task<string> HashFileAsync(string path, CancellationToken ct)

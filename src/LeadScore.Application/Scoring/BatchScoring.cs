@@ -19,6 +19,27 @@ public sealed record BatchCsvOptions
     public ImportMapping? Mapping { get; init; }
     /// <summary>Rows per chunk: memory holds one chunk of rows and results, whatever the file's size.</summary>
     public int ChunkRows { get; init; } = 8192;
+    /// <summary>Where malformed rows are counted (they are skipped, the rest scored); null = skipped silently.</summary>
+    public SkippedRows? Skipped { get; init; }
+}
+
+/// <summary>
+/// Rows a batch scoring run skipped because they could not be read (bad quoting, wrong field count): their number and the
+/// first <see cref="MaxKept"/> as "file:line: reason", so one bad row never takes a scoring run down and is still reported.
+/// </summary>
+public sealed class SkippedRows
+{
+    public const int MaxKept = 20;
+    private readonly List<string> _first = [];
+
+    public long Count { get; private set; }
+    public IReadOnlyList<string> First => _first;
+
+    public void Add(string path, long line, string reason)
+    {
+        Count++;
+        if (_first.Count < MaxKept) _first.Add(string.Create(CultureInfo.InvariantCulture, $"{path}:{line}: {reason}"));
+    }
 }
 
 /// <summary>
@@ -39,7 +60,8 @@ public static class BatchScoring
     /// <summary>
     /// Scores a CSV with a flat-table model, one chunk at a time, in file order. Columns the model does not
     /// use (the target, ids, excluded columns) are ignored; a column it needs and the file lacks is an error
-    /// naming it. Progress is the share of the file read.
+    /// naming it. A row that cannot be read (bad quoting, wrong field count) is skipped into
+    /// <see cref="BatchCsvOptions.Skipped"/>; values that do not parse are read as missing. Progress is the share of the file read.
     /// </summary>
     /// <exception cref="LeadScoreException">The model was trained on the workspace, or the file lacks a column.</exception>
     public static IEnumerable<LeadScoreResult[]> ScoreCsv(ServableModel model, string path, BatchCsvOptions options, bool explain, int top = 5,
@@ -112,9 +134,13 @@ public static class BatchScoring
             while (frame.Count < options.ChunkRows && reader.Read() is { } rec)
             {
                 n++;
-                if (rec.Error is not null) throw new LeadScoreException($"{path}:{rec.Line}: {rec.Error}");
+                // A malformed row is skipped and counted, not fatal: the other rows still deserve their scores.
+                if (rec.Error is not null) { options.Skipped?.Add(path, rec.Line, rec.Error); continue; }
                 if (rec.Fields.Length != width)
-                    throw new LeadScoreException($"{path}:{rec.Line}:{Math.Min(rec.Fields.Length, width) + 1}: expected {width} fields, found {rec.Fields.Length}");
+                {
+                    options.Skipped?.Add(path, rec.Line, string.Create(CultureInfo.InvariantCulture, $"expected {width} fields, found {rec.Fields.Length}"));
+                    continue;
+                }
                 var row = new FeatureValue[cols.Length];
                 for (var j = 0; j < row.Length; j++)
                 {

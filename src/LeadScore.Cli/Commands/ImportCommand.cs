@@ -39,23 +39,25 @@ internal static class ImportCommand
             var m = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null;
             var batchSize = parse.GetValue(batch);
             if (batchSize < 1) throw new LeadScoreException("--batch-size must be at least 1", "batch-size");
-            var plan = ImportPipeline.Plan(k, path, m, TimeProvider.System.GetUtcNow());
             var asJson = parse.GetValue(json);
 
             if (parse.GetValue(inferOnly) is { } outPath)
             {
-                plan.ToMapping().Save(outPath);
-                if (asJson) console.Line(JsonSerializer.Serialize(new { mapping = Path.GetFullPath(outPath), columns = plan.Schema }, Json));
+                // From the file alone: --infer-only needs no workspace, so stored column types are not consulted.
+                var inferred = ImportPipeline.Plan(k, path, m, TimeProvider.System.GetUtcNow());
+                inferred.ToMapping().Save(outPath);
+                if (asJson) console.Line(JsonSerializer.Serialize(new { mapping = Path.GetFullPath(outPath), columns = inferred.Schema }, Json));
                 else
                 {
-                    PrintSchema(console, plan);
+                    PrintSchema(console, inferred);
                     console.Line($"Wrote the inferred mapping to {Path.GetFullPath(outPath)}; edit it and pass it with --mapping.");
                 }
                 return ExitCodes.Ok;
             }
-            if (!asJson && plan.Inferred) PrintSchema(console, plan);
-
             await using var host = await CliHost.OpenAsync(global, parse, ct);
+            // Columns already stored keep their stored type, so the plan is made against the workspace.
+            var plan = await host.Get<ImportService>().PlanAsync(k, path, m, ct);
+            if (!asJson && plan.Inferred) PrintSchema(console, plan);
             var result = await console.StepAsync($"Importing {ImportService.KindName(k)} from {Path.GetFileName(path)}",
                 p => host.Get<IngestionService>().ImportFileAsync(plan, path, p, batchSize, ct));
             var summary = result.Summary;
@@ -88,13 +90,23 @@ internal static class ImportCommand
     {
         var inv = CultureInfo.InvariantCulture;
         console.Line(string.Create(inv, $"Import {s.ImportId} ({s.Kind}): {s.RowsRead:N0} rows read, {s.Accepted:N0} accepted ({s.Inserted:N0} inserted, {s.Updated:N0} updated, {s.Unchanged:N0} unchanged), {s.Rejected:N0} rejected in {s.Seconds:F1}s."));
+        if (s.Updated > 0) console.Line(string.Create(inv, $"{s.Updated:N0} updated: {UpdatedWhat(s.Kind)}"));
         if (s.OutcomesInserted > 0) console.Line(string.Create(inv, $"{s.OutcomesInserted:N0} outcomes written from the target column."));
         if (s.Rejected == 0) return;
         foreach (var e in s.Errors.Take(20))
-            console.Line($"  {Path.GetFileName(s.Source)}:{e.Index}{(e.Field is null ? "" : $" [{e.Field}]")}: {e.Reason}");
+            console.Line(CliErrors.Printable($"  {Path.GetFileName(s.Source)}:{e.Index}{(e.Field is null ? "" : $" [{e.Field}]")}: {e.Reason}"));
         if (s.Rejected > 20) console.Line(string.Create(inv, $"  ... and {s.Rejected - 20:N0} more"));
         console.Line($"Rejected rows are in quarantine: ./leadscore quarantine list --import {s.ImportId}");
     }
+
+    /// <summary>What "updated" means for a kind, so a user knows a resend corrected stored data (and where the old version went).</summary>
+    private static string UpdatedWhat(string kind) => kind switch
+    {
+        "leads" => "stored leads whose row changed; the previous versions are kept in the lead history.",
+        "activities" => "corrected activities (same event id, other type, time, url, value or properties) replaced the stored events; the previous versions are kept in the activity history.",
+        "enrichment" => "company rows with the same domain and as-of date replaced with the new values.",
+        _ => "stored rows replaced with the new values.",
+    };
 
     internal static void PrintSchema(CliConsole console, ImportPlan plan)
     {

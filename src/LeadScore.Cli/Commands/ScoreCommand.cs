@@ -54,8 +54,10 @@ internal static class ScoreCommand
                 if (requested is not null) requested = await host.Get<ModelRegistry>().ResolveAsync(requested, ct);
                 var loaded = await BatchScoring.LoadModelAsync(store, requested, ct);
                 version = loaded.Version;
+                var skipped = new SkippedRows();
                 var options = new BatchCsvOptions
                 {
+                    Skipped = skipped,
                     Separator = TrainCommand.ParseSeparator(parse.GetValue(sep)),
                     IdColumn = parse.GetValue(id),
                     Mapping = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null,
@@ -68,6 +70,7 @@ internal static class ScoreCommand
                     relay.Target = progress;
                     return ScoreWriter.WriteAsync(BatchScoring.AsAsync(chunks), writer, format, withReasons, topN, ct);
                 });
+                ReportSkipped(console, skipped);
             }
             else
             {
@@ -89,6 +92,16 @@ internal static class ScoreCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Malformed rows of --csv, on stderr after the run: the first few as file:line: reason, then their number.</summary>
+    private static void ReportSkipped(CliConsole console, SkippedRows skipped)
+    {
+        if (skipped.Count == 0) return;
+        foreach (var s in skipped.First) console.Warn(CliErrors.Printable(s));
+        var more = skipped.Count - skipped.First.Count;
+        console.Warn(string.Create(CultureInfo.InvariantCulture,
+            $"skipped {skipped.Count:N0} malformed row(s){(more > 0 ? $" ({more:N0} not shown)" : "")}; the other rows were scored"));
     }
 
     /// <summary>Runs a write to --out (with a progress display) or to stdout (progress as log lines only, so a terminal's bar does not mix with the rows).</summary>

@@ -99,7 +99,7 @@ public sealed class RowConverter
         void Need(string? col, string role, bool optional = false)
         {
             if (col is null || optional || renamed.Contains(col)) return;
-            throw new LeadScoreException($"{file}: no {role} column '{col}' (columns: {string.Join(", ", sourceColumns)}); name it in a mapping file (--mapping)", role);
+            throw new LeadScoreException($"{file}:1: no {role} column '{col}' (columns: {string.Join(", ", sourceColumns)}); name it in a mapping file (--mapping)", role);
         }
         switch (_kind)
         {

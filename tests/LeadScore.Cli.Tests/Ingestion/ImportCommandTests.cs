@@ -42,4 +42,21 @@ public sealed class ImportCommandTests
             doc.RootElement.GetProperty("updated").GetInt64().ShouldBe(0);
         }
     }
+
+    [Fact]
+    public async Task A_resent_activity_with_another_value_is_reported_as_a_corrected_update()
+    {
+        var ws = TestPaths.NewTempDir();
+        var file = Path.Combine(ws, "acts.csv");
+        const string header = "event_id,lead_id,type,timestamp,url,value\n";
+        await File.WriteAllTextAsync(file, header + "E1,L1,page_view,2026-01-01T10:00:00Z,/a,1\n", TestContext.Current.CancellationToken);
+        (await CliErrorTests.RunAsync("import", "activities", file, "--workspace", ws)).Code.ShouldBe(0);
+        await File.WriteAllTextAsync(file, header + "E1,L1,page_view,2026-01-01T10:00:00Z,/a,7\n", TestContext.Current.CancellationToken);
+
+        var (code, output, err) = await CliErrorTests.RunAsync("import", "activities", file, "--workspace", ws);
+
+        code.ShouldBe(0, err);
+        output.ShouldContain("(0 inserted, 1 updated, 0 unchanged)");
+        output.ShouldContain("1 updated: corrected activities");
+    }
 }
