@@ -121,7 +121,7 @@ public sealed class TrainedModel
     public static byte[]? ReadEntry(byte[] bytes, string name)
     {
         using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
-        return zip.GetEntry(name) is null ? null : Read(zip, name);
+        return ArtifactEntries.Read(zip, name);
     }
 
     private static void Write(ZipArchive zip, string name, byte[] bytes)
@@ -133,12 +133,6 @@ public sealed class TrainedModel
         s.Write(bytes);
     }
 
-    private static byte[] Read(ZipArchive zip, string name)
-    {
-        var e = zip.GetEntry(name) ?? throw new InvalidDataException($"model artifact has no {name}");
-        using var s = e.Open();
-        using var ms = new MemoryStream();
-        s.CopyTo(ms);
-        return ms.ToArray();
-    }
+    private static byte[] Read(ZipArchive zip, string name) =>
+        ArtifactEntries.Read(zip, name) ?? throw new InvalidDataException($"model artifact has no {name}");
 }

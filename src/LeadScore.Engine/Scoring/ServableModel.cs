@@ -45,6 +45,16 @@ public static class ArtifactEntries
     public const string Compiled = "compiled.bin";
     public const string FeatureDefinitions = "features.json";
     public const string FlatInput = "flat-input.json";
+
+    /// <summary>One entry's bytes, or null when the artifact has no such entry.</summary>
+    public static byte[]? Read(ZipArchive zip, string name)
+    {
+        if (zip.GetEntry(name) is not { } e) return null;
+        using var s = e.Open();
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
 }
 
 /// <summary>
@@ -108,7 +118,7 @@ public sealed class ServableModel
         else if (Read(zip, FlatInputEntry) is { } flatBytes)
         {
             flat = JsonSerializer.Deserialize<FlatModelInput>(flatBytes, Json)!;
-            source = new FlatAttributeFeatures(engine.Encoder.Features, flat.Schema, flat.MissingValues);
+            source = new FlatAttributeFeatures(engine.Encoder.Features, flat.Schema, flat.Rules());
         }
         else throw new InvalidDataException($"model {version} says neither how to compute its features nor which columns it reads");
         return new ServableModel(version, engine, source, card, flat);
@@ -126,12 +136,5 @@ public sealed class ServableModel
     public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf, bool explain) =>
         Engine.Score(lead.Id, Row(lead, activities, enrichment, asOf), explain);
 
-    private static byte[]? Read(ZipArchive zip, string name)
-    {
-        if (zip.GetEntry(name) is not { } e) return null;
-        using var s = e.Open();
-        using var ms = new MemoryStream();
-        s.CopyTo(ms);
-        return ms.ToArray();
-    }
+    private static byte[]? Read(ZipArchive zip, string name) => ArtifactEntries.Read(zip, name);
 }

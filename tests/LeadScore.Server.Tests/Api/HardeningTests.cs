@@ -181,7 +181,8 @@ public sealed class HardeningTests
 
         body.GetProperty("status").GetString().ShouldBe("failed");
         var message = body.GetProperty("message").GetString()!;
-        message.ShouldContain("see the server log");
+        message.ShouldContain("the server log has the details");
+        message.ShouldNotContain("Exception");
         message.ShouldNotContain("LineNumber");
         message.ShouldNotContain("BytePosition");
         message.ShouldNotContain(" at ");
