@@ -163,22 +163,13 @@ public static class BatchScoring
     }
 
     /// <summary>The workspace's latest stored scores (after <see cref="ScoringService.RescoreAllAsync"/>), in chunks.</summary>
-    public static async IAsyncEnumerable<LeadScoreResult[]> StoredScoresAsync(ILeadStore store, int chunkRows = 8192,
+    public static async IAsyncEnumerable<StoredScore[]> StoredScoresAsync(ILeadStore store, int chunkRows = 8192,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        var chunk = new List<LeadScoreResult>(chunkRows);
+        var chunk = new List<StoredScore>(chunkRows);
         await foreach (var s in store.StreamLatestScoresAsync(ct))
         {
-            chunk.Add(new LeadScoreResult
-            {
-                LeadId = s.LeadId,
-                Probability = s.Probability,
-                Score = s.Score,
-                Grade = s.Grade,
-                ModelVersion = s.ModelVersion,
-                ScoredAt = s.ScoredAt,
-                Reasons = StoredReasons.Read(s.ReasonsJson),
-            });
+            chunk.Add(s);
             if (chunk.Count == chunkRows) { yield return chunk.ToArray(); chunk.Clear(); }
         }
         if (chunk.Count > 0) yield return chunk.ToArray();

@@ -24,8 +24,22 @@ public static class ScoreWriter
     /// <paramref name="explain"/>, reason_1..reason_top as "text (+n pts)") or one JSON object per line
     /// (with the reasons as objects). Returns the number of rows written.
     /// </summary>
-    public static async Task<long> WriteAsync(IAsyncEnumerable<LeadScoreResult[]> chunks, TextWriter output, ScoreOutputFormat format,
-        bool explain, int top = 5, CancellationToken ct = default)
+    public static Task<long> WriteAsync(IAsyncEnumerable<LeadScoreResult[]> chunks, TextWriter output, ScoreOutputFormat format,
+        bool explain, int top = 5, CancellationToken ct = default) =>
+        WriteRowsAsync(chunks.Select(c => Array.ConvertAll(c, r => new Row(r.LeadId, r.Probability, r.Score, r.Grade, r.ModelVersion, r.Reasons))),
+            output, format, explain, top, ct);
+
+    /// <summary>Writes stored scores (their reasons read back by the one stored-reasons reader).</summary>
+    public static Task<long> WriteAsync(IAsyncEnumerable<Storage.StoredScore[]> chunks, TextWriter output, ScoreOutputFormat format,
+        bool explain, int top = 5, CancellationToken ct = default) =>
+        WriteRowsAsync(chunks.Select(c => Array.ConvertAll(c, s => new Row(s.LeadId, s.Probability, s.Score, s.Grade, s.ModelVersion,
+            explain ? Application.Scoring.StoredReasons.Read(s.ReasonsJson) : []))), output, format, explain, top, ct);
+
+    /// <summary>What one output row holds, whichever way it was scored.</summary>
+    private readonly record struct Row(string LeadId, double Probability, int Score, string Grade, string ModelVersion, IReadOnlyList<Reason> Reasons);
+
+    private static async Task<long> WriteRowsAsync(IAsyncEnumerable<Row[]> chunks, TextWriter output, ScoreOutputFormat format,
+        bool explain, int top, CancellationToken ct)
     {
         var inv = CultureInfo.InvariantCulture;
         var reasonColumns = 2 * top;
