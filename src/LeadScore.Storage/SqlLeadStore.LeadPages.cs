@@ -1,14 +1,10 @@
 using System.Text;
-using Dapper;
 
 namespace LeadScore.Storage;
 
 /// <summary>The dashboard's page of leads (<see cref="ILeadListing"/>).</summary>
 public abstract partial class SqlLeadStore
 {
-    private sealed record LeadPageRow(string LeadId, double Probability, long Score, string Grade, string ModelVersion, long ScoredAt, string Cause, string Reasons,
-        long CreatedAt, string? Company, string? Source, string? LastKind);
-
     public async Task<LeadPage> ListLeadPageAsync(LeadPageQuery query, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
@@ -51,19 +47,31 @@ public abstract partial class SqlLeadStore
             LIMIT @limit OFFSET @offset
             """;
         await using var c = await OpenAsync(ct);
-        var rows = (await c.QueryAsync<LeadPageRow>(new CommandDefinition(sql, new
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        AddParam(cmd, "grade", query.Grade);
+        AddParam(cmd, "source", query.Source);
+        AddParam(cmd, "search", query.Search?.Trim());
+        AddParam(cmd, "like", like);
+        AddParam(cmd, "limit", (long)query.Limit + 1);
+        AddParam(cmd, "offset", (long)query.Offset);
+        // Read by position: SQLite gives JSON-extracted columns no declared type, which a mapper cannot rely on.
+        var items = new List<LeadPageItem>(query.Limit);
+        var more = false;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
         {
-            grade = query.Grade, source = query.Source, search = query.Search?.Trim(), like,
-            limit = (long)query.Limit + 1, offset = (long)query.Offset,
-        }, cancellationToken: ct))).ToList();
-        var items = rows.Take(query.Limit).Select(r => new LeadPageItem
-        {
-            Score = ToScore(new ScoreRow(r.LeadId, r.Probability, r.Score, r.Grade, r.ModelVersion, r.ScoredAt, r.Cause, r.Reasons)),
-            CreatedAt = Time(r.CreatedAt),
-            Company = r.Company,
-            Source = r.Source,
-            Status = r.LastKind switch { "converted" => LeadStatus.Won, "lost" => LeadStatus.Lost, _ => LeadStatus.Open },
-        }).ToList();
-        return new LeadPage(items, rows.Count > query.Limit);
+            if (items.Count == query.Limit) { more = true; break; }
+            string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+            items.Add(new LeadPageItem
+            {
+                Score = ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))),
+                CreatedAt = Time(r.GetInt64(8)),
+                Company = Text(9),
+                Source = Text(10),
+                Status = Text(11) switch { "converted" => LeadStatus.Won, "lost" => LeadStatus.Lost, _ => LeadStatus.Open },
+            });
+        }
+        return new LeadPage(items, more);
     }
 }

@@ -27,6 +27,8 @@ internal static class DashboardAuth
     public const string CsrfField = "csrf";
     public const string CookiePath = "/dashboard";
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(8);
+    /// <summary>Where <see cref="Filter"/> leaves the session's authentication result (its expiry) for the handlers.</summary>
+    public const string SessionItem = "leadscore.dashboard_session";
 
     public static AuthenticationBuilder AddDashboardSession(this AuthenticationBuilder auth)
     {
@@ -87,6 +89,7 @@ internal static class DashboardAuth
         var http = invocation.HttpContext;
         var session = await http.AuthenticateAsync(Scheme);
         http.User = session.Succeeded ? session.Principal : new ClaimsPrincipal(new ClaimsIdentity());
+        http.Items[SessionItem] = session;
         if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
         {
             try
