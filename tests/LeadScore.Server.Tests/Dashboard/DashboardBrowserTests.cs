@@ -66,7 +66,7 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
         foreach (var (link, heading) in new[] { ("Models", "Models"), ("Data", "Data"), ("Settings", "Settings"), ("Leads", "Leads") })
         {
             await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = link }).ClickAsync();
-            await Expect(page.Locator("h1")).ToHaveTextAsync(heading);
+            await Expect(page.Locator("#view h1")).ToHaveTextAsync(heading);
         }
         await Expect(page.Locator("#leads-table")).ToBeVisibleAsync();
         _consoleErrors.ShouldBeEmpty();
@@ -137,7 +137,7 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
         await Expect(page.Locator("#leads-table tbody tr")).ToHaveCountAsync(1);
         await page.GetByRole(AriaRole.Link, new() { Name = DashboardTestKit.HistoryLead, Exact = true }).ClickAsync();
 
-        await Expect(page.Locator("h1")).ToContainTextAsync("Lead L007");
+        await Expect(page.Locator("#view h1")).ToContainTextAsync("Lead L007");
         await Expect(page.Locator("#reasons-chart rect")).ToHaveCountAsync(2);
         await Expect(page.Locator("#reasons-list")).ToContainTextAsync("Visited the pricing page 3 times in the last 7 days (+12.5 points)");
         await Expect(page.Locator("#history-chart circle.history-point")).ToHaveCountAsync(3);
