@@ -202,6 +202,21 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
     }
 
     [Fact]
+    public async Task Hostile_values_in_leads_show_as_text_and_never_run()
+    {
+        const string hostile = "<img src=x onerror=\"window.pwned=1\">";
+        await _app.Store.UpsertLeadsAsync([TestData.Lead("<b>X1</b>", hostile)]);
+        await _app.Store.SaveScoresAsync([TestData.Score("<b>X1</b>", 100, "A")]);
+        var page = await SignInAsync(await _app.CreateKeyAsync(ApiScopes.Score));
+        (await ColumnAsync(page, 2)).First().ShouldBe(hostile);
+        await page.GetByRole(AriaRole.Link, new() { Name = "<b>X1</b>" }).ClickAsync();
+        await Expect(page.Locator("#view h1")).ToContainTextAsync(hostile);
+        (await page.Locator("#view img, #view b").CountAsync()).ShouldBe(0);
+        (await page.EvaluateAsync<bool>("() => window.pwned === 1")).ShouldBeFalse();
+        _consoleErrors.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Signing_out_ends_the_session()
     {
         var page = await SignInAsync(await _app.CreateKeyAsync(ApiScopes.Score));
