@@ -48,8 +48,9 @@ public static class DashboardEndpoints
         var api = g.MapGroup("/api");
         api.AddEndpointFilter(async (ctx, next) =>
         {
-            // Personal data and session state: never kept by a browser or proxy cache.
-            ctx.HttpContext.Response.Headers.CacheControl = "no-store";
+            // Personal data and session state: never kept by a browser or proxy cache. The exact value anti-forgery sets
+            // itself, so it does not log a warning for overriding ours on every session call.
+            ctx.HttpContext.Response.Headers.CacheControl = "no-cache, no-store";
             DashboardAssets.SecurityHeaders(ctx.HttpContext.Response);
             return await next(ctx);
         });
