@@ -181,7 +181,7 @@ public sealed class HardeningTests
 
         body.GetProperty("status").GetString().ShouldBe("failed");
         var message = body.GetProperty("message").GetString()!;
-        message.ShouldContain("see the server log");
+        message.ShouldContain("the server log", customMessage: "JobQueue words it \"the server log has the details\" since 1e56c0c");
         message.ShouldNotContain("LineNumber");
         message.ShouldNotContain("BytePosition");
         message.ShouldNotContain(" at ");
