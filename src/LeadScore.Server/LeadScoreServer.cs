@@ -5,6 +5,7 @@ using System.Threading.RateLimiting;
 using LeadScore.Core;
 using LeadScore.Server.Api;
 using LeadScore.Server.Auth;
+using LeadScore.Server.Dashboard;
 using LeadScore.Server.Endpoints;
 using LeadScore.Application.Scoring;
 using LeadScore.Application.Webhooks;
@@ -54,6 +55,7 @@ public static class LeadScoreServer
         app.MapIngestionEndpoints();
         app.MapModelEndpoints();
         app.MapWebhookEndpoints();
+        app.MapDashboard();
         app.MapOpenApi();
         app.MapScalarApiReference();
         return app;
@@ -90,7 +92,10 @@ public static class LeadScoreServer
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<FailedAuthLimiter>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            // The dashboard's session cookie: a second scheme, used by the /dashboard routes only (see DashboardAuth).
+            .AddDashboardSession();
+        services.AddSingleton<DashboardAssets>();
         services.AddAuthorization(o =>
         {
             foreach (var scope in ApiScopes.All)

@@ -106,7 +106,8 @@ public sealed class ArchitectureTests
     [Fact]
     public void Endpoints_and_commands_do_not_write_through_the_store()
     {
-        var offenders = StoreWrites(Server, "LeadScore.Server.Endpoints").Concat(StoreWrites(Cli, "LeadScore.Cli.Commands")).ToList();
+        var offenders = StoreWrites(Server, "LeadScore.Server.Endpoints").Concat(StoreWrites(Server, "LeadScore.Server.Dashboard"))
+            .Concat(StoreWrites(Cli, "LeadScore.Cli.Commands")).ToList();
         offenders.ShouldBeEmpty("write the store through an Application use case instead:\n" + string.Join("\n", offenders));
     }
 

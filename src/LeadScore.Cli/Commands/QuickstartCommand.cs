@@ -70,6 +70,8 @@ internal static class QuickstartCommand
             if (parse.GetValue(noServe)) return ExitCodes.Ok;
             await using var app = await ServerHost.StartAsync(store, ws, parse.GetValue(urls)!, ct);
             console.Line($"Serving on {url} (Ctrl+C stops).");
+            // Last, so it is the line a new user sees: the leads and their reasons, in the browser.
+            console.Line($"Dashboard: {url}/ (sign in with the demo key above)");
             await app.WaitForShutdownAsync(ct);
             return ExitCodes.Ok;
         });

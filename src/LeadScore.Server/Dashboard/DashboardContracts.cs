@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LeadScore.Application.Scoring;
+using LeadScore.Server.Api;
+
+namespace LeadScore.Server.Dashboard;
+
+/// <summary>Who is signed in, and the anti-forgery token every state-changing call of this session must send.</summary>
+internal sealed record SessionResponse(bool SignedIn, string? Name, string? KeyId, IReadOnlyList<string> Scopes, string Csrf, DateTimeOffset? ExpiresAt);
+
+internal sealed record LeadRow(string Id, int Score, string Grade, double Probability, string? TopReason, string Status, string? Source, string? Company, DateTimeOffset CreatedAt);
+
+internal sealed record LeadPageResponse(IReadOnlyList<LeadRow> Items, int Page, int PageSize, bool HasMore);
+
+internal sealed record AttributeRow(string Name, string? Value, string? PersonalReason);
+
+internal sealed record ActivityRow(string Type, DateTimeOffset At, string? Url, double? Value);
+
+internal sealed record OutcomeRow(string Kind, DateTimeOffset At);
+
+internal sealed record LeadDetailResponse
+{
+    public required string Id { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required string Status { get; init; }
+    public required bool ProfilingOptOut { get; init; }
+    public ScoreView? Score { get; init; }
+    /// <summary>What the probability is the probability of, from the scoring model's card ("converts within 30 days").</summary>
+    public string? Horizon { get; init; }
+    public required IReadOnlyList<ScoreView> History { get; init; }
+    public required IReadOnlyList<ActivityRow> Activities { get; init; }
+    public required int ActivityCount { get; init; }
+    public required IReadOnlyList<AttributeRow> Attributes { get; init; }
+    public required IReadOnlyList<OutcomeRow> Outcomes { get; init; }
+}
+
+internal sealed record ModelsResponse(string? Champion, IReadOnlyList<ModelSummary> Models, bool CanChange);
+
+internal sealed record ModelCardResponse(ModelSummary Model, JsonElement Card);
+
+internal sealed record ChampionChangeResponse(string Champion, string? Previous, string? RescoreJobId);
+
+internal sealed record ImportRow(string Id, string Kind, string File, DateTimeOffset StartedAt, string Status, long RowsRead, long Inserted, long Updated, long Unchanged, long Rejected);
+
+internal sealed record QuarantineRow(long Id, string ImportId, string File, long Line, string? Column, string Reason, string Raw);
+
+internal sealed record DataResponse(IReadOnlyList<ImportRow> Imports, IReadOnlyList<QuarantineRow> Quarantine, bool QuarantineTruncated);
+
+internal sealed record ApiKeyRow(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+internal sealed record WebhookRow(string Id, string Url, string Rule, int? Threshold, DateTimeOffset CreatedAt, IReadOnlyList<DeliveryRow> RecentDeliveries);
+
+internal sealed record DeliveryRow(long Id, string Event, string LeadId, string Status, int Attempts, int? LastStatusCode, string? LastError, DateTimeOffset CreatedAt);
+
+internal sealed record SettingsResponse(IReadOnlyList<ApiKeyRow> ApiKeys, IReadOnlyList<WebhookRow> Webhooks);
+
+/// <summary>The dashboard's JSON, source-generated, in the API's snake_case.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(SessionResponse))]
+[JsonSerializable(typeof(LeadPageResponse))]
+[JsonSerializable(typeof(LeadDetailResponse))]
+[JsonSerializable(typeof(ModelsResponse))]
+[JsonSerializable(typeof(ModelCardResponse))]
+[JsonSerializable(typeof(ChampionChangeResponse))]
+[JsonSerializable(typeof(DataResponse))]
+[JsonSerializable(typeof(SettingsResponse))]
+internal sealed partial class DashboardJsonContext : JsonSerializerContext;

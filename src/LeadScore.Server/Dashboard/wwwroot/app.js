@@ -1,0 +1,399 @@
+// LeadScore dashboard. Plain JavaScript, no build step, nothing fetched from elsewhere.
+// Every value from the server is put on the page as text (textContent, attributes), never as HTML.
+"use strict";
+
+(() => {
+  const SVG = "http://www.w3.org/2000/svg";
+  let session = { signed_in: false, scopes: [], csrf: "" };
+
+  // ---- DOM helpers: the only way this script builds the page ----
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    setAttrs(el, attrs);
+    append(el, children);
+    return el;
+  }
+  function s(tag, attrs, ...children) {
+    const el = document.createElementNS(SVG, tag);
+    setAttrs(el, attrs);
+    append(el, children);
+    return el;
+  }
+  function setAttrs(el, attrs) {
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+  }
+  function append(el, children) {
+    for (const c of children.flat(Infinity)) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+  }
+  const $ = (id) => document.getElementById(id);
+  const has = (scope) => session.scopes.includes(scope) || session.scopes.includes("admin");
+  const fmtDate = (iso) => { const d = new Date(iso); return isNaN(d) ? "" : d.toISOString().slice(0, 10); };
+  const fmtTime = (iso) => { const d = new Date(iso); return isNaN(d) ? "" : d.toISOString().slice(0, 16).replace("T", " "); };
+  const pct = (p) => (p * 100).toFixed(1) + "%";
+  const num = (v, digits = 3) => (typeof v === "number" ? v.toFixed(digits) : "–");
+  const CAUSES = { new_data: "new data", new_model: "new model", time_passing: "time passing", manual: "manual re-score" };
+  const CAUSE_COLOURS = { new_data: "#0b57d0", new_model: "#8a5300", time_passing: "#1a7f37", manual: "#5c6470" };
+
+  class ApiError extends Error {
+    constructor(status, title, detail) { super(detail || title); this.status = status; this.title = title; }
+  }
+
+  async function api(path, options = {}) {
+    const init = { credentials: "same-origin", headers: { Accept: "application/json" }, ...options };
+    if (init.method && init.method !== "GET") init.headers["X-CSRF-Token"] = session.csrf;
+    const res = await fetch(path, init);
+    const type = res.headers.get("content-type") || "";
+    const body = type.includes("json") ? await res.json() : null;
+    if (!res.ok) throw new ApiError(res.status, body && body.title || res.statusText, body && (body.detail || (body.errors && Object.values(body.errors).flat().join("; "))));
+    return body;
+  }
+
+  function message(text, kind) {
+    return h("p", { class: "message" + (kind === "info" ? " info" : ""), role: kind === "info" ? "status" : "alert" }, text);
+  }
+
+  function explain(text) { return h("p", { class: "explain" }, text); }
+
+  // ---- Start: who is signed in, then the page the address names ----
+  async function start() {
+    session = await api("/dashboard/api/session");
+    for (const input of document.querySelectorAll("input[name=csrf]")) input.value = session.csrf;
+    const params = new URLSearchParams(location.search);
+    if (!session.signed_in) {
+      $("signin").hidden = false;
+      const why = params.get("signin");
+      const text = { failed: "That API key was not accepted: it is unknown or revoked.", empty: "Type an API key to sign in.",
+        limited: "Too many wrong keys from this address; wait a second and try again.", out: "You are signed out." }[why];
+      if (text) { const m = $("signin-message"); m.textContent = text; m.hidden = false; m.className = why === "out" ? "message info" : "message"; }
+      $("key").focus();
+      return;
+    }
+    if (params.has("signin")) history.replaceState(null, "", "/" + (location.hash || "#/leads"));
+    $("nav").hidden = false;
+    $("signout").hidden = false;
+    $("who").textContent = "Signed in as " + session.name + " (" + session.scopes.join(", ") + ")";
+    for (const a of document.querySelectorAll("#nav a[data-scope]")) a.hidden = !has(a.dataset.scope);
+    window.addEventListener("hashchange", route);
+    await route();
+  }
+
+  function parseHash() {
+    const raw = location.hash.replace(/^#\/?/, "");
+    const q = raw.indexOf("?");
+    const path = q < 0 ? raw : raw.slice(0, q);
+    const params = new URLSearchParams(q < 0 ? "" : raw.slice(q + 1));
+    const [page, ...rest] = path.split("/");
+    return { page: page || "leads", arg: rest.length ? decodeURIComponent(rest.join("/")) : null, params };
+  }
+
+  async function route() {
+    const { page, arg, params } = parseHash();
+    for (const a of document.querySelectorAll("#nav a")) {
+      if (a.dataset.page === (page === "lead" ? "leads" : page)) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    }
+    const view = $("view");
+    view.hidden = false;
+    view.replaceChildren(h("p", { class: "explain", role: "status" }, "Loading…"));
+    const pages = { leads: leadsPage, lead: () => leadPage(arg), models: modelsPage, data: dataPage, settings: settingsPage };
+    const needs = { leads: "score", lead: "score", models: "admin", data: "ingest", settings: "admin" };
+    const render = pages[page];
+    let content;
+    if (!render) content = [h("h1", {}, "Not found"), message("There is no page called " + page + ".")];
+    else if (!has(needs[page])) content = [h("h1", {}, page[0].toUpperCase() + page.slice(1)),
+      message("Refused: the API key you signed in with does not have the '" + needs[page] + "' scope this page needs.")];
+    else {
+      try { content = await render(params); }
+      catch (e) {
+        content = [h("h1", {}, "Something went wrong"), message(e instanceof ApiError ? e.title + ": " + e.message : String(e))];
+        if (e.status === 401) { location.href = "/"; return; }
+      }
+    }
+    view.replaceChildren(...[content].flat());
+    document.title = (view.querySelector("h1")?.textContent || "LeadScore") + " – LeadScore";
+    $("main").focus({ preventScroll: true });
+  }
+
+  // ---- Leads ----
+  const SORTS = { score_desc: "Score, best first", score_asc: "Score, lowest first", created_desc: "Newest first", created_asc: "Oldest first" };
+
+  async function leadsPage(params) {
+    const query = new URLSearchParams();
+    for (const k of ["grade", "status", "source", "q", "sort", "page"]) if (params.get(k)) query.set(k, params.get(k));
+    const t0 = performance.now();
+    const data = await api("/dashboard/api/leads?" + query);
+    const ms = Math.round(performance.now() - t0);
+    const go = (changes) => {
+      const next = new URLSearchParams(query);
+      for (const [k, v] of Object.entries(changes)) { if (v) next.set(k, v); else next.delete(k); }
+      location.hash = "#/leads?" + next;
+    };
+    const select = (id, label, name, options) => h("div", { class: "field" }, h("label", { for: id }, label),
+      h("select", { id, name }, Object.entries(options).map(([v, text]) => h("option", { value: v, selected: (params.get(name) || "") === v }, text))));
+    const input = (id, label, name, placeholder) => h("div", { class: "field" }, h("label", { for: id }, label),
+      h("input", { id, name, type: "search", value: params.get(name) || "", placeholder }));
+    const form = h("form", { class: "filters", role: "search", "aria-label": "Filter leads", onsubmit: (e) => {
+      e.preventDefault();
+      const f = new FormData(e.target);
+      go({ grade: f.get("grade"), status: f.get("status"), source: f.get("source").trim(), q: f.get("q").trim(), sort: f.get("sort"), page: null });
+    } },
+      select("f-grade", "Grade", "grade", { "": "All grades", A: "A", B: "B", C: "C", D: "D" }),
+      select("f-status", "Status", "status", { "": "All", open: "Open", won: "Won", lost: "Lost" }),
+      input("f-source", "Source", "source", "e.g. web"),
+      input("f-q", "Search id or company", "q", "lead id or company"),
+      select("f-sort", "Sort", "sort", { "": SORTS.score_desc, score_asc: SORTS.score_asc, created_desc: SORTS.created_desc, created_asc: SORTS.created_asc }),
+      h("button", { type: "submit" }, "Apply"));
+    const sort = params.get("sort") || "score_desc";
+    const sortHeader = (label, key, cls) => {
+      const desc = key + "_desc", asc = key + "_asc";
+      const state = sort === desc ? "descending" : sort === asc ? "ascending" : "none";
+      return h("th", { scope: "col", class: cls, "aria-sort": state },
+        h("button", { type: "button", class: "sort", onclick: () => go({ sort: sort === desc ? asc : desc, page: null }),
+          "aria-label": "Sort by " + label.toLowerCase() }, label + (state === "descending" ? " ▼" : state === "ascending" ? " ▲" : "")));
+    };
+    const rows = data.items.map((l) => h("tr", {},
+      h("td", {}, h("a", { href: "#/lead/" + encodeURIComponent(l.id) }, l.id)),
+      h("td", {}, l.company || ""),
+      h("td", { class: "num" }, l.score),
+      h("td", {}, h("span", { class: "grade grade-" + l.grade }, l.grade)),
+      h("td", { class: "hide-narrow" }, l.top_reason || ""),
+      h("td", { class: "status-" + l.status }, l.status),
+      h("td", { class: "hide-narrow" }, l.source || ""),
+      h("td", { class: "hide-narrow" }, fmtDate(l.created_at))));
+    const table = h("div", { class: "table-wrap" }, h("table", { id: "leads-table" },
+      h("caption", { class: "explain" }, "Scored leads, " + data.page_size + " a page. Score is 0-100; the top reason is the one adding the most points."),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Lead"), h("th", { scope: "col" }, "Company"), sortHeader("Score", "score", "num"),
+        h("th", { scope: "col" }, "Grade"), h("th", { scope: "col", class: "hide-narrow" }, "Top reason"), h("th", { scope: "col" }, "Status"),
+        h("th", { scope: "col", class: "hide-narrow" }, "Source"), sortHeader("Created", "created", "hide-narrow"))),
+      h("tbody", {}, rows)));
+    const pager = h("nav", { class: "pager", "aria-label": "Pages" },
+      h("button", { type: "button", class: "secondary", disabled: data.page <= 1, onclick: () => go({ page: data.page - 1 > 1 ? String(data.page - 1) : null }) }, "Previous page"),
+      h("span", { id: "page-number" }, "Page " + data.page),
+      h("button", { type: "button", class: "secondary", disabled: !data.has_more, onclick: () => go({ page: String(data.page + 1) }) }, "Next page"),
+      h("a", { href: "/dashboard/api/leads.csv?" + new URLSearchParams([...query].filter(([k]) => k !== "page")), download: "leads.csv" }, "Export this view as CSV"),
+      h("span", { class: "explain" }, "Loaded in " + ms + " ms"));
+    return [h("h1", {}, "Leads"), h("div", { class: "panel" }, form), h("div", { class: "panel" },
+      data.items.length ? table : message("No scored lead matches these filters.", "info"), pager)];
+  }
+
+  // ---- Lead ----
+  async function leadPage(id) {
+    const l = await api("/dashboard/api/lead?id=" + encodeURIComponent(id));
+    const company = (l.attributes.find((a) => a.name === "company") || {}).value;
+    const out = [h("p", {}, h("a", { href: "#/leads" }, "← Back to leads")), h("h1", {}, "Lead " + l.id + (company ? " · " + company : ""))];
+    const sc = l.score;
+    out.push(h("div", { class: "panel summary", id: "lead-summary" },
+      sc ? [h("div", {}, h("div", { class: "explain" }, "Score"), h("div", { class: "big" }, sc.score)),
+        h("div", {}, h("div", { class: "explain" }, "Grade"), h("div", { class: "big" }, h("span", { class: "grade grade-" + sc.grade }, sc.grade))),
+        h("div", {}, h("div", { class: "explain" }, "Probability"), h("div", { class: "big" }, pct(sc.probability)),
+          h("div", { class: "explain" }, l.horizon ? "that the lead " + l.horizon : "that the lead converts")),
+        h("div", {}, h("div", { class: "explain" }, "Status"), h("div", { class: "big status-" + l.status }, l.status)),
+        h("div", { class: "explain" }, "Model " + sc.model_version + ", scored " + fmtTime(sc.scored_at) + " (" + (CAUSES[sc.cause] || sc.cause) + ")")]
+        : message("This lead has no score yet.", "info")));
+    if (l.profiling_opt_out) out.push(message("This lead opted out of profiling: it is not scored.", "info"));
+    if (sc && sc.reasons && sc.reasons.length) out.push(h("div", { class: "panel" }, h("h2", {}, "Why this score"),
+      explain("Each bar is one reason in plain words: points it adds to (right, green) or takes from (left, red) the score."),
+      reasonsChart(sc.reasons)));
+    out.push(h("div", { class: "panel" }, h("h2", {}, "Score history"),
+      explain("The score over time; each point's colour is what changed it: new data, a new model, or time passing."),
+      l.history.length ? [historyChart(l.history), historyTable(l.history)] : message("No score history yet.", "info")));
+    out.push(h("div", { class: "grid2" },
+      h("div", { class: "panel" }, h("h2", {}, "Activity"),
+        explain(l.activity_count > l.activities.length ? "The latest " + l.activities.length + " of " + l.activity_count + " activities, newest first." : "Activities, newest first."),
+        l.activities.length ? h("ol", { class: "timeline", id: "timeline" }, l.activities.map((a) => h("li", {},
+          h("time", { datetime: a.at }, fmtTime(a.at)), a.type.replaceAll("_", " "), a.url ? " · " + a.url : "", a.value !== null && a.value !== undefined ? " · " + a.value : "")))
+          : message("No activity recorded.", "info")),
+      h("div", { class: "panel" }, h("h2", {}, "Attributes"), explain("Fields marked personal hold personal data (GDPR): handle them with care."),
+        h("div", { class: "table-wrap" }, h("table", { id: "attributes" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Value"))),
+          h("tbody", {}, l.attributes.map((a) => h("tr", {}, h("th", { scope: "row" }, a.name, a.personal_reason ? h("span", { class: "badge", title: a.personal_reason }, "personal") : null), h("td", {}, a.value ?? "")))))),
+        h("h2", {}, "Outcome"),
+        l.outcomes.length ? h("ul", {}, l.outcomes.map((o) => h("li", {}, o.kind + " on " + fmtDate(o.at)))) : h("p", {}, "No outcome yet: the lead is open."))));
+    return out;
+  }
+
+  function reasonsChart(reasons) {
+    const rows = [...reasons].sort((a, b) => b.points - a.points);
+    const W = 720, rowH = 30, labelW = 330, pad = 8, H = rows.length * rowH + 24;
+    const max = Math.max(1, ...rows.map((r) => Math.abs(r.points)));
+    const zero = labelW + (W - labelW - 60) / 2;
+    const scale = (W - labelW - 60) / 2 / max;
+    const svg = s("svg", { class: "chart", id: "reasons-chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "reasons-title" },
+      s("title", { id: "reasons-title" }, "Points each reason adds to or takes from the score"),
+      s("line", { x1: zero, x2: zero, y1: 0, y2: H - 20, stroke: "#6b7480" }));
+    rows.forEach((r, i) => {
+      const y = i * rowH + pad, w = Math.abs(r.points) * scale, x = r.points >= 0 ? zero : zero - w;
+      svg.append(s("text", { x: 0, y: y + 15 }, truncate(r.text, 48)),
+        s("rect", { x, y, width: Math.max(1, w), height: rowH - 10, fill: r.points >= 0 ? "#1a7f37" : "#b3261e" }, s("title", {}, r.text + ": " + signed(r.points) + " points")),
+        s("text", { x: r.points >= 0 ? x + w + 4 : x - 4, y: y + 15, "text-anchor": r.points >= 0 ? "start" : "end" }, signed(r.points)));
+    });
+    svg.append(s("text", { x: zero, y: H - 4, "text-anchor": "middle" }, "0 points"));
+    const list = h("ul", { class: "explain", id: "reasons-list" }, rows.map((r) => h("li", {}, r.text + " (" + signed(r.points) + " points)")));
+    return [svg, list];
+  }
+  const signed = (p) => (p >= 0 ? "+" : "") + p.toFixed(1);
+  const truncate = (t, n) => (t.length > n ? t.slice(0, n - 1) + "…" : t);
+
+  function historyChart(history) {
+    const pts = [...history].reverse(); // oldest first
+    const W = 720, H = 240, L = 40, R = 16, T = 12, B = 40;
+    const times = pts.map((p) => new Date(p.scored_at).getTime());
+    const t0 = Math.min(...times), t1 = Math.max(...times), span = Math.max(1, t1 - t0);
+    const x = (t) => (pts.length === 1 ? L + (W - L - R) / 2 : L + ((t - t0) / span) * (W - L - R));
+    const y = (v) => T + (1 - v / 100) * (H - T - B);
+    const svg = s("svg", { class: "chart", id: "history-chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "history-title" },
+      s("title", { id: "history-title" }, "Score over time, coloured by the cause of each change"));
+    for (const v of [0, 25, 50, 75, 100]) svg.append(s("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#e1e5ea" }), s("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, v));
+    svg.append(s("polyline", { points: pts.map((p, i) => x(times[i]) + "," + y(p.score)).join(" "), fill: "none", stroke: "#4a5360", "stroke-width": 2 }));
+    pts.forEach((p, i) => svg.append(s("circle", { cx: x(times[i]), cy: y(p.score), r: 5, fill: CAUSE_COLOURS[p.cause] || "#5c6470", class: "history-point" },
+      s("title", {}, fmtTime(p.scored_at) + ": " + p.score + " (" + p.grade + "), " + (CAUSES[p.cause] || p.cause)))));
+    svg.append(s("text", { x: L, y: H - 10 }, fmtDate(pts[0].scored_at)), s("text", { x: W - R, y: H - 10, "text-anchor": "end" }, fmtDate(pts[pts.length - 1].scored_at)));
+    const legend = h("div", { class: "legend" }, Object.entries(CAUSES).map(([k, v]) => h("span", {},
+      (() => { const sw = s("svg", { width: 12, height: 12, "aria-hidden": "true" }, s("circle", { cx: 6, cy: 6, r: 5, fill: CAUSE_COLOURS[k] })); return sw; })(), " " + v)));
+    return [svg, legend];
+  }
+
+  function historyTable(history) {
+    return h("details", {}, h("summary", {}, "Every change as a table"), h("div", { class: "table-wrap" }, h("table", { id: "history-table" },
+      h("thead", {}, h("tr", {}, ["When", "Score", "Grade", "Cause", "Model"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, history.map((p) => h("tr", {}, h("td", {}, fmtTime(p.scored_at)), h("td", { class: "num" }, p.score), h("td", {}, p.grade),
+        h("td", {}, CAUSES[p.cause] || p.cause), h("td", {}, p.model_version)))))));
+  }
+
+  // ---- Models ----
+  async function modelsPage(params) {
+    const data = await api("/dashboard/api/models");
+    const out = [h("h1", {}, "Models")];
+    const status = h("div", { id: "models-status", "aria-live": "polite" });
+    out.push(status);
+    out.push(h("div", { class: "panel" }, h("p", {}, "Champion (serving scores): ", h("strong", { id: "champion" }, data.champion || "none")),
+      data.can_change ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", id: "rollback",
+        onclick: () => confirmThen("Roll back the champion?", "The previous champion serves scores again, and every stored lead is re-scored.", "Roll back",
+          () => change("/dashboard/api/models/rollback", status)) }, "Roll back to the previous champion")) : null));
+    const rows = data.models.map((m) => h("tr", {},
+      h("td", {}, h("a", { href: "#/models?a=" + encodeURIComponent(m.version) }, m.version)),
+      h("td", {}, fmtTime(m.created_at)), h("td", {}, m.algorithm), h("td", { class: "num" }, num(m.auc)),
+      h("td", {}, m.aliases.join(", ")),
+      h("td", {}, data.can_change && !m.aliases.includes("champion") ? h("button", { type: "button", "data-version": m.version, class: "promote",
+        onclick: () => confirmThen("Promote " + m.version + "?", "It becomes the champion at once, and every stored lead is re-scored with it.", "Promote",
+          () => change("/dashboard/api/models/promote?version=" + encodeURIComponent(m.version), status)) }, "Promote") : "")));
+    out.push(h("div", { class: "panel" }, h("h2", {}, "Versions"), explain("Every trained version, newest first; AUC is measured on held-out leads (1.0 is perfect ranking, 0.5 is chance)."),
+      h("div", { class: "table-wrap" }, h("table", { id: "models-table" }, h("thead", {}, h("tr", {}, ["Version", "Trained", "Algorithm", "AUC", "Aliases", ""].map((c) => h("th", { scope: "col" }, c)))), h("tbody", {}, rows)))));
+    if (data.models.length) {
+      const a = params.get("a") || data.champion || data.models[0].version;
+      const b = params.get("b") || (data.models.find((m) => m.version !== a) || {}).version || "";
+      const pick = (id, label, value, key) => h("div", { class: "field" }, h("label", { for: id }, label), h("select", { id, onchange: (e) => {
+        const p = new URLSearchParams({ a, b }); p.set(key, e.target.value); location.hash = "#/models?" + p; } },
+        h("option", { value: "" }, "(none)"), data.models.map((m) => h("option", { value: m.version, selected: m.version === value }, m.version))));
+      const cards = await Promise.all([a, b].filter(Boolean).map((v) => api("/dashboard/api/model?version=" + encodeURIComponent(v))));
+      out.push(h("div", { class: "panel" }, h("h2", {}, "Side by side"), explain("Two versions' model cards: what they were trained on and how they did on held-out leads."),
+        h("div", { class: "filters" }, pick("cmp-a", "Version", a, "a"), pick("cmp-b", "Compared with", b, "b")),
+        compareTable(cards), h("div", { class: "grid2" }, cards.map(cardCharts))));
+    }
+    return out;
+  }
+
+  function compareTable(cards) {
+    const rowsOf = (c) => {
+      const card = c.card || {}, m = card.metrics || {};
+      return [["Algorithm", c.model.algorithm], ["Trained", fmtTime(c.model.created_at)], ["Horizon", card.horizon], ["Split", card.split],
+        ["Training rows", card.rows_train], ["Held-out rows", card.rows_test], ["Features used", (card.features_used || []).length],
+        ["AUC", num(m.auc)], ["PR AUC", num(m.pr_auc)], ["Log loss", num(m.log_loss)], ["Brier", num(m.brier)], ["Calibration error (ECE)", num(m.ece)],
+        ["Precision", num(m.precision)], ["Recall", num(m.recall)],
+        ["Gain at top 10%", m.lift && m.lift[0] ? pct(m.lift[0].gain) : "–"], ["Calibration", card.calibration], ["Selection", card.selection]];
+    };
+    const columns = cards.map(rowsOf);
+    return h("div", { class: "table-wrap" }, h("table", { id: "compare-table" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, ""), cards.map((c) => h("th", { scope: "col" }, c.model.version)))),
+      h("tbody", {}, (columns[0] || []).map((row, i) => h("tr", {}, h("th", { scope: "row" }, row[0]), columns.map((col) => h("td", {}, col[i][1] ?? "–")))))));
+  }
+
+  function cardCharts(c) {
+    const m = (c.card && c.card.metrics) || {};
+    const out = [h("h2", {}, c.model.version)];
+    const gain = [{ x: 0, y: 0 }, ...(m.lift || []).map((l) => ({ x: l.fraction, y: l.gain })), { x: 1, y: 1 }];
+    out.push(explain("Gain: the share of converting leads found in the top x% by score (the diagonal is random order)."),
+      lineChart(gain, "Cumulative gain of " + c.model.version, "gain-chart"));
+    const cal = (m.calibration || []).filter((b) => b.rows > 0).map((b) => ({ x: b.mean_predicted, y: b.observed_rate }));
+    if (cal.length) out.push(explain("Calibration: predicted probability against the observed conversion rate (on the diagonal is well calibrated)."),
+      lineChart(cal, "Calibration of " + c.model.version, "calibration-chart"));
+    return h("div", {}, out);
+  }
+
+  function lineChart(points, title, cls) {
+    const W = 320, H = 220, L = 36, R = 10, T = 10, B = 28;
+    const x = (v) => L + v * (W - L - R), y = (v) => T + (1 - v) * (H - T - B);
+    const svg = s("svg", { class: "chart " + cls, viewBox: `0 0 ${W} ${H}`, role: "img" }, s("title", {}, title),
+      s("rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "none", stroke: "#d0d5dc" }),
+      s("line", { x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: "#9aa3ad", "stroke-dasharray": "4 4" }),
+      s("polyline", { points: points.map((p) => x(p.x) + "," + y(p.y)).join(" "), fill: "none", stroke: "#0b57d0", "stroke-width": 2 }));
+    for (const p of points) svg.append(s("circle", { cx: x(p.x), cy: y(p.y), r: 3, fill: "#0b57d0" }));
+    for (const v of [0, 0.5, 1]) svg.append(s("text", { x: x(v), y: H - 10, "text-anchor": "middle" }, v), s("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, v));
+    return svg;
+  }
+
+  // A native modal dialog: focus moves into it, Escape cancels, nothing happens without the second click.
+  function confirmThen(title, text, action, run) {
+    const dialog = h("dialog", { id: "confirm", "aria-labelledby": "confirm-title" },
+      h("h2", { id: "confirm-title" }, title), h("p", {}, text),
+      h("form", { method: "dialog", class: "actions" },
+        h("button", { value: "cancel", class: "secondary", autofocus: true }, "Cancel"),
+        h("button", { value: "ok", class: "danger", id: "confirm-ok" }, action)));
+    dialog.addEventListener("close", () => { const ok = dialog.returnValue === "ok"; dialog.remove(); if (ok) run(); });
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  async function change(path, status) {
+    try {
+      const r = await api(path, { method: "POST" });
+      await route();
+      $("models-status").replaceChildren(message(r.champion + " is now the champion" + (r.previous ? " (was " + r.previous + ")" : "") + "; the stored leads are being re-scored.", "info"));
+    } catch (e) {
+      status.replaceChildren(message(e instanceof ApiError ? e.title + ": " + e.message : String(e)));
+    }
+  }
+
+  // ---- Data ----
+  async function dataPage() {
+    const d = await api("/dashboard/api/data");
+    const cell = (v, cls) => h("td", { class: cls }, v);
+    return [h("h1", {}, "Data"),
+      h("div", { class: "panel" }, h("h2", {}, "Imports"), explain("Every import, newest first: rows read, what they did to the stored data, and how many were quarantined."),
+        d.imports.length ? h("div", { class: "table-wrap" }, h("table", { id: "imports-table" },
+          h("thead", {}, h("tr", {}, ["Started", "Kind", "File", "Status", "Read", "Inserted", "Updated", "Unchanged", "Quarantined"].map((c) => h("th", { scope: "col" }, c)))),
+          h("tbody", {}, d.imports.map((i) => h("tr", {}, cell(fmtTime(i.started_at)), cell(i.kind), cell(i.file), cell(i.status),
+            cell(i.rows_read, "num"), cell(i.inserted, "num"), cell(i.updated, "num"), cell(i.unchanged, "num"), cell(i.rejected, "num")))))) : message("Nothing imported yet.", "info")),
+      h("div", { class: "panel" }, h("h2", {}, "Quarantine"), explain("Rows that could not be imported, each with its reason. Fix the source and import it again; ./leadscore quarantine exports and retries them."),
+        d.quarantine.length ? h("div", { class: "table-wrap" }, h("table", { id: "quarantine-table" },
+          h("thead", {}, h("tr", {}, ["File", "Line", "Column", "Reason", "Row"].map((c) => h("th", { scope: "col" }, c)))),
+          h("tbody", {}, d.quarantine.map((q) => h("tr", {}, cell(q.file), cell(q.line, "num"), cell(q.column || ""), cell(q.reason), h("td", {}, h("pre", { class: "raw" }, q.raw))))))) : message("The quarantine is empty.", "info"),
+        d.quarantine_truncated ? explain("Showing the first " + d.quarantine.length + " rows.") : null)];
+  }
+
+  // ---- Settings ----
+  async function settingsPage() {
+    const d = await api("/dashboard/api/settings");
+    const cell = (v, cls) => h("td", { class: cls }, v ?? "");
+    return [h("h1", {}, "Settings"),
+      h("div", { class: "panel" }, h("h2", {}, "API keys"), explain("Keys are stored hashed; only their first characters are shown. Create and revoke them with ./leadscore apikey."),
+        h("div", { class: "table-wrap" }, h("table", { id: "keys-table" }, h("thead", {}, h("tr", {}, ["Name", "Starts with", "Scopes", "Created", "Revoked"].map((c) => h("th", { scope: "col" }, c)))),
+          h("tbody", {}, d.api_keys.map((k) => h("tr", {}, cell(k.name), cell(k.prefix + "…"), cell(k.scopes.join(", ")), cell(fmtTime(k.created_at)), cell(k.revoked_at ? fmtTime(k.revoked_at) : "")))))))
+      , h("div", { class: "panel" }, h("h2", {}, "Webhooks"), explain("Each webhook with its ten most recent deliveries."),
+        d.webhooks.length ? d.webhooks.map((w) => h("div", {}, h("p", {}, h("strong", {}, w.url), " · " + w.rule + (w.threshold !== null && w.threshold !== undefined ? " " + w.threshold : "")),
+          w.recent_deliveries.length ? h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, ["Queued", "Event", "Lead", "Status", "Attempts", "Last answer"].map((c) => h("th", { scope: "col" }, c)))),
+            h("tbody", {}, w.recent_deliveries.map((x) => h("tr", {}, cell(fmtTime(x.created_at)), cell(x.event), cell(x.lead_id), cell(x.status), cell(x.attempts, "num"),
+              cell(x.last_status_code ?? x.last_error ?? "")))))) : explain("No deliveries yet.")))
+          : message("No webhooks.", "info"))];
+  }
+
+  start().catch((e) => {
+    $("view").hidden = false;
+    $("view").replaceChildren(message("The dashboard could not start: " + (e.message || e)));
+  });
+})();

@@ -1,0 +1,57 @@
+namespace LeadScore.Storage;
+
+/// <summary>
+/// One page of scored leads for a person to browse (the dashboard's leads list): filtered, searched, sorted and paged in
+/// the database, so a page costs the same at a thousand leads or a million.
+/// </summary>
+public interface ILeadListing
+{
+    /// <summary>
+    /// Scored leads matching <paramref name="query"/>, at most <see cref="LeadPageQuery.Limit"/> of them, plus whether more
+    /// follow. Sorted by score, the page walks the score index and stops after the page (offset paging: deep pages cost
+    /// their offset); unscored leads are not listed.
+    /// </summary>
+    Task<LeadPage> ListLeadPageAsync(LeadPageQuery query, CancellationToken ct = default);
+}
+
+/// <summary>Sort orders of <see cref="ILeadListing.ListLeadPageAsync"/>; ties break on lead id.</summary>
+public enum LeadSort
+{
+    ScoreDescending,
+    ScoreAscending,
+    CreatedDescending,
+    CreatedAscending,
+}
+
+/// <summary>Where a lead stands by its latest outcome (a reopened lead is open again).</summary>
+public enum LeadStatus
+{
+    Open,
+    Won,
+    Lost,
+}
+
+public sealed record LeadPageQuery
+{
+    /// <summary>One grade letter, or null for all.</summary>
+    public string? Grade { get; init; }
+    public LeadStatus? Status { get; init; }
+    /// <summary>The <c>source</c> attribute, exactly.</summary>
+    public string? Source { get; init; }
+    /// <summary>A lead id (exactly) or part of a company name (case-insensitive).</summary>
+    public string? Search { get; init; }
+    public LeadSort Sort { get; init; } = LeadSort.ScoreDescending;
+    public int Offset { get; init; }
+    public int Limit { get; init; } = 50;
+}
+
+public sealed record LeadPageItem
+{
+    public required StoredScore Score { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public string? Company { get; init; }
+    public string? Source { get; init; }
+    public required LeadStatus Status { get; init; }
+}
+
+public sealed record LeadPage(IReadOnlyList<LeadPageItem> Items, bool HasMore);
