@@ -48,6 +48,9 @@ public sealed record ScoreResponse
     /// <summary>Left out with <c>?explain=false</c>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ReasonView>? Reasons { get; init; }
+    /// <summary>The model's horizon: the probability is P(converts within this many days). Left out for models without one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? HorizonDays { get; init; }
 }
 
 public sealed record BatchItemResult
