@@ -125,7 +125,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         {
             ExcludedFeatures = [.. request.Options.ExcludedFeatures, .. excluded],
             DataSource = $"workspace ({store.Describe()})",
-            Horizon = $"{ModelCard.HorizonPrefix}{funnel.HorizonDays:0.##} days of the decision time: each lead scored {set.Rule})",
+            Horizon = $"{ModelCard.HorizonPrefix}{funnel.HorizonDays:0.##} days of the decision time: rows built {set.Rule})",
             CensoredRows = set.Censored,
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
