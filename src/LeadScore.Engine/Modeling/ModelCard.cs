@@ -42,9 +42,13 @@ public sealed record ModelCard
 
     /// <summary>What a probability means, to follow "the probability of": "converting within 30 days of ..." or the old wording.</summary>
     [JsonIgnore]
-    public string Meaning => HorizonDays is not null && Horizon.StartsWith(HorizonPrefix, StringComparison.Ordinal) && Horizon.EndsWith(')')
-        ? "converting within " + Horizon[HorizonPrefix.Length..^1]
-        : "converting within " + Horizon;
+    public string Meaning => "converting within " + Within;
+
+    /// <summary>What follows "converts within": "30 days of the decision time: ..." with a horizon, else the old <see cref="Horizon"/> text.</summary>
+    [JsonIgnore]
+    public string Within => HorizonDays is not null && Horizon.StartsWith(HorizonPrefix, StringComparison.Ordinal) && Horizon.EndsWith(')')
+        ? Horizon[HorizonPrefix.Length..^1]
+        : Horizon;
 
     /// <summary>The start of <see cref="Horizon"/> for models with a horizon: "P(converts within 30 days of ...)".</summary>
     public const string HorizonPrefix = "P(converts within ";

@@ -56,7 +56,7 @@ td.num{text-align:right} figure{margin:1.2em 0} figcaption{color:#555;max-width:
 <h1>How good is this lead-scoring model?</h1>
 <p class="note">Model {{HtmlEncode(card.Version)}} &middot; {{HtmlEncode(card.Algorithm)}} &middot; trained {{card.CreatedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", inv)}} on {{HtmlEncode(card.DataSource)}} &middot; LeadScore {{HtmlEncode(card.LeadScoreVersion)}}</p>
 <div class="lead" id="summary">
-<p>The score is the <b>probability of {{HtmlEncode(card.Meaning)}}</b>.
+<p>The score is the <b>probability that a lead converts</b> within {{HtmlEncode(card.Within)}}.
 All figures below were measured on <b>{{m.Rows:N0}} leads the model never saw while learning</b> ({{m.Positives:N0}} of them converted, {{P(m.BaseRate)}}).{{Matured(card)}}</p>
 <p>If you call the <b>top 10%</b> of these leads by score, you reach <b>{{P(top10.Gain)}} of all conversions</b>:
 {{N(top10.Lift, 1)}} times as many as calling 10% at random. Given one lead that converted and one that did not, the model

@@ -77,7 +77,7 @@ public sealed class TrainJobTests
     public async Task Horizon_days_given_to_train_is_recorded_in_the_card_and_carried_by_scores_and_omitted_it_comes_from_the_data(string backend)
     {
         var (store, ws, _) = await TestStores.OpenAsync(backend);
-        var data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = 500, Seed = 3 });
+        var data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = 1200, Seed = 3 });
         await store.UpsertLeadsAsync(data.Leads);
         await store.InsertActivitiesAsync(data.Activities);
         await store.UpsertEnrichmentAsync(data.Enrichment);
@@ -99,6 +99,15 @@ public sealed class TrainJobTests
         var score = await client.PostAsync("/api/v1/score", new StringContent(
             JsonSerializer.Serialize(new { id = lead.Id, attributes = lead.Attributes }), Encoding.UTF8, "application/json"));
         (await score.Content.ReadAsStringAsync()).ShouldContain("\"horizon_days\":30");
+        // The stored score (after the re-scoring job) reads the horizon from its model's card
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement stored;
+        do
+        {
+            await Task.Delay(200);
+            stored = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/leads/{lead.Id}")).RootElement;
+        } while (stored.GetProperty("score").ValueKind == JsonValueKind.Null && DateTime.UtcNow < deadline);
+        stored.GetProperty("score").GetProperty("horizon_days").GetDouble().ShouldBe(30);
 
         // Omitted: the data's default, a whole number of weeks of at least one
         var omitted = await RunJobAsync(client, """{"algorithm":"logistic","time_budget_seconds":0}""");
