@@ -118,6 +118,7 @@ internal static class QuickstartCommand
             ReportDirectory = Path.Combine(ws.Directory, "report"),
         }, new Progress<string>(console.Log), ct));
         console.Line($"Training set: {run.TrainingSetDescription}");
+        if (run.Funnel is { } funnel && run.Set is { } set) FunnelLines.Print(console, funnel, set);
         foreach (var f in run.Leakage) console.Line($"Leakage audit excluded '{f.Feature}': {f.Reason}");
         console.Line($"Model {run.Card.Version}: {run.Card.Algorithm}; {run.Card.Selection}");
         console.Line($"Split: {run.Card.Split}");

@@ -21,7 +21,10 @@ public sealed class FeaturesCommandTests
         var (code, output, err) = await CliErrorTests.RunAsync("features", "build", "--workspace", ws);
         code.ShouldBe(0, err);
         output.ShouldContain("Wrote default feature definitions");
-        output.ShouldContain("rows built as of each lead's creation + 14 days");
+        // The decision delay now comes from the data (at most 10% of wins before it), and the output says so.
+        output.ShouldContain("rows built as of each lead's creation + ");
+        output.ShouldContain("Decision point: ");
+        output.ShouldContain("(default from the data: the longest whole number of days");
         output.ShouldContain("stage: predicts the outcome alone");
         File.Exists(Path.Combine(ws, "features.json")).ShouldBeTrue();
 
