@@ -42,7 +42,10 @@ internal static class FeaturesCommand
             var inv = CultureInfo.InvariantCulture;
             console.Line(result.DefinitionsNote is { } note ? char.ToUpperInvariant(note[0]) + note[1..] : $"Feature definitions: {result.DefinitionsPath}");
             var set = result.Set;
-            console.Line(string.Create(inv, $"Training set: {set.Frame.Count:N0} rows x {set.Frame.Features.Count} features from {set.Converted + set.Lost:N0} labelled leads ({set.Converted:N0} converted, {set.Lost:N0} lost) in {result.Seconds:F1}s"));
+            var classes = set.HorizonDays is { } h
+                ? string.Create(inv, $"{set.Converted:N0} converted within {h:0.##} days, {set.Lost:N0} not")
+                : string.Create(inv, $"{set.Converted:N0} converted, {set.Lost:N0} lost");
+            console.Line(string.Create(inv, $"Training set: {set.Frame.Count:N0} rows x {set.Frame.Features.Count} features from {set.Converted + set.Lost:N0} labelled leads ({classes}) in {result.Seconds:F1}s"));
             console.Line($"Decision rule: rows built {set.Rule}; only activities before and enrichment as of that time are used");
             if (set.HorizonDays is null)
                 console.Line(string.Create(inv, $"Skipped: {set.WithoutOutcome:N0} leads without an outcome; {set.OutcomeBeforeDecision:N0} leads whose outcome came at or before their decision time (already decided, so not a prediction)"));
