@@ -52,8 +52,22 @@ public sealed class FeatureFrame
     /// must keep them together. Set by the training-set builder; kept by <see cref="Subset"/> and <see cref="Without"/>.
     /// </summary>
     public bool GroupRowsById { get; set; }
+    /// <summary>
+    /// The horizon the labels follow (converted within this long after the row's decision time), when the builder had one;
+    /// with <see cref="AsOf"/> it tells which rows have matured. Kept by <see cref="Subset"/> and <see cref="Without"/>.
+    /// </summary>
+    public TimeSpan? Horizon { get; set; }
+    /// <summary>The data's end when the labels were set: a row has matured when its decision time + <see cref="Horizon"/> is at or before it.</summary>
+    public DateTimeOffset? AsOf { get; set; }
 
     public int Count => Rows.Count;
+
+    /// <summary>
+    /// True when row <paramref name="i"/>'s label is final: no horizon (the label is whatever was recorded), or its
+    /// decision time + horizon is at or before <see cref="AsOf"/>. A recent row that already converted or was lost is not
+    /// yet matured: among recent rows only the fast outcomes are decided, so keeping them would bias a time split.
+    /// </summary>
+    public bool IsMatured(int i) => Horizon is not { } h || AsOf is not { } a || Times.Count != Count || Times[i] + h <= a;
 
     public int IndexOf(string feature)
     {
@@ -75,7 +89,7 @@ public sealed class FeatureFrame
     /// <summary>A new frame with the rows at <paramref name="indexes"/> (labels and times follow).</summary>
     public FeatureFrame Subset(IReadOnlyList<int> indexes)
     {
-        var f = new FeatureFrame(Features) { GroupRowsById = GroupRowsById };
+        var f = new FeatureFrame(Features) { GroupRowsById = GroupRowsById, Horizon = Horizon, AsOf = AsOf };
         foreach (var i in indexes)
         {
             f.Ids.Add(Ids[i]);
@@ -90,7 +104,7 @@ public sealed class FeatureFrame
     public FeatureFrame Without(IReadOnlySet<string> names)
     {
         var keep = Enumerable.Range(0, Features.Count).Where(i => !names.Contains(Features[i].Name)).ToArray();
-        var f = new FeatureFrame(keep.Select(i => Features[i]).ToArray()) { GroupRowsById = GroupRowsById };
+        var f = new FeatureFrame(keep.Select(i => Features[i]).ToArray()) { GroupRowsById = GroupRowsById, Horizon = Horizon, AsOf = AsOf };
         for (var r = 0; r < Rows.Count; r++)
         {
             var row = new FeatureValue[keep.Length];

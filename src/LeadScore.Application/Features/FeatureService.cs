@@ -17,6 +17,8 @@ public sealed record FeatureBuildResult
     /// <summary>What happened to the definitions (written, updated from the file), or null.</summary>
     public string? DefinitionsNote { get; init; }
     public double Seconds { get; init; }
+    /// <summary>The decision delay and horizon used and why, when the caller let the data choose (or gave them).</summary>
+    public FunnelChoice? Funnel { get; init; }
 }
 
 /// <summary>One feature of one lead, with the definition behind it.</summary>
@@ -39,11 +41,24 @@ public sealed class FeatureService(ILeadStore store, FeatureDefinitionsRepositor
     public Task<(FeatureDefinitions Definitions, string? Note)> LoadOrCreateDefinitionsAsync(CancellationToken ct = default) => definitions.GetAsync(ct);
 
     /// <summary>Builds the training set from the store in one pass, audits it for leakage and stores it as the training snapshot.</summary>
-    public async Task<FeatureBuildResult> BuildTrainingSetAsync(TrainingSetOptions? options = null, CancellationToken ct = default)
+    public Task<FeatureBuildResult> BuildTrainingSetAsync(TrainingSetOptions? options = null, CancellationToken ct = default) =>
+        BuildTrainingSetAsync(options ?? new TrainingSetOptions(), null, ct);
+
+    /// <summary>
+    /// As <see cref="BuildTrainingSetAsync(TrainingSetOptions?, CancellationToken)"/>, with the decision delay and horizon
+    /// taken from <paramref name="funnel"/> when given (null members chosen from the data, see <see cref="FunnelDefaults"/>).
+    /// </summary>
+    public async Task<FeatureBuildResult> BuildTrainingSetAsync(TrainingSetOptions options, (TimeSpan? Delay, double? HorizonDays)? funnel, CancellationToken ct = default)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var (defs, note) = await LoadOrCreateDefinitionsAsync(ct);
-        var set = await training.BuildTrainingSetAsync(defs, options ?? new TrainingSetOptions(), ct);
+        FunnelChoice? choice = null;
+        if (funnel is { } f)
+        {
+            choice = await training.ChooseFunnelAsync(f.Delay, f.HorizonDays, options.DecisionAges, options.KnownBefore, ct);
+            options = options with { DecisionDelay = choice.DecisionDelay, HorizonDays = choice.HorizonDays };
+        }
+        var set = await training.BuildTrainingSetAsync(defs, options, ct);
         if (set.Frame.Count == 0)
             throw new LeadScoreException($"no lead has an outcome after its decision time ({set.Describe()}): import outcomes first");
         var findings = set.Converted > 0 && set.Lost > 0 ? LeakageAudit.Run(set.Frame) : [];
@@ -64,6 +79,7 @@ public sealed class FeatureService(ILeadStore store, FeatureDefinitionsRepositor
             DefinitionsPath = DefinitionsPath,
             DefinitionsNote = note,
             Seconds = sw.Elapsed.TotalSeconds,
+            Funnel = choice,
         };
     }
 

@@ -20,10 +20,12 @@ public sealed record TrainJobRequest
     public int? TimeBudgetSeconds { get; init; }
     public int? Seed { get; init; }
     public IReadOnlyList<double>? DecisionAgesDays { get; init; }
+    /// <summary>The horizon H in days; null = chosen from the data.</summary>
+    public double? HorizonDays { get; init; }
 }
 
 /// <summary>What a finished training job produced.</summary>
-public sealed record TrainJobResult(string Version, bool Promoted, double? Auc, string Decision, string? RescoreJob = null);
+public sealed record TrainJobResult(string Version, bool Promoted, double? Auc, string Decision, string? RescoreJob = null, double? HorizonDays = null);
 
 /// <summary>What a finished re-scoring job did.</summary>
 public sealed record RescoreJobResult(int Rescored, string? ModelVersion);

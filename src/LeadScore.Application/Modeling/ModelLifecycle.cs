@@ -99,8 +99,9 @@ public sealed class TrainJobHandler(ModelLifecycle lifecycle) : IJobHandler
         {
             Options = options,
             DecisionAges = request.DecisionAgesDays?.Select(TimeSpan.FromDays).ToArray(),
+            HorizonDays = request.HorizonDays,
         }, stages, ct);
         var reg = run.Registration;
-        return System.Text.Json.JsonSerializer.Serialize(new TrainJobResult(reg.Version, reg.Promoted, reg.NewAuc, reg.Decision, rescore), JobJsonContext.Default.TrainJobResult);
+        return System.Text.Json.JsonSerializer.Serialize(new TrainJobResult(reg.Version, reg.Promoted, reg.NewAuc, reg.Decision, rescore, run.Card.HorizonDays), JobJsonContext.Default.TrainJobResult);
     }
 }

@@ -13,8 +13,12 @@ namespace LeadScore.Application.Modeling;
 public sealed record WorkspaceTrainingRequest
 {
     public required TrainingOptions Options { get; init; }
-    /// <summary>Training rows are built as of creation + this delay (see <see cref="TrainingSetOptions"/>).</summary>
-    public TimeSpan DecisionDelay { get; init; } = TimeSpan.FromDays(14);
+    /// <summary>Training rows are built as of creation + this delay (see <see cref="TrainingSetOptions"/>); null = chosen from the data (<see cref="FunnelDefaults"/>).</summary>
+    public TimeSpan? DecisionDelay { get; init; }
+    /// <summary>The horizon H in days (labels: converted within H days of the decision time); null = chosen from the data.</summary>
+    public double? HorizonDays { get; init; }
+    /// <summary>Only outcomes recorded before this time count, and labels are judged as of it; null = the data's end.</summary>
+    public DateTimeOffset? AsOf { get; init; }
     /// <summary>One row per lead per age while it was open (see <see cref="TrainingSetOptions.DecisionAges"/>); null = the one delay.</summary>
     public IReadOnlyList<TimeSpan>? DecisionAges { get; init; }
     /// <summary>Features the user leaves out.</summary>
@@ -34,6 +38,10 @@ public sealed record TrainingRun
     public IReadOnlyList<LeakageFinding> Leakage { get; init; } = [];
     /// <summary>How the training rows were built (workspace runs).</summary>
     public string? TrainingSetDescription { get; init; }
+    /// <summary>The decision delay and horizon used, and why (workspace runs).</summary>
+    public FunnelChoice? Funnel { get; init; }
+    /// <summary>The training set's counts (workspace runs): censored, wins dropped by the decision point.</summary>
+    public TrainingSet? Set { get; init; }
     public string? ReportPath { get; init; }
 }
 
@@ -67,6 +75,29 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         return await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct), ct);
     }
 
+    /// <summary>
+    /// The decision delay and horizon for a workspace: the given ones, or chosen from its wins (creation and the time of
+    /// the last outcome of every lead that ended converted, recorded before <paramref name="knownBefore"/>).
+    /// </summary>
+    public async Task<FunnelChoice> ChooseFunnelAsync(TimeSpan? delay, double? horizonDays, IReadOnlyList<TimeSpan>? ages, DateTimeOffset? knownBefore, CancellationToken ct = default)
+    {
+        var first = ages is { Count: > 0 } a ? a.Min() : delay;
+        if (first is not null && horizonDays is not null) return FunnelDefaults.Choose([], first, horizonDays);
+        var rules = new TrainingSetBuilder(new FeatureComputer(new FeatureDefinitions()), new TrainingSetOptions { KnownBefore = knownBefore });
+        var outcomes = new Dictionary<string, List<Outcome>>(StringComparer.Ordinal);
+        await foreach (var o in store.StreamOutcomesAsync(ct))
+        {
+            if (!outcomes.TryGetValue(o.LeadId, out var list)) outcomes[o.LeadId] = list = [];
+            list.Add(o);
+        }
+        var wins = new List<(DateTimeOffset, DateTimeOffset)>();
+        await foreach (var lead in store.StreamLeadsAsync(ct))
+            if (outcomes.TryGetValue(lead.Id, out var os) && rules.LabelOutcome(os) is { Kind: OutcomeKind.Converted } won)
+                wins.Add((lead.CreatedAt, won.At));
+        var choice = FunnelDefaults.Choose(wins, first, horizonDays);
+        return ages is { Count: > 0 } ? choice with { DelayWhy = $"ages {string.Join(", ", ages.Select(x => x.TotalDays.ToString(System.Globalization.CultureInfo.InvariantCulture)))} days (given)" } : choice;
+    }
+
     /// <summary>The version in effect at <paramref name="t"/>: the oldest replaced version still current then, else the record now.</summary>
     internal static Lead AttributesAsOf(Dictionary<string, List<LeadHistoryEntry>> history, Lead lead, DateTimeOffset t)
     {
@@ -81,7 +112,12 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
     {
         var (defs, note) = await definitions.GetAsync(ct);
         if (note is not null) progress?.Report(note);
-        var set = await BuildTrainingSetAsync(defs, request.DecisionDelay, request.DecisionAges, ct);
+        var funnel = await ChooseFunnelAsync(request.DecisionDelay, request.HorizonDays, request.DecisionAges, request.AsOf, ct);
+        progress?.Report($"decision point: {funnel.DelayWhy}; horizon: {funnel.HorizonWhy}");
+        var set = await BuildTrainingSetAsync(defs, new TrainingSetOptions
+        {
+            DecisionDelay = funnel.DecisionDelay, DecisionAges = request.DecisionAges, HorizonDays = funnel.HorizonDays, KnownBefore = request.AsOf,
+        }, ct);
         progress?.Report($"training set: {set.Describe()}");
 
         var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, [.. request.KeepFlagged, .. defs.KeepDespiteLeakage], progress);
@@ -89,10 +125,12 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         {
             ExcludedFeatures = [.. request.Options.ExcludedFeatures, .. excluded],
             DataSource = $"workspace ({store.Describe()})",
-            Horizon = $"the period the imported outcomes cover (each lead scored {set.Rule})",
+            Horizon = $"{ModelCard.HorizonPrefix}{funnel.HorizonDays:0.##} days of the decision time: rows built {set.Rule})",
+            CensoredRows = set.Censored,
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
-        return await RegisterAsync(result, defs, null, findings, set.Describe(), request.ReportDirectory, ct);
+        var run = await RegisterAsync(result, defs, null, findings, set.Describe(), request.ReportDirectory, ct);
+        return run with { Funnel = funnel, Set = set };
     }
 
     /// <summary>Trains on a flat table (one row per lead), with the same audit, compilation and registration.</summary>

@@ -25,9 +25,13 @@ public sealed record ScoreView
     /// <summary>new_data, new_model, time_passing or manual.</summary>
     public required string Cause { get; init; }
     public IReadOnlyList<ReasonView>? Reasons { get; init; }
+    /// <summary>The horizon of the model that made the score (P(converts within H days)); null for models without one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? HorizonDays { get; init; }
 
-    public static ScoreView From(StoredScore s, bool withReasons = true) => new()
+    public static ScoreView From(StoredScore s, bool withReasons = true, double? horizonDays = null) => new()
     {
+        HorizonDays = horizonDays,
         Probability = s.Probability,
         Score = s.Score,
         Grade = s.Grade,
@@ -44,6 +48,16 @@ public sealed record ScoreView
         ScoreCause.TimePassing => "time_passing",
         _ => "manual",
     };
+}
+
+/// <summary>
+/// The horizon of a stored model version, read from its card at read time (stored scores do not carry it: a model's card
+/// never changes, so the version is enough). Null when the version is unknown or has no horizon.
+/// </summary>
+public static class ModelHorizons
+{
+    public static async Task<double?> OfAsync(IModelStore models, string version, CancellationToken ct = default) =>
+        await models.GetModelAsync(version, ct) is { } m ? Engine.Scoring.CardHorizon.Read(m.CardJson) : null;
 }
 
 /// <summary>

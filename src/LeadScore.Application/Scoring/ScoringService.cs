@@ -100,6 +100,9 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         var model = RequireChampion();
         var now = time.GetUtcNow();
         var total = Math.Max(1, await store.CountLeadsAsync(ct));
+        // As time passes only open leads change meaning: a won or lost lead's last score is the one made before its
+        // outcome, kept for monitoring, and re-scoring it would overwrite that with a grade a seller cannot act on.
+        var closed = cause == ScoreCause.TimePassing ? await ClosedLeadsAsync(ct) : null;
         var enrichment = new Dictionary<string, List<Enrichment>>(StringComparer.OrdinalIgnoreCase);
         if (model.Features.UsesHistory)
             await foreach (var e in store.StreamEnrichmentAsync(ct))
@@ -129,7 +132,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
             }
             while (hasPrev && string.CompareOrdinal(previous.Current.LeadId, lead.Id) < 0) hasPrev = await previous.MoveNextAsync();
             var prev = hasPrev && previous.Current.LeadId == lead.Id ? previous.Current : null;
-            if (lead.ProfilingOptOut || (only is not null && !only.Contains(lead.Id))) continue;
+            if (lead.ProfilingOptOut || (only is not null && !only.Contains(lead.Id)) || (closed is not null && closed.Contains(lead.Id))) continue;
             var domain = model.Features.EnrichmentDomain(lead);
             chunk.Add((lead, mine, domain is not null && enrichment.TryGetValue(domain, out var el) ? el : [], prev));
             if (chunk.Count == ChunkSize)
@@ -144,6 +147,16 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     }
 
     private const int ChunkSize = 2000;
+
+    /// <summary>Leads whose latest outcome is converted or lost (on a tie 'reopened' wins, as in the store's open-leads query).</summary>
+    private async Task<HashSet<string>> ClosedLeadsAsync(CancellationToken ct)
+    {
+        var latest = new Dictionary<string, Outcome>(StringComparer.Ordinal);
+        await foreach (var o in store.StreamOutcomesAsync(ct))
+            if (!latest.TryGetValue(o.LeadId, out var last) || o.At > last.At || (o.At == last.At && o.Kind == OutcomeKind.Reopened))
+                latest[o.LeadId] = o;
+        return latest.Where(kv => kv.Value.Kind != OutcomeKind.Reopened).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+    }
 
     private async Task<int> ScoreChunkAsync(ServableModel model, List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)> chunk,
         DateTimeOffset now, ScoreCause cause, Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges, CancellationToken ct)

@@ -14,12 +14,14 @@ internal static class FeaturesCommand
         var cmd = new Command("features", "Build point-in-time training sets and inspect feature vectors (definitions in WORKSPACE/features.json)");
 
         var asOf = new Option<string?>("--as-of") { Description = "Build the training set as it could have been built on this date: only outcomes recorded before it (yyyy-MM-dd)" };
-        var delay = new Option<double>("--delay-days") { Description = "Decision time = lead creation + this many days", DefaultValueFactory = _ => 14 };
+        var delay = new Option<double?>("--delay-days", "--decision-delay") { Description = "Decision time = lead creation + this many days (default: chosen from the data so that at most 10% of wins come before it; 0 = at creation)" };
+        var horizon = HorizonOption.Create();
         var cutoff = new Option<double?>("--cutoff-days") { Description = "Decision time = outcome - this many days instead (beware: timing then depends on the label)" };
         var build = new Command("build", "Build the labelled training set: one row per lead with an outcome, as of its decision time; run the leakage audit");
         build.Options.Add(asOf);
         build.Options.Add(delay);
         build.Options.Add(cutoff);
+        build.Options.Add(horizon);
         var ages = DecisionAgesOption.Create();
         build.Options.Add(ages);
         build.SetAction(async (parse, ct) =>
@@ -28,20 +30,26 @@ internal static class FeaturesCommand
                 throw new LeadScoreException("--cutoff-days and --decision-ages exclude each other: rows are built either before the outcome or at ages after creation", "decision-ages");
             var options = new TrainingSetOptions
             {
-                DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay)),
+                DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay) ?? 14),
                 DecisionAges = DecisionAgesOption.Parse(parse.GetValue(ages)),
                 CutoffBeforeOutcome = parse.GetValue(cutoff) is { } c ? TimeSpan.FromDays(c) : null,
                 KnownBefore = parse.GetValue(asOf) is { } a ? FeatureService.ParseAsOf(a) : null,
             };
             await using var host = await CliHost.OpenAsync(global, parse, ct);
             var service = host.Get<FeatureService>();
-            var result = await console.StepAsync("Building training set", _ => service.BuildTrainingSetAsync(options, ct));
+            (TimeSpan? Delay, double? HorizonDays) funnel = (parse.GetValue(delay) is { } dd ? TimeSpan.FromDays(dd) : null, HorizonOption.Parse(parse.GetValue(horizon)));
+            var result = await console.StepAsync("Building training set", _ => service.BuildTrainingSetAsync(options, funnel, ct));
             var inv = CultureInfo.InvariantCulture;
             console.Line(result.DefinitionsNote is { } note ? char.ToUpperInvariant(note[0]) + note[1..] : $"Feature definitions: {result.DefinitionsPath}");
             var set = result.Set;
-            console.Line(string.Create(inv, $"Training set: {set.Frame.Count:N0} rows x {set.Frame.Features.Count} features from {set.Converted + set.Lost:N0} labelled leads ({set.Converted:N0} converted, {set.Lost:N0} lost) in {result.Seconds:F1}s"));
+            var classes = set.HorizonDays is { } h
+                ? string.Create(inv, $"{set.Converted:N0} converted within {h:0.##} days, {set.Lost:N0} not")
+                : string.Create(inv, $"{set.Converted:N0} converted, {set.Lost:N0} lost");
+            console.Line(string.Create(inv, $"Training set: {set.Frame.Count:N0} rows x {set.Frame.Features.Count} features from {set.Converted + set.Lost:N0} labelled leads ({classes}) in {result.Seconds:F1}s"));
             console.Line($"Decision rule: rows built {set.Rule}; only activities before and enrichment as of that time are used");
-            console.Line(string.Create(inv, $"Skipped: {set.WithoutOutcome:N0} leads without an outcome; {set.OutcomeBeforeDecision:N0} leads whose outcome came at or before their decision time (already decided, so not a prediction)"));
+            if (set.HorizonDays is null)
+                console.Line(string.Create(inv, $"Skipped: {set.WithoutOutcome:N0} leads without an outcome; {set.OutcomeBeforeDecision:N0} leads whose outcome came at or before their decision time (already decided, so not a prediction)"));
+            if (result.Funnel is { } chosen) FunnelLines.Print(console, chosen, set);
             if (result.Excluded.Count == 0) console.Line("Leakage audit: nothing flagged");
             else
             {

@@ -120,6 +120,7 @@ internal static class QuickstartCommand
             ReportDirectory = Path.Combine(ws.Directory, "report"),
         }, new Progress<string>(console.Log), ct));
         console.Line($"Training set: {run.TrainingSetDescription}");
+        if (run.Funnel is { } funnel && run.Set is { } set) FunnelLines.Print(console, funnel, set);
         foreach (var f in run.Leakage) console.Line($"Leakage audit excluded '{f.Feature}': {f.Reason}");
         console.Line($"Model {run.Card.Version}: {run.Card.Algorithm}; {run.Card.Selection}");
         console.Line($"Split: {run.Card.Split}");
@@ -138,7 +139,7 @@ internal static class QuickstartCommand
         console.Line();
         console.Line($"== Model {card.Version} ({card.Algorithm}), evaluated on {card.RowsTest:N0} held-out leads ==");
         console.Line(string.Create(inv, $"AUC {m.Auc:F3}   PR-AUC {m.PrAuc:F3}   log loss {m.LogLoss:F3}   Brier {m.Brier:F3}   top-10% lift {m.LiftAt(0.1).Lift:F2}"));
-        console.Line($"Probabilities are calibrated ({card.Calibration}); they mean converting within {card.Horizon}.");
+        console.Line($"Probabilities are calibrated ({card.Calibration}); they mean {card.Meaning}.");
 
         // Top features by permutation importance on the held-out leads, built at their decision time. Stored leads
         // scored today would mislead here: old demo leads carry recency values far beyond anything seen in training.

@@ -31,11 +31,13 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the model's version, split and held-out metrics" };
         var mapping = new Option<string?>("--mapping") { Description = "Mapping file (the one `import` takes) for --csv: id, target, delimiter, missing placeholders, column kinds" };
         var keep = new Option<string?>("--keep") { Description = "Features the leakage audit flagged that you keep anyway, comma-separated" };
-        var delay = new Option<double>("--decision-delay") { Description = "Workspace training: build each lead's row as of its creation + this many days", DefaultValueFactory = _ => 14 };
+        var delay = new Option<double?>("--decision-delay") { Description = "Workspace training: build each lead's row as of its creation + this many days (default: chosen from the data so that at most 10% of wins come before it; 0 = at creation)" };
+        var horizon = HorizonOption.Create();
+        var asOf = new Option<string?>("--as-of") { Description = "Workspace training: judge labels as of this date (yyyy-MM-dd), using only outcomes recorded before it (default: the data's end)" };
 
         var cmd = new Command("train", "Train a lead-scoring model, evaluate it on held-out leads and store it as a new version");
         var ages = DecisionAgesOption.Create();
-        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, delay, ages, mapping }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, delay, horizon, asOf, ages, mapping }) cmd.Options.Add(o);
 
         cmd.SetAction(async (parse, ct) =>
         {
@@ -60,7 +62,9 @@ internal static class TrainCommand
                 (run, rescoreJob) = await lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
                 {
                     Options = options,
-                    DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay)),
+                    DecisionDelay = parse.GetValue(delay) is { } dd ? TimeSpan.FromDays(dd) : null,
+                    HorizonDays = HorizonOption.Parse(parse.GetValue(horizon)),
+                    AsOf = parse.GetValue(asOf) is { } a ? Application.Features.FeatureService.ParseAsOf(a) : null,
                     DecisionAges = DecisionAgesOption.Parse(parse.GetValue(ages)),
                     Exclude = Split(parse.GetValue(exclude)),
                     KeepFlagged = keepList,
@@ -69,6 +73,8 @@ internal static class TrainCommand
             }
             else
             {
+                if (parse.GetValue(horizon) is not null || parse.GetValue(delay) is not null || parse.GetValue(asOf) is not null)
+                    throw new LeadScoreException("--horizon-days, --decision-delay and --as-of only apply to workspace training; a flat table's target records its own window", "horizon-days");
                 if (parse.GetValue(ages) is not null) throw new LeadScoreException("--decision-ages only applies to workspace training; a flat table has one row per lead", "decision-ages");
                 var map = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null;
                 var targetCol = parse.GetValue(target) ?? map?.Target?.Column ?? throw new LeadScoreException("--target COLUMN is required with --csv (or a mapping naming the target)", "target");
@@ -111,6 +117,7 @@ internal static class TrainCommand
             else
             {
                 if (run.TrainingSetDescription is { } d) console.Line($"Training set: {d}");
+                if (run.Funnel is { } f && run.Set is { } set) FunnelLines.Print(console, f, set);
                 PrintSummary(console, run.Card, run.Result.Metrics, run.Registration, run.ReportPath);
             }
             return ExitCodes.Ok;
@@ -177,6 +184,9 @@ internal static class TrainCommand
             ["excluded_features"] = excluded,
             ["hyperparameters"] = hp,
             ["calibration"] = card.Calibration,
+            ["horizon_days"] = card.HorizonDays,
+            ["censored_rows"] = card.CensoredRows,
+            ["unmatured_rows"] = card.UnmaturedRows,
             ["champion"] = reg.Promoted,
             ["champion_decision"] = reg.Decision,
             ["report"] = reportPath,
@@ -195,7 +205,7 @@ internal static class TrainCommand
         console.Line(string.Create(inv, $"  Held-out: AUC {m.Auc:F4}, PR-AUC {m.PrAuc:F4}, log loss {m.LogLoss:F4} (nats), Brier {m.Brier:F4}, ECE {m.Ece:F4}"));
         console.Line(string.Create(inv, $"  At threshold {m.Threshold:F3}: precision {m.Precision * 100:0.0}%, recall {m.Recall * 100:0.0}%, F1 {m.F1:F3}"));
         console.Line(string.Create(inv, $"  Top 10% of leads hold {l10.Gain * 100:0.0}% of conversions (lift {l10.Lift:F2})"));
-        console.Line($"  Probabilities: calibrated with {card.Calibration}; they mean converting within {card.Horizon}");
+        console.Line($"  Probabilities: calibrated with {card.Calibration}; they mean {card.Meaning}");
         if (card.ExcludedFeatures.Count > 0)
             console.Line($"  Excluded: {string.Join("; ", card.ExcludedFeatures.Select(e => $"{e.Feature} ({e.Reason})"))}");
         console.Line($"  Rule: {ModelRegistry.ChampionRule}");

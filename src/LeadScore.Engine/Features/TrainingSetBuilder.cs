@@ -27,6 +27,16 @@ public sealed record TrainingSetOptions
     /// With it, a CRM field overwritten after the decision time (a stage, a score) cannot leak into the row.
     /// </summary>
     public Func<Lead, DateTimeOffset, Lead>? AttributesAsOf { get; init; }
+    /// <summary>
+    /// The horizon H in days: a row is labelled "converted within H days of its decision time". Null keeps the old rule
+    /// (each lead labelled by its last outcome, whenever it came; leads still open skipped). With a horizon, the state at
+    /// decision + H decides: the latest outcome at or before it wins (on a tie 'reopened' wins, as in the store's open-leads
+    /// query), so lost, reopened, then converted within the window is 1, and lost then reopened and still open is open.
+    /// Converted = 1; lost = 0; open (or converted after decision + H) = 0 once decision + H is at or before the as-of
+    /// time, else censored: left out and counted. The as-of time is <see cref="KnownBefore"/> when set, else the data's
+    /// end (the latest lead creation, activity or outcome time seen).
+    /// </summary>
+    public double? HorizonDays { get; init; }
 }
 
 /// <summary>A built training set and what was left out, so the output can say it.</summary>
@@ -45,10 +55,32 @@ public sealed record TrainingSet
     /// <summary>Leads whose outcome fell at or before their decision time: the answer was already known, so no row.</summary>
     public int OutcomeBeforeDecision { get; init; }
     public long ActivitiesRead { get; init; }
+    /// <summary>The horizon the labels follow (days), or null for the old last-outcome rule.</summary>
+    public double? HorizonDays { get; init; }
+    /// <summary>The as-of time labels were judged at (with a horizon): the given known-before time or the data's end.</summary>
+    public DateTimeOffset? AsOf { get; init; }
+    /// <summary>With a horizon: decision points still open whose decision + H is after the as-of time (label unknown yet), left out.</summary>
+    public int Censored { get; init; }
+    /// <summary>With a horizon: rows in the frame whose decision + H is after the as-of time (already decided, but not matured).</summary>
+    public int NotMatured { get; init; }
+    /// <summary>Leads whose last outcome is converted.</summary>
+    public int Wins { get; init; }
+    /// <summary>Of <see cref="Wins"/>, those that converted at or before their (first) decision time: the decision point drops them.</summary>
+    public int WinsBeforeDecision { get; init; }
+    /// <summary>Share of wins the decision point drops (0 when there are none).</summary>
+    public double WinsDroppedShare => Wins == 0 ? 0 : (double)WinsBeforeDecision / Wins;
 
     public string Describe()
     {
         var inv = CultureInfo.InvariantCulture;
+        if (HorizonDays is { } h)
+        {
+            var pos = Frame.Labels.Count(l => l);
+            return string.Create(inv, $"{Frame.Count:N0} rows ({pos:N0} converted within {h:0.##} days of the decision time, {Frame.Count - pos:N0} not) from {Converted + Lost:N0} leads of {LeadsSeen:N0}; " +
+                                      $"rows built {Rule}; labels as of {AsOf:yyyy-MM-dd HH:mm}Z; {Censored:N0} censored decision points left out (still open, decision + {h:0.##} days after the as-of time); " +
+                                      $"{NotMatured:N0} rows not matured yet (kept out of the split and held-out metrics); " +
+                                      $"{OutcomeBeforeDecision:N0} leads skipped because they were closed at every decision time ({WinsBeforeDecision:N0} of {Wins:N0} wins, {WinsDroppedShare * 100:0.#}%)");
+        }
         var rows = Frame.Count == Converted + Lost
             ? string.Create(inv, $"{Frame.Count:N0} rows ({Converted:N0} converted, {Lost:N0} lost) from {LeadsSeen:N0} leads")
             : string.Create(inv, $"{Frame.Count:N0} rows from {Converted + Lost:N0} labelled leads ({Converted:N0} converted, {Lost:N0} lost) of {LeadsSeen:N0}");
@@ -162,6 +194,22 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         return times.Where(t => !ClosedAt(outcomesOfLead, t));
     }
 
+    /// <summary>
+    /// With a horizon: every decision time of a lead at which it was open (its outcome, if any, still to come), with or
+    /// without an outcome; a lead with no outcome yet still gets rows (open at decision + H is a 0 once matured).
+    /// </summary>
+    internal IEnumerable<DateTimeOffset> OpenDecisionTimes(Lead lead, IReadOnlyList<Outcome> outcomesOfLead)
+    {
+        IEnumerable<DateTimeOffset> times = _options.CutoffBeforeOutcome is { } c
+            ? LabelOutcome(outcomesOfLead) is { } label ? [label.At - c] : []
+            : _ages.Select(age => lead.CreatedAt + age);
+        return times.Where(t => !ClosedAt(outcomesOfLead, t));
+    }
+
+    /// <summary>The state of a lead at decision time + H: converted, lost, or open (null: no outcome, or the latest is 'reopened').</summary>
+    internal OutcomeKind? StateAt(IReadOnlyList<Outcome> outcomesOfLead, DateTimeOffset end) =>
+        LatestOutcome(outcomesOfLead, end) is { Kind: not OutcomeKind.Reopened } o ? o.Kind : null;
+
     /// <summary>Closed at <paramref name="t"/>: the latest outcome known at t is converted or lost.</summary>
     private bool ClosedAt(IReadOnlyList<Outcome> outcomesOfLead, DateTimeOffset t) =>
         LatestOutcome(outcomesOfLead, t) is { Kind: not OutcomeKind.Reopened };
@@ -201,8 +249,11 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         private Lead? _lead;
         private string? _previousLeadId;
         private string? _previousActivityLead;
-        private int _leads, _converted, _lost, _noOutcome, _early;
+        private int _leads, _converted, _lost, _noOutcome, _early, _wins, _winsEarly;
         private long _activities;
+        private DateTimeOffset _dataEnd = DateTimeOffset.MinValue;
+        /// <summary>With a horizon, rows wait here until the data's end (the as-of time) is known: open rows are 0 or censored by it.</summary>
+        private readonly List<(string Id, FeatureValue[] Row, DateTimeOffset At, bool? Label)> _pending = [];
 
         public void AddEnrichment(IEnumerable<Enrichment> rows)
         {
@@ -221,6 +272,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             {
                 if (!_outcomes.TryGetValue(o.LeadId, out var list)) _outcomes[o.LeadId] = list = [];
                 list.Add(o);
+                if ((options.KnownBefore is not { } k || o.At < k) && o.At > _dataEnd) _dataEnd = o.At;
             }
         }
 
@@ -232,6 +284,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             _lead = lead;
             _current.Clear();
             _leads++;
+            if (lead.CreatedAt > _dataEnd) _dataEnd = lead.CreatedAt;
         }
 
         /// <summary>Take: the current lead's; Skip: an earlier lead's (an orphan, no such lead); Later: a later lead's.</summary>
@@ -257,18 +310,26 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             if (_current.Count > 0 && a.Timestamp < _current[^1].Timestamp)
                 throw new LeadScoreException($"activities of lead '{a.LeadId}' must be ordered by time");
             _current.Add(a);
+            if (a.Timestamp > _dataEnd) _dataEnd = a.Timestamp;
         }
 
         public void CountTrailing(Activity a) => Count(a);
 
         public void EndLead()
         {
+            if (options.HorizonDays is { } h) { EndLeadWithHorizon(TimeSpan.FromDays(h)); return; }
             var lead = _lead!;
             var outcome = _outcomes.TryGetValue(lead.Id, out var os) ? _rules.LabelOutcome(os) : null;
+            if (outcome is { Kind: OutcomeKind.Converted }) _wins++;
             if (outcome is null) { _noOutcome++; return; }
             // No decision time before the outcome, or closed at every one: the answer was known when the model would have been asked.
             var times = _rules.DecisionTimes(lead, os!, outcome).ToList();
-            if (times.Count == 0) { _early++; return; }
+            if (times.Count == 0)
+            {
+                _early++;
+                if (outcome.Kind == OutcomeKind.Converted) _winsEarly++;
+                return;
+            }
             var domain = computer.EnrichmentDomain(lead);
             IReadOnlyList<Enrichment> enr = domain is not null && _enrichment.TryGetValue(domain, out var list) ? list : [];
             var label = outcome.Kind == OutcomeKind.Converted;
@@ -280,7 +341,35 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             }
         }
 
-        public TrainingSet Result() => new()
+        /// <summary>Rows under a horizon: the state at each open decision time + H labels it (see <see cref="TrainingSetOptions.HorizonDays"/>).</summary>
+        private void EndLeadWithHorizon(TimeSpan horizon)
+        {
+            var lead = _lead!;
+            IReadOnlyList<Outcome> os = _outcomes.TryGetValue(lead.Id, out var list) ? list : [];
+            var final = _rules.LabelOutcome(os);
+            if (final is { Kind: OutcomeKind.Converted }) _wins++;
+            var times = _rules.OpenDecisionTimes(lead, os).ToList();
+            if (times.Count == 0)
+            {
+                if (final is null) _noOutcome++;
+                else
+                {
+                    _early++;
+                    if (final.Kind == OutcomeKind.Converted) _winsEarly++;
+                }
+                return;
+            }
+            var domain = computer.EnrichmentDomain(lead);
+            IReadOnlyList<Enrichment> enr = domain is not null && _enrichment.TryGetValue(domain, out var el) ? el : [];
+            foreach (var t in times)
+            {
+                var state = _rules.StateAt(os, t + horizon);
+                var known = options.AttributesAsOf?.Invoke(lead, t) ?? lead;
+                _pending.Add((lead.Id, computer.Compute(known, _current, enr, t), t, state is null ? null : state == OutcomeKind.Converted));
+            }
+        }
+
+        public TrainingSet Result() => options.HorizonDays is { } h ? HorizonResult(h) : new()
         {
             Frame = _frame,
             Rule = rule,
@@ -290,6 +379,48 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             WithoutOutcome = _noOutcome,
             OutcomeBeforeDecision = _early,
             ActivitiesRead = _activities,
+            Wins = _wins,
+            WinsBeforeDecision = _winsEarly,
         };
+
+        private TrainingSet HorizonResult(double days)
+        {
+            var horizon = TimeSpan.FromDays(days);
+            var asOf = options.KnownBefore ?? _dataEnd;
+            _frame.Horizon = horizon;
+            _frame.AsOf = asOf;
+            int censored = 0, notMatured = 0;
+            var positiveLeads = new HashSet<string>(StringComparer.Ordinal);
+            var labelledLeads = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (id, row, at, label) in _pending)
+            {
+                var matured = at + horizon <= asOf;
+                // Open at decision + H: a 0 once that moment is in the data, unknown (censored) before it.
+                if (label is null && !matured) { censored++; continue; }
+                if (!matured) notMatured++;
+                var l = label ?? false;
+                _frame.Add(id, row, l, at);
+                labelledLeads.Add(id);
+                if (l) positiveLeads.Add(id);
+            }
+            _pending.Clear();
+            return new TrainingSet
+            {
+                Frame = _frame,
+                Rule = rule,
+                LeadsSeen = _leads,
+                Converted = positiveLeads.Count,
+                Lost = labelledLeads.Count - positiveLeads.Count,
+                WithoutOutcome = _noOutcome,
+                OutcomeBeforeDecision = _early,
+                ActivitiesRead = _activities,
+                HorizonDays = days,
+                AsOf = asOf,
+                Censored = censored,
+                NotMatured = notMatured,
+                Wins = _wins,
+                WinsBeforeDecision = _winsEarly,
+            };
+        }
     }
 }

@@ -28,6 +28,30 @@ public sealed record ModelCard
     public required SplitKind SplitKind { get; init; }
     /// <summary>What the probability means: converting within this horizon.</summary>
     public required string Horizon { get; init; }
+    /// <summary>
+    /// The horizon H in days the labels followed ("converted within H days of the decision time"); null for models trained
+    /// before horizons (or on flat tables), whose probability means whatever window the data recorded.
+    /// </summary>
+    public double? HorizonDays { get; init; }
+    /// <summary>The as-of time the labels were judged at (with a horizon): rows matured when decision + H was at or before it.</summary>
+    public DateTimeOffset? AsOf { get; init; }
+    /// <summary>Decision points left out as censored: still open, with decision + H after the as-of time.</summary>
+    public int? CensoredRows { get; init; }
+    /// <summary>Decided rows left out of training and evaluation because decision + H was after the as-of time.</summary>
+    public int? UnmaturedRows { get; init; }
+
+    /// <summary>What a probability means, to follow "the probability of": "converting within 30 days of ..." or the old wording.</summary>
+    [JsonIgnore]
+    public string Meaning => "converting within " + Within;
+
+    /// <summary>What follows "converts within": "30 days of the decision time: ..." with a horizon, else the old <see cref="Horizon"/> text.</summary>
+    [JsonIgnore]
+    public string Within => HorizonDays is not null && Horizon.StartsWith(HorizonPrefix, StringComparison.Ordinal) && Horizon.EndsWith(')')
+        ? Horizon[HorizonPrefix.Length..^1]
+        : Horizon;
+
+    /// <summary>The start of <see cref="Horizon"/> for models with a horizon: "P(converts within 30 days of ...)".</summary>
+    public const string HorizonPrefix = "P(converts within ";
     public required IReadOnlyList<string> FeaturesUsed { get; init; }
     public required IReadOnlyList<ExcludedFeature> ExcludedFeatures { get; init; }
     public required string Algorithm { get; init; }

@@ -51,7 +51,9 @@ public sealed class ModelingContext
         var sw = Stopwatch.StartNew();
         var notes = new List<string>();
         var excluded = options.ExcludedFeatures.ToList();
-        var split = SplitData(frame, testFrame, excluded, options, progress);
+        var (split, unmatured) = SplitData(frame, testFrame, excluded, options, progress);
+        if (unmatured > 0)
+            notes.Add($"{unmatured} rows whose decision time + {frame.Horizon!.Value.TotalDays:0.##} days is after the as-of time ({frame.AsOf:yyyy-MM-dd}) were left out of training, the split and every held-out metric: only the fast outcomes of recent leads are known yet.");
         var train = split.Train;
 
         var search = new TrainerSearch(Trainers, options, train, sw, notes, progress, ct);
@@ -70,7 +72,7 @@ public sealed class ModelingContext
         var trainSeconds = sw.Elapsed.TotalSeconds;
 
         var evaluation = Evaluate(ml, model, encoder, calibrator, grades, split.Test, options);
-        var card = BuildCard(split, encoder, excluded, best, selection, search.Candidates, calWhy, grades, evaluation.Metrics, trainSeconds, notes, evaluation.Importance, options);
+        var card = BuildCard(split, unmatured, frame.Horizon, frame.AsOf, encoder, excluded, best, selection, search.Candidates, calWhy, grades, evaluation.Metrics, trainSeconds, notes, evaluation.Importance, options);
         return new TrainingResult
         {
             Model = new TrainedModel(ml, model, encoder, calibrator, grades, card, trainMatrix),
@@ -84,8 +86,14 @@ public sealed class ModelingContext
     }
 
     /// <summary>Drops excluded features, applies the small-data rule and splits off the held-out rows.</summary>
-    private static DataSplit SplitData(FeatureFrame frame, FeatureFrame? testFrame, IReadOnlyList<ExcludedFeature> excluded, TrainingOptions options, IProgress<string>? progress)
+    private static (DataSplit Split, int Unmatured) SplitData(FeatureFrame frame, FeatureFrame? testFrame, IReadOnlyList<ExcludedFeature> excluded, TrainingOptions options, IProgress<string>? progress)
     {
+        // Matured rows only (decision + horizon at or before the as-of time), before anything else: a recent row is known
+        // only if its outcome came fast, so those rows would make the most recent part (the time split's test set) look
+        // far better converting than it is, and bias training the same way.
+        var (matured, unmatured) = MaturedOnly(frame);
+        frame = matured;
+        if (testFrame is not null) testFrame = MaturedOnly(testFrame).Frame;
         var excludeNames = excluded.Select(e => e.Feature).ToHashSet(StringComparer.Ordinal);
         if (excludeNames.Count > 0)
         {
@@ -109,7 +117,14 @@ public sealed class ModelingContext
         if (split.Test.Labels.Count(l => l) == 0 || split.Test.Labels.All(l => l))
             throw new LeadScoreException("the test set holds only one class; cannot evaluate");
         progress?.Report(split.Description);
-        return split;
+        return (split, unmatured);
+    }
+
+    /// <summary>The rows of a frame whose label is final (<see cref="FeatureFrame.IsMatured"/>), and how many were dropped.</summary>
+    public static (FeatureFrame Frame, int Dropped) MaturedOnly(FeatureFrame frame)
+    {
+        var keep = Enumerable.Range(0, frame.Count).Where(frame.IsMatured).ToArray();
+        return keep.Length == frame.Count ? (frame, 0) : (frame.Subset(keep), frame.Count - keep.Length);
     }
 
     /// <summary>A cross-validation result: mean fold AUC, out-of-fold margins per training row, and the time it took.</summary>
@@ -275,7 +290,7 @@ public sealed class ModelingContext
     }
 
     /// <summary>The model card: data, split, selection, calibration, metrics and notes, with its content id as the version.</summary>
-    private static ModelCard BuildCard(DataSplit split, FeatureEncoder encoder, IReadOnlyList<ExcludedFeature> excluded, TrainerOptions best, string selection,
+    private static ModelCard BuildCard(DataSplit split, int unmatured, TimeSpan? horizon, DateTimeOffset? asOf, FeatureEncoder encoder, IReadOnlyList<ExcludedFeature> excluded, TrainerOptions best, string selection,
         IReadOnlyList<CandidateResult> candidates, string calWhy, GradeBands grades, EvaluationMetrics metrics, double trainSeconds, IReadOnlyList<string> notes,
         IReadOnlyList<PermutationImportance> importance, TrainingOptions options)
     {
@@ -295,6 +310,10 @@ public sealed class ModelingContext
             Split = split.Description,
             SplitKind = split.Kind,
             Horizon = options.Horizon,
+            HorizonDays = horizon?.TotalDays,
+            AsOf = horizon is null ? null : asOf,
+            CensoredRows = horizon is null ? null : options.CensoredRows,
+            UnmaturedRows = horizon is null ? null : unmatured,
             FeaturesUsed = encoder.Features.Select(f => f.Name).ToArray(),
             ExcludedFeatures = excluded,
             Algorithm = TrainerCatalog.Name(best.Algorithm),

@@ -35,6 +35,8 @@ public sealed record TrainingOptions
     public IReadOnlyList<ExcludedFeature> ExcludedFeatures { get; init; } = [];
     /// <summary>What the probability means (converting within ...), stated in the card and report.</summary>
     public string Horizon { get; init; } = Defaults.Horizon;
+    /// <summary>Decision points the training-set builder left out as censored (still open, horizon not over at the as-of time), recorded in the card.</summary>
+    public int? CensoredRows { get; init; }
     public string DataSource { get; init; } = "in-memory frame";
     public string? DataHash { get; init; }
     /// <summary>Where the separate test rows came from (a file name), when a test frame is given.</summary>

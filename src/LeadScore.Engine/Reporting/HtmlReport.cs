@@ -56,8 +56,8 @@ td.num{text-align:right} figure{margin:1.2em 0} figcaption{color:#555;max-width:
 <h1>How good is this lead-scoring model?</h1>
 <p class="note">Model {{HtmlEncode(card.Version)}} &middot; {{HtmlEncode(card.Algorithm)}} &middot; trained {{card.CreatedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", inv)}} on {{HtmlEncode(card.DataSource)}} &middot; LeadScore {{HtmlEncode(card.LeadScoreVersion)}}</p>
 <div class="lead" id="summary">
-<p>The score is the <b>probability that a lead converts</b> within {{HtmlEncode(card.Horizon)}}.
-All figures below were measured on <b>{{m.Rows:N0}} leads the model never saw while learning</b> ({{m.Positives:N0}} of them converted, {{P(m.BaseRate)}}).</p>
+<p>The score is the <b>probability that a lead converts</b> within {{HtmlEncode(card.Within)}}.
+All figures below were measured on <b>{{m.Rows:N0}} leads the model never saw while learning</b> ({{m.Positives:N0}} of them converted, {{P(m.BaseRate)}}).{{Matured(card)}}</p>
 <p>If you call the <b>top 10%</b> of these leads by score, you reach <b>{{P(top10.Gain)}} of all conversions</b>:
 {{N(top10.Lift, 1)}} times as many as calling 10% at random. Given one lead that converted and one that did not, the model
 gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m.Auc)}}; 50% would be guessing).</p>
@@ -179,6 +179,10 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
         ShapSummaryPlot.WriteShapSummaryPng(Path.Combine(directory, ShapPlotFile), sample.Features, sample.Rows, contributions);
         return engine.GlobalImportance(contributions);
     }
+
+    /// <summary>Which rows the figures cover when the labels follow a horizon: only matured ones, and what was left out.</summary>
+    private static string Matured(ModelCard card) => card.HorizonDays is not { } hd ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"\n<p id=\"horizon\">Horizon: <b>{hd:0.##} days</b>. Only matured rows are trained on and tested: rows whose decision time + {hd:0.##} days is at or before {card.AsOf:yyyy-MM-dd} (the data's end); {card.UnmaturedRows ?? 0:N0} decided rows not yet matured and {card.CensoredRows ?? 0:N0} still-open (censored) decision points were left out.</p>");
 
     private static void Figure(StringBuilder h, string file, string alt, string caption) =>
         h.Append($"<figure><img src=\"{file}\" alt=\"{HtmlEncode(alt)}\" width=\"640\"><figcaption>{HtmlEncode(caption)}</figcaption></figure>\n");

@@ -82,6 +82,7 @@ public sealed class ServableModel
         Engine = engine;
         Features = features;
         CardJson = cardJson;
+        HorizonDays = CardHorizon.Read(cardJson);
         Flat = flat;
         // The model may use fewer features than the source computes (leakage audit, exclusions): map by name once.
         _sourceIndex = engine.Encoder.Features.Select(f =>
@@ -95,6 +96,8 @@ public sealed class ServableModel
     public ScoringEngine Engine { get; }
     public ILeadFeatureSource Features { get; }
     public string CardJson { get; }
+    /// <summary>The horizon H in days the model predicts over (converting within H days), read from its card; null for models without one.</summary>
+    public double? HorizonDays { get; }
     /// <summary>Set for models trained on a flat table.</summary>
     public FlatModelInput? Flat { get; }
 

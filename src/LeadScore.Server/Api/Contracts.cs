@@ -48,6 +48,9 @@ public sealed record ScoreResponse
     /// <summary>Left out with <c>?explain=false</c>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ReasonView>? Reasons { get; init; }
+    /// <summary>The model's horizon: the probability is P(converts within this many days). Left out for models without one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? HorizonDays { get; init; }
 }
 
 public sealed record BatchItemResult
@@ -107,6 +110,8 @@ public sealed record TrainRequest
     public int? Seed { get; init; }
     /// <summary>One training row per lead at each of these ages (days after creation) while it was open; default one row at 14 days.</summary>
     public IReadOnlyList<double>? DecisionAgesDays { get; init; }
+    /// <summary>The horizon H in days: the model predicts converting within H days of the decision time. Omitted: chosen from the data (the 90th percentile of time from decision to conversion, rounded up to whole weeks, at least 7).</summary>
+    public double? HorizonDays { get; init; }
 }
 
 public sealed record JobResponse

@@ -16,8 +16,9 @@ internal static class Mapping
         return list;
     }
 
-    public static ScoreResponse ToResponse(LeadScoreResult r, bool explain) => new()
+    public static ScoreResponse ToResponse(LeadScoreResult r, bool explain, double? horizonDays = null) => new()
     {
+        HorizonDays = horizonDays,
         LeadId = r.LeadId,
         Probability = r.Probability,
         Score = r.Score,

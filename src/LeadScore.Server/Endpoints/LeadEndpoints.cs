@@ -64,7 +64,7 @@ public static class LeadEndpoints
             UpdatedAt = lead.UpdatedAt,
             Attributes = lead.Attributes,
             ProfilingOptOut = lead.ProfilingOptOut,
-            Score = score is null ? null : ScoreView.From(score),
+            Score = score is null ? null : ScoreView.From(score, horizonDays: await ModelHorizons.OfAsync(store, score.ModelVersion, ct)),
         });
     }
 
@@ -108,7 +108,11 @@ public static class LeadEndpoints
         await foreach (var s in store.StreamLatestScoresAsync(ct))
             scores[s.LeadId] = (s.Score, s.Grade, s.Probability, s.ModelVersion, s.ScoredAt, s.ReasonsJson);
         await using var w = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);
-        await w.WriteAsync("lead_id,score,grade,probability,model_version,scored_at,reason_1,reason_2,reason_3\n");
+        // Each model version's horizon, read once from its card (empty for models without one).
+        var horizons = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var version in scores.Values.Select(s => s.Model).Distinct(StringComparer.Ordinal))
+            horizons[version] = await ModelHorizons.OfAsync(store, version, ct) is { } h ? h.ToString("0.##", CultureInfo.InvariantCulture) : "";
+        await w.WriteAsync("lead_id,score,grade,probability,model_version,scored_at,reason_1,reason_2,reason_3,horizon_days\n");
         var line = new StringBuilder(256);
         var rows = 0;
         await foreach (var lead in store.StreamLeadsAsync(ct))
@@ -129,8 +133,9 @@ public static class LeadEndpoints
                     line.Append(',');
                     if (i < reasons.Count) Csv(line, reasons[i].Text);
                 }
+                line.Append(',').Append(horizons[s.Model]);
             }
-            else line.Append(",,,,,,,,");
+            else line.Append(",,,,,,,,,");
             line.Append('\n');
             await w.WriteAsync(line);
             if (++rows % 1000 == 0) await w.FlushAsync(ct);

@@ -88,10 +88,13 @@ public static class ModelEndpoints
         if (request.TimeBudgetSeconds is { } t && (t < 0 || t > 3600)) return ApiResults.Invalid("time_budget_seconds", "must be from 0 (each algorithm with its defaults, no search) to 3600");
         if (request.DecisionAgesDays is { } ages && (ages.Count is 0 or > 50 || ages.Any(a => !double.IsFinite(a) || a < 0 || a > 3650)))
             return ApiResults.Invalid("decision_ages_days", "must hold 1 to 50 numbers of days from 0 to 3650");
+        if (request.HorizonDays is { } h && (!double.IsFinite(h) || h < 1 || h > 3650))
+            return ApiResults.Invalid("horizon_days", "must be a number of days from 1 to 3650");
         if (!runner.CanRun(JobKinds.Train)) return ApiResults.Unavailable("this server cannot train: no trainer is configured");
         var job = await jobs.EnqueueTrainingAsync(new TrainJobRequest
         {
             Algorithm = request.Algorithm, TimeBudgetSeconds = request.TimeBudgetSeconds, Seed = request.Seed, DecisionAgesDays = request.DecisionAgesDays,
+            HorizonDays = request.HorizonDays,
         }, ct);
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", Mapping.ToDto(job));
     }

@@ -31,6 +31,10 @@ public static class ScoringEndpoints
         return g;
     }
 
+    /// <summary>The horizon of the model that scored (the champion, unless it was swapped between the score and this read).</summary>
+    private static double? HorizonOf(IScoringService scoring, LeadScoreResult r) =>
+        scoring.Champion is { } c && c.Version == r.ModelVersion ? c.HorizonDays : null;
+
     internal static Results<Ok<ScoreResponse>, ValidationProblem, ProblemHttpResult> Score(
         LeadInput lead, string? explain, IScoringService scoring, ApiMetrics metrics, TimeProvider time)
     {
@@ -41,7 +45,7 @@ public static class ScoringEndpoints
         var (domainLead, activities) = ToDomain(lead, now);
         var result = scoring.Score(domainLead, activities, withReasons, now);
         metrics.ScoreServed(result.Grade);
-        return TypedResults.Ok(Mapping.ToResponse(result, withReasons));
+        return TypedResults.Ok(Mapping.ToResponse(result, withReasons, HorizonOf(scoring, result)));
     }
 
     internal static Results<Ok<ScoreBatchResponse>, ValidationProblem, ProblemHttpResult> ScoreBatch(
@@ -71,7 +75,7 @@ public static class ScoringEndpoints
                 var r = scoring.Score(lead, activities, withReasons, now);
                 version ??= r.ModelVersion;
                 metrics.ScoreServed(r.Grade);
-                results[i] = new BatchItemResult { Index = i, Result = Mapping.ToResponse(r, withReasons) };
+                results[i] = new BatchItemResult { Index = i, Result = Mapping.ToResponse(r, withReasons, HorizonOf(scoring, r)) };
                 scored++;
             }
             catch (LeadScoreException ex)
