@@ -34,11 +34,18 @@ public sealed class OnlineOfflineParityTests
         await store.UpsertEnrichmentAsync(data.Enrichment);
         await store.InsertOutcomesAsync(data.Outcomes);
         await using var app = await LeadScoreApplication.StartAsync(store, ws, time: time);
-        var (run, _) = await app.Service<ModelLifecycle>().TrainWorkspaceAsync(new WorkspaceTrainingRequest
+        var (run, rescoreJob) = await app.Service<ModelLifecycle>().TrainWorkspaceAsync(new WorkspaceTrainingRequest
         {
             Options = new TrainingOptions { Algorithm = ModelAlgorithm.LightGbm, TimeBudget = TimeSpan.Zero, MaxTrials = 0, Seed = 3 },
         }, ct: TestContext.Current.CancellationToken);
         run.Registration.Promoted.ShouldBeTrue();
+        // The new champion's re-scoring job runs in the server's worker: let it finish, so the scores below are the import's.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await store.GetJobAsync(rescoreJob!))!.Status is not (LeadScore.Storage.JobStatus.Succeeded or LeadScore.Storage.JobStatus.Failed))
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the re-scoring job did not finish");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
         var model = app.Service<IScoringService>().Champion!;
         var template = data.Leads.First(l => l.Get(LeadFields.Domain) is not null && data.Enrichment.Any(e => e.Domain == l.Get(LeadFields.Domain)));
 
