@@ -20,6 +20,9 @@ BASE_PORT=${CLUSTER_BASE_PORT:-15461}
 usage() { echo "usage: $0 up N [--state DIR] [--leads N] [--no-data] | down [--state DIR]" >&2; exit 2; }
 log() { echo "cluster: $*" >&2; }
 
+# A killed process nobody reaps stays a zombie; it holds no port or file, so it counts as gone.
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 leadscore() {
@@ -41,13 +44,13 @@ down() {
   for f in "$STATE"/haproxy.pid "$STATE"/instance-*.pid; do
     [ -f "$f" ] || continue
     pid=$(cat "$f")
-    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
+    if alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
   for f in "$STATE"/haproxy.pid "$STATE"/instance-*.pid; do
     [ -f "$f" ] || continue
     pid=$(cat "$f")
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+    for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.2; done
+    if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
     rm -f "$f"
   done
   if [ -f "$STATE/pg/PG_VERSION" ]; then "$ROOT/scripts/pg.sh" stop "$STATE/pg"; fi
@@ -167,7 +170,7 @@ up() {
   done
   write_haproxy_cfg "$n"
   haproxy -c -q -f "$STATE/haproxy.cfg"
-  haproxy -f "$STATE/haproxy.cfg" -D -p "$STATE/haproxy.pid" 2>"$STATE/haproxy.log"
+  haproxy -f "$STATE/haproxy.cfg" -D -p "$STATE/haproxy.pid" >"$STATE/haproxy.log" 2>&1 </dev/null
   if [ "$data" = 1 ]; then
     wait_http "http://127.0.0.1:$LB_PORT/health/ready" 30 || { log "no instance became ready behind HAProxy"; false; }
   fi
