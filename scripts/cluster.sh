@@ -140,7 +140,7 @@ up() {
   mkdir -p "$STATE"
   chmod 755 "$STATE" # PostgreSQL runs as postgres and must reach its data dir inside
   # Whatever fails from here on, stop what was started.
-  trap 'log "up failed; stopping what was started"; down; exit 1' ERR
+  trap 'log "up failed; stopping what was started"; tail -15 "$STATE/load.log" >&2 2>/dev/null || true; down; exit 1' ERR
   port_free "$PG_PORT" || { log "port $PG_PORT is in use (CLUSTER_PG_PORT)"; false; }
   port_free "$LB_PORT" || { log "port $LB_PORT is in use (CLUSTER_LB_PORT)"; false; }
   local db

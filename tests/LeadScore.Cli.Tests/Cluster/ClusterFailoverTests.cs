@@ -119,6 +119,70 @@ public sealed class ClusterFailoverTests
         Directory.Exists(cluster.State).ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task Instances_go_not_ready_while_PostgreSQL_restarts_and_recover_by_themselves_without_losing_acknowledged_writes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var cluster = await ClusterScript.UpAsync(2, ct);
+        try
+        {
+            using var lb = new HttpClient { BaseAddress = new Uri(cluster.Url), Timeout = TimeSpan.FromSeconds(30) };
+            lb.DefaultRequestHeaders.Add("X-Api-Key", cluster.Key);
+            var acknowledged = new ConcurrentBag<string>();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var load = Task.Run(async () =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    var id = string.Create(CultureInfo.InvariantCulture, $"PG-{i:D5}");
+                    var o = await SendAsync("ingest", id, () => PostJsonAsync(lb, "/api/v1/leads",
+                        $$"""{"lead_id":"{{id}}","created_at":"2026-11-20","industry":"Software","company_size":"51-200","source":"webinar"}""", CancellationToken.None));
+                    if (o.Ok) acknowledged.Add(id);
+                    await Task.Delay(20, CancellationToken.None);
+                }
+            }, CancellationToken.None);
+            while (acknowledged.Count < 20) await Task.Delay(50, ct);
+
+            await cluster.PgAsync("stop", ct);
+            // Every instance reports not-ready while its database is gone.
+            foreach (var instance in cluster.Instances)
+                (await WaitForReadyAsync(instance.Url, HttpStatusCode.ServiceUnavailable, ct)).ShouldBeTrue($"{instance.Url} stayed ready without its database");
+            await cluster.PgAsync("start", ct);
+            // ... and ready again once it is back, without a restart.
+            foreach (var instance in cluster.Instances)
+                (await WaitForReadyAsync(instance.Url, HttpStatusCode.OK, ct)).ShouldBeTrue($"{instance.Url} did not recover");
+            var before = acknowledged.Count;
+            while (acknowledged.Count < before + 20) await Task.Delay(50, ct);
+            await stop.CancelAsync();
+            await load;
+
+            await using var store = await LeadStore.OpenAsync(TestPaths.NewTempDir(), cluster.Database, ct);
+            foreach (var id in acknowledged) (await store.GetLeadAsync(id, ct)).ShouldNotBeNull(id);
+        }
+        finally
+        {
+            await cluster.DownAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<bool> WaitForReadyAsync(string url, HttpStatusCode wanted, CancellationToken ct)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(45))
+        {
+            try
+            {
+                using var r = await client.GetAsync("/health/ready", ct);
+                if (r.StatusCode == wanted) return true;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
+            await Task.Delay(200, ct);
+        }
+        return false;
+    }
+
     private sealed record Outcome(string Kind, string? Id, int? Status, string? Error)
     {
         public bool Ok => Status is >= 200 and < 300;
@@ -187,7 +251,11 @@ internal sealed record ClusterScript(string Url, string Key, IReadOnlyList<Clust
             ports[0]);
     }
 
-    public Task DownAsync(CancellationToken ct) => RunAsync(["down", "--state", State], new Dictionary<string, string>(), ct);
+    /// <summary>Stops or starts the cluster's PostgreSQL in place (same data dir and port).</summary>
+    public Task PgAsync(string command, CancellationToken ct) =>
+        RunAsync(Path.Combine(TestPaths.RepoRoot, "scripts", "pg.sh"), [command, Path.Combine(State, "pg"), PgPort.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string>(), ct);
+
+    public Task DownAsync(CancellationToken ct) => RunAsync(Script, ["down", "--state", State], new Dictionary<string, string>(), ct);
 
     /// <summary>Alive and not a zombie (a killed instance is nobody's child here, so it may linger unreaped).</summary>
     public static bool IsAlive(int pid)
@@ -231,10 +299,12 @@ internal sealed record ClusterScript(string Url, string Key, IReadOnlyList<Clust
         }
     }
 
-    private static async Task<string> RunAsync(string[] args, Dictionary<string, string> env, CancellationToken ct)
+    private static Task<string> RunAsync(string[] args, Dictionary<string, string> env, CancellationToken ct) => RunAsync(Script, args, env, ct);
+
+    private static async Task<string> RunAsync(string script, string[] args, Dictionary<string, string> env, CancellationToken ct)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Script);
+        psi.ArgumentList.Add(script);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
