@@ -10,7 +10,7 @@
 #
 # Environment: CLUSTER_PG_PORT (15441), CLUSTER_LB_PORT (15460), CLUSTER_BASE_PORT (15461: instance i of 1..N listens on base+i-1),
 # CLUSTER_POOL_SIZE (Npgsql Maximum Pool Size per instance, 30), LEADSCORE_DLL (a built leadscore.dll; default: build through ./leadscore), LEADSCORE_* settings passed to every instance.
-set -euo pipefail
+set -Eeuo pipefail # -E: the ERR trap (cleanup on failure) also fires inside functions
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE=${CLUSTER_STATE:-/tmp/leadscore-cluster}
 PG_PORT=${CLUSTER_PG_PORT:-15441}
