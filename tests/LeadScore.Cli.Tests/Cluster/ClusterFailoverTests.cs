@@ -15,6 +15,7 @@ namespace LeadScore.Cli.Tests.Cluster;
 /// The reference topology from <c>scripts/cluster.sh</c>: PostgreSQL, three <c>leadscore serve</c> processes and HAProxy.
 /// Scoring and ingestion run through the balancer while the instance running a training job is killed with SIGKILL.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class ClusterFailoverTests
 {
     private const int Clients = 4;
@@ -239,7 +240,17 @@ internal sealed record ClusterScript(string Url, string Key, IReadOnlyList<Clust
             ["LeadScore__Maintenance__ChampionReloadInterval"] = "00:00:00.500",
             ["LeadScore__RateLimit__PermitsPerSecond"] = "100000",
         };
-        var output = await RunAsync(["up", instances.ToString(CultureInfo.InvariantCulture), "--state", state, "--leads", leads.ToString(CultureInfo.InvariantCulture)], env, ct);
+        string output;
+        try
+        {
+            output = await RunAsync(["up", instances.ToString(CultureInfo.InvariantCulture), "--state", state, "--leads", leads.ToString(CultureInfo.InvariantCulture)], env, ct);
+        }
+        catch
+        {
+            // Whatever `up` started before it failed or was stopped is recorded in the state dir.
+            if (Directory.Exists(state)) await RunAsync(Script, ["down", "--state", state], new Dictionary<string, string>(), CancellationToken.None);
+            throw;
+        }
         var json = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
         return new ClusterScript(
             json.GetProperty("url").GetString()!,
@@ -311,11 +322,30 @@ internal sealed record ClusterScript(string Url, string Key, IReadOnlyList<Clust
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(120));
-        await p.WaitForExitAsync(timeout.Token);
+        // A bound against a hung script, not a timing check: a loaded 2-core machine needs well under it.
+        timeout.CancelAfter(TimeSpan.FromSeconds(300));
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            throw;
+        }
         if (p.ExitCode != 0) throw new InvalidOperationException($"cluster.sh {string.Join(' ', args)} failed ({p.ExitCode}): {await stderr}");
         return await stdout;
     }
 }
 
 internal sealed record ClusterInstance(int Pid, string Url);
+
+/// <summary>
+/// Tests that start several real server processes: run one at a time and apart from every other test, so on a 2-core
+/// machine they neither starve each other nor the rest of the suite.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterCollection
+{
+    public const string Name = "cluster processes";
+}
