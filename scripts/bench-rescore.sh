@@ -9,7 +9,7 @@ LEADS=${1:-100000}
 STATE=${CLUSTER_STATE:-/tmp/leadscore-bench-rescore}
 trap '"$ROOT/scripts/cluster.sh" down --state "$STATE" >/dev/null 2>&1 || true' EXIT
 out=$("$ROOT/scripts/cluster.sh" up 3 --state "$STATE" --leads "$LEADS")
-url=$(sed -E 's/.*"url":"([^"]+)".*/\1/' <<<"$out")
+url=$(sed -E 's/^\{"url":"([^"]+)".*/\1/' <<<"$out") # the balancer: the first "url"
 key=$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$out")
 mapfile -t pids < <(grep -oE '"pid":[0-9]+' <<<"$out" | cut -d: -f2)
 
