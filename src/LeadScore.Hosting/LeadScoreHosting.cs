@@ -57,6 +57,9 @@ public static class LeadScoreHosting
         services.AddSingleton<JobRunner>();
         services.AddSingleton<IJobHandler, TrainJobHandler>();
         services.AddSingleton<IJobHandler, RescoreJobHandler>();
+        services.AddSingleton<IJobHandler, RescoreRangeJobHandler>();
+        // The re-scoring job runs its ranges through the runner that runs it (a cycle DI cannot build eagerly).
+        services.AddSingleton(sp => new Lazy<JobRunner>(sp.GetRequiredService<JobRunner>));
         services.AddSingleton<LeaderElection>();
         return builder;
     }

@@ -1,6 +1,6 @@
+using LeadScore.Application.Jobs;
 using LeadScore.Application.Scoring;
-using LeadScore.Application.Webhooks;
-using LeadScore.Core;
+using LeadScore.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,10 +10,11 @@ namespace LeadScore.Hosting;
 /// <summary>
 /// Keeps served scores current without a request. Every instance reloads its serving set and enrichment snapshot when
 /// the registry's aliases or the shared enrichment version change (a promotion or import made through another
-/// instance or the CLI is served here within one interval). The leader alone re-scores every stored lead as time passes
-/// (recency and decay features change even when no data arrives), with the cause "time passing" and webhooks for the changes.
+/// instance or the CLI is served here within one interval). The leader alone schedules re-scoring every stored lead as
+/// time passes (recency and decay features change even when no data arrives): it queues a <c>rescore</c> job with the
+/// cause "time passing", which is cut into lead-id ranges that every instance's worker shares (webhooks for the changes).
 /// </summary>
-public sealed class ScoreMaintenance(IScoringService scoring, WebhookNotifier notifier, LeaderElection leader, IOptions<MaintenanceOptions> options,
+public sealed class ScoreMaintenance(IScoringService scoring, JobQueue jobs, IJobQueue jobStore, LeaderElection leader, IOptions<MaintenanceOptions> options,
     TimeProvider time, ILogger<ScoreMaintenance> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,8 +34,10 @@ public sealed class ScoreMaintenance(IScoringService scoring, WebhookNotifier no
                     if (time.GetUtcNow() >= nextRescore && scoring.ChampionVersion is not null && leader.IsLeader)
                     {
                         nextRescore = time.GetUtcNow() + o.TimePassingRescore;
-                        var n = await scoring.RescoreAllAsync(ScoreCause.TimePassing, null, stoppingToken, (changes, ct) => notifier.NotifyAsync(changes, ct));
-                        HostingLog.TimePassingRescored(log, n);
+                        // A re-score still queued or running (slow, or a promotion's) covers this round: queuing another would only pile up.
+                        if (await RescoreUnderWayAsync(stoppingToken)) continue;
+                        var job = await jobs.EnqueueRescoreAsync(RescoreCauses.TimePassing, stoppingToken);
+                        HostingLog.TimePassingRescoreQueued(log, job.Id);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -48,6 +51,13 @@ public sealed class ScoreMaintenance(IScoringService scoring, WebhookNotifier no
         {
         }
     }
+
+    private async Task<bool> RescoreUnderWayAsync(CancellationToken ct)
+    {
+        foreach (var status in new[] { JobStatus.Queued, JobStatus.Running })
+            if ((await jobStore.ListJobsAsync(status, ct)).Any(j => j.Kind == JobKinds.Rescore)) return true;
+        return false;
+    }
 }
 
 internal static partial class HostingLog
@@ -55,8 +65,8 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Champion changed from {Previous} to {Current}")]
     public static partial void ChampionChanged(ILogger log, string previous, string current);
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-scored {Count} leads as time passed")]
-    public static partial void TimePassingRescored(ILogger log, int count);
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Queued re-scoring job {JobId} as time passed")]
+    public static partial void TimePassingRescoreQueued(ILogger log, string jobId);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Score maintenance failed; retrying at the next tick")]
     public static partial void MaintenanceFailed(ILogger log, Exception ex);

@@ -71,6 +71,9 @@ public abstract partial class SqlLeadStore
     public IAsyncEnumerable<Activity> StreamActivitiesAsync(CancellationToken ct = default) =>
         StreamAsync($"SELECT {ActivityColumns} FROM activities ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}", r => ReadActivity(r), ct);
 
+    public IAsyncEnumerable<Activity> StreamActivitiesAsync(LeadIdRange range, CancellationToken ct = default) =>
+        StreamAsync($"SELECT {ActivityColumns} FROM activities WHERE {RangeFilter("lead_id", range)} ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}", RangeParams(range), r => ReadActivity(r), ct);
+
     public async Task<long> CountActivitiesAsync(CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);

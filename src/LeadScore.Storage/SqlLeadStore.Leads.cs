@@ -95,6 +95,23 @@ public abstract partial class SqlLeadStore
     public IAsyncEnumerable<Lead> StreamLeadsAsync(CancellationToken ct = default) =>
         StreamAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads ORDER BY {Ordinal("id")}", r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);
 
+    public IAsyncEnumerable<Lead> StreamLeadsAsync(LeadIdRange range, CancellationToken ct = default) =>
+        StreamAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads WHERE {RangeFilter("id", range)} ORDER BY {Ordinal("id")}", RangeParams(range), r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);
+
+    public async Task<IReadOnlyList<string>> GetLeadIdBoundariesAsync(int parts, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        var total = await CountLeadsAsync(ct);
+        var step = Math.Max(1, (total + parts - 1) / parts);
+        if (parts == 1 || total <= step) return [];
+        // One pass over the primary-key index in its own order: every step-th id starts a range.
+        await using var c = await OpenAsync(ct);
+        var ids = await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM leads) t WHERE rn > 1 AND (rn - 1) % @step = 0 ORDER BY id",
+            new { step }, cancellationToken: ct, commandTimeout: 0));
+        return ids.ToList();
+    }
+
     public async Task<long> CountLeadsAsync(CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);

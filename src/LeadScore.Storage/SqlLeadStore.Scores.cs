@@ -67,4 +67,7 @@ public abstract partial class SqlLeadStore
 
     public IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(CancellationToken ct = default) =>
         StreamAsync($"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest ORDER BY {Ordinal("lead_id")}", r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
+
+    public IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(LeadIdRange range, CancellationToken ct = default) =>
+        StreamAsync($"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest WHERE {RangeFilter("lead_id", range)} ORDER BY {Ordinal("lead_id")}", RangeParams(range), r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
 }

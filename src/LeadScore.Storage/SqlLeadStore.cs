@@ -106,6 +106,23 @@ public abstract partial class SqlLeadStore : ILeadStore
         while (await r.ReadAsync(ct)) yield return read(r);
     }
 
+    /// <summary>
+    /// A lead-id range condition in the column's own collation (not <see cref="Ordinal"/>): the primary-key and
+    /// (lead_id, ...) indexes serve it, and the same cut applies to every table.
+    /// </summary>
+    /// An open end adds no condition (and no untyped null parameter, which PostgreSQL cannot type).
+    private static string RangeFilter(string column, LeadIdRange range) =>
+        (range.From, range.To) switch
+        {
+            (null, null) => "TRUE",
+            (_, null) => $"{column} >= @rfrom",
+            (null, _) => $"{column} < @rto",
+            _ => $"{column} >= @rfrom AND {column} < @rto",
+        };
+
+    private static (string Name, object? Value)[] RangeParams(LeadIdRange range) =>
+        [.. new[] { ("@rfrom", (object?)range.From), ("@rto", range.To) }.Where(p => p.Item2 is not null)];
+
     protected abstract bool IsUniqueViolation(DbException ex);
 
     /// <summary>

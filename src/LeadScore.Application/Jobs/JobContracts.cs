@@ -10,6 +10,40 @@ public static class JobKinds
     public const string Train = "train";
     /// <summary>Re-scores every stored lead with the champion (after a promotion, rollback or new champion).</summary>
     public const string Rescore = "rescore";
+    /// <summary>
+    /// Re-scores one lead-id range of a <see cref="Rescore"/> job: the parent cuts every lead into ranges and queues one
+    /// of these per range, so every instance's worker takes a share; the parent finishes when all its ranges have.
+    /// </summary>
+    public const string RescoreRange = "rescore-range";
+}
+
+/// <summary>What a re-scoring job re-scores for: <c>new_model</c> (after a champion change) or <c>time_passing</c> (the leader's schedule).</summary>
+public sealed record RescoreJobRequest
+{
+    public string Cause { get; init; } = RescoreCauses.NewModel;
+}
+
+/// <summary>One range of a re-scoring job: lead ids from <see cref="From"/> (inclusive) to <see cref="To"/> (exclusive), null = open.</summary>
+public sealed record RescoreRangeRequest
+{
+    public required string Parent { get; init; }
+    public string? From { get; init; }
+    public string? To { get; init; }
+    public string Cause { get; init; } = RescoreCauses.NewModel;
+}
+
+/// <summary>The causes a re-scoring job accepts, as written in its request.</summary>
+public static class RescoreCauses
+{
+    public const string NewModel = "new_model";
+    public const string TimePassing = "time_passing";
+
+    public static Core.ScoreCause Parse(string cause) => cause switch
+    {
+        NewModel => Core.ScoreCause.NewModel,
+        TimePassing => Core.ScoreCause.TimePassing,
+        _ => throw new Core.LeadScoreException($"unknown re-scoring cause '{cause}'", "cause"),
+    };
 }
 
 /// <summary>What a training job trains (persisted as the job's request; not the HTTP body, which may evolve separately).</summary>
@@ -28,13 +62,16 @@ public sealed record TrainJobRequest
 public sealed record TrainJobResult(string Version, bool Promoted, double? Auc, string Decision, string? RescoreJob = null, double? HorizonDays = null);
 
 /// <summary>What a finished re-scoring job did.</summary>
-public sealed record RescoreJobResult(int Rescored, string? ModelVersion);
+/// <summary>What a finished re-scoring job (or one of its ranges) did; a parent names how many ranges it was cut into.</summary>
+public sealed record RescoreJobResult(int Rescored, string? ModelVersion, int? Ranges = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TrainJobRequest))]
 [JsonSerializable(typeof(TrainJobResult))]
 [JsonSerializable(typeof(RescoreJobResult))]
+[JsonSerializable(typeof(RescoreJobRequest))]
+[JsonSerializable(typeof(RescoreRangeRequest))]
 public sealed partial class JobJsonContext : JsonSerializerContext;
 
 /// <summary>How jobs are leased. Bound from <c>LeadScore:Jobs</c>.</summary>
@@ -47,6 +84,17 @@ public sealed class JobOptions
     /// <summary>How often an idle worker looks for queued jobs (a job queued on this instance wakes it at once).</summary>
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.01", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// About how many leads one <c>rescore-range</c> job holds. Smaller ranges spread a re-score over more instances and
+    /// lose less work when one dies; each range costs one pass of range queries.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 10_000_000)]
+    public int RescoreRangeSize { get; set; } = 10_000;
+
+    /// <summary>The most ranges one re-score is cut into, whatever the number of leads.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
+    public int MaxRescoreRanges { get; set; } = 64;
 }
 
 /// <summary>This process, as the owner of leases (jobs, leadership). Unique per process start.</summary>

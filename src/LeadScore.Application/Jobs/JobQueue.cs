@@ -28,17 +28,30 @@ public sealed class JobQueue(IJobQueue store, TimeProvider time)
     public Task<JobRecord> EnqueueTrainingAsync(TrainJobRequest request, CancellationToken ct = default) =>
         EnqueueAsync(JobKinds.Train, JsonSerializer.Serialize(request, JobJsonContext.Default.TrainJobRequest), ct);
 
-    /// <summary>Queues re-scoring of every stored lead; whoever runs it scores with the champion serving then.</summary>
-    public Task<JobRecord> EnqueueRescoreAsync(CancellationToken ct = default) => EnqueueAsync(JobKinds.Rescore, "{}", ct);
+    /// <summary>
+    /// Queues re-scoring of every stored lead; whoever runs it cuts the leads into ranges that every instance's worker
+    /// takes a share of, each scoring with the champion serving then.
+    /// </summary>
+    public Task<JobRecord> EnqueueRescoreAsync(CancellationToken ct = default) => EnqueueRescoreAsync(RescoreCauses.NewModel, ct);
+
+    public Task<JobRecord> EnqueueRescoreAsync(string cause, CancellationToken ct = default)
+    {
+        RescoreCauses.Parse(cause);
+        return EnqueueAsync(JobKinds.Rescore, JsonSerializer.Serialize(new RescoreJobRequest { Cause = cause }, JobJsonContext.Default.RescoreJobRequest), ct);
+    }
+
+    /// <summary>Queues one range of a re-scoring job under an id the parent derives, so a parent that is run again finds its ranges.</summary>
+    internal Task<JobRecord> EnqueueRescoreRangeAsync(string id, RescoreRangeRequest request, CancellationToken ct) =>
+        EnqueueAsync(JobKinds.RescoreRange, JsonSerializer.Serialize(request, JobJsonContext.Default.RescoreRangeRequest), ct, id);
 
     public Task<JobRecord?> GetAsync(string id, CancellationToken ct = default) => store.GetJobAsync(id, ct);
 
-    private async Task<JobRecord> EnqueueAsync(string kind, string requestJson, CancellationToken ct)
+    private async Task<JobRecord> EnqueueAsync(string kind, string requestJson, CancellationToken ct, string? id = null)
     {
         var now = time.GetUtcNow();
         var job = new JobRecord
         {
-            Id = "job_" + Guid.CreateVersion7(now).ToString("N")[..20],
+            Id = id ?? "job_" + Guid.CreateVersion7(now).ToString("N")[..20],
             Kind = kind,
             Status = JobStatus.Queued,
             Message = "queued",

@@ -26,10 +26,11 @@ public interface IScoringService
     /// Re-scores every stored lead with the champion (after a new model, or as time passes); returns how many were scored.
     /// <paramref name="onChanges"/> receives each saved chunk's changes (previous and new score), e.g. for webhooks.
     /// </summary>
-    /// <paramref name="only"/> limits it to those leads (still one pass over the store's streams). With
+    /// <paramref name="only"/> limits it to those leads (still one pass over the store's streams); <paramref name="range"/> to one
+    /// lead-id range (one share of a re-score spread over instances; progress is then not reported until the end). With
     /// <see cref="ScoreCause.TimePassing"/>, closed leads (latest outcome converted or lost) are skipped and keep their last score.
     Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default,
-        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null);
+        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null, LeadIdRange? range = null);
 
     /// <summary>Reloads the serving models from the registry (after train, promote or rollback); swaps atomically. True when the set changed.</summary>
     Task<bool> ReloadAsync(CancellationToken ct = default);

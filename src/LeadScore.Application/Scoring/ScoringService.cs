@@ -95,11 +95,12 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     /// saving in batches. Returns how many leads were scored.
     /// </summary>
     public async Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default,
-        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null)
+        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null, LeadIdRange? range = null)
     {
         var model = RequireChampion();
         var now = time.GetUtcNow();
-        var total = Math.Max(1, await store.CountLeadsAsync(ct));
+        // A range's size is not counted (one more query per range); its job's parent reports progress by ranges done.
+        var total = range is null ? Math.Max(1, await store.CountLeadsAsync(ct)) : long.MaxValue;
         // As time passes only open leads change meaning: a won or lost lead's last score is the one made before its
         // outcome, kept for monitoring, and re-scoring it would overwrite that with a grade a seller cannot act on.
         var closed = cause == ScoreCause.TimePassing ? await ClosedLeadsAsync(ct) : null;
@@ -110,16 +111,16 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
                 if (!enrichment.TryGetValue(e.Domain, out var l)) enrichment[e.Domain] = l = [];
                 l.Add(e);
             }
-        await using var acts = (model.Features.UsesHistory ? store.StreamActivitiesAsync(ct) : EmptyActivities()).GetAsyncEnumerator(ct);
+        await using var acts = (model.Features.UsesHistory ? (range is null ? store.StreamActivitiesAsync(ct) : store.StreamActivitiesAsync(range, ct)) : EmptyActivities()).GetAsyncEnumerator(ct);
         var hasAct = await acts.MoveNextAsync();
         // Previous scores come from a third stream in the same order, so changes are known without a query per lead.
-        await using var previous = (onChanges is null ? EmptyScores() : store.StreamLatestScoresAsync(ct)).GetAsyncEnumerator(ct);
+        await using var previous = (onChanges is null ? EmptyScores() : (range is null ? store.StreamLatestScoresAsync(ct) : store.StreamLatestScoresAsync(range, ct))).GetAsyncEnumerator(ct);
         var hasPrev = await previous.MoveNextAsync();
         // Reading is sequential (one pass over both streams); scoring with reasons runs in parallel per chunk.
         var chunk = new List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)>(ChunkSize);
         var scored = 0;
         var seen = 0;
-        await foreach (var lead in store.StreamLeadsAsync(ct))
+        await foreach (var lead in range is null ? store.StreamLeadsAsync(ct) : store.StreamLeadsAsync(range, ct))
         {
             seen++;
             var mine = new List<Activity>();

@@ -7,6 +7,8 @@ namespace LeadScore.Cli.Commands;
 /// <summary>
 /// Runs the re-scoring job a champion change queued, here and now, with a progress display: the CLI's way of waiting for
 /// the same job a server would run. If a server instance on the same database claimed it first, it runs there.
+/// The job cuts the leads into lead-id ranges (<c>rescore-range</c> jobs); run here, it works through every range itself,
+/// and servers on the same database take some of them, which it then waits for.
 /// </summary>
 internal static class RescoreStep
 {

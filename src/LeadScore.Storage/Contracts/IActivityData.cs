@@ -16,5 +16,7 @@ public interface IActivityData
     Task<IReadOnlyList<Activity>> GetActivitiesAsync(string leadId, DateTimeOffset? before = null, CancellationToken ct = default);
     /// <summary>All activities ordered by lead id, time, event id (for building training sets in one pass).</summary>
     IAsyncEnumerable<Activity> StreamActivitiesAsync(CancellationToken ct = default);
+    /// <summary>The activities of one lead-id range, in the same order.</summary>
+    IAsyncEnumerable<Activity> StreamActivitiesAsync(LeadIdRange range, CancellationToken ct = default);
     Task<long> CountActivitiesAsync(CancellationToken ct = default);
 }

@@ -17,4 +17,6 @@ public interface IScoreStore
     Task<IReadOnlyList<StoredScore>> ListTopScoresAsync(string? grade, int limit, bool openOnly = false, CancellationToken ct = default);
     /// <summary>Every lead's latest score, by lead id.</summary>
     IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(CancellationToken ct = default);
+    /// <summary>The latest scores of one lead-id range, by lead id.</summary>
+    IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(LeadIdRange range, CancellationToken ct = default);
 }

@@ -15,6 +15,7 @@ namespace LeadScore.Cli.Tests.Cluster;
 /// queued through one runs exactly once; when the instance running a job is killed, the other takes it over once the
 /// lease expires; a promotion through one is served by the other within seconds.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class TwoInstanceTests
 {
     [Fact]
