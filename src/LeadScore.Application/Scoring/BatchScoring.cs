@@ -83,7 +83,7 @@ public static class BatchScoring
         var reader = new DelimitedReader(new StreamReader(file, new UTF8Encoding(false, false), true, 1 << 16), sep);
         try
         {
-            var (cols, kinds, idCol, width) = Columns(model, flat, path, reader, options.IdColumn ?? mapping?.Id);
+            var (cols, kinds, idCol, width) = Columns(model, flat, path, reader, options.IdColumn ?? mapping?.LeadId ?? mapping?.Id);
             return Stream(model, flat, path, file, reader, cols, kinds, idCol, width, rules, options, explain, top, progress, ct);
         }
         catch
