@@ -11,6 +11,9 @@ namespace LeadScore.Application.Ingestion;
 /// <summary>Why one row or API item was rejected: its line (file) or index (API), the field, the reason.</summary>
 public sealed record ImportItemError(long Index, string? Field, string Reason);
 
+/// <summary>Outcomes stored in all, by kind (what training has to learn from).</summary>
+public sealed record OutcomeTotals(long Converted, long Lost);
+
 /// <summary>
 /// What an import did. Rows read = accepted + rejected, always; accepted = inserted + updated + unchanged.
 /// </summary>
@@ -35,6 +38,11 @@ public sealed record ImportSummary
     public long PendingOutcomes { get; init; }
     /// <summary>The first <see cref="ImportService.MaxErrorsInSummary"/> lead ids of <see cref="PendingOutcomes"/>, in file order.</summary>
     public IReadOnlyList<string> PendingLeadIds { get; init; } = [];
+    /// <summary>
+    /// After an outcomes import: how many converted and lost outcomes the store holds in all, so the caller can say what
+    /// training still lacks (it needs both). Null for other kinds.
+    /// </summary>
+    public OutcomeTotals? StoredOutcomes { get; init; }
     /// <summary>Rejected rows (files: the first <see cref="ImportService.MaxErrorsInSummary"/>; API: every item).</summary>
     public IReadOnlyList<ImportItemError> Errors { get; init; } = [];
     /// <summary>The column schema used (given by the mapping or inferred).</summary>
@@ -487,11 +495,20 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
     {
         await store.RecordImportAsync(Progress(import, t, ImportStatus.Completed), ct);
         var (pending, pendingIds) = await PendingOutcomesAsync(t, ct);
+        OutcomeTotals? stored = null;
+        if (import.Kind == KindName(ImportKind.Outcomes))
+        {
+            long converted = 0, lost = 0;
+            await foreach (var o in store.StreamOutcomesAsync(ct))
+                if (o.Kind == OutcomeKind.Converted) converted++;
+                else if (o.Kind == OutcomeKind.Lost) lost++;
+            stored = new OutcomeTotals(converted, lost);
+        }
         return new ImportSummary
         {
             ImportId = import.Id, Kind = import.Kind, Source = import.File, RowsRead = t.Read, Inserted = t.Inserted, Updated = t.Updated,
             Unchanged = t.Unchanged, Rejected = t.Rejected, OutcomesInserted = t.Outcomes, PendingOutcomes = pending, PendingLeadIds = pendingIds,
-            Errors = t.Errors, Schema = schema,
+            StoredOutcomes = stored, Errors = t.Errors, Schema = schema,
             Seconds = (_time.GetUtcNow() - started).TotalSeconds, TouchedLeads = t.Leads, TouchedDomains = t.Domains,
         };
     }

@@ -83,6 +83,7 @@ internal static class ImportCommand
                     accepted = summary.Accepted, inserted = summary.Inserted, updated = summary.Updated, unchanged = summary.Unchanged,
                     rejected = summary.Rejected, outcomes_inserted = summary.OutcomesInserted,
                     pending_outcomes = summary.PendingOutcomes, pending_lead_ids = summary.PendingLeadIds,
+                    stored_outcomes = summary.StoredOutcomes is { } so ? new { converted = so.Converted, lost = so.Lost } : null,
                     roles = plan.Roles.Select(r => new { role = r.Role, setting = r.Setting, column = r.Column, value = r.Constant, source = r.Source, why = r.Why }),
                     quarantine = summary.Rejected > 0 ? $"leadscore quarantine list --import {summary.ImportId}" : null,
                     errors = summary.Errors, seconds = Math.Round(summary.Seconds, 3), rescored = result.Rescored, webhooks_queued = result.WebhooksQueued,
@@ -110,6 +111,11 @@ internal static class ImportCommand
         if (s.OutcomesInserted > 0) console.Line(string.Create(inv, $"{s.OutcomesInserted:N0} outcomes written from the target column."));
         if (s.PendingOutcomes > 0)
             console.Line(string.Create(inv, $"{s.PendingOutcomes:N0} outcomes for leads not imported yet: kept, they apply when the leads arrive (e.g. {string.Join(", ", s.PendingLeadIds.Take(5))}; --json lists them)."));
+        // Training needs both kinds; a wins-only CRM export leaves it without losses, and train's error comes much later.
+        if (s.StoredOutcomes is { } so && (so.Converted == 0 || so.Lost == 0) && so.Converted + so.Lost > 0)
+            console.Line(so.Lost == 0
+                ? string.Create(inv, $"No lost outcomes stored yet ({so.Converted:N0} converted): training needs both. Import the losses too, e.g. ./leadscore import outcomes lost.csv --outcome lost")
+                : string.Create(inv, $"No converted outcomes stored yet ({so.Lost:N0} lost): training needs both. Import the wins too, e.g. ./leadscore import outcomes won.csv --outcome converted"));
         if (s.Rejected == 0) return;
         foreach (var e in s.Errors.Take(20))
             console.Line(CliErrors.Printable($"  {Path.GetFileName(s.Source)}:{e.Index}{(e.Field is null ? "" : $" [{e.Field}]")}: {e.Reason}"));

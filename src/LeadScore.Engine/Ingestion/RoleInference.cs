@@ -167,7 +167,7 @@ public static class RoleInference
                     roles.Add(new RoleGuess
                     {
                         Role = "outcome", Setting = "outcome_value", Constant = Word(fromName), Source = "guessed",
-                        Why = $"no outcome column; every row is {Word(fromName)}, from the date column's name '{dateCol}' (say --outcome lost if not)",
+                        Why = $"no outcome column; every row is {Word(fromName)}, from the date column's name '{dateCol}' (say --outcome {(fromName == OutcomeKind.Converted ? "lost" : "converted")} if not)",
                     });
                     m = m with { OutcomeValue = Word(fromName) };
                 }
