@@ -203,7 +203,10 @@ public static class RoleInference
         return sb.ToString().Trim('_');
     }
 
-    /// <summary>3 for an exact name, 2 for a name holding one of the words, null otherwise (plus <paramref name="bonus"/>).</summary>
+    /// <summary>
+    /// How well a name fits: 30 for the first exact name (less one per later place in the list), 10 for a name holding one of
+    /// the words, null otherwise (plus <paramref name="bonus"/>). Any fit outranks a column chosen by its values alone (1).
+    /// </summary>
     private static int? Named(string name, string[] exact, string[] words, int bonus)
     {
         var n = Normalise(name);
