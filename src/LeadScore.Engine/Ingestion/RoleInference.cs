@@ -243,10 +243,11 @@ public static class RoleInference
         var dates = present.Count(x => x.Length >= 6 && !ValueRules.TryNumber(x, out _) && rules.TryDate(x, out _));
         if (dates < DateShare * present.Count) return null;
         var n = Normalise(name);
-        var score = Named(name, exact, words, 0) ?? 1;
+        // A date column is taken only when its name fits the role too: "seen_at" holds dates but is not a creation time.
+        if (Named(name, exact, words, 0) is not { } score) return null;
         if (against.Any(w => n.Contains(w, StringComparison.Ordinal))) score -= 20;
-        if (score < 0) return null;
-        return (score, score >= 10 ? "named like it, and its values are dates" : "the first column of dates");
+        if (score < 10) return null;
+        return (score, "named like it, and its values are dates");
     }
 
     private static (int, string)? Outcome(string name, List<string?> v)
