@@ -11,6 +11,9 @@ namespace LeadScore.Application.Ingestion;
 /// <summary>Why one row or API item was rejected: its line (file) or index (API), the field, the reason.</summary>
 public sealed record ImportItemError(long Index, string? Field, string Reason);
 
+/// <summary>Outcomes stored in all, by kind (what training has to learn from).</summary>
+public sealed record OutcomeTotals(long Converted, long Lost);
+
 /// <summary>
 /// What an import did. Rows read = accepted + rejected, always; accepted = inserted + updated + unchanged.
 /// </summary>
@@ -28,6 +31,18 @@ public sealed record ImportSummary
     public long Rejected { get; init; }
     /// <summary>Outcomes written from a leads file's target column (inserted; re-imports add none).</summary>
     public long OutcomesInserted { get; init; }
+    /// <summary>
+    /// Outcomes accepted for lead ids the store holds no lead for yet. They are kept (outcomes have no foreign key, and CRM
+    /// exports arrive out of order) and apply once the lead is imported.
+    /// </summary>
+    public long PendingOutcomes { get; init; }
+    /// <summary>The first <see cref="ImportService.MaxErrorsInSummary"/> lead ids of <see cref="PendingOutcomes"/>, in file order.</summary>
+    public IReadOnlyList<string> PendingLeadIds { get; init; } = [];
+    /// <summary>
+    /// After an outcomes import: how many converted and lost outcomes the store holds in all, so the caller can say what
+    /// training still lacks (it needs both). Null for other kinds.
+    /// </summary>
+    public OutcomeTotals? StoredOutcomes { get; init; }
     /// <summary>Rejected rows (files: the first <see cref="ImportService.MaxErrorsInSummary"/>; API: every item).</summary>
     public IReadOnlyList<ImportItemError> Errors { get; init; } = [];
     /// <summary>The column schema used (given by the mapping or inferred).</summary>
@@ -369,12 +384,9 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
     /// </summary>
     private sealed class LeadIdTap(ImportKind kind, ImportMapping mapping)
     {
-        private readonly string? _column = kind switch
-        {
-            ImportKind.Leads => mapping.Canonical(mapping.Id ?? "lead_id"),
-            ImportKind.Activities or ImportKind.Outcomes => mapping.Canonical(mapping.LeadId ?? "lead_id"),
-            _ => null,
-        };
+        private readonly string? _column = kind is ImportKind.Leads or ImportKind.Activities or ImportKind.Outcomes
+            ? mapping.LeadIdSetting(kind) ?? "lead_id"
+            : null;
         private readonly Dictionary<long, string> _ids = new();
 
         public IEnumerable<SourceRow> Tap(IEnumerable<SourceRow> rows)
@@ -417,6 +429,9 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         public List<ImportItemError> Errors { get; } = [];
         public HashSet<string> Leads { get; } = new(StringComparer.Ordinal);
         public HashSet<string> Domains { get; } = new(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Accepted outcomes per lead id, in first-seen order (to report those whose lead is not stored).</summary>
+        public Dictionary<string, long> OutcomeLeads { get; } = new(StringComparer.Ordinal);
+        public List<string> OutcomeLeadOrder { get; } = [];
 
         public void AddError(long index, string? field, string reason, int cap)
         {
@@ -445,7 +460,12 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
     {
         foreach (var l in batch.Leads) totals.Leads.Add(l.Id);
         foreach (var a in batch.Activities) totals.Leads.Add(a.LeadId);
-        foreach (var o in batch.Outcomes) totals.Leads.Add(o.LeadId);
+        foreach (var o in batch.Outcomes)
+        {
+            totals.Leads.Add(o.LeadId);
+            if (totals.OutcomeLeads.TryGetValue(o.LeadId, out var n)) totals.OutcomeLeads[o.LeadId] = n + 1;
+            else { totals.OutcomeLeads[o.LeadId] = 1; totals.OutcomeLeadOrder.Add(o.LeadId); }
+        }
         foreach (var e in batch.Enrichment) totals.Domains.Add(e.Domain);
         if (batch.Leads.Count > 0)
         {
@@ -474,12 +494,46 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
     private async Task<ImportSummary> FinishAsync(ImportRecord import, Totals t, IReadOnlyList<ColumnSchema> schema, DateTimeOffset started, CancellationToken ct)
     {
         await store.RecordImportAsync(Progress(import, t, ImportStatus.Completed), ct);
+        var (pending, pendingIds) = await PendingOutcomesAsync(t, ct);
+        OutcomeTotals? stored = null;
+        if (import.Kind == KindName(ImportKind.Outcomes))
+        {
+            long converted = 0, lost = 0;
+            await foreach (var o in store.StreamOutcomesAsync(ct))
+                if (o.Kind == OutcomeKind.Converted) converted++;
+                else if (o.Kind == OutcomeKind.Lost) lost++;
+            stored = new OutcomeTotals(converted, lost);
+        }
         return new ImportSummary
         {
             ImportId = import.Id, Kind = import.Kind, Source = import.File, RowsRead = t.Read, Inserted = t.Inserted, Updated = t.Updated,
-            Unchanged = t.Unchanged, Rejected = t.Rejected, OutcomesInserted = t.Outcomes, Errors = t.Errors, Schema = schema,
+            Unchanged = t.Unchanged, Rejected = t.Rejected, OutcomesInserted = t.Outcomes, PendingOutcomes = pending, PendingLeadIds = pendingIds,
+            StoredOutcomes = stored, Errors = t.Errors, Schema = schema,
             Seconds = (_time.GetUtcNow() - started).TotalSeconds, TouchedLeads = t.Leads, TouchedDomains = t.Domains,
         };
+    }
+
+    /// <summary>Above this many outcome leads, one pass over the stored leads beats a lookup per lead.</summary>
+    private const int PerLeadLookupLimit = 2000;
+
+    /// <summary>The accepted outcomes whose lead is not stored: how many, and the first lead ids (read-only checks).</summary>
+    private async Task<(long Count, IReadOnlyList<string> Ids)> PendingOutcomesAsync(Totals t, CancellationToken ct)
+    {
+        if (t.OutcomeLeads.Count == 0) return (0, []);
+        var unknown = new HashSet<string>(t.OutcomeLeads.Keys, StringComparer.Ordinal);
+        if (unknown.Count <= PerLeadLookupLimit)
+        {
+            foreach (var id in t.OutcomeLeads.Keys)
+                if (await store.GetLeadAsync(id, ct) is not null) unknown.Remove(id);
+        }
+        else
+        {
+            await foreach (var lead in store.StreamLeadsAsync(ct))
+                if (unknown.Remove(lead.Id) && unknown.Count == 0) break;
+        }
+        long count = 0;
+        foreach (var id in unknown) count += t.OutcomeLeads[id];
+        return (count, t.OutcomeLeadOrder.Where(unknown.Contains).Take(MaxErrorsInSummary).ToList());
     }
 
     /// <summary>PostgreSQL text cannot hold NUL: quarantine shows it as the visible symbol U+2400.</summary>

@@ -17,6 +17,8 @@ public sealed record BatchCsvOptions
     public string? IdColumn { get; init; }
     /// <summary>A mapping file: its delimiter, id column and true/false spellings apply where not set above.</summary>
     public ImportMapping? Mapping { get; init; }
+    /// <summary>Input columns copied to the output after the lead id (score --keep), so the scores join back to the CRM.</summary>
+    public IReadOnlyList<string> Keep { get; init; } = [];
     /// <summary>Rows per chunk: memory holds one chunk of rows and results, whatever the file's size.</summary>
     public int ChunkRows { get; init; } = 8192;
     /// <summary>Where malformed rows are counted (they are skipped, the rest scored); null = skipped silently.</summary>
@@ -42,6 +44,9 @@ public sealed class SkippedRows
     }
 }
 
+/// <summary>One chunk of a scored CSV: the results, and for each the values of the kept input columns (<see cref="BatchCsvOptions.Keep"/>).</summary>
+public sealed record BatchCsvChunk(LeadScoreResult[] Results, string[][] Kept);
+
 /// <summary>
 /// Batch scoring for <c>leadscore score</c>: streams a CSV through a registered flat-table model chunk
 /// by chunk (memory stays flat), or reads back the workspace's latest scores; the CLI's ScoreWriter writes them.
@@ -65,6 +70,11 @@ public static class BatchScoring
     /// </summary>
     /// <exception cref="LeadScoreException">The model was trained on the workspace, or the file lacks a column.</exception>
     public static IEnumerable<LeadScoreResult[]> ScoreCsv(ServableModel model, string path, BatchCsvOptions options, bool explain, int top = 5,
+        IProgress<double>? progress = null, CancellationToken ct = default) =>
+        ScoreCsvRows(model, path, options, explain, top, progress, ct).Select(c => c.Results);
+
+    /// <summary>As <see cref="ScoreCsv"/>, with each row's kept input columns (<see cref="BatchCsvOptions.Keep"/>) beside its result.</summary>
+    public static IEnumerable<BatchCsvChunk> ScoreCsvRows(ServableModel model, string path, BatchCsvOptions options, bool explain, int top = 5,
         IProgress<double>? progress = null, CancellationToken ct = default)
     {
         // A workspace model's features come from activity history and enrichment; scoring bare CSV rows with
@@ -83,8 +93,8 @@ public static class BatchScoring
         var reader = new DelimitedReader(new StreamReader(file, new UTF8Encoding(false, false), true, 1 << 16), sep);
         try
         {
-            var (cols, kinds, idCol, width) = Columns(model, flat, path, reader, options.IdColumn ?? mapping?.Id);
-            return Stream(model, flat, path, file, reader, cols, kinds, idCol, width, rules, options, explain, top, progress, ct);
+            var (cols, kinds, idCol, width, keep) = Columns(model, flat, path, reader, options.IdColumn ?? mapping?.LeadId ?? mapping?.Id, options.Keep);
+            return Stream(model, flat, path, file, reader, cols, kinds, idCol, width, keep, rules, options, explain, top, progress, ct);
         }
         catch
         {
@@ -93,7 +103,8 @@ public static class BatchScoring
         }
     }
 
-    private static (int[] Cols, ColumnKind[] Kinds, int IdCol, int Width) Columns(ServableModel model, FlatModelInput flat, string path, DelimitedReader reader, string? idName)
+    private static (int[] Cols, ColumnKind[] Kinds, int IdCol, int Width, int[] Keep) Columns(ServableModel model, FlatModelInput flat, string path, DelimitedReader reader,
+        string? idName, IReadOnlyList<string> keepNames)
     {
         var features = model.Engine.Encoder.Features;
         var kinds = flat.Schema.ToDictionary(s => s.Name, s => s.Kind, StringComparer.Ordinal);
@@ -116,11 +127,17 @@ public static class BatchScoring
             if (idCol < 0) throw new LeadScoreException($"{path}: no column named '{idName}' (columns: {string.Join(", ", header)})", idName);
         }
         else idCol = flat.Schema.Where(s => s.Kind == ColumnKind.Identifier).Select(s => Array.IndexOf(header, s.Name)).FirstOrDefault(i => i >= 0, -1);
-        return (cols, colKind, idCol, header.Length);
+        var keep = new int[keepNames.Count];
+        for (var k = 0; k < keep.Length; k++)
+        {
+            keep[k] = Array.IndexOf(header, keepNames[k]);
+            if (keep[k] < 0) throw new LeadScoreException($"{path}: --keep names a column the file lacks: '{keepNames[k]}' (columns: {string.Join(", ", header)})", keepNames[k]);
+        }
+        return (cols, colKind, idCol, header.Length, keep);
     }
 
-    private static IEnumerable<LeadScoreResult[]> Stream(ServableModel model, FlatModelInput flat, string path, FileStream file, DelimitedReader reader,
-        int[] cols, ColumnKind[] colKind, int idCol, int width, ValueRules rules, BatchCsvOptions options, bool explain, int top, IProgress<double>? progress, CancellationToken ct)
+    private static IEnumerable<BatchCsvChunk> Stream(ServableModel model, FlatModelInput flat, string path, FileStream file, DelimitedReader reader,
+        int[] cols, ColumnKind[] colKind, int idCol, int width, int[] keep, ValueRules rules, BatchCsvOptions options, bool explain, int top, IProgress<double>? progress, CancellationToken ct)
     {
         using var _ = reader;
         var engine = model.Engine;
@@ -131,6 +148,7 @@ public static class BatchScoring
         {
             ct.ThrowIfCancellationRequested();
             var frame = new FeatureFrame(features);
+            var kept = new List<string[]>();
             while (frame.Count < options.ChunkRows && reader.Read() is { } rec)
             {
                 n++;
@@ -152,11 +170,18 @@ public static class BatchScoring
                         _ => FeatureValue.Of(raw),
                     };
                 }
-                frame.Add(idCol >= 0 ? rec.Fields[idCol] : n.ToString(CultureInfo.InvariantCulture), row, null, null);
+                frame.Add(idCol >= 0 ? rec.Fields[idCol].Trim() : n.ToString(CultureInfo.InvariantCulture), row, null, null);
+                kept.Add(keep.Length == 0 ? [] : Array.ConvertAll(keep, k => rec.Fields[k]));
             }
             if (frame.Count == 0) break;
             // One chunk: ScoreChunks spreads it over the cores in blocks and yields once.
-            foreach (var results in engine.ScoreChunks(frame, explain, top, options.ChunkRows, ct)) yield return results;
+            var offset = 0;
+            foreach (var results in engine.ScoreChunks(frame, explain, top, options.ChunkRows, ct))
+            {
+                // Results come in frame order, so the kept values line up by position.
+                yield return new BatchCsvChunk(results, kept.GetRange(offset, results.Length).ToArray());
+                offset += results.Length;
+            }
             progress?.Report((double)file.Position / length);
         }
         progress?.Report(1);
@@ -176,7 +201,7 @@ public static class BatchScoring
     }
 
     /// <summary>Synchronous chunks (a CSV being scored) as an async stream for the writer.</summary>
-    public static async IAsyncEnumerable<LeadScoreResult[]> AsAsync(IEnumerable<LeadScoreResult[]> chunks)
+    public static async IAsyncEnumerable<T> AsAsync<T>(IEnumerable<T> chunks)
     {
         foreach (var c in chunks)
         {

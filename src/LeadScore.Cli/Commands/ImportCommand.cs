@@ -26,10 +26,11 @@ internal static class ImportCommand
         var mapping = new Option<string?>("--mapping") { Description = "Mapping file (JSON) naming the id, target and time columns and how to read values; see examples/" };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on stdout" };
         var inferOnly = new Option<string?>("--infer-only") { Description = "Only infer the column types and write them as a mapping file to edit; imports nothing" };
+        var outcome = new Option<string?>("--outcome") { Description = "Outcomes only: every row of the file is this outcome (converted or lost), for a CRM's won-deals export without an outcome column; same as the mapping's \"outcome_value\"" };
         var batch = new Option<int>("--batch-size") { Description = "Rows per transaction", DefaultValueFactory = _ => ImportPipeline.DefaultBatchSize };
         var cmd = new Command("import", "Import leads, activities, enrichment or outcomes; bad rows go to quarantine with file, line, column and reason")
         {
-            kind, file, mapping, json, inferOnly, batch,
+            kind, file, mapping, json, inferOnly, outcome, batch,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -40,23 +41,36 @@ internal static class ImportCommand
             var batchSize = parse.GetValue(batch);
             if (batchSize < 1) throw new LeadScoreException("--batch-size must be at least 1", "batch-size");
             var asJson = parse.GetValue(json);
+            if (parse.GetValue(outcome) is { } every)
+            {
+                if (k != ImportKind.Outcomes) throw new LeadScoreException("--outcome only applies to import outcomes", "outcome");
+                m = (m ?? ImportMapping.Default) with { OutcomeValue = every };
+                // Checked now, so a typo fails before the file is read.
+                if (RowConverter.ParseOutcome(every) is not (OutcomeKind.Converted or OutcomeKind.Lost))
+                    throw new LeadScoreException($"--outcome '{every}' is not an outcome: converted (or won) or lost", "outcome");
+            }
 
             if (parse.GetValue(inferOnly) is { } outPath)
             {
-                // From the file alone: --infer-only needs no workspace, so stored column types are not consulted.
-                var inferred = ImportPipeline.Plan(k, path, m, TimeProvider.System.GetUtcNow());
-                inferred.ToMapping().Save(outPath);
-                if (asJson) console.Line(JsonSerializer.Serialize(new { mapping = Path.GetFullPath(outPath), columns = inferred.Schema }, Json));
+                // From the file alone: --infer-only needs no workspace, so stored column types are not consulted. A role it
+                // cannot find does not stop it: the mapping is written anyway, with a placeholder to fill in.
+                var inferred = ImportPipeline.Plan(k, path, m, TimeProvider.System.GetUtcNow(), requireRoles: false);
+                var full = Path.GetFullPath(outPath);
+                File.WriteAllText(full, CompleteMapping.ToJson(inferred, out var missing) + Environment.NewLine);
+                if (asJson) console.Line(JsonSerializer.Serialize(new { mapping = full, roles = inferred.Roles, missing, columns = inferred.Schema }, Json));
                 else
                 {
+                    PrintRoles(console, inferred);
                     PrintSchema(console, inferred);
-                    console.Line($"Wrote the inferred mapping to {Path.GetFullPath(outPath)}; edit it and pass it with --mapping.");
+                    foreach (var note in missing) console.Line($"Note: {note}.");
+                    console.Line($"Wrote the inferred mapping to {full}; edit it and pass it with --mapping.");
                 }
                 return ExitCodes.Ok;
             }
             await using var host = await CliHost.OpenAsync(global, parse, ct);
             // Columns already stored keep their stored type, so the plan is made against the workspace.
             var plan = await host.Get<ImportService>().PlanAsync(k, path, m, ct);
+            if (!asJson) PrintRoles(console, plan);
             if (!asJson && plan.Inferred) PrintSchema(console, plan);
             var result = await console.StepAsync($"Importing {ImportService.KindName(k)} from {Path.GetFileName(path)}",
                 p => host.Get<IngestionService>().ImportFileAsync(plan, path, p, batchSize, ct));
@@ -68,6 +82,9 @@ internal static class ImportCommand
                     import_id = summary.ImportId, kind = summary.Kind, file = summary.Source, rows_read = summary.RowsRead,
                     accepted = summary.Accepted, inserted = summary.Inserted, updated = summary.Updated, unchanged = summary.Unchanged,
                     rejected = summary.Rejected, outcomes_inserted = summary.OutcomesInserted,
+                    pending_outcomes = summary.PendingOutcomes, pending_lead_ids = summary.PendingLeadIds,
+                    stored_outcomes = summary.StoredOutcomes is { } so ? new { converted = so.Converted, lost = so.Lost } : null,
+                    roles = plan.Roles.Select(r => new { role = r.Role, setting = r.Setting, column = r.Column, value = r.Constant, source = r.Source, why = r.Why }),
                     quarantine = summary.Rejected > 0 ? $"leadscore quarantine list --import {summary.ImportId}" : null,
                     errors = summary.Errors, seconds = Math.Round(summary.Seconds, 3), rescored = result.Rescored, webhooks_queued = result.WebhooksQueued,
                 }, Json));
@@ -92,6 +109,13 @@ internal static class ImportCommand
         console.Line(string.Create(inv, $"Import {s.ImportId} ({s.Kind}): {s.RowsRead:N0} rows read, {s.Accepted:N0} accepted ({s.Inserted:N0} inserted, {s.Updated:N0} updated, {s.Unchanged:N0} unchanged), {s.Rejected:N0} rejected in {s.Seconds:F1}s."));
         if (s.Updated > 0) console.Line(string.Create(inv, $"{s.Updated:N0} updated: {UpdatedWhat(s.Kind)}"));
         if (s.OutcomesInserted > 0) console.Line(string.Create(inv, $"{s.OutcomesInserted:N0} outcomes written from the target column."));
+        if (s.PendingOutcomes > 0)
+            console.Line(string.Create(inv, $"{s.PendingOutcomes:N0} outcomes for leads not imported yet: kept, they apply when the leads arrive (e.g. {string.Join(", ", s.PendingLeadIds.Take(5))}; --json lists them)."));
+        // Training needs both kinds; a wins-only CRM export leaves it without losses, and train's error comes much later.
+        if (s.StoredOutcomes is { } so && (so.Converted == 0 || so.Lost == 0) && so.Converted + so.Lost > 0)
+            console.Line(so.Lost == 0
+                ? string.Create(inv, $"No lost outcomes stored yet ({so.Converted:N0} converted): training needs both. Import the losses too, e.g. ./leadscore import outcomes lost.csv --outcome lost")
+                : string.Create(inv, $"No converted outcomes stored yet ({so.Lost:N0} lost): training needs both. Import the wins too, e.g. ./leadscore import outcomes won.csv --outcome converted"));
         if (s.Rejected == 0) return;
         foreach (var e in s.Errors.Take(20))
             console.Line(CliErrors.Printable($"  {Path.GetFileName(s.Source)}:{e.Index}{(e.Field is null ? "" : $" [{e.Field}]")}: {e.Reason}"));
@@ -107,6 +131,19 @@ internal static class ImportCommand
         "enrichment" => "company rows with the same domain and as-of date replaced with the new values.",
         _ => "stored rows replaced with the new values.",
     };
+
+    /// <summary>One line per role: which column plays it and how it was found, so a guess can be checked before trusting the import.</summary>
+    internal static void PrintRoles(CliConsole console, ImportPlan plan)
+    {
+        if (!plan.Roles.Any(r => r.Guessed)) return;
+        console.Line("Guessed the columns' roles (name them in a mapping file to change them; --infer-only FILE writes one):");
+        foreach (var r in plan.Roles)
+        {
+            var what = r.Constant is { } c ? $"every row is {c} (\"{r.Setting}\": \"{c}\")" : r.Column is { } col ? $"{col} (\"{r.Setting}\": \"{col}\")" : $"not found (\"{r.Setting}\")";
+            var how = r.Source switch { "mapping" => "from the mapping", "canonical" => "the canonical name", _ => r.Why ?? "guessed" };
+            console.Line(CliErrors.Printable($"  {r.Role,-14} {what}: {how}"));
+        }
+    }
 
     internal static void PrintSchema(CliConsole console, ImportPlan plan)
     {

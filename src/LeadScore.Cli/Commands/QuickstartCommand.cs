@@ -63,11 +63,13 @@ internal static class QuickstartCommand
             var body = await ExampleBodyAsync(store, host.Get<TimeProvider>().GetUtcNow(), ct);
             console.Line();
             console.Line($"Demo API key '{record.Name}' (all scopes; shown once, stored hashed): {key}");
-            console.Line("Score a lead against the running server:");
+            // With --no-serve nothing is listening when this is printed: say how to start the server before the curl.
+            var serving = !parse.GetValue(noServe);
+            console.Line(serving ? "Score a lead against the running server:" : "Start the server with ./leadscore serve, then score a lead:");
             console.Line($"  curl -s -X POST {url}/api/v1/score -H 'X-Api-Key: {key}' -H 'Content-Type: application/json' -d '{body}'");
             console.Line($"API reference: {url}/scalar   OpenAPI: {url}/openapi/v1.json");
 
-            if (parse.GetValue(noServe)) return ExitCodes.Ok;
+            if (!serving) return ExitCodes.Ok;
             await using var app = await ServerHost.StartAsync(store, ws, parse.GetValue(urls)!, ct);
             console.Line($"Serving on {url} (Ctrl+C stops).");
             // Last, so it is the line a new user sees: the leads and their reasons, in the browser.

@@ -27,10 +27,11 @@ internal static class ScoreCommand
         var sep = new Option<string?>("--sep") { Description = "Field separator of --csv (default: the mapping's, else sniffed from the header)" };
         var mapping = new Option<string?>("--mapping") { Description = "Mapping file (the one `import` takes): delimiter, id column, true/false spellings" };
         var id = new Option<string?>("--id") { Description = "Column of --csv holding the lead id (default: the model's identifier column if present, else the row number)" };
+        var keep = new Option<string?>("--keep") { Description = "With --csv: input columns to copy after lead_id, comma-separated (e.g. --keep email,company), so the output joins back to the CRM" };
         var model = new Option<string?>("--model") { Description = "Model version (v3) or alias to score --csv with (default: the champion)" };
 
         var cmd = new Command("score", "Score a CSV of leads or every lead in the workspace; write CSV or JSON lines with probability, score, grade and reasons");
-        foreach (var o in new Option[] { csv, all, output, explain, top, json, sep, mapping, id, model }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { csv, all, output, explain, top, json, sep, mapping, id, keep, model }) cmd.Options.Add(o);
 
         cmd.SetAction(async (parse, ct) =>
         {
@@ -61,22 +62,23 @@ internal static class ScoreCommand
                     Separator = TrainCommand.ParseSeparator(parse.GetValue(sep)),
                     IdColumn = parse.GetValue(id),
                     Mapping = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null,
+                    Keep = KeepColumns(parse.GetValue(keep)),
                 };
                 // Opened (and its header checked) before any output, so a bad file fails with one line and no empty --out file.
                 var relay = new ProgressRelay();
-                var chunks = BatchScoring.ScoreCsv(loaded, csvPath, options, withReasons, topN, relay, ct);
+                var chunks = BatchScoring.ScoreCsvRows(loaded, csvPath, options, withReasons, topN, relay, ct);
                 rows = await WithOutputAsync(console, outPath, $"scoring {Path.GetFileName(csvPath)} with {version}", (writer, progress) =>
                 {
                     relay.Target = progress;
-                    return ScoreWriter.WriteAsync(BatchScoring.AsAsync(chunks), writer, format, withReasons, topN, ct);
+                    return ScoreWriter.WriteAsync(BatchScoring.AsAsync(chunks), options.Keep, writer, format, withReasons, topN, ct);
                 });
                 ReportSkipped(console, skipped);
             }
             else
             {
                 if (parse.GetValue(model) is not null) throw new LeadScoreException("--all scores with the champion; promote a version first (./leadscore models promote VERSION)", "model");
-                if (parse.GetValue(sep) is not null || parse.GetValue(mapping) is not null || parse.GetValue(id) is not null)
-                    throw new LeadScoreException("--sep, --mapping and --id only apply with --csv", "csv");
+                if (parse.GetValue(sep) is not null || parse.GetValue(mapping) is not null || parse.GetValue(id) is not null || parse.GetValue(keep) is not null)
+                    throw new LeadScoreException("--sep, --mapping, --id and --keep only apply with --csv (--all writes each lead's status and company)", "csv");
                 var scoring = host.Get<ScoringService>();
                 await scoring.ReloadAsync(ct);
                 version = scoring.RequireChampion().Version;
@@ -84,7 +86,7 @@ internal static class ScoreCommand
                 console.Log($"stored {n:N0} scores");
                 // Stored scores always carry reasons; without --explain the writer leaves them out.
                 rows = await WithOutputAsync(console, outPath, "writing the scores", (writer, _) =>
-                    ScoreWriter.WriteAsync(BatchScoring.StoredScoresAsync(store, ct: ct), writer, format, withReasons, topN, ct));
+                    ScoreWriter.WriteAsync(LeadStatus.StoredScoresAsync(store, ct: ct), writer, format, withReasons, topN, ct));
             }
             var secs = Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
             console.Log(string.Create(CultureInfo.InvariantCulture,
@@ -93,6 +95,9 @@ internal static class ScoreCommand
         });
         return cmd;
     }
+
+    private static IReadOnlyList<string> KeepColumns(string? keep) =>
+        keep is null ? [] : keep.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Malformed rows of --csv, on stderr after the run: the first few as file:line: reason, then their number.</summary>
     private static void ReportSkipped(CliConsole console, SkippedRows skipped)

@@ -26,26 +26,45 @@ public static class ScoreWriter
     /// </summary>
     public static Task<long> WriteAsync(IAsyncEnumerable<LeadScoreResult[]> chunks, TextWriter output, ScoreOutputFormat format,
         bool explain, int top = 5, CancellationToken ct = default) =>
-        WriteRowsAsync(chunks.Select(c => Array.ConvertAll(c, r => new Row(r.LeadId, r.Probability, r.Score, r.Grade, r.ModelVersion, r.Reasons))),
-            output, format, explain, top, ct);
+        WriteRowsAsync(chunks.Select(c => Array.ConvertAll(c, r => new Row(r.LeadId, r.Probability, r.Score, r.Grade, r.ModelVersion, r.Reasons, []))),
+            [], output, format, explain, top, ct);
+
+    /// <summary>
+    /// Writes a scored CSV with the kept input columns after lead_id (CSV: columns named as in the input; JSON: a
+    /// <c>columns</c> object), so the output joins back to the CRM on the id.
+    /// </summary>
+    public static Task<long> WriteAsync(IAsyncEnumerable<Application.Scoring.BatchCsvChunk> chunks, IReadOnlyList<string> keep, TextWriter output,
+        ScoreOutputFormat format, bool explain, int top = 5, CancellationToken ct = default) =>
+        WriteRowsAsync(chunks.Select(c => c.Results.Select((r, i) => new Row(r.LeadId, r.Probability, r.Score, r.Grade, r.ModelVersion, r.Reasons, c.Kept[i])).ToArray()),
+            keep, output, format, explain, top, ct);
 
     /// <summary>Writes stored scores (their reasons read back by the one stored-reasons reader).</summary>
     public static Task<long> WriteAsync(IAsyncEnumerable<Storage.StoredScore[]> chunks, TextWriter output, ScoreOutputFormat format,
         bool explain, int top = 5, CancellationToken ct = default) =>
-        WriteRowsAsync(chunks.Select(c => Array.ConvertAll(c, s => new Row(s.LeadId, s.Probability, s.Score, s.Grade, s.ModelVersion,
-            explain ? Application.Scoring.StoredReasons.Read(s.ReasonsJson) : []))), output, format, explain, top, ct);
+        WriteRowsAsync(chunks.Select(c => Array.ConvertAll(c, s => Stored(s, explain, []))), [], output, format, explain, top, ct);
 
-    /// <summary>What one output row holds, whichever way it was scored.</summary>
-    private readonly record struct Row(string LeadId, double Probability, int Score, string Grade, string ModelVersion, IReadOnlyList<Reason> Reasons);
+    /// <summary>Writes stored scores with each lead's status (open, won, lost) and company after lead_id.</summary>
+    public static Task<long> WriteAsync(IAsyncEnumerable<Application.Scoring.StoredLeadScore[]> chunks, TextWriter output, ScoreOutputFormat format,
+        bool explain, int top = 5, CancellationToken ct = default) =>
+        WriteRowsAsync(chunks.Select(c => Array.ConvertAll(c, s => Stored(s.Score, explain, [s.Status, s.Company]))), ["status", "company"], output, format, explain, top, ct,
+            stored: true);
 
-    private static async Task<long> WriteRowsAsync(IAsyncEnumerable<Row[]> chunks, TextWriter output, ScoreOutputFormat format,
-        bool explain, int top, CancellationToken ct)
+    private static Row Stored(Storage.StoredScore s, bool explain, string?[] extra) =>
+        new(s.LeadId, s.Probability, s.Score, s.Grade, s.ModelVersion, explain ? Application.Scoring.StoredReasons.Read(s.ReasonsJson) : [], extra);
+
+    /// <summary>What one output row holds, whichever way it was scored; <see cref="Extra"/> lines up with the extra column names.</summary>
+    private readonly record struct Row(string LeadId, double Probability, int Score, string Grade, string ModelVersion, IReadOnlyList<Reason> Reasons, string?[] Extra);
+
+    private static async Task<long> WriteRowsAsync(IAsyncEnumerable<Row[]> chunks, IReadOnlyList<string> extra, TextWriter output, ScoreOutputFormat format,
+        bool explain, int top, CancellationToken ct, bool stored = false)
     {
         var inv = CultureInfo.InvariantCulture;
         var reasonColumns = 2 * top;
         if (format == ScoreOutputFormat.Csv)
         {
-            var header = new StringBuilder("lead_id,probability,score,grade,model_version");
+            var header = new StringBuilder("lead_id");
+            foreach (var e in extra) { header.Append(','); Csv(header, e); }
+            header.Append(",probability,score,grade,model_version");
             if (explain) for (var i = 1; i <= reasonColumns; i++) header.Append(inv, $",reason_{i}");
             await output.WriteLineAsync(header, ct);
         }
@@ -58,7 +77,9 @@ public static class ScoreWriter
                 line.Clear();
                 if (format == ScoreOutputFormat.Csv)
                 {
-                    Csv(line, r.LeadId); line.Append(',').Append(r.Probability.ToString("0.######", inv)).Append(',')
+                    Csv(line, r.LeadId);
+                    foreach (var e in r.Extra) { line.Append(','); Csv(line, e ?? ""); }
+                    line.Append(',').Append(r.Probability.ToString("0.######", inv)).Append(',')
                         .Append(r.Score.ToString(inv)).Append(',').Append(r.Grade).Append(',');
                     Csv(line, r.ModelVersion);
                     if (explain)
@@ -71,7 +92,12 @@ public static class ScoreWriter
                 else
                 {
                     line.Append(JsonSerializer.Serialize(new JsonScore(r.LeadId, Math.Round(r.Probability, 6), r.Score, r.Grade, r.ModelVersion,
-                        explain ? r.Reasons.Select(x => new JsonReason(x.Feature, x.Value, Math.Round(x.Contribution, 4), Math.Round(x.Points, 2), x.Text)).ToArray() : null), OutJson));
+                        explain ? r.Reasons.Select(x => new JsonReason(x.Feature, x.Value, Math.Round(x.Contribution, 4), Math.Round(x.Points, 2), x.Text)).ToArray() : null)
+                    {
+                        Status = stored ? r.Extra[0] : null,
+                        Company = stored ? r.Extra[1] : null,
+                        Columns = !stored && extra.Count > 0 ? extra.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => r.Extra[x.i]) : null,
+                    }, OutJson));
                 }
                 await output.WriteLineAsync(line, ct);
                 rows++;
@@ -86,7 +112,12 @@ public static class ScoreWriter
 
     private static void Csv(StringBuilder sb, string s) => CsvText.Append(sb, s);
 
-    private sealed record JsonScore(string LeadId, double Probability, int Score, string Grade, string ModelVersion, JsonReason[]? Reasons);
+    private sealed record JsonScore(string LeadId, double Probability, int Score, string Grade, string ModelVersion, JsonReason[]? Reasons)
+    {
+        public string? Status { get; init; }
+        public string? Company { get; init; }
+        public Dictionary<string, string?>? Columns { get; init; }
+    }
 
     private sealed record JsonReason(string Feature, string Value, double Contribution, double Points, string Text);
 }

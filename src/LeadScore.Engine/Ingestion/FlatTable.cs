@@ -42,7 +42,7 @@ public sealed record FlatTableOptions
             PositiveValues = PositiveValues ?? (Positive is null ? m.Target?.Positive : null),
             Separator = Separator ?? m.DelimiterChar,
             Exclude = [.. Exclude, .. m.Ignore],
-            IdColumn = IdColumn ?? m.Id,
+            IdColumn = IdColumn ?? m.LeadId ?? m.Id,
             TimeColumn = TimeColumn ?? m.Timestamp,
             MissingValues = m.Missing ?? MissingValues,
         };

@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using LeadScore.Core;
 
@@ -35,20 +37,30 @@ public sealed record ColumnMapping
 
 /// <summary>
 /// A mapping file: which source column plays which role, and how to read values. Every member is
-/// optional; without one the canonical column names of the generator's formats are used
-/// (see docs/ingestion.md). Role names may be given as source names or as their renamed names.
+/// optional; without one the canonical column names of the generator's formats are used, and a role whose
+/// canonical column is absent is guessed from the columns' names and values (see <see cref="RoleInference"/>).
+/// Role names may be given as source names or as their renamed names.
 /// </summary>
+/// <remarks>
+/// One vocabulary across kinds: <c>lead_id</c> is the lead id column (leads, activities, outcomes), <c>event_id</c> an
+/// activity's own id, <c>timestamp</c> the row's time (a lead's creation, an activity's time, enrichment as-of, an
+/// outcome's date). Synonyms are accepted: <c>created_at</c>, <c>date</c>, <c>as_of</c> and <c>time</c> for
+/// <c>timestamp</c>; <c>id</c> for the row's own id (<c>lead_id</c> for leads and outcomes, <c>event_id</c> for
+/// activities, as in earlier mapping files). Keys starting with <c>_</c> are comments.
+/// </remarks>
 public sealed record ImportMapping
 {
     /// <summary>"csv" or "jsonl"; null = from the file name and first character.</summary>
     public string? Format { get; init; }
     /// <summary>Field delimiter for CSV (one character, "\t" for tab); null = sniffed from the header.</summary>
     public string? Delimiter { get; init; }
-    /// <summary>Leads: the lead id column. Activities: the event id column.</summary>
+    /// <summary>The row's own id: leads and outcomes, the lead id (synonym of <see cref="LeadId"/>); activities, the event id (synonym of <see cref="EventId"/>).</summary>
     public string? Id { get; init; }
+    /// <summary>Activities: the event id column (optional; without one events are deduplicated by content).</summary>
+    public string? EventId { get; init; }
     /// <summary>Builds an id when the source has none, e.g. "bank-{line}" ({line} = the row's line number).</summary>
     public string? IdTemplate { get; init; }
-    /// <summary>Activities and outcomes: the lead id column.</summary>
+    /// <summary>The lead id column, for every kind that has one (leads, activities, outcomes). Canonical; <c>id</c> is a synonym for leads and outcomes.</summary>
     public string? LeadId { get; init; }
     /// <summary>The time column: a lead's creation, an activity's time, enrichment as-of, outcome date.</summary>
     public string? Timestamp { get; init; }
@@ -59,6 +71,11 @@ public sealed record ImportMapping
     public string? Value { get; init; }
     public string? Domain { get; init; }
     public string? Outcome { get; init; }
+    /// <summary>
+    /// Outcomes only: every row of the file is this outcome ("converted", "lost"), for a CRM's closed-deals export with no
+    /// outcome column. The outcome column is then not read.
+    /// </summary>
+    public string? OutcomeValue { get; init; }
     /// <summary>Leads only: a column whose value becomes a converted/lost outcome at the lead's time.</summary>
     public TargetMapping? Target { get; init; }
     /// <summary>Extra date formats (.NET custom format strings), tried before the built-in ones.</summary>
@@ -110,12 +127,117 @@ public sealed record ImportMapping
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } l ? $":{l + 1}" : "";
-            throw new LeadScoreException($"{path}{where}: invalid mapping file: {ex.Message}", "mapping");
+            throw new LeadScoreException($"{path}{where}: invalid mapping file: {Describe(ex)}", "mapping");
+        }
+        catch (LeadScoreException ex) when (ex.Message.StartsWith("mapping", StringComparison.Ordinal))
+        {
+            throw new LeadScoreException($"{path}: {ex.Message}", ex.Field);
         }
     }
 
-    public static ImportMapping Parse(string json) =>
-        JsonSerializer.Deserialize<ImportMapping>(json, JsonOptions) ?? throw new LeadScoreException("mapping file is empty", "mapping");
+    /// <summary>Reads a mapping from JSON: synonyms folded into the canonical settings, <c>_</c> keys skipped, unknown settings refused by name.</summary>
+    public static ImportMapping Parse(string json)
+    {
+        var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        if (node is null) throw new LeadScoreException("mapping file is empty", "mapping");
+        if (node is not JsonObject obj) throw new LeadScoreException("mapping file must be a JSON object ({ \"lead_id\": \"...\", ... })", "mapping");
+        Normalize(obj, typeof(ImportMapping), "", TimestampSynonyms);
+        if (obj["target"] is JsonObject target) Normalize(target, typeof(TargetMapping), "target.", null);
+        if (obj["columns"] is JsonObject cols)
+            foreach (var (name, c) in cols)
+                if (c is JsonObject co) Normalize(co, typeof(ColumnMapping), $"columns.{name}.", null);
+        return obj.Deserialize<ImportMapping>(JsonOptions) ?? throw new LeadScoreException("mapping file is empty", "mapping");
+    }
+
+    /// <summary>A JSON error as a user reads it: the setting at fault rather than the .NET type it was bound to.</summary>
+    private static string Describe(JsonException ex)
+    {
+        if (ex.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) && ex.Message.Contains("could not be converted", StringComparison.Ordinal))
+            return $"setting '{p[2..]}' has the wrong kind of value (see docs/ingestion.md: column names are text, lists are [\"...\"], target and columns are objects)";
+        return ex.Message;
+    }
+
+    /// <summary>Names accepted for <c>timestamp</c>: what each kind's canonical column is called, and the plain words.</summary>
+    private static readonly string[] TimestampSynonyms = ["created_at", "date", "as_of", "time"];
+
+    /// <summary>The settings a mapping file may hold (snake_case, as written in the file), synonyms included.</summary>
+    public static IReadOnlyList<string> ValidSettings { get; } = [.. SettingsOf(typeof(ImportMapping)), .. TimestampSynonyms];
+
+    private static IEnumerable<string> SettingsOf(Type t) =>
+        t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.GetCustomAttribute<JsonIgnoreAttribute>() is null)
+            .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name));
+
+    // The JSON serializer's own message for an unknown member names a .NET type; a user needs the setting's name, the
+    // nearest valid one and the list, so names are checked here before deserializing.
+    private static void Normalize(JsonObject obj, Type type, string prefix, string[]? timestampSynonyms)
+    {
+        var valid = SettingsOf(type).ToList();
+        foreach (var key in obj.Select(p => p.Key).ToList())
+        {
+            if (key.StartsWith('_')) { obj.Remove(key); continue; }
+            if (timestampSynonyms is not null && timestampSynonyms.Contains(key))
+            {
+                var value = obj[key];
+                obj.Remove(key);
+                if (obj["timestamp"] is { } existing && !JsonNode.DeepEquals(existing, value))
+                    throw new LeadScoreException($"mapping: '{key}' and 'timestamp' name the same setting (the time column) with different columns; keep one", "timestamp");
+                obj["timestamp"] = value;
+                continue;
+            }
+            if (valid.Contains(key)) continue;
+            var all = timestampSynonyms is null ? valid : [.. valid, .. timestampSynonyms];
+            var near = Nearest(key, all);
+            throw new LeadScoreException(
+                $"mapping: unknown setting '{prefix}{key}'{(near is null ? "" : $" (did you mean '{prefix}{near}'?)")}; valid: {string.Join(", ", all)}", prefix + key);
+        }
+    }
+
+    /// <summary>The valid name closest to <paramref name="key"/> by edit distance, or null when none is close.</summary>
+    public static string? Nearest(string key, IEnumerable<string> valid)
+    {
+        string? best = null;
+        var bestD = int.MaxValue;
+        foreach (var v in valid)
+        {
+            var d = Distance(key.ToLowerInvariant(), v);
+            if (d < bestD) { bestD = d; best = v; }
+        }
+        return bestD <= Math.Max(2, key.Length / 3) ? best : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var prev = new int[b.Length + 1];
+        var cur = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) prev[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            cur[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (prev, cur) = (cur, prev);
+        }
+        return prev[b.Length];
+    }
+
+    /// <summary>The lead id column (renamed name) for a kind, from <c>lead_id</c> or its synonym <c>id</c>; null when the mapping names none.</summary>
+    public string? LeadIdSetting(ImportKind kind)
+    {
+        var id = kind is ImportKind.Leads or ImportKind.Outcomes ? Id : null;
+        if (LeadId is not null && id is not null && LeadId != id)
+            throw new LeadScoreException($"mapping: 'id' ('{id}') and 'lead_id' ('{LeadId}') both name the lead id column; keep one (lead_id is the canonical name)", "lead_id");
+        return (LeadId ?? id) is { } c ? Canonical(c) : null;
+    }
+
+    /// <summary>Activities: the event id column (renamed name), from <c>event_id</c> or its synonym <c>id</c>.</summary>
+    public string? EventIdSetting(ImportKind kind) =>
+        kind == ImportKind.Activities && (EventId ?? Id) is { } c ? Canonical(c) : null;
+
+    /// <summary>The outcome every row gets (from <see cref="OutcomeValue"/>), or null; an unknown word fails naming the setting.</summary>
+    public OutcomeKind? ConstantOutcome() => OutcomeValue is null ? null
+        : RowConverter.ParseOutcome(OutcomeValue) is { } k && k != OutcomeKind.Reopened ? k
+        : throw new LeadScoreException($"mapping: outcome_value '{OutcomeValue}' is not an outcome (converted or lost)", "outcome_value");
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

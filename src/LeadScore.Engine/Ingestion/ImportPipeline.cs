@@ -49,6 +49,9 @@ public sealed record ImportPlan
     /// <summary>True when no mapping named the column kinds (the schema was inferred and should be shown).</summary>
     public bool Inferred { get; init; }
 
+    /// <summary>Which column plays each role and how it was found (named, canonical or guessed); one entry per role.</summary>
+    public IReadOnlyList<RoleGuess> Roles { get; init; } = [];
+
     /// <summary>The mapping with every column's kind and personal flag written out, for --infer-only.</summary>
     public ImportMapping ToMapping() => Mapping with
     {
@@ -56,6 +59,66 @@ public sealed record ImportPlan
         Delimiter = Format == "csv" ? (Delimiter == '\t' ? "\\t" : Delimiter.ToString()) : null,
         Columns = Schema.ToDictionary(s => s.Name, s => new ColumnMapping { Kind = s.Kind, Personal = s.IsPersonal, PersonalReason = s.PersonalReason }),
     };
+}
+
+/// <summary>Writes a plan as the complete mapping --infer-only saves: every setting that applies to the kind, with the value the import would use.</summary>
+public static class CompleteMapping
+{
+    private static readonly System.Text.Json.JsonSerializerOptions WithNulls = new(ImportMapping.JsonOptions)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never,
+        // A file for people to edit: quotes and apostrophes in the note stay readable, not \u0022.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static readonly string[] General = ["format", "delimiter", "default_timestamp", "date_formats", "missing", "true_values", "false_values", "ignore", "rename", "columns", "counts", "max_length", "future_tolerance_hours"];
+
+    /// <summary>The role settings of a kind, in the order a user reads them.</summary>
+    public static IReadOnlyList<string> RoleSettings(ImportKind kind) => kind switch
+    {
+        ImportKind.Leads => ["lead_id", "timestamp", "id_template", "target"],
+        ImportKind.Activities => ["lead_id", "event_id", "type", "timestamp", "url", "value"],
+        ImportKind.Enrichment => ["domain", "timestamp"],
+        _ => ["lead_id", "timestamp", "outcome", "outcome_value"],
+    };
+
+    /// <summary>
+    /// The JSON text. A role that could not be found gets a placeholder naming what to put there and a <c>_note</c> saying so
+    /// (keys starting with <c>_</c> are comments), so the file is always complete and the next step is in it.
+    /// </summary>
+    public static string ToJson(ImportPlan plan, out IReadOnlyList<string> missing)
+    {
+        var mapping = plan.ToMapping() with
+        {
+            Missing = plan.Mapping.Missing ?? ImportMapping.DefaultMissing,
+            TrueValues = plan.Mapping.TrueValues ?? ValueRules.DefaultTrueValues,
+            FalseValues = plan.Mapping.FalseValues ?? ValueRules.DefaultFalseValues,
+        };
+        var full = System.Text.Json.JsonSerializer.SerializeToNode(mapping, WithNulls)!.AsObject();
+        var columns = new HashSet<string>(plan.SourceColumns.Select(plan.Mapping.Canonical), StringComparer.Ordinal);
+        string? IfPresent(string? named, string canonical) => named ?? (columns.Contains(canonical) ? canonical : null);
+        var roles = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(StringComparer.Ordinal);
+        var notes = new List<string>();
+        foreach (var r in plan.Roles)
+        {
+            if (r.Found) { roles[r.Setting] = r.Column ?? r.Constant; continue; }
+            var choices = string.Join(", ", plan.SourceColumns);
+            roles[r.Setting] = $"?? the column holding the {r.Role} (one of: {choices})";
+            notes.Add($"no {r.Role} column could be guessed: replace the \"??\" value of \"{r.Setting}\" with the column's name before importing");
+        }
+        if (plan.Kind == ImportKind.Activities)
+        {
+            roles.TryAdd("event_id", IfPresent(plan.Mapping.EventIdSetting(plan.Kind), "event_id"));
+            roles.TryAdd("url", IfPresent(plan.Mapping.Url, "url"));
+            roles.TryAdd("value", IfPresent(plan.Mapping.Value, "value"));
+        }
+        var o = new System.Text.Json.Nodes.JsonObject();
+        if (notes.Count > 0) o["_note"] = string.Join("; ", notes);
+        foreach (var key in RoleSettings(plan.Kind).Concat(General))
+            o[key] = roles.TryGetValue(key, out var v) ? v?.DeepClone() : full[key]?.DeepClone();
+        missing = notes;
+        return o.ToJsonString(WithNulls);
+    }
 }
 
 /// <summary>
@@ -78,16 +141,20 @@ public static class ImportPipeline
     /// that do not fit it are rejected row by row. A kind named in the mapping's <c>columns</c> still wins (the user
     /// changing it on purpose), and role columns (ids, times) are always read by their role.
     /// </param>
-    public static ImportPlan Plan(ImportKind kind, string path, ImportMapping? mapping, DateTimeOffset now, IReadOnlyDictionary<string, ColumnSchema>? known = null)
+    /// <param name="requireRoles">False for --infer-only: a role that cannot be found is reported in <see cref="ImportPlan.Roles"/> instead of failing.</param>
+    public static ImportPlan Plan(ImportKind kind, string path, ImportMapping? mapping, DateTimeOffset now, IReadOnlyDictionary<string, ColumnSchema>? known = null,
+        bool requireRoles = true)
     {
         mapping ??= ImportMapping.Default;
         var source = SourceReader.Open(path, mapping);
         var columns = source.Columns;
-        var converter = new RowConverter(kind, mapping, [], now);
-        // JSON lines name their keys per row: a missing key is that row's problem, not the file's.
-        if (source.Format == "csv") converter.RequireColumns(columns, path);
         var sample = source.ReadRows().Where(r => r.Error is null).Take(SampleRows).ToList();
         var rules = ValueRules.FromMapping(mapping);
+        // Roles the mapping leaves out and the file does not hold under their canonical names are guessed (mql_id, won_date).
+        (mapping, var roles) = RoleInference.Complete(kind, columns, sample, mapping, rules);
+        var converter = new RowConverter(kind, mapping, [], now);
+        // JSON lines name their keys per row: a missing key is that row's problem, not the file's.
+        if (requireRoles && source.Format == "csv") converter.RequireColumns(columns, path);
         var ignore = new HashSet<string>(mapping.Ignore, StringComparer.Ordinal);
         var schema = new List<ColumnSchema>();
         foreach (var col in columns)
@@ -117,7 +184,7 @@ public static class ImportPipeline
         return new ImportPlan
         {
             Kind = kind, Mapping = mapping, Schema = schema, SourceColumns = columns, RoleColumns = converter.RoleColumns,
-            Format = source.Format, Delimiter = source.Delimiter, Inferred = mapping.Columns.Count == 0,
+            Format = source.Format, Delimiter = source.Delimiter, Inferred = mapping.Columns.Count == 0, Roles = roles,
         };
     }
 

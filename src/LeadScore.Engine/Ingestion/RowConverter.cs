@@ -39,6 +39,7 @@ public sealed class RowConverter
     private readonly Dictionary<string, long> _seenKeys = new(StringComparer.Ordinal);
     private readonly string? _idCol, _leadIdCol, _timeCol, _typeCol, _urlCol, _valueCol, _domainCol, _outcomeCol, _targetCol;
     private readonly HashSet<string> _targetPositive, _targetNegative;
+    private readonly OutcomeKind? _constantOutcome;
 
     public RowConverter(ImportKind kind, ImportMapping mapping, IReadOnlyList<ColumnSchema> schema, DateTimeOffset now)
     {
@@ -53,13 +54,14 @@ public sealed class RowConverter
         if (mapping.DefaultTimestamp is { } dt)
             _defaultTime = _rules.TryDate(dt, out var d) ? d : throw new LeadScoreException($"mapping: default_timestamp '{dt}' is not a date", "default_timestamp");
         string C(string? n) => n is null ? null! : mapping.Canonical(n);
+        // One vocabulary: lead_id (synonym id) names the lead id column for every kind; event_id (synonym id) an activity's own id.
         _idCol = kind switch
         {
-            ImportKind.Leads => C(mapping.Id ?? "lead_id"),
-            ImportKind.Activities => C(mapping.Id ?? "event_id"),
+            ImportKind.Leads => mapping.LeadIdSetting(kind) ?? "lead_id",
+            ImportKind.Activities => mapping.EventIdSetting(kind) ?? "event_id",
             _ => null,
         };
-        _leadIdCol = kind is ImportKind.Activities or ImportKind.Outcomes ? C(mapping.LeadId ?? "lead_id") : null;
+        _leadIdCol = kind is ImportKind.Activities or ImportKind.Outcomes ? mapping.LeadIdSetting(kind) ?? "lead_id" : null;
         _timeCol = C(mapping.Timestamp ?? kind switch
         {
             ImportKind.Leads => "created_at",
@@ -71,7 +73,9 @@ public sealed class RowConverter
         _urlCol = kind == ImportKind.Activities ? C(mapping.Url ?? "url") : null;
         _valueCol = kind == ImportKind.Activities ? C(mapping.Value ?? "value") : null;
         _domainCol = kind == ImportKind.Enrichment ? C(mapping.Domain ?? "domain") : null;
-        _outcomeCol = kind == ImportKind.Outcomes ? C(mapping.Outcome ?? "outcome") : null;
+        _constantOutcome = kind == ImportKind.Outcomes ? mapping.ConstantOutcome() : null;
+        // A file where every row is one outcome (outcome_value) has no outcome column to read.
+        _outcomeCol = kind == ImportKind.Outcomes && _constantOutcome is null ? C(mapping.Outcome ?? "outcome") : null;
         _targetCol = kind == ImportKind.Leads && mapping.Target is { } t ? C(t.Column) : null;
         _targetPositive = new(mapping.Target?.Positive ?? ValueRules.DefaultPositiveTargets, StringComparer.OrdinalIgnoreCase);
         _targetNegative = new(mapping.Target?.Negative ?? ValueRules.DefaultNegativeTargets, StringComparer.OrdinalIgnoreCase);
@@ -96,31 +100,33 @@ public sealed class RowConverter
     public void RequireColumns(IReadOnlyCollection<string> sourceColumns, string file)
     {
         var renamed = new HashSet<string>(sourceColumns.Select(_m.Canonical), StringComparer.Ordinal);
-        void Need(string? col, string role, bool optional = false)
+        void Need(string? col, string role, string setting, bool optional = false, string? alternative = null)
         {
             if (col is null || optional || renamed.Contains(col)) return;
-            throw new LeadScoreException($"{file}:1: no {role} column '{col}' (columns: {string.Join(", ", sourceColumns)}); name it in a mapping file (--mapping)", role);
+            throw new LeadScoreException(
+                $"{file}:1: no {role} column '{col}' and none could be guessed (columns: {string.Join(", ", sourceColumns)}); " +
+                $"name it with \"{setting}\" in a mapping file (--mapping), e.g. {{ \"{setting}\": \"{sourceColumns.FirstOrDefault() ?? "column"}\" }}{alternative}", setting);
         }
         switch (_kind)
         {
             case ImportKind.Leads:
-                Need(_idCol, "lead id", _m.IdTemplate is not null);
-                Need(_timeCol, "created_at", _defaultTime is not null);
-                Need(_targetCol, "target");
+                Need(_idCol, "lead id", "lead_id", _m.IdTemplate is not null, "; or build ids with \"id_template\"");
+                Need(_timeCol, "created time", "timestamp", _defaultTime is not null, "; or give every lead one time with \"default_timestamp\"");
+                Need(_targetCol, "target", "target");
                 break;
             case ImportKind.Activities:
-                Need(_leadIdCol, "lead id");
-                Need(_typeCol, "type");
-                Need(_timeCol, "timestamp", _defaultTime is not null);
+                Need(_leadIdCol, "lead id", "lead_id");
+                Need(_typeCol, "type", "type");
+                Need(_timeCol, "timestamp", "timestamp", _defaultTime is not null);
                 break;
             case ImportKind.Enrichment:
-                Need(_domainCol, "domain");
-                Need(_timeCol, "as_of", _defaultTime is not null);
+                Need(_domainCol, "domain", "domain");
+                Need(_timeCol, "as-of date", "timestamp", _defaultTime is not null);
                 break;
             case ImportKind.Outcomes:
-                Need(_leadIdCol, "lead id");
-                Need(_outcomeCol, "outcome");
-                Need(_timeCol, "date", _defaultTime is not null);
+                Need(_leadIdCol, "lead id", "lead_id");
+                Need(_outcomeCol, "outcome", "outcome", alternative: "; or, when every row is one outcome, --outcome converted (mapping: \"outcome_value\")");
+                Need(_timeCol, "outcome date", "timestamp", _defaultTime is not null);
                 break;
         }
     }
@@ -234,10 +240,13 @@ public sealed class RowConverter
     {
         var leadId = Get(values, _leadIdCol);
         if (leadId is null) errors.Add(new RowError(_leadIdCol, "missing lead id"));
-        OutcomeKind? kind = null;
-        if (Get(values, _outcomeCol) is not { } o) errors.Add(new RowError(_outcomeCol, "missing outcome"));
-        else if (ParseOutcome(o) is { } k) kind = k;
-        else errors.Add(new RowError(_outcomeCol, $"wrong type: '{o}' is not an outcome (converted, lost, reopened)"));
+        var kind = _constantOutcome;
+        if (kind is null)
+        {
+            if (Get(values, _outcomeCol) is not { } o) errors.Add(new RowError(_outcomeCol, "missing outcome"));
+            else if (ParseOutcome(o) is { } k) kind = k;
+            else errors.Add(new RowError(_outcomeCol, $"wrong type: '{o}' is not an outcome (converted, lost, reopened)"));
+        }
         var at = Time(values, errors);
         if (errors.Count > 0) return new ConvertedRow(null, null, errors);
         if (Duplicate($"{leadId}|{kind}|{at!.Value.ToUnixTimeMilliseconds()}", row.Line) is { } dup) return dup;

@@ -52,14 +52,24 @@ public sealed record ProbabilityCalibrator
 
 /// <summary>
 /// A-D grade bands on the calibrated probability: a lead is A when p &gt;= <see cref="A"/>, B when
-/// p &gt;= <see cref="B"/>, C when p &gt;= <see cref="C"/>, D otherwise.
+/// p &gt;= <see cref="B"/>, C when p &gt;= <see cref="C"/>, D otherwise, with every edge read on the shown 0-100 score.
 /// </summary>
+/// <remarks>
+/// The grade is derived from the same number that is shown: the score (the probability in whole percent) is compared with
+/// each band's edge rounded the same way. Comparing the unrounded probability made one shown score straddle two grades (a
+/// score of 61 was A at p = 0.6142 and B at p = 0.6131 with A = 0.6137). A band's meaning is kept to the nearest point:
+/// a lead is A when its score is at least the A edge's score.
+/// </remarks>
 public sealed record GradeBands(double A, double B, double C)
 {
     public static readonly GradeBands Default = new(0.5, 0.25, 0.10);
 
-    public string GradeOf(double probability) =>
-        probability >= A ? "A" : probability >= B ? "B" : probability >= C ? "C" : "D";
+    /// <summary>The grade of a probability: the grade of its shown score (<see cref="ScoreOf"/>).</summary>
+    public string GradeOf(double probability) => GradeOfScore(ScoreOf(probability));
+
+    /// <summary>The grade of a 0-100 score: the one rule, so a score can never show two grades.</summary>
+    public string GradeOfScore(int score) =>
+        score >= ScoreOf(A) ? "A" : score >= ScoreOf(B) ? "B" : score >= ScoreOf(C) ? "C" : "D";
 
     /// <summary>Score 0-100 from a probability (rounded percent).</summary>
     public static int ScoreOf(double probability) => (int)Math.Round(Math.Clamp(probability, 0, 1) * 100, MidpointRounding.AwayFromZero);

@@ -407,16 +407,27 @@ public sealed class ScoringEngine
         return 100 * (Calibrator.Apply(Model.BaseValue + H) - Calibrator.Apply(Model.BaseValue - H)) / (2 * H);
     }
 
+    /// <summary>
+    /// A contribution smaller than this many score points is not shown as a reason: "+0.0 pts" explains nothing. It still
+    /// counts in the sum (base points plus all contributions make the score); it is only left out of the list.
+    /// </summary>
+    public const double MinReasonPoints = 0.5;
+
     private Reason[] Reasons(ReadOnlySpan<FeatureValue> row, ReadOnlySpan<double> perFeature, double pointsPerLogOdds, int top)
     {
         var f = perFeature.Length;
         Span<int> chosen = stackalloc int[Math.Min(2 * top, 2 * f)];
         var pos = PickTop(perFeature, chosen, top, positive: true);
         var neg = PickTop(perFeature, chosen[pos..], top, positive: false);
-        var reasons = new Reason[pos + neg];
+        // Picks are sorted by size within each sign, so the shown ones are a prefix of each sign's picks.
+        var shownPos = 0;
+        while (shownPos < pos && Math.Abs(perFeature[chosen[shownPos]] * pointsPerLogOdds) >= MinReasonPoints) shownPos++;
+        var shownNeg = 0;
+        while (shownNeg < neg && Math.Abs(perFeature[chosen[pos + shownNeg]] * pointsPerLogOdds) >= MinReasonPoints) shownNeg++;
+        var reasons = new Reason[shownPos + shownNeg];
         for (var k = 0; k < reasons.Length; k++)
         {
-            var i = chosen[k];
+            var i = k < shownPos ? chosen[k] : chosen[pos + k - shownPos];
             reasons[k] = new Reason
             {
                 Feature = Encoder.Features[i].Name,

@@ -19,6 +19,9 @@ public sealed class QuickstartTests
         output.ShouldContain("Example open leads");
         output.ShouldContain("Leakage audit excluded 'stage'");
         output.ShouldContain("curl -s -X POST http://127.0.0.1:5080/api/v1/score -H 'X-Api-Key: lsk_");
+        // Nothing is serving with --no-serve: the output says how to start the server instead of pointing at a running one.
+        output.ShouldContain("Start the server with ./leadscore serve, then score a lead:");
+        output.ShouldNotContain("against the running server");
         File.Exists(Path.Combine(ws, "features.json")).ShouldBeTrue();
         File.Exists(Path.Combine(ws, "report", "index.html")).ShouldBeTrue();
 

@@ -79,7 +79,10 @@ public sealed class ScoreCommandTests
         o.GetProperty("model_version").GetString().ShouldBe("v1");
         o.GetProperty("grade").GetString().ShouldBeOneOf("A", "B", "C", "D");
         var reasons = o.GetProperty("reasons").EnumerateArray().ToList();
-        reasons.Count.ShouldBeInRange(1, 4);
+        // Contributions under half a point are not listed, so a lead near the base rate may have none.
+        reasons.Count.ShouldBeInRange(0, 4);
+        reasons.ShouldAllBe(r => Math.Abs(r.GetProperty("points").GetDouble()) >= 0.5);
+        objects.ShouldContain(x => x.GetProperty("reasons").GetArrayLength() > 0);
         reasons.ShouldAllBe(r => r.GetProperty("text").GetString()!.Length > 0 && r.GetProperty("feature").GetString()!.Length > 0);
 
         var (csvCode, csv, csvErr) = await RunAsync("--workspace", ws, "score", "--csv", TestPaths.BankMarketing, "--sep", ";");

@@ -140,6 +140,7 @@ public sealed class ValidationTests
     [Fact]
     public void A_mapping_with_an_unknown_setting_is_refused()
     {
-        Should.Throw<System.Text.Json.JsonException>(() => ImportMapping.Parse("""{ "idd": "x" }"""));
+        // Refused with the setting named and the nearest valid one, not the serializer's .NET message.
+        Should.Throw<LeadScoreException>(() => ImportMapping.Parse("""{ "idd": "x" }""")).Message.ShouldContain("unknown setting 'idd' (did you mean 'id'?)");
     }
 }

@@ -40,8 +40,14 @@ public sealed class ScoringEngineTests
             (baseValue + perFeature.Sum()).ShouldBe(engine.Model.Margin(slots), 1e-6);
             var positives = result.Reasons.Where(x => x.Contribution > 0).ToList();
             var negatives = result.Reasons.Where(x => x.Contribution < 0).ToList();
-            positives.Count.ShouldBe(Math.Min(5, perFeature.Count(c => c > 0)));
-            negatives.Count.ShouldBe(Math.Min(5, perFeature.Count(c => c < 0)));
+            // Contributions under half a point are not listed (they still count in the sum).
+            var perLogOdds = Math.Abs(perFeature.Sum()) > 1e-9 ? (100 * p - engine.BasePoints) / perFeature.Sum() : double.NaN;
+            result.Reasons.ShouldAllBe(x => Math.Abs(x.Points) >= ScoringEngine.MinReasonPoints);
+            if (!double.IsNaN(perLogOdds))
+            {
+                positives.Count.ShouldBe(Math.Min(5, perFeature.Count(c => c > 0 && Math.Abs(c * perLogOdds) >= ScoringEngine.MinReasonPoints)));
+                negatives.Count.ShouldBe(Math.Min(5, perFeature.Count(c => c < 0 && Math.Abs(c * perLogOdds) >= ScoringEngine.MinReasonPoints)));
+            }
             positives.Select(x => x.Contribution).ShouldBeInOrder(SortDirection.Descending);
             negatives.Select(x => x.Contribution).ShouldBeInOrder(SortDirection.Ascending);
             if (positives.Count > 0) positives[0].Contribution.ShouldBe(perFeature.Max());
