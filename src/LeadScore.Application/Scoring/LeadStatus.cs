@@ -10,11 +10,19 @@ public sealed record StoredLeadScore(StoredScore Score, string Status, string? C
 /// Whether a lead is open, won or lost, from its outcomes: the latest one decides, and on a tie 'reopened' wins. The
 /// same rule as the store's open-leads query (<c>ListTopScoresAsync(openOnly)</c>) and the training set's latest outcome.
 /// </summary>
-public static class LeadStatus
+public static class LeadStatusRule
 {
     public const string Open = "open";
     public const string Won = "won";
     public const string Lost = "lost";
+
+    /// <summary>The status given a lead's outcomes (any order), as the store's listing filter names it.</summary>
+    public static LeadStatus KindOf(IEnumerable<Outcome> outcomesOfLead) => Of(outcomesOfLead) switch
+    {
+        Won => LeadStatus.Won,
+        Lost => LeadStatus.Lost,
+        _ => LeadStatus.Open,
+    };
 
     /// <summary>The status given a lead's outcomes (any order).</summary>
     public static string Of(IEnumerable<Outcome> outcomesOfLead)

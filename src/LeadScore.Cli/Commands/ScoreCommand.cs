@@ -86,7 +86,7 @@ internal static class ScoreCommand
                 console.Log($"stored {n:N0} scores");
                 // Stored scores always carry reasons; without --explain the writer leaves them out.
                 rows = await WithOutputAsync(console, outPath, "writing the scores", (writer, _) =>
-                    ScoreWriter.WriteAsync(LeadStatus.StoredScoresAsync(store, ct: ct), writer, format, withReasons, topN, ct));
+                    ScoreWriter.WriteAsync(LeadStatusRule.StoredScoresAsync(store, ct: ct), writer, format, withReasons, topN, ct));
             }
             var secs = Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
             console.Log(string.Create(CultureInfo.InvariantCulture,

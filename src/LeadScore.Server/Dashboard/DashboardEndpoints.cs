@@ -236,12 +236,8 @@ public static class DashboardEndpoints
         }, DashboardJsonContext.Default.LeadDetailResponse);
     }
 
-    /// <summary>The latest outcome decides; on a tie a reopening wins (the store's rule for the list).</summary>
-    private static LeadStatus StatusOf(IReadOnlyList<Outcome> outcomes)
-    {
-        var last = outcomes.OrderBy(o => o.At).ThenBy(o => o.Kind == OutcomeKind.Reopened ? 1 : 0).LastOrDefault();
-        return last?.Kind switch { OutcomeKind.Converted => LeadStatus.Won, OutcomeKind.Lost => LeadStatus.Lost, _ => LeadStatus.Open };
-    }
+    /// <summary>The one latest-outcome rule (Application), as the listing filter names it.</summary>
+    private static Storage.LeadStatus StatusOf(IReadOnlyList<Outcome> outcomes) => LeadStatusRule.KindOf(outcomes);
 
     private static string? CardText(string cardJson, string property)
     {
