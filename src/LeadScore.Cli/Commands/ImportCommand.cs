@@ -111,11 +111,12 @@ internal static class ImportCommand
         if (s.OutcomesInserted > 0) console.Line(string.Create(inv, $"{s.OutcomesInserted:N0} outcomes written from the target column."));
         if (s.PendingOutcomes > 0)
             console.Line(string.Create(inv, $"{s.PendingOutcomes:N0} outcomes for leads not imported yet: kept, they apply when the leads arrive (e.g. {string.Join(", ", s.PendingLeadIds.Take(5))}; --json lists them)."));
-        // Training needs both kinds; a wins-only CRM export leaves it without losses, and train's error comes much later.
+        // Labels follow a horizon: a lead with no win within it counts as not converted, so a wins-only CRM export trains
+        // as it is; losses still help (they date the end of a lead). Without any win there is nothing to learn from.
         if (s.StoredOutcomes is { } so && (so.Converted == 0 || so.Lost == 0) && so.Converted + so.Lost > 0)
             console.Line(so.Lost == 0
-                ? string.Create(inv, $"No lost outcomes stored yet ({so.Converted:N0} converted): training needs both. Import the losses too, e.g. ./leadscore import outcomes lost.csv --outcome lost")
-                : string.Create(inv, $"No converted outcomes stored yet ({so.Lost:N0} lost): training needs both. Import the wins too, e.g. ./leadscore import outcomes won.csv --outcome converted"));
+                ? string.Create(inv, $"No lost outcomes stored yet ({so.Converted:N0} converted): training works, leads with no win within the horizon count as not converted; import the losses too if you have them (./leadscore import outcomes lost.csv --outcome lost)")
+                : string.Create(inv, $"No converted outcomes stored yet ({so.Lost:N0} lost): training needs wins. Import them, e.g. ./leadscore import outcomes won.csv --outcome converted"));
         if (s.Rejected == 0) return;
         foreach (var e in s.Errors.Take(20))
             console.Line(CliErrors.Printable($"  {Path.GetFileName(s.Source)}:{e.Index}{(e.Field is null ? "" : $" [{e.Field}]")}: {e.Reason}"));
