@@ -28,6 +28,21 @@ internal static class Mapping
         Reasons = explain ? ToViews(r.Reasons) : null,
     };
 
+    /// <summary>A stored model card as JSON; a card that is not JSON (damaged, or from a foreign tool) comes back as a string, never an error.</summary>
+    public static JsonElement CardElement(string? cardJson)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(cardJson) ? "{}" : cardJson);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            using var doc = JsonDocument.Parse(JsonSerializer.Serialize(cardJson, ApiJsonContext.Default.String));
+            return doc.RootElement.Clone();
+        }
+    }
+
     public static ModelSummary ToSummary(ModelVersion m) => new()
     {
         Version = m.Version, CreatedAt = m.CreatedAt, Algorithm = m.Algorithm, Auc = m.Auc, Aliases = m.Aliases,

@@ -264,16 +264,7 @@ public static class DashboardEndpoints
         if (string.IsNullOrEmpty(version)) return ApiResults.Invalid("version", "the model version is required");
         var model = await store.GetModelAsync(version, ct);
         if (model is null) return ApiResults.NotFound($"model version '{version}' not found");
-        JsonElement card;
-        try
-        {
-            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(model.CardJson) ? "{}" : model.CardJson);
-            card = doc.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            card = default;
-        }
+        var card = Mapping.CardElement(model.CardJson);
         return Json(new ModelCardResponse(Mapping.ToSummary(model), card), DashboardJsonContext.Default.ModelCardResponse);
     }
 

@@ -46,17 +46,7 @@ public static class ModelEndpoints
     {
         var model = await store.GetModelAsync(version, ct);
         if (model is null) return ApiResults.NotFound($"model version '{version}' not found");
-        JsonElement card;
-        try
-        {
-            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(model.CardJson) ? "{}" : model.CardJson);
-            card = doc.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            using var doc = JsonDocument.Parse(JsonSerializer.Serialize(model.CardJson, ApiJsonContext.Default.String));
-            card = doc.RootElement.Clone();
-        }
+        var card = Mapping.CardElement(model.CardJson);
         return TypedResults.Ok(new ModelDetail { Model = Mapping.ToSummary(model), Card = card });
     }
 
