@@ -36,6 +36,9 @@ public sealed class PredictionLogCliTests
         logged.Count.ShouldBe(700);
         logged.ShouldAllBe(p => p.Source == PredictionSources.Batch && p.Slot == PredictionSlots.Champion && p.ModelVersion == "v1" && p.Features != null);
         logged.ShouldAllBe(p => p.LeadId == null, "bank rows have no id column: a row number is no lead id");
+        var reference = Engine.Scoring.ModelReference.Read((await store.GetModelArtifactAsync("v1", ct))!).ShouldNotBeNull("train keeps the reference in the artifact");
+        reference.TrainingRows.ShouldBeGreaterThan(1000);
+        reference.SampleRows.ShouldBe(Math.Min(reference.TrainingRows, Engine.Scoring.ModelReference.MaxSampleRows));
         var scored = File.ReadLines(Path.Combine(ws, "out.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
         logged.Select(p => p.Probability).Zip(scored).ShouldAllBe(x => Math.Abs(x.First - x.Second) < 1e-6);
     }
