@@ -32,7 +32,7 @@ public sealed record ModelReference
     public required bool[] HeldOutLabels { get; init; }
     /// <summary>Held-out rows per grade (A-D).</summary>
     public required IReadOnlyDictionary<string, int> GradeMix { get; init; }
-    public required IReadOnlyList<GradeCalibration> Calibration { get; init; }
+    public required IReadOnlyList<GradeCalibrationReference> Calibration { get; init; }
     public required double HeldOutAuc { get; init; }
     public required double HeldOutEce { get; init; }
     /// <summary>Permutation importance (held-out AUC drop) by feature; empty when training computed none.</summary>
@@ -88,8 +88,8 @@ public sealed record ModelReference
             HeldOutLabels = scorePick.Select(i => heldOutLabels[i]).ToArray(),
             GradeMix = mix,
             Calibration = mix.Keys.Select(g => sums.TryGetValue(g, out var s)
-                ? new GradeCalibration(g, s.Rows, s.Positives, s.Predicted / s.Rows, (double)s.Positives / s.Rows)
-                : new GradeCalibration(g, 0, 0, double.NaN, double.NaN)).ToArray(),
+                ? new GradeCalibrationReference(g, s.Rows, s.Positives, s.Predicted / s.Rows, (double)s.Positives / s.Rows)
+                : new GradeCalibrationReference(g, 0, 0, double.NaN, double.NaN)).ToArray(),
             HeldOutAuc = heldOutAuc,
             HeldOutEce = heldOutEce,
             Importance = importance,
@@ -129,7 +129,7 @@ public sealed record ModelReference
 }
 
 /// <summary>Held-out calibration of one grade: rows, conversions, mean predicted and actual rate.</summary>
-public sealed record GradeCalibration(string Grade, int Rows, int Positives, double MeanPredicted, double ActualRate);
+public sealed record GradeCalibrationReference(string Grade, int Rows, int Positives, double MeanPredicted, double ActualRate);
 
 /// <summary>One feature's distribution over the training rows.</summary>
 public sealed record FeatureReference
