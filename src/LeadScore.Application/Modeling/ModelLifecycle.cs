@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LeadScore.Application.Jobs;
 using LeadScore.Application.Scoring;
 using LeadScore.Core;
@@ -92,9 +91,11 @@ public sealed class TrainJobHandler(ModelLifecycle lifecycle) : IJobHandler
             TimeBudget = budget,
             Seed = request.Seed ?? TrainingOptions.Defaults.Seed,
         };
-        // The search is bounded by the time budget, so elapsed time over budget is an honest progress estimate.
-        var clock = Stopwatch.StartNew();
-        var stages = new Progress<string>(stage => progress.Report((Math.Min(0.95, clock.Elapsed / (budget + TimeSpan.FromSeconds(5))), stage)));
+        // The search is a fixed number of cross-validations (the families, the class-weighting check, the trials, then the
+        // refit), so the share of them done is an honest progress estimate.
+        var expected = 4 + 1 + options.MaxTrials + 1;
+        var done = 0;
+        var stages = new Progress<string>(stage => progress.Report((Math.Min(0.95, (double)Interlocked.Increment(ref done) / expected), stage)));
         var (run, rescore) = await lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
         {
             Options = options,
