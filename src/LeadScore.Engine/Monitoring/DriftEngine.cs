@@ -197,7 +197,7 @@ public static class DriftEngine
     private static string Pct(double share) => (share * 100).ToString("0", Inv) + "%";
 
     private static string Num(double? v) => v is not { } x || double.IsNaN(x) ? "n/a"
-        : Math.Abs(x) >= 1000 ? x.ToString("0", Inv) : Math.Abs(x) >= 10 ? x.ToString("0.#", Inv) : x.ToString("0.##", Inv);
+        : Math.Abs(x) >= 1000 ? x.ToString("0", Inv) : Math.Abs(x) >= 10 ? x.ToString("0.#", Inv) : Math.Abs(x) >= 1 ? x.ToString("0.##", Inv) : x.ToString("0.###", Inv);
 
     private static GradeMixDrift GradeMix(IReadOnlyDictionary<string, int> reference, string?[] current, DriftOptions options)
     {
@@ -207,7 +207,7 @@ public static class DriftEngine
         var rc = keys.Select(k => (double)reference.GetValueOrDefault(k)).ToArray();
         var cc = keys.Select(k => (double)cur.GetValueOrDefault(k)).ToArray();
         double stat = double.NaN, p = 1;
-        if (keys.Length >= 2 && rc.Sum() > 0 && cc.Sum() > 0) (stat, p) = DriftStatistics.ChiSquared(rc, cc);
+        if (keys.Length >= 2 && rc.Sum() > 0 && cc.Sum() > 0) (stat, p) = DriftStatistics.ChiSquaredContingency(rc, cc);
         var drifted = p < options.PValueThreshold;
         var rTotal = Math.Max(1, rc.Sum()); var cTotal = Math.Max(1, cc.Sum());
         var moved = keys.Length == 0 ? null : keys.MaxBy(k => Math.Abs(reference.GetValueOrDefault(k) / rTotal - cur.GetValueOrDefault(k) / cTotal));

@@ -121,6 +121,35 @@ public static class DriftStatistics
     }
 
     /// <summary>
+    /// scipy.stats.chi2_contingency on the 2 x k table of reference and current counts (homogeneity: both samples are
+    /// random, unlike <see cref="ChiSquared"/>, which takes the reference proportions as exact); Yates' correction when
+    /// there is one degree of freedom, as scipy does by default. Categories empty on both sides must be left out.
+    /// </summary>
+    public static (double Statistic, double PValue) ChiSquaredContingency(ReadOnlySpan<double> referenceCounts, ReadOnlySpan<double> currentCounts)
+    {
+        if (referenceCounts.Length != currentCounts.Length) throw new ArgumentException("Count vectors differ in length.");
+        var k = referenceCounts.Length;
+        double nRef = 0, nCur = 0;
+        for (var j = 0; j < k; j++) { nRef += referenceCounts[j]; nCur += currentCounts[j]; }
+        var n = nRef + nCur;
+        var df = k - 1;
+        if (df < 1 || nRef == 0 || nCur == 0) return (0, 1.0);
+        double stat = 0;
+        for (var j = 0; j < k; j++)
+        {
+            var col = referenceCounts[j] + currentCounts[j];
+            foreach (var (obs, row) in new[] { (referenceCounts[j], nRef), (currentCounts[j], nCur) })
+            {
+                var exp = row * col / n;
+                var d = obs - exp;
+                if (df == 1) d = Math.Sign(d) * Math.Max(0, Math.Abs(d) - Math.Min(0.5, Math.Abs(d)));
+                stat += d * d / exp;
+            }
+        }
+        return (stat, SpecialFunctions.GammaUpperRegularized(df / 2.0, stat / 2.0));
+    }
+
+    /// <summary>
     /// Evidently's z stattest: two-proportion z-test on the share of rows not equal to the smallest value; the two-sided
     /// p-value 2 (1 - Phi(|z|)). Both sides holding the one same value give p = 1 (z = 0).
     /// </summary>

@@ -119,7 +119,7 @@ public sealed record MultivariateDrift(double Auc, double Threshold, bool Drifte
 /// <summary>A feature and how much it weighs (importance or separating power).</summary>
 public sealed record FeatureWeight(string Feature, double Weight);
 
-/// <summary>Drift of the A-D grade mix (chi-squared on counts against the reference proportions).</summary>
+/// <summary>Drift of the A-D grade mix: chi-squared test of homogeneity on the 2 x k table of counts (scipy.stats.chi2_contingency).</summary>
 public sealed record GradeMixDrift(IReadOnlyDictionary<string, int> ReferenceCounts, IReadOnlyDictionary<string, int> CurrentCounts, double Statistic, double PValue, double Threshold, bool Drifted, string Explanation);
 
 /// <summary>Everything the engine says about one current window against the reference.</summary>

@@ -142,6 +142,18 @@ public sealed class DriftStatisticsTests
     }
 
     [Theory]
+    // scipy.stats.chi2_contingency([reference, current]) (Yates' correction at one degree of freedom): the grade-mix test
+    [InlineData(new double[] { 120, 300, 480, 100 }, new double[] { 150, 280, 470, 100 }, 4.128251663641864, 0.2479441446617798)]
+    [InlineData(new double[] { 40, 60 }, new double[] { 30, 70 }, 1.7802197802197803, 0.18212234100949087)]
+    [InlineData(new double[] { 10, 0, 5 }, new double[] { 3, 4, 8 }, 8.461538461538462, 0.014541200706177662)]
+    public void Contingency_chi_squared_matches_scipy_chi2_contingency(double[] r, double[] c, double stat, double p)
+    {
+        var (s, pv) = DriftStatistics.ChiSquaredContingency(r, c);
+        s.ShouldBe(stat, Tol);
+        pv.ShouldBe(p, Tol);
+    }
+
+    [Theory]
     // Evidently's z stattest: (z, 2 * (1 - scipy.stats.norm.cdf(|z|))), ones = rows not equal to the smallest value
     [InlineData(400, 1000, 240, 500, -2.9531221160930903, 0.003145774928543732)]
     [InlineData(300, 300, 290, 300, 3.1889640207163974, 0.0014278364777369212)]

@@ -113,3 +113,16 @@ for name, (r, c) in zcases.items():
 print("// scipy.special / distributions spot checks: kstwo.sf(x, n)")
 for n, x in [(837, 0.03), (837, 0.05), (837, 0.07), (837, 0.01), (119, 0.05), (119, 0.1), (119, 0.2), (119, 0.6), (500, 0.004), (50, 0.3)]:
     print(f'({n}, {x!r}, {stats.kstwo.sf(x, n)!r}),')
+
+print("// NannyML estimate_roc_auc re-implemented in numpy (sklearn.metrics.auc = np.trapz over fpr)")
+def nannyml_roc_auc(p):
+    p = np.asarray(p)
+    idx = np.argsort(p)[::-1]
+    p = p[idx]
+    tps = np.cumsum(p); fps = 1 + np.arange(len(p)) - tps
+    tps = np.r_[0, tps]; fps = np.r_[0, fps]
+    tps = np.round(tps, 5); fps = np.round(fps, 5)
+    tpr = tps / tps[-1]; fpr = fps / fps[-1]
+    return np.trapz(tpr, fpr)
+for name, p in {"cbpe_small": [0.9, 0.8, 0.8, 0.35, 0.2, 0.05, 0.6, 0.01], "cbpe_lcg": lcg(51, 3000, 1000, 1000.0)}.items():
+    print(f'["{name}"] = {nannyml_roc_auc(p)!r},')
