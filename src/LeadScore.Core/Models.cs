@@ -71,7 +71,9 @@ public static class ApiScopes
     public const string PersonalData = "personal_data";
     /// <summary>The data subject's rights: erase, export, opt out of and back into profiling (<c>/api/v1/privacy</c>).</summary>
     public const string Privacy = "privacy";
-    public static readonly IReadOnlyList<string> All = [Score, Ingest, Admin, Metrics, PersonalData, Privacy];
+    /// <summary>Reading monitoring (<c>/api/v1/monitoring/drift</c>, <c>/performance</c>, <c>/alerts</c>); admin keys may read it too.</summary>
+    public const string Monitoring = "monitoring";
+    public static readonly IReadOnlyList<string> All = [Score, Ingest, Admin, Metrics, PersonalData, Privacy, Monitoring];
 }
 
 /// <summary>A domain rule was broken: the message is for the user, as is.</summary>

@@ -45,6 +45,7 @@ public static class LeadScoreHosting
 
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MonitoringOptions>>().Value);
         services.AddSingleton<PredictionLogger>();
+        services.AddSingleton<MonitoringStatus>();
         services.AddSingleton<MonitoringService>();
         services.AddSingleton<ServingModels>();
         services.AddSingleton<ScoringService>();
@@ -68,6 +69,7 @@ public static class LeadScoreHosting
         // The re-scoring job runs its ranges through the runner that runs it (a cycle DI cannot build eagerly).
         services.AddSingleton(sp => new Lazy<JobRunner>(sp.GetRequiredService<JobRunner>));
         services.AddSingleton<LeaderElection>();
+        services.AddSingleton<MonitoringMaintenance>();
 
         // Governance: the audit log (its actor set by each entry point), the keyed-hash secret, opt-outs, privacy, retention.
         services.AddSingleton<ActorContext>();
@@ -81,7 +83,7 @@ public static class LeadScoreHosting
         return builder;
     }
 
-    /// <summary>What a serving instance runs in the background: the job worker, leader election, score upkeep and the prediction log's writer.</summary>
+    /// <summary>What a serving instance runs in the background: the job worker, leader election, score upkeep, the prediction log's writer, retention and monitoring.</summary>
     public static IHostApplicationBuilder AddLeadScoreBackgroundServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<JobWorker>();
@@ -89,6 +91,7 @@ public static class LeadScoreHosting
         builder.Services.AddHostedService<ScoreMaintenance>();
         builder.Services.AddHostedService<PredictionLogWriter>();
         builder.Services.AddHostedService<RetentionMaintenance>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MonitoringMaintenance>());
         return builder;
     }
 }

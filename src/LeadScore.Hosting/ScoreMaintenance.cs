@@ -82,4 +82,10 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 6011, Level = LogLevel.Warning, Message = "Retention failed; retrying at the next interval")]
     public static partial void RetentionFailed(ILogger log, Exception ex);
+
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Warning, Message = "Monitoring raised {Kind} for {Version} ({Slot}), window from {WindowStart:u}: {Message}")]
+    public static partial void MonitoringAlert(ILogger log, string kind, string version, string slot, DateTimeOffset windowStart, string message);
+
+    [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "Monitoring failed; retrying at the next tick")]
+    public static partial void MonitoringFailed(ILogger log, Exception ex);
 }

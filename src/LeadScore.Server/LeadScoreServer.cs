@@ -57,6 +57,7 @@ public static class LeadScoreServer
         app.MapModelEndpoints();
         app.MapWebhookEndpoints();
         app.MapGovernanceEndpoints();
+        app.MapMonitoringEndpoints();
         app.MapDashboard();
         app.MapOpenApi();
         app.MapScalarApiReference();
@@ -102,7 +103,7 @@ public static class LeadScoreServer
         {
             foreach (var scope in ApiScopes.All)
                 o.AddPolicy(ScopePolicies.For(scope), p => p.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim,
-                    scope is ApiScopes.Metrics or ApiScopes.PersonalData or ApiScopes.Privacy ? [scope, ApiScopes.Admin] : [scope]));
+                    scope is ApiScopes.Metrics or ApiScopes.PersonalData or ApiScopes.Privacy or ApiScopes.Monitoring ? [scope, ApiScopes.Admin] : [scope]));
         });
         services.AddRateLimiter(o =>
         {

@@ -58,10 +58,12 @@ public abstract partial class SqlLeadStore
             "SELECT COUNT(*) FROM prediction_log WHERE (@version IS NULL OR model_version = @version)", new { version = modelVersion }, cancellationToken: ct));
     }
 
-    public async Task<long> DeletePredictionsOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct = default)
+    public async Task<long> DeletePredictionsOlderThanAsync(DateTimeOffset cutoff, bool dryRun = false, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition("DELETE FROM prediction_log WHERE predicted_at < @cutoff", new { cutoff = Ms(cutoff) }, commandTimeout: 0, cancellationToken: ct));
+        var command = new CommandDefinition(dryRun ? "SELECT COUNT(*) FROM prediction_log WHERE predicted_at < @cutoff" : "DELETE FROM prediction_log WHERE predicted_at < @cutoff",
+            new { cutoff = Ms(cutoff) }, commandTimeout: 0, cancellationToken: ct);
+        return dryRun ? await c.ExecuteScalarAsync<long>(command) : await c.ExecuteAsync(command);
     }
 
     public async Task<bool> TryAddAlertAsync(MonitoringAlert alert, CancellationToken ct = default)

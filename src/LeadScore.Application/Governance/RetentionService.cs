@@ -41,7 +41,7 @@ public sealed record RetentionCount(string DataClass, TimeSpan Limit, DateTimeOf
 /// Deletes rows older than each data class's limit. The leader runs it on a schedule (Hosting's RetentionMaintenance);
 /// <c>./leadscore retention run [--dry-run]</c> runs it now. A real run leaves one audit entry with the counts.
 /// </summary>
-public sealed class RetentionService(IRetentionStore store, RetentionOptions options, AuditLog audit, TimeProvider time)
+public sealed class RetentionService(IRetentionStore store, IPredictionLog predictions, RetentionOptions options, AuditLog audit, TimeProvider time)
 {
     public RetentionOptions Options => options;
 
@@ -51,6 +51,7 @@ public sealed class RetentionService(IRetentionStore store, RetentionOptions opt
         new("activities", o => o.Activities, store.DeleteActivitiesOlderThanAsync),
         new("quarantine", o => o.Quarantine, store.DeleteQuarantineOlderThanAsync),
         new("score_history", o => o.ScoreHistory, store.DeleteScoreHistoryOlderThanAsync),
+        new("prediction_log", o => o.PredictionLog, predictions.DeletePredictionsOlderThanAsync),
     ];
 
     public async Task<IReadOnlyList<RetentionCount>> RunAsync(bool dryRun = false, Actor? actor = null, CancellationToken ct = default)

@@ -22,9 +22,6 @@ public sealed class MonitoringOptions
     /// <summary>Rows per write to the store.</summary>
     [Range(1, 100_000)] public int WriteBatchSize { get; set; } = 5_000;
 
-    /// <summary>How long logged predictions are kept; the retention job deletes older ones.</summary>
-    [Range(1, 36_500)] public int PredictionLogRetentionDays { get; set; } = 365;
-
     /// <summary>Days per monitoring window (the API's and CLI's default; --window overrides).</summary>
     [Range(1, 366)] public int WindowDays { get; set; } = 7;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Engine.Monitoring;
+using LeadScore.Application.Webhooks;
 using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
 using Microsoft.Extensions.Logging;
@@ -20,7 +21,15 @@ public sealed record MonitoringRequest
     public string Slot { get; init; } = PredictionSlots.Champion;
     /// <summary>Whether to store alerts for completed windows (the monitoring job and <c>monitor</c> do; the API's GETs only read).</summary>
     public bool RaiseAlerts { get; init; } = true;
+    /// <summary>
+    /// Only the recent windows (the periodic job after its first run): those that end after now minus the model's horizon and
+    /// two windows, on the same grid of windows as a full run, so cohorts still maturing are looked at again and nothing else.
+    /// </summary>
+    public bool RecentOnly { get; init; }
 }
+
+/// <summary>The score distribution of one window's predictions (probabilities 0-1).</summary>
+public sealed record ScoreSummary(long Rows, double P10, double P25, double Median, double P75, double P90, double Mean);
 
 /// <summary>One window's monitoring: drift against the model's reference and performance of its cohort, realized and estimated.</summary>
 public sealed record MonitoringWindow
@@ -41,6 +50,8 @@ public sealed record MonitoringWindow
     public EstimatedPerformance? Estimated { get; init; }
     /// <summary>The concept-drift verdict on a matured cohort (null when the cohort has not matured or is too small to judge).</summary>
     public ConceptDriftCheck? Concept { get; init; }
+    /// <summary>Quantiles of the window's probabilities (of the cohort reservoir when the window is larger than it).</summary>
+    public ScoreSummary? Scores { get; init; }
 }
 
 /// <summary>
@@ -65,6 +76,17 @@ public sealed record MonitoringResult
     public IReadOnlyList<MonitoringWindow> Windows { get; init; } = [];
     /// <summary>Alerts this run stored (a window's alert is stored once; later runs find it there).</summary>
     public IReadOnlyList<MonitoringAlert> NewAlerts { get; init; } = [];
+    /// <summary>The model card's held-out AUC (the promise concept drift is judged against); NaN when unknown.</summary>
+    public double HeldOutAuc { get; init; } = double.NaN;
+    /// <summary>The model's horizon in days (a cohort matures this long after its window).</summary>
+    public double? HorizonDays { get; init; }
+    /// <summary>The reference rows (the model's training sample, scored), for the report's distribution plots.</summary>
+    public DriftSample? ReferenceSample { get; init; }
+    /// <summary>The sampled rows of the last window that has a drift comparison (the report's "current"); only that one is kept.</summary>
+    public DriftSample? LatestSample { get; init; }
+
+    /// <summary>The last window with a drift comparison (the complete one before a partial one when that has too few rows), or null.</summary>
+    public MonitoringWindow? LatestDrift => Windows.LastOrDefault(w => w.Drift is not null);
 }
 
 /// <summary>
@@ -75,7 +97,8 @@ public sealed record MonitoringResult
 /// prediction time, from the outcomes), CBPE-estimated on all, side by side; then concept drift on matured cohorts.
 /// Complete windows raise stored, de-duplicated alerts (<c>drift_detected</c>, <c>performance_dropped</c>).
 /// </summary>
-public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogger<MonitoringService>? log = null)
+public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogger<MonitoringService>? log = null, WebhookNotifier? webhooks = null,
+    MonitoringStatus? status = null)
 {
     public const string DriftDetected = "drift_detected";
     public const string PerformanceDropped = "performance_dropped";
@@ -112,19 +135,49 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         var conversions = await ConversionsAsync(ct);
         var now = time.GetUtcNow();
         var start = request.Since ?? new DateTimeOffset(span.Value.First.UtcDateTime.Date, TimeSpan.Zero);
+        if (request.RecentOnly)
+        {
+            // The same grid as a full run: skip whole windows that ended before the horizon (plus two windows) ago.
+            var keepFrom = now - TimeSpan.FromDays((model.HorizonDays ?? 0) + 2 * request.WindowDays);
+            var skip = Math.Max(0, Math.Floor((keepFrom - start).TotalDays / request.WindowDays));
+            start = start.AddDays(skip * request.WindowDays);
+        }
         var windows = new List<MonitoringWindow>();
         var alerts = new List<MonitoringAlert>();
         var schema = codec.Features.Select(f => (f.Name, f.Kind)).ToArray();
         var sampler = new WindowSampler(schema, WindowSampleRows, seed: 42);
+        var blobs = new byte[WindowSampleRows][];
+        DriftSample? latest = null;
         for (var from = start; from <= span.Value.Last && from < now; from = from.AddDays(request.WindowDays))
         {
             var to = from.AddDays(request.WindowDays);
-            var w = await WindowAsync(version, request.Slot, from, to, now, model, codec, profile, reference, importance, conversions, sampler, ct);
+            var (w, sample) = await WindowAsync(version, request.Slot, from, to, now, model, codec, profile, reference, importance, conversions, sampler, blobs, ct);
             if (w is null) continue;
             windows.Add(w);
+            if (w.Drift is not null) latest = sample;
             if (request.RaiseAlerts && w.Complete) alerts.AddRange(await RaiseAsync(version, request.Slot, w, now, ct));
         }
-        return new MonitoringResult { ModelVersion = version, Slot = request.Slot, HasReference = true, WindowDays = request.WindowDays, Windows = windows, NewAlerts = alerts };
+        if (alerts.Count > 0 && webhooks is not null) await webhooks.NotifyAlertsAsync(alerts, ct);
+        var result = new MonitoringResult
+        {
+            ModelVersion = version, Slot = request.Slot, HasReference = true, WindowDays = request.WindowDays, Windows = windows, NewAlerts = alerts,
+            HeldOutAuc = reference.HeldOutAuc, HorizonDays = model.HorizonDays, ReferenceSample = profile.Sample, LatestSample = latest,
+        };
+        if (status is not null && request.RaiseAlerts && request.ModelVersion is null)
+            status.Record(result, await OpenAlertsAsync(version, request.Slot, ct), now);
+        return result;
+    }
+
+    /// <summary>
+    /// The alerts still open for a model and slot: every alert of the version serving there (an alert closes when the model
+    /// is replaced, by a promotion or a retrained champion), counted by kind.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> OpenAlertsAsync(string version, string slot, CancellationToken ct = default)
+    {
+        var open = new Dictionary<string, int>(StringComparer.Ordinal) { [DriftDetected] = 0, [PerformanceDropped] = 0 };
+        foreach (var a in await store.ListAlertsAsync(null, 10_000, ct))
+            if (a.ModelVersion == version && a.Slot == slot) open[a.Kind] = open.GetValueOrDefault(a.Kind) + 1;
+        return open;
     }
 
     /// <summary>The reference's training sample as columns, scored by the model (so its scores and grades line up with its rows).</summary>
@@ -173,15 +226,21 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         return map;
     }
 
-    private async Task<MonitoringWindow?> WindowAsync(string version, string slot, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, ServableModel model,
-        FeatureRowCodec codec, ReferenceProfile profile, ModelReference reference, IReadOnlyDictionary<string, double>? importance,
-        Dictionary<string, List<DateTimeOffset>> conversions, WindowSampler sampler, CancellationToken ct)
+    private async Task<(MonitoringWindow? Window, DriftSample? Sample)> WindowAsync(string version, string slot, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now,
+        ServableModel model, FeatureRowCodec codec, ReferenceProfile profile, ModelReference reference, IReadOnlyDictionary<string, double>? importance,
+        Dictionary<string, List<DateTimeOffset>> conversions, WindowSampler sampler, byte[][] blobs, CancellationToken ct)
     {
         sampler.Reset();
         var f = codec.Features.Count;
         var values = new float[f];
         var row = new FeatureValue[f];
         long n = 0, withFeatures = 0;
+        // The drift reservoir holds the stored rows as they came (the bytes), decoded once at the end: the same seeded
+        // reservoir as WindowSampler's (the same rows in the same slots), without decoding the rows it passes over.
+        var reservoir = new Random(42);
+        var kept = 0;
+        var grades = new string?[blobs.Length];
+        var scores = new double[blobs.Length];
         // The cohort: every probability (for CBPE) and, for matured rows, the label; a seeded reservoir beyond WindowCohortRows.
         var probs = new List<double>();
         var matured = new List<(double P, bool Y, string Grade)>();
@@ -190,11 +249,11 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         await foreach (var p in store.StreamPredictionsAsync(from, to, version, slot, ct))
         {
             n++;
-            if (p.Features is { } blob && codec.TryDecode(blob, values))
+            if (p.Features is { } blob && blob.Length == codec.RowBytes)
             {
                 withFeatures++;
-                Decode(codec, values, row);
-                sampler.Add(row, p.Probability, p.Grade);
+                var at = kept < blobs.Length ? kept++ : reservoir.NextInt64(withFeatures) is var j && j < blobs.Length ? (int)j : -1;
+                if (at >= 0) { blobs[at] = blob; scores[at] = p.Probability; grades[at] = p.Grade; }
             }
             Keep(probs, p.Probability, n, rng);
             var horizon = p.HorizonDays ?? model.HorizonDays;
@@ -207,7 +266,14 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                 Keep(matured, (p.Probability, y, p.Grade), matured.Count + 1, rng);
             }
         }
-        if (n == 0) return null;
+        if (n == 0) return (null, null);
+        for (var i = 0; i < kept; i++)
+        {
+            codec.TryDecode(blobs[i], values);
+            Decode(codec, values, row);
+            sampler.Add(row, scores[i], grades[i]);
+            blobs[i] = null!;
+        }
         var current = sampler.ToSample();
         var drift = current.Rows > 0 ? DriftEngine.Compare(profile, current, DriftOptions.Default, importance) : null;
         var estimated = Performance.Estimated(probs, 0.5);
@@ -220,11 +286,26 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
             if (allMatured && matured.Count >= MinCohortRows && positives >= MinCohortClass && matured.Count - positives >= MinCohortClass)
                 concept = Concept(reference.HeldOutAuc, realized, Performance.EstimatedAuc(matured.Select(m => m.P).ToArray()), matured);
         }
-        return new MonitoringWindow
+        return (new MonitoringWindow
         {
             Start = from, End = to, Complete = to <= now, Predictions = n, WithFeatures = withFeatures, Drift = drift, MaturedRows = matured.Count,
-            CohortMatured = allMatured, Realized = realized, Estimated = estimated, Concept = concept,
-        };
+            CohortMatured = allMatured, Realized = realized, Estimated = estimated, Concept = concept, Scores = Summarize(probs, n),
+        }, drift is null ? null : current);
+    }
+
+    private static ScoreSummary Summarize(List<double> probs, long n)
+    {
+        var sorted = probs.ToArray();
+        Array.Sort(sorted);
+        // Linear interpolation between order statistics (numpy's default).
+        double Q(double q)
+        {
+            var h = (sorted.Length - 1) * q;
+            var lo = (int)Math.Floor(h);
+            var hi = Math.Min(lo + 1, sorted.Length - 1);
+            return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+        }
+        return new ScoreSummary(n, Q(0.1), Q(0.25), Q(0.5), Q(0.75), Q(0.9), sorted.Average());
     }
 
     private static void Keep<T>(List<T> list, T item, long seen, Random rng)

@@ -20,6 +20,28 @@ public sealed record WebhookEvent
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Direction { get; init; }
 }
 
+/// <summary>
+/// The body of a model-level delivery (<c>model.drift_detected</c>, <c>model.performance_dropped</c>): which model and slot,
+/// the window, the alert's sentence and its details (for drift the top drifted features with their test, statistic,
+/// threshold and sentence; for performance the realized, held-out and estimated figures). Signed like the lead events.
+/// </summary>
+public sealed record ModelWebhookEvent
+{
+    public required string Id { get; init; }
+    /// <summary>model.drift_detected or model.performance_dropped.</summary>
+    public required string Type { get; init; }
+    public required string WebhookId { get; init; }
+    public required DateTimeOffset OccurredAt { get; init; }
+    public required string ModelVersion { get; init; }
+    public required string Slot { get; init; }
+    public required ModelEventWindow Window { get; init; }
+    public required string Message { get; init; }
+    public required JsonElement Details { get; init; }
+}
+
+public sealed record ModelEventWindow(DateTimeOffset Start, DateTimeOffset End);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(WebhookEvent))]
+[JsonSerializable(typeof(ModelWebhookEvent))]
 public sealed partial class WebhookJsonContext : JsonSerializerContext;

@@ -11,8 +11,10 @@ namespace LeadScore.Cli.Commands;
 
 /// <summary>
 /// <c>leadscore monitor</c>: drift and performance checks. With <c>--reference FILE --current FILE</c> (the flat-file
-/// mode) both files are scored like <c>score --csv</c> and compared. Other modes (the prediction log) plug in beside
-/// <see cref="RunFlatAsync"/>: the action picks the mode from the options given.
+/// mode) both files are scored like <c>score --csv</c> and compared. Without them (the log mode) the prediction log is
+/// monitored for the champion (or <c>--slot</c>, <c>--model</c>) in windows of <c>--window</c> days: drift against the
+/// model's reference, realized and estimated performance per cohort, and the alerts of completed windows (stored once,
+/// sent to the drift_detected / performance_dropped webhooks).
 /// </summary>
 internal static class MonitorCommand
 {
@@ -21,13 +23,13 @@ internal static class MonitorCommand
     public static Command Create(GlobalOptions global, CliConsole console)
     {
         var o = new MonitorOptions();
-        var cmd = new Command("monitor", "Check a model for drift and performance: compare a current file of leads with a reference file (--reference/--current)");
+        var cmd = new Command("monitor", "Check a model for drift and performance over the prediction log (--window, --since), or between two files (--reference/--current)");
         foreach (var opt in o.All) cmd.Options.Add(opt);
         cmd.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(o.Reference) is not null || parse.GetValue(o.Current) is not null)
                 return await RunFlatAsync(global, console, o, parse, ct);
-            throw new LeadScoreException("give --reference FILE and --current FILE (two CSVs to compare, scored with the champion or --model)", "reference");
+            return await RunLogAsync(global, console, o, parse, ct);
         });
         return cmd;
     }
@@ -45,7 +47,80 @@ internal static class MonitorCommand
         public readonly Option<string?> Report = new("--report") { Description = "Write an HTML monitoring report into this folder" };
         public readonly Option<double> Share = new("--drift-share") { Description = "Dataset drift when drifted features carry at least this share of the importance", DefaultValueFactory = _ => 0.5 };
         public readonly Option<int> Seed = new("--seed") { Description = "Seed of the samples and the domain classifier", DefaultValueFactory = _ => 42 };
-        public Option[] All => [Reference, Current, Sep, Model, Target, Positive, Json, Report, Share, Seed];
+        public readonly Option<int?> Window = new("--window") { Description = "Log mode: days per window (default LeadScore:Monitoring:WindowDays, 7)" };
+        public readonly Option<string?> Since = new("--since") { Description = "Log mode: start of the first window, a date (2026-06-01) or ISO time (default: the first logged prediction)" };
+        public readonly Option<string?> Slot = new("--slot") { Description = "Log mode: champion (default), challenger or shadow" };
+        public Option[] All => [Reference, Current, Sep, Model, Target, Positive, Json, Report, Share, Seed, Window, Since, Slot];
+    }
+
+    private static readonly string[] SlotNames = [Storage.PredictionSlots.Champion, Storage.PredictionSlots.Challenger, Storage.PredictionSlots.Shadow];
+
+    private static async Task<int> RunLogAsync(GlobalOptions global, CliConsole console, MonitorOptions o, ParseResult parse, CancellationToken ct)
+    {
+        foreach (var flatOnly in new Option[] { o.Sep, o.Target, o.Positive })
+            if (parse.GetResult(flatOnly) is not null) throw new LeadScoreException($"{flatOnly.Name} belongs to the file mode: give --reference FILE and --current FILE with it", flatOnly.Name.TrimStart('-'));
+        var window = parse.GetValue(o.Window);
+        if (window is < 1 or > 366) throw new LeadScoreException("--window must be a whole number of days from 1 to 366", "window");
+        DateTimeOffset? since = null;
+        if (parse.GetValue(o.Since) is { } s)
+        {
+            if (!DateTimeOffset.TryParse(s, Inv, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+                throw new LeadScoreException($"--since '{CliErrors.Printable(s)}' is not a date (2026-06-01) or an ISO 8601 time", "since");
+            since = t;
+        }
+        var slot = parse.GetValue(o.Slot) ?? Storage.PredictionSlots.Champion;
+        if (!SlotNames.Contains(slot, StringComparer.Ordinal)) throw new LeadScoreException($"--slot must be one of {string.Join(", ", SlotNames)}", "slot");
+        await using var host = await CliHost.OpenAsync(global, parse, ct);
+        var requested = parse.GetValue(o.Model);
+        if (requested is not null) requested = await host.Get<ModelRegistry>().ResolveAsync(requested, ct);
+        var request = new MonitoringRequest
+        {
+            WindowDays = window ?? host.Get<MonitoringOptions>().WindowDays, Since = since, Slot = slot, ModelVersion = requested, RaiseAlerts = true,
+        };
+        var result = await console.StepAsync($"monitoring {requested ?? slot} over the prediction log", _ => host.Get<MonitoringService>().RunAsync(request, ct));
+        string? reportPath = null;
+        if (parse.GetValue(o.Report) is { } dir && result.LatestDrift is not null)
+            reportPath = MonitoringLogReport.Write(result, Path.GetFullPath(dir), host.Get<TimeProvider>());
+        if (parse.GetValue(o.Json))
+        {
+            console.Line(JsonSerializer.Serialize(MonitoringViews.Log(result, reportPath), MonitoringJsonContext.Default.MonitorLogView));
+            return ExitCodes.Ok;
+        }
+        PrintLog(console, result, reportPath);
+        if (parse.GetValue(o.Report) is not null && reportPath is null) console.Warn("no report: no window has predictions with feature values to compare");
+        return ExitCodes.Ok;
+    }
+
+    private static void PrintLog(CliConsole console, MonitoringResult r, string? reportPath)
+    {
+        if (r.Message is { } m && r.Windows.Count == 0)
+        {
+            console.Line(CliErrors.Printable(m));
+            return;
+        }
+        console.Line(string.Create(Inv, $"Model {r.ModelVersion} ({r.Slot}): {r.Windows.Count} window(s) of {r.WindowDays} day(s), held-out AUC {Fmt(r.HeldOutAuc)}"));
+        console.Line("");
+        console.Line($"{"window",-10} {"predictions",11} {"drifted",8} {"dataset",8} {"est. AUC",9} {"real. AUC",9} {"matured",8}  concept");
+        foreach (var w in r.Windows)
+        {
+            var d = w.Drift;
+            console.Line(string.Create(Inv, $"{w.Start:yyyy-MM-dd}{(w.Complete ? " " : "*")} {w.Predictions,11:N0} {(d is null ? "-" : $"{d.DriftedFeatures}/{d.Features.Count}"),8} {(d is null ? "-" : d.DatasetDrift ? "DRIFT" : "no"),8} {(w.Estimated is { } e ? Fmt(e.Auc) : "-"),9} {(w.Realized is { } re ? Fmt(re.Auc) : "-"),9} {w.MaturedRows,8:N0}  {(w.Concept is { } k ? (k.Dropped ? "DROPPED" : "ok") : "")}"));
+        }
+        if (r.Windows.Any(w => !w.Complete)) console.Line("* the window has not ended yet");
+        if (r.LatestDrift is { Drift: { } latest } lw)
+        {
+            console.Line("");
+            console.Line(string.Create(Inv, $"Latest window ({lw.Start:yyyy-MM-dd}): dataset drift {(latest.DatasetDrift ? "YES" : "no")}, {latest.DriftedFeatures} of {latest.Features.Count} features drifted, carrying {latest.DriftedImportanceShare * 100:0}% of the importance"));
+            foreach (var f in latest.Features.Where(f => f.Drifted)) console.Line($"  {f.Explanation}");
+            if (latest.ScoreDrift is { } sd) console.Line($"Score: {sd.Explanation}");
+        }
+        if (r.NewAlerts.Count > 0)
+        {
+            console.Line("");
+            console.Line($"New alerts ({r.NewAlerts.Count}):");
+            foreach (var a in r.NewAlerts) console.Line(string.Create(Inv, $"  {a.Kind} {a.WindowStart:yyyy-MM-dd}: {a.Message}"));
+        }
+        if (reportPath is not null) console.Line($"Report: {reportPath}");
     }
 
     private static async Task<int> RunFlatAsync(GlobalOptions global, CliConsole console, MonitorOptions o, ParseResult parse, CancellationToken ct)

@@ -237,6 +237,9 @@ public sealed record ReadinessResponse(string Status, bool Storage, string? Cham
 [JsonSerializable(typeof(LeadScore.Server.Endpoints.OptOutResponse))]
 [JsonSerializable(typeof(LeadScore.Server.Endpoints.AuditListResponse))]
 [JsonSerializable(typeof(LeadScore.Server.Endpoints.AuditVerifyResponse))]
+[JsonSerializable(typeof(LeadScore.Application.Monitoring.MonitoringDriftView))]
+[JsonSerializable(typeof(LeadScore.Application.Monitoring.MonitoringPerformanceView))]
+[JsonSerializable(typeof(LeadScore.Application.Monitoring.MonitoringAlertsView))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

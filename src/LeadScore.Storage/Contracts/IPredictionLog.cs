@@ -22,8 +22,9 @@ public interface IPredictionLog
     /// <summary>How many predictions are logged (of one model version when given).</summary>
     Task<long> CountPredictionsAsync(string? modelVersion = null, CancellationToken ct = default);
 
-    /// <summary>Deletes the predictions made before <paramref name="cutoff"/> (the retention job); returns how many.</summary>
-    Task<long> DeletePredictionsOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct = default);
+    /// <summary>Deletes the predictions made before <paramref name="cutoff"/> (the retention job); returns how many. With
+    /// <paramref name="dryRun"/> nothing is deleted and the count is of the rows that would be.</summary>
+    Task<long> DeletePredictionsOlderThanAsync(DateTimeOffset cutoff, bool dryRun = false, CancellationToken ct = default);
 }
 
 /// <summary>Where a logged prediction was made: the served slot and the path that asked for it.</summary>

@@ -49,6 +49,10 @@ public enum WebhookRule
     ScoreCrossed,
     /// <summary>The lead is now grade A and was not before.</summary>
     BecameA,
+    /// <summary>Monitoring found dataset drift in a completed window (a model-level event, no lead).</summary>
+    DriftDetected,
+    /// <summary>Monitoring found a matured cohort doing significantly worse than the model promised (a model-level event).</summary>
+    PerformanceDropped,
 }
 
 public sealed record Webhook
@@ -71,6 +75,7 @@ public enum DeliveryStatus
     Parked,
 }
 
+/// <summary>A delivery to queue; <paramref name="LeadId"/> is empty for a model-level event (drift, performance).</summary>
 public sealed record NewDelivery(string WebhookId, string EventType, string LeadId, string Payload);
 
 public sealed record WebhookDelivery
