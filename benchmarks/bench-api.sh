@@ -25,12 +25,16 @@ echo "bench-api: building and training a LightGBM model on bank-marketing (works
   --algorithm lightgbm --time-budget 10 --max-trials 1 --seed 42 > "$WS/train.log" 2>&1 || { cat "$WS/train.log"; exit 1; }
 KEY=$(./leadscore --workspace "$WS" apikey create --name bench --scopes score 2>/dev/null)
 
-# No rate limit for the load test; everything else as in production.
-LeadScore__RateLimit__PermitsPerSecond=10000000 LeadScore__RateLimit__Burst=10000000 \
-  dotnet artifacts/cli/leadscore.dll --workspace "$WS" serve --urls "$URL" > "$WS/serve.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do curl -sf "$URL/health/ready" >/dev/null && break; sleep 0.2; done
-curl -sf "$URL/health/ready" >/dev/null || { echo "bench-api: server not ready"; cat "$WS/serve.log"; exit 1; }
+# No rate limit for the load test; everything else as in production. $1: the prediction log on (true) or off (false).
+start_server() {
+  LeadScore__RateLimit__PermitsPerSecond=10000000 LeadScore__RateLimit__Burst=10000000 LeadScore__Monitoring__PredictionLog=$1 \
+    dotnet artifacts/cli/leadscore.dll --workspace "$WS" serve --urls "$URL" > "$WS/serve.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do curl -sf "$URL/health/ready" >/dev/null && break; sleep 0.2; done
+  curl -sf "$URL/health/ready" >/dev/null || { echo "bench-api: server not ready"; cat "$WS/serve.log"; exit 1; }
+}
+stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+start_server true
 
 BODY='{"id":"bench-1","attributes":{"age":"41","job":"admin.","marital":"married","education":"university.degree","default":"no","housing":"yes","loan":"no","contact":"cellular","month":"may","day_of_week":"thu","campaign":"2","pdays":"999","previous":"0","poutcome":"nonexistent","emp.var.rate":"-1.8","cons.price.idx":"92.893","cons.conf.idx":"-46.2","euribor3m":"1.313","nr.employed":"5099.1"}}'
 cat > "$LUA/score.lua" <<LUA
@@ -58,3 +62,15 @@ echo "bench-api: $(nproc) cores, wrk -t2 -c$CONN -d${DUR}s, $(date -u +%Y-%m-%dT
 run "GET /health/live" "/health/live"
 run "POST /api/v1/score (reasons)" "/api/v1/score" "$LUA/score.lua"
 run "POST /api/v1/score?explain=false" "/api/v1/score?explain=false" "$LUA/score.lua"
+
+# Prediction logging side by side: the same requests with the log off (LeadScore:Monitoring:PredictionLog=false), then on
+# again, alternating so that a change in the machine's load hits both; the log's cost is the drop from off to on.
+LOGGED_BEFORE=$(sqlite3 "$WS/leadscore.db" 'SELECT COUNT(*) FROM prediction_log' 2>/dev/null || echo "?")
+for LOG in false true false true; do
+  stop_server
+  start_server $LOG
+  run "POST /score?explain=false log=$LOG" "/api/v1/score?explain=false" "$LUA/score.lua"
+  run "POST /score (reasons) log=$LOG" "/api/v1/score" "$LUA/score.lua"
+done
+stop_server
+echo "bench-api: prediction_log rows: $LOGGED_BEFORE before the side-by-side runs, $(sqlite3 "$WS/leadscore.db" 'SELECT COUNT(*) FROM prediction_log' 2>/dev/null || echo "?") after"

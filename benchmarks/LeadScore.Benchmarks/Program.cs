@@ -22,6 +22,14 @@ public static class Program
             Ingestion.ImportPhaseReport.RunAsync(Console.Out, file, args.Length > 2 ? args[2] : null).GetAwaiter().GetResult();
             return;
         }
+        if (args is ["monitor-log", var sizes, var features, ..])
+        {
+            var rest = args.Skip(3).ToList();
+            var outcomes = !rest.Remove("--no-outcomes");
+            Monitoring.MonitorLogReport.RunAsync(Console.Out, sizes.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
+                int.Parse(features, System.Globalization.CultureInfo.InvariantCulture), rest.FirstOrDefault(), outcomes).GetAwaiter().GetResult();
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

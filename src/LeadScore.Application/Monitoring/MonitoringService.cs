@@ -148,15 +148,28 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         var sampler = new WindowSampler(schema, WindowSampleRows, seed: 42);
         var blobs = new byte[WindowSampleRows][];
         DriftSample? latest = null;
-        for (var from = start; from <= span.Value.Last && from < now; from = from.AddDays(request.WindowDays))
+        // A pipeline of two: the next window is read from the store while the previous one's drift (the domain classifier
+        // mostly) is computed on another core; windows are finished, and their alerts raised, in time order.
+        Task<(MonitoringWindow Window, DriftSample? Sample)>? inFlight = null;
+        async Task FinishAsync(Task<(MonitoringWindow Window, DriftSample? Sample)> pending)
         {
-            var to = from.AddDays(request.WindowDays);
-            var (w, sample) = await WindowAsync(version, request.Slot, from, to, now, model, codec, profile, reference, importance, conversions, sampler, blobs, ct);
-            if (w is null) continue;
+            var (w, sample) = await pending;
             windows.Add(w);
             if (w.Drift is not null) latest = sample;
             if (request.RaiseAlerts && w.Complete) alerts.AddRange(await RaiseAsync(version, request.Slot, w, now, ct));
         }
+        for (var from = start; from <= span.Value.Last && from < now; from = from.AddDays(request.WindowDays))
+        {
+            var to = from.AddDays(request.WindowDays);
+            var (w, sample) = await WindowAsync(version, request.Slot, from, to, now, model, codec, reference, conversions, sampler, blobs, ct);
+            if (w is null) continue;
+            var drifting = Task.Run(() => sample.Rows > 0
+                ? (w with { Drift = DriftEngine.Compare(profile, sample, DriftOptions.Default, importance) }, (DriftSample?)sample)
+                : (w, null), ct);
+            if (inFlight is not null) await FinishAsync(inFlight);
+            inFlight = drifting;
+        }
+        if (inFlight is not null) await FinishAsync(inFlight);
         if (alerts.Count > 0 && webhooks is not null) await webhooks.NotifyAlertsAsync(alerts, ct);
         var result = new MonitoringResult
         {
@@ -213,22 +226,46 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         }
     }
 
-    /// <summary>Each lead's conversion times, oldest first (memory grows with conversions, not predictions).</summary>
-    private async Task<Dictionary<string, List<DateTimeOffset>>> ConversionsAsync(CancellationToken ct)
+    /// <summary>
+    /// Each converted lead's conversion times (memory grows with converted leads, not predictions): one tick count per lead
+    /// in the common case of a single conversion, the full list only for the leads that converted more than once.
+    /// </summary>
+    internal sealed class Conversions
     {
-        var map = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
-        await foreach (var o in store.StreamOutcomesAsync(ct))
+        private readonly Dictionary<string, long> _first = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<long>> _more = new(StringComparer.Ordinal);
+
+        public void Add(string leadId, DateTimeOffset at)
         {
-            if (o.Kind != OutcomeKind.Converted) continue;
-            if (!map.TryGetValue(o.LeadId, out var l)) map[o.LeadId] = l = [];
-            l.Add(o.At);
+            var t = at.UtcTicks;
+            if (_first.TryAdd(leadId, t)) return;
+            if (!_more.TryGetValue(leadId, out var list)) _more[leadId] = list = [_first[leadId]];
+            list.Add(t);
         }
+
+        /// <summary>Whether the lead converted in [from, to].</summary>
+        public bool Any(string leadId, DateTimeOffset from, DateTimeOffset to)
+        {
+            if (!_first.TryGetValue(leadId, out var t)) return false;
+            long a = from.UtcTicks, b = to.UtcTicks;
+            if (!_more.TryGetValue(leadId, out var all)) return t >= a && t <= b;
+            foreach (var x in all) if (x >= a && x <= b) return true;
+            return false;
+        }
+    }
+
+    private async Task<Conversions> ConversionsAsync(CancellationToken ct)
+    {
+        var map = new Conversions();
+        await foreach (var o in store.StreamOutcomesAsync(ct))
+            if (o.Kind == OutcomeKind.Converted) map.Add(o.LeadId, o.At);
         return map;
     }
 
-    private async Task<(MonitoringWindow? Window, DriftSample? Sample)> WindowAsync(string version, string slot, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now,
-        ServableModel model, FeatureRowCodec codec, ReferenceProfile profile, ModelReference reference, IReadOnlyDictionary<string, double>? importance,
-        Dictionary<string, List<DateTimeOffset>> conversions, WindowSampler sampler, byte[][] blobs, CancellationToken ct)
+    /// <summary>Reads one window: its drift sample (compared with the reference by the caller) and its cohort's performance.</summary>
+    private async Task<(MonitoringWindow? Window, DriftSample Sample)> WindowAsync(string version, string slot, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now,
+        ServableModel model, FeatureRowCodec codec, ModelReference reference, Conversions conversions, WindowSampler sampler,
+        byte[][] blobs, CancellationToken ct)
     {
         sampler.Reset();
         var f = codec.Features.Count;
@@ -262,11 +299,11 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
             if (isMatured)
             {
                 var due = p.PredictedAt.AddDays(horizon!.Value);
-                var y = conversions.TryGetValue(p.LeadId!, out var times) && times.Exists(t => t >= p.PredictedAt && t <= due);
+                var y = conversions.Any(p.LeadId!, p.PredictedAt, due);
                 Keep(matured, (p.Probability, y, p.Grade), matured.Count + 1, rng);
             }
         }
-        if (n == 0) return (null, null);
+        if (n == 0) return (null, new DriftSample([]));
         for (var i = 0; i < kept; i++)
         {
             codec.TryDecode(blobs[i], values);
@@ -275,7 +312,6 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
             blobs[i] = null!;
         }
         var current = sampler.ToSample();
-        var drift = current.Rows > 0 ? DriftEngine.Compare(profile, current, DriftOptions.Default, importance) : null;
         var estimated = Performance.Estimated(probs, 0.5);
         RealizedPerformance? realized = null;
         ConceptDriftCheck? concept = null;
@@ -288,9 +324,9 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         }
         return (new MonitoringWindow
         {
-            Start = from, End = to, Complete = to <= now, Predictions = n, WithFeatures = withFeatures, Drift = drift, MaturedRows = matured.Count,
+            Start = from, End = to, Complete = to <= now, Predictions = n, WithFeatures = withFeatures, Drift = null, MaturedRows = matured.Count,
             CohortMatured = allMatured, Realized = realized, Estimated = estimated, Concept = concept, Scores = Summarize(probs, n),
-        }, drift is null ? null : current);
+        }, current);
     }
 
     private static ScoreSummary Summarize(List<double> probs, long n)
