@@ -71,6 +71,7 @@ public sealed class MonitorLogCliTests
         var ws = await WorkspaceAsync();
 
         var (code, output, err) = await RunAsync("--workspace", ws, "monitor", "--window", "14", "--since", MonitoringWorld.T0.ToString("yyyy-MM-dd"));
+        TestContext.Current.TestOutputHelper?.WriteLine(output);
 
         code.ShouldBe(0, err);
         output.ShouldContain("Model v1 (champion): 4 window(s) of 14 day(s)");
