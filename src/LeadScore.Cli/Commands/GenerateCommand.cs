@@ -11,17 +11,18 @@ public static class GenerateCommand
     {
         var leads = new Option<int>("--leads") { Description = "Number of leads to generate", DefaultValueFactory = _ => 5000 };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed always gives the same files", DefaultValueFactory = _ => 42 };
+        var groupEffect = new Option<string?>("--group-effect") { Description = "Build in a group effect for fairness checks: 'country' (US leads mostly use free-mail addresses, which convert less)" };
         var output = new Option<string>("--out") { Description = "Folder to write the CSV files into (created if missing)", Required = true };
         var cmd = new Command("generate", "Generate realistic synthetic leads, activities, enrichment and outcomes (12 months) as CSV files, plus truth.csv with each lead's true conversion probability.")
         {
-            leads, seed, output,
+            leads, seed, output, groupEffect,
         };
         cmd.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(leads);
             if (n < 1) { console.Error("--leads must be at least 1"); return ExitCodes.Usage; }
             var dir = Path.GetFullPath(parse.GetValue(output)!);
-            var options = new SyntheticOptions { Leads = n, Seed = parse.GetValue(seed) };
+            var options = new SyntheticOptions { Leads = n, Seed = parse.GetValue(seed), GroupEffect = parse.GetValue(groupEffect) };
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var summary = await console.StepAsync($"Generating {n:N0} leads", p => Task.Run(() => SyntheticGenerator.WriteCsv(dir, options, p), ct));
             var c = CultureInfo.InvariantCulture;

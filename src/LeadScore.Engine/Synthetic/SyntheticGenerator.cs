@@ -17,6 +17,12 @@ public sealed record SyntheticOptions
     /// what happened up to this point. Feature definitions default to the same decision delay.
     /// </summary>
     public int DecisionDays { get; init; } = SyntheticGenerator.DefaultDecisionDays;
+    /// <summary>
+    /// A built-in group effect for fairness checks: "country" makes leads from the US (the largest group) sign up with
+    /// free-mail addresses (95%), and free-mail leads convert less, so the group converts less through a proxy feature
+    /// (email_free_mail). Null (the default) leaves country unrelated to conversion.
+    /// </summary>
+    public string? GroupEffect { get; init; }
 }
 
 /// <summary>Counts of what was generated.</summary>
@@ -50,6 +56,8 @@ public sealed class SyntheticDataset
 public static partial class SyntheticGenerator
 {
     public const int DefaultDecisionDays = 14;
+    /// <summary>The <see cref="SyntheticOptions.GroupEffect"/> that ties the US group to free-mail addresses.</summary>
+    public const string GroupEffectCountry = "country";
     /// <summary>Intercept of the hidden logit, chosen so that the mean probability is near 0.12.</summary>
     private const double BaseLogit = -5.8;
 
@@ -85,6 +93,9 @@ public static partial class SyntheticGenerator
     {
         if (o.Leads < 1) throw new LeadScoreException("--leads must be at least 1", "leads");
         if (o.Days < 30) throw new LeadScoreException("the history must cover at least 30 days", "days");
+        if (o.GroupEffect is not (null or SyntheticGenerator.GroupEffectCountry))
+            throw new LeadScoreException($"--group-effect: unknown effect '{o.GroupEffect}' (known: {SyntheticGenerator.GroupEffectCountry})", "group-effect");
+        var groupEffect = o.GroupEffect == SyntheticGenerator.GroupEffectCountry;
         var end = o.Start.AddDays(o.Days);
         var companies = MakeCompanies(o, end);
         foreach (var c in companies) sink.Enrichment(c);
@@ -110,7 +121,7 @@ public static partial class SyntheticGenerator
                 // Leads arrive uniformly over the period, in id order.
                 var created = o.Start.AddSeconds(Math.Floor((i + r.NextDouble()) / o.Leads * o.Days * 86400.0));
                 buffers[j].Clear();
-                results[j] = GenerateLead(r, id, created, end, companies, o.DecisionDays, buffers[j]);
+                results[j] = GenerateLead(r, id, created, end, companies, o.DecisionDays, buffers[j], groupEffect);
             });
             for (var j = 0; j < count; j++)
             {
@@ -208,7 +219,7 @@ public static partial class SyntheticGenerator
 
     private readonly record struct Generated(Lead Lead, Outcome? Outcome, double Probability);
 
-    private static Generated GenerateLead(Random r, string id, DateTimeOffset created, DateTimeOffset end, List<Company> companies, int decisionDays, List<RawActivity> acts)
+    private static Generated GenerateLead(Random r, string id, DateTimeOffset created, DateTimeOffset end, List<Company> companies, int decisionDays, List<RawActivity> acts, bool groupEffect)
     {
         var c = companies[r.Next(companies.Count)];
         var seniority = Pick(r, V.SeniorityWeight);
@@ -216,7 +227,8 @@ public static partial class SyntheticGenerator
         var source = Pick(r, V.SourceWeight);
         var first = V.FirstNames[r.Next(V.FirstNames.Length)];
         var last = V.LastNames[r.Next(V.LastNames.Length)];
-        var freeMail = r.NextDouble() < (seniority is V.Student or V.Intern ? 0.7 : c.Size == 0 ? 0.45 : 0.18);
+        // The group effect changes only the probability of the one draw, so every random stream stays as it is without it.
+        var freeMail = r.NextDouble() < (groupEffect && c.Country == 0 ? 0.95 : seniority is V.Student or V.Intern ? 0.7 : c.Size == 0 ? 0.45 : 0.18);
         var local = $"{first}.{last}".ToLowerInvariant().Replace(" ", "");
         var email = freeMail ? $"{local}{r.Next(1, 999)}@{V.FreeMailDomains[r.Next(V.FreeMailDomains.Length)]}" : $"{local}@{c.Domain}";
         var budget = r.NextDouble() < 0.15 + 0.1 * V.SeniorityScore[seniority];

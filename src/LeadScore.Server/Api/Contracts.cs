@@ -231,6 +231,8 @@ public sealed record ReadinessResponse(string Status, bool Storage, string? Cham
 [JsonSerializable(typeof(ReadinessResponse))]
 [JsonSerializable(typeof(List<ReasonView>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Fairness.FairnessSettingsRequest))]
+[JsonSerializable(typeof(Fairness.FairnessSettingsResponse))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
