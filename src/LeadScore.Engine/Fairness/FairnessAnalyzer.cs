@@ -219,15 +219,15 @@ public static class FairnessAnalyzer
         {
             var best = a.Groups.FirstOrDefault(g => g.Group == a.BestGroup);
             foreach (var g in a.Groups.Where(g => g.Flagged))
-                flags.Add(string.Create(c, $"{a.Attribute} = {g.Group}: {g.AbShare:P0} graded A or B, {g.AbRatio:0.00} of the best group's {best?.AbShare:P0} ({a.BestGroup}): below the 80% rule ({g.Rows} rows, p = {g.AbPValue:0.####})."));
+                flags.Add(string.Create(c, $"{a.Attribute} = {g.Group}: {g.AbShare * 100:0}% graded A or B, {g.AbRatio:0.00} of the best group's {best?.AbShare * 100:0}% ({a.BestGroup}): below the 80% rule ({g.Rows} rows, {(g.AbPValue < 0.0001 ? "p < 0.0001" : $"p = {g.AbPValue:0.####}")})."));
             var shown = a.Groups.Count(g => !g.TooFew);
             var level = o.Significance / Math.Max(1, shown);
             foreach (var g in a.Groups)
             {
                 if (g.TprGap > o.OddsGapLimit && g.TprPValue < level)
-                    flags.Add(string.Create(c, $"{a.Attribute} = {g.Group}: of its leads that converted, {g.Tpr:P0} were graded A or B, {g.TprGap:0.00} below the best group (equalized odds)."));
+                    flags.Add(string.Create(c, $"{a.Attribute} = {g.Group}: of its leads that converted, {g.Tpr * 100:0}% were graded A or B, {g.TprGap:0.00} below the best group (equalized odds)."));
                 if (g.FprGap > o.OddsGapLimit && g.FprPValue < level)
-                    flags.Add(string.Create(c, $"{a.Attribute} = {g.Group}: of its leads that did not convert, {g.Fpr:P0} were graded A or B, {g.FprGap:0.00} below the best group (equalized odds)."));
+                    flags.Add(string.Create(c, $"{a.Attribute} = {g.Group}: of its leads that did not convert, {g.Fpr * 100:0}% were graded A or B, {g.FprGap:0.00} below the best group (equalized odds)."));
             }
         }
         foreach (var p in proxies.Where(p => p.Alert))
