@@ -43,9 +43,11 @@ public static class Association
     /// The correlation ratio eta of a number across the categories of <paramref name="groups"/>:
     /// sqrt(between-group sum of squares / total sum of squares). It needs no order of the categories (unlike Pearson's r,
     /// which would need the sensitive attribute to be a number), and for a 0/1 feature it equals the phi coefficient.
+    /// With <paramref name="biasCorrected"/>, from Kelley's epsilon squared, (SSB - (k-1) MSW) / SST: a feature with values on
+    /// only a few rows (days since a rare event) spread over a dozen groups otherwise reads as associated by chance.
     /// Rows with a NaN value are left out; 0 when the values do not vary.
     /// </summary>
-    public static double CorrelationRatio(IReadOnlyList<string> groups, IReadOnlyList<double> values)
+    public static double CorrelationRatio(IReadOnlyList<string> groups, IReadOnlyList<double> values, bool biasCorrected = true)
     {
         if (groups.Count != values.Count) throw new ArgumentException("columns differ in length");
         var sum = new Dictionary<string, (double Sum, int Count)>(StringComparer.Ordinal);
@@ -65,8 +67,15 @@ public static class Association
         if (ssTotal <= 0) return 0;
         var ssBetween = 0.0;
         foreach (var (s, c) in sum.Values) { var d = s / c - mean; ssBetween += c * d * d; }
-        return Math.Sqrt(Math.Clamp(ssBetween / ssTotal, 0, 1));
+        if (!biasCorrected) return Math.Sqrt(Math.Clamp(ssBetween / ssTotal, 0, 1));
+        var k = sum.Count;
+        if (n <= k) return 0;
+        var msWithin = Math.Max(0, ssTotal - ssBetween) / (n - k);
+        return Math.Sqrt(Math.Clamp((ssBetween - (k - 1) * msWithin) / ssTotal, 0, 1));
     }
+
+    /// <summary>Rows of <paramref name="values"/> that hold a number.</summary>
+    public static int Known(IReadOnlyList<double> values) => values.Count(v => !double.IsNaN(v));
 
     private static int[] Index(IReadOnlyList<string> values, out int distinct)
     {

@@ -112,7 +112,9 @@ public static class FairnessAnalyzer
         }
         else
         {
-            v = Association.CorrelationRatio(s.Values, features.Rows.Select(r => r[column].Number).ToArray());
+            var numbers = features.Rows.Select(r => r[column].Number).ToArray();
+            // A number known on fewer rows than a group needs says nothing either way.
+            v = Association.Known(numbers) < o.MinGroupSize ? 0 : Association.CorrelationRatio(s.Values, numbers);
             measure = ProxyAssociation.CorrelationRatio;
         }
         return new ProxyAssociation(name, s.Attribute, measure, v, v > o.ProxyLimit);

@@ -28,10 +28,12 @@ public sealed class AssociationTests
     }
 
     [Fact]
-    public void Correlation_ratio_equals_numpys_between_over_total_sum_of_squares()
+    public void Correlation_ratio_equals_numpys_between_over_total_sum_of_squares_and_its_epsilon_squared_correction()
     {
         var v = Enumerable.Range(0, N).Select(i => i * 7 % 11 + i % 3 * 2.5).ToArray();
-        Association.CorrelationRatio(A, v).ShouldBe(0.4869347834594021, 1e-12);
+        Association.CorrelationRatio(A, v, biasCorrected: false).ShouldBe(0.4869347834594021, 1e-12);
+        // sqrt((SSB - (k-1) * SSW / (n-k)) / SST), numpy.
+        Association.CorrelationRatio(A, v).ShouldBe(0.44256970287370245, 1e-12);
     }
 
     [Fact]
@@ -41,6 +43,6 @@ public sealed class AssociationTests
         Association.CramersV(A, same).ShouldBe(0);
         Association.CorrelationRatio(A, Enumerable.Repeat(3.0, N).ToArray()).ShouldBe(0);
         // Missing numbers are left out, not read as zero.
-        Association.CorrelationRatio(["a", "a", "b", "b", "b"], [1, 1, 5, 5, double.NaN]).ShouldBe(1, 1e-12);
+        Association.CorrelationRatio(["a", "a", "b", "b", "b"], [1, 1, 5, 5, double.NaN], biasCorrected: false).ShouldBe(1, 1e-12);
     }
 }

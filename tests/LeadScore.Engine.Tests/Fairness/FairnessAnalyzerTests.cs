@@ -145,8 +145,8 @@ public sealed class FairnessAnalyzerTests
         var alert = r.Proxies.Where(p => p.Alert).ShouldHaveSingleItem();
         alert.Feature.ShouldBe("free_mail");
         alert.Measure.ShouldBe(ProxyAssociation.CorrelationRatio);
-        // US rows all 1, DE rows 20 of 100 at 1: for a 0/1 feature eta is |Pearson r|, numpy: 0.8164965809277275 (sqrt(2/3)).
-        alert.Value.ShouldBe(0.8164965809277275, 1e-12);
+        // US rows all 1, DE rows 20 of 100 at 1: uncorrected eta is |Pearson r| = sqrt(2/3); epsilon-squared corrected, numpy: 0.8154649992385725.
+        alert.Value.ShouldBe(0.8154649992385725, 1e-12);
         r.Proxies.Single(p => p.Feature == "noise").Alert.ShouldBeFalse();
         r.Flags.ShouldHaveSingleItem().ShouldBe("free_mail may stand in for country: correlation ratio 0.82 is above 0.5.");
     }
