@@ -1,4 +1,5 @@
 using LeadScore.Application.Features;
+using LeadScore.Application.Governance;
 using LeadScore.Application.Ingestion;
 using LeadScore.Application.Jobs;
 using LeadScore.Application.Modeling;
@@ -27,6 +28,7 @@ public static class LeadScoreHosting
         var services = builder.Services;
         services.AddOptions<MaintenanceOptions>().BindConfiguration(MaintenanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration("LeadScore:Jobs").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (settings.Time is { } time) services.AddSingleton(time);
         else services.TryAddSingleton(TimeProvider.System);
 
@@ -62,6 +64,16 @@ public static class LeadScoreHosting
         // The re-scoring job runs its ranges through the runner that runs it (a cycle DI cannot build eagerly).
         services.AddSingleton(sp => new Lazy<JobRunner>(sp.GetRequiredService<JobRunner>));
         services.AddSingleton<LeaderElection>();
+
+        // Governance: the audit log (its actor set by each entry point), the keyed-hash secret, opt-outs, privacy, retention.
+        services.AddSingleton<ActorContext>();
+        services.AddSingleton<PrivacyKeys>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<ProfilingOptOuts>();
+        services.AddSingleton<PersonalFields>();
+        services.AddSingleton<PrivacyService>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RetentionOptions>>().Value);
+        services.AddSingleton<RetentionService>();
         return builder;
     }
 
@@ -71,6 +83,7 @@ public static class LeadScoreHosting
         builder.Services.AddHostedService<JobWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
         builder.Services.AddHostedService<ScoreMaintenance>();
+        builder.Services.AddHostedService<RetentionMaintenance>();
         return builder;
     }
 }

@@ -8,6 +8,7 @@ using LeadScore.Server.Auth;
 using LeadScore.Server.Dashboard;
 using LeadScore.Server.Endpoints;
 using LeadScore.Server.Fairness;
+using LeadScore.Application.Governance;
 using LeadScore.Application.Scoring;
 using LeadScore.Application.Webhooks;
 using LeadScore.Hosting;
@@ -57,6 +58,7 @@ public static class LeadScoreServer
         app.MapModelEndpoints();
         app.MapWebhookEndpoints();
         app.MapFairnessEndpoints();
+        app.MapGovernanceEndpoints();
         app.MapDashboard();
         app.MapOpenApi();
         app.MapScalarApiReference();
@@ -102,7 +104,7 @@ public static class LeadScoreServer
         {
             foreach (var scope in ApiScopes.All)
                 o.AddPolicy(ScopePolicies.For(scope), p => p.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim,
-                    scope == ApiScopes.Metrics ? [ApiScopes.Metrics, ApiScopes.Admin] : [scope]));
+                    scope is ApiScopes.Metrics or ApiScopes.PersonalData or ApiScopes.Privacy ? [scope, ApiScopes.Admin] : [scope]));
         });
         services.AddRateLimiter(o =>
         {
@@ -146,6 +148,7 @@ public static class LeadScoreServer
         app.Use(RejectOversizedBodies(app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes));
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(ActorFromApiKey(app.Services.GetRequiredService<ActorContext>()));
         app.UseRateLimiter();
         var metrics = app.Services.GetRequiredService<ApiMetrics>();
         var scoring = app.Services.GetRequiredService<IScoringService>();
@@ -183,6 +186,17 @@ public static class LeadScoreServer
         o.ReadCommentHandling = JsonCommentHandling.Disallow;
         o.AllowDuplicateProperties = false;
     }
+
+    /// <summary>The audit log's actor for an API request: the key's name (the dashboard sets its session's user in its own filter).</summary>
+    private static Func<RequestDelegate, RequestDelegate> ActorFromApiKey(ActorContext actors) => next => async context =>
+    {
+        if (context.User.Identity is { IsAuthenticated: true, AuthenticationType: ApiKeyAuthenticationHandler.SchemeName, Name: { } name })
+        {
+            using var _ = actors.Use(Actor.ApiKey(name));
+            await next(context);
+        }
+        else await next(context);
+    };
 
     /// <summary>413 before reading a body whose declared length is over the limit (Kestrel enforces it for chunked bodies).</summary>
     private static Func<RequestDelegate, RequestDelegate> RejectOversizedBodies(long limit) => next => context =>

@@ -10,7 +10,7 @@ namespace LeadScore.Application.Scoring;
 /// (<see cref="Score"/>) touches no database: enrichment comes from a snapshot refreshed whenever the shared
 /// enrichment version changes (any instance's import bumps it); stored leads (<see cref="RescoreAsync"/>) read fresh data.
 /// </summary>
-public sealed class ScoringService(ILeadStore store, ServingModels serving, TimeProvider time) : IScoringService
+public sealed class ScoringService(ILeadStore store, ServingModels serving, TimeProvider time, Governance.ProfilingOptOuts optOuts) : IScoringService
 {
     private volatile IReadOnlyDictionary<string, IReadOnlyList<Enrichment>> _enrichment = new Dictionary<string, IReadOnlyList<Enrichment>>();
     private long _enrichmentVersion = -1;
@@ -28,6 +28,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     public async Task<bool> ReloadAsync(CancellationToken ct = default)
     {
         var changed = await serving.ReloadAsync(ct);
+        await optOuts.RefreshIfChangedAsync(ct);
         if (serving.Champion?.Features.UsesHistory == true)
         {
             var version = await store.GetSettingVersionAsync(SettingNames.EnrichmentVersion, ct);
@@ -52,7 +53,8 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
 
     public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, bool explain, DateTimeOffset asOf)
     {
-        if (lead.ProfilingOptOut) throw new LeadScoreException($"lead '{lead.Id}' opted out of profiling and is not scored", "profiling_opt_out");
+        // A stored lead's opt-out counts for a lead sent with its id (POST /score): the set is in memory, no database read.
+        if (lead.ProfilingOptOut || optOuts.Contains(lead.Id)) throw new Governance.ProfilingOptOutException(lead.Id);
         var model = RequireChampion();
         var ordered = IsOrdered(activities) ? activities : activities.OrderBy(a => a.Timestamp).ThenBy(a => a.EventId, StringComparer.Ordinal).ToList();
         var domain = model.Features.EnrichmentDomain(lead);
