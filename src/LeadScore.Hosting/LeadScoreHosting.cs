@@ -54,6 +54,7 @@ public static class LeadScoreHosting
         services.AddSingleton<FeatureDefinitionsRepository>();
         services.AddSingleton<FeatureService>();
         services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<Application.Fairness.FairnessService>();
         services.AddSingleton<TrainingService>();
         services.AddSingleton<ModelLifecycle>();
         services.AddSingleton<WebhookSignal>();

@@ -7,6 +7,7 @@ using LeadScore.Server.Api;
 using LeadScore.Server.Auth;
 using LeadScore.Server.Dashboard;
 using LeadScore.Server.Endpoints;
+using LeadScore.Server.Fairness;
 using LeadScore.Application.Governance;
 using LeadScore.Application.Scoring;
 using LeadScore.Application.Webhooks;
@@ -56,6 +57,7 @@ public static class LeadScoreServer
         app.MapIngestionEndpoints();
         app.MapModelEndpoints();
         app.MapWebhookEndpoints();
+        app.MapFairnessEndpoints();
         app.MapGovernanceEndpoints();
         app.MapDashboard();
         app.MapOpenApi();

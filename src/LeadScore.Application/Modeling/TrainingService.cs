@@ -1,5 +1,6 @@
 using LeadScore.Core;
 using LeadScore.Storage;
+using LeadScore.Application.Fairness;
 using LeadScore.Application.Features;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Ingestion;
@@ -49,7 +50,7 @@ public sealed record TrainingRun
 /// Trains models from the workspace (point-in-time features) or from a flat table, runs the leakage audit,
 /// compiles the model for fast scoring and registers it. Used by the CLI and by the server's training jobs.
 /// </summary>
-public sealed class TrainingService(ILeadStore store, FeatureDefinitionsRepository definitions, ModelRegistry registry)
+public sealed class TrainingService(ILeadStore store, FeatureDefinitionsRepository definitions, ModelRegistry registry, FairnessService fairness)
 {
     /// <summary>Builds the point-in-time training set from the store.</summary>
     public Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions featureDefinitions, TimeSpan decisionDelay, IReadOnlyList<TimeSpan>? decisionAges = null, CancellationToken ct = default) =>
@@ -136,7 +137,9 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             CensoredRows = set.Censored,
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
-        var run = await RegisterAsync(result, defs, null, findings, set.Describe(), request.ReportDirectory, ct);
+        var config = await fairness.GetAsync(ct);
+        var (withFairness, groupGrades) = TrainingFairness.Apply(result, config, await GroupValuesAsync(config, result, ct));
+        var run = await RegisterAsync(withFairness, defs, null, groupGrades, findings, set.Describe(), request.ReportDirectory, ct);
         // Which leads this version learned from: a person's export says so, and an erasure names the version.
         await store.RecordTrainingLeadsAsync(run.Registration.Version, set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList(), ct);
         return run with { Funnel = funnel, Set = set };
@@ -152,7 +155,39 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         options = options with { ExcludedFeatures = [.. options.ExcludedFeatures, .. excluded] };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, testFrame, progress, ct), ct);
         var input = FlatModelInput.From(table.Schema, valueMapping);
-        return await RegisterAsync(result, null, input, findings, null, reportDirectory, ct);
+        // A flat table's group values are its columns, where they are features (a column left out of the features is not read here).
+        var (withFairness, groupGrades) = TrainingFairness.Apply(result, await fairness.GetAsync(ct), static (f, row, attribute) =>
+            f.IndexOf(attribute) is >= 0 and var col ? (f.Rows[row][col] is { IsMissing: false } v ? v.ToString() : null) : null);
+        return await RegisterAsync(withFairness, null, input, groupGrades, findings, null, reportDirectory, ct);
+    }
+
+    /// <summary>
+    /// The declared attributes of the training and held-out leads as known at each row's decision time (the same point-in-time
+    /// rule training uses): sensitive attributes are often not features, so they are read from the leads themselves.
+    /// </summary>
+    private async Task<TrainingFairness.ValueAt> GroupValuesAsync(FairnessConfiguration config, TrainingResult result, CancellationToken ct)
+    {
+        var wanted = config.Effective.Sensitive.Concat(config.Effective.Watch).ToHashSet(StringComparer.Ordinal);
+        if (wanted.Count == 0) return static (_, _, _) => null;
+        var ids = result.Test.Ids.Concat(result.Train?.Ids ?? []).ToHashSet(StringComparer.Ordinal);
+        // Only the wanted attributes are kept, so the lookup stays small beside the training frames.
+        Lead Trim(Lead l) => l with { Attributes = l.Attributes.Where(a => wanted.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal) };
+        var leads = new Dictionary<string, Lead>(StringComparer.Ordinal);
+        await foreach (var lead in store.StreamLeadsAsync(ct))
+            if (ids.Contains(lead.Id)) leads[lead.Id] = Trim(lead);
+        var history = new Dictionary<string, List<LeadHistoryEntry>>(StringComparer.Ordinal);
+        await foreach (var h in store.StreamLeadHistoryAsync(ct))
+        {
+            if (!ids.Contains(h.Previous.Id)) continue;
+            if (!history.TryGetValue(h.Previous.Id, out var list)) history[h.Previous.Id] = list = [];
+            list.Add(h with { Previous = Trim(h.Previous) });
+        }
+        return (frame, row, attribute) =>
+        {
+            if (!leads.TryGetValue(frame.Ids[row], out var lead)) return null;
+            var asOf = frame.Times.Count == frame.Count ? AttributesAsOf(history, lead, frame.Times[row]) : lead;
+            return asOf.Get(attribute);
+        };
     }
 
     private static (FeatureFrame Frame, List<ExcludedFeature> Excluded, IReadOnlyList<LeakageFinding> Findings) Audit(
@@ -179,13 +214,13 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         return (drop.Count > 0 ? frame.Without(drop) : frame, excluded, findings);
     }
 
-    private async Task<TrainingRun> RegisterAsync(TrainingResult result, FeatureDefinitions? definitions, FlatModelInput? flat,
+    private async Task<TrainingRun> RegisterAsync(TrainingResult result, FeatureDefinitions? definitions, FlatModelInput? flat, GroupGrades? groupGrades,
         IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct)
     {
         // The compiled scorer is what serves (and what the report explains).
         var compiled = ModelArtifact.Compile(result.Model);
         // The reference travels with the model, so monitoring compares live leads with what this version learned from.
-        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat)
+        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat, groupGrades)
             .Concat(ModelArtifact.ReferenceEntries(result)).ToDictionary(kv => kv.Key, kv => kv.Value), ct);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;

@@ -73,6 +73,11 @@ public sealed record ModelCard
     /// of leads scored long after their data was collected.
     /// </summary>
     public IReadOnlyList<PermutationImportance> Importance { get; init; } = [];
+    /// <summary>
+    /// Fairness across groups on the held-out rows (see docs/fairness.md), with group values as known at decision time;
+    /// null on cards written before fairness, or when no attribute was declared or suggested.
+    /// </summary>
+    public Fairness.FairnessReport? Fairness { get; init; }
 
     internal static readonly JsonSerializerOptions Json = new()
     {

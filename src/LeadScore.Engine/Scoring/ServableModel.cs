@@ -49,6 +49,8 @@ public static class ArtifactEntries
     public const string Reference = "reference.json";
     /// <summary>The reference's sample of training rows, in <see cref="FeatureRowCodec"/> form.</summary>
     public const string ReferenceSample = "reference-sample.bin";
+    /// <summary>Group-aware grade bands (fairness mitigation); present only when enabled for the model's training.</summary>
+    public const string GroupGrades = "group-grades.json";
 
     /// <summary>One entry's bytes, or null when the artifact has no such entry.</summary>
     public static byte[]? Read(ZipArchive zip, string name)
@@ -80,8 +82,9 @@ public sealed class ServableModel
 
     private readonly int[] _sourceIndex;
 
-    private ServableModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat)
+    private ServableModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat, GroupGrades? groupGrades)
     {
+        GroupGrades = groupGrades;
         Version = version;
         Engine = engine;
         Features = features;
@@ -104,6 +107,8 @@ public sealed class ServableModel
     public double? HorizonDays { get; }
     /// <summary>Set for models trained on a flat table.</summary>
     public FlatModelInput? Flat { get; }
+    /// <summary>Group-aware grade bands, when fairness mitigation was enabled for this model's training; null otherwise.</summary>
+    public GroupGrades? GroupGrades { get; }
 
     public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
 
@@ -128,7 +133,8 @@ public sealed class ServableModel
             source = new FlatAttributeFeatures(engine.Encoder.Features, flat.Schema, flat.Rules());
         }
         else throw new InvalidDataException($"model {version} says neither how to compute its features nor which columns it reads");
-        return new ServableModel(version, engine, source, card, flat);
+        var groupGrades = Read(zip, ArtifactEntries.GroupGrades) is { } gg ? JsonSerializer.Deserialize<GroupGrades>(gg, Json) : null;
+        return new ServableModel(version, engine, source, card, flat, groupGrades);
     }
 
     /// <summary>The model's feature row for a lead as of a time.</summary>
@@ -140,8 +146,15 @@ public sealed class ServableModel
         return row;
     }
 
-    public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf, bool explain) =>
-        Engine.Score(lead.Id, Row(lead, activities, enrichment, asOf), explain);
+    /// <summary>
+    /// Scores a lead. With <see cref="GroupGrades"/> the grade is read on the lead's group's bands (the probability, the score
+    /// and the reasons stay the model's).
+    /// </summary>
+    public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf, bool explain)
+    {
+        var result = Engine.Score(lead.Id, Row(lead, activities, enrichment, asOf), explain);
+        return GroupGrades is { } g ? result with { Grade = g.BandsFor(lead, Engine.Grades).GradeOfScore(result.Score) } : result;
+    }
 
     private static byte[]? Read(ZipArchive zip, string name) => ArtifactEntries.Read(zip, name);
 }

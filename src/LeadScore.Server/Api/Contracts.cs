@@ -233,6 +233,8 @@ public sealed record ReadinessResponse(string Status, bool Storage, string? Cham
 [JsonSerializable(typeof(ReadinessResponse))]
 [JsonSerializable(typeof(List<ReasonView>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Fairness.FairnessSettingsRequest))]
+[JsonSerializable(typeof(Fairness.FairnessSettingsResponse))]
 [JsonSerializable(typeof(LeadScore.Server.Endpoints.ErasureResponse))]
 [JsonSerializable(typeof(LeadScore.Server.Endpoints.OptOutResponse))]
 [JsonSerializable(typeof(LeadScore.Server.Endpoints.AuditListResponse))]
