@@ -113,8 +113,10 @@ public static class LeadScoreServer
                 _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.RateLimit.Burst,
-                    TokensPerPeriod = Math.Max(1, options.RateLimit.PermitsPerSecond / 10),
-                    ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                    // Tenths of a second when the rate divides by ten (smoother), else whole seconds: the rate is exact either way
+                    // (it used to round 1-9 per second up to 10).
+                    TokensPerPeriod = options.RateLimit.PermitsPerSecond % 10 == 0 ? options.RateLimit.PermitsPerSecond / 10 : options.RateLimit.PermitsPerSecond,
+                    ReplenishmentPeriod = options.RateLimit.PermitsPerSecond % 10 == 0 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1),
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 }));
