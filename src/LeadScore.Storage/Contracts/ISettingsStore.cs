@@ -29,4 +29,6 @@ public static class SettingNames
     public const string LeadSchema = "ingestion:lead-schema";
     /// <summary>Bumped on every enrichment import, so instances refresh their enrichment snapshot.</summary>
     public const string EnrichmentVersion = "enrichment:version";
+    /// <summary>The grade-band override for every served model (JSON), or "null" once removed; absent = each model's own bands.</summary>
+    public const string GradeBands = "scoring:grade-bands";
 }

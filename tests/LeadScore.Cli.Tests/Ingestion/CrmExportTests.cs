@@ -95,8 +95,16 @@ public sealed class CrmExportTests(ITestOutputHelper log)
         train.Code.ShouldBe(0, train.Err);
         train.Out.ShouldContain("Model v2");
 
+        // score --all writes the open leads by default (the ones a seller can work on); --status all writes every lead.
+        var openScores = Path.Combine(ws, "open.csv");
+        var so = await CliErrorTests.RunAsync("score", "--all", "--out", openScores, "--workspace", ws);
+        so.Code.ShouldBe(0, so.Err);
+        var openLines = File.ReadAllLines(openScores).Skip(1).Select(x => x.Split(',')).ToList();
+        openLines.ShouldNotBeEmpty();
+        openLines.ShouldAllBe(r => r[1] == "open");
+        so.Err.ShouldContain($"wrote {openLines.Count} open lead(s) of 600");
         var scores = Path.Combine(ws, "scores.csv");
-        var s = await CliErrorTests.RunAsync("score", "--all", "--out", scores, "--workspace", ws);
+        var s = await CliErrorTests.RunAsync("score", "--all", "--status", "all", "--out", scores, "--workspace", ws);
         s.Code.ShouldBe(0, s.Err);
         var lines = File.ReadAllLines(scores);
         lines[0].ShouldBe("lead_id,status,company,probability,score,grade,model_version");
@@ -107,7 +115,7 @@ public sealed class CrmExportTests(ITestOutputHelper log)
         byStatus.Keys.ShouldBe(["lost", "open", "won"], ignoreOrder: true);
         log.WriteLine($"score --all: {string.Join(", ", byStatus.Select(kv => $"{kv.Value} {kv.Key}"))}");
         var open = rows.Where(r => r[1] == "open").OrderByDescending(r => double.Parse(r[3], CultureInfo.InvariantCulture)).ToList();
-        open.ShouldNotBeEmpty();
+        open.Count.ShouldBe(openLines.Count);
         open[0][2].ShouldStartWith("Company ");
         foreach (var r in rows)
         {
