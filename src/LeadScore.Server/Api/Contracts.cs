@@ -92,8 +92,14 @@ public sealed record ModelSummary
     public required string Version { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required string Algorithm { get; init; }
+    /// <summary>Held-out AUC, measured on this version's own test rows (<see cref="TestSet"/>): AUCs of versions with other test sets do not compare.</summary>
     public double? Auc { get; init; }
     public required IReadOnlyList<string> Aliases { get; init; }
+    /// <summary>The held-out rows the metrics were measured on: their number, first and last decision times, and a fingerprint (equal fingerprints, same rows).</summary>
+    public int? TestRows { get; init; }
+    public DateTimeOffset? TestFrom { get; init; }
+    public DateTimeOffset? TestTo { get; init; }
+    public string? TestSet { get; init; }
 }
 
 public sealed record ModelListResponse(string? Champion, IReadOnlyList<ModelSummary> Models);

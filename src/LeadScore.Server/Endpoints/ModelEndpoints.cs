@@ -21,7 +21,7 @@ public static class ModelEndpoints
     {
         var g = app.MapApiGroup("", ApiScopes.Admin, "Models");
         g.MapGet("/models", ListAsync)
-            .WithName("ListModels").WithSummary("Every model version, newest first, with its aliases and held-out AUC.");
+            .WithName("ListModels").WithSummary("Every model version, newest first, with its aliases and held-out AUC; each AUC is measured on that version's own test rows (test_rows, test_from, test_to, test_set): versions with another test_set do not compare.");
         g.MapGet("/models/{version}", GetAsync)
             .WithName("GetModel").WithSummary("A model version with its model card (data, features, algorithm, metrics).");
         g.MapPost("/models/{version}/promote", PromoteAsync)
