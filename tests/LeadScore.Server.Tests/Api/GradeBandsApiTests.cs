@@ -23,7 +23,7 @@ public sealed class GradeBandsApiTests
         }).ToList());
         using var admin = await app.AdminClientAsync();
         async Task<JsonElement> ScoreAsync(int visits) => JsonDocument.Parse(await (await admin.PostAsync("/api/v1/score?explain=false",
-            Json($$"""{"attributes":{"visits":{{visits}},"source":"web"}}"""))).Content.ReadAsStringAsync()).RootElement;
+            Json($$$"""{"attributes":{"visits":{{{visits}}},"source":"web"}}"""))).Content.ReadAsStringAsync()).RootElement;
         async Task WaitForJobAsync(string id)
         {
             for (var i = 0; i < 600; i++)

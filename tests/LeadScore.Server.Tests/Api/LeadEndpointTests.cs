@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using LeadScore.Core;
+using LeadScore.Storage;
 using LeadScore.TestKit;
 
 namespace LeadScore.Server.Tests.Api;
