@@ -35,4 +35,6 @@ public enum ScoreCause
     NewModel,
     TimePassing,
     Manual,
+    /// <summary>The grade bands in effect changed (an override set or removed): same probabilities, grades read anew.</summary>
+    GradeBands,
 }

@@ -49,6 +49,7 @@ public static class LeadScoreHosting
         services.AddSingleton<ServingModels>();
         services.AddSingleton<ScoringService>();
         services.AddSingleton<IScoringService>(sp => sp.GetRequiredService<ScoringService>());
+        services.AddSingleton<GradeBandSettings>();
         services.AddSingleton<ImportService>();
         services.AddSingleton<IngestionService>();
         services.AddSingleton<FeatureDefinitionsRepository>();

@@ -37,11 +37,13 @@ public static class RescoreCauses
 {
     public const string NewModel = "new_model";
     public const string TimePassing = "time_passing";
+    public const string GradeBands = "grade_bands";
 
     public static Core.ScoreCause Parse(string cause) => cause switch
     {
         NewModel => Core.ScoreCause.NewModel,
         TimePassing => Core.ScoreCause.TimePassing,
+        GradeBands => Core.ScoreCause.GradeBands,
         _ => throw new Core.LeadScoreException($"unknown re-scoring cause '{cause}'", "cause"),
     };
 }

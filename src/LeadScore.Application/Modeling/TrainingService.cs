@@ -30,6 +30,19 @@ public sealed record WorkspaceTrainingRequest
     public string? ReportDirectory { get; init; }
 }
 
+/// <summary>How to build a workspace training set; null members are chosen from the data.</summary>
+public sealed record TrainingSetRequest
+{
+    public TimeSpan? DecisionDelay { get; init; }
+    public double? HorizonDays { get; init; }
+    /// <summary>Only outcomes recorded before this time count; labels are judged as of it.</summary>
+    public DateTimeOffset? AsOf { get; init; }
+    public IReadOnlyList<TimeSpan>? DecisionAges { get; init; }
+}
+
+/// <summary>A training set ready to train on: built now, or the stored one reused, and why.</summary>
+public sealed record PreparedTrainingSet(TrainingSet Set, FunnelChoice Funnel, FeatureDefinitions Definitions, string? DefinitionsNote, bool Reused, string Why);
+
 /// <summary>A finished training run: the result, how it was registered, and what was left out.</summary>
 public sealed record TrainingRun
 {
@@ -43,6 +56,8 @@ public sealed record TrainingRun
     public FunnelChoice? Funnel { get; init; }
     /// <summary>The training set's counts (workspace runs): censored, wins dropped by the decision point.</summary>
     public TrainingSet? Set { get; init; }
+    /// <summary>Whether the stored training set was reused, and why it was or was not (workspace runs).</summary>
+    public string? TrainingSetSource { get; init; }
     public string? ReportPath { get; init; }
 }
 
@@ -50,7 +65,7 @@ public sealed record TrainingRun
 /// Trains models from the workspace (point-in-time features) or from a flat table, runs the leakage audit,
 /// compiles the model for fast scoring and registers it. Used by the CLI and by the server's training jobs.
 /// </summary>
-public sealed class TrainingService(ILeadStore store, FeatureDefinitionsRepository definitions, ModelRegistry registry, FairnessService fairness)
+public sealed class TrainingService(ILeadStore store, FeatureDefinitionsRepository definitions, ModelRegistry registry, FairnessService fairness, TimeProvider clock)
 {
     /// <summary>Builds the point-in-time training set from the store.</summary>
     public Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions featureDefinitions, TimeSpan decisionDelay, IReadOnlyList<TimeSpan>? decisionAges = null, CancellationToken ct = default) =>
@@ -115,17 +130,63 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         return lead;
     }
 
+    /// <summary>
+    /// The one path from features to training: the stored training set (built by <c>features build</c> or an earlier
+    /// <c>train</c>) when <paramref name="reuse"/> and nothing it was built from changed (data, opt-outs, feature
+    /// definitions, options: <see cref="TrainingSetKey"/>); otherwise a new build, stored as the training snapshot with
+    /// what it was built from.
+    /// </summary>
+    public async Task<PreparedTrainingSet> PrepareTrainingSetAsync(TrainingSetRequest request, bool reuse, string builtBy, CancellationToken ct = default)
+    {
+        var (defs, note) = await definitions.GetAsync(ct);
+        var key = await TrainingSetBuilds.KeyAsync(store, request.DecisionDelay, request.HorizonDays, request.AsOf, request.DecisionAges, ct);
+        var stored = await TrainingSetBuilds.ReadAsync(store, ct);
+        string why;
+        if (stored is null) why = "no training set stored yet: building one";
+        else if (!stored.Reusable) why = $"the stored training set was built with --cutoff-days: building one";
+        else if (key.DiffersFrom(stored.Key) is { } diff) why = $"rebuilding the training set: {diff}";
+        else if (!reuse) why = "building the training set";
+        else if (await store.GetFeatureSnapshotAsync(FeatureService.TrainingSnapshot, ct) is not { } snap) why = "the stored training set was removed (an erasure drops it): building one";
+        else
+        {
+            var (set, funnel) = stored.Restore(FeatureFrameSerializer.Deserialize(snap.Data));
+            return new PreparedTrainingSet(set, funnel, defs, note, true, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"reusing the training set '{stored.BuiltBy}' stored at {stored.BuiltAt:yyyy-MM-dd HH:mm}Z: same data, feature definitions and options"));
+        }
+        var choice = await ChooseFunnelAsync(request.DecisionDelay, request.HorizonDays, request.DecisionAges, request.AsOf, ct);
+        var built = await BuildTrainingSetAsync(defs, new TrainingSetOptions
+        {
+            DecisionDelay = choice.DecisionDelay, DecisionAges = request.DecisionAges, HorizonDays = choice.HorizonDays, KnownBefore = request.AsOf,
+        }, ct);
+        if (built.Frame.Count > 0) await StoreAsync(built, TrainingSetBuild.Of(key, built, choice, clock.GetUtcNow(), builtBy), ct);
+        return new PreparedTrainingSet(built, choice, defs, note, false, why);
+    }
+
+    /// <summary>Stores a set as the training snapshot, with the record of what it was built from.</summary>
+    internal async Task StoreAsync(TrainingSet set, TrainingSetBuild build, CancellationToken ct)
+    {
+        await store.SaveFeatureSnapshotAsync(new FeatureSnapshot
+        {
+            Name = FeatureService.TrainingSnapshot,
+            CreatedAt = build.BuiltAt,
+            AsOfRule = set.Rule,
+            Rows = set.Frame.Count,
+            Data = FeatureFrameSerializer.Serialize(set.Frame),
+        }, ct);
+        await TrainingSetBuilds.SaveAsync(store, build, ct);
+    }
+
     /// <summary>Trains on the workspace's leads with point-in-time features, registers and reports.</summary>
     public async Task<TrainingRun> TrainWorkspaceAsync(WorkspaceTrainingRequest request, IProgress<string>? progress = null, CancellationToken ct = default)
     {
-        var (defs, note) = await definitions.GetAsync(ct);
-        if (note is not null) progress?.Report(note);
-        var funnel = await ChooseFunnelAsync(request.DecisionDelay, request.HorizonDays, request.DecisionAges, request.AsOf, ct);
-        progress?.Report($"decision point: {funnel.DelayWhy}; horizon: {funnel.HorizonWhy}");
-        var set = await BuildTrainingSetAsync(defs, new TrainingSetOptions
+        var prepared = await PrepareTrainingSetAsync(new TrainingSetRequest
         {
-            DecisionDelay = funnel.DecisionDelay, DecisionAges = request.DecisionAges, HorizonDays = funnel.HorizonDays, KnownBefore = request.AsOf,
-        }, ct);
+            DecisionDelay = request.DecisionDelay, HorizonDays = request.HorizonDays, AsOf = request.AsOf, DecisionAges = request.DecisionAges,
+        }, reuse: true, "train", ct);
+        var (set, funnel, defs) = (prepared.Set, prepared.Funnel, prepared.Definitions);
+        if (prepared.DefinitionsNote is { } note) progress?.Report(note);
+        progress?.Report(prepared.Why);
+        progress?.Report($"decision point: {funnel.DelayWhy}; horizon: {funnel.HorizonWhy}");
         progress?.Report($"training set: {set.Describe()}");
 
         var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, [.. request.KeepFlagged, .. defs.KeepDespiteLeakage], progress);
@@ -142,7 +203,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         var run = await RegisterAsync(withFairness, defs, null, groupGrades, findings, set.Describe(), request.ReportDirectory, ct);
         // Which leads this version learned from: a person's export says so, and an erasure names the version.
         await store.RecordTrainingLeadsAsync(run.Registration.Version, set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList(), ct);
-        return run with { Funnel = funnel, Set = set };
+        return run with { Funnel = funnel, Set = set, TrainingSetSource = prepared.Why };
     }
 
     /// <summary>Trains on a flat table (one row per lead), with the same audit, compilation and registration.</summary>

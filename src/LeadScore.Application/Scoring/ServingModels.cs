@@ -20,13 +20,21 @@ public sealed record ServingSet(ServableModel? Champion, ServableModel? Challeng
 /// over compiled scorers: a reload loads only versions not loaded yet and swaps the whole set atomically, so a
 /// request sees either the old set or the new one, never a mix.
 /// </summary>
-public sealed class ServingModels(IModelStore models)
+/// <remarks>
+/// A grade-band override (<see cref="GradeBandSettings"/>, one shared setting for every model) is applied to each
+/// loaded model as it joins the set; its version is polled with the aliases, so a change made through any instance grades
+/// here from the next reload on, without retraining.
+/// </remarks>
+public sealed class ServingModels(IModelStore models, ISettingsStore settings)
 {
     /// <summary>Aliases that name serving slots.</summary>
     public const string ChallengerAlias = "challenger";
     public const string ShadowAlias = "shadow";
 
     private volatile ServingSet _set = ServingSet.Empty;
+    // Guarded by _reload.
+    private long _gradesVersion = -1;
+    private GradeBandOverride? _grades;
     private readonly SemaphoreSlim _reload = new(1, 1);
 
     public ServingSet Current => _set;
@@ -43,13 +51,17 @@ public sealed class ServingModels(IModelStore models)
         try
         {
             var old = _set;
+            var gradesVersion = await settings.GetSettingVersionAsync(SettingNames.GradeBands, ct);
+            if (gradesVersion != _gradesVersion) _grades = await GradeBandSettings.ReadAsync(settings, ct);
+            _gradesVersion = gradesVersion;
             var loaded = new Dictionary<string, ServableModel>(StringComparer.Ordinal);
-            foreach (var m in new[] { old.Champion, old.Challenger }.Concat(old.Shadows)) if (m is not null) loaded[m.Version] = m;
+            // WithGrades returns the same model when its bands do not change, so an unchanged set stays reference-equal.
+            foreach (var m in new[] { old.Champion, old.Challenger }.Concat(old.Shadows)) if (m is not null) loaded[m.Version] = m.WithGrades(_grades?.Bands);
             var champion = await LoadAliasAsync(ModelAliases.Champion, loaded, ct);
             var challenger = await LoadAliasAsync(ChallengerAlias, loaded, ct);
             var shadow = await LoadAliasAsync(ShadowAlias, loaded, ct);
             var next = new ServingSet(champion, challenger, shadow is null ? [] : [shadow]);
-            if (next.Describe() == old.Describe()) return false;
+            if (!ChangedModels(old, next)) return false;
             _set = next;
             return true;
         }
@@ -59,12 +71,15 @@ public sealed class ServingModels(IModelStore models)
         }
     }
 
+    private static bool ChangedModels(ServingSet a, ServingSet b) =>
+        !ReferenceEquals(a.Champion, b.Champion) || !ReferenceEquals(a.Challenger, b.Challenger) || !a.Shadows.SequenceEqual(b.Shadows);
+
     private async Task<ServableModel?> LoadAliasAsync(string alias, Dictionary<string, ServableModel> loaded, CancellationToken ct)
     {
         var version = await models.GetAliasAsync(alias, ct);
         if (version is null) return null;
         if (loaded.TryGetValue(version, out var m)) return m;
         var bytes = await models.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"model version '{version}' has no artifact");
-        return loaded[version] = ServableModel.Load(version, bytes);
+        return loaded[version] = ServableModel.Load(version, bytes).WithGrades(_grades?.Bands);
     }
 }

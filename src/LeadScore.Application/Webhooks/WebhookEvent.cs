@@ -13,6 +13,10 @@ public sealed record WebhookEvent
     public required string WebhookId { get; init; }
     public required DateTimeOffset OccurredAt { get; init; }
     public required string LeadId { get; init; }
+    /// <summary>open, won or lost when the event was queued (the lead's latest outcome decides).</summary>
+    public required string Status { get; init; }
+    /// <summary>The lead's company; null when absent, or when the lead schema marks it personal.</summary>
+    public string? Company { get; init; }
     public ScoreView? Previous { get; init; }
     public required ScoreView Current { get; init; }
     /// <summary>For score_crossed: the threshold and "up" or "down".</summary>

@@ -24,6 +24,11 @@ public sealed record ModelCard
     public required int PositivesTest { get; init; }
     public DateTimeOffset? DataFrom { get; init; }
     public DateTimeOffset? DataTo { get; init; }
+    /// <summary>The held-out rows' first and last decision times (null without times, and on cards written before them).</summary>
+    public DateTimeOffset? TestFrom { get; init; }
+    public DateTimeOffset? TestTo { get; init; }
+    /// <summary>A fingerprint of the held-out rows: equal on two cards means their metrics were measured on the same rows.</summary>
+    public string? TestIdsHash { get; init; }
     public required string Split { get; init; }
     public required SplitKind SplitKind { get; init; }
     /// <summary>What the probability means: converting within this horizon.</summary>

@@ -299,6 +299,20 @@ public sealed class ModelingContext
         return new Evaluation(metrics, curves, importance, testProb, gradeRates);
     }
 
+    /// <summary>
+    /// A short fingerprint of the held-out rows (ids and decision times, in order-independent form): two cards with the same
+    /// one measured their metrics on the same rows, so their AUCs compare.
+    /// </summary>
+    private static string TestSetId(FeatureFrame test)
+    {
+        var keys = new List<string>(test.Count);
+        for (var i = 0; i < test.Count; i++)
+            keys.Add(test.Ids[i] + "@" + (i < test.Times.Count ? test.Times[i].ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) : ""));
+        keys.Sort(StringComparer.Ordinal);
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", keys)));
+        return Convert.ToHexStringLower(hash)[..12];
+    }
+
     /// <summary>The model card: data, split, selection, calibration, metrics and notes, with its content id as the version.</summary>
     private static ModelCard BuildCard(DataSplit split, int unmatured, TimeSpan? horizon, DateTimeOffset? asOf, FeatureEncoder encoder, IReadOnlyList<ExcludedFeature> excluded, TrainerOptions best, string selection,
         IReadOnlyList<CandidateResult> candidates, string calWhy, GradeBands grades, EvaluationMetrics metrics, double trainSeconds, IReadOnlyList<string> notes,
@@ -317,6 +331,9 @@ public sealed class ModelingContext
             PositivesTest = split.Test.Labels.Count(l => l),
             DataFrom = allTimes.Count > 0 ? allTimes.Min() : null,
             DataTo = allTimes.Count > 0 ? allTimes.Max() : null,
+            TestFrom = split.Test.Times.Count > 0 ? split.Test.Times.Min() : null,
+            TestTo = split.Test.Times.Count > 0 ? split.Test.Times.Max() : null,
+            TestIdsHash = TestSetId(split.Test),
             Split = split.Description,
             SplitKind = split.Kind,
             Horizon = options.Horizon,

@@ -60,6 +60,12 @@ public sealed class ScoringEngine
     public static ScoringEngine Create(string modelVersion, string encoderJson, byte[] compiledModel, ProbabilityCalibrator calibrator, GradeBands grades, TimeProvider? time = null) =>
         new(modelVersion, FeatureEncoder.FromJson(encoderJson), CompiledModel.Deserialize(compiledModel), calibrator, grades, time);
 
+    /// <summary>
+    /// The same model graded with other bands (a grade-band override): shares the encoder, compiled model and calibrator,
+    /// so it costs no retraining and little memory. Scores and reasons are unchanged; only grades move.
+    /// </summary>
+    public ScoringEngine WithGrades(GradeBands grades) => grades == Grades ? this : new(ModelVersion, Encoder, Model, Calibrator, grades, _time);
+
     public string ModelVersion { get; }
     public FeatureEncoder Encoder { get; }
     public CompiledModel Model { get; }

@@ -82,11 +82,12 @@ public sealed class ServableModel
 
     private readonly int[] _sourceIndex;
 
-    private ServableModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat, GroupGrades? groupGrades)
+    private ServableModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat, GroupGrades? groupGrades, GradeBands? modelGrades = null)
     {
         GroupGrades = groupGrades;
         Version = version;
         Engine = engine;
+        ModelGrades = modelGrades ?? engine.Grades;
         Features = features;
         CardJson = cardJson;
         HorizonDays = CardHorizon.Read(cardJson);
@@ -101,6 +102,17 @@ public sealed class ServableModel
 
     public string Version { get; }
     public ScoringEngine Engine { get; }
+    /// <summary>The bands the model was trained with (its artifact's); <see cref="ScoringEngine.Grades"/> are the ones in effect.</summary>
+    public GradeBands ModelGrades { get; }
+    /// <summary>True when the bands in effect are an override, not the model's own.</summary>
+    public bool GradesOverridden => Engine.Grades != ModelGrades;
+
+    /// <summary>The model graded with <paramref name="grades"/> (null: its own bands). Cheap: the engine's parts are shared.</summary>
+    public ServableModel WithGrades(GradeBands? grades)
+    {
+        var target = grades ?? ModelGrades;
+        return target == Engine.Grades ? this : new ServableModel(Version, Engine.WithGrades(target), Features, CardJson, Flat, GroupGrades, ModelGrades);
+    }
     public ILeadFeatureSource Features { get; }
     public string CardJson { get; }
     /// <summary>The horizon H in days the model predicts over (converting within H days), read from its card; null for models without one.</summary>
