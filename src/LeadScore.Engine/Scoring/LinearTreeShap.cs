@@ -32,6 +32,13 @@ namespace LeadScore.Engine.Scoring;
 /// (g = z (1 - t)), so they only scale G by their cover ratio.
 /// </para>
 /// <para>
+/// Everything but the row's path is a tree constant: for each edge, the factor g_after / g_before and the
+/// weights w (u_after - u_before) are tabulated for the three cases (the row takes the edge, the row goes the
+/// other way, the row failed the feature higher up), 2 K numbers each. A row's walk then only picks a case
+/// per edge (no branch on the row's direction), multiplies, adds and accumulates: about K/2 vector
+/// operations per edge and case, O(N K) per tree, where plain TreeSHAP takes O(L D^2).
+/// </para>
+/// <para>
 /// Rows follow <see cref="CompiledModel.Next"/>, the prediction path, so missing values (LightGBM
 /// defaults, else right) and categorical splits (charged to the first slot of their set) are handled
 /// exactly as by the model and by plain TreeSHAP; covers are the model's (<see cref="CompiledModel.ZeroFractions"/>).
@@ -52,19 +59,13 @@ internal sealed class LinearTreeShap
         public int Slot;
         /// <summary>Depth of the previous edge on the same slot on this path; -1 for the first.</summary>
         public int PrevDepth;
-        /// <summary>Offset of this edge's <c>1 / (z + (1 - z) t_j)</c>.</summary>
-        public int Inv;
-        /// <summary>Offset of the previous edge's vector (a vector of ones for the first).</summary>
-        public int PrevInv;
-        /// <summary>z of <see cref="Slot"/> after this edge (product of its cover ratios on the path).</summary>
-        public double Zero;
-        /// <summary>1 - z of <see cref="Slot"/> before this edge (0 for the first: then u before is 0).</summary>
-        public double PrevOneMinusZero;
-        /// <summary>This edge's own cover ratio.</summary>
-        public double Ratio;
+        /// <summary>Offsets of the (factor, weights) vectors when the row takes this edge, goes the other way, or failed the slot above.</summary>
+        public int Hot;
+        public int Cold;
+        public int Failed;
+        public bool Leaf;
         /// <summary>The leaf value, when <see cref="Node"/> is a leaf.</summary>
         public double Value;
-        public bool Leaf;
     }
 
     private readonly Edge[] _edges;
@@ -72,33 +73,27 @@ internal sealed class LinearTreeShap
     private readonly int[] _points;
     private readonly int[] _slotStart;
     private readonly int[] _slots;
-    private readonly double[] _inv;
-    /// <summary>Per point count K (a multiple of 4): the points t_j, weights w_j and -w_j / (1 - t_j).</summary>
-    private readonly double[][] _t;
-    private readonly double[][] _w;
-    private readonly double[][] _wu0;
+    /// <summary>Per edge and case: K factors g_after(t_j) / g_before(t_j), then K weights w_j (u_after - u_before)(t_j).</summary>
+    private readonly double[] _vectors;
     private readonly int _maxDepth;
     private readonly int _maxPoints;
     private readonly int _slotCount;
 
-    private LinearTreeShap(Edge[] edges, int[] edgeStart, int[] points, int[] slotStart, int[] slots, double[] inv,
-        double[][] t, double[][] w, double[][] wu0, int maxDepth, int maxPoints, int slotCount)
+    private LinearTreeShap(Edge[] edges, int[] edgeStart, int[] points, int[] slotStart, int[] slots, double[] vectors,
+        int maxDepth, int maxPoints, int slotCount)
     {
         _edges = edges;
         _edgeStart = edgeStart;
         _points = points;
         _slotStart = slotStart;
         _slots = slots;
-        _inv = inv;
-        _t = t;
-        _w = w;
-        _wu0 = wu0;
+        _vectors = vectors;
         _maxDepth = maxDepth;
         _maxPoints = maxPoints;
         _slotCount = slotCount;
     }
 
-    /// <summary>Quadrature points used for tree <paramref name="tree"/> (0 for a single leaf).</summary>
+    /// <summary>Quadrature points used for tree <paramref name="tree"/> (0 for a single leaf or a tree left out).</summary>
     public int Points(int tree) => _points[tree];
 
     /// <summary>Builds the per-edge data of the trees where <paramref name="include"/> is true (all when null).</summary>
@@ -107,7 +102,7 @@ internal sealed class LinearTreeShap
         var nodes = model.Nodes;
         var trees = model.TreeCount;
         var edges = new List<Edge>();
-        var inv = new List<double>();
+        var vectors = new List<double>();
         var edgeStart = new int[trees + 1];
         var points = new int[trees];
         var slotStart = new int[trees + 1];
@@ -116,7 +111,6 @@ internal sealed class LinearTreeShap
         var maxPoints = Lanes;
         var pathSlot = new int[model.MaxDepth + 2];
         var pathZero = new double[model.MaxDepth + 2];
-        var pathInv = new int[model.MaxDepth + 2];
         var treeSlots = new HashSet<int>();
         for (var tree = 0; tree < trees; tree++)
         {
@@ -125,15 +119,13 @@ internal sealed class LinearTreeShap
             var root = model.TreeRoots[tree];
             if ((include is not null && !include[tree]) || CompiledModel.IsLeaf(nodes, root)) continue;
             var unique = MaxUnique(model, root, []);
+            // Gauss-Legendre with k points is exact to degree 2k - 1 >= D - 1; whole vectors of 4.
             var k = Math.Max(1, (unique + 1) / 2);
             k = (k + Lanes - 1) / Lanes * Lanes;
             points[tree] = k;
             maxPoints = Math.Max(maxPoints, k);
             maxDepth = Math.Max(maxDepth, model.TreeDepths[tree]);
-            var (t, _) = GaussLegendre(k);
-            // The tree's vector of ones: the "before" of a feature's first edge.
-            var ones = inv.Count;
-            for (var j = 0; j < k; j++) inv.Add(1);
+            var (t, w) = GaussLegendre(k);
             treeSlots.Clear();
             Walk(root, 0);
             slots.AddRange(treeSlots.Order());
@@ -147,50 +139,52 @@ internal sealed class LinearTreeShap
                 var prev = -1;
                 for (var d = depth; d >= 1; d--)
                     if (pathSlot[d] == slot) { prev = d; break; }
+                // Before this edge the row still satisfies the slot (the other case is the Failed one):
+                // g_before = zb + (1 - zb) t, u_before = (1 - zb) / g_before; for a first edge zb = 1 (g = 1, u = 0).
+                var zb = prev < 0 ? 1.0 : pathZero[prev];
                 var left = nodes[n].Children;
                 for (var side = 0; side < 2; side++)
                 {
                     var c = left + side;
                     var ratio = side == 0 ? zl : zr;
-                    var before = prev < 0 ? 1.0 : pathZero[prev];
-                    var zero = before * ratio;
-                    var offset = inv.Count;
-                    for (var j = 0; j < k; j++) inv.Add(1 / (zero + (1 - zero) * t[j]));
+                    var z = zb * ratio;
+                    var hot = vectors.Count;
+                    for (var j = 0; j < k; j++) vectors.Add((z + (1 - z) * t[j]) / (zb + (1 - zb) * t[j]));
+                    for (var j = 0; j < k; j++) vectors.Add(w[j] * ((1 - z) / (z + (1 - z) * t[j]) - (1 - zb) / (zb + (1 - zb) * t[j])));
+                    var cold = vectors.Count;
+                    for (var j = 0; j < k; j++) vectors.Add(z * (1 - t[j]) / (zb + (1 - zb) * t[j]));
+                    for (var j = 0; j < k; j++) vectors.Add(w[j] * (-1 / (1 - t[j]) - (1 - zb) / (zb + (1 - zb) * t[j])));
+                    var failed = -1;
+                    if (prev >= 0)
+                    {
+                        // The row failed this slot above: g = z (1 - t) before and after, so the factor is the
+                        // edge's own ratio and u does not change (weights 0).
+                        failed = vectors.Count;
+                        for (var j = 0; j < k; j++) vectors.Add(ratio);
+                        for (var j = 0; j < k; j++) vectors.Add(0);
+                    }
                     edges.Add(new Edge
                     {
                         Node = c,
                         Depth = depth + 1,
                         Slot = slot,
                         PrevDepth = prev,
-                        Inv = offset,
-                        PrevInv = prev < 0 ? ones : pathInv[prev],
-                        Zero = zero,
-                        PrevOneMinusZero = 1 - before,
-                        Ratio = ratio,
-                        Value = model.Values[c],
+                        Hot = hot,
+                        Cold = cold,
+                        Failed = failed,
                         Leaf = CompiledModel.IsLeaf(nodes, c),
+                        Value = model.Values[c],
                     });
                     pathSlot[depth + 1] = slot;
-                    pathZero[depth + 1] = zero;
-                    pathInv[depth + 1] = offset;
+                    pathZero[depth + 1] = z;
                     Walk(c, depth + 1);
                 }
             }
         }
         edgeStart[trees] = edges.Count;
         slotStart[trees] = slots.Count;
-
-        var tt = new double[maxPoints + 1][];
-        var ww = new double[maxPoints + 1][];
-        var wu0 = new double[maxPoints + 1][];
-        for (var k = Lanes; k <= maxPoints; k += Lanes)
-        {
-            (tt[k], ww[k]) = GaussLegendre(k);
-            wu0[k] = new double[k];
-            for (var j = 0; j < k; j++) wu0[k][j] = -ww[k][j] / (1 - tt[k][j]);
-        }
-        return new LinearTreeShap(edges.ToArray(), edgeStart, points, slotStart, slots.ToArray(), inv.ToArray(),
-            tt, ww, wu0, maxDepth, maxPoints, model.SlotCount);
+        return new LinearTreeShap(edges.ToArray(), edgeStart, points, slotStart, slots.ToArray(), vectors.ToArray(),
+            maxDepth, maxPoints, model.SlotCount);
     }
 
     /// <summary>The most unique split slots on one root-to-leaf path below <paramref name="n"/>.</summary>
@@ -245,11 +239,14 @@ internal sealed class LinearTreeShap
     /// <summary>Per-thread buffers, grown to the largest model seen: the hot path allocates nothing.</summary>
     internal sealed class Scratch
     {
+        /// <summary>Per open node (by depth): the path product G, and the sum C of v G over its finished leaves.</summary>
         public double[] A = [];
         public double[] C = [];
-        public double[] W = [];
+        /// <summary>Per slot, 4 lanes of partial sums (all zero between trees).</summary>
         public double[] PhiLanes = [];
+        /// <summary>Per open node: the child the row goes to, the offset of its edge's weights, its edge's slot, and o.</summary>
         public int[] Hot = [];
+        public int[] Weights = [];
         public int[] Slot = [];
         public bool[] O = [];
     }
@@ -265,15 +262,14 @@ internal sealed class LinearTreeShap
         {
             s.A = new double[levels * _maxPoints];
             s.C = new double[levels * _maxPoints];
-            s.W = new double[levels * _maxPoints];
         }
         if (s.Hot.Length < levels)
         {
             s.Hot = new int[levels];
+            s.Weights = new int[levels];
             s.Slot = new int[levels];
             s.O = new bool[levels];
         }
-        // Kept all zero between trees: each tree clears the lanes of the slots it touched.
         if (s.PhiLanes.Length < _slotCount * Lanes) s.PhiLanes = new double[_slotCount * Lanes];
         return s;
     }
@@ -284,93 +280,65 @@ internal sealed class LinearTreeShap
         var first = _edgeStart[tree];
         var end = _edgeStart[tree + 1];
         if (first == end) return;
-        var k = _points[tree];
+        var k = (nuint)_points[tree];
         ref var a0 = ref MemoryMarshal.GetArrayDataReference(s.A);
         ref var c0 = ref MemoryMarshal.GetArrayDataReference(s.C);
-        ref var w0 = ref MemoryMarshal.GetArrayDataReference(s.W);
         ref var lanes0 = ref MemoryMarshal.GetArrayDataReference(s.PhiLanes);
-        ref var inv0 = ref MemoryMarshal.GetArrayDataReference(_inv);
-        ref var t0 = ref MemoryMarshal.GetArrayDataReference(_t[k]);
-        ref var wq0 = ref MemoryMarshal.GetArrayDataReference(_w[k]);
-        ref var wu00 = ref MemoryMarshal.GetArrayDataReference(_wu0[k]);
+        ref var v0 = ref MemoryMarshal.GetArrayDataReference(_vectors);
+        ref var edge0 = ref MemoryMarshal.GetArrayDataReference(_edges);
         var hot = s.Hot;
+        var weights = s.Weights;
         var slotAt = s.Slot;
         var o = s.O;
-        var one = Vector256<double>.One;
 
-        for (var j = 0; j < k; j += Lanes)
+        for (nuint j = 0; j < k; j += Lanes)
         {
-            one.StoreUnsafe(ref a0, (nuint)j);
-            Vector256<double>.Zero.StoreUnsafe(ref c0, (nuint)j);
+            Vector256<double>.One.StoreUnsafe(ref a0, j);
+            Vector256<double>.Zero.StoreUnsafe(ref c0, j);
         }
         hot[0] = model.Next(model.TreeRoots[tree], x);
+        // The deepest open inner node; a leaf is finished where it is met.
         var cur = 0;
         for (var i = first; i < end; i++)
         {
-            ref readonly var e = ref _edges[i];
+            ref readonly var e = ref Unsafe.Add(ref edge0, i);
             var d = e.Depth;
-            while (cur >= d) Close(ref c0, ref w0, ref lanes0, slotAt, k, cur--);
-            var parent = (nuint)((d - 1) * k);
-            var at = (nuint)(d * k);
-            if (e.PrevDepth >= 0 && !o[e.PrevDepth])
-            {
-                // The row already failed an edge on this slot: u is unchanged, g only scales.
-                o[d] = false;
-                slotAt[d] = -1;
-                var r = Vector256.Create(e.Ratio);
-                for (nuint j = 0; j < (nuint)k; j += Lanes)
-                    (Vector256.LoadUnsafe(ref a0, parent + j) * r).StoreUnsafe(ref a0, at + j);
-            }
-            else
-            {
-                var goes = e.Node == hot[d - 1];
-                o[d] = goes;
-                slotAt[d] = e.Slot;
-                var z = Vector256.Create(e.Zero);
-                var pomz = Vector256.Create(e.PrevOneMinusZero);
-                var prevInv = (nuint)e.PrevInv;
-                if (goes)
-                {
-                    var omz = one - z;
-                    var inv = (nuint)e.Inv;
-                    for (nuint j = 0; j < (nuint)k; j += Lanes)
-                    {
-                        var invP = Vector256.LoadUnsafe(ref inv0, prevInv + j);
-                        var t = Vector256.LoadUnsafe(ref t0, j);
-                        var wq = Vector256.LoadUnsafe(ref wq0, j);
-                        var g = Vector256.FusedMultiplyAdd(omz, t, z);
-                        (Vector256.LoadUnsafe(ref a0, parent + j) * g * invP).StoreUnsafe(ref a0, at + j);
-                        (wq * (omz * Vector256.LoadUnsafe(ref inv0, inv + j) - pomz * invP)).StoreUnsafe(ref w0, at + j);
-                    }
-                }
-                else
-                {
-                    for (nuint j = 0; j < (nuint)k; j += Lanes)
-                    {
-                        var invP = Vector256.LoadUnsafe(ref inv0, prevInv + j);
-                        var t = Vector256.LoadUnsafe(ref t0, j);
-                        var wq = Vector256.LoadUnsafe(ref wq0, j);
-                        var g = z - z * t;
-                        (Vector256.LoadUnsafe(ref a0, parent + j) * g * invP).StoreUnsafe(ref a0, at + j);
-                        (Vector256.LoadUnsafe(ref wu00, j) - wq * pomz * invP).StoreUnsafe(ref w0, at + j);
-                    }
-                }
-            }
+            while (cur >= d) Close(ref c0, ref v0, ref lanes0, weights, slotAt, k, cur--);
+            var satisfied = e.PrevDepth < 0 || o[e.PrevDepth];
+            var goes = e.Node == hot[d - 1];
+            var off = (nuint)(satisfied ? (goes ? e.Hot : e.Cold) : e.Failed);
+            var parent = (nuint)(d - 1) * k;
             if (e.Leaf)
             {
+                // C of the leaf, v G, goes straight to its parent and its edge's share to the slot.
                 var v = Vector256.Create(e.Value);
-                for (nuint j = 0; j < (nuint)k; j += Lanes)
-                    (Vector256.LoadUnsafe(ref a0, at + j) * v).StoreUnsafe(ref c0, at + j);
+                var acc = Vector256<double>.Zero;
+                for (nuint j = 0; j < k; j += Lanes)
+                {
+                    var leaf = Vector256.LoadUnsafe(ref a0, parent + j) * Vector256.LoadUnsafe(ref v0, off + j) * v;
+                    (Vector256.LoadUnsafe(ref c0, parent + j) + leaf).StoreUnsafe(ref c0, parent + j);
+                    acc = Vector256.FusedMultiplyAdd(leaf, Vector256.LoadUnsafe(ref v0, off + k + j), acc);
+                }
+                ref var l = ref Unsafe.Add(ref lanes0, e.Slot * Lanes);
+                (Vector256.LoadUnsafe(ref l) + acc).StoreUnsafe(ref l);
+                cur = d - 1;
             }
             else
             {
-                for (nuint j = 0; j < (nuint)k; j += Lanes)
+                var at = (nuint)d * k;
+                for (nuint j = 0; j < k; j += Lanes)
+                {
+                    (Vector256.LoadUnsafe(ref a0, parent + j) * Vector256.LoadUnsafe(ref v0, off + j)).StoreUnsafe(ref a0, at + j);
                     Vector256<double>.Zero.StoreUnsafe(ref c0, at + j);
+                }
+                o[d] = satisfied && goes;
+                weights[d] = (int)(off + k);
+                slotAt[d] = e.Slot;
                 hot[d] = model.Next(e.Node, x);
+                cur = d;
             }
-            cur = d;
         }
-        while (cur >= 1) Close(ref c0, ref w0, ref lanes0, slotAt, k, cur--);
+        while (cur >= 1) Close(ref c0, ref v0, ref lanes0, weights, slotAt, k, cur--);
 
         // Flush the lanes of the tree's slots into phi (and leave them zero for the next tree).
         for (var i = _slotStart[tree]; i < _slotStart[tree + 1]; i++)
@@ -382,29 +350,21 @@ internal sealed class LinearTreeShap
         }
     }
 
-    /// <summary>Ends the subtree at <paramref name="level"/>: its C goes to the parent, its edge's share to its slot's lanes.</summary>
+    /// <summary>Ends the inner node at <paramref name="level"/>: its C goes to the parent, its edge's share to its slot's lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Close(ref double c0, ref double w0, ref double lanes0, int[] slotAt, int k, int level)
+    private static void Close(ref double c0, ref double v0, ref double lanes0, int[] weights, int[] slotAt, nuint k, int level)
     {
-        var at = (nuint)(level * k);
-        var up = (nuint)((level - 1) * k);
-        var slot = slotAt[level];
-        if (slot >= 0)
+        var at = (nuint)level * k;
+        var up = at - k;
+        var w = (nuint)weights[level];
+        var acc = Vector256<double>.Zero;
+        for (nuint j = 0; j < k; j += Lanes)
         {
-            var acc = Vector256<double>.Zero;
-            for (nuint j = 0; j < (nuint)k; j += Lanes)
-            {
-                var c = Vector256.LoadUnsafe(ref c0, at + j);
-                (Vector256.LoadUnsafe(ref c0, up + j) + c).StoreUnsafe(ref c0, up + j);
-                acc = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref w0, at + j), acc);
-            }
-            ref var l = ref Unsafe.Add(ref lanes0, slot * Lanes);
-            (Vector256.LoadUnsafe(ref l) + acc).StoreUnsafe(ref l);
+            var c = Vector256.LoadUnsafe(ref c0, at + j);
+            (Vector256.LoadUnsafe(ref c0, up + j) + c).StoreUnsafe(ref c0, up + j);
+            acc = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref v0, w + j), acc);
         }
-        else
-        {
-            for (nuint j = 0; j < (nuint)k; j += Lanes)
-                (Vector256.LoadUnsafe(ref c0, up + j) + Vector256.LoadUnsafe(ref c0, at + j)).StoreUnsafe(ref c0, up + j);
-        }
+        ref var l = ref Unsafe.Add(ref lanes0, slotAt[level] * Lanes);
+        (Vector256.LoadUnsafe(ref l) + acc).StoreUnsafe(ref l);
     }
 }

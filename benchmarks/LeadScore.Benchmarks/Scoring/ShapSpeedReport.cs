@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using LeadScore.Core;
+using LeadScore.Engine.Features.Encoding;
+using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Scoring;
+using Microsoft.ML;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+
+namespace LeadScore.Benchmarks.Scoring;
+
+/// <summary>
+/// Exact reasons, the SHAP algorithms side by side in one run, through the whole engine (encoding, margins,
+/// SHAP, points and sentences): the algorithm before Linear TreeSHAP (Fast TreeSHAP tables where they fit, plain
+/// TreeSHAP elsewhere), the default now (tables, Linear TreeSHAP elsewhere), Linear TreeSHAP everywhere and plain
+/// TreeSHAP everywhere. Wall-clock and CPU time of the process (the machine is shared: CPU time measures the code).
+/// Run: <c>dotnet LeadScore.Benchmarks.dll shap-speed [WORKSPACE ...]</c>; each workspace's champion (say, the model
+/// <c>train</c> auto picked on bank) is measured on the bank rows too.
+/// </summary>
+public static class ShapSpeedReport
+{
+    private static readonly (ShapMethod Method, string Name)[] Methods =
+    [
+        (ShapMethod.TablesAndPlain, "before: tables + plain TreeSHAP"),
+        (ShapMethod.TablesAndLinear, "now: tables + Linear TreeSHAP"),
+        (ShapMethod.Linear, "Linear TreeSHAP on every tree"),
+        (ShapMethod.Plain, "plain TreeSHAP on every tree"),
+    ];
+
+    public static void Run(TextWriter output, IReadOnlyList<string> workspaces, bool small = false)
+    {
+        output.WriteLine($"shap-speed: {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        var bank = BenchmarkData.Bank.Value;
+        if (small) bank = bank.Subset(Enumerable.Range(0, 2000).Select(i => i * 20).ToArray());
+
+        // As the issue measured: LightGBM 100 trees x 63 leaves on bank (what auto picked there), all rows explained.
+        var lgbm = Train(bank, ml => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
+        {
+            NumberOfIterations = small ? 10 : 100, NumberOfLeaves = 63, MinimumExampleCountPerLeaf = 20, LearningRate = 0.05,
+            NumberOfThreads = 1, Seed = 1, Deterministic = true,
+        }));
+        Measure(output, "LightGBM 100 trees x 63 leaves, bank", lgbm, bank);
+
+        // FastForest with LeadScore's defaults (100 trees x 32 leaves) on 8,000 flat rows.
+        var flat = bank.Subset(Enumerable.Range(0, Math.Min(8000, bank.Count)).Select(i => i * bank.Count / Math.Min(8000, bank.Count)).ToArray());
+        var ff = Train(flat, ml => ml.BinaryClassification.Trainers.FastForest(new FastForestBinaryTrainer.Options
+        {
+            NumberOfTrees = small ? 10 : FastForestOptions.Defaults.NumberOfTrees, NumberOfLeaves = FastForestOptions.Defaults.NumberOfLeaves,
+            MinimumExampleCountPerLeaf = FastForestOptions.Defaults.MinimumExampleCountPerLeaf, FeatureFraction = FastForestOptions.Defaults.FeatureFraction,
+            BaggingExampleFraction = FastForestOptions.Defaults.BaggingExampleFraction, NumberOfThreads = 1, Seed = 1, FeatureSelectionSeed = 1,
+        }));
+        Measure(output, $"FastForest 100 trees x 32 leaves, {flat.Count:N0} flat rows", ff, flat);
+
+        foreach (var ws in workspaces)
+        {
+            var model = LoadChampion(ws);
+            Measure(output, $"champion {model.Version} of {ws}", model.Engine, Align(bank, model.Engine.Encoder.Features));
+        }
+    }
+
+    private static ScoringEngine Train(FeatureFrame frame, Func<MLContext, IEstimator<ITransformer>> trainer)
+    {
+        var enc = FeatureEncoder.Fit(frame);
+        var m = enc.EncodeAll(frame);
+        var ml = new MLContext(1);
+        var model = trainer(ml).Fit(MlNetFitter.ToDataView(ml, m, enc.SlotCount, frame.Labels));
+        return new ScoringEngine("bench", enc, CompiledModel.FromMlNet(model, m, enc.SlotCount),
+            new ProbabilityCalibrator { Kind = CalibratorKind.Platt, A = 1, B = 0 }, GradeBands.Default);
+    }
+
+    private static void Measure(TextWriter output, string title, ScoringEngine engine, FeatureFrame frame)
+    {
+        var c = engine.Model;
+        var unique = 0;
+        for (var t = 0; t < c.TreeCount; t++) unique = Math.Max(unique, LinearTreeShap.MaxUnique(c, c.TreeRoots[t], []));
+        output.WriteLine();
+        output.WriteLine($"{title}: {c.TreeCount} trees, max depth {c.MaxDepth}, up to {unique} unique features on a path; " +
+            $"{c.FastShap.FastTrees} trees fit the tables, {c.FastShap.LinearTrees} use Linear TreeSHAP; {frame.Count:N0} rows");
+        var lead = frame.Rows[Math.Min(123, frame.Count - 1)];
+        var none = Time(() => engine.ScoreBatch(frame, explain: false), 1);
+        output.WriteLine($"  {"without reasons",-34} {frame.Count / none.Wall,10:N0} rows/s wall {frame.Count / none.Cpu,10:N0} rows per CPU-s (ScoreBatch, all cores)");
+        foreach (var (method, name) in Methods)
+        {
+            var e = new ScoringEngine(engine.ModelVersion, engine.Encoder, c.WithShapMethod(method), engine.Calibrator, engine.Grades);
+            // The slow algorithms get fewer rows, so the run stays within minutes.
+            var slow = method is ShapMethod.Plain or ShapMethod.TablesAndPlain && c.FastShap.FastTrees < c.TreeCount;
+            var rows = slow ? frame.Subset(Enumerable.Range(0, Math.Min(frame.Count, 2048)).ToArray()) : frame;
+            var batch = Time(() => e.ScoreBatch(rows, explain: true), 1);
+            var reps = slow ? 200 : 5000;
+            var one = Time(() => { for (var r = 0; r < reps; r++) e.Score("l", lead, explain: true); }, 1);
+            output.WriteLine($"  {name,-34} {rows.Count / batch.Wall,10:N0} rows/s wall {rows.Count / batch.Cpu,10:N0} rows per CPU-s " +
+                $"(ScoreBatch with reasons, {rows.Count:N0} rows); one lead {one.Wall / reps * 1e6,8:F1} us wall {one.Cpu / reps * 1e6,8:F1} us CPU");
+        }
+    }
+
+    /// <summary>The bank rows in the order of the model's features (by name).</summary>
+    private static FeatureFrame Align(FeatureFrame bank, IReadOnlyList<FeatureInfo> features)
+    {
+        var index = features.Select(f => bank.IndexOf(f.Name)).ToArray();
+        var frame = new FeatureFrame(features);
+        for (var r = 0; r < bank.Count; r++)
+        {
+            var row = new FeatureValue[features.Count];
+            for (var i = 0; i < row.Length; i++) row[i] = index[i] >= 0 ? bank.Rows[r][index[i]] : FeatureValue.Missing;
+            frame.Add(bank.Ids[r], row, bank.Labels[r]);
+        }
+        return frame;
+    }
+
+    private static ServableModel LoadChampion(string workspace)
+    {
+        var store = LeadScore.Storage.LeadStore.OpenAsync(workspace).GetAwaiter().GetResult();
+        try
+        {
+            return LeadScore.Application.Scoring.BatchScoring.LoadModelAsync(store, null).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static (double Wall, double Cpu) Time(Action a, int reps)
+    {
+        a();
+        var p = Process.GetCurrentProcess();
+        var sw = Stopwatch.StartNew();
+        var c0 = p.TotalProcessorTime;
+        for (var i = 0; i < reps; i++) a();
+        p.Refresh();
+        return (sw.Elapsed.TotalSeconds / reps, (p.TotalProcessorTime - c0).TotalSeconds / reps);
+    }
+}
