@@ -12,8 +12,8 @@ namespace LeadScore.Benchmarks.Scoring;
 /// <summary>
 /// Exact reasons, the SHAP algorithms side by side in one run, through the whole engine (encoding, margins,
 /// SHAP, points and sentences): the algorithm before Linear TreeSHAP (Fast TreeSHAP tables where they fit, plain
-/// TreeSHAP elsewhere), the default now (tables, Linear TreeSHAP elsewhere), Linear TreeSHAP everywhere and plain
-/// TreeSHAP everywhere. Wall-clock and CPU time of the process (the machine is shared: CPU time measures the code).
+/// TreeSHAP elsewhere), the default now (Linear TreeSHAP on every tree), tables with Linear TreeSHAP elsewhere,
+/// and plain TreeSHAP everywhere. Wall-clock and CPU time of the process (the machine is shared: CPU time measures the code).
 /// Run: <c>dotnet LeadScore.Benchmarks.dll shap-speed [WORKSPACE ...]</c>; each workspace's champion (say, the model
 /// <c>train</c> auto picked on bank) is measured on the bank rows too.
 /// </summary>
@@ -22,13 +22,15 @@ public static class ShapSpeedReport
     private static readonly (ShapMethod Method, string Name)[] Methods =
     [
         (ShapMethod.TablesAndPlain, "before: tables + plain TreeSHAP"),
-        (ShapMethod.TablesAndLinear, "now: tables + Linear TreeSHAP"),
-        (ShapMethod.Linear, "Linear TreeSHAP on every tree"),
+        (ShapMethod.Linear, "now: Linear TreeSHAP"),
+        (ShapMethod.TablesAndLinear, "tables + Linear TreeSHAP"),
         (ShapMethod.Plain, "plain TreeSHAP on every tree"),
     ];
 
     public static void Run(TextWriter output, IReadOnlyList<string> workspaces, bool small = false)
     {
+        var quick = workspaces is ["--quick", ..];
+        if (quick) workspaces = [];
         output.WriteLine($"shap-speed: {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {File.ReadAllText("/proc/loadavg").Trim()}");
         var bank = BenchmarkData.Bank.Value;
         if (small) bank = bank.Subset(Enumerable.Range(0, 2000).Select(i => i * 20).ToArray());
@@ -39,7 +41,8 @@ public static class ShapSpeedReport
             NumberOfIterations = small ? 10 : 100, NumberOfLeaves = 63, MinimumExampleCountPerLeaf = 20, LearningRate = 0.05,
             NumberOfThreads = 1, Seed = 1, Deterministic = true,
         }));
-        Measure(output, "LightGBM 100 trees x 63 leaves, bank", lgbm, bank);
+        Measure(output, "LightGBM 100 trees x 63 leaves, bank", lgbm, bank, quick);
+        if (quick) return;
 
         // FastForest with LeadScore's defaults (100 trees x 32 leaves) on 8,000 flat rows.
         var flat = bank.Subset(Enumerable.Range(0, Math.Min(8000, bank.Count)).Select(i => i * bank.Count / Math.Min(8000, bank.Count)).ToArray());
@@ -68,29 +71,54 @@ public static class ShapSpeedReport
             new ProbabilityCalibrator { Kind = CalibratorKind.Platt, A = 1, B = 0 }, GradeBands.Default);
     }
 
-    private static void Measure(TextWriter output, string title, ScoringEngine engine, FeatureFrame frame)
+    private static void Measure(TextWriter output, string title, ScoringEngine engine, FeatureFrame frame, bool quick = false)
     {
         var c = engine.Model;
         var unique = 0;
         for (var t = 0; t < c.TreeCount; t++) unique = Math.Max(unique, LinearTreeShap.MaxUnique(c, c.TreeRoots[t], []));
         output.WriteLine();
         output.WriteLine($"{title}: {c.TreeCount} trees, max depth {c.MaxDepth}, up to {unique} unique features on a path; " +
-            $"{c.FastShap.FastTrees} trees fit the tables, {c.FastShap.LinearTrees} use Linear TreeSHAP; {frame.Count:N0} rows");
+            $"{FastTreeShap.Build(c, ShapMethod.TablesAndPlain).FastTrees} trees would fit the tables; {frame.Count:N0} rows");
         var lead = frame.Rows[Math.Min(123, frame.Count - 1)];
         var none = Time(() => engine.ScoreBatch(frame, explain: false), 1);
         output.WriteLine($"  {"without reasons",-34} {frame.Count / none.Wall,10:N0} rows/s wall {frame.Count / none.Cpu,10:N0} rows per CPU-s (ScoreBatch, all cores)");
         foreach (var (method, name) in Methods)
         {
+            if (quick && method is ShapMethod.Plain or ShapMethod.TablesAndPlain) continue;
             var e = new ScoringEngine(engine.ModelVersion, engine.Encoder, c.WithShapMethod(method), engine.Calibrator, engine.Grades);
             // The slow algorithms get fewer rows, so the run stays within minutes.
             var slow = method is ShapMethod.Plain or ShapMethod.TablesAndPlain && c.FastShap.FastTrees < c.TreeCount;
             var rows = slow ? frame.Subset(Enumerable.Range(0, Math.Min(frame.Count, 2048)).ToArray()) : frame;
+            var kernel = KernelMicroseconds(e, frame);
             var batch = Time(() => e.ScoreBatch(rows, explain: true), 1);
             var reps = slow ? 200 : 5000;
             var one = Time(() => { for (var r = 0; r < reps; r++) e.Score("l", lead, explain: true); }, 1);
             output.WriteLine($"  {name,-34} {rows.Count / batch.Wall,10:N0} rows/s wall {rows.Count / batch.Cpu,10:N0} rows per CPU-s " +
-                $"(ScoreBatch with reasons, {rows.Count:N0} rows); one lead {one.Wall / reps * 1e6,8:F1} us wall {one.Cpu / reps * 1e6,8:F1} us CPU");
+                $"(ScoreBatch with reasons, {rows.Count:N0} rows); one lead {one.Wall / reps * 1e6,8:F1} us wall {one.Cpu / reps * 1e6,8:F1} us CPU; " +
+                $"SHAP alone {kernel,6:F1} us/row (one thread, best of 15 blocks)");
         }
+    }
+
+    /// <summary>
+    /// Contributions alone, one thread, blocks of 256 rows as the engine runs them: the best of 15 blocks, which
+    /// on a shared machine is the one least disturbed by the neighbours.
+    /// </summary>
+    private static double KernelMicroseconds(ScoringEngine e, FeatureFrame frame)
+    {
+        var rows = Math.Min(256, frame.Count);
+        var n = e.Encoder.SlotCount;
+        var m = e.Encoder.EncodeAll(frame.Subset(Enumerable.Range(0, rows).ToArray()));
+        var phi = new double[m.Length];
+        e.Model.Contributions(m, phi);
+        var best = double.MaxValue;
+        for (var i = 0; i < 15; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            e.Model.Contributions(m, phi);
+            best = Math.Min(best, sw.Elapsed.TotalMicroseconds / rows);
+        }
+        _ = n;
+        return best;
     }
 
     /// <summary>The bank rows in the order of the model's features (by name).</summary>

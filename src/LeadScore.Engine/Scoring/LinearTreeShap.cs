@@ -306,7 +306,11 @@ internal sealed class LinearTreeShap
             while (cur >= d) Close(ref c0, ref v0, ref lanes0, weights, slotAt, k, cur--);
             var satisfied = e.PrevDepth < 0 || o[e.PrevDepth];
             var goes = e.Node == hot[d - 1];
-            var off = (nuint)(satisfied ? (goes ? e.Hot : e.Cold) : e.Failed);
+            // Which case, without a branch (the row's direction is as good as random): masks of all ones or zeros.
+            var goesMask = -(int)Unsafe.As<bool, byte>(ref goes);
+            var satisfiedMask = -(int)Unsafe.As<bool, byte>(ref satisfied);
+            var taken = e.Cold ^ ((e.Hot ^ e.Cold) & goesMask);
+            var off = (nuint)(e.Failed ^ ((taken ^ e.Failed) & satisfiedMask));
             var parent = (nuint)(d - 1) * k;
             if (e.Leaf)
             {
@@ -331,7 +335,7 @@ internal sealed class LinearTreeShap
                     (Vector256.LoadUnsafe(ref a0, parent + j) * Vector256.LoadUnsafe(ref v0, off + j)).StoreUnsafe(ref a0, at + j);
                     Vector256<double>.Zero.StoreUnsafe(ref c0, at + j);
                 }
-                o[d] = satisfied && goes;
+                o[d] = (satisfiedMask & goesMask) != 0;
                 weights[d] = (int)(off + k);
                 slotAt[d] = e.Slot;
                 hot[d] = model.Next(e.Node, x);

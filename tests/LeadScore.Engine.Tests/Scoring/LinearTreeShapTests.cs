@@ -119,14 +119,25 @@ public sealed class LinearTreeShapTests
     }
 
     [Fact]
-    public void The_default_explainer_uses_Linear_TreeShap_where_tables_do_not_fit_and_agrees_with_plain_TreeShap()
+    public void The_default_explainer_is_Linear_TreeShap_on_every_tree_and_agrees_with_plain_TreeShap()
     {
-        // Given a LightGBM model of 63 leaves (as auto picks on bank), rows with missing values
+        // Given a LightGBM model of 63 leaves (as auto picked on bank), rows with missing values
         var t = BankModels.Train(BankModels.WithMissing(0, 6000), ml => BankModels.LightGbm(ml, trees: 20, leaves: 63));
         var model = CompiledModel.FromMlNet(t.Model, t.Training, t.Encoder.SlotCount);
-        model.FastShap.LinearTrees.ShouldBeGreaterThan(0);
-        (model.FastShap.LinearTrees + model.FastShap.FastTrees).ShouldBe(model.TreeCount);
+        model.FastShap.LinearTrees.ShouldBe(model.TreeCount);
+        model.FastShap.FastTrees.ShouldBe(0);
         ShouldMatchPlain(model, t.Encoder.EncodeAll(BankModels.WithMissing(25000, 200)), model.FastShap);
+    }
+
+    [Fact]
+    public void Tables_with_Linear_TreeShap_where_they_do_not_fit_agree_with_plain_TreeShap()
+    {
+        var t = BankModels.Train(BankModels.WithMissing(0, 6000), ml => BankModels.LightGbm(ml, trees: 20, leaves: 24));
+        var model = CompiledModel.FromMlNet(t.Model, t.Training, t.Encoder.SlotCount);
+        var mixed = FastTreeShap.Build(model, ShapMethod.TablesAndLinear);
+        mixed.FastTrees.ShouldBeGreaterThan(0);
+        mixed.LinearTrees.ShouldBeGreaterThan(0);
+        ShouldMatchPlain(model, t.Encoder.EncodeAll(BankModels.WithMissing(25000, 200)), mixed);
     }
 
     [Fact]
