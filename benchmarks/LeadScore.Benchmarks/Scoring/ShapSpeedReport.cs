@@ -56,8 +56,10 @@ public static class ShapSpeedReport
 
         foreach (var ws in workspaces)
         {
-            var model = LoadChampion(ws);
-            Measure(output, $"champion {model.Version} of {ws}", model.Engine, Align(bank, model.Engine.Encoder.Features));
+            var (model, leads) = LoadChampion(ws);
+            // A flat-table model (bank) is measured on the bank rows; a workspace model (quickstart) on its stored leads.
+            var rows = model.Flat is not null ? Align(bank, model.Engine.Encoder.Features) : leads;
+            Measure(output, $"champion {model.Version} of {ws}", model.Engine, rows);
         }
     }
 
@@ -135,12 +137,38 @@ public static class ShapSpeedReport
         return frame;
     }
 
-    private static ServableModel LoadChampion(string workspace)
+    /// <summary>
+    /// The workspace's champion and, for a workspace model, the feature rows of up to 2,000 stored leads as
+    /// of now (as the scoring service computes them).
+    /// </summary>
+    private static (ServableModel Model, FeatureFrame Leads) LoadChampion(string workspace)
     {
         var store = LeadScore.Storage.LeadStore.OpenAsync(workspace).GetAwaiter().GetResult();
         try
         {
-            return LeadScore.Application.Scoring.BatchScoring.LoadModelAsync(store, null).GetAwaiter().GetResult();
+            var model = LeadScore.Application.Scoring.BatchScoring.LoadModelAsync(store, null).GetAwaiter().GetResult();
+            var frame = new FeatureFrame(model.Engine.Encoder.Features);
+            if (model.Flat is not null) return (model, frame);
+            var now = DateTimeOffset.UtcNow;
+            var leads = new List<Lead>();
+            var stream = store.StreamLeadsAsync().GetAsyncEnumerator();
+            try
+            {
+                while (leads.Count < 2000 && stream.MoveNextAsync().AsTask().GetAwaiter().GetResult()) leads.Add(stream.Current);
+            }
+            finally
+            {
+                stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            foreach (var lead in leads)
+            {
+                var id = lead.Id;
+                var activities = model.Features.UsesHistory ? store.GetActivitiesAsync(id, now).GetAwaiter().GetResult() : [];
+                var domain = model.Features.EnrichmentDomain(lead);
+                var enrichment = domain is null ? [] : store.GetEnrichmentAsync(domain).GetAwaiter().GetResult();
+                frame.Add(id, model.Row(lead, activities, enrichment, now));
+            }
+            return (model, frame);
         }
         finally
         {
