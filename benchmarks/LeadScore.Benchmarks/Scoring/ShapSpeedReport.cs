@@ -29,6 +29,28 @@ public static class ShapSpeedReport
 
     public static void Run(TextWriter output, IReadOnlyList<string> workspaces, bool small = false)
     {
+        if (workspaces is ["--kernel", var workspace, var method])
+        {
+            // SHAP alone, one thread, one row at a time over 4,096 bank rows of a workspace champion, each row
+            // timed on its own: the minimum and the median escape most of a shared machine's preemptions.
+            var champion = LoadChampion(workspace).Model.Engine;
+            var model = champion.Model.WithShapMethod(Enum.Parse<ShapMethod>(method));
+            var n = champion.Encoder.SlotCount;
+            var m = champion.Encoder.EncodeAll(Align(BenchmarkData.Bank.Value, champion.Encoder.Features).Subset(Enumerable.Range(0, 4096).ToArray()));
+            var phi = new double[n];
+            var times = new double[4096];
+            for (var pass = 0; pass < 3; pass++)
+                for (var r = 0; r < 4096; r++)
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    model.Contributions(m.AsSpan(r * n, n), phi, out _);
+                    var us = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+                    times[r] = pass == 0 ? us : Math.Min(times[r], us);
+                }
+            Array.Sort(times);
+            output.WriteLine($"kernel {method}: per row best {times[0]:F1} us, median of per-row bests {times[2048]:F1} us, 90th {times[3686]:F1} us");
+            return;
+        }
         var quick = workspaces is ["--quick", ..];
         if (quick) workspaces = [];
         output.WriteLine($"shap-speed: {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {File.ReadAllText("/proc/loadavg").Trim()}");

@@ -89,7 +89,7 @@ internal sealed class FastTreeShap
             var rest = new bool[treeFast.Length];
             for (var t = 0; t < rest.Length; t++) rest[t] = !treeFast[t];
             linear = LinearTreeShap.Build(model, rest);
-            for (var t = 0; t < rest.Length; t++) if (rest[t]) linearTrees++;
+            for (var t = 0; t < rest.Length; t++) if (rest[t] && (linear.Explains(t) || CompiledModel.IsLeaf(model.Nodes, model.TreeRoots[t]))) linearTrees++;
         }
         return new FastTreeShap(position, leafDepth, leafFeatureOffset, leafTableOffset, features.ToArray(), table.ToArray(), treeFast, linear)
         {
@@ -219,7 +219,7 @@ internal sealed class FastTreeShap
     {
         if (!_treeFast[t])
         {
-            if (scratch is not null) _linear!.Tree(model, t, x, phi, scratch);
+            if (scratch is not null && _linear!.Explains(t)) _linear.Tree(model, t, x, phi, scratch);
             else model.TreeShapOneTree(t, x, phi);
             return;
         }

@@ -47,6 +47,8 @@ namespace LeadScore.Engine.Scoring;
 internal sealed class LinearTreeShap
 {
     private const int Lanes = 4;
+    /// <summary>The most quadrature points a tree may need here (paths of up to 128 unique features); deeper trees keep plain TreeSHAP.</summary>
+    public const int MaxPoints = 64;
 
     /// <summary>One edge (parent to <see cref="Node"/>), in the tree's pre-order, left child first.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -119,9 +121,9 @@ internal sealed class LinearTreeShap
             var root = model.TreeRoots[tree];
             if ((include is not null && !include[tree]) || CompiledModel.IsLeaf(nodes, root)) continue;
             var unique = MaxUnique(model, root, []);
-            // Gauss-Legendre with k points is exact to degree 2k - 1 >= D - 1; whole vectors of 4.
-            var k = Math.Max(1, (unique + 1) / 2);
-            k = (k + Lanes - 1) / Lanes * Lanes;
+            // Gauss-Legendre with k points is exact to degree 2k - 1 >= D - 1; k is one of the block widths.
+            var k = Width(Math.Max(1, (unique + 1) / 2));
+            if (k == 0) continue;
             points[tree] = k;
             maxPoints = Math.Max(maxPoints, k);
             maxDepth = Math.Max(maxDepth, model.TreeDepths[tree]);
@@ -186,6 +188,18 @@ internal sealed class LinearTreeShap
         return new LinearTreeShap(edges.ToArray(), edgeStart, points, slotStart, slots.ToArray(), vectors.ToArray(),
             maxDepth, maxPoints, model.SlotCount);
     }
+
+    /// <summary>The block width for <paramref name="points"/> points: a multiple of 4 up to 32, then 48 and 64; 0 beyond.</summary>
+    internal static int Width(int points) => points switch
+    {
+        <= 32 => (points + Lanes - 1) / Lanes * Lanes,
+        <= 48 => 48,
+        <= MaxPoints => MaxPoints,
+        _ => 0,
+    };
+
+    /// <summary>Whether tree <paramref name="tree"/> is explained here (not a single leaf, and at most <see cref="MaxPoints"/> points).</summary>
+    public bool Explains(int tree) => _points[tree] > 0;
 
     /// <summary>The most unique split slots on one root-to-leaf path below <paramref name="n"/>.</summary>
     internal static int MaxUnique(CompiledModel model, int n, List<int> path)
@@ -274,75 +288,84 @@ internal sealed class LinearTreeShap
         return s;
     }
 
+
     /// <summary>Adds the SHAP values of tree <paramref name="tree"/> for row <paramref name="x"/> to <paramref name="phi"/>.</summary>
     public void Tree(CompiledModel model, int tree, ReadOnlySpan<float> x, Span<double> phi, Scratch s)
     {
+        // One specialised copy of the walk per width: the K values are straight-line vector code.
+        switch (_points[tree])
+        {
+            case 0: return;
+            case 4: Tree<Block4>(model, tree, x, phi, s); break;
+            case 8: Tree<Block8>(model, tree, x, phi, s); break;
+            case 12: Tree<Pair<Block8, Block4>>(model, tree, x, phi, s); break;
+            case 16: Tree<Pair<Block8, Block8>>(model, tree, x, phi, s); break;
+            case 20: Tree<Pair<Pair<Block8, Block8>, Block4>>(model, tree, x, phi, s); break;
+            case 24: Tree<Pair<Pair<Block8, Block8>, Block8>>(model, tree, x, phi, s); break;
+            case 28: Tree<Pair<Pair<Block8, Block8>, Pair<Block8, Block4>>>(model, tree, x, phi, s); break;
+            case 32: Tree<Pair<Pair<Block8, Block8>, Pair<Block8, Block8>>>(model, tree, x, phi, s); break;
+            case 48: Tree<Pair<Pair<Pair<Block8, Block8>, Pair<Block8, Block8>>, Pair<Block8, Block8>>>(model, tree, x, phi, s); break;
+            default: Tree<Pair<Pair<Pair<Block8, Block8>, Pair<Block8, Block8>>, Pair<Pair<Block8, Block8>, Pair<Block8, Block8>>>>(model, tree, x, phi, s); break;
+        }
+    }
+
+    private void Tree<TBlock>(CompiledModel model, int tree, ReadOnlySpan<float> x, Span<double> phi, Scratch s)
+        where TBlock : struct, IBlock<TBlock>
+    {
         var first = _edgeStart[tree];
         var end = _edgeStart[tree + 1];
-        if (first == end) return;
-        var k = (nuint)_points[tree];
+        var k = (nuint)TBlock.Width;
+        var width = k;
         ref var a0 = ref MemoryMarshal.GetArrayDataReference(s.A);
         ref var c0 = ref MemoryMarshal.GetArrayDataReference(s.C);
         ref var lanes0 = ref MemoryMarshal.GetArrayDataReference(s.PhiLanes);
         ref var v0 = ref MemoryMarshal.GetArrayDataReference(_vectors);
         ref var edge0 = ref MemoryMarshal.GetArrayDataReference(_edges);
-        var hot = s.Hot;
-        var weights = s.Weights;
-        var slotAt = s.Slot;
-        var o = s.O;
+        ref var hot0 = ref MemoryMarshal.GetArrayDataReference(s.Hot);
+        ref var w0 = ref MemoryMarshal.GetArrayDataReference(s.Weights);
+        ref var slot0 = ref MemoryMarshal.GetArrayDataReference(s.Slot);
+        ref var o0 = ref MemoryMarshal.GetArrayDataReference(s.O);
 
-        for (nuint j = 0; j < k; j += Lanes)
-        {
-            Vector256<double>.One.StoreUnsafe(ref a0, j);
-            Vector256<double>.Zero.StoreUnsafe(ref c0, j);
-        }
-        hot[0] = model.Next(model.TreeRoots[tree], x);
+        TBlock.Store(TBlock.Splat(1), ref a0, 0);
+        TBlock.Store(TBlock.Splat(0), ref c0, 0);
+        hot0 = model.Next(model.TreeRoots[tree], x);
         // The deepest open inner node; a leaf is finished where it is met.
         var cur = 0;
         for (var i = first; i < end; i++)
         {
             ref readonly var e = ref Unsafe.Add(ref edge0, i);
             var d = e.Depth;
-            while (cur >= d) Close(ref c0, ref v0, ref lanes0, weights, slotAt, k, cur--);
-            var satisfied = e.PrevDepth < 0 || o[e.PrevDepth];
-            var goes = e.Node == hot[d - 1];
+            while (cur >= d) Close<TBlock>(ref c0, ref v0, ref lanes0, ref w0, ref slot0, width, cur--);
+            var satisfied = e.PrevDepth < 0 || Unsafe.Add(ref o0, e.PrevDepth);
+            var goes = e.Node == Unsafe.Add(ref hot0, d - 1);
             // Which case, without a branch (the row's direction is as good as random): masks of all ones or zeros.
             var goesMask = -(int)Unsafe.As<bool, byte>(ref goes);
             var satisfiedMask = -(int)Unsafe.As<bool, byte>(ref satisfied);
             var taken = e.Cold ^ ((e.Hot ^ e.Cold) & goesMask);
             var off = (nuint)(e.Failed ^ ((taken ^ e.Failed) & satisfiedMask));
-            var parent = (nuint)(d - 1) * k;
+            var parent = (nuint)(d - 1) * width;
             if (e.Leaf)
             {
                 // C of the leaf, v G, goes straight to its parent and its edge's share to the slot.
-                var v = Vector256.Create(e.Value);
-                var acc = Vector256<double>.Zero;
-                for (nuint j = 0; j < k; j += Lanes)
-                {
-                    var leaf = Vector256.LoadUnsafe(ref a0, parent + j) * Vector256.LoadUnsafe(ref v0, off + j) * v;
-                    (Vector256.LoadUnsafe(ref c0, parent + j) + leaf).StoreUnsafe(ref c0, parent + j);
-                    acc = Vector256.FusedMultiplyAdd(leaf, Vector256.LoadUnsafe(ref v0, off + k + j), acc);
-                }
+                var leaf = TBlock.Scale(TBlock.Mul(TBlock.Load(ref a0, parent), TBlock.Load(ref v0, off)), e.Value);
+                TBlock.Store(TBlock.Add(TBlock.Load(ref c0, parent), leaf), ref c0, parent);
                 ref var l = ref Unsafe.Add(ref lanes0, e.Slot * Lanes);
-                (Vector256.LoadUnsafe(ref l) + acc).StoreUnsafe(ref l);
+                (Vector256.LoadUnsafe(ref l) + TBlock.Dot(leaf, TBlock.Load(ref v0, off + k))).StoreUnsafe(ref l);
                 cur = d - 1;
             }
             else
             {
-                var at = (nuint)d * k;
-                for (nuint j = 0; j < k; j += Lanes)
-                {
-                    (Vector256.LoadUnsafe(ref a0, parent + j) * Vector256.LoadUnsafe(ref v0, off + j)).StoreUnsafe(ref a0, at + j);
-                    Vector256<double>.Zero.StoreUnsafe(ref c0, at + j);
-                }
-                o[d] = (satisfiedMask & goesMask) != 0;
-                weights[d] = (int)(off + k);
-                slotAt[d] = e.Slot;
-                hot[d] = model.Next(e.Node, x);
+                var at = (nuint)d * width;
+                TBlock.Store(TBlock.Mul(TBlock.Load(ref a0, parent), TBlock.Load(ref v0, off)), ref a0, at);
+                TBlock.Store(TBlock.Splat(0), ref c0, at);
+                Unsafe.Add(ref o0, d) = (satisfiedMask & goesMask) != 0;
+                Unsafe.Add(ref w0, d) = (int)(off + k);
+                Unsafe.Add(ref slot0, d) = e.Slot;
+                Unsafe.Add(ref hot0, d) = model.Next(e.Node, x);
                 cur = d;
             }
         }
-        while (cur >= 1) Close(ref c0, ref v0, ref lanes0, weights, slotAt, k, cur--);
+        while (cur >= 1) Close<TBlock>(ref c0, ref v0, ref lanes0, ref w0, ref slot0, width, cur--);
 
         // Flush the lanes of the tree's slots into phi (and leave them zero for the next tree).
         for (var i = _slotStart[tree]; i < _slotStart[tree + 1]; i++)
@@ -356,19 +379,105 @@ internal sealed class LinearTreeShap
 
     /// <summary>Ends the inner node at <paramref name="level"/>: its C goes to the parent, its edge's share to its slot's lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Close(ref double c0, ref double v0, ref double lanes0, int[] weights, int[] slotAt, nuint k, int level)
+    private static void Close<TBlock>(ref double c0, ref double v0, ref double lanes0, ref int w0, ref int slot0, nuint width, int level)
+        where TBlock : struct, IBlock<TBlock>
     {
-        var at = (nuint)level * k;
-        var up = at - k;
-        var w = (nuint)weights[level];
-        var acc = Vector256<double>.Zero;
-        for (nuint j = 0; j < k; j += Lanes)
+        var at = (nuint)level * width;
+        var c = TBlock.Load(ref c0, at);
+        TBlock.Store(TBlock.Add(TBlock.Load(ref c0, at - width), c), ref c0, at - width);
+        ref var l = ref Unsafe.Add(ref lanes0, Unsafe.Add(ref slot0, level) * Lanes);
+        (Vector256.LoadUnsafe(ref l) + TBlock.Dot(c, TBlock.Load(ref v0, (nuint)Unsafe.Add(ref w0, level)))).StoreUnsafe(ref l);
+    }
+
+    /// <summary>K doubles as a value the JIT keeps in registers: one specialised walk per width, no loops over K.</summary>
+    private interface IBlock<TSelf> where TSelf : struct, IBlock<TSelf>
+    {
+        static abstract int Width { get; }
+        static abstract TSelf Load(ref double p, nuint offset);
+        static abstract void Store(TSelf v, ref double p, nuint offset);
+        static abstract TSelf Splat(double v);
+        static abstract TSelf Add(TSelf a, TSelf b);
+        static abstract TSelf Mul(TSelf a, TSelf b);
+        static abstract TSelf Scale(TSelf a, double s);
+        /// <summary>The products a_j b_j summed into 4 lanes.</summary>
+        static abstract Vector256<double> Dot(TSelf a, TSelf b);
+    }
+
+    private struct Block4 : IBlock<Block4>
+    {
+        public Vector256<double> V;
+
+        public static int Width => 4;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block4 Load(ref double p, nuint offset) => new() { V = Vector256.LoadUnsafe(ref p, offset) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Block4 v, ref double p, nuint offset) => v.V.StoreUnsafe(ref p, offset);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block4 Splat(double v) => new() { V = Vector256.Create(v) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block4 Add(Block4 a, Block4 b) => new() { V = a.V + b.V };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block4 Mul(Block4 a, Block4 b) => new() { V = a.V * b.V };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block4 Scale(Block4 a, double s) => new() { V = a.V * Vector256.Create(s) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Dot(Block4 a, Block4 b) => a.V * b.V;
+    }
+
+    private struct Block8 : IBlock<Block8>
+    {
+        public Vector256<double> Lo;
+        public Vector256<double> Hi;
+
+        public static int Width => 8;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block8 Load(ref double p, nuint offset) => new() { Lo = Vector256.LoadUnsafe(ref p, offset), Hi = Vector256.LoadUnsafe(ref p, offset + 4) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Block8 v, ref double p, nuint offset)
         {
-            var c = Vector256.LoadUnsafe(ref c0, at + j);
-            (Vector256.LoadUnsafe(ref c0, up + j) + c).StoreUnsafe(ref c0, up + j);
-            acc = Vector256.FusedMultiplyAdd(c, Vector256.LoadUnsafe(ref v0, w + j), acc);
+            v.Lo.StoreUnsafe(ref p, offset);
+            v.Hi.StoreUnsafe(ref p, offset + 4);
         }
-        ref var l = ref Unsafe.Add(ref lanes0, slotAt[level] * Lanes);
-        (Vector256.LoadUnsafe(ref l) + acc).StoreUnsafe(ref l);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block8 Splat(double v) => new() { Lo = Vector256.Create(v), Hi = Vector256.Create(v) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block8 Add(Block8 a, Block8 b) => new() { Lo = a.Lo + b.Lo, Hi = a.Hi + b.Hi };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block8 Mul(Block8 a, Block8 b) => new() { Lo = a.Lo * b.Lo, Hi = a.Hi * b.Hi };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block8 Scale(Block8 a, double s)
+        {
+            var v = Vector256.Create(s);
+            return new() { Lo = a.Lo * v, Hi = a.Hi * v };
+        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Dot(Block8 a, Block8 b) => Vector256.FusedMultiplyAdd(a.Lo, b.Lo, a.Hi * b.Hi);
+    }
+
+    /// <summary>Two blocks side by side: widths 12 to 64.</summary>
+    private struct Pair<TA, TB> : IBlock<Pair<TA, TB>> where TA : struct, IBlock<TA> where TB : struct, IBlock<TB>
+    {
+        public TA A;
+        public TB B;
+
+        public static int Width => TA.Width + TB.Width;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Pair<TA, TB> Load(ref double p, nuint offset) => new() { A = TA.Load(ref p, offset), B = TB.Load(ref p, offset + (nuint)TA.Width) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Pair<TA, TB> v, ref double p, nuint offset)
+        {
+            TA.Store(v.A, ref p, offset);
+            TB.Store(v.B, ref p, offset + (nuint)TA.Width);
+        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Pair<TA, TB> Splat(double v) => new() { A = TA.Splat(v), B = TB.Splat(v) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Pair<TA, TB> Add(Pair<TA, TB> a, Pair<TA, TB> b) => new() { A = TA.Add(a.A, b.A), B = TB.Add(a.B, b.B) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Pair<TA, TB> Mul(Pair<TA, TB> a, Pair<TA, TB> b) => new() { A = TA.Mul(a.A, b.A), B = TB.Mul(a.B, b.B) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Pair<TA, TB> Scale(Pair<TA, TB> a, double s) => new() { A = TA.Scale(a.A, s), B = TB.Scale(a.B, s) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Dot(Pair<TA, TB> a, Pair<TA, TB> b) => TA.Dot(a.A, b.A) + TB.Dot(a.B, b.B);
     }
 }
