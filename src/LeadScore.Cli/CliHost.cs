@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LeadScore.Application.Monitoring;
 using LeadScore.Hosting;
 using LeadScore.Storage;
 using Microsoft.Extensions.Configuration;
@@ -35,11 +36,16 @@ internal sealed class CliHost : IAsyncDisposable
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables();
         builder.AddLeadScore(store, new LeadScoreHostSettings { WorkspaceDirectory = ws.Directory });
-        return new CliHost(builder.Build(), store, ws);
+        var host = builder.Build();
+        // Everything this process records in the audit log is done by the OS user running it.
+        host.Services.GetRequiredService<Application.Governance.ActorContext>().Default = Core.Actor.CurrentOsUser();
+        return new CliHost(host, store, ws);
     }
 
     public async ValueTask DisposeAsync()
     {
+        // Predictions logged by the command (score --csv, re-scoring) are written before the process exits.
+        await Get<PredictionLogger>().FlushAsync();
         _host.Dispose();
         await Store.DisposeAsync();
     }

@@ -1,7 +1,9 @@
 using LeadScore.Application.Features;
+using LeadScore.Application.Governance;
 using LeadScore.Application.Ingestion;
 using LeadScore.Application.Jobs;
 using LeadScore.Application.Modeling;
+using LeadScore.Application.Monitoring;
 using LeadScore.Application.Scoring;
 using LeadScore.Application.Webhooks;
 using LeadScore.Storage;
@@ -27,6 +29,8 @@ public static class LeadScoreHosting
         var services = builder.Services;
         services.AddOptions<MaintenanceOptions>().BindConfiguration(MaintenanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration("LeadScore:Jobs").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (settings.Time is { } time) services.AddSingleton(time);
         else services.TryAddSingleton(TimeProvider.System);
 
@@ -39,6 +43,9 @@ public static class LeadScoreHosting
         services.AddSingleton(LeadScoreInstance.New());
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<JobOptions>>().Value);
 
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MonitoringOptions>>().Value);
+        services.AddSingleton<PredictionLogger>();
+        services.AddSingleton<MonitoringService>();
         services.AddSingleton<ServingModels>();
         services.AddSingleton<ScoringService>();
         services.AddSingleton<IScoringService>(sp => sp.GetRequiredService<ScoringService>());
@@ -61,15 +68,27 @@ public static class LeadScoreHosting
         // The re-scoring job runs its ranges through the runner that runs it (a cycle DI cannot build eagerly).
         services.AddSingleton(sp => new Lazy<JobRunner>(sp.GetRequiredService<JobRunner>));
         services.AddSingleton<LeaderElection>();
+
+        // Governance: the audit log (its actor set by each entry point), the keyed-hash secret, opt-outs, privacy, retention.
+        services.AddSingleton<ActorContext>();
+        services.AddSingleton<PrivacyKeys>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<ProfilingOptOuts>();
+        services.AddSingleton<PersonalFields>();
+        services.AddSingleton<PrivacyService>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RetentionOptions>>().Value);
+        services.AddSingleton<RetentionService>();
         return builder;
     }
 
-    /// <summary>What a serving instance runs in the background: the job worker, leader election and score upkeep.</summary>
+    /// <summary>What a serving instance runs in the background: the job worker, leader election, score upkeep and the prediction log's writer.</summary>
     public static IHostApplicationBuilder AddLeadScoreBackgroundServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<JobWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
         builder.Services.AddHostedService<ScoreMaintenance>();
+        builder.Services.AddHostedService<PredictionLogWriter>();
+        builder.Services.AddHostedService<RetentionMaintenance>();
         return builder;
     }
 }

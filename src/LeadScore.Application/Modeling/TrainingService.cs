@@ -72,7 +72,14 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         {
             AttributesAsOf = history.Count == 0 ? null : (lead, t) => AttributesAsOf(history, lead, t),
         });
-        return await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct), ct);
+        // Leads that opted out of profiling are not trained on (their activities and outcomes find no lead and are skipped).
+        return await builder.BuildAsync(ProfiledLeads(store.StreamLeadsAsync(ct)), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct), ct);
+    }
+
+    private static async IAsyncEnumerable<Lead> ProfiledLeads(IAsyncEnumerable<Lead> leads)
+    {
+        await foreach (var lead in leads)
+            if (!lead.ProfilingOptOut) yield return lead;
     }
 
     /// <summary>
@@ -130,6 +137,8 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
         var run = await RegisterAsync(result, defs, null, findings, set.Describe(), request.ReportDirectory, ct);
+        // Which leads this version learned from: a person's export says so, and an erasure names the version.
+        await store.RecordTrainingLeadsAsync(run.Registration.Version, set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList(), ct);
         return run with { Funnel = funnel, Set = set };
     }
 
@@ -175,7 +184,9 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
     {
         // The compiled scorer is what serves (and what the report explains).
         var compiled = ModelArtifact.Compile(result.Model);
-        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat), ct);
+        // The reference travels with the model, so monitoring compares live leads with what this version learned from.
+        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat)
+            .Concat(ModelArtifact.ReferenceEntries(result)).ToDictionary(kv => kv.Key, kv => kv.Value), ct);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;
         if (reportDirectory is not null)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using LeadScore.Application.Monitoring;
 using LeadScore.Core;
 using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
@@ -23,7 +24,19 @@ public sealed record BatchCsvOptions
     public int ChunkRows { get; init; } = 8192;
     /// <summary>Where malformed rows are counted (they are skipped, the rest scored); null = skipped silently.</summary>
     public SkippedRows? Skipped { get; init; }
+    /// <summary>Where the predictions are logged (score --csv); null = not logged (a file scored only to be compared, as monitor --reference does).</summary>
+    public BatchPredictionLog? Log { get; init; }
+    /// <summary>
+    /// Ids of stored leads that opted out of profiling: a row whose id column holds one is not scored and is counted in
+    /// <see cref="OptedOutRows"/> (needs an id column; row numbers are never lead ids).
+    /// </summary>
+    public IReadOnlySet<string>? OptedOut { get; init; }
+    /// <summary>Where rows refused for an opt-out are counted.</summary>
+    public SkippedRows? OptedOutRows { get; init; }
 }
+
+/// <summary>The prediction log a batch run records into, and the slot its model serves in.</summary>
+public sealed record BatchPredictionLog(PredictionLogger Logger, string Slot, TimeProvider Time);
 
 /// <summary>
 /// Rows a batch scoring run skipped because they could not be read (bad quoting, wrong field count): their number and the
@@ -45,7 +58,11 @@ public sealed class SkippedRows
 }
 
 /// <summary>One chunk of a scored CSV: the results, and for each the values of the kept input columns (<see cref="BatchCsvOptions.Keep"/>).</summary>
-public sealed record BatchCsvChunk(LeadScoreResult[] Results, string[][] Kept);
+public sealed record BatchCsvChunk(LeadScoreResult[] Results, string[][] Kept)
+{
+    /// <summary>The model's feature values of each row, as scored (monitoring compares them between files).</summary>
+    public IReadOnlyList<FeatureValue[]> Features { get; init; } = [];
+}
 
 /// <summary>
 /// Batch scoring for <c>leadscore score</c>: streams a CSV through a registered flat-table model chunk
@@ -170,7 +187,13 @@ public static class BatchScoring
                         _ => FeatureValue.Of(raw),
                     };
                 }
-                frame.Add(idCol >= 0 ? rec.Fields[idCol].Trim() : n.ToString(CultureInfo.InvariantCulture), row, null, null);
+                var rowId = idCol >= 0 ? rec.Fields[idCol].Trim() : n.ToString(CultureInfo.InvariantCulture);
+                if (idCol >= 0 && options.OptedOut is { } optedOut && optedOut.Contains(rowId))
+                {
+                    options.OptedOutRows?.Add(path, rec.Line, $"lead '{rowId}' opted out of profiling: not scored");
+                    continue;
+                }
+                frame.Add(rowId, row, null, null);
                 kept.Add(keep.Length == 0 ? [] : Array.ConvertAll(keep, k => rec.Fields[k]));
             }
             if (frame.Count == 0) break;
@@ -178,13 +201,26 @@ public static class BatchScoring
             var offset = 0;
             foreach (var results in engine.ScoreChunks(frame, explain, top, options.ChunkRows, ct))
             {
+                if (options.Log is { } log) LogChunk(log, model, frame, offset, results, idCol >= 0, ct);
                 // Results come in frame order, so the kept values line up by position.
-                yield return new BatchCsvChunk(results, kept.GetRange(offset, results.Length).ToArray());
+                yield return new BatchCsvChunk(results, kept.GetRange(offset, results.Length).ToArray()) { Features = frame.Rows.GetRange(offset, results.Length) };
                 offset += results.Length;
             }
             progress?.Report((double)file.Position / length);
         }
         progress?.Report(1);
+    }
+
+    private static void LogChunk(BatchPredictionLog log, ServableModel model, FeatureFrame frame, int offset, LeadScoreResult[] results, bool hasIds, CancellationToken ct)
+    {
+        var now = log.Time.GetUtcNow();
+        for (var i = 0; i < results.Length; i++)
+        {
+            var logged = log.Logger.LogBulkAsync(now, hasIds ? results[i].LeadId : null, model, log.Slot, results[i].Probability, results[i].Grade,
+                PredictionSources.Batch, frame.Rows[offset + i], ct);
+            // Completes at once unless the channel is full, when it writes a batch first: a CLI run has no other writer.
+            if (!logged.IsCompletedSuccessfully) logged.AsTask().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>The workspace's latest stored scores (after <see cref="ScoringService.RescoreAllAsync"/>), in chunks.</summary>

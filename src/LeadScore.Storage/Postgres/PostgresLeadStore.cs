@@ -103,11 +103,45 @@ public sealed class PostgresLeadStore : SqlLeadStore
         }, ct);
     }
 
+    public override Task AppendPredictionsAsync(IReadOnlyList<LoggedPrediction> predictions, CancellationToken ct = default)
+    {
+        if (predictions.Count == 0) return Task.CompletedTask;
+        return InTransactionAsync(async (c, _) =>
+        {
+            var pg = (NpgsqlConnection)c;
+            await using (var w = await pg.BeginBinaryImportAsync($"COPY prediction_log ({PredictionColumns}) FROM STDIN (FORMAT BINARY)", ct))
+            {
+                for (var i = 0; i < predictions.Count; i++)
+                {
+                    if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
+                    var p = predictions[i];
+                    w.StartRow();
+                    w.Write(Ms(p.PredictedAt), NpgsqlDbType.Bigint);
+                    if (p.LeadId is null) w.WriteNull(); else w.Write(p.LeadId, NpgsqlDbType.Text);
+                    w.Write(p.ModelVersion, NpgsqlDbType.Text);
+                    w.Write(p.Slot, NpgsqlDbType.Text);
+                    w.Write(p.Probability, NpgsqlDbType.Double);
+                    w.Write(p.Grade, NpgsqlDbType.Text);
+                    if (p.HorizonDays is { } h) w.Write(h, NpgsqlDbType.Double); else w.WriteNull();
+                    w.Write(p.Source, NpgsqlDbType.Text);
+                    if (p.Features is null) w.WriteNull(); else w.Write(p.Features, NpgsqlDbType.Bytea);
+                }
+                await w.CompleteAsync(ct);
+            }
+            return true;
+        }, ct);
+    }
+
     private static string Differs(string stored, string incoming) =>
         $"({stored}.lead_id, {stored}.type, {stored}.ts, {stored}.url, {stored}.value, {stored}.properties) IS DISTINCT FROM " +
         $"({incoming}.lead_id, {incoming}.type, {incoming}.ts, {incoming}.url, {incoming}.value, {incoming}.properties)";
 
     protected override string SkipLocked => " FOR UPDATE SKIP LOCKED";
+
+    private const long AuditChainLockKey = 0x4C65_6164_4175;
+
+    // Held to the end of the append's transaction: appends from every instance take turns, so the chain cannot fork.
+    protected override string LockAuditChainSql => $"SELECT pg_advisory_xact_lock({AuditChainLockKey})";
 
     protected override string TablesWithColumnSql =>
         "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = @column ORDER BY table_name";
