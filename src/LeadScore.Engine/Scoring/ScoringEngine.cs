@@ -52,7 +52,7 @@ public sealed class ScoringEngine
         _slotFeature = encoder.SlotFeature;
         _featureTitles = encoder.Features.Select(f => Humanize(f.Name)).ToArray();
         BaseProbability = calibrator.Apply(model.BaseValue);
-        // Build the TreeSHAP tables now, at promotion, rather than in the first explained request.
+        // Build the SHAP explainer (per-edge vectors) now, at promotion, rather than in the first explained request.
         if (model.Kind == CompiledModelKind.Trees) _ = model.FastShap;
     }
 
