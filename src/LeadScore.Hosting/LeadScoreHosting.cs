@@ -49,6 +49,10 @@ public static class LeadScoreHosting
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<TrainingService>();
         services.AddSingleton<ModelLifecycle>();
+        services.AddSingleton<Application.Lifecycle.RetrainingPolicyService>();
+        services.AddSingleton<Application.Lifecycle.LifecycleStateStore>();
+        services.AddSingleton<Application.Lifecycle.LifecycleHistory>();
+        services.AddSingleton<Application.Lifecycle.ContinuousLearning>();
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<WebhookRegistry>();

@@ -27,6 +27,10 @@ public sealed record WorkspaceTrainingRequest
     public IReadOnlyList<string> KeepFlagged { get; init; } = [];
     /// <summary>Write the HTML evaluation report here.</summary>
     public string? ReportDirectory { get; init; }
+    /// <summary>The retraining policy's window (which rows to train on), recorded in the card; null = every row.</summary>
+    public Engine.Lifecycle.RetrainingPolicy.WindowSettings? Window { get; init; }
+    /// <summary>Why the policy trains (recorded in the card); set for policy retrainings, which register as candidates for the gate.</summary>
+    public string? Trigger { get; init; }
 }
 
 /// <summary>A finished training run: the result, how it was registered, and what was left out.</summary>
@@ -121,6 +125,15 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         progress?.Report($"training set: {set.Describe()}");
 
         var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, [.. request.KeepFlagged, .. defs.KeepDespiteLeakage], progress);
+        string? window = null;
+        if (request.Window is { } w)
+        {
+            var asOf = set.Frame.AsOf ?? request.AsOf ?? request.Options.Clock.GetUtcNow();
+            var before = frame.Count;
+            frame = Engine.Lifecycle.TrainingWindow.Apply(frame, w, asOf, request.Options.Seed);
+            window = Engine.Lifecycle.TrainingWindow.Describe(w);
+            progress?.Report($"training window: {window}: {frame.Count} of {before} rows");
+        }
         var options = request.Options with
         {
             ExcludedFeatures = [.. request.Options.ExcludedFeatures, .. excluded],
@@ -129,7 +142,9 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             CensoredRows = set.Censored,
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
-        var run = await RegisterAsync(result, defs, null, findings, set.Describe(), request.ReportDirectory, ct);
+        if (window is not null || request.Trigger is not null)
+            result = result with { Model = result.Model.WithCard(result.Model.Card with { TrainingWindow = window, TrainedBecause = request.Trigger }) };
+        var run = await RegisterAsync(result, defs, null, findings, set.Describe(), request.ReportDirectory, ct, championRule: request.Trigger is null);
         return run with { Funnel = funnel, Set = set };
     }
 
@@ -171,11 +186,11 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
     }
 
     private async Task<TrainingRun> RegisterAsync(TrainingResult result, FeatureDefinitions? definitions, FlatModelInput? flat,
-        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct)
+        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct, bool championRule = true)
     {
         // The compiled scorer is what serves (and what the report explains).
         var compiled = ModelArtifact.Compile(result.Model);
-        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat), ct);
+        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat), ct, championRule);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;
         if (reportDirectory is not null)
