@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LeadScore.Application.Monitoring;
 using LeadScore.Hosting;
 using LeadScore.Storage;
 using Microsoft.Extensions.Configuration;
@@ -40,6 +41,8 @@ internal sealed class CliHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Predictions logged by the command (score --csv, re-scoring) are written before the process exits.
+        await Get<PredictionLogger>().FlushAsync();
         _host.Dispose();
         await Store.DisposeAsync();
     }

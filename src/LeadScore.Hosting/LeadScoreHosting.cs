@@ -2,6 +2,7 @@ using LeadScore.Application.Features;
 using LeadScore.Application.Ingestion;
 using LeadScore.Application.Jobs;
 using LeadScore.Application.Modeling;
+using LeadScore.Application.Monitoring;
 using LeadScore.Application.Scoring;
 using LeadScore.Application.Webhooks;
 using LeadScore.Storage;
@@ -27,6 +28,7 @@ public static class LeadScoreHosting
         var services = builder.Services;
         services.AddOptions<MaintenanceOptions>().BindConfiguration(MaintenanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration("LeadScore:Jobs").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (settings.Time is { } time) services.AddSingleton(time);
         else services.TryAddSingleton(TimeProvider.System);
 
@@ -39,6 +41,8 @@ public static class LeadScoreHosting
         services.AddSingleton(LeadScoreInstance.New());
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<JobOptions>>().Value);
 
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MonitoringOptions>>().Value);
+        services.AddSingleton<PredictionLogger>();
         services.AddSingleton<ServingModels>();
         services.AddSingleton<ScoringService>();
         services.AddSingleton<IScoringService>(sp => sp.GetRequiredService<ScoringService>());
@@ -68,12 +72,13 @@ public static class LeadScoreHosting
         return builder;
     }
 
-    /// <summary>What a serving instance runs in the background: the job worker, leader election and score upkeep.</summary>
+    /// <summary>What a serving instance runs in the background: the job worker, leader election, score upkeep and the prediction log's writer.</summary>
     public static IHostApplicationBuilder AddLeadScoreBackgroundServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<JobWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
         builder.Services.AddHostedService<ScoreMaintenance>();
+        builder.Services.AddHostedService<PredictionLogWriter>();
         return builder;
     }
 }

@@ -52,6 +52,15 @@ public sealed class ErasureTests
         await store.EnqueueJobAsync(new JobRecord { Id = "j1", Kind = "rescore", Status = JobStatus.Queued, RequestJson = "{}", CreatedAt = T0 });
         await store.TryAcquireLeaseAsync("leader", "i1", T0, TimeSpan.FromMinutes(1));
         await store.SaveSettingAsync(SettingNames.LeadSchema, "[]", T0);
+        await store.AppendPredictionsAsync(new[] { Erased, Kept }.Select(id => new LoggedPrediction
+        {
+            PredictedAt = T0, LeadId = id, ModelVersion = "v1", Slot = PredictionSlots.Champion, Probability = 0.5, Grade = "B", Source = PredictionSources.Api, Features = [0, 0, 128, 63],
+        }).ToList());
+        await store.TryAddAlertAsync(new MonitoringAlert
+        {
+            Kind = "drift_detected", ModelVersion = "v1", Slot = PredictionSlots.Champion, WindowStart = T0, WindowEnd = T0.AddDays(7), RaisedAt = T0.AddDays(7),
+            Message = "lead_source drifted", DetailsJson = "{}",
+        });
     }
 
     /// <summary>"table.column" for every text or binary value, in every table, that mentions <paramref name="leadId"/>.</summary>
@@ -108,6 +117,8 @@ public sealed class ErasureTests
         (await store.ListDeliveriesAsync("wh1", 10)).Select(d => d.LeadId).ShouldBe([Kept]);
         (await store.GetFeatureSnapshotAsync("training")).ShouldBeNull("a training set holding the lead is dropped, to be rebuilt");
         (await store.GetSettingAsync(SettingNames.LeadSchema)).ShouldNotBeNull();
+        (await store.CountPredictionsAsync()).ShouldBe(1, "the prediction log keeps the other lead's rows");
+        (await store.ListAlertsAsync()).Count.ShouldBe(1);
         (await store.EraseLeadAsync(Erased)).ShouldBeFalse("nothing is left to erase");
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using LeadScore.Application.Monitoring;
 using LeadScore.Core;
 using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
@@ -23,7 +24,12 @@ public sealed record BatchCsvOptions
     public int ChunkRows { get; init; } = 8192;
     /// <summary>Where malformed rows are counted (they are skipped, the rest scored); null = skipped silently.</summary>
     public SkippedRows? Skipped { get; init; }
+    /// <summary>Where the predictions are logged (score --csv); null = not logged (a file scored only to be compared, as monitor --reference does).</summary>
+    public BatchPredictionLog? Log { get; init; }
 }
+
+/// <summary>The prediction log a batch run records into, and the slot its model serves in.</summary>
+public sealed record BatchPredictionLog(PredictionLogger Logger, string Slot, TimeProvider Time);
 
 /// <summary>
 /// Rows a batch scoring run skipped because they could not be read (bad quoting, wrong field count): their number and the
@@ -178,6 +184,7 @@ public static class BatchScoring
             var offset = 0;
             foreach (var results in engine.ScoreChunks(frame, explain, top, options.ChunkRows, ct))
             {
+                if (options.Log is { } log) LogChunk(log, model, frame, offset, results, idCol >= 0, ct);
                 // Results come in frame order, so the kept values line up by position.
                 yield return new BatchCsvChunk(results, kept.GetRange(offset, results.Length).ToArray());
                 offset += results.Length;
@@ -185,6 +192,18 @@ public static class BatchScoring
             progress?.Report((double)file.Position / length);
         }
         progress?.Report(1);
+    }
+
+    private static void LogChunk(BatchPredictionLog log, ServableModel model, FeatureFrame frame, int offset, LeadScoreResult[] results, bool hasIds, CancellationToken ct)
+    {
+        var now = log.Time.GetUtcNow();
+        for (var i = 0; i < results.Length; i++)
+        {
+            var logged = log.Logger.LogBulkAsync(now, hasIds ? results[i].LeadId : null, model, log.Slot, results[i].Probability, results[i].Grade,
+                PredictionSources.Batch, frame.Rows[offset + i], ct);
+            // Completes at once unless the channel is full, when it writes a batch first: a CLI run has no other writer.
+            if (!logged.IsCompletedSuccessfully) logged.AsTask().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>The workspace's latest stored scores (after <see cref="ScoringService.RescoreAllAsync"/>), in chunks.</summary>

@@ -1,3 +1,4 @@
+using LeadScore.Application.Monitoring;
 using LeadScore.Core;
 using LeadScore.Storage;
 using LeadScore.Engine.Scoring;
@@ -9,9 +10,14 @@ namespace LeadScore.Application.Scoring;
 /// swapped atomically on <see cref="ReloadAsync"/>, so scoring never waits on a promotion. Online scoring
 /// (<see cref="Score"/>) touches no database: enrichment comes from a snapshot refreshed whenever the shared
 /// enrichment version changes (any instance's import bumps it); stored leads (<see cref="RescoreAsync"/>) read fresh data.
+/// Every probability handed out or stored is logged here (the one hook of the prediction log, <see cref="PredictionLogger"/>),
+/// with the challenger and shadow slots scored beside the champion when they are loaded (logged, never returned).
 /// </summary>
-public sealed class ScoringService(ILeadStore store, ServingModels serving, TimeProvider time) : IScoringService
+public sealed class ScoringService(ILeadStore store, ServingModels serving, TimeProvider time, PredictionLogger log) : IScoringService
 {
+    /// <summary>The id an API lead without one is scored under; such predictions are logged without a lead id.</summary>
+    public const string AnonymousLeadId = "adhoc";
+
     private volatile IReadOnlyDictionary<string, IReadOnlyList<Enrichment>> _enrichment = new Dictionary<string, IReadOnlyList<Enrichment>>();
     private long _enrichmentVersion = -1;
 
@@ -55,9 +61,41 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         if (lead.ProfilingOptOut) throw new LeadScoreException($"lead '{lead.Id}' opted out of profiling and is not scored", "profiling_opt_out");
         var model = RequireChampion();
         var ordered = IsOrdered(activities) ? activities : activities.OrderBy(a => a.Timestamp).ThenBy(a => a.EventId, StringComparer.Ordinal).ToList();
+        var set = serving.Current;
+        var result = ScoreOnline(model, lead, ordered, asOf, explain, PredictionSlots.Champion);
+        if (set.Challenger is { } challenger) ScoreOnline(challenger, lead, ordered, asOf, false, PredictionSlots.Challenger);
+        foreach (var shadow in set.Shadows) ScoreOnline(shadow, lead, ordered, asOf, false, PredictionSlots.Shadow);
+        return result;
+    }
+
+    private LeadScoreResult ScoreOnline(ServableModel model, Lead lead, IReadOnlyList<Activity> ordered, DateTimeOffset asOf, bool explain, string slot)
+    {
         var domain = model.Features.EnrichmentDomain(lead);
         var enrichment = domain is not null && _enrichment.TryGetValue(domain, out var e) ? e : [];
-        return model.Score(lead, ordered, enrichment, asOf, explain);
+        var row = model.Row(lead, ordered, enrichment, asOf);
+        var result = model.Engine.Score(lead.Id, row, explain);
+        log.Log(time.GetUtcNow(), lead.Id == AnonymousLeadId ? null : lead.Id, model, slot, result.Probability, result.Grade, PredictionSources.Api, row);
+        return result;
+    }
+
+    /// <summary>The loaded non-champion slots, for logging their predictions beside the champion's.</summary>
+    private IEnumerable<(ServableModel Model, string Slot)> OtherSlots(ServingSet set)
+    {
+        if (set.Challenger is { } c) yield return (c, PredictionSlots.Challenger);
+        foreach (var s in set.Shadows) yield return (s, PredictionSlots.Shadow);
+    }
+
+    /// <summary>Scores a stored lead with the other slots' models and logs them (their scores are not stored).</summary>
+    private async Task LogOtherSlotsAsync(ServingSet set, Lead lead, IReadOnlyList<Activity> activities, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var (m, slot) in OtherSlots(set))
+        {
+            var domain = m.Features.EnrichmentDomain(lead);
+            var enrichment = domain is null ? [] : await store.GetEnrichmentAsync(domain, ct);
+            var row = m.Row(lead, m.Features.UsesHistory ? activities : [], enrichment, now);
+            var p = m.Engine.Score(lead.Id, row, explain: false);
+            await log.LogBulkAsync(now, lead.Id, m, slot, p.Probability, p.Grade, PredictionSources.Rescore, row, ct);
+        }
     }
 
     private static bool IsOrdered(IReadOnlyList<Activity> a)
@@ -68,7 +106,8 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
 
     public async Task<IReadOnlyList<ScoreChange>> RescoreAsync(IReadOnlyList<string> leadIds, ScoreCause cause, CancellationToken ct = default)
     {
-        var model = serving.Champion;
+        var set = serving.Current;
+        var model = set.Champion;
         if (model is null || leadIds.Count == 0) return [];
         var now = time.GetUtcNow();
         var changes = new List<ScoreChange>();
@@ -77,10 +116,14 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         {
             var lead = await store.GetLeadAsync(id, ct);
             if (lead is null || lead.ProfilingOptOut) continue;
-            var activities = model.Features.UsesHistory ? await store.GetActivitiesAsync(id, now, ct) : [];
+            var others = set.Challenger is not null || set.Shadows.Count > 0;
+            var activities = model.Features.UsesHistory || others ? await store.GetActivitiesAsync(id, now, ct) : [];
             var domain = model.Features.EnrichmentDomain(lead);
             var enrichment = domain is null ? [] : await store.GetEnrichmentAsync(domain, ct);
-            var result = model.Score(lead, activities, enrichment, now, explain: true);
+            var row = model.Row(lead, model.Features.UsesHistory ? activities : [], enrichment, now);
+            var result = model.Engine.Score(lead.Id, row, explain: true);
+            await log.LogBulkAsync(now, lead.Id, model, PredictionSlots.Champion, result.Probability, result.Grade, PredictionSources.Rescore, row, ct);
+            if (others) await LogOtherSlotsAsync(set, lead, activities, now, ct);
             var previous = await store.GetLatestScoreAsync(id, ct);
             var stored = ToStored(result, now, cause);
             toSave.Add(stored);
@@ -164,12 +207,32 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     {
         if (chunk.Count == 0) return 0;
         var results = new StoredScore[chunk.Count];
+        var rows = new FeatureValue[chunk.Count][];
+        var set = serving.Current;
+        var others = OtherSlots(set).Where(o => o.Model != model).ToArray();
+        var otherResults = new (double Probability, string Grade, FeatureValue[] Row)[others.Length, chunk.Count];
         Parallel.For(0, chunk.Count, new ParallelOptions { CancellationToken = ct }, i =>
         {
             var (lead, activities, enrichment, _) = chunk[i];
-            results[i] = ToStored(model.Score(lead, activities, enrichment, now, explain: true), now, cause);
+            rows[i] = model.Row(lead, activities, enrichment, now);
+            results[i] = ToStored(model.Engine.Score(lead.Id, rows[i], explain: true), now, cause);
+            for (var o = 0; o < others.Length; o++)
+            {
+                // The other slots' models read the champion's streams (activities and enrichment when the champion uses them).
+                var m = others[o].Model;
+                var domain = m.Features.EnrichmentDomain(lead);
+                var row = m.Row(lead, activities, domain is null ? [] : enrichment, now);
+                var r = m.Engine.Score(lead.Id, row, explain: false);
+                otherResults[o, i] = (r.Probability, r.Grade, row);
+            }
         });
         await store.SaveScoresAsync(results, ct);
+        for (var i = 0; i < results.Length; i++)
+        {
+            await log.LogBulkAsync(now, results[i].LeadId, model, PredictionSlots.Champion, results[i].Probability, results[i].Grade, PredictionSources.Rescore, rows[i], ct);
+            for (var o = 0; o < others.Length; o++)
+                await log.LogBulkAsync(now, results[i].LeadId, others[o].Model, others[o].Slot, otherResults[o, i].Probability, otherResults[o, i].Grade, PredictionSources.Rescore, otherResults[o, i].Row, ct);
+        }
         if (onChanges is not null) await onChanges(chunk.Select((c, i) => new ScoreChange(c.Previous, results[i])).ToList(), ct);
         var n = chunk.Count;
         chunk.Clear();

@@ -5,7 +5,9 @@ using System.Text;
 using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Application.Modeling;
+using LeadScore.Application.Monitoring;
 using LeadScore.Application.Scoring;
+using LeadScore.Storage;
 using LeadScore.Cli.Output;
 
 namespace LeadScore.Cli.Commands;
@@ -63,6 +65,8 @@ internal static class ScoreCommand
                     IdColumn = parse.GetValue(id),
                     Mapping = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null,
                     Keep = KeepColumns(parse.GetValue(keep)),
+                    Log = new BatchPredictionLog(host.Get<PredictionLogger>(),
+                        await store.GetAliasAsync(ModelAliases.Champion, ct) == version ? PredictionSlots.Champion : PredictionSlots.Explicit, host.Get<TimeProvider>()),
                 };
                 // Opened (and its header checked) before any output, so a bad file fails with one line and no empty --out file.
                 var relay = new ProgressRelay();

@@ -132,7 +132,7 @@ public static class ScoringEndpoints
 
     internal static (Lead Lead, IReadOnlyList<Activity> Activities) ToDomain(LeadInput input, DateTimeOffset now)
     {
-        var id = input.Id ?? "adhoc";
+        var id = input.Id ?? ScoringService.AnonymousLeadId;
         var lead = new Lead
         {
             Id = id,

@@ -103,6 +103,35 @@ public sealed class PostgresLeadStore : SqlLeadStore
         }, ct);
     }
 
+    public override Task AppendPredictionsAsync(IReadOnlyList<LoggedPrediction> predictions, CancellationToken ct = default)
+    {
+        if (predictions.Count == 0) return Task.CompletedTask;
+        return InTransactionAsync(async (c, _) =>
+        {
+            var pg = (NpgsqlConnection)c;
+            await using (var w = await pg.BeginBinaryImportAsync($"COPY prediction_log ({PredictionColumns}) FROM STDIN (FORMAT BINARY)", ct))
+            {
+                for (var i = 0; i < predictions.Count; i++)
+                {
+                    if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
+                    var p = predictions[i];
+                    w.StartRow();
+                    w.Write(Ms(p.PredictedAt), NpgsqlDbType.Bigint);
+                    if (p.LeadId is null) w.WriteNull(); else w.Write(p.LeadId, NpgsqlDbType.Text);
+                    w.Write(p.ModelVersion, NpgsqlDbType.Text);
+                    w.Write(p.Slot, NpgsqlDbType.Text);
+                    w.Write(p.Probability, NpgsqlDbType.Double);
+                    w.Write(p.Grade, NpgsqlDbType.Text);
+                    if (p.HorizonDays is { } h) w.Write(h, NpgsqlDbType.Double); else w.WriteNull();
+                    w.Write(p.Source, NpgsqlDbType.Text);
+                    if (p.Features is null) w.WriteNull(); else w.Write(p.Features, NpgsqlDbType.Bytea);
+                }
+                await w.CompleteAsync(ct);
+            }
+            return true;
+        }, ct);
+    }
+
     private static string Differs(string stored, string incoming) =>
         $"({stored}.lead_id, {stored}.type, {stored}.ts, {stored}.url, {stored}.value, {stored}.properties) IS DISTINCT FROM " +
         $"({incoming}.lead_id, {incoming}.type, {incoming}.ts, {incoming}.url, {incoming}.value, {incoming}.properties)";

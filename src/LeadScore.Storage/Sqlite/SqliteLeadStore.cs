@@ -90,6 +90,35 @@ public sealed class SqliteLeadStore : SqlLeadStore
         }, ct);
     }
 
+    public override Task AppendPredictionsAsync(IReadOnlyList<LoggedPrediction> predictions, CancellationToken ct = default)
+    {
+        if (predictions.Count == 0) return Task.CompletedTask;
+        return InTransactionAsync((c, _) =>
+        {
+            var db = ((SqliteConnection)c).Handle ?? throw new InvalidOperationException("connection is not open");
+            Check(db, raw.sqlite3_prepare_v2(db, $"INSERT INTO prediction_log ({PredictionColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", out var insert));
+            using (insert)
+            {
+                for (var i = 0; i < predictions.Count; i++)
+                {
+                    if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
+                    var p = predictions[i];
+                    raw.sqlite3_bind_int64(insert, 1, Ms(p.PredictedAt));
+                    if (p.LeadId is { } id) raw.sqlite3_bind_text(insert, 2, id); else raw.sqlite3_bind_null(insert, 2);
+                    raw.sqlite3_bind_text(insert, 3, p.ModelVersion);
+                    raw.sqlite3_bind_text(insert, 4, p.Slot);
+                    raw.sqlite3_bind_double(insert, 5, p.Probability);
+                    raw.sqlite3_bind_text(insert, 6, p.Grade);
+                    if (p.HorizonDays is { } h) raw.sqlite3_bind_double(insert, 7, h); else raw.sqlite3_bind_null(insert, 7);
+                    raw.sqlite3_bind_text(insert, 8, p.Source);
+                    if (p.Features is { } f) raw.sqlite3_bind_blob(insert, 9, f); else raw.sqlite3_bind_null(insert, 9);
+                    Step(db, insert);
+                }
+            }
+            return Task.FromResult(true);
+        }, ct);
+    }
+
     private static void Bind(sqlite3_stmt stmt, Activity a)
     {
         raw.sqlite3_bind_text(stmt, 1, a.EventId);

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LeadScore.Application.Monitoring;
+
+/// <summary>The prediction log and monitoring over it. Bound from <c>LeadScore:Monitoring</c> and validated at start.</summary>
+public sealed class MonitoringOptions
+{
+    public const string Section = "LeadScore:Monitoring";
+
+    /// <summary>Whether predictions are logged at all (off: nothing is recorded, monitoring over the log has nothing to read).</summary>
+    public bool PredictionLog { get; set; } = true;
+
+    /// <summary>
+    /// The share of logged predictions that keep their feature values (the rest keep probability, grade and the rest). Under high
+    /// volume a sample is enough for drift; 1 keeps every row. Deterministic: every k-th prediction, not a random draw.
+    /// </summary>
+    [Range(0.0, 1.0)] public double FeatureSampleRate { get; set; } = 1.0;
+
+    /// <summary>Predictions waiting to be written; when full, new ones are dropped and counted (a request never waits for the log).</summary>
+    [Range(1, 10_000_000)] public int ChannelCapacity { get; set; } = 200_000;
+
+    /// <summary>Rows per write to the store.</summary>
+    [Range(1, 100_000)] public int WriteBatchSize { get; set; } = 5_000;
+
+    /// <summary>How long logged predictions are kept; the retention job deletes older ones.</summary>
+    [Range(1, 36_500)] public int PredictionLogRetentionDays { get; set; } = 365;
+
+    /// <summary>Days per monitoring window (the API's and CLI's default; --window overrides).</summary>
+    [Range(1, 366)] public int WindowDays { get; set; } = 7;
+
+    /// <summary>How often the leader checks for completed windows and raises alerts; zero turns the job off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")] public TimeSpan MonitoringInterval { get; set; } = TimeSpan.FromHours(1);
+}

@@ -1,0 +1,84 @@
+using LeadScore.Storage;
+using LeadScore.TestKit;
+
+namespace LeadScore.Storage.Tests;
+
+/// <summary>The prediction log and monitoring alerts contracts, on SQLite and PostgreSQL.</summary>
+public sealed class PredictionLogStoreTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+
+    public static TheoryData<string> Backends => TestStores.Backends;
+
+    private static LoggedPrediction At(int hours, string version = "v1", string slot = PredictionSlots.Champion, string? lead = "L1", byte[]? features = null) => new()
+    {
+        PredictedAt = T0.AddHours(hours), LeadId = lead, ModelVersion = version, Slot = slot, Probability = hours / 1000.0, Grade = "B",
+        HorizonDays = 30, Source = PredictionSources.Api, Features = features,
+    };
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Predictions_stream_back_in_time_order_within_a_window_of_one_model_and_slot(string backend)
+    {
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        byte[] blob = [1, 2, 3, 4, 0, 0, 192, 127];
+        await store.AppendPredictionsAsync([At(5, features: blob), At(1, lead: null), At(3, "v2"), At(2, slot: PredictionSlots.Shadow), At(30)]);
+        await store.AppendPredictionsAsync([At(4) with { HorizonDays = null, Source = PredictionSources.Rescore }]);
+
+        var window = new List<LoggedPrediction>();
+        await foreach (var p in store.StreamPredictionsAsync(T0, T0.AddHours(24), "v1", PredictionSlots.Champion)) window.Add(p);
+
+        window.Select(p => p.PredictedAt).ShouldBe([T0.AddHours(1), T0.AddHours(4), T0.AddHours(5)]);
+        window[0].LeadId.ShouldBeNull();
+        window[1].HorizonDays.ShouldBeNull();
+        window[1].Source.ShouldBe(PredictionSources.Rescore);
+        window[2].ShouldBe(At(5, features: blob) with { Features = window[2].Features });
+        window[2].Features.ShouldBe(blob);
+        var all = 0;
+        await foreach (var _ in store.StreamPredictionsAsync(T0, T0.AddDays(2))) all++;
+        all.ShouldBe(6);
+        (await store.GetPredictionSpanAsync("v1", PredictionSlots.Champion)).ShouldBe((T0.AddHours(1), T0.AddHours(30)));
+        (await store.GetPredictionSpanAsync("v9")).ShouldBeNull();
+        (await store.CountPredictionsAsync()).ShouldBe(6);
+        (await store.CountPredictionsAsync("v2")).ShouldBe(1);
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Retention_deletes_only_predictions_older_than_the_cutoff(string backend)
+    {
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        await store.AppendPredictionsAsync([At(1), At(2), At(3), At(48)]);
+
+        (await store.DeletePredictionsOlderThanAsync(T0.AddHours(3))).ShouldBe(2);
+
+        (await store.CountPredictionsAsync()).ShouldBe(2);
+        (await store.GetPredictionSpanAsync()).ShouldBe((T0.AddHours(3), T0.AddHours(48)));
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task An_alert_is_stored_once_per_kind_model_slot_and_window(string backend)
+    {
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        MonitoringAlert Alert(string kind, int week, string version = "v1") => new()
+        {
+            Kind = kind, ModelVersion = version, Slot = PredictionSlots.Champion, WindowStart = T0.AddDays(7 * week), WindowEnd = T0.AddDays(7 * week + 7),
+            RaisedAt = T0.AddDays(7 * week + 8), Message = $"{kind} in week {week}", DetailsJson = "{\"features\":[]}",
+        };
+
+        (await store.TryAddAlertAsync(Alert("drift_detected", 1))).ShouldBeTrue();
+        (await store.TryAddAlertAsync(Alert("drift_detected", 1) with { Message = "again" })).ShouldBeFalse();
+        (await store.TryAddAlertAsync(Alert("performance_dropped", 1))).ShouldBeTrue();
+        (await store.TryAddAlertAsync(Alert("drift_detected", 2))).ShouldBeTrue();
+        (await store.TryAddAlertAsync(Alert("drift_detected", 1, "v2"))).ShouldBeTrue();
+
+        var alerts = await store.ListAlertsAsync();
+        alerts.Count.ShouldBe(4);
+        alerts[0].WindowStart.ShouldBe(T0.AddDays(14));
+        alerts.Single(a => a.Kind == "drift_detected" && a.ModelVersion == "v1" && a.WindowStart == T0.AddDays(7)).Message.ShouldBe("drift_detected in week 1");
+        alerts.All(a => a.Id > 0 && a.DetailsJson == "{\"features\":[]}").ShouldBeTrue();
+        (await store.ListAlertsAsync(since: T0.AddDays(22))).Select(a => a.WindowStart).ShouldBe([T0.AddDays(14)]);
+        (await store.ListAlertsAsync(limit: 1)).Count.ShouldBe(1);
+    }
+}
