@@ -48,6 +48,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.ApiKeyCommand.Create(global, console));
         root.Subcommands.Add(Commands.TrainCommand.Create(global, console));
         root.Subcommands.Add(Commands.ModelsCommand.Create(global, console));
+        root.Subcommands.Add(Commands.PolicyCommand.Create(global, console));
         root.Subcommands.Add(Commands.ScoreCommand.Create(global, console));
         return root;
     }

@@ -28,6 +28,7 @@ public static class LeadScoreHosting
         var services = builder.Services;
         services.AddOptions<MaintenanceOptions>().BindConfiguration(MaintenanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration("LeadScore:Jobs").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (settings.Time is { } time) services.AddSingleton(time);
         else services.TryAddSingleton(TimeProvider.System);
@@ -78,6 +79,8 @@ public static class LeadScoreHosting
         builder.Services.AddHostedService<JobWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
         builder.Services.AddHostedService<ScoreMaintenance>();
+        builder.Services.AddSingleton<RetrainingScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainingScheduler>());
         builder.Services.AddHostedService<PredictionLogWriter>();
         return builder;
     }

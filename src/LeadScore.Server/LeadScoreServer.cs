@@ -54,6 +54,7 @@ public static class LeadScoreServer
         app.MapLeadEndpoints();
         app.MapIngestionEndpoints();
         app.MapModelEndpoints();
+        app.MapLifecycleEndpoints();
         app.MapWebhookEndpoints();
         app.MapDashboard();
         app.MapOpenApi();

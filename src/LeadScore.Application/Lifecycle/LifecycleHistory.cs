@@ -47,3 +47,29 @@ public sealed class LifecycleHistory(ILifecycleLog log, TimeProvider time)
         return e;
     }
 }
+
+/// <summary>One lifecycle event as the CLI's --json and the API show it (figures as JSON, not text).</summary>
+public sealed record LifecycleEventView
+{
+    public required long Id { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required string Kind { get; init; }
+    public string? Version { get; init; }
+    public string? Previous { get; init; }
+    public required string Reason { get; init; }
+    public JsonElement? Figures { get; init; }
+    public string? EvaluationId { get; init; }
+
+    public static LifecycleEventView From(LifecycleEvent e) => new()
+    {
+        Id = e.Id, At = e.At, Kind = e.Kind, Version = e.Version, Previous = e.Previous, Reason = e.Reason, EvaluationId = e.EvaluationId,
+        Figures = e.FiguresJson is null ? null : JsonDocument.Parse(e.FiguresJson).RootElement.Clone(),
+    };
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+}
