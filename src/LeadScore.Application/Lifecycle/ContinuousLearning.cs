@@ -23,7 +23,7 @@ public sealed record RetrainOutcome(TrainingRun Run, GateResult? Gate, bool Prom
 /// </summary>
 public sealed class ContinuousLearning(RetrainingPolicyService policies, LifecycleStateStore states, ModelLifecycle lifecycle, ModelRegistry registry,
     TrainingService training, FeatureDefinitionsRepository definitions, JobQueue jobs, IJobQueue jobStore, IOutcomeData outcomes, IModelStore models,
-    LifecycleHistory history, TimeProvider time)
+    IMonitoringAlerts alerts, LifecycleHistory history, TimeProvider time)
 {
     /// <summary>A look of the sequential tests happens when this much more information (matured leads / planned) arrived since the last.</summary>
     public const double LookEvery = 0.1;
@@ -37,9 +37,15 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         var state = await states.GetAsync(ct);
         var now = time.GetUtcNow();
         var newOutcomes = policy.Triggers.MinNewOutcomes is null || state.LastTrainingAt is null ? 0 : await CountOutcomesSinceAsync(state.LastTrainingAt.Value, ct);
-        var reason = policy.DueReason(new RetrainingState(state.LastTrainingAt, newOutcomes), now);
+        // Alerts the champion raised since the last training and not yet used by a retraining (monitoring raises them, see MonitoringService).
+        var champion = await models.GetAliasAsync(ModelAliases.Champion, ct);
+        var fresh = state.LastTrainingAt is null ? [] : (await alerts.ListAlertsAsync(state.LastTrainingAt, 1000, ct))
+            .Where(a => a.Id > state.LastAlertSeen && a.ModelVersion == champion && a.Slot == PredictionSlots.Champion).ToList();
+        string? Alert(string kind) => fresh.Where(a => a.Kind == kind).OrderBy(a => a.WindowStart).Select(a => a.Message).FirstOrDefault();
+        var reason = policy.DueReason(new RetrainingState(state.LastTrainingAt, newOutcomes, Alert(AlertKinds.DriftDetected), Alert(AlertKinds.PerformanceDropped)), now);
         if (reason is null) return null;
-        await states.UpdateAsync(s => s with { LastTrainingAt = now }, ct);
+        var seen = fresh.Count > 0 ? Math.Max(state.LastAlertSeen, fresh.Max(a => a.Id)) : state.LastAlertSeen;
+        await states.UpdateAsync(s => s with { LastTrainingAt = now, LastAlertSeen = seen }, ct);
         return await jobs.EnqueueTrainingAsync(new TrainJobRequest
         {
             Algorithm = policy.Training.Algorithm,
@@ -48,6 +54,13 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             HorizonDays = policy.Training.HorizonDays,
             Trigger = reason,
         }, ct);
+    }
+
+    /// <summary>The monitoring alert kinds the triggers read (raised by the monitoring job).</summary>
+    public static class AlertKinds
+    {
+        public const string DriftDetected = "drift_detected";
+        public const string PerformanceDropped = "performance_dropped";
     }
 
     private async Task<bool> TrainingUnderWayAsync(CancellationToken ct)
@@ -82,6 +95,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
                 Clock = time,
             },
             HorizonDays = policy.Training.HorizonDays,
+            AsOf = time.GetUtcNow(),
             Window = policy.Window,
             Trigger = trigger,
         }, progress, ct);
@@ -96,21 +110,21 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         if (policy.Challenger.Mode == ChallengerModes.None)
         {
             var change = await lifecycle.PromoteAsync(reg.Version, ct: ct, reason: $"gate {gate.Describe()} (challenger mode none)");
-            await StartWatchAsync(reg.Version, champion, run, ct);
             return new RetrainOutcome(run, gate, true, false, "promoted: it passed the gate (challenger mode none)", change.RescoreJobId);
         }
 
         var state = await states.GetAsync(ct);
         if (state.Challenge is { } old && await models.GetAliasAsync(ServingModels.ChallengerAlias, ct) == old.Version)
             await history.RecordAsync(LifecycleEventKinds.ChallengeEnded, old.Version, old.Champion, $"replaced by the newer candidate {reg.Version} before the test decided", ct: ct);
-        await lifecycle.PromoteAsync(reg.Version, ServingModels.ChallengerAlias, ct);
         var funnel = await training.ChooseFunnelAsync(null, run.Card.HorizonDays, null, null, ct);
         var challenge = new ChallengeState
         {
             Version = reg.Version, Champion = champion, Mode = policy.Challenger.Mode, SplitPercent = policy.Challenger.SplitPercent,
             StartedAt = time.GetUtcNow(), DecisionDelayDays = funnel.DecisionDelay.TotalDays, HorizonDays = run.Card.HorizonDays ?? funnel.HorizonDays,
         };
+        // The state first: serving reads the split share from it when the alias change reloads the serving set.
         await states.UpdateAsync(s => s with { Challenge = challenge }, ct);
+        await lifecycle.PromoteAsync(reg.Version, ServingModels.ChallengerAlias, ct);
         await history.RecordAsync(LifecycleEventKinds.ChallengeStarted, reg.Version, champion,
             challenge.Mode == ChallengerModes.Split ? $"challenger on live leads: split, {challenge.SplitPercent:0.##}% of leads (by lead id)" : "challenger on live leads: shadow (scores every lead, serves none)",
             new { mode = challenge.Mode, split_percent = challenge.Mode == ChallengerModes.Split ? challenge.SplitPercent : (double?)null, outcomes_to_decide = policy.Challenger.OutcomesToDecide, alpha = policy.Challenger.Alpha }, ct: ct);
@@ -145,19 +159,6 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
     }
 
     private static object Figures(EvaluationMetrics m) => new { auc = m.Auc, pr_auc = m.PrAuc, ece = m.Ece, brier = m.Brier, log_loss = m.LogLoss };
-
-    private async Task StartWatchAsync(string version, string previous, TrainingRun run, CancellationToken ct)
-    {
-        var funnel = await training.ChooseFunnelAsync(null, run.Card.HorizonDays, null, null, ct);
-        await states.UpdateAsync(s => s with
-        {
-            Watch = new WatchState
-            {
-                Version = version, Previous = previous, PromotedAt = time.GetUtcNow(),
-                DecisionDelayDays = funnel.DecisionDelay.TotalDays, HorizonDays = run.Card.HorizonDays ?? funnel.HorizonDays,
-            },
-        }, ct);
-    }
 
     /// <summary>One pass of the leader's review: a look at the challenge under way and at the promotion being watched.</summary>
     public async Task<IReadOnlyList<string>> ReviewAsync(CancellationToken ct = default)
@@ -207,14 +208,17 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         string test;
         if (c.Mode == ChallengerModes.Split)
         {
-            // Each arm is judged on the leads it served, by the share of its own top 10% that converted.
+            // Each arm is judged on the leads it served: its realized AUC there (independent samples, DeLong variances per arm).
+            // Precision at the top 10% of each arm is reported beside it; as a test it needs about ten times the leads.
             var (a, b) = SplitArms(rows, pChampion, pChallenger, c.SplitPercent);
+            var t = DeLong.Unpaired(a.Scores, a.Labels, b.Scores, b.Labels);
             var topA = Proportions.Top(a.Scores, a.Labels, 0.1);
             var topB = Proportions.Top(b.Scores, b.Labels, 0.1);
-            var t = Proportions.Compare(topA.Rows, topA.Positives, topB.Rows, topB.Positives);
+            var precision = Proportions.Compare(topA.Rows, topA.Positives, topB.Rows, topB.Positives);
             pValue = t.PValueAGreater;
-            test = $"precision at the top 10%: challenger {t.RateA:P1} of {t.RowsA} vs champion {t.RateB:P1} of {t.RowsB}, one-sided p {pValue:0.####}";
-            figures = new { test = "two-proportion z-test, precision at the top 10% of each arm", challenger_rows = a.Labels.Count, champion_rows = b.Labels.Count, challenger_precision = t.RateA, champion_precision = t.RateB, z = t.Z, p = pValue };
+            test = $"realized AUC of each arm on the leads it served: challenger {t.AucA:F4} ({a.Labels.Count} leads) vs champion {t.AucB:F4} ({b.Labels.Count} leads), one-sided p {pValue:0.####}; precision at the top 10% {precision.RateA:P1} vs {precision.RateB:P1}";
+            figures = new { test = "unpaired AUC test (DeLong variance per arm)", challenger_rows = a.Labels.Count, champion_rows = b.Labels.Count, challenger_auc = t.AucA, champion_auc = t.AucB, z = t.Z, p = pValue,
+                challenger_precision_top10 = precision.RateA, champion_precision_top10 = precision.RateB };
         }
         else
         {
@@ -233,12 +237,8 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             await EndedAsync(c, $"won: {test}", figures, evaluation.Id, ct);
             if (!policy.Challenger.AutoPromote)
                 return $"challenger {c.Version} won and waits for a person (models promote {c.Version})";
-            await lifecycle.PromoteAsync(c.Version, ct: ct, reason: $"challenger won on live leads: {test}", figures: figures);
             await lifecycle.RemoveAliasAsync(ServingModels.ChallengerAlias, ct);
-            await states.UpdateAsync(s => s with
-            {
-                Watch = new WatchState { Version = c.Version, Previous = c.Champion, PromotedAt = time.GetUtcNow(), DecisionDelayDays = c.DecisionDelayDays, HorizonDays = c.HorizonDays },
-            }, ct);
+            await lifecycle.PromoteAsync(c.Version, ct: ct, reason: $"challenger won on live leads: {test}", figures: figures);
             return $"challenger {c.Version} promoted";
         }
         if (look.Final)
@@ -276,7 +276,15 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             await states.UpdateAsync(s => s with { Watch = null }, ct);
             return null;
         }
-        var rows = await MaturedSinceAsync(w.PromotedAt, w.DecisionDelayDays, w.HorizonDays, ct);
+        if (w.DecisionDelayDays is null || w.HorizonDays is null)
+        {
+            var (_, card) = await registry.ShowAsync(w.Version, ct);
+            var funnel = await training.ChooseFunnelAsync(null, card.HorizonDays, null, null, ct);
+            w = w with { DecisionDelayDays = funnel.DecisionDelay.TotalDays, HorizonDays = card.HorizonDays ?? funnel.HorizonDays };
+            var fixedWatch = w;
+            await states.UpdateAsync(s => s with { Watch = fixedWatch }, ct);
+        }
+        var rows = await MaturedSinceAsync(w.PromotedAt, w.DecisionDelayDays.Value, w.HorizonDays.Value, ct);
         var information = Math.Min(1, (double)rows.Count / policy.Rollback.OutcomesToDecide);
         if (information < 1 && information - w.LastInformation < LookEvery) return null;
         var current = (await registry.LoadAsync(w.Version, ct)).Predict(rows);

@@ -69,8 +69,9 @@ public sealed record WatchState
     public required string Version { get; init; }
     public required string Previous { get; init; }
     public required DateTimeOffset PromotedAt { get; init; }
-    public required double DecisionDelayDays { get; init; }
-    public required double HorizonDays { get; init; }
+    /// <summary>The decision point and horizon the comparison uses; chosen at the first look (from the model's card and the data).</summary>
+    public double? DecisionDelayDays { get; init; }
+    public double? HorizonDays { get; init; }
     public double AlphaSpent { get; init; }
     public double LastInformation { get; init; }
     public int Looks { get; init; }

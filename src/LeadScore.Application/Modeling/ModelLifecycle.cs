@@ -19,7 +19,7 @@ public sealed record ChampionChange(string Alias, string Version, string? Previo
 /// champion up on their next alias poll.
 /// </summary>
 public sealed class ModelLifecycle(ModelRegistry registry, TrainingService training, IScoringService scoring, JobQueue jobs, IModelStore models,
-    LifecycleHistory history, WebhookNotifier webhooks)
+    LifecycleHistory history, WebhookNotifier webhooks, LifecycleStateStore lifecycleState, TimeProvider time)
 {
     /// <summary>
     /// Points <paramref name="alias"/> (default champion) at a version; a version that cannot be served is refused before anything changes.
@@ -59,6 +59,11 @@ public sealed class ModelLifecycle(ModelRegistry registry, TrainingService train
     private async Task ChampionChangedAsync(string kind, string version, string? previous, string reason, object? figures, CancellationToken ct)
     {
         var e = await history.RecordAsync(kind, version, previous, reason, figures, ct: ct);
+        // Every promoted model is watched against the one it replaced (automatic rollback, see ContinuousLearning); a rollback ends the watch.
+        await lifecycleState.UpdateAsync(s => s with
+        {
+            Watch = kind == LifecycleEventKinds.Promotion && previous is not null ? new WatchState { Version = version, Previous = previous, PromotedAt = time.GetUtcNow() } : null,
+        }, ct);
         await webhooks.NotifyModelAsync(kind == LifecycleEventKinds.Rollback ? Storage.WebhookRule.ModelRolledBack : Storage.WebhookRule.ModelPromoted,
             version, previous, reason, e.FiguresJson, ct);
     }

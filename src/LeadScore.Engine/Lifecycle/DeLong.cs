@@ -37,6 +37,32 @@ public static class DeLong
         return new PairedAucTest(labels.Count, m, aucA, aucB, diff, se, z, Math.Min(1, p));
     }
 
+    /// <summary>
+    /// Compares the AUCs of two independent samples (split mode: each arm's model on the leads it served): the variance of
+    /// each AUC from its own DeLong structural components, z = (AUC_A - AUC_B) / sqrt(Var_A + Var_B).
+    /// </summary>
+    public static PairedAucTest Unpaired(IReadOnlyList<double> a, IReadOnlyList<bool> labelsA, IReadOnlyList<double> b, IReadOnlyList<bool> labelsB)
+    {
+        var (aucA, varA, mA) = Single(a, labelsA);
+        var (aucB, varB, _) = Single(b, labelsB);
+        var se = Math.Sqrt(varA + varB);
+        var diff = aucA - aucB;
+        if (double.IsNaN(se) || se == 0) return new PairedAucTest(a.Count + b.Count, mA, aucA, aucB, diff, se, double.NaN, double.NaN);
+        var z = diff / se;
+        return new PairedAucTest(a.Count + b.Count, mA, aucA, aucB, diff, se, z, Math.Min(1, 2 * (1 - Normal.Cdf(Math.Abs(z)))));
+    }
+
+    /// <summary>One AUC and its DeLong variance (NaN with fewer than two rows of a class).</summary>
+    public static (double Auc, double Variance, int Positives) Single(IReadOnlyList<double> s, IReadOnlyList<bool> labels)
+    {
+        var pos = new List<int>();
+        var neg = new List<int>();
+        for (var i = 0; i < labels.Count; i++) (labels[i] ? pos : neg).Add(i);
+        if (pos.Count < 2 || neg.Count < 2) return (double.NaN, double.NaN, pos.Count);
+        var (auc, v10, v01) = Components(s, pos, neg);
+        return (auc, Cov(v10, v10) / pos.Count + Cov(v01, v01) / neg.Count, pos.Count);
+    }
+
     /// <summary>The AUC and the placement values: per positive, the share of negatives it outranks; per negative, the share of positives that outrank it.</summary>
     private static (double Auc, double[] V10, double[] V01) Components(IReadOnlyList<double> s, List<int> pos, List<int> neg)
     {

@@ -58,6 +58,28 @@ public sealed class LifecycleStatisticsTests
     }
 
     [Fact]
+    public void Unpaired_DeLong_matches_a_scipy_reimplementation()
+    {
+        // The same rows as above; arm A = even rows scored by a, arm B = odd rows scored by b.
+        var n = 300;
+        var (ya, sa, yb, sb) = (new List<bool>(), new List<double>(), new List<bool>(), new List<double>());
+        for (var i = 0; i < n; i++)
+        {
+            var y = i * 7919 % 13 < 4;
+            if (i % 2 == 0) { ya.Add(y); sa.Add(i * 37 % 101 / 101.0 + (y ? 0.35 : 0)); }
+            else { yb.Add(y); sb.Add(Math.Round(i * 53 % 97 / 97.0 + (y ? 0.25 : 0), 1, MidpointRounding.ToEven)); }
+        }
+        var (aucA, varA, _) = DeLong.Single(sa, ya);
+        aucA.ShouldBe(0.756061872909699, 1e-12);
+        varA.ShouldBe(0.00174403600524078, 1e-12);
+        DeLong.Single(sb, yb).Variance.ShouldBe(0.00180731037589069, 1e-12);
+        var t = DeLong.Unpaired(sa, ya, sb, yb);
+        t.AucB.ShouldBe(0.740033051022516, 1e-12);
+        t.Z.ShouldBe(0.268970770063638, 1e-9);
+        t.PValueAGreater.ShouldBe(0.39397608807317, 1e-9);
+    }
+
+    [Fact]
     public void DeLong_of_a_score_with_itself_has_no_difference()
     {
         var rng = new Random(3);
