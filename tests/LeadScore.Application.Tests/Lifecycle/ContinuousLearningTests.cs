@@ -123,7 +123,7 @@ public sealed class ContinuousLearningTests
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task A_split_challenger_serves_its_share_and_wins_on_the_realized_auc_of_its_leads(string backend)
     {
-        await using var w = await LoopWorld.CreateAsync(backend);
+        await using var w = await LoopWorld.CreateAsync(backend, seed: int.Parse(Environment.GetEnvironmentVariable("H5_SEED") ?? "7"));
         await w.AtDayAsync(150);
         await w.TrainPoorByHandAsync();
         await w.PolicyAsync(("gate", "auc >= champion + 0.005"), ("challenger.mode", "split"), ("challenger.split_percent", "50"), ("challenger.outcomes_to_decide", "600"));

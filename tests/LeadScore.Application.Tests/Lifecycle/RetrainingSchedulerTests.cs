@@ -29,7 +29,7 @@ public sealed class RetrainingSchedulerTests
         await w.AtDayAsync(100);
         var learning = w.Services.Get<ContinuousLearning>();
         var policies = w.Services.Get<RetrainingPolicyService>();
-        await policies.SetAsync([("schedule.every_days", "15"), ("triggers.min_new_outcomes", "40"), ("triggers.min_days_between", "2")]);
+        await policies.SetAsync([("schedule.every_days", "30"), ("triggers.min_new_outcomes", "30"), ("triggers.min_days_between", "2")]);
 
         // The first time, the policy has trained nothing yet.
         var first = await learning.ScheduleAsync();
@@ -39,9 +39,9 @@ public sealed class RetrainingSchedulerTests
         (await learning.ScheduleAsync()).ShouldBeNull("nothing is due right after a training");
 
         // Enough new outcomes (after the minimum gap).
-        await w.AtDayAsync(104);
+        await w.AtDayAsync(112);
         var outcomes = await learning.ScheduleAsync();
-        (await TriggerOfAsync(outcomes)).ShouldNotBeNull().ShouldMatch(@"^trigger: \d+ outcomes matured since the last training \(at least 40\)$");
+        (await TriggerOfAsync(outcomes)).ShouldNotBeNull().ShouldMatch(@"^trigger: \d+ outcomes matured since the last training \(at least 30\)$");
         await FinishAsync(w.Store, outcomes!, w.Time.GetUtcNow());
 
         // A dataset drift alert of the champion, then a performance alert.
@@ -63,9 +63,11 @@ public sealed class RetrainingSchedulerTests
             (await learning.ScheduleAsync()).ShouldBeNull("an alert retrains once");
         }
 
-        // The schedule: 15 days after the last training.
-        w.Time.Advance(TimeSpan.FromDays(15));
-        (await TriggerOfAsync(await learning.ScheduleAsync())).ShouldNotBeNull().ShouldStartWith("schedule: every 15 days");
+        // The schedule: 30 days after the last training.
+        w.Time.Advance(TimeSpan.FromDays(24));
+        (await learning.ScheduleAsync()).ShouldBeNull("27 days since the last training");
+        w.Time.Advance(TimeSpan.FromDays(3));
+        (await TriggerOfAsync(await learning.ScheduleAsync())).ShouldNotBeNull().ShouldStartWith("schedule: every 30 days");
     }
 
     private static async Task<string> RegisterAnyModelAsync(LoopWorld w)
@@ -98,6 +100,7 @@ public sealed class RetrainingSchedulerTests
         job.Attempts.ShouldBe(1);
         (await w.Store.ListModelsAsync()).Select(m => m.Version).ShouldBe(["v1"]);
         (await w.HistoryAsync()).Count(e => e.Kind == LifecycleEventKinds.Training).ShouldBe(1);
-        (await Task.WhenAll(instances.Select(s => s.Get<JobRunner>().RunNextAsync(CancellationToken.None)))).ShouldAllBe(r => !r);
+        // What is left is the new champion's re-scoring, not a second training.
+        (await w.Store.ListJobsAsync(JobStatus.Queued)).ShouldAllBe(j => j.Kind == JobKinds.Rescore);
     }
 }
