@@ -123,10 +123,11 @@ public sealed class ContinuousLearningTests
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task A_split_challenger_serves_its_share_and_wins_on_the_realized_auc_of_its_leads(string backend)
     {
-        await using var w = await LoopWorld.CreateAsync(backend, seed: int.Parse(Environment.GetEnvironmentVariable("H5_SEED") ?? "7"));
+        // Two independent arms need about four times the leads of a paired shadow comparison for the same power.
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 12_000, seed: 11);
         await w.AtDayAsync(150);
         await w.TrainPoorByHandAsync();
-        await w.PolicyAsync(("gate", "auc >= champion + 0.005"), ("challenger.mode", "split"), ("challenger.split_percent", "50"), ("challenger.outcomes_to_decide", "600"));
+        await w.PolicyAsync(("gate", "auc >= champion + 0.005"), ("challenger.mode", "split"), ("challenger.split_percent", "50"), ("challenger.outcomes_to_decide", "1500"));
         (await w.ScheduleAndRunAsync())!.Status.ShouldBe(JobStatus.Succeeded);
         w.Services.Get<ServingModels>().Current.Describe().ShouldBe("champion=v1 challenger=v2 (split 50%)");
 
@@ -138,6 +139,7 @@ public sealed class ContinuousLearningTests
         foreach (var c in changes)
             c.Current.ModelVersion.ShouldBe(Engine.Lifecycle.ChallengerSplit.ServedByChallenger(c.Current.LeadId, 50) ? "v2" : "v1");
         changes.Count(c => c.Current.ModelVersion == "v2").ShouldBeInRange(60, 140);
+        changes.ShouldAllBe(c => c.Current.ModelVersion == "v1" || c.Current.ReasonsJson != "[]");
 
         var learning = w.Services.Get<ContinuousLearning>();
         for (var day = 190; day <= 290 && await w.Store.GetAliasAsync(ModelAliases.Champion) == "v1"; day += 5)
