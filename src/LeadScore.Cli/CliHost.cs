@@ -36,7 +36,10 @@ internal sealed class CliHost : IAsyncDisposable
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables();
         builder.AddLeadScore(store, new LeadScoreHostSettings { WorkspaceDirectory = ws.Directory });
-        return new CliHost(builder.Build(), store, ws);
+        var host = builder.Build();
+        // Everything this process records in the audit log is done by the OS user running it.
+        host.Services.GetRequiredService<Application.Governance.ActorContext>().Default = Core.Actor.CurrentOsUser();
+        return new CliHost(host, store, ws);
     }
 
     public async ValueTask DisposeAsync()

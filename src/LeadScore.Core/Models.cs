@@ -64,7 +64,14 @@ public static class ApiScopes
     public const string Admin = "admin";
     /// <summary>Read-only access to <c>/metrics</c>, for a Prometheus scraper (admin keys may read it too).</summary>
     public const string Metrics = "metrics";
-    public static readonly IReadOnlyList<string> All = [Score, Ingest, Admin, Metrics];
+    /// <summary>
+    /// Reading personal fields (the columns the lead schema marks personal, plus email, first and last name and phone) in
+    /// lead reads, lists and exports; without it those answers carry ids, company, scores and reasons only.
+    /// </summary>
+    public const string PersonalData = "personal_data";
+    /// <summary>The data subject's rights: erase, export, opt out of and back into profiling (<c>/api/v1/privacy</c>).</summary>
+    public const string Privacy = "privacy";
+    public static readonly IReadOnlyList<string> All = [Score, Ingest, Admin, Metrics, PersonalData, Privacy];
 }
 
 /// <summary>A domain rule was broken: the message is for the user, as is.</summary>

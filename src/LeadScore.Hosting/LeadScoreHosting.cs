@@ -1,4 +1,5 @@
 using LeadScore.Application.Features;
+using LeadScore.Application.Governance;
 using LeadScore.Application.Ingestion;
 using LeadScore.Application.Jobs;
 using LeadScore.Application.Modeling;
@@ -30,6 +31,7 @@ public static class LeadScoreHosting
         services.AddOptions<JobOptions>().BindConfiguration("LeadScore:Jobs").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (settings.Time is { } time) services.AddSingleton(time);
         else services.TryAddSingleton(TimeProvider.System);
 
@@ -70,6 +72,16 @@ public static class LeadScoreHosting
         // The re-scoring job runs its ranges through the runner that runs it (a cycle DI cannot build eagerly).
         services.AddSingleton(sp => new Lazy<JobRunner>(sp.GetRequiredService<JobRunner>));
         services.AddSingleton<LeaderElection>();
+
+        // Governance: the audit log (its actor set by each entry point), the keyed-hash secret, opt-outs, privacy, retention.
+        services.AddSingleton<ActorContext>();
+        services.AddSingleton<PrivacyKeys>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<ProfilingOptOuts>();
+        services.AddSingleton<PersonalFields>();
+        services.AddSingleton<PrivacyService>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RetentionOptions>>().Value);
+        services.AddSingleton<RetentionService>();
         return builder;
     }
 
@@ -82,6 +94,7 @@ public static class LeadScoreHosting
         builder.Services.AddSingleton<RetrainingScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainingScheduler>());
         builder.Services.AddHostedService<PredictionLogWriter>();
+        builder.Services.AddHostedService<RetentionMaintenance>();
         return builder;
     }
 }

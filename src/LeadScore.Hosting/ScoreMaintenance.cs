@@ -76,4 +76,10 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Instance {Instance} leader: {IsLeader}")]
     public static partial void Leadership(ILogger log, string instance, bool isLeader);
+
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "Retention deleted rows: {Counts}")]
+    public static partial void RetentionRan(ILogger log, string counts);
+
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Warning, Message = "Retention failed; retrying at the next interval")]
+    public static partial void RetentionFailed(ILogger log, Exception ex);
 }

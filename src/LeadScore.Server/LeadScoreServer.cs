@@ -7,6 +7,7 @@ using LeadScore.Server.Api;
 using LeadScore.Server.Auth;
 using LeadScore.Server.Dashboard;
 using LeadScore.Server.Endpoints;
+using LeadScore.Application.Governance;
 using LeadScore.Application.Scoring;
 using LeadScore.Application.Webhooks;
 using LeadScore.Hosting;
@@ -56,6 +57,7 @@ public static class LeadScoreServer
         app.MapModelEndpoints();
         app.MapLifecycleEndpoints();
         app.MapWebhookEndpoints();
+        app.MapGovernanceEndpoints();
         app.MapDashboard();
         app.MapOpenApi();
         app.MapScalarApiReference();
@@ -101,7 +103,7 @@ public static class LeadScoreServer
         {
             foreach (var scope in ApiScopes.All)
                 o.AddPolicy(ScopePolicies.For(scope), p => p.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim,
-                    scope == ApiScopes.Metrics ? [ApiScopes.Metrics, ApiScopes.Admin] : [scope]));
+                    scope is ApiScopes.Metrics or ApiScopes.PersonalData or ApiScopes.Privacy ? [scope, ApiScopes.Admin] : [scope]));
         });
         services.AddRateLimiter(o =>
         {
@@ -145,6 +147,7 @@ public static class LeadScoreServer
         app.Use(RejectOversizedBodies(app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes));
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(ActorFromApiKey(app.Services.GetRequiredService<ActorContext>()));
         app.UseRateLimiter();
         var metrics = app.Services.GetRequiredService<ApiMetrics>();
         var scoring = app.Services.GetRequiredService<IScoringService>();
@@ -182,6 +185,17 @@ public static class LeadScoreServer
         o.ReadCommentHandling = JsonCommentHandling.Disallow;
         o.AllowDuplicateProperties = false;
     }
+
+    /// <summary>The audit log's actor for an API request: the key's name (the dashboard sets its session's user in its own filter).</summary>
+    private static Func<RequestDelegate, RequestDelegate> ActorFromApiKey(ActorContext actors) => next => async context =>
+    {
+        if (context.User.Identity is { IsAuthenticated: true, AuthenticationType: ApiKeyAuthenticationHandler.SchemeName, Name: { } name })
+        {
+            using var _ = actors.Use(Actor.ApiKey(name));
+            await next(context);
+        }
+        else await next(context);
+    };
 
     /// <summary>413 before reading a body whose declared length is over the limit (Kestrel enforces it for chunked bodies).</summary>
     private static Func<RequestDelegate, RequestDelegate> RejectOversizedBodies(long limit) => next => context =>

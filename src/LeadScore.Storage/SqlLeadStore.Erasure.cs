@@ -28,10 +28,12 @@ public abstract partial class SqlLeadStore
     /// <summary>The column holding a rejected row's source text (erasure searches it for the lead id).</summary>
     public const string RawColumn = "raw";
 
-    public Task<bool> EraseLeadAsync(string id, CancellationToken ct = default)
+    public Task<bool> EraseLeadAsync(string id, CancellationToken ct = default) => EraseLeadAsync(id, null, ct, withTombstone: false);
+
+    private async Task<bool> EraseLeadAsync(string id, string? tombstone, CancellationToken ct, bool withTombstone)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        return InTransactionAsync(async (c, tx) =>
+        var erased = await InTransactionAsync(async (c, tx) =>
         {
             var removed = await c.ExecuteAsync(new CommandDefinition("DELETE FROM leads WHERE id = @id", new { id }, tx, cancellationToken: ct));
             foreach (var table in await TablesWithColumnAsync(c, tx, LeadIdColumn, ct))
@@ -47,10 +49,25 @@ public abstract partial class SqlLeadStore
             }
             // Only when the lead was known: a mistyped id must not throw away every training set.
             if (removed > 0)
+            {
                 await c.ExecuteAsync(new CommandDefinition("DELETE FROM feature_snapshots", transaction: tx, cancellationToken: ct));
+                if (withTombstone)
+                    await c.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO erasure_tombstones (id_hash, erased_at) VALUES (@tombstone, @at) ON CONFLICT (id_hash) DO UPDATE SET erased_at = excluded.erased_at",
+                        new { tombstone, at = NowMs }, tx, cancellationToken: ct));
+            }
             return removed > 0;
         }, ct);
+        if (erased) await ForgetErasedPagesAsync(ct);
+        return erased;
     }
+
+    /// <summary>
+    /// After an erasure commits: make the database's files stop holding the erased bytes where the backend allows it.
+    /// SQLite zeroes deleted content (secure_delete) and this truncates the write-ahead log that still holds the old
+    /// pages. PostgreSQL keeps dead row versions until (auto)vacuum reuses them; that cannot be done here.
+    /// </summary>
+    protected virtual Task ForgetErasedPagesAsync(CancellationToken ct) => Task.CompletedTask;
 
     private async Task<IReadOnlyList<string>> TablesWithColumnAsync(DbConnection c, DbTransaction tx, string column, CancellationToken ct) =>
         (await c.QueryAsync<string>(new CommandDefinition(TablesWithColumnSql, new { column }, tx, cancellationToken: ct))).ToList();

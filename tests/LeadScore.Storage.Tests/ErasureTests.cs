@@ -17,12 +17,18 @@ public sealed class ErasureTests
 
     private static Lead NewLead(string id, string company) => new()
     {
-        Id = id, CreatedAt = T0, Attributes = new Dictionary<string, string?> { [LeadFields.Company] = company },
+        Id = id, CreatedAt = T0, Attributes = new Dictionary<string, string?>
+        {
+            [LeadFields.Company] = company, [LeadFields.Email] = $"{id}.person@mail.example", [LeadFields.FirstName] = $"Firstname{id}", [LeadFields.LastName] = $"Lastname{id}",
+        },
     };
 
     /// <summary>Puts a row in every table, each capability through the store's own API; both leads where a table holds lead data.</summary>
     private static async Task SeedEveryTableAsync(ILeadStore store)
     {
+        // An earlier erasure's tombstone (first: an erasure drops the built training sets).
+        await store.UpsertLeadsAsync([NewLead("gone-1", "Initech")]);
+        (await store.EraseLeadAsync("gone-1", "tombstone-of-gone-1")).ShouldBeTrue();
         foreach (var id in new[] { Erased, Kept })
         {
             await store.UpsertLeadsAsync([NewLead(id, "Acme")]);
@@ -61,6 +67,9 @@ public sealed class ErasureTests
             Kind = "drift_detected", ModelVersion = "v1", Slot = PredictionSlots.Champion, WindowStart = T0, WindowEnd = T0.AddDays(7), RaisedAt = T0.AddDays(7),
             Message = "lead_source drifted", DetailsJson = "{}",
         });
+        // Governance: training membership (both leads), an audit entry (a lead target is a keyed hash, never the id), a tombstone.
+        await store.RecordTrainingLeadsAsync("v1", [Erased, Kept]);
+        await store.AppendAuditAsync(new NewAuditEntry("cli:tester", AuditActions.OptOut, AuditTargets.Lead, "a1b2c3"));
     }
 
     /// <summary>"table.column" for every text or binary value, in every table, that mentions <paramref name="leadId"/>.</summary>
@@ -103,12 +112,19 @@ public sealed class ErasureTests
         var keyed = tables.Where(t => t.Value.Contains(SqlLeadStore.LeadIdColumn) || t.Value.Contains(SqlLeadStore.RawColumn)).Select(t => t.Key).ToList();
         var before = await MentionsAsync(db, tables, Erased);
         keyed.Where(t => !before.Any(m => m.StartsWith(t + ".", StringComparison.Ordinal))).ShouldBeEmpty("every table with lead_id or raw holds the erased lead before erasure");
+        (await MentionsAsync(db, tables, $"{Erased}.person@mail.example")).ShouldNotBeEmpty();
 
         // When
-        (await store.EraseLeadAsync(Erased)).ShouldBeTrue();
+        (await store.EraseLeadAsync(Erased, "tombstone-of-erase-me")).ShouldBeTrue();
 
-        // Then: nothing anywhere mentions the erased lead, and the other lead is intact
+        // Then: nothing anywhere mentions the erased lead (id, email or name), and the other lead is intact
         (await MentionsAsync(db, tables, Erased)).ShouldBeEmpty();
+        (await MentionsAsync(db, tables, $"{Erased}.person@mail.example")).ShouldBeEmpty();
+        (await MentionsAsync(db, tables, $"Firstname{Erased}")).ShouldBeEmpty();
+        (await MentionsAsync(db, tables, $"Lastname{Erased}")).ShouldBeEmpty();
+        (await store.GetErasureTombstonesAsync()).ShouldBe(["tombstone-of-erase-me", "tombstone-of-gone-1"], ignoreOrder: true);
+        (await store.GetModelsTrainedWithAsync(Erased)).ShouldBeEmpty();
+        (await store.GetModelsTrainedWithAsync(Kept)).ShouldBe(["v1"]);
         (await store.GetLeadAsync(Kept)).ShouldNotBeNull();
         (await store.GetLeadHistoryAsync(Kept)).Count.ShouldBe(1);
         (await store.GetActivitiesAsync(Kept)).Count.ShouldBe(1);

@@ -11,7 +11,7 @@ namespace LeadScore.Application.Features;
 /// exists and differs from the database, the file wins (it is what the user changed) and becomes a new version;
 /// when it is missing, it is written from the database. Servers never read the file.
 /// </summary>
-public sealed class FeatureDefinitionsRepository(ILeadStore store, TimeProvider time, WorkspaceFiles files)
+public sealed class FeatureDefinitionsRepository(ILeadStore store, TimeProvider time, WorkspaceFiles files, Governance.AuditLog audit)
 {
     public const string FileName = "features.json";
 
@@ -30,6 +30,7 @@ public sealed class FeatureDefinitionsRepository(ILeadStore store, TimeProvider 
             if (stored is null || stored.Value != json)
             {
                 var v = await store.SaveSettingAsync(SettingNames.FeatureDefinitions, json, time.GetUtcNow(), ct);
+                await Audited(v, stored is null ? "features.json" : "features.json edited", ct);
                 return (fromFile, stored is null ? null : $"feature definitions updated from {path} (version {v})");
             }
             return (fromFile, null);
@@ -41,7 +42,7 @@ public sealed class FeatureDefinitionsRepository(ILeadStore store, TimeProvider 
             return (defs, null);
         }
         var inferred = await InferAsync(ct);
-        await store.SaveSettingAsync(SettingNames.FeatureDefinitions, inferred.ToJson(), time.GetUtcNow(), ct);
+        await Audited(await store.SaveSettingAsync(SettingNames.FeatureDefinitions, inferred.ToJson(), time.GetUtcNow(), ct), "inferred from the data", ct);
         if (FilePath is { } file)
         {
             await WriteFileAsync(file, inferred, ct);
@@ -49,6 +50,10 @@ public sealed class FeatureDefinitionsRepository(ILeadStore store, TimeProvider 
         }
         return (inferred, "inferred default feature definitions from the imported data");
     }
+
+    private Task Audited(long version, string source, CancellationToken ct) =>
+        audit.RecordAsync(AuditActions.SettingChange, AuditTargets.Setting, SettingNames.FeatureDefinitions,
+            new Dictionary<string, object?> { ["version"] = version, ["source"] = source }, ct: ct);
 
     private static async Task WriteFileAsync(string path, FeatureDefinitions defs, CancellationToken ct)
     {

@@ -24,6 +24,8 @@ public sealed record ImportSummary
     /// <summary>The file imported, or "api" for items posted to the API.</summary>
     public required string Source { get; init; }
     public long RowsRead { get; init; }
+    /// <summary>Rows skipped because their lead was erased (import --allow-erased brings them back).</summary>
+    public long ErasedSkipped { get; init; }
     public long Accepted => Inserted + Updated + Unchanged;
     public long Inserted { get; init; }
     public long Updated { get; init; }
@@ -62,7 +64,7 @@ public sealed record ImportSummary
 /// file, line, column and reason. Re-running an import is idempotent: leads upsert by id, activities are
 /// deduplicated by event id (or content hash), enrichment upserts by (domain, as-of), outcomes skip duplicates.
 /// </summary>
-public sealed class ImportService(ILeadStore store, TimeProvider time)
+public sealed class ImportService(ILeadStore store, TimeProvider time, Governance.PrivacyKeys keys, Governance.AuditLog audit)
 {
     public const int MaxErrorsInSummary = 100;
     public const int MaxApiItems = 10_000;
@@ -134,8 +136,12 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
     }
 
     /// <summary>Imports a file under a plan already made (e.g. shown to the user first).</summary>
+    /// <remarks>
+    /// Rows of erased leads (their id's keyed hash is a tombstone) are skipped and counted in <see cref="ImportSummary.ErasedSkipped"/>,
+    /// unless <paramref name="allowErased"/>: then they are imported and their tombstones removed.
+    /// </remarks>
     public async Task<ImportSummary> ImportPlannedAsync(ImportPlan plan, string path, IProgress<double>? progress = null,
-        int batchSize = ImportPipeline.DefaultBatchSize, CancellationToken ct = default)
+        int batchSize = ImportPipeline.DefaultBatchSize, CancellationToken ct = default, bool allowErased = false)
     {
         path = Path.GetFullPath(path);
         await SweepInterruptedAsync(ct);
@@ -143,7 +149,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         var fileHash = await HashFileAsync(path, ct);
         var import = NewImport(plan.Kind, path, fileHash, started);
         await store.RecordImportAsync(import, ct);
-        var totals = new Totals();
+        var totals = await NewTotalsAsync(ct);
         try
         {
             // A previous run of the same file re-quarantines the same rows now: its records are superseded.
@@ -153,8 +159,12 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
                 var stale = await store.ListQuarantineAsync(id, false, ct);
                 if (stale.Count > 0) await store.MarkQuarantineResolvedAsync(stale.Select(q => q.Id).ToList(), ct);
             }
-            if (plan.Kind == ImportKind.Leads) await LeadSchema.MergeAsync(store, plan.Schema, _time.GetUtcNow(), ct);
+            if (plan.Kind == ImportKind.Leads && await LeadSchema.MergeAsync(store, plan.Schema, _time.GetUtcNow(), ct) is { } version)
+                await audit.RecordAsync(AuditActions.SettingChange, AuditTargets.Setting, SettingNames.LeadSchema,
+                    new Dictionary<string, object?> { ["version"] = version, ["source"] = Path.GetFileName(path) }, ct: ct);
+            totals.AllowErased = allowErased;
             await ReadAndWriteAsync(import, plan, path, totals, progress, batchSize, ct);
+            if (allowErased && totals.ErasedSeen.Count > 0) await store.RemoveErasureTombstonesAsync(totals.ErasedSeen, ct);
         }
         catch (Exception ex)
         {
@@ -240,7 +250,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", rows.Select(r => r.Raw)))));
         var import = NewImport(kind, "api", hash, started);
         await store.RecordImportAsync(import, ct);
-        var totals = new Totals();
+        var totals = await NewTotalsAsync(ct);
         try
         {
             // API items use canonical names; lead attributes already stored keep their stored kind, others are not typed.
@@ -270,7 +280,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
     {
         var started = _time.GetUtcNow();
         var records = await store.ListQuarantineAsync(importId, false, ct);
-        var totals = new Totals();
+        var totals = await NewTotalsAsync(ct);
         var retryId = $"retry-{started:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         foreach (var group in records.GroupBy(r => (r.Kind, r.File)))
         {
@@ -423,9 +433,30 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         }
     }
 
+    /// <summary>Removes rows of erased leads from the batch (counted), or keeps them when the import allows them back (noted).</summary>
+    private static void DropErased(ImportBatch batch, Totals t)
+    {
+        bool Erased(string leadId)
+        {
+            var h = t.Hash!(leadId);
+            if (!t.Tombstones!.Contains(h)) return false;
+            if (t.AllowErased) { t.ErasedSeen.Add(h); return false; }
+            t.ErasedSkipped++;
+            return true;
+        }
+        batch.Leads.RemoveAll(l => Erased(l.Id));
+        batch.Activities.RemoveAll(a => Erased(a.LeadId));
+        batch.Outcomes.RemoveAll(o => Erased(o.LeadId));
+        batch.DerivedOutcomes.RemoveAll(o => Erased(o.LeadId));
+    }
+
     private sealed class Totals
     {
-        public long Read, Inserted, Updated, Unchanged, Rejected, Outcomes;
+        public long Read, Inserted, Updated, Unchanged, Rejected, Outcomes, ErasedSkipped;
+        public IReadOnlySet<string>? Tombstones { get; init; }
+        public Func<string, string>? Hash { get; init; }
+        public bool AllowErased { get; set; }
+        public HashSet<string> ErasedSeen { get; } = new(StringComparer.Ordinal);
         public List<ImportItemError> Errors { get; } = [];
         public HashSet<string> Leads { get; } = new(StringComparer.Ordinal);
         public HashSet<string> Domains { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -456,8 +487,18 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         totals.Rejected += batch.Rejected.Count;
     }
 
+    /// <summary>An import's counters, with the erasure tombstones to check lead ids against (none: no check at all).</summary>
+    private async Task<Totals> NewTotalsAsync(CancellationToken ct)
+    {
+        var tombstones = await store.GetErasureTombstonesAsync(ct);
+        if (tombstones.Count == 0) return new Totals();
+        var hash = await keys.LeadIdHasherAsync(ct);
+        return new Totals { Tombstones = tombstones, Hash = hash };
+    }
+
     private async Task StoreItemsAsync(ImportBatch batch, Totals totals, CancellationToken ct)
     {
+        if (totals.Tombstones is not null) DropErased(batch, totals);
         foreach (var l in batch.Leads) totals.Leads.Add(l.Id);
         foreach (var a in batch.Activities) totals.Leads.Add(a.LeadId);
         foreach (var o in batch.Outcomes)
@@ -508,7 +549,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time)
         {
             ImportId = import.Id, Kind = import.Kind, Source = import.File, RowsRead = t.Read, Inserted = t.Inserted, Updated = t.Updated,
             Unchanged = t.Unchanged, Rejected = t.Rejected, OutcomesInserted = t.Outcomes, PendingOutcomes = pending, PendingLeadIds = pendingIds,
-            StoredOutcomes = stored, Errors = t.Errors, Schema = schema,
+            StoredOutcomes = stored, Errors = t.Errors, Schema = schema, ErasedSkipped = t.ErasedSkipped,
             Seconds = (_time.GetUtcNow() - started).TotalSeconds, TouchedLeads = t.Leads, TouchedDomains = t.Domains,
         };
     }

@@ -23,9 +23,10 @@ public sealed class IngestionService(ImportService import, IScoringService scori
 
     public ImportService Importer => import;
 
+    /// <param name="allowErased">Import rows of erased leads too (and remove their tombstones); by default they are skipped and counted.</param>
     public async Task<IngestResult> ImportFileAsync(ImportPlan plan, string path, IProgress<double>? progress = null,
-        int batchSize = ImportPipeline.DefaultBatchSize, CancellationToken ct = default) =>
-        await AfterImportAsync(await import.ImportPlannedAsync(plan, path, progress, batchSize, ct), ct);
+        int batchSize = ImportPipeline.DefaultBatchSize, CancellationToken ct = default, bool allowErased = false) =>
+        await AfterImportAsync(await import.ImportPlannedAsync(plan, path, progress, batchSize, ct, allowErased), ct);
 
     public async Task<IngestResult> ImportItemsAsync(ImportKind kind, IReadOnlyList<JsonElement> items, CancellationToken ct = default) =>
         await AfterImportAsync(await import.ImportItemsAsync(kind, items, ct), ct);

@@ -19,13 +19,15 @@ public static class LeadSchema
         return s is null ? [] : JsonSerializer.Deserialize<List<ColumnSchema>>(s.Value, Json) ?? [];
     }
 
-    /// <summary>Adds or replaces columns; a column once marked personal stays personal.</summary>
-    public static async Task MergeAsync(ISettingsStore settings, IReadOnlyList<ColumnSchema> schema, DateTimeOffset now, CancellationToken ct = default)
+    /// <summary>Adds or replaces columns; a column once marked personal stays personal. Returns the new version, or null when nothing changed.</summary>
+    public static async Task<long?> MergeAsync(ISettingsStore settings, IReadOnlyList<ColumnSchema> schema, DateTimeOffset now, CancellationToken ct = default)
     {
         var merged = (await GetAsync(settings, ct)).ToDictionary(s => s.Name, StringComparer.Ordinal);
         foreach (var s in schema)
             merged[s.Name] = merged.TryGetValue(s.Name, out var old) && old.IsPersonal && !s.IsPersonal ? s with { IsPersonal = true, PersonalReason = old.PersonalReason } : s;
         var list = merged.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
-        await settings.SaveSettingAsync(SettingNames.LeadSchema, JsonSerializer.Serialize(list, Json), now, ct);
+        var json = JsonSerializer.Serialize(list, Json);
+        if ((await settings.GetSettingAsync(SettingNames.LeadSchema, ct))?.Value == json) return null;
+        return await settings.SaveSettingAsync(SettingNames.LeadSchema, json, now, ct);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LeadScore.Application.Jobs;
 using LeadScore.Application.Lifecycle;
 using LeadScore.Application.Scoring;
@@ -19,7 +18,7 @@ public sealed record ChampionChange(string Alias, string Version, string? Previo
 /// champion up on their next alias poll.
 /// </summary>
 public sealed class ModelLifecycle(ModelRegistry registry, TrainingService training, IScoringService scoring, JobQueue jobs, IModelStore models,
-    LifecycleHistory history, WebhookNotifier webhooks, LifecycleStateStore lifecycleState, TimeProvider time)
+    LifecycleHistory history, WebhookNotifier webhooks, LifecycleStateStore lifecycleState, TimeProvider time, Governance.AuditLog audit)
 {
     /// <summary>
     /// Points <paramref name="alias"/> (default champion) at a version; a version that cannot be served is refused before anything changes.
@@ -40,6 +39,7 @@ public sealed class ModelLifecycle(ModelRegistry registry, TrainingService train
             throw new LeadScoreException($"model {target} cannot be served ({ex.Message}); it stays where it is", "version");
         }
         var version = await registry.PromoteAsync(target, alias, ct);
+        await audit.RecordAsync(AuditActions.Promote, AuditTargets.Model, version, new Dictionary<string, object?> { ["alias"] = alias, ["previous"] = previous, ["reason"] = reason }, ct: ct);
         var change = new ChampionChange(alias, version, previous, await AfterAliasChangedAsync(alias, ct));
         if (alias == ModelAliases.Champion && version != previous)
             await ChampionChangedAsync(LifecycleEventKinds.Promotion, version, previous, reason ?? "promoted by request", figures, ct);
@@ -50,6 +50,7 @@ public sealed class ModelLifecycle(ModelRegistry registry, TrainingService train
     public async Task<ChampionChange> RollbackAsync(string alias = ModelAliases.Champion, CancellationToken ct = default, string? reason = null, object? figures = null)
     {
         var (from, to) = await registry.RollbackAsync(alias, ct);
+        await audit.RecordAsync(AuditActions.Rollback, AuditTargets.Model, to, new Dictionary<string, object?> { ["alias"] = alias, ["from"] = from, ["reason"] = reason }, ct: ct);
         var change = new ChampionChange(alias, to, from, await AfterAliasChangedAsync(alias, ct));
         if (alias == ModelAliases.Champion)
             await ChampionChangedAsync(LifecycleEventKinds.Rollback, to, from, reason ?? "rolled back by request", figures, ct);
@@ -147,9 +148,11 @@ public sealed class TrainJobHandler(ModelLifecycle lifecycle, ContinuousLearning
             TimeBudget = budget,
             Seed = request.Seed ?? TrainingOptions.Defaults.Seed,
         };
-        // The search is bounded by the time budget, so elapsed time over budget is an honest progress estimate.
-        var clock = Stopwatch.StartNew();
-        var stages = new Progress<string>(stage => progress.Report((Math.Min(0.95, clock.Elapsed / (budget + TimeSpan.FromSeconds(5))), stage)));
+        // The search is a fixed number of cross-validations (the families, the class-weighting check, the trials, then the
+        // refit), so the share of them done is an honest progress estimate.
+        var expected = 4 + 1 + options.MaxTrials + 1;
+        var done = 0;
+        var stages = new Progress<string>(stage => progress.Report((Math.Min(0.95, (double)Interlocked.Increment(ref done) / expected), stage)));
         var (run, rescore) = await lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
         {
             Options = options,

@@ -76,7 +76,14 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         {
             AttributesAsOf = history.Count == 0 ? null : (lead, t) => AttributesAsOf(history, lead, t),
         });
-        return await builder.BuildAsync(store.StreamLeadsAsync(ct), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct), ct);
+        // Leads that opted out of profiling are not trained on (their activities and outcomes find no lead and are skipped).
+        return await builder.BuildAsync(ProfiledLeads(store.StreamLeadsAsync(ct)), store.StreamActivitiesAsync(ct), store.StreamEnrichmentAsync(ct), store.StreamOutcomesAsync(ct), ct);
+    }
+
+    private static async IAsyncEnumerable<Lead> ProfiledLeads(IAsyncEnumerable<Lead> leads)
+    {
+        await foreach (var lead in leads)
+            if (!lead.ProfilingOptOut) yield return lead;
     }
 
     /// <summary>
@@ -145,6 +152,8 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         if (window is not null || request.Trigger is not null)
             result = result with { Model = result.Model.WithCard(result.Model.Card with { TrainingWindow = window, TrainedBecause = request.Trigger }) };
         var run = await RegisterAsync(result, defs, null, findings, set.Describe(), request.ReportDirectory, ct, championRule: request.Trigger is null);
+        // Which leads this version learned from: a person's export says so, and an erasure names the version.
+        await store.RecordTrainingLeadsAsync(run.Registration.Version, set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList(), ct);
         return run with { Funnel = funnel, Set = set };
     }
 

@@ -26,6 +26,13 @@ public sealed record BatchCsvOptions
     public SkippedRows? Skipped { get; init; }
     /// <summary>Where the predictions are logged (score --csv); null = not logged (a file scored only to be compared, as monitor --reference does).</summary>
     public BatchPredictionLog? Log { get; init; }
+    /// <summary>
+    /// Ids of stored leads that opted out of profiling: a row whose id column holds one is not scored and is counted in
+    /// <see cref="OptedOutRows"/> (needs an id column; row numbers are never lead ids).
+    /// </summary>
+    public IReadOnlySet<string>? OptedOut { get; init; }
+    /// <summary>Where rows refused for an opt-out are counted.</summary>
+    public SkippedRows? OptedOutRows { get; init; }
 }
 
 /// <summary>The prediction log a batch run records into, and the slot its model serves in.</summary>
@@ -176,7 +183,13 @@ public static class BatchScoring
                         _ => FeatureValue.Of(raw),
                     };
                 }
-                frame.Add(idCol >= 0 ? rec.Fields[idCol].Trim() : n.ToString(CultureInfo.InvariantCulture), row, null, null);
+                var rowId = idCol >= 0 ? rec.Fields[idCol].Trim() : n.ToString(CultureInfo.InvariantCulture);
+                if (idCol >= 0 && options.OptedOut is { } optedOut && optedOut.Contains(rowId))
+                {
+                    options.OptedOutRows?.Add(path, rec.Line, $"lead '{rowId}' opted out of profiling: not scored");
+                    continue;
+                }
+                frame.Add(rowId, row, null, null);
                 kept.Add(keep.Length == 0 ? [] : Array.ConvertAll(keep, k => rec.Fields[k]));
             }
             if (frame.Count == 0) break;

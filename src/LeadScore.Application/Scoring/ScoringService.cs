@@ -13,7 +13,7 @@ namespace LeadScore.Application.Scoring;
 /// Every probability handed out or stored is logged here (the one hook of the prediction log, <see cref="PredictionLogger"/>),
 /// with the challenger and shadow slots scored beside the champion when they are loaded (logged, never returned).
 /// </summary>
-public sealed class ScoringService(ILeadStore store, ServingModels serving, TimeProvider time, PredictionLogger log) : IScoringService
+public sealed class ScoringService(ILeadStore store, ServingModels serving, TimeProvider time, PredictionLogger log, Governance.ProfilingOptOuts optOuts) : IScoringService
 {
     /// <summary>The id an API lead without one is scored under; such predictions are logged without a lead id.</summary>
     public const string AnonymousLeadId = "adhoc";
@@ -34,6 +34,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     public async Task<bool> ReloadAsync(CancellationToken ct = default)
     {
         var changed = await serving.ReloadAsync(ct);
+        await optOuts.RefreshIfChangedAsync(ct);
         if (serving.Champion?.Features.UsesHistory == true)
         {
             var version = await store.GetSettingVersionAsync(SettingNames.EnrichmentVersion, ct);
@@ -58,7 +59,8 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
 
     public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, bool explain, DateTimeOffset asOf)
     {
-        if (lead.ProfilingOptOut) throw new LeadScoreException($"lead '{lead.Id}' opted out of profiling and is not scored", "profiling_opt_out");
+        // A stored lead's opt-out counts for a lead sent with its id (POST /score): the set is in memory, no database read.
+        if (lead.ProfilingOptOut || optOuts.Contains(lead.Id)) throw new Governance.ProfilingOptOutException(lead.Id);
         var model = RequireChampion();
         var ordered = IsOrdered(activities) ? activities : activities.OrderBy(a => a.Timestamp).ThenBy(a => a.EventId, StringComparer.Ordinal).ToList();
         var set = serving.Current;

@@ -5,7 +5,7 @@ namespace LeadScore.Application.Webhooks;
 
 /// <summary>Registering, removing and re-queuing webhooks: the writes behind the webhook endpoints, in one place.</summary>
 /// <remarks>Without a configured <see cref="WebhookUrlPolicy"/> (the CLI registers none) the strict default applies.</remarks>
-public sealed class WebhookRegistry(IWebhookStore store, WebhookSignal signal, TimeProvider time, WebhookUrlPolicy? policy = null)
+public sealed class WebhookRegistry(IWebhookStore store, WebhookSignal signal, TimeProvider time, Governance.AuditLog audit, WebhookUrlPolicy? policy = null)
 {
     private readonly WebhookUrlPolicy _policy = policy ?? WebhookUrlPolicy.Default;
 
@@ -34,12 +34,18 @@ public sealed class WebhookRegistry(IWebhookStore store, WebhookSignal signal, T
             CreatedAt = now,
         };
         await store.SaveWebhookAsync(hook, ct);
+        await audit.RecordAsync(AuditActions.WebhookCreate, AuditTargets.Webhook, hook.Id, new Dictionary<string, object?> { ["rule"] = rule.ToString(), ["threshold"] = threshold }, ct: ct);
         signal.Pulse();
         return hook;
     }
 
     /// <summary>Removes a webhook (its secret is blanked, its pending deliveries stop); false when unknown.</summary>
-    public Task<bool> DeleteAsync(string id, CancellationToken ct = default) => store.DeleteWebhookAsync(id, ct);
+    public async Task<bool> DeleteAsync(string id, CancellationToken ct = default)
+    {
+        if (!await store.DeleteWebhookAsync(id, ct)) return false;
+        await audit.RecordAsync(AuditActions.WebhookDelete, AuditTargets.Webhook, id, ct: ct);
+        return true;
+    }
 
     /// <summary>Puts a webhook's parked deliveries back in the queue; returns how many.</summary>
     public async Task<int> RequeueParkedAsync(string id, CancellationToken ct = default)

@@ -22,6 +22,10 @@ internal static class FeaturesCommand
         build.Options.Add(delay);
         build.Options.Add(cutoff);
         build.Options.Add(horizon);
+        var outFile = new Option<string?>("--out") { Description = "Also write the training set as CSV (lead id, decision time, label, features) to this file" };
+        var pseudonymise = new Option<bool>("--pseudonymise") { Description = "With --out: replace each lead id by its keyed pseudonym (HMAC-SHA256 with the workspace's secret), so the file names no one" };
+        build.Options.Add(outFile);
+        build.Options.Add(pseudonymise);
         var ages = DecisionAgesOption.Create();
         build.Options.Add(ages);
         build.SetAction(async (parse, ct) =>
@@ -57,6 +61,18 @@ internal static class FeaturesCommand
                 foreach (var f in result.Excluded) console.Line($"  {f.Feature}: {f.Reason}");
             }
             foreach (var f in result.Kept) console.Line($"  kept despite the audit: {f.Feature}: {f.Reason}");
+            if (parse.GetValue(outFile) is { } outPath)
+            {
+                var pseudo = parse.GetValue(pseudonymise);
+                var full = Path.GetFullPath(outPath);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                await using (var w = new StreamWriter(full, false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" })
+                    await Application.Governance.TrainingDataExport.WriteCsvAsync(set.Frame, w, pseudo ? await host.Get<Application.Governance.PrivacyKeys>().PseudonymiserAsync(ct) : null, ct);
+                await host.Get<Application.Governance.AuditLog>().RecordAsync(AuditActions.FeaturesExport, AuditTargets.Leads, "*",
+                    new Dictionary<string, object?> { ["rows"] = set.Frame.Count, ["pseudonymised"] = pseudo }, ct: ct);
+                console.Line($"Wrote the training set to {full}{(pseudo ? " (lead ids pseudonymised)" : "")}");
+            }
+            else if (parse.GetValue(pseudonymise)) throw new LeadScoreException("--pseudonymise applies to --out FILE", "pseudonymise");
             return ExitCodes.Ok;
         });
 

@@ -28,9 +28,10 @@ internal static class ImportCommand
         var inferOnly = new Option<string?>("--infer-only") { Description = "Only infer the column types and write them as a mapping file to edit; imports nothing" };
         var outcome = new Option<string?>("--outcome") { Description = "Outcomes only: every row of the file is this outcome (converted or lost), for a CRM's won-deals export without an outcome column; same as the mapping's \"outcome_value\"" };
         var batch = new Option<int>("--batch-size") { Description = "Rows per transaction", DefaultValueFactory = _ => ImportPipeline.DefaultBatchSize };
+        var allowErased = new Option<bool>("--allow-erased") { Description = "Import rows of leads that were erased (./leadscore privacy erase) too, bringing them back; by default they are skipped" };
         var cmd = new Command("import", "Import leads, activities, enrichment or outcomes; bad rows go to quarantine with file, line, column and reason")
         {
-            kind, file, mapping, json, inferOnly, outcome, batch,
+            kind, file, mapping, json, inferOnly, outcome, batch, allowErased,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -73,7 +74,7 @@ internal static class ImportCommand
             if (!asJson) PrintRoles(console, plan);
             if (!asJson && plan.Inferred) PrintSchema(console, plan);
             var result = await console.StepAsync($"Importing {ImportService.KindName(k)} from {Path.GetFileName(path)}",
-                p => host.Get<IngestionService>().ImportFileAsync(plan, path, p, batchSize, ct));
+                p => host.Get<IngestionService>().ImportFileAsync(plan, path, p, batchSize, ct, parse.GetValue(allowErased)));
             var summary = result.Summary;
             if (asJson)
             {
@@ -81,7 +82,7 @@ internal static class ImportCommand
                 {
                     import_id = summary.ImportId, kind = summary.Kind, file = summary.Source, rows_read = summary.RowsRead,
                     accepted = summary.Accepted, inserted = summary.Inserted, updated = summary.Updated, unchanged = summary.Unchanged,
-                    rejected = summary.Rejected, outcomes_inserted = summary.OutcomesInserted,
+                    rejected = summary.Rejected, erased_skipped = summary.ErasedSkipped, outcomes_inserted = summary.OutcomesInserted,
                     pending_outcomes = summary.PendingOutcomes, pending_lead_ids = summary.PendingLeadIds,
                     stored_outcomes = summary.StoredOutcomes is { } so ? new { converted = so.Converted, lost = so.Lost } : null,
                     roles = plan.Roles.Select(r => new { role = r.Role, setting = r.Setting, column = r.Column, value = r.Constant, source = r.Source, why = r.Why }),
@@ -107,6 +108,8 @@ internal static class ImportCommand
     {
         var inv = CultureInfo.InvariantCulture;
         console.Line(string.Create(inv, $"Import {s.ImportId} ({s.Kind}): {s.RowsRead:N0} rows read, {s.Accepted:N0} accepted ({s.Inserted:N0} inserted, {s.Updated:N0} updated, {s.Unchanged:N0} unchanged), {s.Rejected:N0} rejected in {s.Seconds:F1}s."));
+        if (s.ErasedSkipped > 0)
+            console.Line(string.Create(inv, $"Skipped {s.ErasedSkipped:N0} row(s) of erased leads (import --allow-erased brings them back)."));
         if (s.Updated > 0) console.Line(string.Create(inv, $"{s.Updated:N0} updated: {UpdatedWhat(s.Kind)}"));
         if (s.OutcomesInserted > 0) console.Line(string.Create(inv, $"{s.OutcomesInserted:N0} outcomes written from the target column."));
         if (s.PendingOutcomes > 0)

@@ -24,6 +24,9 @@ internal static class QuickstartCommand
 {
     private const string DemoFolder = "demo-data";
 
+    /// <summary>Trials of the demo's search: fewer than <c>train</c>'s default, so the quickstart stays about a minute.</summary>
+    public const int QuickstartTrials = 4;
+
     public static Command Create(GlobalOptions global, CliConsole console)
     {
         var leads = new Option<int>("--leads") { Description = "How many demo leads to generate", DefaultValueFactory = _ => 5000 };
@@ -31,9 +34,11 @@ internal static class QuickstartCommand
         var noServe = new Option<bool>("--no-serve") { Description = "Stop after the summary instead of serving the API" };
         var reset = new Option<bool>("--reset") { Description = "Start over: delete the workspace's SQLite database first (otherwise an existing demo workspace is reused)" };
         var urls = new Option<string>("--urls") { Description = "Where the API listens", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var budget = new Option<double>("--time-budget") { Description = "Seconds for model selection", DefaultValueFactory = _ => 20 };
+        var budget = new Option<double>("--time-budget") { Description = "Upper bound in seconds for model selection (a safety cap; the search itself is a fixed number of trials)", DefaultValueFactory = _ => TrainingOptions.Defaults.TimeBudgetSeconds };
         var cmd = new Command("quickstart", "Generate demo leads, import them, train and evaluate a model, print a summary, then serve the API");
-        foreach (var o in new Option[] { leads, seed, noServe, reset, urls, budget }) cmd.Options.Add(o);
+        // The demo keeps its search short so it finishes in about a minute; `train` searches more (TrainingOptions.Defaults.MaxTrials).
+        var trials = new Option<int>("--max-trials") { Description = "Hyperparameter trials of the search (fixed, so the demo model is the same on any machine)", DefaultValueFactory = _ => QuickstartTrials };
+        foreach (var o in new Option[] { leads, seed, noServe, reset, urls, budget, trials }) cmd.Options.Add(o);
         cmd.SetAction(async (parse, ct) =>
         {
             var ws = global.Read(parse);
@@ -51,7 +56,7 @@ internal static class QuickstartCommand
             else
             {
                 if (existing > 0) console.Line($"The workspace holds {existing:N0} leads but no model yet: importing the demo data (re-imports change nothing) and training.");
-                await BuildDemoAsync(host, ws, parse.GetValue(leads), parse.GetValue(seed), parse.GetValue(budget), console, ct);
+                await BuildDemoAsync(host, ws, parse.GetValue(leads), parse.GetValue(seed), parse.GetValue(budget), Math.Max(0, parse.GetValue(trials)), console, ct);
             }
 
             var scoring = host.Get<ScoringService>();
@@ -90,7 +95,7 @@ internal static class QuickstartCommand
         console.Line($"Reset the workspace {ws.Directory}: starting over.");
     }
 
-    private static async Task BuildDemoAsync(CliHost host, WorkspaceSettings ws, int leads, int seed, double budget, CliConsole console, CancellationToken ct)
+    private static async Task BuildDemoAsync(CliHost host, WorkspaceSettings ws, int leads, int seed, double budget, int maxTrials, CliConsole console, CancellationToken ct)
     {
         var dataDir = Path.Combine(ws.Directory, DemoFolder);
         // The demo's 12 months end about two weeks ago, so open leads are fresh when scored now.
@@ -118,7 +123,7 @@ internal static class QuickstartCommand
         var lifecycle = host.Get<ModelLifecycle>();
         var (run, rescoreJob) = await console.StepAsync("building point-in-time features and training", _ => lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
         {
-            Options = new TrainingOptions { TimeBudget = TimeSpan.FromSeconds(budget), Seed = seed },
+            Options = new TrainingOptions { TimeBudget = TimeSpan.FromSeconds(budget), MaxTrials = maxTrials, Seed = seed },
             ReportDirectory = Path.Combine(ws.Directory, "report"),
         }, new Progress<string>(console.Log), ct));
         console.Line($"Training set: {run.TrainingSetDescription}");

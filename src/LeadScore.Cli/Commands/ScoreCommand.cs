@@ -6,6 +6,7 @@ using LeadScore.Core;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Application.Modeling;
 using LeadScore.Application.Monitoring;
+using LeadScore.Application.Governance;
 using LeadScore.Application.Scoring;
 using LeadScore.Storage;
 using LeadScore.Cli.Output;
@@ -31,9 +32,10 @@ internal static class ScoreCommand
         var id = new Option<string?>("--id") { Description = "Column of --csv holding the lead id (default: the model's identifier column if present, else the row number)" };
         var keep = new Option<string?>("--keep") { Description = "With --csv: input columns to copy after lead_id, comma-separated (e.g. --keep email,company), so the output joins back to the CRM" };
         var model = new Option<string?>("--model") { Description = "Model version (v3) or alias to score --csv with (default: the champion)" };
+        var pseudonymise = new Option<bool>("--pseudonymise") { Description = "Replace each lead id (and any personal --keep column) by its keyed pseudonym (HMAC-SHA256 with the workspace's secret)" };
 
         var cmd = new Command("score", "Score a CSV of leads or every lead in the workspace; write CSV or JSON lines with probability, score, grade and reasons");
-        foreach (var o in new Option[] { csv, all, output, explain, top, json, sep, mapping, id, keep, model }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { csv, all, output, explain, top, json, sep, mapping, id, keep, model, pseudonymise }) cmd.Options.Add(o);
 
         cmd.SetAction(async (parse, ct) =>
         {
@@ -48,6 +50,9 @@ internal static class ScoreCommand
 
             await using var host = await CliHost.OpenAsync(global, parse, ct);
             var store = host.Store;
+            var pseudo = parse.GetValue(pseudonymise) ? await host.Get<PrivacyKeys>().PseudonymiserAsync(ct) : null;
+            var optOuts = host.Get<ProfilingOptOuts>();
+            await optOuts.RefreshAsync(ct);
             var sw = Stopwatch.StartNew();
             long rows;
             string version;
@@ -58,9 +63,12 @@ internal static class ScoreCommand
                 var loaded = await BatchScoring.LoadModelAsync(store, requested, ct);
                 version = loaded.Version;
                 var skipped = new SkippedRows();
+                var refused = new SkippedRows();
                 var options = new BatchCsvOptions
                 {
                     Skipped = skipped,
+                    OptedOut = optOuts.Snapshot,
+                    OptedOutRows = refused,
                     Separator = TrainCommand.ParseSeparator(parse.GetValue(sep)),
                     IdColumn = parse.GetValue(id),
                     Mapping = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null,
@@ -69,14 +77,17 @@ internal static class ScoreCommand
                         await store.GetAliasAsync(ModelAliases.Champion, ct) == version ? PredictionSlots.Champion : PredictionSlots.Explicit, host.Get<TimeProvider>()),
                 };
                 // Opened (and its header checked) before any output, so a bad file fails with one line and no empty --out file.
+                var personal = await host.Get<PersonalFields>().NamesAsync(ct);
                 var relay = new ProgressRelay();
                 var chunks = BatchScoring.ScoreCsvRows(loaded, csvPath, options, withReasons, topN, relay, ct);
                 rows = await WithOutputAsync(console, outPath, $"scoring {Path.GetFileName(csvPath)} with {version}", (writer, progress) =>
                 {
                     relay.Target = progress;
-                    return ScoreWriter.WriteAsync(BatchScoring.AsAsync(chunks), options.Keep, writer, format, withReasons, topN, ct);
+                    var output = pseudo is null ? chunks : chunks.Select(c => Pseudonymised(c, options.Keep, personal, pseudo));
+                    return ScoreWriter.WriteAsync(BatchScoring.AsAsync(output), options.Keep, writer, format, withReasons, topN, ct);
                 });
                 ReportSkipped(console, skipped);
+                ReportOptedOut(console, refused);
             }
             else
             {
@@ -88,9 +99,12 @@ internal static class ScoreCommand
                 version = scoring.RequireChampion().Version;
                 var n = await console.StepAsync($"scoring every lead with {version}", p => scoring.RescoreAllAsync(ScoreCause.Manual, p, ct));
                 console.Log($"stored {n:N0} scores");
+                if (optOuts.Snapshot.Count > 0)
+                    console.Warn(string.Create(CultureInfo.InvariantCulture, $"{optOuts.Snapshot.Count:N0} lead(s) opted out of profiling were not scored"));
                 // Stored scores always carry reasons; without --explain the writer leaves them out.
                 rows = await WithOutputAsync(console, outPath, "writing the scores", (writer, _) =>
-                    ScoreWriter.WriteAsync(LeadStatusRule.StoredScoresAsync(store, ct: ct), writer, format, withReasons, topN, ct));
+                    ScoreWriter.WriteAsync(pseudo is null ? LeadStatusRule.StoredScoresAsync(store, ct: ct) : PseudonymisedAsync(LeadStatusRule.StoredScoresAsync(store, ct: ct), pseudo),
+                        writer, format, withReasons, topN, ct));
             }
             var secs = Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
             console.Log(string.Create(CultureInfo.InvariantCulture,
@@ -98,6 +112,24 @@ internal static class ScoreCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    private static BatchCsvChunk Pseudonymised(BatchCsvChunk c, IReadOnlyList<string> keep, IReadOnlySet<string> personal, Func<string, string> pseudonym) =>
+        new(Array.ConvertAll(c.Results, r => r with { LeadId = pseudonym(r.LeadId) }),
+            Array.ConvertAll(c.Kept, row => row.Select((v, i) => personal.Contains(keep[i]) ? pseudonym(v) : v).ToArray()));
+
+    private static async IAsyncEnumerable<StoredLeadScore[]> PseudonymisedAsync(IAsyncEnumerable<StoredLeadScore[]> chunks, Func<string, string> pseudonym)
+    {
+        await foreach (var c in chunks)
+            yield return Array.ConvertAll(c, s => s with { Score = s.Score with { LeadId = pseudonym(s.Score.LeadId) } });
+    }
+
+    /// <summary>Rows of --csv refused because their id is a stored lead that opted out of profiling.</summary>
+    private static void ReportOptedOut(CliConsole console, SkippedRows refused)
+    {
+        if (refused.Count == 0) return;
+        foreach (var s in refused.First) console.Warn(CliErrors.Printable(s));
+        console.Warn(string.Create(CultureInfo.InvariantCulture, $"{refused.Count:N0} row(s) not scored: their lead opted out of profiling"));
     }
 
     private static IReadOnlyList<string> KeepColumns(string? keep) =>

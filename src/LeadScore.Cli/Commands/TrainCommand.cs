@@ -24,8 +24,8 @@ internal static class TrainCommand
         var time = new Option<string?>("--time-column") { Description = "Column holding the decision date: the most recent 20% of rows become the test set" };
         var testCsv = new Option<string?>("--test-csv") { Description = "Evaluate on this file instead of a split of the training file" };
         var algorithm = new Option<string>("--algorithm") { Description = "auto (compare all by cross-validation), lightgbm, fasttree, fastforest or logistic", DefaultValueFactory = _ => "auto" };
-        var budget = new Option<double>("--time-budget") { Description = "Seconds for model selection and hyperparameter search", DefaultValueFactory = _ => TrainingOptions.Defaults.TimeBudgetSeconds };
-        var maxTrials = new Option<int>("--max-trials") { Description = "At most this many hyperparameter trials", DefaultValueFactory = _ => TrainingOptions.Defaults.MaxTrials };
+        var budget = new Option<double>("--time-budget") { Description = "Upper bound in seconds for model selection and search (a safety cap: the search stops after --max-trials)", DefaultValueFactory = _ => TrainingOptions.Defaults.TimeBudgetSeconds };
+        var maxTrials = new Option<int>("--max-trials") { Description = "Hyperparameter trials of the search (the same result on any machine, unless the time cap stops it first)", DefaultValueFactory = _ => TrainingOptions.Defaults.MaxTrials };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same data and seed give the same model", DefaultValueFactory = _ => TrainingOptions.Defaults.Seed };
         var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report with plots into this folder" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the model's version, split and held-out metrics" };

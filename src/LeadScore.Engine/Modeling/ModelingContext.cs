@@ -43,7 +43,7 @@ public sealed class ModelingContext
     /// <summary>
     /// Trains on <paramref name="frame"/>: splits off a test set (or uses <paramref name="testFrame"/>), compares
     /// algorithms by cross-validation (auto) or takes the one asked for, tries class weighting, searches
-    /// hyperparameters within the time budget, calibrates on out-of-fold margins, refits on all training rows
+    /// hyperparameters (a fixed number of trials, the time budget only as a cap), calibrates on out-of-fold margins, refits on all training rows
     /// and evaluates on the held-out rows only.
     /// </summary>
     public TrainingResult Train(FeatureFrame frame, TrainingOptions options, FeatureFrame? testFrame = null, IProgress<string>? progress = null, CancellationToken ct = default)
@@ -185,7 +185,7 @@ public sealed class ModelingContext
             return new CvResult(r.Auc, r.Oof, secs);
         }
 
-        /// <summary>The given trainer, or: compare families, try class weighting, then a bounded random search within the budget.</summary>
+        /// <summary>The given trainer, or: compare families, try class weighting, then a random search of MaxTrials trials (the budget caps it).</summary>
         public (TrainerOptions Best, CvResult Cv, string Selection) SelectTrainer()
         {
             var options = _options;
@@ -253,8 +253,12 @@ public sealed class ModelingContext
                 slowest = Math.Max(slowest, r.Seconds);
                 if (r.Auc > bestCv.Auc) { best = t; bestCv = r; }
             }
+            if (trials < options.MaxTrials && budget > TimeSpan.Zero)
+                _notes.Add($"The time cap ({budget.TotalSeconds:F0}s) stopped the search after {trials} of {options.MaxTrials} hyperparameter trials, " +
+                           "so this result depends on the machine's speed; a larger --time-budget (API: time_budget_seconds) lets the search finish.");
             var selection = $"{TrainerCatalog.Name(best.Algorithm)}: best {_folds}-fold cross-validated AUC ({bestCv.Auc:F4}) on the training part among " +
-                            $"{string.Join(", ", families.Select(TrainerCatalog.Name))}; {weightingWhy}; {trials} hyperparameter trials within {budget.TotalSeconds:F0}s";
+                            $"{string.Join(", ", families.Select(TrainerCatalog.Name))}; {weightingWhy}; {trials} of {options.MaxTrials} hyperparameter trials " +
+                            $"(time cap {budget.TotalSeconds:F0}s)";
             return (best, bestCv, selection);
         }
     }

@@ -8,12 +8,17 @@ public sealed record TrainingOptions
     public static class Defaults
     {
         public const int Seed = 42;
-        public const double TimeBudgetSeconds = 60;
+        /// <summary>
+        /// A safety cap, not the stopping rule: the search is bounded by <see cref="MaxTrials"/>, so the default result is the
+        /// same on any machine. The cap only stops a search that would run far longer than expected (the card then says so).
+        /// </summary>
+        public const double TimeBudgetSeconds = 600;
         public const double TestFraction = 0.2;
         public const int MinimumPerClass = 40;
         /// <summary>Below this many rows in the smaller class, auto prefers regularised logistic regression.</summary>
         public const int SmallDataPerClass = 200;
-        public const int MaxTrials = 40;
+        /// <summary>Hyperparameter trials of the default search (after the family comparison and the class-weighting check).</summary>
+        public const int MaxTrials = 8;
         public const string Horizon = "the outcome window recorded in the training data";
     }
 
@@ -21,9 +26,13 @@ public sealed record TrainingOptions
     public ModelAlgorithm? Algorithm { get; init; }
     /// <summary>Use exactly these trainer options (no search); overrides <see cref="Algorithm"/>.</summary>
     public TrainerOptions? Trainer { get; init; }
-    /// <summary>Time for model selection and search (the final refit and evaluation come on top, and are short).</summary>
+    /// <summary>
+    /// Upper bound on the time for model selection and search (the final refit and evaluation come on top, and are short).
+    /// A safety cap: when it stops the search before <see cref="MaxTrials"/>, the result depends on the machine's speed,
+    /// and the card says so.
+    /// </summary>
     public TimeSpan TimeBudget { get; init; } = TimeSpan.FromSeconds(Defaults.TimeBudgetSeconds);
-    /// <summary>At most this many hyperparameter trials. Set it (with a generous budget) for runs that must be reproducible on any machine.</summary>
+    /// <summary>Hyperparameter trials of the search: the stopping rule (the time budget only caps it).</summary>
     public int MaxTrials { get; init; } = Defaults.MaxTrials;
     public int Seed { get; init; } = Defaults.Seed;
     /// <summary>Cross-validation folds; null = 3, or 5 below 2,000 training rows.</summary>

@@ -71,6 +71,8 @@ public sealed record LeadResponse
     public DateTimeOffset? UpdatedAt { get; init; }
     public required IReadOnlyDictionary<string, string?> Attributes { get; init; }
     public bool ProfilingOptOut { get; init; }
+    /// <summary>True when personal fields were left out of <see cref="Attributes"/> (the key lacks the personal_data scope).</summary>
+    public bool PersonalFieldsHidden { get; init; }
     /// <summary>Null until the lead was scored.</summary>
     public ScoreView? Score { get; init; }
 }
@@ -233,6 +235,10 @@ public sealed record ReadinessResponse(string Status, bool Storage, string? Cham
 [JsonSerializable(typeof(ReadinessResponse))]
 [JsonSerializable(typeof(List<ReasonView>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(LeadScore.Server.Endpoints.ErasureResponse))]
+[JsonSerializable(typeof(LeadScore.Server.Endpoints.OptOutResponse))]
+[JsonSerializable(typeof(LeadScore.Server.Endpoints.AuditListResponse))]
+[JsonSerializable(typeof(LeadScore.Server.Endpoints.AuditVerifyResponse))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -109,6 +109,12 @@ internal static class DashboardAuth
             if (!Holds(http.User, needed.Scope))
                 return Problem(StatusCodes.Status403Forbidden, "Missing scope", $"The API key this session signed in with does not have the '{needed.Scope}' scope.");
         }
+        // The audit log's actor for this call: the dashboard user, named by the key the session signed in with.
+        if (http.User.Identity is { IsAuthenticated: true, Name: { } user })
+        {
+            using var _ = http.RequestServices.GetRequiredService<LeadScore.Application.Governance.ActorContext>().Use(LeadScore.Core.Actor.DashboardUser(user));
+            return await next(invocation);
+        }
         return await next(invocation);
     }
 

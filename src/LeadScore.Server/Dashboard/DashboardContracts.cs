@@ -24,6 +24,8 @@ internal sealed record LeadDetailResponse
     public required DateTimeOffset CreatedAt { get; init; }
     public required string Status { get; init; }
     public required bool ProfilingOptOut { get; init; }
+    /// <summary>True when personal fields were left out (the session's key lacks the personal_data scope).</summary>
+    public bool PersonalFieldsHidden { get; init; }
     public ScoreView? Score { get; init; }
     /// <summary>What the probability is the probability of, from the scoring model's card ("converts within 30 days").</summary>
     public string? Horizon { get; init; }

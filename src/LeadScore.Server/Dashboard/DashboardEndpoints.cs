@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using LeadScore.Application.Exports;
+using LeadScore.Application.Governance;
 using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
 using LeadScore.Core;
@@ -209,7 +210,11 @@ public static class DashboardEndpoints
         }, "text/csv; charset=utf-8", "leads.csv");
     }
 
-    internal static async Task<IResult> GetLeadAsync(string? id, ILeadStore store, CancellationToken ct)
+    /// <remarks>
+    /// Personal fields (<see cref="PersonalFields"/>) are shown to a session whose key holds the personal_data scope (or
+    /// admin), and each such view is audited; other sessions see the lead without them (<c>personal_fields_hidden</c>).
+    /// </remarks>
+    internal static async Task<IResult> GetLeadAsync(string? id, HttpContext http, ILeadStore store, PersonalFields personal, AuditLog audit, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(id)) return ApiResults.Invalid("id", "the lead id is required");
         var lead = await store.GetLeadAsync(id, ct);
@@ -220,6 +225,11 @@ public static class DashboardEndpoints
         var outcomes = await store.GetOutcomesAsync(id, ct);
         string? horizon = null;
         if (score is not null && await store.GetModelAsync(score.ModelVersion, ct) is { } model) horizon = CardText(model.CardJson, "horizon");
+        var names = await personal.NamesAsync(ct);
+        var withPersonal = DashboardAuth.Holds(http.User, ApiScopes.PersonalData);
+        var holdsPersonal = lead.Attributes.Keys.Any(names.Contains);
+        if (withPersonal && holdsPersonal) await audit.RecordLeadAsync(AuditActions.PersonalRead, id, new Dictionary<string, object?> { ["via"] = "dashboard" }, ct: ct);
+        var attributes = withPersonal ? lead.Attributes : PersonalFields.Without(lead.Attributes, names);
         return Json(new LeadDetailResponse
         {
             Id = lead.Id,
@@ -231,7 +241,8 @@ public static class DashboardEndpoints
             History = history.Select(s => ScoreView.From(s, withReasons: false)).ToList(),
             ActivityCount = activities.Count,
             Activities = activities.Reverse().Take(RecentActivities).Select(a => new ActivityRow(a.Type, a.Timestamp, a.Url, a.Value)).ToList(),
-            Attributes = lead.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new AttributeRow(a.Key, a.Value, PersonalData.ReasonFromName(a.Key))).ToList(),
+            PersonalFieldsHidden = !withPersonal && holdsPersonal,
+            Attributes = attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new AttributeRow(a.Key, a.Value, PersonalData.ReasonFromName(a.Key))).ToList(),
             Outcomes = outcomes.Select(o => new OutcomeRow(o.Kind.ToString().ToLowerInvariant(), o.At)).ToList(),
         }, DashboardJsonContext.Default.LeadDetailResponse);
     }

@@ -3,6 +3,8 @@ using System.Text;
 using LeadScore.Core;
 using LeadScore.Server.Api;
 using LeadScore.Application.Exports;
+using LeadScore.Application.Governance;
+using LeadScore.Server.Auth;
 using LeadScore.Application.Scoring;
 using LeadScore.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -37,32 +39,46 @@ public static class LeadEndpoints
     /// The lead id as the client sent it. Lead ids may hold '/', sent as %2F; the server leaves %2F encoded in the path
     /// (and decodes %25 to %, so %2F and %252F look alike there), hence the id is decoded here from the raw request target.
     /// </summary>
-    internal static string LeadId(HttpContext context, string routeValue)
+    internal static string LeadId(HttpContext context, string routeValue) => LeadId(context, routeValue, "/leads/");
+
+    /// <summary>As <see cref="LeadId(HttpContext, string)"/> for a route whose id follows <c>/api/v1</c> + <paramref name="prefix"/>.</summary>
+    internal static string LeadId(HttpContext context, string routeValue, string prefix)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (raw is null || !raw.StartsWith('/')) return routeValue;
         var path = raw.AsSpan();
         if (path.IndexOfAny('?', '#') is var q and >= 0) path = path[..q];
-        var prefix = context.Request.PathBase.Value + "/api/v1/leads/";
-        if (!path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return routeValue;
-        var rest = path[prefix.Length..];
+        var full = context.Request.PathBase.Value + "/api/v1" + prefix;
+        if (!path.StartsWith(full, StringComparison.OrdinalIgnoreCase)) return routeValue;
+        var rest = path[full.Length..];
         if (rest.IndexOf('/') is var slash and >= 0) rest = rest[..slash];
         try { return Uri.UnescapeDataString(rest.ToString()); }
         catch (UriFormatException) { return routeValue; }
     }
 
-    internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetAsync(string id, HttpContext context, ILeadStore store, CancellationToken ct)
+    /// <summary>True when the caller's key may read personal fields (the personal_data scope, or admin).</summary>
+    internal static bool MayReadPersonal(HttpContext context) =>
+        context.User.HasClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.PersonalData) || context.User.HasClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Admin);
+
+    internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetAsync(string id, HttpContext context, ILeadStore store, PersonalFields personal,
+        AuditLog audit, CancellationToken ct)
     {
         id = LeadId(context, id);
         var lead = await store.GetLeadAsync(id, ct);
         if (lead is null) return ApiResults.NotFound($"lead '{id}' not found");
         var score = await store.GetLatestScoreAsync(id, ct);
+        var names = await personal.NamesAsync(ct);
+        var withPersonal = MayReadPersonal(context);
+        var holdsPersonal = lead.Attributes.Keys.Any(names.Contains);
+        // A read of personal data is audited; a read without it (scores and reasons only) is not.
+        if (withPersonal && holdsPersonal) await audit.RecordLeadAsync(AuditActions.PersonalRead, id, new Dictionary<string, object?> { ["via"] = "api" }, ct: ct);
         return TypedResults.Ok(new LeadResponse
         {
             Id = lead.Id,
             CreatedAt = lead.CreatedAt,
             UpdatedAt = lead.UpdatedAt,
-            Attributes = lead.Attributes,
+            Attributes = withPersonal ? lead.Attributes : PersonalFields.Without(lead.Attributes, names),
+            PersonalFieldsHidden = !withPersonal && holdsPersonal,
             ProfilingOptOut = lead.ProfilingOptOut,
             Score = score is null ? null : ScoreView.From(score, horizonDays: await ModelHorizons.OfAsync(store, score.ModelVersion, ct)),
         });
@@ -90,18 +106,25 @@ public static class LeadEndpoints
         return TypedResults.Ok(new LeadListResponse(top.Select(s => new LeadListItem(s.LeadId, s.Probability, s.Score, s.Grade, s.ModelVersion, s.ScoredAt)).ToList()));
     }
 
-    internal static Results<PushStreamHttpResult, ValidationProblem> Export(string? format, ILeadStore store)
+    internal static async Task<Results<PushStreamHttpResult, ValidationProblem>> Export(string? format, string? pseudonymise, ILeadStore store, PrivacyKeys keys,
+        AuditLog audit, CancellationToken ct)
     {
         if (format is not null && !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
             return ApiResults.Invalid("format", "only csv is supported");
-        return TypedResults.Stream(body => WriteCsvAsync(store, body), "text/csv; charset=utf-8", "leads.csv");
+        var pseudo = false;
+        if (pseudonymise is not null && !ScoringEndpoints.TryParseExplain(pseudonymise, out pseudo))
+            return ApiResults.Invalid("pseudonymise", "must be true or false");
+        Func<string, string>? pseudonym = pseudo ? await keys.PseudonymiserAsync(ct) : null;
+        await audit.RecordAsync(AuditActions.Export, AuditTargets.Leads, "*", new Dictionary<string, object?> { ["format"] = "csv", ["pseudonymised"] = pseudo, ["via"] = "api" }, ct: ct);
+        return TypedResults.Stream(body => WriteCsvAsync(store, body, pseudonym), "text/csv; charset=utf-8", "leads.csv");
     }
 
     /// <summary>
     /// Every lead, by id, with its latest score (empty for leads not scored yet). Scores are read first
     /// (a few dozen bytes per lead), then leads are streamed, so memory does not grow with attributes.
     /// </summary>
-    internal static async Task WriteCsvAsync(ILeadStore store, Stream body)
+    /// <param name="pseudonym">When given, each lead id is replaced by its keyed pseudonym (equal ids, equal pseudonyms).</param>
+    internal static async Task WriteCsvAsync(ILeadStore store, Stream body, Func<string, string>? pseudonym = null)
     {
         var ct = CancellationToken.None;
         var scores = new Dictionary<string, (int Score, string Grade, double Probability, string Model, DateTimeOffset At, string Reasons)>(StringComparer.Ordinal);
@@ -118,7 +141,7 @@ public static class LeadEndpoints
         await foreach (var lead in store.StreamLeadsAsync(ct))
         {
             line.Clear();
-            Csv(line, lead.Id);
+            Csv(line, pseudonym is null ? lead.Id : pseudonym(lead.Id));
             if (scores.TryGetValue(lead.Id, out var s))
             {
                 line.Append(',').Append(s.Score.ToString(CultureInfo.InvariantCulture))

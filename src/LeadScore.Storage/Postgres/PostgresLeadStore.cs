@@ -138,6 +138,11 @@ public sealed class PostgresLeadStore : SqlLeadStore
 
     protected override string SkipLocked => " FOR UPDATE SKIP LOCKED";
 
+    private const long AuditChainLockKey = 0x4C65_6164_4175;
+
+    // Held to the end of the append's transaction: appends from every instance take turns, so the chain cannot fork.
+    protected override string LockAuditChainSql => $"SELECT pg_advisory_xact_lock({AuditChainLockKey})";
+
     protected override string TablesWithColumnSql =>
         "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = @column ORDER BY table_name";
 

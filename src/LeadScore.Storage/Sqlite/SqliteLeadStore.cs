@@ -36,7 +36,7 @@ public sealed class SqliteLeadStore : SqlLeadStore
         await c.OpenAsync(ct);
         // busy_timeout lets concurrent writers (CLI + server) wait instead of failing.
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;";
+        cmd.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;";
         await cmd.ExecuteNonQueryAsync(ct);
         return c;
     }
@@ -156,6 +156,13 @@ public sealed class SqliteLeadStore : SqlLeadStore
     }
 
     protected override bool IsUniqueViolation(DbException ex) => ex is SqliteException { SqliteErrorCode: 19 };
+
+    // secure_delete (set on every connection) zeroed the erased cells; the WAL still holds the pages as they were.
+    protected override async Task ForgetErasedPagesAsync(CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition("PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken: ct));
+    }
     protected override string Ordinal(string column) => column;
     protected override string InList(string column, string parameter) => $"{column} IN {parameter}";
 

@@ -131,7 +131,8 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
     [Fact]
     public async Task A_lead_shows_its_reasons_chart_score_history_with_causes_activity_and_personal_fields()
     {
-        var page = await SignInAsync(await _app.CreateKeyAsync(ApiScopes.Score));
+        // Personal fields are shown to a session whose key holds personal_data (docs/governance.md).
+        var page = await SignInAsync(await _app.CreateKeyAsync(ApiScopes.Score, ApiScopes.PersonalData));
         await page.GetByLabel("Search id or company").FillAsync(DashboardTestKit.HistoryLead);
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
         await Expect(page.Locator("#leads-table tbody tr")).ToHaveCountAsync(1);
