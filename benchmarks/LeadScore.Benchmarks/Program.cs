@@ -6,6 +6,12 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args is ["monitoring-drift", ..])
+        {
+            int Arg(int i, int d) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : d;
+            Monitoring.DriftBenchReport.Run(Console.Out, Arg(1, 1_000_000), Arg(2, 140), Arg(3, 52));
+            return;
+        }
         if (args is ["scoring-cpu"]) { Scoring.ScoringCpuReport.Run(Console.Out); return; }
         if (args is ["store-trainingset", var n, ..])
         {

@@ -50,6 +50,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.ModelsCommand.Create(global, console));
         root.Subcommands.Add(Commands.PolicyCommand.Create(global, console));
         root.Subcommands.Add(Commands.ScoreCommand.Create(global, console));
+        root.Subcommands.Add(Commands.MonitorCommand.Create(global, console));
         root.Subcommands.Add(Commands.PrivacyCommand.Create(global, console));
         root.Subcommands.Add(Commands.AuditCommand.Create(global, console));
         root.Subcommands.Add(Commands.RetentionCommand.Create(global, console));

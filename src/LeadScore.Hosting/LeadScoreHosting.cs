@@ -46,6 +46,7 @@ public static class LeadScoreHosting
 
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MonitoringOptions>>().Value);
         services.AddSingleton<PredictionLogger>();
+        services.AddSingleton<MonitoringService>();
         services.AddSingleton<ServingModels>();
         services.AddSingleton<ScoringService>();
         services.AddSingleton<IScoringService>(sp => sp.GetRequiredService<ScoringService>());

@@ -199,7 +199,9 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
     {
         // The compiled scorer is what serves (and what the report explains).
         var compiled = ModelArtifact.Compile(result.Model);
-        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat), ct, championRule);
+        // The reference travels with the model, so monitoring compares live leads with what this version learned from.
+        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat)
+            .Concat(ModelArtifact.ReferenceEntries(result)).ToDictionary(kv => kv.Key, kv => kv.Value), ct, championRule);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;
         if (reportDirectory is not null)

@@ -58,7 +58,11 @@ public sealed class SkippedRows
 }
 
 /// <summary>One chunk of a scored CSV: the results, and for each the values of the kept input columns (<see cref="BatchCsvOptions.Keep"/>).</summary>
-public sealed record BatchCsvChunk(LeadScoreResult[] Results, string[][] Kept);
+public sealed record BatchCsvChunk(LeadScoreResult[] Results, string[][] Kept)
+{
+    /// <summary>The model's feature values of each row, as scored (monitoring compares them between files).</summary>
+    public IReadOnlyList<FeatureValue[]> Features { get; init; } = [];
+}
 
 /// <summary>
 /// Batch scoring for <c>leadscore score</c>: streams a CSV through a registered flat-table model chunk
@@ -199,7 +203,7 @@ public static class BatchScoring
             {
                 if (options.Log is { } log) LogChunk(log, model, frame, offset, results, idCol >= 0, ct);
                 // Results come in frame order, so the kept values line up by position.
-                yield return new BatchCsvChunk(results, kept.GetRange(offset, results.Length).ToArray());
+                yield return new BatchCsvChunk(results, kept.GetRange(offset, results.Length).ToArray()) { Features = frame.Rows.GetRange(offset, results.Length) };
                 offset += results.Length;
             }
             progress?.Report((double)file.Position / length);

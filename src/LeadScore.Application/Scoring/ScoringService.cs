@@ -13,7 +13,7 @@ namespace LeadScore.Application.Scoring;
 /// Every probability handed out or stored is logged here (the one hook of the prediction log, <see cref="PredictionLogger"/>),
 /// with the challenger and shadow slots scored beside the champion when they are loaded (logged, never returned).
 /// </summary>
-public sealed class ScoringService(ILeadStore store, ServingModels serving, TimeProvider time, PredictionLogger log, Governance.ProfilingOptOuts optOuts) : IScoringService
+public sealed class ScoringService(ILeadStore store, ServingModels serving, TimeProvider time, Governance.ProfilingOptOuts optOuts, PredictionLogger log) : IScoringService
 {
     /// <summary>The id an API lead without one is scored under; such predictions are logged without a lead id.</summary>
     public const string AnonymousLeadId = "adhoc";

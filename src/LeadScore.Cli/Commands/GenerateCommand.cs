@@ -12,9 +12,11 @@ public static class GenerateCommand
         var leads = new Option<int>("--leads") { Description = "Number of leads to generate", DefaultValueFactory = _ => 5000 };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed always gives the same files", DefaultValueFactory = _ => 42 };
         var output = new Option<string>("--out") { Description = "Folder to write the CSV files into (created if missing)", Required = true };
+        var driftAt = new Option<string?>("--drift-at") { Description = "Date (yyyy-MM-dd) from which leads follow the --drift scenario" };
+        var drift = new Option<string?>("--drift") { Description = "Drift scenario from --drift-at: covariate (the lead-source mix changes), concept (pricing-page visits stop predicting conversion) or delay (a longer sales cycle)" };
         var cmd = new Command("generate", "Generate realistic synthetic leads, activities, enrichment and outcomes (12 months) as CSV files, plus truth.csv with each lead's true conversion probability.")
         {
-            leads, seed, output,
+            leads, seed, output, driftAt, drift,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -22,6 +24,17 @@ public static class GenerateCommand
             if (n < 1) { console.Error("--leads must be at least 1"); return ExitCodes.Usage; }
             var dir = Path.GetFullPath(parse.GetValue(output)!);
             var options = new SyntheticOptions { Leads = n, Seed = parse.GetValue(seed) };
+            var kind = parse.GetValue(drift);
+            var at = parse.GetValue(driftAt);
+            if ((kind is null) != (at is null)) { console.Error("give --drift and --drift-at together"); return ExitCodes.Usage; }
+            if (kind is not null)
+            {
+                if (!Enum.TryParse<SyntheticDrift>(kind, ignoreCase: true, out var k) || k == SyntheticDrift.None || int.TryParse(kind, out _))
+                { console.Error($"--drift: '{kind}' is not a scenario; use covariate, concept or delay"); return ExitCodes.Usage; }
+                if (!DateTimeOffset.TryParseExact(at, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var when))
+                { console.Error($"--drift-at: '{at}' is not a date (yyyy-MM-dd)"); return ExitCodes.Usage; }
+                options = options with { Drift = k, DriftAt = when };
+            }
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var summary = await console.StepAsync($"Generating {n:N0} leads", p => Task.Run(() => SyntheticGenerator.WriteCsv(dir, options, p), ct));
             var c = CultureInfo.InvariantCulture;

@@ -34,4 +34,17 @@ public static class ModelArtifact
         else entries[ArtifactEntries.FlatInput] = JsonSerializer.SerializeToUtf8Bytes(flat, Json);
         return entries;
     }
+
+    /// <summary>
+    /// The reference entries monitoring compares live leads with (<see cref="ModelReference"/>): the training rows'
+    /// distributions and a seeded sample of them, the held-out scores, grade mix and calibration. Empty when the result
+    /// no longer holds its training rows.
+    /// </summary>
+    public static IReadOnlyDictionary<string, byte[]> ReferenceEntries(TrainingResult result, int seed = TrainingOptions.Defaults.Seed)
+    {
+        if (result.Train is not { } train) return new Dictionary<string, byte[]>();
+        var m = result.Model;
+        return ModelReference.Build(m.Encoder, m.Grades, train, result.TestProbabilities, result.Test.Labels, result.Metrics.Auc, result.Metrics.Ece,
+            result.Importance.ToDictionary(i => i.Feature, i => i.AucDrop, StringComparer.Ordinal), seed).ToEntries();
+    }
 }

@@ -22,6 +22,8 @@ public sealed record TrainingResult
     /// <summary>The held-out rows and their calibrated probabilities (for reports and champion comparisons).</summary>
     public required FeatureFrame Test { get; init; }
     public required double[] TestProbabilities { get; init; }
+    /// <summary>The rows the model was refitted on (for the reference kept with it); null when not kept.</summary>
+    public FeatureFrame? Train { get; init; }
     /// <summary>Held-out conversion rate per grade: rows, converted, rate.</summary>
     public required IReadOnlyList<GradeRate> GradeRates { get; init; }
 }
@@ -82,6 +84,7 @@ public sealed class ModelingContext
             Test = split.Test,
             TestProbabilities = evaluation.TestProbabilities,
             GradeRates = evaluation.GradeRates,
+            Train = train,
         };
     }
 

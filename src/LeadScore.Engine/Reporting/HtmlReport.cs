@@ -46,13 +46,7 @@ public static class HtmlReport
 <!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>LeadScore model {{HtmlEncode(card.Version)}}</title>
 <style>
-body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.7em;margin-bottom:.2em} h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-.lead{font-size:1.1em;background:#f4f8f4;border-left:4px solid #2e8b57;padding:.8em 1em}
-table{border-collapse:collapse;margin:.8em 0} td,th{border:1px solid #ccc;padding:.3em .7em;text-align:left} th{background:#f2f2f2}
-td.num{text-align:right} figure{margin:1.2em 0} figcaption{color:#555;max-width:640px} img{max-width:100%;border:1px solid #eee}
-.note{color:#666;font-size:.92em}
-</style></head><body>
+{{Css}}</style></head><body>
 <h1>How good is this lead-scoring model?</h1>
 <p class="note">Model {{HtmlEncode(card.Version)}} &middot; {{HtmlEncode(card.Algorithm)}} &middot; trained {{card.CreatedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", inv)}} on {{HtmlEncode(card.DataSource)}} &middot; LeadScore {{HtmlEncode(card.LeadScoreVersion)}}</p>
 <div class="lead" id="summary">
@@ -184,7 +178,17 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
     private static string Matured(ModelCard card) => card.HorizonDays is not { } hd ? "" : string.Create(CultureInfo.InvariantCulture,
         $"\n<p id=\"horizon\">Horizon: <b>{hd:0.##} days</b>. Only matured rows are trained on and tested: rows whose decision time + {hd:0.##} days is at or before {card.AsOf:yyyy-MM-dd} (the data's end); {card.UnmaturedRows ?? 0:N0} decided rows not yet matured and {card.CensoredRows ?? 0:N0} still-open (censored) decision points were left out.</p>");
 
-    private static void Figure(StringBuilder h, string file, string alt, string caption) =>
+    /// <summary>The report pages' style sheet, shared by the evaluation and the monitoring report.</summary>
+    internal const string Css = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em} h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+.lead{font-size:1.1em;background:#f4f8f4;border-left:4px solid #2e8b57;padding:.8em 1em}
+table{border-collapse:collapse;margin:.8em 0} td,th{border:1px solid #ccc;padding:.3em .7em;text-align:left} th{background:#f2f2f2}
+td.num{text-align:right} figure{margin:1.2em 0} figcaption{color:#555;max-width:640px} img{max-width:100%;border:1px solid #eee}
+.note{color:#666;font-size:.92em}
+""";
+
+    internal static void Figure(StringBuilder h, string file, string alt, string caption) =>
         h.Append($"<figure><img src=\"{file}\" alt=\"{HtmlEncode(alt)}\" width=\"640\"><figcaption>{HtmlEncode(caption)}</figcaption></figure>\n");
 
     private static void Row(StringBuilder h, string name, string value, string meaning) =>

@@ -45,6 +45,10 @@ public static class ArtifactEntries
     public const string Compiled = "compiled.bin";
     public const string FeatureDefinitions = "features.json";
     public const string FlatInput = "flat-input.json";
+    /// <summary>The training reference monitoring compares with (<see cref="ModelReference"/>); absent in older artifacts.</summary>
+    public const string Reference = "reference.json";
+    /// <summary>The reference's sample of training rows, in <see cref="FeatureRowCodec"/> form.</summary>
+    public const string ReferenceSample = "reference-sample.bin";
 
     /// <summary>One entry's bytes, or null when the artifact has no such entry.</summary>
     public static byte[]? Read(ZipArchive zip, string name)

@@ -17,6 +17,24 @@ public sealed record SyntheticOptions
     /// what happened up to this point. Feature definitions default to the same decision delay.
     /// </summary>
     public int DecisionDays { get; init; } = SyntheticGenerator.DefaultDecisionDays;
+    /// <summary>A change in the world for leads created at or after <see cref="DriftAt"/> (monitoring tests and demos).</summary>
+    public SyntheticDrift Drift { get; init; } = SyntheticDrift.None;
+    /// <summary>When <see cref="Drift"/> starts; required with a drift.</summary>
+    public DateTimeOffset? DriftAt { get; init; }
+}
+
+/// <summary>Drift scenarios of the generator, each changing one thing from <see cref="SyntheticOptions.DriftAt"/> on.</summary>
+public enum SyntheticDrift
+{
+    None,
+    /// <summary>The lead-source mix changes (more referral and cold outbound, less search and content), and with it the
+    /// features sources feed (calls follow cold outbound); the mean source effect stays, so the conversion rule does not change.</summary>
+    Covariate,
+    /// <summary>Pricing-page visits stop predicting conversion: visits happen as before, but the hidden probability no
+    /// longer depends on them (their average effect stays in the intercept, so the base rate holds).</summary>
+    Concept,
+    /// <summary>A longer sales cycle: conversions close about three times later after the decision time.</summary>
+    Delay,
 }
 
 /// <summary>Counts of what was generated.</summary>
@@ -52,6 +70,8 @@ public static partial class SyntheticGenerator
     public const int DefaultDecisionDays = 14;
     /// <summary>Intercept of the hidden logit, chosen so that the mean probability is near 0.12.</summary>
     private const double BaseLogit = -5.8;
+    /// <summary>What concept drift puts in place of the pricing term (1.1 log(1 + decayed pricing views)): the constant that keeps the mean true probability (12.5%) of 20,000 generated leads.</summary>
+    private const double ConceptPricingTerm = 0.78;
 
     /// <summary>Generates into memory.</summary>
     public static SyntheticDataset Generate(SyntheticOptions options)
@@ -85,6 +105,7 @@ public static partial class SyntheticGenerator
     {
         if (o.Leads < 1) throw new LeadScoreException("--leads must be at least 1", "leads");
         if (o.Days < 30) throw new LeadScoreException("the history must cover at least 30 days", "days");
+        if (o.Drift != SyntheticDrift.None && o.DriftAt is null) throw new LeadScoreException("a drift scenario needs the date it starts (--drift-at)", "drift-at");
         var end = o.Start.AddDays(o.Days);
         var companies = MakeCompanies(o, end);
         foreach (var c in companies) sink.Enrichment(c);
@@ -110,7 +131,8 @@ public static partial class SyntheticGenerator
                 // Leads arrive uniformly over the period, in id order.
                 var created = o.Start.AddSeconds(Math.Floor((i + r.NextDouble()) / o.Leads * o.Days * 86400.0));
                 buffers[j].Clear();
-                results[j] = GenerateLead(r, id, created, end, companies, o.DecisionDays, buffers[j]);
+                var drift = o.Drift != SyntheticDrift.None && created >= o.DriftAt ? o.Drift : SyntheticDrift.None;
+                results[j] = GenerateLead(r, id, created, end, companies, o.DecisionDays, buffers[j], drift);
             });
             for (var j = 0; j < count; j++)
             {
@@ -208,12 +230,13 @@ public static partial class SyntheticGenerator
 
     private readonly record struct Generated(Lead Lead, Outcome? Outcome, double Probability);
 
-    private static Generated GenerateLead(Random r, string id, DateTimeOffset created, DateTimeOffset end, List<Company> companies, int decisionDays, List<RawActivity> acts)
+    private static Generated GenerateLead(Random r, string id, DateTimeOffset created, DateTimeOffset end, List<Company> companies, int decisionDays, List<RawActivity> acts,
+        SyntheticDrift drift = SyntheticDrift.None)
     {
         var c = companies[r.Next(companies.Count)];
         var seniority = Pick(r, V.SeniorityWeight);
         var dept = Pick(r, V.DepartmentWeight);
-        var source = Pick(r, V.SourceWeight);
+        var source = Pick(r, drift == SyntheticDrift.Covariate ? V.DriftedSourceWeight : V.SourceWeight);
         var first = V.FirstNames[r.Next(V.FirstNames.Length)];
         var last = V.LastNames[r.Next(V.LastNames.Length)];
         var freeMail = r.NextDouble() < (seniority is V.Student or V.Intern ? 0.7 : c.Size == 0 ? 0.45 : 0.18);
@@ -290,7 +313,7 @@ public static partial class SyntheticGenerator
         }
         unsubscribedBefore = unsubscribedAt < decision;
         var logit = BaseLogit + fit
-                    + 1.1 * Math.Log(1 + decayedPricing)
+                    + (drift == SyntheticDrift.Concept ? ConceptPricingTerm : 1.1 * Math.Log(1 + decayedPricing))
                     + 1.3 * (demo ? 1 : 0)
                     + 0.35 * Math.Log(1 + clicksBefore)
                     + 0.5 * Math.Log(1 + decayedSessions)
@@ -306,7 +329,7 @@ public static partial class SyntheticGenerator
             // A few hot leads close before the decision time (builders must decide what to do with them).
             outcomeAt = demo && r.NextDouble() < 0.12
                 ? created.AddDays(H * (0.4 + 0.55 * r.NextDouble()))
-                : decision.AddDays(1 + Gamma2(r) * 12);
+                : decision.AddDays(1 + Gamma2(r) * (drift == SyntheticDrift.Delay ? 36 : 12));
         }
         else outcomeAt = decision.AddDays(5 + r.NextDouble() * 110);
         // outcomes.csv holds dates, so the outcome happens at midnight UTC of its day (same in memory and on disk).

@@ -38,6 +38,9 @@ internal static class SyntheticVocabulary
         "partner", "cold_outbound", "direct",
     ];
     public static readonly double[] SourceWeight = [22, 16, 7, 9, 5, 14, 8, 5, 9, 5];
+    /// <summary>The covariate-drift mix: 30 points moved from organic, paid search and content to referral and cold outbound,
+    /// in the ratio that keeps the mean source effect (0.052).</summary>
+    public static readonly double[] DriftedSourceWeight = [10, 6, 19.5, 9, 5, 6, 8, 5, 26.5, 5];
     public static readonly double[] SourceEffect = [0.1, 0.0, 0.7, 0.3, 0.2, -0.15, -0.25, 0.4, -0.5, 0.2];
 
     public static readonly string[] ProductInterests = ["Analytics", "Automation", "Integrations", "Reporting", "Enterprise Suite"];

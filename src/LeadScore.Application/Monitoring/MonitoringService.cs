@@ -1,0 +1,299 @@
+using System.Globalization;
+using System.Text.Json;
+using LeadScore.Core;
+using LeadScore.Engine.Monitoring;
+using LeadScore.Engine.Scoring;
+using LeadScore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LeadScore.Application.Monitoring;
+
+/// <summary>What to monitor: one model version and slot (the champion by default), in windows of some days since a date.</summary>
+public sealed record MonitoringRequest
+{
+    public int WindowDays { get; init; } = 7;
+    /// <summary>First window's start; null = the first logged prediction of the model (at midnight UTC).</summary>
+    public DateTimeOffset? Since { get; init; }
+    /// <summary>The version; null = the one serving in <see cref="Slot"/>.</summary>
+    public string? ModelVersion { get; init; }
+    public string Slot { get; init; } = PredictionSlots.Champion;
+    /// <summary>Whether to store alerts for completed windows (the monitoring job and <c>monitor</c> do; the API's GETs only read).</summary>
+    public bool RaiseAlerts { get; init; } = true;
+}
+
+/// <summary>One window's monitoring: drift against the model's reference and performance of its cohort, realized and estimated.</summary>
+public sealed record MonitoringWindow
+{
+    public required DateTimeOffset Start { get; init; }
+    public required DateTimeOffset End { get; init; }
+    /// <summary>The window has ended (its drift is final; alerts are raised only for complete windows).</summary>
+    public required bool Complete { get; init; }
+    public required long Predictions { get; init; }
+    /// <summary>Predictions that kept their feature values (the drift sample is drawn from these).</summary>
+    public required long WithFeatures { get; init; }
+    public DriftReport? Drift { get; init; }
+    /// <summary>Rows whose horizon has passed (their label is final) and that name a lead.</summary>
+    public required int MaturedRows { get; init; }
+    /// <summary>Every row of the cohort has matured.</summary>
+    public required bool CohortMatured { get; init; }
+    public RealizedPerformance? Realized { get; init; }
+    public EstimatedPerformance? Estimated { get; init; }
+    /// <summary>The concept-drift verdict on a matured cohort (null when the cohort has not matured or is too small to judge).</summary>
+    public ConceptDriftCheck? Concept { get; init; }
+}
+
+/// <summary>
+/// Whether a matured cohort performs significantly worse than promised. The rule: realized AUC below the held-out AUC (or
+/// below the cohort's own CBPE estimate) by at least <see cref="MonitoringService.AucMargin"/> and by more than
+/// <see cref="MonitoringService.AucZ"/> standard errors (Hanley-McNeil; one-sided p &lt; 0.01); or calibration off: the
+/// cohort's conversions differ from the sum of its probabilities by more than <see cref="MonitoringService.CalibrationZ"/>
+/// binomial standard errors (two-sided p &lt; 0.001).
+/// </summary>
+public sealed record ConceptDriftCheck(double HeldOutAuc, double RealizedAuc, double EstimatedAuc, double AucStandardError, double ZVersusHeldOut, double ZVersusEstimate,
+    double ExpectedPositives, int Positives, double CalibrationZ, bool Dropped, string Explanation);
+
+/// <summary>Monitoring of one model over the prediction log.</summary>
+public sealed record MonitoringResult
+{
+    public required string? ModelVersion { get; init; }
+    public required string Slot { get; init; }
+    public required bool HasReference { get; init; }
+    /// <summary>Why nothing could be computed ("this model has no reference data; retrain"), when so.</summary>
+    public string? Message { get; init; }
+    public required int WindowDays { get; init; }
+    public IReadOnlyList<MonitoringWindow> Windows { get; init; } = [];
+    /// <summary>Alerts this run stored (a window's alert is stored once; later runs find it there).</summary>
+    public IReadOnlyList<MonitoringAlert> NewAlerts { get; init; } = [];
+}
+
+/// <summary>
+/// Monitoring over the prediction log: for a model and slot, windows of <see cref="MonitoringRequest.WindowDays"/> days,
+/// each read from the store as a stream into a seeded reservoir (memory flat in the number of predictions), compared with
+/// the reference kept in the model's artifact (per-feature, score, grade-mix, multivariate and dataset drift, by the
+/// monitoring engine), and its cohort's performance: realized on matured rows (label: converted within the horizon of the
+/// prediction time, from the outcomes), CBPE-estimated on all, side by side; then concept drift on matured cohorts.
+/// Complete windows raise stored, de-duplicated alerts (<c>drift_detected</c>, <c>performance_dropped</c>).
+/// </summary>
+public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogger<MonitoringService>? log = null)
+{
+    public const string DriftDetected = "drift_detected";
+    public const string PerformanceDropped = "performance_dropped";
+    /// <summary>Rows kept per window for the drift tests (a seeded reservoir).</summary>
+    public const int WindowSampleRows = 5000;
+    /// <summary>Cohort rows kept per window for performance (a seeded reservoir; larger windows are sampled).</summary>
+    public const int WindowCohortRows = 200_000;
+    /// <summary>A cohort is judged for concept drift with at least this many matured rows and this many of each class.</summary>
+    public const int MinCohortRows = 200, MinCohortClass = 20;
+    public const double AucMargin = 0.03, AucZ = 2.326, CalibrationZ = 3.29;
+
+    private readonly ILogger _log = log ?? (ILogger)NullLogger.Instance;
+
+    public async Task<MonitoringResult> RunAsync(MonitoringRequest request, CancellationToken ct = default)
+    {
+        if (request.WindowDays < 1) throw new LeadScoreException("--window must be at least 1 day", "window");
+        var version = request.ModelVersion ?? await store.GetAliasAsync(request.Slot, ct);
+        MonitoringResult Empty(string message, bool hasReference = false) => new()
+        {
+            ModelVersion = version, Slot = request.Slot, HasReference = hasReference, Message = message, WindowDays = request.WindowDays,
+        };
+        if (version is null) return Empty($"no model serves as {request.Slot}");
+        var artifact = await store.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"model version '{version}' has no artifact");
+        var model = ServableModel.Load(version, artifact);
+        var reference = ModelReference.Read(artifact);
+        if (reference is null) return Empty($"model {version} has no reference data (it was trained before references were kept); retrain to monitor it");
+        var span = await store.GetPredictionSpanAsync(version, request.Slot, ct);
+        if (span is null) return Empty($"no predictions of {version} ({request.Slot}) are logged yet", true);
+
+        var codec = new FeatureRowCodec(model.Engine.Encoder);
+        var profile = ReferenceProfile.Build(ReferenceSample(model, codec, reference));
+        var importance = reference.Importance.Count > 0 ? reference.Importance.ToDictionary(kv => kv.Key, kv => Math.Max(0, kv.Value)) : null;
+        if (importance is not null && importance.Values.Sum() <= 0) importance = null;
+        var conversions = await ConversionsAsync(ct);
+        var now = time.GetUtcNow();
+        var start = request.Since ?? new DateTimeOffset(span.Value.First.UtcDateTime.Date, TimeSpan.Zero);
+        var windows = new List<MonitoringWindow>();
+        var alerts = new List<MonitoringAlert>();
+        var schema = codec.Features.Select(f => (f.Name, f.Kind)).ToArray();
+        var sampler = new WindowSampler(schema, WindowSampleRows, seed: 42);
+        for (var from = start; from <= span.Value.Last && from < now; from = from.AddDays(request.WindowDays))
+        {
+            var to = from.AddDays(request.WindowDays);
+            var w = await WindowAsync(version, request.Slot, from, to, now, model, codec, profile, reference, importance, conversions, sampler, ct);
+            if (w is null) continue;
+            windows.Add(w);
+            if (request.RaiseAlerts && w.Complete) alerts.AddRange(await RaiseAsync(version, request.Slot, w, now, ct));
+        }
+        return new MonitoringResult { ModelVersion = version, Slot = request.Slot, HasReference = true, WindowDays = request.WindowDays, Windows = windows, NewAlerts = alerts };
+    }
+
+    /// <summary>The reference's training sample as columns, scored by the model (so its scores and grades line up with its rows).</summary>
+    private static DriftSample ReferenceSample(ServableModel model, FeatureRowCodec codec, ModelReference reference)
+    {
+        var n = reference.SampleRows;
+        var f = codec.Features.Count;
+        var values = new float[f];
+        var row = new FeatureValue[f];
+        var numbers = new double[f][];
+        var cats = new string?[f][];
+        for (var j = 0; j < f; j++) if (codec.IsCategorical(j)) cats[j] = new string?[n]; else numbers[j] = new double[n];
+        var scores = new double[n];
+        var grades = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            codec.TryDecode(reference.Sample.AsSpan(i * codec.RowBytes, codec.RowBytes), values);
+            Decode(codec, values, row);
+            for (var j = 0; j < f; j++) if (cats[j] is { } c) c[i] = row[j].Category; else numbers[j][i] = row[j].Number;
+            scores[i] = model.Engine.Probability(row);
+            grades[i] = model.Engine.Grades.GradeOf(scores[i]);
+        }
+        var cols = Enumerable.Range(0, f).Select(j => cats[j] is { } c ? FeatureColumn.Categorical(codec.Features[j].Name, c) : FeatureColumn.Numeric(codec.Features[j].Name, numbers[j])).ToArray();
+        return new DriftSample(cols) { Scores = scores, Grades = grades };
+    }
+
+    private static void Decode(FeatureRowCodec codec, ReadOnlySpan<float> values, Span<FeatureValue> row)
+    {
+        for (var j = 0; j < row.Length; j++)
+        {
+            var v = values[j];
+            row[j] = codec.IsCategorical(j) ? (float.IsNaN(v) ? FeatureValue.Missing : FeatureValue.Of(codec.Category(j, v))) : FeatureValue.Of(v);
+        }
+    }
+
+    /// <summary>Each lead's conversion times, oldest first (memory grows with conversions, not predictions).</summary>
+    private async Task<Dictionary<string, List<DateTimeOffset>>> ConversionsAsync(CancellationToken ct)
+    {
+        var map = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
+        await foreach (var o in store.StreamOutcomesAsync(ct))
+        {
+            if (o.Kind != OutcomeKind.Converted) continue;
+            if (!map.TryGetValue(o.LeadId, out var l)) map[o.LeadId] = l = [];
+            l.Add(o.At);
+        }
+        return map;
+    }
+
+    private async Task<MonitoringWindow?> WindowAsync(string version, string slot, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, ServableModel model,
+        FeatureRowCodec codec, ReferenceProfile profile, ModelReference reference, IReadOnlyDictionary<string, double>? importance,
+        Dictionary<string, List<DateTimeOffset>> conversions, WindowSampler sampler, CancellationToken ct)
+    {
+        sampler.Reset();
+        var f = codec.Features.Count;
+        var values = new float[f];
+        var row = new FeatureValue[f];
+        long n = 0, withFeatures = 0;
+        // The cohort: every probability (for CBPE) and, for matured rows, the label; a seeded reservoir beyond WindowCohortRows.
+        var probs = new List<double>();
+        var matured = new List<(double P, bool Y, string Grade)>();
+        var rng = new Random(HashCode.Combine(from.UtcTicks));
+        var allMatured = true;
+        await foreach (var p in store.StreamPredictionsAsync(from, to, version, slot, ct))
+        {
+            n++;
+            if (p.Features is { } blob && codec.TryDecode(blob, values))
+            {
+                withFeatures++;
+                Decode(codec, values, row);
+                sampler.Add(row, p.Probability, p.Grade);
+            }
+            Keep(probs, p.Probability, n, rng);
+            var horizon = p.HorizonDays ?? model.HorizonDays;
+            var isMatured = horizon is { } h && p.LeadId is not null && p.PredictedAt.AddDays(h) <= now;
+            allMatured &= isMatured;
+            if (isMatured)
+            {
+                var due = p.PredictedAt.AddDays(horizon!.Value);
+                var y = conversions.TryGetValue(p.LeadId!, out var times) && times.Exists(t => t >= p.PredictedAt && t <= due);
+                Keep(matured, (p.Probability, y, p.Grade), matured.Count + 1, rng);
+            }
+        }
+        if (n == 0) return null;
+        var current = sampler.ToSample();
+        var drift = current.Rows > 0 ? DriftEngine.Compare(profile, current, DriftOptions.Default, importance) : null;
+        var estimated = Performance.Estimated(probs, 0.5);
+        RealizedPerformance? realized = null;
+        ConceptDriftCheck? concept = null;
+        var positives = matured.Count(m => m.Y);
+        if (matured.Count > 0 && positives > 0 && positives < matured.Count)
+        {
+            realized = Performance.Realized(matured.Select(m => m.P).ToArray(), matured.Select(m => m.Y).ToArray(), matured.Select(m => (string?)m.Grade).ToArray());
+            if (allMatured && matured.Count >= MinCohortRows && positives >= MinCohortClass && matured.Count - positives >= MinCohortClass)
+                concept = Concept(reference.HeldOutAuc, realized, Performance.EstimatedAuc(matured.Select(m => m.P).ToArray()), matured);
+        }
+        return new MonitoringWindow
+        {
+            Start = from, End = to, Complete = to <= now, Predictions = n, WithFeatures = withFeatures, Drift = drift, MaturedRows = matured.Count,
+            CohortMatured = allMatured, Realized = realized, Estimated = estimated, Concept = concept,
+        };
+    }
+
+    private static void Keep<T>(List<T> list, T item, long seen, Random rng)
+    {
+        if (list.Count < WindowCohortRows) { list.Add(item); return; }
+        var j = rng.NextInt64(seen);
+        if (j < WindowCohortRows) list[(int)j] = item;
+    }
+
+    /// <summary>The concept-drift rule (see <see cref="ConceptDriftCheck"/>).</summary>
+    internal static ConceptDriftCheck Concept(double heldOutAuc, RealizedPerformance realized, double estimatedAuc, IReadOnlyList<(double P, bool Y, string Grade)> cohort)
+    {
+        var a = realized.Auc;
+        double nP = realized.Positives, nN = realized.Rows - realized.Positives;
+        // Hanley & McNeil (1982): the standard error of an AUC from its value and the class sizes.
+        var q1 = a / (2 - a);
+        var q2 = 2 * a * a / (1 + a);
+        var se = Math.Sqrt(Math.Max(1e-12, (a * (1 - a) + (nP - 1) * (q1 - a * a) + (nN - 1) * (q2 - a * a)) / (nP * nN)));
+        var zHeld = double.IsNaN(heldOutAuc) ? 0 : (heldOutAuc - a) / se;
+        var zEst = double.IsNaN(estimatedAuc) ? 0 : (estimatedAuc - a) / se;
+        var expected = cohort.Sum(c => c.P);
+        var variance = cohort.Sum(c => c.P * (1 - c.P));
+        var zCal = variance > 0 ? (realized.Positives - expected) / Math.Sqrt(variance) : 0;
+        var aucDropHeld = heldOutAuc - a >= AucMargin && zHeld > AucZ;
+        var aucDropEst = estimatedAuc - a >= AucMargin && zEst > AucZ;
+        var calOff = Math.Abs(zCal) > CalibrationZ;
+        var c = CultureInfo.InvariantCulture;
+        var why = aucDropHeld || aucDropEst
+            ? string.Create(c, $"realized AUC {a:F3} is below {(aucDropHeld ? $"the held-out {heldOutAuc:F3}" : $"the estimate {estimatedAuc:F3}")} (z = {Math.Max(aucDropHeld ? zHeld : 0, aucDropEst ? zEst : 0):F1})")
+            : calOff
+                ? string.Create(c, $"{realized.Positives} leads converted where the scores expected {expected:F0} (calibration z = {zCal:F1})")
+                : string.Create(c, $"realized AUC {a:F3} is in line with the held-out {heldOutAuc:F3} and the estimate {estimatedAuc:F3}");
+        return new ConceptDriftCheck(heldOutAuc, a, estimatedAuc, se, zHeld, zEst, expected, realized.Positives, zCal, aucDropHeld || aucDropEst || calOff, why);
+    }
+
+    private async Task<IReadOnlyList<MonitoringAlert>> RaiseAsync(string version, string slot, MonitoringWindow w, DateTimeOffset now, CancellationToken ct)
+    {
+        var raised = new List<MonitoringAlert>();
+        var c = CultureInfo.InvariantCulture;
+        if (w.Drift is { DatasetDrift: true } d)
+        {
+            var top = d.Features.Where(x => x.Drifted).OrderByDescending(x => x.Statistic / Math.Max(x.Threshold, 1e-12)).Take(5).ToList();
+            var alert = new MonitoringAlert
+            {
+                Kind = DriftDetected, ModelVersion = version, Slot = slot, WindowStart = w.Start, WindowEnd = w.End, RaisedAt = now,
+                Message = string.Create(c, $"{d.DriftedFeatures} of {d.Features.Count} features drifted ({d.DriftedImportanceShare:P0} of the model's importance): {string.Join("; ", top.Select(t => t.Explanation))}"),
+                DetailsJson = JsonSerializer.Serialize(new
+                {
+                    drifted_share = d.DriftedImportanceShare,
+                    features = top.Select(t => new { feature = t.Feature, test = DriftEngine.TestCode(t.Test), statistic = t.Statistic, p_value = t.PValue, threshold = t.Threshold, sentence = t.Explanation }),
+                }),
+            };
+            if (await store.TryAddAlertAsync(alert, ct)) raised.Add(alert);
+        }
+        if (w.Concept is { Dropped: true } k)
+        {
+            var alert = new MonitoringAlert
+            {
+                Kind = PerformanceDropped, ModelVersion = version, Slot = slot, WindowStart = w.Start, WindowEnd = w.End, RaisedAt = now,
+                Message = $"the leads scored in this window did worse than the model promised: {k.Explanation}",
+                DetailsJson = JsonSerializer.Serialize(new
+                {
+                    held_out_auc = k.HeldOutAuc, realized_auc = k.RealizedAuc, estimated_auc = k.EstimatedAuc, auc_se = k.AucStandardError,
+                    expected_conversions = k.ExpectedPositives, conversions = k.Positives, calibration_z = k.CalibrationZ, sentence = k.Explanation,
+                }),
+            };
+            if (await store.TryAddAlertAsync(alert, ct)) raised.Add(alert);
+        }
+        foreach (var a in raised) MonitoringLog.AlertRaised(_log, a.Kind, version, slot, a.WindowStart);
+        return raised;
+    }
+}
