@@ -49,6 +49,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.TrainCommand.Create(global, console));
         root.Subcommands.Add(Commands.ModelsCommand.Create(global, console));
         root.Subcommands.Add(Commands.GradesCommand.Create(global, console));
+        root.Subcommands.Add(Commands.PolicyCommand.Create(global, console));
         root.Subcommands.Add(Commands.ScoreCommand.Create(global, console));
         root.Subcommands.Add(Commands.MonitorCommand.Create(global, console));
         root.Subcommands.Add(Commands.FairnessCommand.Create(global, console));

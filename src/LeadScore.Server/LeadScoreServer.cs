@@ -56,6 +56,7 @@ public static class LeadScoreServer
         app.MapLeadEndpoints();
         app.MapIngestionEndpoints();
         app.MapModelEndpoints();
+        app.MapLifecycleEndpoints();
         app.MapWebhookEndpoints();
         app.MapFairnessEndpoints();
         app.MapGovernanceEndpoints();

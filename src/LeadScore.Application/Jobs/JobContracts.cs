@@ -58,6 +58,8 @@ public sealed record TrainJobRequest
     public IReadOnlyList<double>? DecisionAgesDays { get; init; }
     /// <summary>The horizon H in days; null = chosen from the data.</summary>
     public double? HorizonDays { get; init; }
+    /// <summary>Set when the retraining policy queued the job: why (the job then trains as the policy says and runs the gate).</summary>
+    public string? Trigger { get; init; }
 }
 
 /// <summary>What a finished training job produced.</summary>

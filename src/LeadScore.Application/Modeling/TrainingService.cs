@@ -28,6 +28,10 @@ public sealed record WorkspaceTrainingRequest
     public IReadOnlyList<string> KeepFlagged { get; init; } = [];
     /// <summary>Write the HTML evaluation report here.</summary>
     public string? ReportDirectory { get; init; }
+    /// <summary>The retraining policy's window (which rows to train on), recorded in the card; null = every row.</summary>
+    public Engine.Lifecycle.RetrainingPolicy.WindowSettings? Window { get; init; }
+    /// <summary>Why the policy trains (recorded in the card); set for policy retrainings, which register as candidates for the gate.</summary>
+    public string? Trigger { get; init; }
 }
 
 /// <summary>How to build a workspace training set; null members are chosen from the data.</summary>
@@ -190,6 +194,15 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         progress?.Report($"training set: {set.Describe()}");
 
         var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, [.. request.KeepFlagged, .. defs.KeepDespiteLeakage], progress);
+        string? window = null;
+        if (request.Window is { } w)
+        {
+            var asOf = set.Frame.AsOf ?? request.AsOf ?? request.Options.Clock.GetUtcNow();
+            var before = frame.Count;
+            frame = Engine.Lifecycle.TrainingWindow.Apply(frame, w, asOf, request.Options.Seed);
+            window = Engine.Lifecycle.TrainingWindow.Describe(w);
+            progress?.Report($"training window: {window}: {frame.Count} of {before} rows");
+        }
         var options = request.Options with
         {
             ExcludedFeatures = [.. request.Options.ExcludedFeatures, .. excluded],
@@ -198,9 +211,11 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             CensoredRows = set.Censored,
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
+        if (window is not null || request.Trigger is not null)
+            result = result with { Model = result.Model.WithCard(result.Model.Card with { TrainingWindow = window, TrainedBecause = request.Trigger }) };
         var config = await fairness.GetAsync(ct);
         var (withFairness, groupGrades) = TrainingFairness.Apply(result, config, await GroupValuesAsync(config, result, ct));
-        var run = await RegisterAsync(withFairness, defs, null, groupGrades, findings, set.Describe(), request.ReportDirectory, ct);
+        var run = await RegisterAsync(withFairness, defs, null, groupGrades, findings, set.Describe(), request.ReportDirectory, ct, championRule: request.Trigger is null);
         // Which leads this version learned from: a person's export says so, and an erasure names the version.
         await store.RecordTrainingLeadsAsync(run.Registration.Version, set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList(), ct);
         return run with { Funnel = funnel, Set = set, TrainingSetSource = prepared.Why };
@@ -276,13 +291,13 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
     }
 
     private async Task<TrainingRun> RegisterAsync(TrainingResult result, FeatureDefinitions? definitions, FlatModelInput? flat, GroupGrades? groupGrades,
-        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct)
+        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct, bool championRule = true)
     {
         // The compiled scorer is what serves (and what the report explains).
         var compiled = ModelArtifact.Compile(result.Model);
         // The reference travels with the model, so monitoring compares live leads with what this version learned from.
         var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat, groupGrades)
-            .Concat(ModelArtifact.ReferenceEntries(result)).ToDictionary(kv => kv.Key, kv => kv.Value), ct);
+            .Concat(ModelArtifact.ReferenceEntries(result)).ToDictionary(kv => kv.Key, kv => kv.Value), ct, championRule);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;
         if (reportDirectory is not null)

@@ -4,14 +4,23 @@ using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Application.Scoring;
 
-/// <summary>The models serving at one moment, by slot. Immutable: a reload builds a new set and swaps it in one step.</summary>
-public sealed record ServingSet(ServableModel? Champion, ServableModel? Challenger, IReadOnlyList<ServableModel> Shadows)
+/// <summary>
+/// The models serving at one moment, by slot. Immutable: a reload builds a new set and swaps it in one step.
+/// <paramref name="SplitPercent"/>: the challenger serves this share of leads (a sticky hash of the lead id, see
+/// <see cref="Engine.Lifecycle.ChallengerSplit"/>); null = shadow, the challenger scores every lead and serves none.
+/// </summary>
+public sealed record ServingSet(ServableModel? Champion, ServableModel? Challenger, IReadOnlyList<ServableModel> Shadows, double? SplitPercent = null)
 {
     public static readonly ServingSet Empty = new(null, null, []);
 
-    /// <summary>The versions by slot, for logs and health ("champion=v3 challenger=v4").</summary>
-    public string Describe() => $"champion={Champion?.Version ?? "none"}" + (Challenger is { } c ? $" challenger={c.Version}" : "") +
+    /// <summary>The versions by slot, for logs and health ("champion=v3 challenger=v4 (split 10%)").</summary>
+    public string Describe() => $"champion={Champion?.Version ?? "none"}" +
+        (Challenger is { } c ? $" challenger={c.Version}" + (SplitPercent is { } p ? $" (split {p:0.##}%)" : " (shadow)") : "") +
         string.Concat(Shadows.Select(s => $" shadow={s.Version}"));
+
+    /// <summary>Whether the challenger serves this lead (split mode, the lead's hash in the challenger's share).</summary>
+    public bool RoutesToChallenger(string leadId) =>
+        Challenger is not null && SplitPercent is { } p && Engine.Lifecycle.ChallengerSplit.ServedByChallenger(leadId, p);
 }
 
 /// <summary>
@@ -25,7 +34,7 @@ public sealed record ServingSet(ServableModel? Champion, ServableModel? Challeng
 /// loaded model as it joins the set; its version is polled with the aliases, so a change made through any instance grades
 /// here from the next reload on, without retraining.
 /// </remarks>
-public sealed class ServingModels(IModelStore models, ISettingsStore settings)
+public sealed class ServingModels(IModelStore models, ISettingsStore settings, Lifecycle.LifecycleStateStore lifecycle)
 {
     /// <summary>Aliases that name serving slots.</summary>
     public const string ChallengerAlias = "challenger";
@@ -60,7 +69,10 @@ public sealed class ServingModels(IModelStore models, ISettingsStore settings)
             var champion = await LoadAliasAsync(ModelAliases.Champion, loaded, ct);
             var challenger = await LoadAliasAsync(ChallengerAlias, loaded, ct);
             var shadow = await LoadAliasAsync(ShadowAlias, loaded, ct);
-            var next = new ServingSet(champion, challenger, shadow is null ? [] : [shadow]);
+            // Split mode is a property of the challenge under way (the loop's state), not of the alias.
+            var challenge = challenger is null ? null : (await lifecycle.GetAsync(ct)).Challenge;
+            double? split = challenge is { Mode: Engine.Lifecycle.ChallengerModes.Split } ch && ch.Version == challenger!.Version ? ch.SplitPercent : null;
+            var next = new ServingSet(champion, challenger, shadow is null ? [] : [shadow], split);
             if (!ChangedModels(old, next)) return false;
             _set = next;
             return true;
@@ -72,7 +84,8 @@ public sealed class ServingModels(IModelStore models, ISettingsStore settings)
     }
 
     private static bool ChangedModels(ServingSet a, ServingSet b) =>
-        !ReferenceEquals(a.Champion, b.Champion) || !ReferenceEquals(a.Challenger, b.Challenger) || !a.Shadows.SequenceEqual(b.Shadows);
+        !ReferenceEquals(a.Champion, b.Champion) || !ReferenceEquals(a.Challenger, b.Challenger) || !a.Shadows.SequenceEqual(b.Shadows) ||
+        a.SplitPercent != b.SplitPercent;
 
     private async Task<ServableModel?> LoadAliasAsync(string alias, Dictionary<string, ServableModel> loaded, CancellationToken ct)
     {

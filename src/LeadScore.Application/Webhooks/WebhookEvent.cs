@@ -24,6 +24,22 @@ public sealed record WebhookEvent
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Direction { get; init; }
 }
 
+/// <summary>The body of a model_promoted or model_rolled_back delivery: which version serves now, which served before, and why.</summary>
+public sealed record ModelWebhookEvent
+{
+    public required string Id { get; init; }
+    /// <summary>model.promoted or model.rolled_back.</summary>
+    public required string Type { get; init; }
+    public required string WebhookId { get; init; }
+    public required DateTimeOffset OccurredAt { get; init; }
+    public required string Version { get; init; }
+    public string? Previous { get; init; }
+    public required string Reason { get; init; }
+    /// <summary>The figures behind the decision (AUCs, p-values), as recorded in the lifecycle history.</summary>
+    public JsonElement? Figures { get; init; }
+}
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(WebhookEvent))]
+[JsonSerializable(typeof(ModelWebhookEvent))]
 public sealed partial class WebhookJsonContext : JsonSerializerContext;

@@ -60,6 +60,31 @@ public sealed class WebhookNotifier(IWebhookStore store, ILeadData leads, IOutco
         if (deliveries.Count > 0) signal.Pulse();
         return deliveries.Count;
     }
+
+    /// <summary>Queues one delivery per webhook with the model rule (<paramref name="rule"/>); returns how many.</summary>
+    public async Task<int> NotifyModelAsync(WebhookRule rule, string version, string? previous, string reason, string? figuresJson, CancellationToken ct = default)
+    {
+        var hooks = (await store.ListWebhooksAsync(ct)).Where(h => h.Rule == rule).ToList();
+        if (hooks.Count == 0) return 0;
+        var now = time.GetUtcNow();
+        var type = WebhookRules.EventType(rule);
+        JsonElement? figures = figuresJson is null ? null : JsonDocument.Parse(figuresJson).RootElement.Clone();
+        // Deliveries carry a lead id column for lead events; a model event has none.
+        var deliveries = hooks.Select(hook => new NewDelivery(hook.Id, type, "", JsonSerializer.Serialize(new ModelWebhookEvent
+        {
+            Id = "evt_" + Guid.CreateVersion7(now).ToString("N"),
+            Type = type,
+            WebhookId = hook.Id,
+            OccurredAt = now,
+            Version = version,
+            Previous = previous,
+            Reason = reason,
+            Figures = figures,
+        }, WebhookJsonContext.Default.ModelWebhookEvent))).ToList();
+        await store.EnqueueDeliveriesAsync(deliveries, ct);
+        signal.Pulse();
+        return deliveries.Count;
+    }
 }
 
 /// <summary>Wakes this instance's dispatcher when deliveries were queued, so they go out at once instead of at the next poll.</summary>

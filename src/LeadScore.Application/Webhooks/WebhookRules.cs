@@ -9,13 +9,17 @@ public static class WebhookRules
     public const string GradeChanged = "grade_changed";
     public const string ScoreCrossed = "score_crossed";
     public const string BecameA = "became_a";
+    public const string ModelPromoted = "model_promoted";
+    public const string ModelRolledBack = "model_rolled_back";
 
-    public static readonly IReadOnlyList<string> Names = [GradeChanged, ScoreCrossed, BecameA];
+    public static readonly IReadOnlyList<string> Names = [GradeChanged, ScoreCrossed, BecameA, ModelPromoted, ModelRolledBack];
 
     public static string NameOf(WebhookRule rule) => rule switch
     {
         WebhookRule.GradeChanged => GradeChanged,
         WebhookRule.ScoreCrossed => ScoreCrossed,
+        WebhookRule.ModelPromoted => ModelPromoted,
+        WebhookRule.ModelRolledBack => ModelRolledBack,
         _ => BecameA,
     };
 
@@ -24,10 +28,21 @@ public static class WebhookRules
         GradeChanged => WebhookRule.GradeChanged,
         ScoreCrossed => WebhookRule.ScoreCrossed,
         BecameA => WebhookRule.BecameA,
+        ModelPromoted => WebhookRule.ModelPromoted,
+        ModelRolledBack => WebhookRule.ModelRolledBack,
         _ => null,
     };
 
-    public static string EventType(WebhookRule rule) => "lead." + NameOf(rule);
+    /// <summary>"lead.grade_changed", ...; model rules: "model.promoted", "model.rolled_back".</summary>
+    public static string EventType(WebhookRule rule) => rule switch
+    {
+        WebhookRule.ModelPromoted => "model.promoted",
+        WebhookRule.ModelRolledBack => "model.rolled_back",
+        _ => "lead." + NameOf(rule),
+    };
+
+    /// <summary>Whether the rule is about models (fired by the lifecycle), not about a lead's score.</summary>
+    public static bool IsModelRule(WebhookRule rule) => rule is WebhookRule.ModelPromoted or WebhookRule.ModelRolledBack;
 
     /// <summary>Whether <paramref name="change"/> fires <paramref name="hook"/>; for crossings, also the direction.</summary>
     public static bool Fires(Webhook hook, ScoreChange change, out string? direction)

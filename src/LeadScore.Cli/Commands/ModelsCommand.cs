@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using LeadScore.Core;
+using LeadScore.Application.Lifecycle;
 using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
 using LeadScore.Engine.Modeling;
 
 namespace LeadScore.Cli.Commands;
 
-/// <summary><c>leadscore models list|show|promote|rollback</c>: the model registry.</summary>
+/// <summary><c>leadscore models list|show|promote|rollback|history</c>: the model registry and its lifecycle.</summary>
 internal static class ModelsCommand
 {
     public static Command Create(GlobalOptions global, CliConsole console)
@@ -104,7 +105,28 @@ internal static class ModelsCommand
             return ExitCodes.Ok;
         });
 
-        foreach (var c in new[] { list, show, compare, promote, rollback }) cmd.Subcommands.Add(c);
+        var json = new Option<bool>("--json") { Description = "One JSON array of events, figures included" };
+        var limit = new Option<int>("--limit") { Description = "At most this many events (the newest)", DefaultValueFactory = _ => 200 };
+        var history = new Command("history", "Every training, gate result, challenge, promotion and rollback, with its reason and figures, oldest first");
+        history.Options.Add(json);
+        history.Options.Add(limit);
+        history.SetAction(async (parse, ct) =>
+        {
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var events = await host.Get<LifecycleHistory>().ListAsync(null, Math.Max(1, parse.GetValue(limit)), ct);
+            if (parse.GetValue(json))
+            {
+                console.Line(System.Text.Json.JsonSerializer.Serialize(events.Select(LifecycleEventView.From).ToList(), LifecycleEventView.Json));
+                return ExitCodes.Ok;
+            }
+            if (events.Count == 0) { console.Line("No lifecycle events yet: train a model ('./leadscore train') or let the retraining policy run."); return ExitCodes.Ok; }
+            console.Line($"{"WHEN (UTC)",-17} {"EVENT",-17} {"VERSION",-8} {"FROM",-8} REASON");
+            foreach (var e in events)
+                console.Line(string.Create(CultureInfo.InvariantCulture, $"{e.At.UtcDateTime,-17:yyyy-MM-dd HH:mm} {e.Kind,-17} {e.Version ?? "-",-8} {e.Previous ?? "-",-8} {e.Reason}"));
+            return ExitCodes.Ok;
+        });
+
+        foreach (var c in new[] { list, show, compare, promote, rollback, history }) cmd.Subcommands.Add(c);
         return cmd;
     }
 

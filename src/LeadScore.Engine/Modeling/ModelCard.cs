@@ -44,6 +44,10 @@ public sealed record ModelCard
     public int? CensoredRows { get; init; }
     /// <summary>Decided rows left out of training and evaluation because decision + H was after the as-of time.</summary>
     public int? UnmaturedRows { get; init; }
+    /// <summary>Which rows the retraining policy trained on ("all history", "the last 6 months ...", time-decayed); null for cards before the policy, or trained by hand on everything.</summary>
+    public string? TrainingWindow { get; init; }
+    /// <summary>Why this model was trained, when the retraining policy trained it ("schedule: every 15 days ...").</summary>
+    public string? TrainedBecause { get; init; }
 
     /// <summary>What a probability means, to follow "the probability of": "converting within 30 days of ..." or the old wording.</summary>
     [JsonIgnore]

@@ -51,6 +51,8 @@ public sealed record ScoreResponse
     /// <summary>The model's horizon: the probability is P(converts within this many days). Left out for models without one.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? HorizonDays { get; init; }
+    /// <summary>The serving slot that scored the lead: champion, or challenger for a lead in a split challenger's share.</summary>
+    public string Slot { get; init; } = "champion";
 }
 
 public sealed record BatchItemResult

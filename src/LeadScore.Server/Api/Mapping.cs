@@ -26,6 +26,7 @@ internal static class Mapping
         ModelVersion = r.ModelVersion,
         ScoredAt = r.ScoredAt,
         Reasons = explain ? ToViews(r.Reasons) : null,
+        Slot = r.Slot,
     };
 
     /// <summary>A stored model card as JSON; a card that is not JSON (damaged, or from a foreign tool) comes back as a string, never an error.</summary>
