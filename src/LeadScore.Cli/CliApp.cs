@@ -48,8 +48,11 @@ public static class CliApp
         root.Subcommands.Add(Commands.ApiKeyCommand.Create(global, console));
         root.Subcommands.Add(Commands.TrainCommand.Create(global, console));
         root.Subcommands.Add(Commands.ModelsCommand.Create(global, console));
+        root.Subcommands.Add(Commands.GradesCommand.Create(global, console));
+        root.Subcommands.Add(Commands.PolicyCommand.Create(global, console));
         root.Subcommands.Add(Commands.ScoreCommand.Create(global, console));
         root.Subcommands.Add(Commands.MonitorCommand.Create(global, console));
+        root.Subcommands.Add(Commands.FairnessCommand.Create(global, console));
         root.Subcommands.Add(Commands.PrivacyCommand.Create(global, console));
         root.Subcommands.Add(Commands.AuditCommand.Create(global, console));
         root.Subcommands.Add(Commands.RetentionCommand.Create(global, console));

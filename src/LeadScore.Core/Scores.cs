@@ -26,6 +26,8 @@ public sealed record LeadScoreResult
     public required string ModelVersion { get; init; }
     public DateTimeOffset ScoredAt { get; init; }
     public IReadOnlyList<Reason> Reasons { get; init; } = [];
+    /// <summary>The serving slot whose model gave this score: champion, or challenger for a lead in a split challenger's share.</summary>
+    public string Slot { get; init; } = "champion";
 }
 
 /// <summary>Why a lead was (re)scored.</summary>
@@ -35,4 +37,6 @@ public enum ScoreCause
     NewModel,
     TimePassing,
     Manual,
+    /// <summary>The grade bands in effect changed (an override set or removed): same probabilities, grades read anew.</summary>
+    GradeBands,
 }

@@ -29,6 +29,7 @@ public static class LeadScoreHosting
         var services = builder.Services;
         services.AddOptions<MaintenanceOptions>().BindConfiguration(MaintenanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration("LeadScore:Jobs").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (settings.Time is { } time) services.AddSingleton(time);
@@ -50,13 +51,19 @@ public static class LeadScoreHosting
         services.AddSingleton<ServingModels>();
         services.AddSingleton<ScoringService>();
         services.AddSingleton<IScoringService>(sp => sp.GetRequiredService<ScoringService>());
+        services.AddSingleton<GradeBandSettings>();
         services.AddSingleton<ImportService>();
         services.AddSingleton<IngestionService>();
         services.AddSingleton<FeatureDefinitionsRepository>();
         services.AddSingleton<FeatureService>();
         services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<Application.Fairness.FairnessService>();
         services.AddSingleton<TrainingService>();
         services.AddSingleton<ModelLifecycle>();
+        services.AddSingleton<Application.Lifecycle.RetrainingPolicyService>();
+        services.AddSingleton<Application.Lifecycle.LifecycleStateStore>();
+        services.AddSingleton<Application.Lifecycle.LifecycleHistory>();
+        services.AddSingleton<Application.Lifecycle.ContinuousLearning>();
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<WebhookRegistry>();
@@ -89,6 +96,8 @@ public static class LeadScoreHosting
         builder.Services.AddHostedService<JobWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
         builder.Services.AddHostedService<ScoreMaintenance>();
+        builder.Services.AddSingleton<RetrainingScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainingScheduler>());
         builder.Services.AddHostedService<PredictionLogWriter>();
         builder.Services.AddHostedService<RetentionMaintenance>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MonitoringMaintenance>());

@@ -7,6 +7,7 @@ using LeadScore.Server.Api;
 using LeadScore.Server.Auth;
 using LeadScore.Server.Dashboard;
 using LeadScore.Server.Endpoints;
+using LeadScore.Server.Fairness;
 using LeadScore.Application.Governance;
 using LeadScore.Application.Scoring;
 using LeadScore.Application.Webhooks;
@@ -55,7 +56,9 @@ public static class LeadScoreServer
         app.MapLeadEndpoints();
         app.MapIngestionEndpoints();
         app.MapModelEndpoints();
+        app.MapLifecycleEndpoints();
         app.MapWebhookEndpoints();
+        app.MapFairnessEndpoints();
         app.MapGovernanceEndpoints();
         app.MapMonitoringEndpoints();
         app.MapDashboard();
@@ -112,8 +115,10 @@ public static class LeadScoreServer
                 _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.RateLimit.Burst,
-                    TokensPerPeriod = Math.Max(1, options.RateLimit.PermitsPerSecond / 10),
-                    ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                    // Tenths of a second when the rate divides by ten (smoother), else whole seconds: the rate is exact either way
+                    // (it used to round 1-9 per second up to 10).
+                    TokensPerPeriod = options.RateLimit.PermitsPerSecond % 10 == 0 ? options.RateLimit.PermitsPerSecond / 10 : options.RateLimit.PermitsPerSecond,
+                    ReplenishmentPeriod = options.RateLimit.PermitsPerSecond % 10 == 0 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1),
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 }));

@@ -17,13 +17,17 @@ public abstract partial class SqlLeadStore
         var where = new StringBuilder("WHERE l.id = s.lead_id");
         if (query.Grade is not null) where.Append(" AND s.grade = @grade");
         if (query.Source is not null) where.Append($" AND {Attr("source")} = @source");
-        if (query.Status is { } st)
-            where.Append(st switch
-            {
-                LeadStatus.Won => $" AND {lastKind} = 'converted'",
-                LeadStatus.Lost => $" AND {lastKind} = 'lost'",
-                _ => $" AND COALESCE({lastKind}, 'reopened') = 'reopened'",
-            });
+        if (query.Statuses is { Count: < 3 } statuses)
+        {
+            if (statuses.Count == 0) where.Append(" AND 1 = 0");
+            else
+                where.Append(" AND (").AppendJoin(" OR ", statuses.Order().Select(st => st switch
+                {
+                    LeadStatus.Won => $"{lastKind} = 'converted'",
+                    LeadStatus.Lost => $"{lastKind} = 'lost'",
+                    _ => $"COALESCE({lastKind}, 'reopened') = 'reopened'",
+                })).Append(')');
+        }
         string? like = null;
         if (!string.IsNullOrWhiteSpace(query.Search))
         {

@@ -69,6 +69,12 @@ public abstract partial class SqlLeadStore
             return true;
         }, ct);
 
+    public async Task<bool> RemoveAliasAsync(string alias, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition("DELETE FROM model_aliases WHERE alias = @alias", new { alias }, cancellationToken: ct)) > 0;
+    }
+
     public async Task<string?> GetAliasAsync(string alias, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);

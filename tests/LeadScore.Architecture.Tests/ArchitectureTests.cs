@@ -66,6 +66,7 @@ public sealed class ArchitectureTests
     [InlineData("LeadScore.Engine.Scoring", new[] { "LeadScore.Engine.Modeling", "LeadScore.Engine.Monitoring", "LeadScore.Engine.Reporting" })]
     [InlineData("LeadScore.Engine.Metrics", new[] { "LeadScore.Engine.Modeling", "LeadScore.Engine.Scoring", "LeadScore.Engine.Features", "LeadScore.Engine.Monitoring", "LeadScore.Engine.Reporting" })]
     [InlineData("LeadScore.Engine.Modeling", new[] { "LeadScore.Engine.Reporting", "LeadScore.Engine.Monitoring" })]
+    [InlineData("LeadScore.Engine.Fairness", new[] { "LeadScore.Engine.Modeling", "LeadScore.Engine.Features", "LeadScore.Engine.Reporting", "LeadScore.Engine.Monitoring", "Microsoft.ML" })]
     public void Engine_areas_depend_one_way(string area, string[] forbidden)
     {
         var result = Types.InAssembly(Engine).That().ResideInNamespace(area).ShouldNot().HaveDependencyOnAny(forbidden).GetResult();

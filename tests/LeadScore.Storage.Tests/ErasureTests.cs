@@ -70,6 +70,12 @@ public sealed class ErasureTests
         // Governance: training membership (both leads), an audit entry (a lead target is a keyed hash, never the id), a tombstone.
         await store.RecordTrainingLeadsAsync("v1", [Erased, Kept]);
         await store.AppendAuditAsync(new NewAuditEntry("cli:tester", AuditActions.OptOut, AuditTargets.Lead, "a1b2c3"));
+        // The model lifecycle holds figures about models, never a lead.
+        await store.SaveEvaluationAsync(new ModelEvaluation
+        {
+            Id = "eval1", At = T0, Kind = "gate", Candidate = "v2", Champion = "v1", Passed = true, Rows = 100, Summary = "passed", FiguresJson = "{}", RulesJson = "[]",
+        });
+        await store.AddLifecycleEventAsync(new LifecycleEvent { At = T0, Kind = "gate", Version = "v2", Previous = "v1", Reason = "passed", EvaluationId = "eval1" });
     }
 
     /// <summary>"table.column" for every text or binary value, in every table, that mentions <paramref name="leadId"/>.</summary>

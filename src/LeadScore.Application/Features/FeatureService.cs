@@ -51,26 +51,37 @@ public sealed class FeatureService(ILeadStore store, FeatureDefinitionsRepositor
     public async Task<FeatureBuildResult> BuildTrainingSetAsync(TrainingSetOptions options, (TimeSpan? Delay, double? HorizonDays)? funnel, CancellationToken ct = default)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var (defs, note) = await LoadOrCreateDefinitionsAsync(ct);
+        FeatureDefinitions defs;
+        string? note;
         FunnelChoice? choice = null;
-        if (funnel is { } f)
+        TrainingSet set;
+        if (funnel is { } given && options.CutoffBeforeOutcome is null)
         {
-            choice = await training.ChooseFunnelAsync(f.Delay, f.HorizonDays, options.DecisionAges, options.KnownBefore, ct);
-            options = options with { DecisionDelay = choice.DecisionDelay, HorizonDays = choice.HorizonDays };
+            // The path train takes: the same options, stored with what the set was built from, so train reuses it.
+            var prepared = await training.PrepareTrainingSetAsync(new Modeling.TrainingSetRequest
+            {
+                DecisionDelay = given.Delay, HorizonDays = given.HorizonDays, AsOf = options.KnownBefore, DecisionAges = options.DecisionAges,
+            }, reuse: false, "features build", ct);
+            (set, choice, defs, note) = (prepared.Set, prepared.Funnel, prepared.Definitions, prepared.DefinitionsNote);
         }
-        var set = await training.BuildTrainingSetAsync(defs, options, ct);
+        else
+        {
+            (defs, note) = await LoadOrCreateDefinitionsAsync(ct);
+            if (funnel is { } g)
+            {
+                choice = await training.ChooseFunnelAsync(g.Delay, g.HorizonDays, options.DecisionAges, options.KnownBefore, ct);
+                options = options with { DecisionDelay = choice.DecisionDelay, HorizonDays = choice.HorizonDays };
+            }
+            set = await training.BuildTrainingSetAsync(defs, options, ct);
+            // Built with options train does not take (--cutoff-days, or no funnel): stored, never reused by train.
+            if (set.Frame.Count > 0)
+                await training.StoreAsync(set, TrainingSetBuild.Of(await TrainingSetBuilds.KeyAsync(store, null, null, null, null, ct), set,
+                    choice ?? new FunnelChoice(options.DecisionDelay, "given", options.HorizonDays ?? 0, "none"), _time.GetUtcNow(), "features build") with { Reusable = false }, ct);
+        }
         if (set.Frame.Count == 0)
             throw new LeadScoreException($"no lead has an outcome after its decision time ({set.Describe()}): import outcomes first");
         var findings = set.Converted > 0 && set.Lost > 0 ? LeakageAudit.Run(set.Frame) : [];
         var keep = new HashSet<string>(defs.KeepDespiteLeakage, StringComparer.Ordinal);
-        await store.SaveFeatureSnapshotAsync(new FeatureSnapshot
-        {
-            Name = TrainingSnapshot,
-            CreatedAt = _time.GetUtcNow(),
-            AsOfRule = set.Rule,
-            Rows = set.Frame.Count,
-            Data = FeatureFrameSerializer.Serialize(set.Frame),
-        }, ct);
         return new FeatureBuildResult
         {
             Set = set,

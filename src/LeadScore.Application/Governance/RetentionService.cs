@@ -41,7 +41,7 @@ public sealed record RetentionCount(string DataClass, TimeSpan Limit, DateTimeOf
 /// Deletes rows older than each data class's limit. The leader runs it on a schedule (Hosting's RetentionMaintenance);
 /// <c>./leadscore retention run [--dry-run]</c> runs it now. A real run leaves one audit entry with the counts.
 /// </summary>
-public sealed class RetentionService(IRetentionStore store, IPredictionLog predictions, RetentionOptions options, AuditLog audit, TimeProvider time)
+public sealed class RetentionService(IRetentionStore store, IPredictionLog predictions, ISettingsStore settings, RetentionOptions options, AuditLog audit, TimeProvider time)
 {
     public RetentionOptions Options => options;
 
@@ -65,6 +65,8 @@ public sealed class RetentionService(IRetentionStore store, IPredictionLog predi
             var before = now - limit;
             counts.Add(new RetentionCount(c.Name, limit, before, await c.DeleteOlderThan(before, dryRun, ct)));
         }
+        // Deleted activities change the features a training set would hold: a stored one is stale.
+        if (!dryRun && counts.Any(c => c.Rows > 0)) await settings.SaveSettingAsync(SettingNames.DataVersion, "{}", now, ct);
         if (!dryRun)
             await audit.RecordAsync(AuditActions.Retention, AuditTargets.Leads, "*",
                 counts.ToDictionary(c => c.DataClass, c => (object?)c.Rows), actor, ct);

@@ -37,6 +37,8 @@ public sealed class IngestionService(ImportService import, IScoringService scori
     private async Task<IngestResult> AfterImportAsync(ImportSummary summary, CancellationToken ct)
     {
         if (summary.Accepted == 0) return new IngestResult(summary, 0, 0);
+        // Training sets built before this import are stale (train rebuilds instead of reusing the stored one).
+        await store.SaveSettingAsync(SettingNames.DataVersion, "{}", time.GetUtcNow(), ct);
         if (summary.TouchedDomains.Count > 0)
         {
             await store.SaveSettingAsync(SettingNames.EnrichmentVersion, "{}", time.GetUtcNow(), ct);

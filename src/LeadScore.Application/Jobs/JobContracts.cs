@@ -37,11 +37,13 @@ public static class RescoreCauses
 {
     public const string NewModel = "new_model";
     public const string TimePassing = "time_passing";
+    public const string GradeBands = "grade_bands";
 
     public static Core.ScoreCause Parse(string cause) => cause switch
     {
         NewModel => Core.ScoreCause.NewModel,
         TimePassing => Core.ScoreCause.TimePassing,
+        GradeBands => Core.ScoreCause.GradeBands,
         _ => throw new Core.LeadScoreException($"unknown re-scoring cause '{cause}'", "cause"),
     };
 }
@@ -56,6 +58,8 @@ public sealed record TrainJobRequest
     public IReadOnlyList<double>? DecisionAgesDays { get; init; }
     /// <summary>The horizon H in days; null = chosen from the data.</summary>
     public double? HorizonDays { get; init; }
+    /// <summary>Set when the retraining policy queued the job: why (the job then trains as the policy says and runs the gate).</summary>
+    public string? Trigger { get; init; }
 }
 
 /// <summary>What a finished training job produced.</summary>

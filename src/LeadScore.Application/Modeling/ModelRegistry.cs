@@ -23,7 +23,9 @@ public sealed class ModelRegistry(ILeadStore store)
     /// Stores a trained model as the next version ("v1", "v2", ...) and applies <see cref="ChampionRule"/>.
     /// <paramref name="extraEntries"/> lets the caller add artifact entries (e.g. the compiled scorer).
     /// </summary>
-    public async Task<RegistrationResult> RegisterAsync(TrainingResult result, Func<TrainedModel, IReadOnlyDictionary<string, byte[]>>? extraEntries = null, CancellationToken ct = default)
+    /// <param name="championRule">false: register as a candidate only (the continuous-learning gate decides), unless the workspace has no champion.</param>
+    public async Task<RegistrationResult> RegisterAsync(TrainingResult result, Func<TrainedModel, IReadOnlyDictionary<string, byte[]>>? extraEntries = null, CancellationToken ct = default,
+        bool championRule = true)
     {
         var number = await store.NextModelNumberAsync(ct);
         var version = $"v{number}";
@@ -44,6 +46,9 @@ public sealed class ModelRegistry(ILeadStore store)
             await store.SetAliasAsync(ModelAliases.Champion, version, ct);
             return new RegistrationResult(version, true, "the workspace had no champion", result.Metrics.Auc, null, null);
         }
+
+        if (!championRule)
+            return new RegistrationResult(version, false, $"registered as a candidate; the promotion gate compares it with champion {champion}", result.Metrics.Auc, null, champion);
 
         var championModel = await LoadAsync(champion, ct);
         var missing = championModel.MissingFeatures(result.Test);

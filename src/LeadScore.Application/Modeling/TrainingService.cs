@@ -1,5 +1,6 @@
 using LeadScore.Core;
 using LeadScore.Storage;
+using LeadScore.Application.Fairness;
 using LeadScore.Application.Features;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Ingestion;
@@ -27,7 +28,24 @@ public sealed record WorkspaceTrainingRequest
     public IReadOnlyList<string> KeepFlagged { get; init; } = [];
     /// <summary>Write the HTML evaluation report here.</summary>
     public string? ReportDirectory { get; init; }
+    /// <summary>The retraining policy's window (which rows to train on), recorded in the card; null = every row.</summary>
+    public Engine.Lifecycle.RetrainingPolicy.WindowSettings? Window { get; init; }
+    /// <summary>Why the policy trains (recorded in the card); set for policy retrainings, which register as candidates for the gate.</summary>
+    public string? Trigger { get; init; }
 }
+
+/// <summary>How to build a workspace training set; null members are chosen from the data.</summary>
+public sealed record TrainingSetRequest
+{
+    public TimeSpan? DecisionDelay { get; init; }
+    public double? HorizonDays { get; init; }
+    /// <summary>Only outcomes recorded before this time count; labels are judged as of it.</summary>
+    public DateTimeOffset? AsOf { get; init; }
+    public IReadOnlyList<TimeSpan>? DecisionAges { get; init; }
+}
+
+/// <summary>A training set ready to train on: built now, or the stored one reused, and why.</summary>
+public sealed record PreparedTrainingSet(TrainingSet Set, FunnelChoice Funnel, FeatureDefinitions Definitions, string? DefinitionsNote, bool Reused, string Why);
 
 /// <summary>A finished training run: the result, how it was registered, and what was left out.</summary>
 public sealed record TrainingRun
@@ -42,6 +60,8 @@ public sealed record TrainingRun
     public FunnelChoice? Funnel { get; init; }
     /// <summary>The training set's counts (workspace runs): censored, wins dropped by the decision point.</summary>
     public TrainingSet? Set { get; init; }
+    /// <summary>Whether the stored training set was reused, and why it was or was not (workspace runs).</summary>
+    public string? TrainingSetSource { get; init; }
     public string? ReportPath { get; init; }
 }
 
@@ -49,7 +69,7 @@ public sealed record TrainingRun
 /// Trains models from the workspace (point-in-time features) or from a flat table, runs the leakage audit,
 /// compiles the model for fast scoring and registers it. Used by the CLI and by the server's training jobs.
 /// </summary>
-public sealed class TrainingService(ILeadStore store, FeatureDefinitionsRepository definitions, ModelRegistry registry)
+public sealed class TrainingService(ILeadStore store, FeatureDefinitionsRepository definitions, ModelRegistry registry, FairnessService fairness, TimeProvider clock)
 {
     /// <summary>Builds the point-in-time training set from the store.</summary>
     public Task<TrainingSet> BuildTrainingSetAsync(FeatureDefinitions featureDefinitions, TimeSpan decisionDelay, IReadOnlyList<TimeSpan>? decisionAges = null, CancellationToken ct = default) =>
@@ -114,20 +134,75 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         return lead;
     }
 
+    /// <summary>
+    /// The one path from features to training: the stored training set (built by <c>features build</c> or an earlier
+    /// <c>train</c>) when <paramref name="reuse"/> and nothing it was built from changed (data, opt-outs, feature
+    /// definitions, options: <see cref="TrainingSetKey"/>); otherwise a new build, stored as the training snapshot with
+    /// what it was built from.
+    /// </summary>
+    public async Task<PreparedTrainingSet> PrepareTrainingSetAsync(TrainingSetRequest request, bool reuse, string builtBy, CancellationToken ct = default)
+    {
+        var (defs, note) = await definitions.GetAsync(ct);
+        var key = await TrainingSetBuilds.KeyAsync(store, request.DecisionDelay, request.HorizonDays, request.AsOf, request.DecisionAges, ct);
+        var stored = await TrainingSetBuilds.ReadAsync(store, ct);
+        string why;
+        if (stored is null) why = "no training set stored yet: building one";
+        else if (!stored.Reusable) why = $"the stored training set was built with --cutoff-days: building one";
+        else if (key.DiffersFrom(stored.Key) is { } diff) why = $"rebuilding the training set: {diff}";
+        else if (!reuse) why = "building the training set";
+        else if (await store.GetFeatureSnapshotAsync(FeatureService.TrainingSnapshot, ct) is not { } snap) why = "the stored training set was removed (an erasure drops it): building one";
+        else
+        {
+            var (set, funnel) = stored.Restore(FeatureFrameSerializer.Deserialize(snap.Data));
+            return new PreparedTrainingSet(set, funnel, defs, note, true, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"reusing the training set '{stored.BuiltBy}' stored at {stored.BuiltAt:yyyy-MM-dd HH:mm}Z: same data, feature definitions and options"));
+        }
+        var choice = await ChooseFunnelAsync(request.DecisionDelay, request.HorizonDays, request.DecisionAges, request.AsOf, ct);
+        var built = await BuildTrainingSetAsync(defs, new TrainingSetOptions
+        {
+            DecisionDelay = choice.DecisionDelay, DecisionAges = request.DecisionAges, HorizonDays = choice.HorizonDays, KnownBefore = request.AsOf,
+        }, ct);
+        if (built.Frame.Count > 0) await StoreAsync(built, TrainingSetBuild.Of(key, built, choice, clock.GetUtcNow(), builtBy), ct);
+        return new PreparedTrainingSet(built, choice, defs, note, false, why);
+    }
+
+    /// <summary>Stores a set as the training snapshot, with the record of what it was built from.</summary>
+    internal async Task StoreAsync(TrainingSet set, TrainingSetBuild build, CancellationToken ct)
+    {
+        await store.SaveFeatureSnapshotAsync(new FeatureSnapshot
+        {
+            Name = FeatureService.TrainingSnapshot,
+            CreatedAt = build.BuiltAt,
+            AsOfRule = set.Rule,
+            Rows = set.Frame.Count,
+            Data = FeatureFrameSerializer.Serialize(set.Frame),
+        }, ct);
+        await TrainingSetBuilds.SaveAsync(store, build, ct);
+    }
+
     /// <summary>Trains on the workspace's leads with point-in-time features, registers and reports.</summary>
     public async Task<TrainingRun> TrainWorkspaceAsync(WorkspaceTrainingRequest request, IProgress<string>? progress = null, CancellationToken ct = default)
     {
-        var (defs, note) = await definitions.GetAsync(ct);
-        if (note is not null) progress?.Report(note);
-        var funnel = await ChooseFunnelAsync(request.DecisionDelay, request.HorizonDays, request.DecisionAges, request.AsOf, ct);
-        progress?.Report($"decision point: {funnel.DelayWhy}; horizon: {funnel.HorizonWhy}");
-        var set = await BuildTrainingSetAsync(defs, new TrainingSetOptions
+        var prepared = await PrepareTrainingSetAsync(new TrainingSetRequest
         {
-            DecisionDelay = funnel.DecisionDelay, DecisionAges = request.DecisionAges, HorizonDays = funnel.HorizonDays, KnownBefore = request.AsOf,
-        }, ct);
+            DecisionDelay = request.DecisionDelay, HorizonDays = request.HorizonDays, AsOf = request.AsOf, DecisionAges = request.DecisionAges,
+        }, reuse: true, "train", ct);
+        var (set, funnel, defs) = (prepared.Set, prepared.Funnel, prepared.Definitions);
+        if (prepared.DefinitionsNote is { } note) progress?.Report(note);
+        progress?.Report(prepared.Why);
+        progress?.Report($"decision point: {funnel.DelayWhy}; horizon: {funnel.HorizonWhy}");
         progress?.Report($"training set: {set.Describe()}");
 
         var (frame, excluded, findings) = Audit(set.Frame, request.Exclude, [.. request.KeepFlagged, .. defs.KeepDespiteLeakage], progress);
+        string? window = null;
+        if (request.Window is { } w)
+        {
+            var asOf = set.Frame.AsOf ?? request.AsOf ?? request.Options.Clock.GetUtcNow();
+            var before = frame.Count;
+            frame = Engine.Lifecycle.TrainingWindow.Apply(frame, w, asOf, request.Options.Seed);
+            window = Engine.Lifecycle.TrainingWindow.Describe(w);
+            progress?.Report($"training window: {window}: {frame.Count} of {before} rows");
+        }
         var options = request.Options with
         {
             ExcludedFeatures = [.. request.Options.ExcludedFeatures, .. excluded],
@@ -136,10 +211,14 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             CensoredRows = set.Censored,
         };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
-        var run = await RegisterAsync(result, defs, null, findings, set.Describe(), request.ReportDirectory, ct);
+        if (window is not null || request.Trigger is not null)
+            result = result with { Model = result.Model.WithCard(result.Model.Card with { TrainingWindow = window, TrainedBecause = request.Trigger }) };
+        var config = await fairness.GetAsync(ct);
+        var (withFairness, groupGrades) = TrainingFairness.Apply(result, config, await GroupValuesAsync(config, result, ct));
+        var run = await RegisterAsync(withFairness, defs, null, groupGrades, findings, set.Describe(), request.ReportDirectory, ct, championRule: request.Trigger is null);
         // Which leads this version learned from: a person's export says so, and an erasure names the version.
         await store.RecordTrainingLeadsAsync(run.Registration.Version, set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList(), ct);
-        return run with { Funnel = funnel, Set = set };
+        return run with { Funnel = funnel, Set = set, TrainingSetSource = prepared.Why };
     }
 
     /// <summary>Trains on a flat table (one row per lead), with the same audit, compilation and registration.</summary>
@@ -152,7 +231,39 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         options = options with { ExcludedFeatures = [.. options.ExcludedFeatures, .. excluded] };
         var result = await Task.Run(() => new ModelingContext().Train(frame, options, testFrame, progress, ct), ct);
         var input = FlatModelInput.From(table.Schema, valueMapping);
-        return await RegisterAsync(result, null, input, findings, null, reportDirectory, ct);
+        // A flat table's group values are its columns, where they are features (a column left out of the features is not read here).
+        var (withFairness, groupGrades) = TrainingFairness.Apply(result, await fairness.GetAsync(ct), static (f, row, attribute) =>
+            f.IndexOf(attribute) is >= 0 and var col ? (f.Rows[row][col] is { IsMissing: false } v ? v.ToString() : null) : null);
+        return await RegisterAsync(withFairness, null, input, groupGrades, findings, null, reportDirectory, ct);
+    }
+
+    /// <summary>
+    /// The declared attributes of the training and held-out leads as known at each row's decision time (the same point-in-time
+    /// rule training uses): sensitive attributes are often not features, so they are read from the leads themselves.
+    /// </summary>
+    private async Task<TrainingFairness.ValueAt> GroupValuesAsync(FairnessConfiguration config, TrainingResult result, CancellationToken ct)
+    {
+        var wanted = config.Effective.Sensitive.Concat(config.Effective.Watch).ToHashSet(StringComparer.Ordinal);
+        if (wanted.Count == 0) return static (_, _, _) => null;
+        var ids = result.Test.Ids.Concat(result.Train?.Ids ?? []).ToHashSet(StringComparer.Ordinal);
+        // Only the wanted attributes are kept, so the lookup stays small beside the training frames.
+        Lead Trim(Lead l) => l with { Attributes = l.Attributes.Where(a => wanted.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal) };
+        var leads = new Dictionary<string, Lead>(StringComparer.Ordinal);
+        await foreach (var lead in store.StreamLeadsAsync(ct))
+            if (ids.Contains(lead.Id)) leads[lead.Id] = Trim(lead);
+        var history = new Dictionary<string, List<LeadHistoryEntry>>(StringComparer.Ordinal);
+        await foreach (var h in store.StreamLeadHistoryAsync(ct))
+        {
+            if (!ids.Contains(h.Previous.Id)) continue;
+            if (!history.TryGetValue(h.Previous.Id, out var list)) history[h.Previous.Id] = list = [];
+            list.Add(h with { Previous = Trim(h.Previous) });
+        }
+        return (frame, row, attribute) =>
+        {
+            if (!leads.TryGetValue(frame.Ids[row], out var lead)) return null;
+            var asOf = frame.Times.Count == frame.Count ? AttributesAsOf(history, lead, frame.Times[row]) : lead;
+            return asOf.Get(attribute);
+        };
     }
 
     private static (FeatureFrame Frame, List<ExcludedFeature> Excluded, IReadOnlyList<LeakageFinding> Findings) Audit(
@@ -179,14 +290,14 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         return (drop.Count > 0 ? frame.Without(drop) : frame, excluded, findings);
     }
 
-    private async Task<TrainingRun> RegisterAsync(TrainingResult result, FeatureDefinitions? definitions, FlatModelInput? flat,
-        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct)
+    private async Task<TrainingRun> RegisterAsync(TrainingResult result, FeatureDefinitions? definitions, FlatModelInput? flat, GroupGrades? groupGrades,
+        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct, bool championRule = true)
     {
         // The compiled scorer is what serves (and what the report explains).
         var compiled = ModelArtifact.Compile(result.Model);
         // The reference travels with the model, so monitoring compares live leads with what this version learned from.
-        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat)
-            .Concat(ModelArtifact.ReferenceEntries(result)).ToDictionary(kv => kv.Key, kv => kv.Value), ct);
+        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat, groupGrades)
+            .Concat(ModelArtifact.ReferenceEntries(result)).ToDictionary(kv => kv.Key, kv => kv.Value), ct, championRule);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;
         if (reportDirectory is not null)

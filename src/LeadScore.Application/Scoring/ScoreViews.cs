@@ -46,6 +46,7 @@ public sealed record ScoreView
         ScoreCause.NewData => "new_data",
         ScoreCause.NewModel => "new_model",
         ScoreCause.TimePassing => "time_passing",
+        ScoreCause.GradeBands => "grade_bands",
         _ => "manual",
     };
 }

@@ -64,8 +64,14 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         var model = RequireChampion();
         var ordered = IsOrdered(activities) ? activities : activities.OrderBy(a => a.Timestamp).ThenBy(a => a.EventId, StringComparer.Ordinal).ToList();
         var set = serving.Current;
-        var result = ScoreOnline(model, lead, ordered, asOf, explain, PredictionSlots.Champion);
-        if (set.Challenger is { } challenger) ScoreOnline(challenger, lead, ordered, asOf, false, PredictionSlots.Challenger);
+        // Split mode: a sticky share of leads is served by the challenger; both are scored (and logged) either way.
+        var routed = set.RoutesToChallenger(lead.Id);
+        var result = ScoreOnline(model, lead, ordered, asOf, explain && !routed, PredictionSlots.Champion);
+        if (set.Challenger is { } challenger)
+        {
+            var theirs = ScoreOnline(challenger, lead, ordered, asOf, explain && routed, PredictionSlots.Challenger);
+            if (routed) result = theirs with { Slot = PredictionSlots.Challenger };
+        }
         foreach (var shadow in set.Shadows) ScoreOnline(shadow, lead, ordered, asOf, false, PredictionSlots.Shadow);
         return result;
     }
@@ -100,6 +106,14 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         }
     }
 
+    /// <summary>A stored lead's score from a split challenger (the lead is in its share), with reasons.</summary>
+    private async Task<LeadScoreResult> ScoreStoredAsync(ServableModel m, Lead lead, IReadOnlyList<Activity> activities, DateTimeOffset now, CancellationToken ct)
+    {
+        var domain = m.Features.EnrichmentDomain(lead);
+        var enrichment = domain is null ? [] : await store.GetEnrichmentAsync(domain, ct);
+        return m.Engine.Score(lead.Id, m.Row(lead, m.Features.UsesHistory ? activities : [], enrichment, now), explain: true) with { Slot = PredictionSlots.Challenger };
+    }
+
     private static bool IsOrdered(IReadOnlyList<Activity> a)
     {
         for (var i = 1; i < a.Count; i++) if (a[i].Timestamp < a[i - 1].Timestamp) return false;
@@ -126,6 +140,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
             var result = model.Engine.Score(lead.Id, row, explain: true);
             await log.LogBulkAsync(now, lead.Id, model, PredictionSlots.Champion, result.Probability, result.Grade, PredictionSources.Rescore, row, ct);
             if (others) await LogOtherSlotsAsync(set, lead, activities, now, ct);
+            if (set.RoutesToChallenger(lead.Id)) result = await ScoreStoredAsync(set.Challenger!, lead, activities, now, ct);
             var previous = await store.GetLatestScoreAsync(id, ct);
             var stored = ToStored(result, now, cause);
             toSave.Add(stored);
@@ -224,8 +239,10 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
                 var m = others[o].Model;
                 var domain = m.Features.EnrichmentDomain(lead);
                 var row = m.Row(lead, activities, domain is null ? [] : enrichment, now);
-                var r = m.Engine.Score(lead.Id, row, explain: false);
+                var routed = others[o].Slot == PredictionSlots.Challenger && set.RoutesToChallenger(lead.Id);
+                var r = m.Engine.Score(lead.Id, row, explain: routed);
                 otherResults[o, i] = (r.Probability, r.Grade, row);
+                if (routed) results[i] = ToStored(r, now, cause);
             }
         });
         await store.SaveScoresAsync(results, ct);

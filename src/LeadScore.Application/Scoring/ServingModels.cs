@@ -4,14 +4,23 @@ using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Application.Scoring;
 
-/// <summary>The models serving at one moment, by slot. Immutable: a reload builds a new set and swaps it in one step.</summary>
-public sealed record ServingSet(ServableModel? Champion, ServableModel? Challenger, IReadOnlyList<ServableModel> Shadows)
+/// <summary>
+/// The models serving at one moment, by slot. Immutable: a reload builds a new set and swaps it in one step.
+/// <paramref name="SplitPercent"/>: the challenger serves this share of leads (a sticky hash of the lead id, see
+/// <see cref="Engine.Lifecycle.ChallengerSplit"/>); null = shadow, the challenger scores every lead and serves none.
+/// </summary>
+public sealed record ServingSet(ServableModel? Champion, ServableModel? Challenger, IReadOnlyList<ServableModel> Shadows, double? SplitPercent = null)
 {
     public static readonly ServingSet Empty = new(null, null, []);
 
-    /// <summary>The versions by slot, for logs and health ("champion=v3 challenger=v4").</summary>
-    public string Describe() => $"champion={Champion?.Version ?? "none"}" + (Challenger is { } c ? $" challenger={c.Version}" : "") +
+    /// <summary>The versions by slot, for logs and health ("champion=v3 challenger=v4 (split 10%)").</summary>
+    public string Describe() => $"champion={Champion?.Version ?? "none"}" +
+        (Challenger is { } c ? $" challenger={c.Version}" + (SplitPercent is { } p ? $" (split {p:0.##}%)" : " (shadow)") : "") +
         string.Concat(Shadows.Select(s => $" shadow={s.Version}"));
+
+    /// <summary>Whether the challenger serves this lead (split mode, the lead's hash in the challenger's share).</summary>
+    public bool RoutesToChallenger(string leadId) =>
+        Challenger is not null && SplitPercent is { } p && Engine.Lifecycle.ChallengerSplit.ServedByChallenger(leadId, p);
 }
 
 /// <summary>
@@ -20,13 +29,21 @@ public sealed record ServingSet(ServableModel? Champion, ServableModel? Challeng
 /// over compiled scorers: a reload loads only versions not loaded yet and swaps the whole set atomically, so a
 /// request sees either the old set or the new one, never a mix.
 /// </summary>
-public sealed class ServingModels(IModelStore models)
+/// <remarks>
+/// A grade-band override (<see cref="GradeBandSettings"/>, one shared setting for every model) is applied to each
+/// loaded model as it joins the set; its version is polled with the aliases, so a change made through any instance grades
+/// here from the next reload on, without retraining.
+/// </remarks>
+public sealed class ServingModels(IModelStore models, ISettingsStore settings, Lifecycle.LifecycleStateStore lifecycle)
 {
     /// <summary>Aliases that name serving slots.</summary>
     public const string ChallengerAlias = "challenger";
     public const string ShadowAlias = "shadow";
 
     private volatile ServingSet _set = ServingSet.Empty;
+    // Guarded by _reload.
+    private long _gradesVersion = -1;
+    private GradeBandOverride? _grades;
     private readonly SemaphoreSlim _reload = new(1, 1);
 
     public ServingSet Current => _set;
@@ -43,13 +60,20 @@ public sealed class ServingModels(IModelStore models)
         try
         {
             var old = _set;
+            var gradesVersion = await settings.GetSettingVersionAsync(SettingNames.GradeBands, ct);
+            if (gradesVersion != _gradesVersion) _grades = await GradeBandSettings.ReadAsync(settings, ct);
+            _gradesVersion = gradesVersion;
             var loaded = new Dictionary<string, ServableModel>(StringComparer.Ordinal);
-            foreach (var m in new[] { old.Champion, old.Challenger }.Concat(old.Shadows)) if (m is not null) loaded[m.Version] = m;
+            // WithGrades returns the same model when its bands do not change, so an unchanged set stays reference-equal.
+            foreach (var m in new[] { old.Champion, old.Challenger }.Concat(old.Shadows)) if (m is not null) loaded[m.Version] = m.WithGrades(_grades?.Bands);
             var champion = await LoadAliasAsync(ModelAliases.Champion, loaded, ct);
             var challenger = await LoadAliasAsync(ChallengerAlias, loaded, ct);
             var shadow = await LoadAliasAsync(ShadowAlias, loaded, ct);
-            var next = new ServingSet(champion, challenger, shadow is null ? [] : [shadow]);
-            if (next.Describe() == old.Describe()) return false;
+            // Split mode is a property of the challenge under way (the loop's state), not of the alias.
+            var challenge = challenger is null ? null : (await lifecycle.GetAsync(ct)).Challenge;
+            double? split = challenge is { Mode: Engine.Lifecycle.ChallengerModes.Split } ch && ch.Version == challenger!.Version ? ch.SplitPercent : null;
+            var next = new ServingSet(champion, challenger, shadow is null ? [] : [shadow], split);
+            if (!ChangedModels(old, next)) return false;
             _set = next;
             return true;
         }
@@ -59,12 +83,16 @@ public sealed class ServingModels(IModelStore models)
         }
     }
 
+    private static bool ChangedModels(ServingSet a, ServingSet b) =>
+        !ReferenceEquals(a.Champion, b.Champion) || !ReferenceEquals(a.Challenger, b.Challenger) || !a.Shadows.SequenceEqual(b.Shadows) ||
+        a.SplitPercent != b.SplitPercent;
+
     private async Task<ServableModel?> LoadAliasAsync(string alias, Dictionary<string, ServableModel> loaded, CancellationToken ct)
     {
         var version = await models.GetAliasAsync(alias, ct);
         if (version is null) return null;
         if (loaded.TryGetValue(version, out var m)) return m;
         var bytes = await models.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"model version '{version}' has no artifact");
-        return loaded[version] = ServableModel.Load(version, bytes);
+        return loaded[version] = ServableModel.Load(version, bytes).WithGrades(_grades?.Bands);
     }
 }

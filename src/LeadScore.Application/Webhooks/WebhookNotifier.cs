@@ -8,7 +8,12 @@ namespace LeadScore.Application.Webhooks;
 /// Turns score changes into queued webhook deliveries. The delivery is in the database before this
 /// returns, so nothing is lost if the process stops before the dispatcher sends it.
 /// </summary>
-public sealed class WebhookNotifier(IWebhookStore store, WebhookSignal signal, TimeProvider time)
+/// <remarks>
+/// Each event carries the lead's status and company, read once per lead that fires (webhooks fire on a small share of the
+/// changes, so two reads per firing lead cost less than streaming every lead's outcomes into each re-score). A company the
+/// lead schema marks personal is left out: a webhook's receiver holds no personal_data scope.
+/// </remarks>
+public sealed class WebhookNotifier(IWebhookStore store, ILeadData leads, IOutcomeData outcomes, Governance.PersonalFields personal, WebhookSignal signal, TimeProvider time)
 {
     /// <summary>Queues one delivery per (webhook, change) the webhook's rule fires on; returns how many.</summary>
     public async Task<int> NotifyAsync(IReadOnlyList<ScoreChange> changes, CancellationToken ct = default)
@@ -18,19 +23,31 @@ public sealed class WebhookNotifier(IWebhookStore store, WebhookSignal signal, T
         if (hooks.Count == 0) return 0;
         var now = time.GetUtcNow();
         var deliveries = new List<NewDelivery>();
+        var facts = new Dictionary<string, (string Status, string? Company)>(StringComparer.Ordinal);
+        IReadOnlySet<string>? personalNames = null;
         foreach (var change in changes)
         {
             foreach (var hook in hooks)
             {
                 if (!WebhookRules.Fires(hook, change, out var direction)) continue;
                 var type = WebhookRules.EventType(hook.Rule);
+                var leadId = change.Current.LeadId;
+                if (!facts.TryGetValue(leadId, out var fact))
+                {
+                    personalNames ??= await personal.NamesAsync(ct);
+                    var lead = await leads.GetLeadAsync(leadId, ct);
+                    var company = personalNames.Contains(Core.LeadFields.Company) ? null : lead?.Attributes.GetValueOrDefault(Core.LeadFields.Company);
+                    facts[leadId] = fact = (LeadStatusRule.Of(await outcomes.GetOutcomesAsync(leadId, ct)), company);
+                }
                 var evt = new WebhookEvent
                 {
                     Id = "evt_" + Guid.CreateVersion7(now).ToString("N"),
                     Type = type,
                     WebhookId = hook.Id,
                     OccurredAt = now,
-                    LeadId = change.Current.LeadId,
+                    LeadId = leadId,
+                    Status = fact.Status,
+                    Company = fact.Company,
                     Previous = change.Previous is { } p ? ScoreView.From(p) : null,
                     Current = ScoreView.From(change.Current),
                     Threshold = hook.Rule == WebhookRule.ScoreCrossed ? hook.Threshold : null,
@@ -63,7 +80,7 @@ public sealed class WebhookNotifier(IWebhookStore store, WebhookSignal signal, T
             foreach (var hook in hooks.Where(h => h.Rule == rule))
             {
                 var type = WebhookRules.EventType(rule);
-                var evt = new ModelWebhookEvent
+                var evt = new MonitoringWebhookEvent
                 {
                     Id = "evt_" + Guid.CreateVersion7(now).ToString("N"),
                     Type = type,
@@ -76,11 +93,36 @@ public sealed class WebhookNotifier(IWebhookStore store, WebhookSignal signal, T
                     Details = details.RootElement.Clone(),
                 };
                 // No lead: the delivery's lead id is empty (the column is not null; erasure never matches it).
-                deliveries.Add(new NewDelivery(hook.Id, type, "", JsonSerializer.Serialize(evt, WebhookJsonContext.Default.ModelWebhookEvent)));
+                deliveries.Add(new NewDelivery(hook.Id, type, "", JsonSerializer.Serialize(evt, WebhookJsonContext.Default.MonitoringWebhookEvent)));
             }
         }
         await store.EnqueueDeliveriesAsync(deliveries, ct);
         if (deliveries.Count > 0) signal.Pulse();
+        return deliveries.Count;
+    }
+
+    /// <summary>Queues one delivery per webhook with the model rule (<paramref name="rule"/>); returns how many.</summary>
+    public async Task<int> NotifyModelAsync(WebhookRule rule, string version, string? previous, string reason, string? figuresJson, CancellationToken ct = default)
+    {
+        var hooks = (await store.ListWebhooksAsync(ct)).Where(h => h.Rule == rule).ToList();
+        if (hooks.Count == 0) return 0;
+        var now = time.GetUtcNow();
+        var type = WebhookRules.EventType(rule);
+        JsonElement? figures = figuresJson is null ? null : JsonDocument.Parse(figuresJson).RootElement.Clone();
+        // Deliveries carry a lead id column for lead events; a model event has none.
+        var deliveries = hooks.Select(hook => new NewDelivery(hook.Id, type, "", JsonSerializer.Serialize(new ModelWebhookEvent
+        {
+            Id = "evt_" + Guid.CreateVersion7(now).ToString("N"),
+            Type = type,
+            WebhookId = hook.Id,
+            OccurredAt = now,
+            Version = version,
+            Previous = previous,
+            Reason = reason,
+            Figures = figures,
+        }, WebhookJsonContext.Default.ModelWebhookEvent))).ToList();
+        await store.EnqueueDeliveriesAsync(deliveries, ct);
+        signal.Pulse();
         return deliveries.Count;
     }
 }

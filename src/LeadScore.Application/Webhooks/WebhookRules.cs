@@ -9,17 +9,21 @@ public static class WebhookRules
     public const string GradeChanged = "grade_changed";
     public const string ScoreCrossed = "score_crossed";
     public const string BecameA = "became_a";
+    public const string ModelPromoted = "model_promoted";
+    public const string ModelRolledBack = "model_rolled_back";
     /// <summary>Model-level: monitoring found dataset drift in a completed window (event type <c>model.drift_detected</c>).</summary>
     public const string DriftDetected = "drift_detected";
     /// <summary>Model-level: a matured cohort did significantly worse than promised (event type <c>model.performance_dropped</c>).</summary>
     public const string PerformanceDropped = "performance_dropped";
 
-    public static readonly IReadOnlyList<string> Names = [GradeChanged, ScoreCrossed, BecameA, DriftDetected, PerformanceDropped];
+    public static readonly IReadOnlyList<string> Names = [GradeChanged, ScoreCrossed, BecameA, ModelPromoted, ModelRolledBack, DriftDetected, PerformanceDropped];
 
     public static string NameOf(WebhookRule rule) => rule switch
     {
         WebhookRule.GradeChanged => GradeChanged,
         WebhookRule.ScoreCrossed => ScoreCrossed,
+        WebhookRule.ModelPromoted => ModelPromoted,
+        WebhookRule.ModelRolledBack => ModelRolledBack,
         WebhookRule.DriftDetected => DriftDetected,
         WebhookRule.PerformanceDropped => PerformanceDropped,
         _ => BecameA,
@@ -30,18 +34,28 @@ public static class WebhookRules
         GradeChanged => WebhookRule.GradeChanged,
         ScoreCrossed => WebhookRule.ScoreCrossed,
         BecameA => WebhookRule.BecameA,
+        ModelPromoted => WebhookRule.ModelPromoted,
+        ModelRolledBack => WebhookRule.ModelRolledBack,
         DriftDetected => WebhookRule.DriftDetected,
         PerformanceDropped => WebhookRule.PerformanceDropped,
         _ => null,
     };
 
-    /// <summary>Whether the rule is about the model (monitoring alerts) rather than one lead's score.</summary>
-    public static bool IsModelEvent(WebhookRule rule) => rule is WebhookRule.DriftDetected or WebhookRule.PerformanceDropped;
-
     /// <summary>The rule a monitoring alert kind fires (<c>drift_detected</c>, <c>performance_dropped</c>), or null.</summary>
-    public static WebhookRule? ForAlert(string kind) => Parse(kind) is { } r && IsModelEvent(r) ? r : null;
+    public static WebhookRule? ForAlert(string kind) => Parse(kind) is { } r && r is WebhookRule.DriftDetected or WebhookRule.PerformanceDropped ? r : null;
 
-    public static string EventType(WebhookRule rule) => (IsModelEvent(rule) ? "model." : "lead.") + NameOf(rule);
+    /// <summary>"lead.grade_changed", ...; model rules: "model.promoted", "model.rolled_back", "model.drift_detected", "model.performance_dropped".</summary>
+    public static string EventType(WebhookRule rule) => rule switch
+    {
+        WebhookRule.ModelPromoted => "model.promoted",
+        WebhookRule.ModelRolledBack => "model.rolled_back",
+        WebhookRule.DriftDetected => "model.drift_detected",
+        WebhookRule.PerformanceDropped => "model.performance_dropped",
+        _ => "lead." + NameOf(rule),
+    };
+
+    /// <summary>Whether the rule is about models (fired by the lifecycle or by monitoring), not about a lead's score.</summary>
+    public static bool IsModelRule(WebhookRule rule) => rule is WebhookRule.ModelPromoted or WebhookRule.ModelRolledBack or WebhookRule.DriftDetected or WebhookRule.PerformanceDropped;
 
     /// <summary>Whether <paramref name="change"/> fires <paramref name="hook"/>; for crossings, also the direction.</summary>
     public static bool Fires(Webhook hook, ScoreChange change, out string? direction)

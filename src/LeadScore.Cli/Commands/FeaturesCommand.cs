@@ -13,35 +13,31 @@ internal static class FeaturesCommand
     {
         var cmd = new Command("features", "Build point-in-time training sets and inspect feature vectors (definitions in WORKSPACE/features.json)");
 
-        var asOf = new Option<string?>("--as-of") { Description = "Build the training set as it could have been built on this date: only outcomes recorded before it (yyyy-MM-dd)" };
-        var delay = new Option<double?>("--delay-days", "--decision-delay") { Description = "Decision time = lead creation + this many days (default: chosen from the data so that at most 10% of wins come before it; 0 = at creation)" };
-        var horizon = HorizonOption.Create();
+        var shared = new TrainingSetCliOptions();
         var cutoff = new Option<double?>("--cutoff-days") { Description = "Decision time = outcome - this many days instead (beware: timing then depends on the label)" };
-        var build = new Command("build", "Build the labelled training set: one row per lead with an outcome, as of its decision time; run the leakage audit");
-        build.Options.Add(asOf);
-        build.Options.Add(delay);
+        var build = new Command("build", "Build the labelled training set: one row per lead with an outcome, as of its decision time; run the leakage audit. Stored: 'train' with the same options reuses it while the data and definitions are unchanged");
+        shared.AddTo(build);
         build.Options.Add(cutoff);
-        build.Options.Add(horizon);
         var outFile = new Option<string?>("--out") { Description = "Also write the training set as CSV (lead id, decision time, label, features) to this file" };
         var pseudonymise = new Option<bool>("--pseudonymise") { Description = "With --out: replace each lead id by its keyed pseudonym (HMAC-SHA256 with the workspace's secret), so the file names no one" };
         build.Options.Add(outFile);
         build.Options.Add(pseudonymise);
-        var ages = DecisionAgesOption.Create();
-        build.Options.Add(ages);
+        var ages = shared.Ages;
         build.SetAction(async (parse, ct) =>
         {
+            TrainingSetCliOptions.WarnDeprecated(parse, console);
             if (parse.GetValue(cutoff) is not null && parse.GetValue(ages) is not null)
                 throw new LeadScoreException("--cutoff-days and --decision-ages exclude each other: rows are built either before the outcome or at ages after creation", "decision-ages");
             var options = new TrainingSetOptions
             {
-                DecisionDelay = TimeSpan.FromDays(parse.GetValue(delay) ?? 14),
-                DecisionAges = DecisionAgesOption.Parse(parse.GetValue(ages)),
+                DecisionDelay = shared.DelayOf(parse) ?? TimeSpan.FromDays(14),
+                DecisionAges = shared.AgesOf(parse),
                 CutoffBeforeOutcome = parse.GetValue(cutoff) is { } c ? TimeSpan.FromDays(c) : null,
-                KnownBefore = parse.GetValue(asOf) is { } a ? FeatureService.ParseAsOf(a) : null,
+                KnownBefore = shared.AsOfOf(parse),
             };
             await using var host = await CliHost.OpenAsync(global, parse, ct);
             var service = host.Get<FeatureService>();
-            (TimeSpan? Delay, double? HorizonDays) funnel = (parse.GetValue(delay) is { } dd ? TimeSpan.FromDays(dd) : null, HorizonOption.Parse(parse.GetValue(horizon)));
+            (TimeSpan? Delay, double? HorizonDays) funnel = (shared.DelayOf(parse), shared.HorizonOf(parse));
             var result = await console.StepAsync("Building training set", _ => service.BuildTrainingSetAsync(options, funnel, ct));
             var inv = CultureInfo.InvariantCulture;
             console.Line(result.DefinitionsNote is { } note ? char.ToUpperInvariant(note[0]) + note[1..] : $"Feature definitions: {result.DefinitionsPath}");

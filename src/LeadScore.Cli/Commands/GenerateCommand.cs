@@ -11,19 +11,20 @@ public static class GenerateCommand
     {
         var leads = new Option<int>("--leads") { Description = "Number of leads to generate", DefaultValueFactory = _ => 5000 };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed always gives the same files", DefaultValueFactory = _ => 42 };
+        var groupEffect = new Option<string?>("--group-effect") { Description = "Build in a group effect for fairness checks: 'country' (US leads mostly use free-mail addresses, which convert less)" };
         var output = new Option<string>("--out") { Description = "Folder to write the CSV files into (created if missing)", Required = true };
         var driftAt = new Option<string?>("--drift-at") { Description = "Date (yyyy-MM-dd) from which leads follow the --drift scenario" };
         var drift = new Option<string?>("--drift") { Description = "Drift scenario from --drift-at: covariate (the lead-source mix changes), concept (pricing-page visits stop predicting conversion) or delay (a longer sales cycle)" };
         var cmd = new Command("generate", "Generate realistic synthetic leads, activities, enrichment and outcomes (12 months) as CSV files, plus truth.csv with each lead's true conversion probability.")
         {
-            leads, seed, output, driftAt, drift,
+            leads, seed, output, groupEffect, driftAt, drift,
         };
         cmd.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(leads);
             if (n < 1) { console.Error("--leads must be at least 1"); return ExitCodes.Usage; }
             var dir = Path.GetFullPath(parse.GetValue(output)!);
-            var options = new SyntheticOptions { Leads = n, Seed = parse.GetValue(seed) };
+            var options = new SyntheticOptions { Leads = n, Seed = parse.GetValue(seed), GroupEffect = parse.GetValue(groupEffect) };
             var kind = parse.GetValue(drift);
             var at = parse.GetValue(driftAt);
             if ((kind is null) != (at is null)) { console.Error("give --drift and --drift-at together"); return ExitCodes.Usage; }

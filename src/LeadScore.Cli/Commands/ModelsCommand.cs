@@ -1,11 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using LeadScore.Core;
+using LeadScore.Application.Lifecycle;
 using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Engine.Modeling;
 
 namespace LeadScore.Cli.Commands;
 
-/// <summary><c>leadscore models list|show|promote|rollback</c>: the model registry.</summary>
+/// <summary><c>leadscore models list|show|promote|rollback|history</c>: the model registry and its lifecycle.</summary>
 internal static class ModelsCommand
 {
     public static Command Create(GlobalOptions global, CliConsole console)
@@ -18,9 +21,41 @@ internal static class ModelsCommand
             await using var host = await CliHost.OpenAsync(global, parse, ct);
             var models = await host.Get<ModelRegistry>().ListAsync(ct);
             if (models.Count == 0) { console.Line("No models yet: run './leadscore train'."); return ExitCodes.Ok; }
-            console.Line($"{"VERSION",-8} {"CREATED (UTC)",-17} {"ALGORITHM",-11} {"AUC",6}  ALIASES");
+            var inv = CultureInfo.InvariantCulture;
+            console.Line($"{"VERSION",-8} {"CREATED (UTC)",-17} {"ALGORITHM",-11} {"AUC",6}  {"TEST SET",-36} ALIASES");
+            var sets = new List<string>();
             foreach (var m in models)
-                console.Line(string.Create(CultureInfo.InvariantCulture, $"{m.Version,-8} {m.CreatedAt.UtcDateTime,-17:yyyy-MM-dd HH:mm} {m.Algorithm,-11} {(m.Auc is { } a ? a.ToString("F4", CultureInfo.InvariantCulture) : "-"),6}  {string.Join(", ", m.Aliases)}"));
+            {
+                var card = ModelCards.TryRead(m.CardJson);
+                var test = TestSet(card);
+                if (card?.TestIdsHash is { } h) sets.Add(h); else sets.Add(m.Version);
+                console.Line(string.Create(inv, $"{m.Version,-8} {m.CreatedAt.UtcDateTime,-17:yyyy-MM-dd HH:mm} {m.Algorithm,-11} {(m.Auc is { } a ? a.ToString("F4", inv) : "-"),6}  {test,-36} {string.Join(", ", m.Aliases)}"));
+            }
+            if (sets.Distinct(StringComparer.Ordinal).Count() > 1)
+                console.Line("Note: each AUC was measured on its own version's held-out rows (TEST SET); AUCs on different test sets do not compare. " +
+                             "'./leadscore models compare A B' says whether two versions share one.");
+            return ExitCodes.Ok;
+        });
+
+        var cmpA = new Argument<string>("a") { Description = "Version or alias" };
+        var cmpB = new Argument<string>("b") { Description = "Version or alias" };
+        var compare = new Command("compare", "Whether two versions' held-out metrics were measured on the same rows, and their metrics side by side");
+        compare.Arguments.Add(cmpA);
+        compare.Arguments.Add(cmpB);
+        compare.SetAction(async (parse, ct) =>
+        {
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var registry = host.Get<ModelRegistry>();
+            var (va, ca) = await registry.ShowAsync(parse.GetValue(cmpA)!, ct);
+            var (vb, cb) = await registry.ShowAsync(parse.GetValue(cmpB)!, ct);
+            var inv = CultureInfo.InvariantCulture;
+            foreach (var (v, c) in new[] { (va, ca), (vb, cb) })
+                console.Line(string.Create(inv, $"{v.Version,-8} AUC {c.Metrics.Auc:F4}  PR-AUC {c.Metrics.PrAuc:F4}  log loss {c.Metrics.LogLoss:F4}  test set {TestSet(c)}"));
+            var same = ca.TestIdsHash is not null && ca.TestIdsHash == cb.TestIdsHash;
+            console.Line(same
+                ? "Same held-out rows: the metrics compare directly."
+                : "Different held-out rows (other data, dates or split): the difference in AUC mixes the models with their test sets. " +
+                  "For a same-rows comparison, train both on the same data (same --as-of and options) so they share a split.");
             return ExitCodes.Ok;
         });
 
@@ -30,8 +65,15 @@ internal static class ModelsCommand
         show.SetAction(async (parse, ct) =>
         {
             await using var host = await CliHost.OpenAsync(global, parse, ct);
-            var (_, card) = await host.Get<ModelRegistry>().ShowAsync(parse.GetValue(showArg)!, ct);
-            console.Line(card.ToJson());
+            var (version, card) = await host.Get<ModelRegistry>().ShowAsync(parse.GetValue(showArg)!, ct);
+            // The card as trained, plus the grade bands it grades with now and their source (an override applies without retraining).
+            var inEffect = await host.Get<GradeBandSettings>().InEffectForAsync(version.Version, ModelGrades.OfCard(version.CardJson), ct);
+            var json = System.Text.Json.Nodes.JsonNode.Parse(card.ToJson())!.AsObject();
+            json["grades_in_effect"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["a"] = inEffect.Bands.A, ["b"] = inEffect.Bands.B, ["c"] = inEffect.Bands.C, ["source"] = inEffect.Source, ["description"] = inEffect.Describe(),
+            };
+            console.Line(json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Ok;
         });
 
@@ -63,7 +105,42 @@ internal static class ModelsCommand
             return ExitCodes.Ok;
         });
 
-        foreach (var c in new[] { list, show, promote, rollback }) cmd.Subcommands.Add(c);
+        var json = new Option<bool>("--json") { Description = "One JSON array of events, figures included" };
+        var limit = new Option<int>("--limit") { Description = "At most this many events (the newest)", DefaultValueFactory = _ => 200 };
+        var history = new Command("history", "Every training, gate result, challenge, promotion and rollback, with its reason and figures, oldest first");
+        history.Options.Add(json);
+        history.Options.Add(limit);
+        history.SetAction(async (parse, ct) =>
+        {
+            await using var host = await CliHost.OpenAsync(global, parse, ct);
+            var events = await host.Get<LifecycleHistory>().ListAsync(null, Math.Max(1, parse.GetValue(limit)), ct);
+            if (parse.GetValue(json))
+            {
+                console.Line(System.Text.Json.JsonSerializer.Serialize(events.Select(LifecycleEventView.From).ToList(), LifecycleEventView.Json));
+                return ExitCodes.Ok;
+            }
+            if (events.Count == 0) { console.Line("No lifecycle events yet: train a model ('./leadscore train') or let the retraining policy run."); return ExitCodes.Ok; }
+            console.Line($"{"WHEN (UTC)",-17} {"EVENT",-17} {"VERSION",-8} {"FROM",-8} REASON");
+            foreach (var e in events)
+                console.Line(string.Create(CultureInfo.InvariantCulture, $"{e.At.UtcDateTime,-17:yyyy-MM-dd HH:mm} {e.Kind,-17} {e.Version ?? "-",-8} {e.Previous ?? "-",-8} {e.Reason}"));
+            return ExitCodes.Ok;
+        });
+
+        foreach (var c in new[] { list, show, compare, promote, rollback, history }) cmd.Subcommands.Add(c);
         return cmd;
+    }
+
+    /// <summary>"1,234 rows, 2026-05-01..2026-06-30" (the held-out rows and their decision dates), or the row count alone.</summary>
+    private static string TestSet(ModelCard? card) => card is null ? "-" : string.Create(CultureInfo.InvariantCulture,
+        $"{card.RowsTest:N0} rows{(card.TestFrom is { } f && card.TestTo is { } t ? $", {f:yyyy-MM-dd}..{t:yyyy-MM-dd}" : "")}{(card.TestIdsHash is { } h ? $" #{h[..6]}" : "")}");
+}
+
+/// <summary>Reading cards that may be damaged or older than this version without failing a listing.</summary>
+internal static class ModelCards
+{
+    public static ModelCard? TryRead(string json)
+    {
+        try { return ModelCard.FromJson(json); }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException) { return null; }
     }
 }

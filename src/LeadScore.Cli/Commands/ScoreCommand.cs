@@ -32,10 +32,11 @@ internal static class ScoreCommand
         var id = new Option<string?>("--id") { Description = "Column of --csv holding the lead id (default: the model's identifier column if present, else the row number)" };
         var keep = new Option<string?>("--keep") { Description = "With --csv: input columns to copy after lead_id, comma-separated (e.g. --keep email,company), so the output joins back to the CRM" };
         var model = new Option<string?>("--model") { Description = "Model version (v3) or alias to score --csv with (default: the champion)" };
+        var status = new Option<string?>("--status") { Description = "With --all: which stored leads to write: open (default), won, lost, closed (won or lost) or all; every lead is scored and stored whatever this says" };
         var pseudonymise = new Option<bool>("--pseudonymise") { Description = "Replace each lead id (and any personal --keep column) by its keyed pseudonym (HMAC-SHA256 with the workspace's secret)" };
 
         var cmd = new Command("score", "Score a CSV of leads or every lead in the workspace; write CSV or JSON lines with probability, score, grade and reasons");
-        foreach (var o in new Option[] { csv, all, output, explain, top, json, sep, mapping, id, keep, model, pseudonymise }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { csv, all, output, explain, top, json, sep, mapping, id, keep, model, status, pseudonymise }) cmd.Options.Add(o);
 
         cmd.SetAction(async (parse, ct) =>
         {
@@ -47,6 +48,8 @@ internal static class ScoreCommand
             if (topN < 1) throw new LeadScoreException("--top must be at least 1", "top");
             var format = parse.GetValue(json) ? ScoreOutputFormat.JsonLines : ScoreOutputFormat.Csv;
             var outPath = parse.GetValue(output);
+            if (csvPath is not null && parse.GetValue(status) is not null) throw new LeadScoreException("--status applies to --all (a --csv file's rows are not stored leads)", "status");
+            var statuses = LeadStatusFilter.Parse(parse.GetValue(status), "--status");
 
             await using var host = await CliHost.OpenAsync(global, parse, ct);
             var store = host.Store;
@@ -102,9 +105,12 @@ internal static class ScoreCommand
                 if (optOuts.Snapshot.Count > 0)
                     console.Warn(string.Create(CultureInfo.InvariantCulture, $"{optOuts.Snapshot.Count:N0} lead(s) opted out of profiling were not scored"));
                 // Stored scores always carry reasons; without --explain the writer leaves them out.
+                var stored = LeadStatusRule.StoredScoresAsync(store, ct: ct, statuses: statuses);
                 rows = await WithOutputAsync(console, outPath, "writing the scores", (writer, _) =>
-                    ScoreWriter.WriteAsync(pseudo is null ? LeadStatusRule.StoredScoresAsync(store, ct: ct) : PseudonymisedAsync(LeadStatusRule.StoredScoresAsync(store, ct: ct), pseudo),
-                        writer, format, withReasons, topN, ct));
+                    ScoreWriter.WriteAsync(pseudo is null ? stored : PseudonymisedAsync(stored, pseudo), writer, format, withReasons, topN, ct));
+                var hint = statuses is null ? "" : " (--status all writes every lead, --status closed the won and lost ones)";
+                console.Log(string.Create(CultureInfo.InvariantCulture, $"wrote {rows:N0} {LeadStatusFilter.Describe(statuses)} lead(s) of {n:N0}{hint}"));
+                rows = n;
             }
             var secs = Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
             console.Log(string.Create(CultureInfo.InvariantCulture,

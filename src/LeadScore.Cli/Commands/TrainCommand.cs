@@ -31,16 +31,15 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the model's version, split and held-out metrics" };
         var mapping = new Option<string?>("--mapping") { Description = "Mapping file (the one `import` takes) for --csv: id, target, delimiter, missing placeholders, column kinds" };
         var keep = new Option<string?>("--keep") { Description = "Features the leakage audit flagged that you keep anyway, comma-separated" };
-        var delay = new Option<double?>("--decision-delay") { Description = "Workspace training: build each lead's row as of its creation + this many days (default: chosen from the data so that at most 10% of wins come before it; 0 = at creation)" };
-        var horizon = HorizonOption.Create();
-        var asOf = new Option<string?>("--as-of") { Description = "Workspace training: judge labels as of this date (yyyy-MM-dd), using only outcomes recorded before it (default: the data's end)" };
+        var shared = new TrainingSetCliOptions();
 
-        var cmd = new Command("train", "Train a lead-scoring model, evaluate it on held-out leads and store it as a new version");
-        var ages = DecisionAgesOption.Create();
-        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, delay, horizon, asOf, ages, mapping }) cmd.Options.Add(o);
+        var cmd = new Command("train", "Train a lead-scoring model, evaluate it on held-out leads and store it as a new version; on the workspace, reuses the training set 'features build' stored when the data, definitions and options are unchanged");
+        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, mapping }) cmd.Options.Add(o);
+        shared.AddTo(cmd);
 
         cmd.SetAction(async (parse, ct) =>
         {
+            TrainingSetCliOptions.WarnDeprecated(parse, console);
             var csvPath = parse.GetValue(csv);
             var algo = parse.GetValue(algorithm)!.Trim().ToLowerInvariant();
             var keepList = Split(parse.GetValue(keep));
@@ -62,10 +61,10 @@ internal static class TrainCommand
                 (run, rescoreJob) = await lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
                 {
                     Options = options,
-                    DecisionDelay = parse.GetValue(delay) is { } dd ? TimeSpan.FromDays(dd) : null,
-                    HorizonDays = HorizonOption.Parse(parse.GetValue(horizon)),
-                    AsOf = parse.GetValue(asOf) is { } a ? Application.Features.FeatureService.ParseAsOf(a) : null,
-                    DecisionAges = DecisionAgesOption.Parse(parse.GetValue(ages)),
+                    DecisionDelay = shared.DelayOf(parse),
+                    HorizonDays = shared.HorizonOf(parse),
+                    AsOf = shared.AsOfOf(parse),
+                    DecisionAges = shared.AgesOf(parse),
                     Exclude = Split(parse.GetValue(exclude)),
                     KeepFlagged = keepList,
                     ReportDirectory = parse.GetValue(report),
@@ -73,9 +72,9 @@ internal static class TrainCommand
             }
             else
             {
-                if (parse.GetValue(horizon) is not null || parse.GetValue(delay) is not null || parse.GetValue(asOf) is not null)
+                if (parse.GetValue(shared.Horizon) is not null || parse.GetValue(shared.Delay) is not null || parse.GetValue(shared.AsOf) is not null)
                     throw new LeadScoreException("--horizon-days, --decision-delay and --as-of only apply to workspace training; a flat table's target records its own window", "horizon-days");
-                if (parse.GetValue(ages) is not null) throw new LeadScoreException("--decision-ages only applies to workspace training; a flat table has one row per lead", "decision-ages");
+                if (parse.GetValue(shared.Ages) is not null) throw new LeadScoreException("--decision-ages only applies to workspace training; a flat table has one row per lead", "decision-ages");
                 var map = parse.GetValue(mapping) is { } mp ? ImportMapping.Load(mp) : null;
                 var targetCol = parse.GetValue(target) ?? map?.Target?.Column ?? throw new LeadScoreException("--target COLUMN is required with --csv (or a mapping naming the target)", "target");
                 var flat = new FlatTableOptions
@@ -116,6 +115,7 @@ internal static class TrainCommand
                 console.Line(ToJson(run.Card, run.Result.Metrics, run.Registration, run.ReportPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else
             {
+                if (run.TrainingSetSource is { } source) console.Line($"Training set: {char.ToUpperInvariant(source[0])}{source[1..]}");
                 if (run.TrainingSetDescription is { } d) console.Line($"Training set: {d}");
                 if (run.Funnel is { } f && run.Set is { } set) FunnelLines.Print(console, f, set);
                 PrintSummary(console, run.Card, run.Result.Metrics, run.Registration, run.ReportPath);

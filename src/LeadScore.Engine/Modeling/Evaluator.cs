@@ -86,8 +86,8 @@ public static class Evaluator
             brier += d * d;
         }
 
-        var bins = CalibrationBins(probabilities, labels, 10);
-        var ece = n == 0 ? 0 : bins.Sum(b => b.Rows * Math.Abs(b.MeanPredicted - b.ObservedRate)) / n;
+        var bins = CalibrationBins(probabilities, labels, CalibrationError.CardBins);
+        var ece = CalibrationError.Expected(probabilities, labels, CalibrationError.CardBins);
 
         return new EvaluationMetrics
         {
@@ -166,7 +166,7 @@ public static class Evaluator
         var count = new int[bins]; var sumP = new double[bins]; var sumY = new int[bins];
         for (var i = 0; i < probabilities.Count; i++)
         {
-            var b = Math.Clamp((int)(probabilities[i] * bins), 0, bins - 1);
+            var b = CalibrationError.BinOf(probabilities[i], bins);
             count[b]++; sumP[b] += probabilities[i]; if (labels[i]) sumY[b]++;
         }
         var result = new List<CalibrationBin>();

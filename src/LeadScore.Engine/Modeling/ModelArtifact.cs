@@ -25,11 +25,15 @@ public static class ModelArtifact
     public static IReadOnlyDictionary<string, byte[]> ServingEntries(TrainedModel model, FeatureDefinitions? definitions, FlatModelInput? flat) =>
         ServingEntries(Compile(model), definitions, flat);
 
-    /// <summary>The serving entries, with the model already compiled (e.g. also used for the report).</summary>
-    public static IReadOnlyDictionary<string, byte[]> ServingEntries(CompiledModel compiled, FeatureDefinitions? definitions, FlatModelInput? flat)
+    /// <summary>
+    /// The serving entries, with the model already compiled (e.g. also used for the report); <paramref name="groupGrades"/>
+    /// are group-aware grade bands to apply in scoring (fairness mitigation enabled), or null.
+    /// </summary>
+    public static IReadOnlyDictionary<string, byte[]> ServingEntries(CompiledModel compiled, FeatureDefinitions? definitions, FlatModelInput? flat, GroupGrades? groupGrades = null)
     {
         if ((definitions is null) == (flat is null)) throw new ArgumentException("a model reads its features either from definitions or from a flat table");
         var entries = new Dictionary<string, byte[]> { [ArtifactEntries.Compiled] = compiled.Serialize() };
+        if (groupGrades is not null) entries[ArtifactEntries.GroupGrades] = JsonSerializer.SerializeToUtf8Bytes(groupGrades, Json);
         if (definitions is not null) entries[ArtifactEntries.FeatureDefinitions] = System.Text.Encoding.UTF8.GetBytes(definitions.ToJson());
         else entries[ArtifactEntries.FlatInput] = JsonSerializer.SerializeToUtf8Bytes(flat, Json);
         return entries;

@@ -24,6 +24,11 @@ public sealed record ModelCard
     public required int PositivesTest { get; init; }
     public DateTimeOffset? DataFrom { get; init; }
     public DateTimeOffset? DataTo { get; init; }
+    /// <summary>The held-out rows' first and last decision times (null without times, and on cards written before them).</summary>
+    public DateTimeOffset? TestFrom { get; init; }
+    public DateTimeOffset? TestTo { get; init; }
+    /// <summary>A fingerprint of the held-out rows: equal on two cards means their metrics were measured on the same rows.</summary>
+    public string? TestIdsHash { get; init; }
     public required string Split { get; init; }
     public required SplitKind SplitKind { get; init; }
     /// <summary>What the probability means: converting within this horizon.</summary>
@@ -39,6 +44,10 @@ public sealed record ModelCard
     public int? CensoredRows { get; init; }
     /// <summary>Decided rows left out of training and evaluation because decision + H was after the as-of time.</summary>
     public int? UnmaturedRows { get; init; }
+    /// <summary>Which rows the retraining policy trained on ("all history", "the last 6 months ...", time-decayed); null for cards before the policy, or trained by hand on everything.</summary>
+    public string? TrainingWindow { get; init; }
+    /// <summary>Why this model was trained, when the retraining policy trained it ("schedule: every 15 days ...").</summary>
+    public string? TrainedBecause { get; init; }
 
     /// <summary>What a probability means, to follow "the probability of": "converting within 30 days of ..." or the old wording.</summary>
     [JsonIgnore]
@@ -73,6 +82,11 @@ public sealed record ModelCard
     /// of leads scored long after their data was collected.
     /// </summary>
     public IReadOnlyList<PermutationImportance> Importance { get; init; } = [];
+    /// <summary>
+    /// Fairness across groups on the held-out rows (see docs/fairness.md), with group values as known at decision time;
+    /// null on cards written before fairness, or when no attribute was declared or suggested.
+    /// </summary>
+    public Fairness.FairnessReport? Fairness { get; init; }
 
     internal static readonly JsonSerializerOptions Json = new()
     {

@@ -22,10 +22,12 @@ public sealed record TrainingResult
     /// <summary>The held-out rows and their calibrated probabilities (for reports and champion comparisons).</summary>
     public required FeatureFrame Test { get; init; }
     public required double[] TestProbabilities { get; init; }
-    /// <summary>The rows the model was refitted on (for the reference kept with it); null when not kept.</summary>
+    /// <summary>The rows the model was refitted on, after exclusions (for the reference kept with it, and analyses that must not be fitted on the held-out rows); null when not kept.</summary>
     public FeatureFrame? Train { get; init; }
     /// <summary>Held-out conversion rate per grade: rows, converted, rate.</summary>
     public required IReadOnlyList<GradeRate> GradeRates { get; init; }
+    /// <summary>Calibrated out-of-fold probabilities of the training rows (each from a fold model that did not see the row).</summary>
+    public double[]? TrainOutOfFoldProbabilities { get; init; }
 }
 
 public sealed record GradeRate(string Grade, int Rows, int Positives, double Rate);
@@ -64,7 +66,7 @@ public sealed class ModelingContext
         // 2 s refit take minutes on a busy 2-core machine; single-threaded it is also reproducible bit for bit.
         best = best with { Threads = options.Threads ?? best.Threads ?? 1 };
 
-        var (calibrator, calWhy, grades) = Calibrate(bestCv.Oof, train.Labels, options);
+        var (calibrator, calWhy, grades, oofProbabilities) = Calibrate(bestCv.Oof, train.Labels, options);
 
         // Refit on all training rows.
         progress?.Report($"refit {TrainerCatalog.Name(best.Algorithm)} on {train.Count} rows");
@@ -85,6 +87,7 @@ public sealed class ModelingContext
             TestProbabilities = evaluation.TestProbabilities,
             GradeRates = evaluation.GradeRates,
             Train = train,
+            TrainOutOfFoldProbabilities = oofProbabilities,
         };
     }
 
@@ -267,13 +270,13 @@ public sealed class ModelingContext
     }
 
     /// <summary>Calibration on out-of-fold margins (rows each fold model did not train on), then the grade bands.</summary>
-    private static (ProbabilityCalibrator Calibrator, string Why, GradeBands Grades) Calibrate(double[]? oofMargins, IReadOnlyList<bool> labels, TrainingOptions options)
+    private static (ProbabilityCalibrator Calibrator, string Why, GradeBands Grades, double[] OutOfFold) Calibrate(double[]? oofMargins, IReadOnlyList<bool> labels, TrainingOptions options)
     {
         var oof = oofMargins ?? throw new InvalidOperationException("no cross-validation result");
         var (calibrator, calWhy) = CalibrationFitter.FitBest(oof, labels, options.Seed);
         var oofProb = Array.ConvertAll(oof, calibrator.Apply);
         var grades = options.Grades ?? CalibrationFitter.ChooseGrades(oofProb);
-        return (calibrator, calWhy, grades);
+        return (calibrator, calWhy, grades, oofProb);
     }
 
     private sealed record Evaluation(EvaluationMetrics Metrics, EvaluationCurves Curves, IReadOnlyList<PermutationImportance> Importance, double[] TestProbabilities, IReadOnlyList<GradeRate> GradeRates);
@@ -296,6 +299,20 @@ public sealed class ModelingContext
         return new Evaluation(metrics, curves, importance, testProb, gradeRates);
     }
 
+    /// <summary>
+    /// A short fingerprint of the held-out rows (ids and decision times, in order-independent form): two cards with the same
+    /// one measured their metrics on the same rows, so their AUCs compare.
+    /// </summary>
+    private static string TestSetId(FeatureFrame test)
+    {
+        var keys = new List<string>(test.Count);
+        for (var i = 0; i < test.Count; i++)
+            keys.Add(test.Ids[i] + "@" + (i < test.Times.Count ? test.Times[i].ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) : ""));
+        keys.Sort(StringComparer.Ordinal);
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", keys)));
+        return Convert.ToHexStringLower(hash)[..12];
+    }
+
     /// <summary>The model card: data, split, selection, calibration, metrics and notes, with its content id as the version.</summary>
     private static ModelCard BuildCard(DataSplit split, int unmatured, TimeSpan? horizon, DateTimeOffset? asOf, FeatureEncoder encoder, IReadOnlyList<ExcludedFeature> excluded, TrainerOptions best, string selection,
         IReadOnlyList<CandidateResult> candidates, string calWhy, GradeBands grades, EvaluationMetrics metrics, double trainSeconds, IReadOnlyList<string> notes,
@@ -314,6 +331,9 @@ public sealed class ModelingContext
             PositivesTest = split.Test.Labels.Count(l => l),
             DataFrom = allTimes.Count > 0 ? allTimes.Min() : null,
             DataTo = allTimes.Count > 0 ? allTimes.Max() : null,
+            TestFrom = split.Test.Times.Count > 0 ? split.Test.Times.Min() : null,
+            TestTo = split.Test.Times.Count > 0 ? split.Test.Times.Max() : null,
+            TestIdsHash = TestSetId(split.Test),
             Split = split.Description,
             SplitKind = split.Kind,
             Horizon = options.Horizon,

@@ -132,6 +132,8 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
             h.Append("</table>\n");
         }
 
+        FairnessSection.Append(h, card.Fairness);
+
         h.Append("<h2>How the model was built</h2>\n<ul>\n");
         h.Append($"<li>Data: {HtmlEncode(card.DataSource)}{(card.DataHash is { } hash ? $" (SHA-256 {HtmlEncode(hash[..Math.Min(16, hash.Length)])}…)" : "")}; {card.RowsTrain:N0} training rows ({card.PositivesTrain:N0} converted), {card.RowsTest:N0} test rows.</li>\n");
         if (card.DataFrom is { } from && card.DataTo is { } to) h.Append(CultureInfo.InvariantCulture, $"<li>Dates: {from:yyyy-MM-dd} to {to:yyyy-MM-dd}.</li>\n");

@@ -71,6 +71,23 @@ public sealed record GradeBands(double A, double B, double C)
     public string GradeOfScore(int score) =>
         score >= ScoreOf(A) ? "A" : score >= ScoreOf(B) ? "B" : score >= ScoreOf(C) ? "C" : "D";
 
+    /// <summary>
+    /// Null when the bands can grade: 1 &gt;= A &gt; B &gt; C &gt;= 0 with each edge on its own shown score (two edges on one
+    /// score would leave a grade no lead can get); else why not, naming the band.
+    /// </summary>
+    public string? Problem()
+    {
+        foreach (var (name, v) in new[] { ("a", A), ("b", B), ("c", C) })
+            if (!double.IsFinite(v) || v < 0 || v > 1) return $"{name} must be a probability from 0 to 1";
+        if (!(A > B && B > C)) return "the bands must fall from A to C (a > b > c)";
+        if (ScoreOf(A) == ScoreOf(B) || ScoreOf(B) == ScoreOf(C))
+            return "two edges round to the same score, which leaves a grade empty: keep the edges at least 0.01 apart";
+        return null;
+    }
+
+    /// <summary>The bands in words: "A >= 0.60, B >= 0.30, C >= 0.10, D below".</summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"A >= {A:0.####}, B >= {B:0.####}, C >= {C:0.####}, D below");
+
     /// <summary>Score 0-100 from a probability (rounded percent).</summary>
     public static int ScoreOf(double probability) => (int)Math.Round(Math.Clamp(probability, 0, 1) * 100, MidpointRounding.AwayFromZero);
 }

@@ -54,8 +54,24 @@ public sealed partial class CompiledModel
         FastShap.ContributionsBlock(this, matrix, perSlot, rows);
     }
 
-    /// <summary>The TreeSHAP tables, built on first use (a fraction of a second for 100 trees of depth 6).</summary>
+    /// <summary>
+    /// The explainer: Fast TreeSHAP tables where they fit, Linear TreeSHAP elsewhere; built on first use
+    /// (a fraction of a second for 100 trees of 63 leaves).
+    /// </summary>
     internal FastTreeShap FastShap => _fastShap.Value;
+
+    /// <summary>
+    /// The same model (same arrays, same margins) explained by <paramref name="method"/>: for tests and
+    /// for benchmarks that time the algorithms side by side through the whole engine.
+    /// </summary>
+    internal CompiledModel WithShapMethod(ShapMethod method) => new(this, method);
+
+    private CompiledModel(CompiledModel m, ShapMethod method)
+        : this(m.Kind, m.SlotCount, m.Nodes, m.Values, m.Cover, m.TreeRoots, m.TreeDepths, m.CategoricalStarts, m.CategoricalSlots,
+            m.Weights, m.Bias, m.SlotMeans, m.MlNetCalibrator, m.MlNetSlope, m.MlNetOffset, m.Algorithm)
+    {
+        _fastShap = new Lazy<FastTreeShap>(() => FastTreeShap.Build(this, method), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     /// <summary>Plain path-dependent TreeSHAP of one tree, added to <paramref name="perSlot"/>.</summary>
     internal void TreeShapOneTree(int tree, ReadOnlySpan<float> slots, Span<double> perSlot)

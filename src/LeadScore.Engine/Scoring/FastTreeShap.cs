@@ -1,6 +1,11 @@
 namespace LeadScore.Engine.Scoring;
 
 /// <summary>
+/// The model's SHAP explainer. By default every tree uses <see cref="LinearTreeShap"/> (exact, O(N D) per
+/// tree). The other <see cref="ShapMethod"/>s are kept to compare against, in tests and benchmarks:
+/// plain TreeSHAP (<see cref="CompiledModel.TreeShapOneTree"/>), and the precomputed tables below, which
+/// explained the trees that fit them before Linear TreeSHAP.
+/// <para>
 /// Precomputed TreeSHAP (in the spirit of Yang, "Fast TreeSHAP", 2021, algorithm v2): path-dependent
 /// SHAP values depend on a row only through which of a leaf's path features the row satisfies. For
 /// every leaf with unique path features P (|P| = D) and every subset A of P, the contribution of each
@@ -9,13 +14,15 @@ namespace LeadScore.Engine.Scoring;
 /// where z_k is the product of the cover ratios of the path's edges on k. Explaining a row is then one
 /// walk per tree carrying the bit mask of satisfied features, and D table reads per leaf:
 /// O(T L D) instead of TreeSHAP's O(T L D^2) with far fewer floating-point operations.
-/// Trees with a leaf deeper than <see cref="MaxUniqueFeatures"/> unique features keep plain TreeSHAP.
+/// Trees with a leaf deeper than <see cref="MaxUniqueFeatures"/> unique features (or past the table
+/// budget) use <see cref="LinearTreeShap"/> or plain TreeSHAP, as the method says.
+/// </para>
 /// </summary>
 internal sealed class FastTreeShap
 {
     /// <summary>Table size is D * 2^D per leaf and build time O(D 3^D): 8 keeps both small.</summary>
     public const int MaxUniqueFeatures = 8;
-    /// <summary>At most this many doubles of tables in all (64 MB); later trees keep plain TreeSHAP.</summary>
+    /// <summary>At most this many doubles of tables in all (64 MB); later trees go without.</summary>
     public const long MaxTableDoubles = 8L << 20;
 
     /// <summary>Per node: the position of its split slot in the path's unique features (inner nodes).</summary>
@@ -27,9 +34,12 @@ internal sealed class FastTreeShap
     private readonly int[] _leafFeatures;
     private readonly double[] _table;
     private readonly bool[] _treeFast;
+    /// <summary>The trees without tables (null: they use plain TreeSHAP, <see cref="ShapMethod.TablesAndPlain"/>).</summary>
+    private readonly LinearTreeShap? _linear;
 
-    private FastTreeShap(int[] position, int[] leafDepth, int[] leafFeatureOffset, long[] leafTableOffset, int[] leafFeatures, double[] table, bool[] treeFast)
+    private FastTreeShap(int[] position, int[] leafDepth, int[] leafFeatureOffset, long[] leafTableOffset, int[] leafFeatures, double[] table, bool[] treeFast, LinearTreeShap? linear)
     {
+        _linear = linear;
         _position = position;
         _leafDepth = leafDepth;
         _leafFeatureOffset = leafFeatureOffset;
@@ -41,7 +51,11 @@ internal sealed class FastTreeShap
 
     public int FastTrees => _treeFast.Count(f => f);
 
-    public static FastTreeShap Build(CompiledModel model)
+    /// <summary>Trees explained by <see cref="LinearTreeShap"/>.</summary>
+    public int LinearTrees { get; private init; }
+
+    /// <summary>Builds the explainer; <paramref name="method"/> other than the default is for tests and benchmarks.</summary>
+    public static FastTreeShap Build(CompiledModel model, ShapMethod method = ShapMethod.Linear)
     {
         var nodes = model.Nodes;
         var position = new int[nodes.Length];
@@ -58,7 +72,8 @@ internal sealed class FastTreeShap
         for (var t = 0; t < model.TreeCount; t++)
         {
             var root = model.TreeRoots[t];
-            if (MaxUnique(model, root, []) > MaxUniqueFeatures) continue;
+            if (method is ShapMethod.Linear or ShapMethod.Plain) continue;
+            if (LinearTreeShap.MaxUnique(model, root, []) > MaxUniqueFeatures) continue;
             long needed = 0;
             CountTable(model, root, [], ref needed);
             if (table.Count + needed > MaxTableDoubles) continue;
@@ -67,7 +82,19 @@ internal sealed class FastTreeShap
             pathZero.Clear();
             Walk(root);
         }
-        return new FastTreeShap(position, leafDepth, leafFeatureOffset, leafTableOffset, features.ToArray(), table.ToArray(), treeFast);
+        LinearTreeShap? linear = null;
+        var linearTrees = 0;
+        if (method is ShapMethod.TablesAndLinear or ShapMethod.Linear)
+        {
+            var rest = new bool[treeFast.Length];
+            for (var t = 0; t < rest.Length; t++) rest[t] = !treeFast[t];
+            linear = LinearTreeShap.Build(model, rest);
+            for (var t = 0; t < rest.Length; t++) if (rest[t] && (linear.Explains(t) || CompiledModel.IsLeaf(model.Nodes, model.TreeRoots[t]))) linearTrees++;
+        }
+        return new FastTreeShap(position, leafDepth, leafFeatureOffset, leafTableOffset, features.ToArray(), table.ToArray(), treeFast, linear)
+        {
+            LinearTrees = linearTrees,
+        };
 
         void Walk(int n)
         {
@@ -152,18 +179,6 @@ internal sealed class FastTreeShap
         }
     }
 
-    private static int MaxUnique(CompiledModel model, int n, List<int> path)
-    {
-        if (CompiledModel.IsLeaf(model.Nodes, n)) return path.Count;
-        var slot = model.SplitSlot(n);
-        var added = !path.Contains(slot);
-        if (added) path.Add(slot);
-        var l = model.Nodes[n].Children;
-        var m = Math.Max(MaxUnique(model, l, path), MaxUnique(model, l + 1, path));
-        if (added) path.RemoveAt(path.Count - 1);
-        return m;
-    }
-
     private static void CountTable(CompiledModel model, int n, List<int> path, ref long total)
     {
         if (CompiledModel.IsLeaf(model.Nodes, n)) { total += (long)path.Count << path.Count; return; }
@@ -181,7 +196,8 @@ internal sealed class FastTreeShap
     {
         Span<int> stackNode = stackalloc int[model.MaxDepth + 2];
         Span<int> stackMask = stackalloc int[model.MaxDepth + 2];
-        for (var t = 0; t < _treeFast.Length; t++) Tree(model, t, x, phi, stackNode, stackMask);
+        var scratch = _linear?.RentScratch();
+        for (var t = 0; t < _treeFast.Length; t++) Tree(model, t, x, phi, stackNode, stackMask, scratch);
     }
 
     /// <summary>
@@ -193,16 +209,18 @@ internal sealed class FastTreeShap
         var w = model.SlotCount;
         Span<int> stackNode = stackalloc int[model.MaxDepth + 2];
         Span<int> stackMask = stackalloc int[model.MaxDepth + 2];
+        var scratch = _linear?.RentScratch();
         for (var t = 0; t < _treeFast.Length; t++)
             for (var r = 0; r < rows; r++)
-                Tree(model, t, matrix.Slice(r * w, w), phi.Slice(r * w, w), stackNode, stackMask);
+                Tree(model, t, matrix.Slice(r * w, w), phi.Slice(r * w, w), stackNode, stackMask, scratch);
     }
 
-    private void Tree(CompiledModel model, int t, ReadOnlySpan<float> x, Span<double> phi, Span<int> stackNode, Span<int> stackMask)
+    private void Tree(CompiledModel model, int t, ReadOnlySpan<float> x, Span<double> phi, Span<int> stackNode, Span<int> stackMask, LinearTreeShap.Scratch? scratch)
     {
         if (!_treeFast[t])
         {
-            model.TreeShapOneTree(t, x, phi);
+            if (scratch is not null && _linear!.Explains(t)) _linear.Tree(model, t, x, phi, scratch);
+            else model.TreeShapOneTree(t, x, phi);
             return;
         }
         var nodes = model.Nodes;
@@ -235,4 +253,21 @@ internal sealed class FastTreeShap
             stackMask[top] = mask;
         }
     }
+}
+
+/// <summary>
+/// How <see cref="FastTreeShap"/> explains each tree. All are exact; the default, <see cref="Linear"/>, was the
+/// fastest when measured side by side (benchmarks <c>shap-speed</c>): as fast as the tables in batches and several
+/// times faster for one lead, whose table reads miss the cache (the tables of 100 trees reach tens of MB).
+/// </summary>
+internal enum ShapMethod
+{
+    /// <summary>Linear TreeSHAP on every tree (the default).</summary>
+    Linear,
+    /// <summary>Tables where they fit, plain TreeSHAP elsewhere (the algorithm before Linear TreeSHAP, for comparison).</summary>
+    TablesAndPlain,
+    /// <summary>Precomputed tables where they fit, Linear TreeSHAP elsewhere.</summary>
+    TablesAndLinear,
+    /// <summary>Plain TreeSHAP on every tree.</summary>
+    Plain,
 }

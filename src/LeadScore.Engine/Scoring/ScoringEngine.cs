@@ -52,13 +52,19 @@ public sealed class ScoringEngine
         _slotFeature = encoder.SlotFeature;
         _featureTitles = encoder.Features.Select(f => Humanize(f.Name)).ToArray();
         BaseProbability = calibrator.Apply(model.BaseValue);
-        // Build the TreeSHAP tables now, at promotion, rather than in the first explained request.
+        // Build the SHAP explainer (per-edge vectors) now, at promotion, rather than in the first explained request.
         if (model.Kind == CompiledModelKind.Trees) _ = model.FastShap;
     }
 
     /// <summary>Builds an engine from what the model registry stores: encoder JSON and compiled model bytes.</summary>
     public static ScoringEngine Create(string modelVersion, string encoderJson, byte[] compiledModel, ProbabilityCalibrator calibrator, GradeBands grades, TimeProvider? time = null) =>
         new(modelVersion, FeatureEncoder.FromJson(encoderJson), CompiledModel.Deserialize(compiledModel), calibrator, grades, time);
+
+    /// <summary>
+    /// The same model graded with other bands (a grade-band override): shares the encoder, compiled model and calibrator,
+    /// so it costs no retraining and little memory. Scores and reasons are unchanged; only grades move.
+    /// </summary>
+    public ScoringEngine WithGrades(GradeBands grades) => grades == Grades ? this : new(ModelVersion, Encoder, Model, Calibrator, grades, _time);
 
     public string ModelVersion { get; }
     public FeatureEncoder Encoder { get; }

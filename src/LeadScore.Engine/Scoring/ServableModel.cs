@@ -49,6 +49,8 @@ public static class ArtifactEntries
     public const string Reference = "reference.json";
     /// <summary>The reference's sample of training rows, in <see cref="FeatureRowCodec"/> form.</summary>
     public const string ReferenceSample = "reference-sample.bin";
+    /// <summary>Group-aware grade bands (fairness mitigation); present only when enabled for the model's training.</summary>
+    public const string GroupGrades = "group-grades.json";
 
     /// <summary>One entry's bytes, or null when the artifact has no such entry.</summary>
     public static byte[]? Read(ZipArchive zip, string name)
@@ -80,10 +82,12 @@ public sealed class ServableModel
 
     private readonly int[] _sourceIndex;
 
-    private ServableModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat)
+    private ServableModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat, GroupGrades? groupGrades, GradeBands? modelGrades = null)
     {
+        GroupGrades = groupGrades;
         Version = version;
         Engine = engine;
+        ModelGrades = modelGrades ?? engine.Grades;
         Features = features;
         CardJson = cardJson;
         HorizonDays = CardHorizon.Read(cardJson);
@@ -98,12 +102,25 @@ public sealed class ServableModel
 
     public string Version { get; }
     public ScoringEngine Engine { get; }
+    /// <summary>The bands the model was trained with (its artifact's); <see cref="ScoringEngine.Grades"/> are the ones in effect.</summary>
+    public GradeBands ModelGrades { get; }
+    /// <summary>True when the bands in effect are an override, not the model's own.</summary>
+    public bool GradesOverridden => Engine.Grades != ModelGrades;
+
+    /// <summary>The model graded with <paramref name="grades"/> (null: its own bands). Cheap: the engine's parts are shared.</summary>
+    public ServableModel WithGrades(GradeBands? grades)
+    {
+        var target = grades ?? ModelGrades;
+        return target == Engine.Grades ? this : new ServableModel(Version, Engine.WithGrades(target), Features, CardJson, Flat, GroupGrades, ModelGrades);
+    }
     public ILeadFeatureSource Features { get; }
     public string CardJson { get; }
     /// <summary>The horizon H in days the model predicts over (converting within H days), read from its card; null for models without one.</summary>
     public double? HorizonDays { get; }
     /// <summary>Set for models trained on a flat table.</summary>
     public FlatModelInput? Flat { get; }
+    /// <summary>Group-aware grade bands, when fairness mitigation was enabled for this model's training; null otherwise.</summary>
+    public GroupGrades? GroupGrades { get; }
 
     public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
 
@@ -128,7 +145,8 @@ public sealed class ServableModel
             source = new FlatAttributeFeatures(engine.Encoder.Features, flat.Schema, flat.Rules());
         }
         else throw new InvalidDataException($"model {version} says neither how to compute its features nor which columns it reads");
-        return new ServableModel(version, engine, source, card, flat);
+        var groupGrades = Read(zip, ArtifactEntries.GroupGrades) is { } gg ? JsonSerializer.Deserialize<GroupGrades>(gg, Json) : null;
+        return new ServableModel(version, engine, source, card, flat, groupGrades);
     }
 
     /// <summary>The model's feature row for a lead as of a time.</summary>
@@ -140,8 +158,15 @@ public sealed class ServableModel
         return row;
     }
 
-    public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf, bool explain) =>
-        Engine.Score(lead.Id, Row(lead, activities, enrichment, asOf), explain);
+    /// <summary>
+    /// Scores a lead. With <see cref="GroupGrades"/> the grade is read on the lead's group's bands (the probability, the score
+    /// and the reasons stay the model's).
+    /// </summary>
+    public LeadScoreResult Score(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf, bool explain)
+    {
+        var result = Engine.Score(lead.Id, Row(lead, activities, enrichment, asOf), explain);
+        return GroupGrades is { } g ? result with { Grade = g.BandsFor(lead, Engine.Grades).GradeOfScore(result.Score) } : result;
+    }
 
     private static byte[]? Read(ZipArchive zip, string name) => ArtifactEntries.Read(zip, name);
 }

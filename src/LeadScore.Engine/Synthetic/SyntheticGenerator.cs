@@ -17,6 +17,12 @@ public sealed record SyntheticOptions
     /// what happened up to this point. Feature definitions default to the same decision delay.
     /// </summary>
     public int DecisionDays { get; init; } = SyntheticGenerator.DefaultDecisionDays;
+    /// <summary>
+    /// A built-in group effect for fairness checks: "country" makes leads from the US (the largest group) sign up with
+    /// free-mail addresses (95%), and free-mail leads convert much less (a logit penalty of 1.8 instead of 0.7), so the
+    /// group converts less through a proxy feature (email_free_mail). Null (the default) leaves country unrelated to conversion.
+    /// </summary>
+    public string? GroupEffect { get; init; }
     /// <summary>A change in the world for leads created at or after <see cref="DriftAt"/> (monitoring tests and demos).</summary>
     public SyntheticDrift Drift { get; init; } = SyntheticDrift.None;
     /// <summary>When <see cref="Drift"/> starts; required with a drift.</summary>
@@ -68,6 +74,8 @@ public sealed class SyntheticDataset
 public static partial class SyntheticGenerator
 {
     public const int DefaultDecisionDays = 14;
+    /// <summary>The <see cref="SyntheticOptions.GroupEffect"/> that ties the US group to free-mail addresses.</summary>
+    public const string GroupEffectCountry = "country";
     /// <summary>Intercept of the hidden logit, chosen so that the mean probability is near 0.12.</summary>
     private const double BaseLogit = -5.8;
     /// <summary>What concept drift puts in place of the pricing term (1.1 log(1 + decayed pricing views)): the constant that keeps the mean true probability (12.5%) of 20,000 generated leads.</summary>
@@ -106,6 +114,9 @@ public static partial class SyntheticGenerator
         if (o.Leads < 1) throw new LeadScoreException("--leads must be at least 1", "leads");
         if (o.Days < 30) throw new LeadScoreException("the history must cover at least 30 days", "days");
         if (o.Drift != SyntheticDrift.None && o.DriftAt is null) throw new LeadScoreException("a drift scenario needs the date it starts (--drift-at)", "drift-at");
+        if (o.GroupEffect is not (null or SyntheticGenerator.GroupEffectCountry))
+            throw new LeadScoreException($"--group-effect: unknown effect '{o.GroupEffect}' (known: {SyntheticGenerator.GroupEffectCountry})", "group-effect");
+        var groupEffect = o.GroupEffect == SyntheticGenerator.GroupEffectCountry;
         var end = o.Start.AddDays(o.Days);
         var companies = MakeCompanies(o, end);
         foreach (var c in companies) sink.Enrichment(c);
@@ -132,7 +143,7 @@ public static partial class SyntheticGenerator
                 var created = o.Start.AddSeconds(Math.Floor((i + r.NextDouble()) / o.Leads * o.Days * 86400.0));
                 buffers[j].Clear();
                 var drift = o.Drift != SyntheticDrift.None && created >= o.DriftAt ? o.Drift : SyntheticDrift.None;
-                results[j] = GenerateLead(r, id, created, end, companies, o.DecisionDays, buffers[j], drift);
+                results[j] = GenerateLead(r, id, created, end, companies, o.DecisionDays, buffers[j], groupEffect, drift);
             });
             for (var j = 0; j < count; j++)
             {
@@ -231,7 +242,7 @@ public static partial class SyntheticGenerator
     private readonly record struct Generated(Lead Lead, Outcome? Outcome, double Probability);
 
     private static Generated GenerateLead(Random r, string id, DateTimeOffset created, DateTimeOffset end, List<Company> companies, int decisionDays, List<RawActivity> acts,
-        SyntheticDrift drift = SyntheticDrift.None)
+        bool groupEffect, SyntheticDrift drift = SyntheticDrift.None)
     {
         var c = companies[r.Next(companies.Count)];
         var seniority = Pick(r, V.SeniorityWeight);
@@ -239,7 +250,8 @@ public static partial class SyntheticGenerator
         var source = Pick(r, drift == SyntheticDrift.Covariate ? V.DriftedSourceWeight : V.SourceWeight);
         var first = V.FirstNames[r.Next(V.FirstNames.Length)];
         var last = V.LastNames[r.Next(V.LastNames.Length)];
-        var freeMail = r.NextDouble() < (seniority is V.Student or V.Intern ? 0.7 : c.Size == 0 ? 0.45 : 0.18);
+        // The group effect changes only the probability of the one draw, so every random stream stays as it is without it.
+        var freeMail = r.NextDouble() < (groupEffect && c.Country == 0 ? 0.95 : seniority is V.Student or V.Intern ? 0.7 : c.Size == 0 ? 0.45 : 0.18);
         var local = $"{first}.{last}".ToLowerInvariant().Replace(" ", "");
         var email = freeMail ? $"{local}{r.Next(1, 999)}@{V.FreeMailDomains[r.Next(V.FreeMailDomains.Length)]}" : $"{local}@{c.Domain}";
         var budget = r.NextDouble() < 0.15 + 0.1 * V.SeniorityScore[seniority];
@@ -257,7 +269,7 @@ public static partial class SyntheticGenerator
                   + 2.0 * (intent / 100 - 0.35) * Math.Max(indFit, 0)
                   + V.DepartmentEffect[dept]
                   + V.SourceEffect[source]
-                  + (freeMail ? -0.7 : 0)
+                  + (freeMail ? (groupEffect ? -1.8 : -0.7) : 0)
                   + (budget ? 0.6 : 0)
                   + (seniority == V.Student ? -1.2 : 0)
                   + (interest == "Enterprise Suite" && c.Size >= 4 ? 0.4 : 0);

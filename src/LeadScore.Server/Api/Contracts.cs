@@ -51,6 +51,8 @@ public sealed record ScoreResponse
     /// <summary>The model's horizon: the probability is P(converts within this many days). Left out for models without one.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? HorizonDays { get; init; }
+    /// <summary>The serving slot that scored the lead: champion, or challenger for a lead in a split challenger's share.</summary>
+    public string Slot { get; init; } = "champion";
 }
 
 public sealed record BatchItemResult
@@ -71,13 +73,19 @@ public sealed record LeadResponse
     public bool ProfilingOptOut { get; init; }
     /// <summary>True when personal fields were left out of <see cref="Attributes"/> (the key lacks the personal_data scope).</summary>
     public bool PersonalFieldsHidden { get; init; }
+    /// <summary>open, won or lost: the lead's latest outcome decides (a reopened lead is open).</summary>
+    public required string Status { get; init; }
+    /// <summary>The company attribute (null when absent or hidden as personal).</summary>
+    public string? Company { get; init; }
     /// <summary>Null until the lead was scored.</summary>
     public ScoreView? Score { get; init; }
 }
 
 public sealed record ScoreHistoryResponse(string LeadId, IReadOnlyList<ScoreView> Scores);
 
-public sealed record LeadListItem(string LeadId, double Probability, int Score, string Grade, string ModelVersion, DateTimeOffset ScoredAt);
+/// <param name="Status">open, won or lost (the lead's latest outcome decides).</param>
+/// <param name="Company">The lead's company attribute; null when absent, or when the schema marks it personal and the key lacks the personal_data scope.</param>
+public sealed record LeadListItem(string LeadId, double Probability, int Score, string Grade, string ModelVersion, DateTimeOffset ScoredAt, string Status, string? Company);
 
 public sealed record LeadListResponse(IReadOnlyList<LeadListItem> Leads);
 
@@ -86,8 +94,14 @@ public sealed record ModelSummary
     public required string Version { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required string Algorithm { get; init; }
+    /// <summary>Held-out AUC, measured on this version's own test rows (<see cref="TestSet"/>): AUCs of versions with other test sets do not compare.</summary>
     public double? Auc { get; init; }
     public required IReadOnlyList<string> Aliases { get; init; }
+    /// <summary>The held-out rows the metrics were measured on: their number, first and last decision times, and a fingerprint (equal fingerprints, same rows).</summary>
+    public int? TestRows { get; init; }
+    public DateTimeOffset? TestFrom { get; init; }
+    public DateTimeOffset? TestTo { get; init; }
+    public string? TestSet { get; init; }
 }
 
 public sealed record ModelListResponse(string? Champion, IReadOnlyList<ModelSummary> Models);
@@ -97,6 +111,35 @@ public sealed record ModelDetail
     public required ModelSummary Model { get; init; }
     /// <summary>The model card: data, features, algorithm, metrics.</summary>
     public required JsonElement Card { get; init; }
+    /// <summary>The grade bands this version grades with now (its own, or the override) and where they came from.</summary>
+    public required GradeBandsResponse GradesInEffect { get; init; }
+}
+
+/// <summary>
+/// New grade bands for every model: the edges as probabilities (<c>a</c>, <c>b</c>, <c>c</c>), or <c>shares</c>, three
+/// cumulative fractions of the stored leads that are A, A-B and A-C (e.g. [0.1, 0.3, 0.6]), cut once from the scores now.
+/// </summary>
+public sealed record GradeBandsRequest
+{
+    public double? A { get; init; }
+    public double? B { get; init; }
+    public double? C { get; init; }
+    public IReadOnlyList<double>? Shares { get; init; }
+}
+
+/// <summary>Grade bands in effect: a lead is A when its score is at least round(100 x a), and so on; D below c.</summary>
+public sealed record GradeBandsResponse
+{
+    public string? ModelVersion { get; init; }
+    public required double A { get; init; }
+    public required double B { get; init; }
+    public required double C { get; init; }
+    /// <summary>"override" (set through PUT /grades or the CLI) or "model" (the version's own, chosen at training).</summary>
+    public required string Source { get; init; }
+    /// <summary>Where the bands came from, in words.</summary>
+    public required string Description { get; init; }
+    /// <summary>The re-scoring job a change queued (GET /jobs/{id}).</summary>
+    public string? RescoreJob { get; init; }
 }
 
 /// <summary>The new champion, the one it replaced, and the job re-scoring every stored lead with it (GET /jobs/{id}).</summary>
@@ -220,6 +263,8 @@ public sealed record ReadinessResponse(string Status, bool Storage, string? Cham
 [JsonSerializable(typeof(LeadListResponse))]
 [JsonSerializable(typeof(ModelListResponse))]
 [JsonSerializable(typeof(ModelDetail))]
+[JsonSerializable(typeof(GradeBandsRequest))]
+[JsonSerializable(typeof(GradeBandsResponse))]
 [JsonSerializable(typeof(ChampionResponse))]
 [JsonSerializable(typeof(TrainRequest))]
 [JsonSerializable(typeof(JobResponse))]
@@ -233,6 +278,8 @@ public sealed record ReadinessResponse(string Status, bool Storage, string? Cham
 [JsonSerializable(typeof(ReadinessResponse))]
 [JsonSerializable(typeof(List<ReasonView>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Fairness.FairnessSettingsRequest))]
+[JsonSerializable(typeof(Fairness.FairnessSettingsResponse))]
 [JsonSerializable(typeof(LeadScore.Server.Endpoints.ErasureResponse))]
 [JsonSerializable(typeof(LeadScore.Server.Endpoints.OptOutResponse))]
 [JsonSerializable(typeof(LeadScore.Server.Endpoints.AuditListResponse))]

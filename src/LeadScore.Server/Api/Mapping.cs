@@ -26,6 +26,7 @@ internal static class Mapping
         ModelVersion = r.ModelVersion,
         ScoredAt = r.ScoredAt,
         Reasons = explain ? ToViews(r.Reasons) : null,
+        Slot = r.Slot,
     };
 
     /// <summary>A stored model card as JSON; a card that is not JSON (damaged, or from a foreign tool) comes back as a string, never an error.</summary>
@@ -43,10 +44,17 @@ internal static class Mapping
         }
     }
 
-    public static ModelSummary ToSummary(ModelVersion m) => new()
+    public static ModelSummary ToSummary(ModelVersion m)
     {
-        Version = m.Version, CreatedAt = m.CreatedAt, Algorithm = m.Algorithm, Auc = m.Auc, Aliases = m.Aliases,
-    };
+        Engine.Modeling.ModelCard? card = null;
+        try { card = Engine.Modeling.ModelCard.FromJson(m.CardJson); }
+        catch (Exception ex) when (ex is JsonException or InvalidDataException) { /* a damaged card lists without its test set */ }
+        return new()
+        {
+            Version = m.Version, CreatedAt = m.CreatedAt, Algorithm = m.Algorithm, Auc = m.Auc, Aliases = m.Aliases,
+            TestRows = card?.RowsTest, TestFrom = card?.TestFrom, TestTo = card?.TestTo, TestSet = card?.TestIdsHash,
+        };
+    }
 
     public static string StatusName(DeliveryStatus s) => s switch
     {

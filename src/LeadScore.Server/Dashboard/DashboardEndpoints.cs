@@ -120,15 +120,10 @@ public static class DashboardEndpoints
     {
         grade = string.IsNullOrWhiteSpace(grade) ? null : grade.Trim().ToUpperInvariant();
         if (grade is not null && (grade.Length > 2 || !grade.All(char.IsAsciiLetter))) return (null, 0, "grade must be a grade letter such as A, B, C or D");
-        LeadStatus? st = status switch
-        {
-            null or "" or "all" => null,
-            "open" => LeadStatus.Open,
-            "won" => LeadStatus.Won,
-            "lost" => LeadStatus.Lost,
-            _ => (LeadStatus?)(-1),
-        };
-        if (st == (LeadStatus)(-1)) return (null, 0, "status must be open, won, lost or all");
+        // The dashboard shows every lead unless a status is picked (its filter and status column are on screen); the API and
+        // exports default to open leads. One parser for the values either way.
+        IReadOnlySet<LeadStatus>? st = null;
+        if (!string.IsNullOrWhiteSpace(status) && !LeadStatusFilter.TryParse(status, out st)) return (null, 0, $"status must be {LeadStatusFilter.Names}");
         LeadSort? order = sort switch
         {
             null or "" or "score_desc" => LeadSort.ScoreDescending,
@@ -144,7 +139,7 @@ public static class DashboardEndpoints
         if (q is { Length: > 200 }) return (null, 0, "search is at most 200 characters");
         return (new LeadPageQuery
         {
-            Grade = grade, Status = st, Source = string.IsNullOrWhiteSpace(source) ? null : source.Trim(), Search = string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
+            Grade = grade, Statuses = st, Source = string.IsNullOrWhiteSpace(source) ? null : source.Trim(), Search = string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
             Sort = order.Value, Offset = (p - 1) * limit, Limit = limit,
         }, p, null);
     }
@@ -173,7 +168,7 @@ public static class DashboardEndpoints
         return best?.Text;
     }
 
-    private static string StatusName(LeadStatus s) => s switch { LeadStatus.Won => "won", LeadStatus.Lost => "lost", _ => "open" };
+    private static string StatusName(LeadStatus s) => LeadStatusRule.NameOf(s);
 
     /// <summary>The current view (same filters and order), every page of it up to <see cref="MaxExportRows"/>, as CSV through the guarded cell writer.</summary>
     internal static async Task<IResult> ExportLeadsAsync(string? grade, string? status, string? source, string? q, string? sort, ILeadStore store, CancellationToken ct)

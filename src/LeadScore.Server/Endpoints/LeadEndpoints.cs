@@ -24,12 +24,12 @@ public static class LeadEndpoints
     {
         var g = app.MapApiGroup("/leads", ApiScopes.Score, "Leads");
         g.MapGet("", ListAsync)
-            .WithName("ListLeads").WithSummary("The best-scored leads: ?grade=A&sort=score&limit=50 (limit 1-1000); &status=open leaves out converted and lost leads.");
+            .WithName("ListLeads").WithSummary("The best-scored open leads with status and company: ?grade=A&sort=score&limit=50 (limit 1-1000); ?status=open (default), won, lost, closed (won or lost) or all.");
         g.MapGet("/export", Export)
-            .WithName("ExportLeads").WithSummary("Streams every lead as CSV (id, score, grade, probability, model, top reasons) for a CRM import.")
+            .WithName("ExportLeads").WithSummary("Streams the open leads as CSV (id, status, company, score, grade, probability, model, top reasons) for a CRM import; ?status=won, lost, closed or all for others.")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
         g.MapGet("/{id}", GetAsync)
-            .WithName("GetLead").WithSummary("A lead with its latest score and reasons.");
+            .WithName("GetLead").WithSummary("A lead with its status (open, won, lost), company, latest score and reasons.");
         g.MapGet("/{id}/scores", HistoryAsync)
             .WithName("GetLeadScores").WithSummary("A lead's score history, newest first, each with its cause (new data, new model, time passing) and model version.");
         return g;
@@ -67,6 +67,7 @@ public static class LeadEndpoints
         var lead = await store.GetLeadAsync(id, ct);
         if (lead is null) return ApiResults.NotFound($"lead '{id}' not found");
         var score = await store.GetLatestScoreAsync(id, ct);
+        var status = LeadStatusRule.Of(await store.GetOutcomesAsync(id, ct));
         var names = await personal.NamesAsync(ct);
         var withPersonal = MayReadPersonal(context);
         var holdsPersonal = lead.Attributes.Keys.Any(names.Contains);
@@ -80,6 +81,8 @@ public static class LeadEndpoints
             Attributes = withPersonal ? lead.Attributes : PersonalFields.Without(lead.Attributes, names),
             PersonalFieldsHidden = !withPersonal && holdsPersonal,
             ProfilingOptOut = lead.ProfilingOptOut,
+            Status = status,
+            Company = CompanyOf(lead.Attributes.GetValueOrDefault(LeadFields.Company), names, withPersonal),
             Score = score is null ? null : ScoreView.From(score, horizonDays: await ModelHorizons.OfAsync(store, score.ModelVersion, ct)),
         });
     }
@@ -93,74 +96,90 @@ public static class LeadEndpoints
     }
 
     internal static async Task<Results<Ok<LeadListResponse>, ValidationProblem>> ListAsync(
-        string? grade, string? sort, string? limit, string? status, ILeadStore store, CancellationToken ct)
+        string? grade, string? sort, string? limit, string? status, HttpContext context, ILeadStore store, PersonalFields personal, CancellationToken ct)
     {
         if (sort is not null && sort != "score") return ApiResults.Invalid("sort", "only 'score' (best first) is supported");
-        if (status is not null && status is not ("open" or "all")) return ApiResults.Invalid("status", "must be 'open' (no outcome yet) or 'all'");
+        if (!LeadStatusFilter.TryParse(status, out var statuses)) return ApiResults.Invalid("status", $"must be {LeadStatusFilter.Names} (default open)");
         var n = 50;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n < 1 || n > MaxListLimit))
             return ApiResults.Invalid("limit", $"must be a whole number from 1 to {MaxListLimit}");
         if (grade is not null && (grade.Length is 0 or > 2 || !grade.All(char.IsAsciiLetter)))
             return ApiResults.Invalid("grade", "must be a grade letter such as A, B, C or D");
-        var top = await store.ListTopScoresAsync(grade?.ToUpperInvariant(), n, status == "open", ct);
-        return TypedResults.Ok(new LeadListResponse(top.Select(s => new LeadListItem(s.LeadId, s.Probability, s.Score, s.Grade, s.ModelVersion, s.ScoredAt)).ToList()));
+        var page = await store.ListLeadPageAsync(new LeadPageQuery { Grade = grade?.ToUpperInvariant(), Statuses = statuses, Limit = n }, ct);
+        var names = await personal.NamesAsync(ct);
+        var withPersonal = MayReadPersonal(context);
+        return TypedResults.Ok(new LeadListResponse(page.Items.Select(i => new LeadListItem(i.Score.LeadId, i.Score.Probability, i.Score.Score, i.Score.Grade,
+            i.Score.ModelVersion, i.Score.ScoredAt, LeadStatusRule.NameOf(i.Status), CompanyOf(i.Company, names, withPersonal))).ToList()));
     }
 
-    internal static async Task<Results<PushStreamHttpResult, ValidationProblem>> Export(string? format, string? pseudonymise, ILeadStore store, PrivacyKeys keys,
-        AuditLog audit, CancellationToken ct)
+    /// <summary>The company as a caller may read it: hidden when the lead schema marks it personal and the key lacks personal_data.</summary>
+    internal static string? CompanyOf(string? company, IReadOnlySet<string> personalNames, bool withPersonal) =>
+        withPersonal || !personalNames.Contains(LeadFields.Company) ? company : null;
+
+    internal static async Task<Results<PushStreamHttpResult, ValidationProblem>> Export(string? format, string? pseudonymise, string? status, HttpContext context,
+        ILeadStore store, PrivacyKeys keys, PersonalFields personal, AuditLog audit, CancellationToken ct)
     {
         if (format is not null && !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
             return ApiResults.Invalid("format", "only csv is supported");
         var pseudo = false;
         if (pseudonymise is not null && !ScoringEndpoints.TryParseExplain(pseudonymise, out pseudo))
             return ApiResults.Invalid("pseudonymise", "must be true or false");
+        if (!LeadStatusFilter.TryParse(status, out var statuses)) return ApiResults.Invalid("status", $"must be {LeadStatusFilter.Names} (default open)");
         Func<string, string>? pseudonym = pseudo ? await keys.PseudonymiserAsync(ct) : null;
-        await audit.RecordAsync(AuditActions.Export, AuditTargets.Leads, "*", new Dictionary<string, object?> { ["format"] = "csv", ["pseudonymised"] = pseudo, ["via"] = "api" }, ct: ct);
-        return TypedResults.Stream(body => WriteCsvAsync(store, body, pseudonym), "text/csv; charset=utf-8", "leads.csv");
+        var names = await personal.NamesAsync(ct);
+        // A company the schema marks personal: its pseudonym in a pseudonymised export, left out for a key without personal_data.
+        var company = !names.Contains(LeadFields.Company) ? CompanyColumn.AsIs : pseudo ? CompanyColumn.Pseudonym : MayReadPersonal(context) ? CompanyColumn.AsIs : CompanyColumn.Hidden;
+        await audit.RecordAsync(AuditActions.Export, AuditTargets.Leads, "*", new Dictionary<string, object?>
+        {
+            ["format"] = "csv", ["pseudonymised"] = pseudo, ["status"] = status ?? LeadStatusFilter.Default, ["via"] = "api",
+        }, ct: ct);
+        return TypedResults.Stream(body => WriteCsvAsync(store, body, pseudonym, statuses, company, context.RequestAborted), "text/csv; charset=utf-8", "leads.csv");
     }
 
+    internal enum CompanyColumn { AsIs, Pseudonym, Hidden }
+
     /// <summary>
-    /// Every lead, by id, with its latest score (empty for leads not scored yet). Scores are read first
-    /// (a few dozen bytes per lead), then leads are streamed, so memory does not grow with attributes.
+    /// The leads <paramref name="statuses"/> keeps (null: all), by id, with status, company and latest score (empty for leads
+    /// not scored yet). One merge over the leads, scores and outcomes streams, so memory holds one lead whatever their number.
     /// </summary>
     /// <param name="pseudonym">When given, each lead id is replaced by its keyed pseudonym (equal ids, equal pseudonyms).</param>
-    internal static async Task WriteCsvAsync(ILeadStore store, Stream body, Func<string, string>? pseudonym = null)
+    internal static async Task WriteCsvAsync(ILeadStore store, Stream body, Func<string, string>? pseudonym = null,
+        IReadOnlySet<LeadStatus>? statuses = null, CompanyColumn company = CompanyColumn.AsIs, CancellationToken ct = default)
     {
-        var ct = CancellationToken.None;
-        var scores = new Dictionary<string, (int Score, string Grade, double Probability, string Model, DateTimeOffset At, string Reasons)>(StringComparer.Ordinal);
-        await foreach (var s in store.StreamLatestScoresAsync(ct))
-            scores[s.LeadId] = (s.Score, s.Grade, s.Probability, s.ModelVersion, s.ScoredAt, s.ReasonsJson);
         await using var w = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);
         // Each model version's horizon, read once from its card (empty for models without one).
         var horizons = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var version in scores.Values.Select(s => s.Model).Distinct(StringComparer.Ordinal))
-            horizons[version] = await ModelHorizons.OfAsync(store, version, ct) is { } h ? h.ToString("0.##", CultureInfo.InvariantCulture) : "";
-        await w.WriteAsync("lead_id,score,grade,probability,model_version,scored_at,reason_1,reason_2,reason_3,horizon_days\n");
+        await w.WriteAsync("lead_id,status,company,score,grade,probability,model_version,scored_at,reason_1,reason_2,reason_3,horizon_days\n");
         var line = new StringBuilder(256);
         var rows = 0;
-        await foreach (var lead in store.StreamLeadsAsync(ct))
+        await foreach (var (lead, status, s) in LeadStatusRule.StoredLeadsAsync(store, statuses, ct))
         {
             line.Clear();
             Csv(line, pseudonym is null ? lead.Id : pseudonym(lead.Id));
-            if (scores.TryGetValue(lead.Id, out var s))
+            line.Append(',').Append(status).Append(',');
+            var name = lead.Attributes.GetValueOrDefault(LeadFields.Company);
+            if (name is not null && company != CompanyColumn.Hidden) Csv(line, company == CompanyColumn.Pseudonym && pseudonym is not null ? pseudonym(name) : name);
+            if (s is not null)
             {
+                if (!horizons.TryGetValue(s.ModelVersion, out var horizon))
+                    horizons[s.ModelVersion] = horizon = await ModelHorizons.OfAsync(store, s.ModelVersion, ct) is { } h ? h.ToString("0.##", CultureInfo.InvariantCulture) : "";
                 line.Append(',').Append(s.Score.ToString(CultureInfo.InvariantCulture))
                     .Append(',').Append(s.Grade)
                     .Append(',').Append(s.Probability.ToString("0.######", CultureInfo.InvariantCulture))
                     .Append(',');
-                Csv(line, s.Model);
-                line.Append(',').Append(s.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-                var reasons = StoredReasons.Read(s.Reasons);
+                Csv(line, s.ModelVersion);
+                line.Append(',').Append(s.ScoredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+                var reasons = StoredReasons.Read(s.ReasonsJson);
                 for (var i = 0; i < 3; i++)
                 {
                     line.Append(',');
                     if (i < reasons.Count) Csv(line, reasons[i].Text);
                 }
-                line.Append(',').Append(horizons[s.Model]);
+                line.Append(',').Append(horizon);
             }
             else line.Append(",,,,,,,,,");
             line.Append('\n');
-            await w.WriteAsync(line);
+            await w.WriteAsync(line, ct);
             if (++rows % 1000 == 0) await w.FlushAsync(ct);
         }
     }

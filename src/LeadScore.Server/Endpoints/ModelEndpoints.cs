@@ -21,13 +21,19 @@ public static class ModelEndpoints
     {
         var g = app.MapApiGroup("", ApiScopes.Admin, "Models");
         g.MapGet("/models", ListAsync)
-            .WithName("ListModels").WithSummary("Every model version, newest first, with its aliases and held-out AUC.");
+            .WithName("ListModels").WithSummary("Every model version, newest first, with its aliases and held-out AUC; each AUC is measured on that version's own test rows (test_rows, test_from, test_to, test_set): versions with another test_set do not compare.");
         g.MapGet("/models/{version}", GetAsync)
             .WithName("GetModel").WithSummary("A model version with its model card (data, features, algorithm, metrics).");
         g.MapPost("/models/{version}/promote", PromoteAsync)
             .WithName("PromoteModel").WithSummary("Makes a version the champion that serves scores; the scoring engine swaps at once and a job re-scores the stored leads.");
         g.MapPost("/models/rollback", RollbackAsync)
             .WithName("RollbackModel").WithSummary("Makes the previous champion the champion again (swap and re-scoring job as for promote).");
+        g.MapGet("/grades", GetGradesAsync)
+            .WithName("GetGradeBands").WithSummary("The A-D grade bands the champion grades with now, and where they came from (its own bands or the override).");
+        g.MapPut("/grades", PutGradesAsync)
+            .WithName("SetGradeBands").WithSummary("Overrides the grade bands for every model, as probabilities {a, b, c} or as shares of the stored leads {shares: [0.1, 0.3, 0.6]}; applies without retraining and queues a job re-scoring the stored leads.");
+        g.MapDelete("/grades", DeleteGradesAsync)
+            .WithName("ResetGradeBands").WithSummary("Removes the grade-band override: every model grades with its own bands again; queues a re-scoring job.");
         g.MapPost("/train", TrainAsync)
             .WithName("Train").WithSummary("Starts training on the workspace's data in the background; follow it with GET /jobs/{id}.");
         g.MapGet("/jobs/{id}", GetJobAsync)
@@ -42,13 +48,49 @@ public static class ModelEndpoints
         return TypedResults.Ok(new ModelListResponse(champion, models.Select(Mapping.ToSummary).ToList()));
     }
 
-    internal static async Task<Results<Ok<ModelDetail>, ProblemHttpResult>> GetAsync(string version, ILeadStore store, CancellationToken ct)
+    internal static async Task<Results<Ok<ModelDetail>, ProblemHttpResult>> GetAsync(string version, ILeadStore store, GradeBandSettings grades, CancellationToken ct)
     {
         var model = await store.GetModelAsync(version, ct);
         if (model is null) return ApiResults.NotFound($"model version '{version}' not found");
         var card = Mapping.CardElement(model.CardJson);
-        return TypedResults.Ok(new ModelDetail { Model = Mapping.ToSummary(model), Card = card });
+        var own = ModelGrades.OfCard(model.CardJson);
+        return TypedResults.Ok(new ModelDetail { Model = Mapping.ToSummary(model), Card = card, GradesInEffect = ToDto(await grades.InEffectForAsync(model.Version, own, ct)) });
     }
+
+    internal static async Task<Ok<GradeBandsResponse>> GetGradesAsync(GradeBandSettings grades, CancellationToken ct) =>
+        TypedResults.Ok(ToDto(await grades.InEffectAsync(ct)));
+
+    internal static async Task<Results<Ok<GradeBandsResponse>, ValidationProblem>> PutGradesAsync(GradeBandsRequest? request, GradeBandSettings grades, CancellationToken ct)
+    {
+        if (request is null) return ApiResults.Invalid("body", "give {a, b, c} (probabilities) or {shares: [a, ab, abc]}");
+        (GradeBandsInEffect Bands, string Job) r;
+        if (request.Shares is { } shares)
+        {
+            if (request.A is not null || request.B is not null || request.C is not null) return ApiResults.Invalid("shares", "give either shares or a, b and c");
+            if (shares.Count != 3) return ApiResults.Invalid("shares", "must hold three cumulative fractions of leads for A, A-B and A-C, e.g. [0.1, 0.3, 0.6]");
+            r = await grades.SetByShareAsync(shares[0], shares[1], shares[2], ct);
+        }
+        else
+        {
+            foreach (var (name, v) in new[] { ("a", request.A), ("b", request.B), ("c", request.C) })
+                if (v is null) return ApiResults.Invalid(name, "a, b and c are all required (probabilities, e.g. 0.6, 0.3, 0.1), unless shares are given");
+            var bands = new Engine.Scoring.GradeBands(request.A!.Value, request.B!.Value, request.C!.Value);
+            if (bands.Problem() is { } problem) return ApiResults.Invalid(problem.StartsWith("b ", StringComparison.Ordinal) ? "b" : problem.StartsWith("c ", StringComparison.Ordinal) ? "c" : "a", problem);
+            r = await grades.SetAsync(bands, ct);
+        }
+        return TypedResults.Ok(ToDto(r.Bands) with { RescoreJob = r.Job });
+    }
+
+    internal static async Task<Ok<GradeBandsResponse>> DeleteGradesAsync(GradeBandSettings grades, CancellationToken ct)
+    {
+        var (bands, job) = await grades.ResetAsync(ct);
+        return TypedResults.Ok(ToDto(bands) with { RescoreJob = job });
+    }
+
+    private static GradeBandsResponse ToDto(GradeBandsInEffect g) => new()
+    {
+        ModelVersion = g.ModelVersion, A = g.Bands.A, B = g.Bands.B, C = g.Bands.C, Source = g.Source, Description = g.Describe(),
+    };
 
     internal static async Task<Results<Ok<ChampionResponse>, ProblemHttpResult>> PromoteAsync(
         string version, ModelLifecycle lifecycle, IScoringService scoring, ApiMetrics metrics, CancellationToken ct)

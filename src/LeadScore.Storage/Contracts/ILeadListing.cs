@@ -35,7 +35,8 @@ public sealed record LeadPageQuery
 {
     /// <summary>One grade letter, or null for all.</summary>
     public string? Grade { get; init; }
-    public LeadStatus? Status { get; init; }
+    /// <summary>The statuses to list (several: closed is won and lost), or null for every lead.</summary>
+    public IReadOnlySet<LeadStatus>? Statuses { get; init; }
     /// <summary>The <c>source</c> attribute, exactly.</summary>
     public string? Source { get; init; }
     /// <summary>A lead id (exactly) or part of a company name (case-insensitive).</summary>

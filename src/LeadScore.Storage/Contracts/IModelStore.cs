@@ -13,6 +13,8 @@ public interface IModelStore
     Task<IReadOnlyList<ModelVersion>> ListModelsAsync(CancellationToken ct = default);
     /// <summary>Points an alias at a version, recording the change so it can be rolled back.</summary>
     Task SetAliasAsync(string alias, string version, CancellationToken ct = default);
+    /// <summary>Removes an alias (a challenger that lost or won); its history stays. False when it was not set.</summary>
+    Task<bool> RemoveAliasAsync(string alias, CancellationToken ct = default);
     Task<string?> GetAliasAsync(string alias, CancellationToken ct = default);
     /// <summary>Versions the alias pointed at, newest first.</summary>
     Task<IReadOnlyList<AliasChange>> GetAliasHistoryAsync(string alias, CancellationToken ct = default);

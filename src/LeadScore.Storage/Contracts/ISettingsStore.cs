@@ -29,4 +29,10 @@ public static class SettingNames
     public const string LeadSchema = "ingestion:lead-schema";
     /// <summary>Bumped on every enrichment import, so instances refresh their enrichment snapshot.</summary>
     public const string EnrichmentVersion = "enrichment:version";
+    /// <summary>The grade-band override for every served model (JSON), or "null" once removed; absent = each model's own bands.</summary>
+    public const string GradeBands = "scoring:grade-bands";
+    /// <summary>Bumped by every import that stored something and every retention run that deleted something: training sets built before are stale.</summary>
+    public const string DataVersion = "data:version";
+    /// <summary>What the stored training set (feature snapshot features:training) was built from, and its counts (JSON).</summary>
+    public const string TrainingSetBuild = "features:training-build";
 }

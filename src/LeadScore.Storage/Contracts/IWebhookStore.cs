@@ -49,6 +49,10 @@ public enum WebhookRule
     ScoreCrossed,
     /// <summary>The lead is now grade A and was not before.</summary>
     BecameA,
+    /// <summary>A model became champion (promotion by a person, by the champion rule, or by the continuous-learning loop).</summary>
+    ModelPromoted,
+    /// <summary>The champion was rolled back to its previous version (by a person or automatically).</summary>
+    ModelRolledBack,
     /// <summary>Monitoring found dataset drift in a completed window (a model-level event, no lead).</summary>
     DriftDetected,
     /// <summary>Monitoring found a matured cohort doing significantly worse than the model promised (a model-level event).</summary>

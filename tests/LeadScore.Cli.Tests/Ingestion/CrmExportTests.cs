@@ -90,13 +90,63 @@ public sealed class CrmExportTests(ITestOutputHelper log)
             roles["outcome_value"].GetProperty("value").GetString().ShouldBe("lost");
         }
 
+        // One path from features to training: train reuses the set features build stored while nothing changed.
+        var fb = await CliErrorTests.RunAsync("features", "build", "--workspace", ws);
+        log.WriteLine("$ ./leadscore features build\n" + fb.Out);
+        fb.Code.ShouldBe(0, fb.Err);
         var train = await CliErrorTests.RunAsync("train", "--algorithm", "logistic", "--time-budget", "0", "--workspace", ws);
         log.WriteLine("$ ./leadscore train\n" + train.Out);
         train.Code.ShouldBe(0, train.Err);
         train.Out.ShouldContain("Model v2");
+        train.Out.ShouldContain("Training set: Reusing the training set 'features build' stored at ");
+        train.Out.ShouldContain("same data, feature definitions and options");
+        winsOnly.Out.ShouldContain("Training set: No training set stored yet: building one");
 
+        // Other options rebuild and say why; the old option name still works, with a deprecation line.
+        var other = await CliErrorTests.RunAsync("train", "--algorithm", "logistic", "--time-budget", "0", "--delay-days", "0", "--workspace", ws);
+        other.Code.ShouldBe(0, other.Err);
+        other.Err.ShouldContain("warning: --delay-days is deprecated: use --decision-delay");
+        other.Out.ShouldContain("Training set: Rebuilding the training set: --decision-delay differs (from the data then, 0 now)");
+        var again = await CliErrorTests.RunAsync("train", "--algorithm", "logistic", "--time-budget", "0", "--decision-delay", "0", "--workspace", ws);
+        again.Out.ShouldContain("Training set: Reusing the training set 'train' stored at ");
+
+        // models list says the AUCs were measured on different test sets.
+        var list = await CliErrorTests.RunAsync("models", "list", "--workspace", ws);
+        log.WriteLine("$ ./leadscore models list\n" + list.Out);
+        list.Out.ShouldContain("TEST SET");
+        list.Out.ShouldContain("Note: each AUC was measured on its own version's held-out rows");
+        var cmp = await CliErrorTests.RunAsync("models", "compare", "v1", "v2", "--workspace", ws);
+        cmp.Out.ShouldContain("Different held-out rows");
+        var cmpSame = await CliErrorTests.RunAsync("models", "compare", "v3", "v4", "--workspace", ws);
+        cmpSame.Out.ShouldContain("Same held-out rows: the metrics compare directly.");
+
+        // Grade bands set from the CLI apply without retraining, re-score the stored leads and show in the model card.
+        var grades = await CliErrorTests.RunAsync("grades", "set", "--a", "0.6", "--b", "0.3", "--c", "0.1", "--workspace", ws);
+        log.WriteLine("$ ./leadscore grades set --a 0.6 --b 0.3 --c 0.1\n" + grades.Out);
+        grades.Code.ShouldBe(0, grades.Err);
+        grades.Out.ShouldContain("A >= 0.6 (score 60+), B >= 0.3 (score 30+), C >= 0.1 (score 10+), D below");
+        grades.Out.ShouldContain("Source: override set ");
+        var card = await CliErrorTests.RunAsync("models", "show", "--workspace", ws);
+        using (var doc = JsonDocument.Parse(card.Out))
+        {
+            var g = doc.RootElement.GetProperty("grades_in_effect");
+            g.GetProperty("source").GetString().ShouldBe("override");
+            g.GetProperty("a").GetDouble().ShouldBe(0.6);
+        }
+        var badGrades = await CliErrorTests.RunAsync("grades", "set", "--a", "0.6", "--b", "0.3", "--workspace", ws);
+        badGrades.Code.ShouldNotBe(0);
+        badGrades.Err.Trim().ShouldBe("error: give all of --a, --b and --c (probabilities, e.g. --a 0.6 --b 0.3 --c 0.1), or --share 10,30,60");
+
+        // score --all writes the open leads by default (the ones a seller can work on); --status all writes every lead.
+        var openScores = Path.Combine(ws, "open.csv");
+        var so = await CliErrorTests.RunAsync("score", "--all", "--out", openScores, "--workspace", ws);
+        so.Code.ShouldBe(0, so.Err);
+        var openLines = File.ReadAllLines(openScores).Skip(1).Select(x => x.Split(',')).ToList();
+        openLines.ShouldNotBeEmpty();
+        openLines.ShouldAllBe(r => r[1] == "open");
+        so.Err.ShouldContain($"wrote {openLines.Count} open lead(s) of 600");
         var scores = Path.Combine(ws, "scores.csv");
-        var s = await CliErrorTests.RunAsync("score", "--all", "--out", scores, "--workspace", ws);
+        var s = await CliErrorTests.RunAsync("score", "--all", "--status", "all", "--out", scores, "--workspace", ws);
         s.Code.ShouldBe(0, s.Err);
         var lines = File.ReadAllLines(scores);
         lines[0].ShouldBe("lead_id,status,company,probability,score,grade,model_version");
@@ -107,13 +157,14 @@ public sealed class CrmExportTests(ITestOutputHelper log)
         byStatus.Keys.ShouldBe(["lost", "open", "won"], ignoreOrder: true);
         log.WriteLine($"score --all: {string.Join(", ", byStatus.Select(kv => $"{kv.Value} {kv.Key}"))}");
         var open = rows.Where(r => r[1] == "open").OrderByDescending(r => double.Parse(r[3], CultureInfo.InvariantCulture)).ToList();
-        open.ShouldNotBeEmpty();
+        open.Count.ShouldBe(openLines.Count);
         open[0][2].ShouldStartWith("Company ");
         foreach (var r in rows)
         {
             // The grade agrees with the shown score, and the score with the probability.
             int.Parse(r[4], CultureInfo.InvariantCulture).ShouldBe((int)Math.Round(double.Parse(r[3], CultureInfo.InvariantCulture) * 100, MidpointRounding.AwayFromZero));
-            r[5].ShouldBeOneOf("A", "B", "C", "D");
+            var score = int.Parse(r[4], CultureInfo.InvariantCulture);
+            r[5].ShouldBe(score >= 60 ? "A" : score >= 30 ? "B" : score >= 10 ? "C" : "D", "the bands set with grades set");
         }
     }
 

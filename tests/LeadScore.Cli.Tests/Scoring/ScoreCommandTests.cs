@@ -126,7 +126,7 @@ public sealed class ScoreCommandTests
         qs.ShouldBe(0, qsErr);
         var output = Path.Combine(ws, "all.jsonl");
 
-        var (code, _, err) = await RunAsync("--workspace", ws, "score", "--all", "--json", "--explain", "--out", output);
+        var (code, _, err) = await RunAsync("--workspace", ws, "score", "--all", "--status", "all", "--json", "--explain", "--out", output);
 
         code.ShouldBe(0, err);
         var lines = File.ReadAllLines(output);
@@ -135,6 +135,20 @@ public sealed class ScoreCommandTests
         var ids = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("lead_id").GetString()).ToList();
         ids.Distinct().Count().ShouldBe(lines.Length);
         JsonDocument.Parse(lines[0]).RootElement.GetProperty("reasons").GetArrayLength().ShouldBeGreaterThan(0);
+        var statuses = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("status").GetString()).ToList();
+        statuses.ShouldContain("open");
+        statuses.ShouldContain(s => s != "open", "the quickstart's data has won and lost leads");
+
+        // By default only the open leads are written (all are scored and stored); --status closed writes the others.
+        var openOut = Path.Combine(ws, "open.jsonl");
+        var (openCode, _, openErr) = await RunAsync("--workspace", ws, "score", "--all", "--json", "--out", openOut);
+        openCode.ShouldBe(0, openErr);
+        var open = File.ReadAllLines(openOut).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("status").GetString()).ToList();
+        open.Count.ShouldBe(statuses.Count(s => s == "open"));
+        openErr.ShouldContain($"wrote {open.Count:N0} open lead(s) of {lines.Length:N0} (--status all writes every lead");
+        var (badCode, _, badErr) = await RunAsync("--workspace", ws, "score", "--all", "--status", "done");
+        badCode.ShouldBe(ExitCodes.Failure);
+        badErr.Trim().ShouldBe("error: --status must be open, won, lost, closed or all, not 'done'");
 
         var (refused, _, why) = await RunAsync("--workspace", ws, "score", "--csv", TestPaths.BankMarketing);
         refused.ShouldBe(ExitCodes.Failure);

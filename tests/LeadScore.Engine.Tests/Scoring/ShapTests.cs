@@ -129,7 +129,8 @@ public sealed class FastTreeShapTests
         // Given trees deep enough that paths repeat features, with NaN in the rows
         var t = BankModels.Train(BankModels.WithMissing(0, 5000), ml => BankModels.LightGbm(ml, trees: 25, leaves: 20));
         var model = CompiledModel.FromMlNet(t.Model, t.Training, t.Encoder.SlotCount);
-        model.FastShap.FastTrees.ShouldBeGreaterThan(0);
+        var tables = FastTreeShap.Build(model, ShapMethod.TablesAndPlain);
+        tables.FastTrees.ShouldBeGreaterThan(0);
         var test = t.Encoder.EncodeAll(BankModels.WithMissing(25000, 300));
         var n = model.SlotCount;
         var fast = new double[n];
@@ -137,7 +138,8 @@ public sealed class FastTreeShapTests
         for (var r = 0; r < 300; r++)
         {
             var x = test.AsSpan(r * n, n);
-            model.Contributions(x, fast, out _);
+            Array.Clear(fast);
+            tables.Contributions(model, x, fast);
             Array.Clear(plain);
             model.TreeShapAllTrees(x, plain);
             for (var i = 0; i < n; i++) fast[i].ShouldBe(plain[i], 1e-9, $"row {r} slot {i}");

@@ -88,7 +88,9 @@ public sealed class AuthTests
 
         var codes = new List<HttpStatusCode>();
         HttpResponseMessage? limited = null;
-        for (var i = 0; i < 6; i++)
+        // One permit a second after a burst of three: the fourth to sixth requests within a second are refused; on a slow
+        // machine a token may come back in between, so keep asking (up to 20) until one is.
+        for (var i = 0; i < 20 && (i < 6 || limited is null); i++)
         {
             var r = await a.GetAsync("/api/v1/leads");
             codes.Add(r.StatusCode);

@@ -115,9 +115,10 @@ public sealed class DashboardHttpTests
         var third = await store.ListLeadPageAsync(new LeadPageQuery { Offset = 100 });
         var gradeA = await store.ListLeadPageAsync(new LeadPageQuery { Grade = "A", Limit = 200 });
         var web = await store.ListLeadPageAsync(new LeadPageQuery { Source = "web", Limit = 200 });
-        var won = await store.ListLeadPageAsync(new LeadPageQuery { Status = LeadStatus.Won });
-        var lost = await store.ListLeadPageAsync(new LeadPageQuery { Status = LeadStatus.Lost });
-        var open = await store.ListLeadPageAsync(new LeadPageQuery { Status = LeadStatus.Open, Limit = 200 });
+        var won = await store.ListLeadPageAsync(new LeadPageQuery { Statuses = new HashSet<LeadStatus> { LeadStatus.Won } });
+        var lost = await store.ListLeadPageAsync(new LeadPageQuery { Statuses = new HashSet<LeadStatus> { LeadStatus.Lost } });
+        var open = await store.ListLeadPageAsync(new LeadPageQuery { Statuses = new HashSet<LeadStatus> { LeadStatus.Open }, Limit = 200 });
+        var closed = await store.ListLeadPageAsync(new LeadPageQuery { Statuses = new HashSet<LeadStatus> { LeadStatus.Won, LeadStatus.Lost } });
         var search = await store.ListLeadPageAsync(new LeadPageQuery { Search = "ZEPHYR" });
         var byId = await store.ListLeadPageAsync(new LeadPageQuery { Search = "L010" });
         var wildcard = await store.ListLeadPageAsync(new LeadPageQuery { Search = "%" });
@@ -137,6 +138,7 @@ public sealed class DashboardHttpTests
         won.Items.Select(i => i.Score.LeadId).ShouldBe(["L003"]);
         lost.Items.Select(i => i.Score.LeadId).ShouldBe(["L004"]);
         open.Items.Count.ShouldBe(DashboardTestKit.Leads - 2);
+        closed.Items.Select(i => i.Score.LeadId).Order().ShouldBe(["L003", "L004"]);
         open.Items.ShouldContain(i => i.Score.LeadId == "L005" && i.Status == LeadStatus.Open);
         search.Items.Select(i => i.Company).ShouldBe([DashboardTestKit.SearchCompany]);
         byId.Items.Select(i => i.Score.LeadId).ShouldBe(["L010"]);

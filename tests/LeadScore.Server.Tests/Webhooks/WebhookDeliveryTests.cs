@@ -84,7 +84,7 @@ public sealed class WebhookDeliveryTests
         // Given a stored cold lead ...
         var first = await client.PostAsync("/api/v1/leads", Json("""{"lead_id":"L1","created_at":"2026-03-01T09:00:00Z","visits":"1","source":"web"}"""));
         // ... when it warms up.
-        var second = await client.PostAsync("/api/v1/leads", Json("""[{"lead_id":"L1","created_at":"2026-03-01T09:00:00Z","visits":"19","source":"event"}]"""));
+        var second = await client.PostAsync("/api/v1/leads", Json("""[{"lead_id":"L1","created_at":"2026-03-01T09:00:00Z","visits":"19","source":"event","company":"Initech"}]"""));
 
         first.StatusCode.ShouldBe(HttpStatusCode.OK);
         var s1 = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement;
@@ -103,6 +103,8 @@ public sealed class WebhookDeliveryTests
         var evt = JsonDocument.Parse(got.Body).RootElement;
         evt.GetProperty("type").GetString().ShouldBe("lead.score_crossed");
         evt.GetProperty("lead_id").GetString().ShouldBe("L1");
+        evt.GetProperty("status").GetString().ShouldBe("open", "every stored-lead output says whether the lead is open, won or lost");
+        evt.GetProperty("company").GetString().ShouldBe("Initech");
         evt.GetProperty("webhook_id").GetString().ShouldBe(crossed);
         evt.GetProperty("direction").GetString().ShouldBe("up");
         evt.GetProperty("threshold").GetInt32().ShouldBe(threshold);

@@ -144,7 +144,7 @@
       go({ grade: f.get("grade"), status: f.get("status"), source: f.get("source").trim(), q: f.get("q").trim(), sort: f.get("sort"), page: null });
     } },
       select("f-grade", "Grade", "grade", { "": "All grades", A: "A", B: "B", C: "C", D: "D" }),
-      select("f-status", "Status", "status", { "": "All", open: "Open", won: "Won", lost: "Lost" }),
+      select("f-status", "Status", "status", { "": "All", open: "Open", won: "Won", lost: "Lost", closed: "Closed (won or lost)" }),
       input("f-source", "Source", "source", "e.g. web"),
       input("f-q", "Search id or company", "q", "lead id or company"),
       select("f-sort", "Sort", "sort", { "": SORTS.score_desc, score_asc: SORTS.score_asc, created_desc: SORTS.created_desc, created_asc: SORTS.created_asc }),

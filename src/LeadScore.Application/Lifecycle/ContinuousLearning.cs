@@ -1,0 +1,314 @@
+using LeadScore.Application.Features;
+using LeadScore.Application.Jobs;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Core;
+using LeadScore.Engine.Features;
+using LeadScore.Engine.Lifecycle;
+using LeadScore.Engine.Modeling;
+using LeadScore.Storage;
+
+namespace LeadScore.Application.Lifecycle;
+
+/// <summary>What a policy retraining led to.</summary>
+public sealed record RetrainOutcome(TrainingRun Run, GateResult? Gate, bool Promoted, bool BecameChallenger, string Decision, string? RescoreJobId);
+
+/// <summary>
+/// The continuous-learning loop: the retraining policy says when to train (<see cref="ScheduleAsync"/>, leader only), a policy
+/// training registers a candidate that the promotion gate compares with the champion on the same recent matured hold-out
+/// (<see cref="RetrainAsync"/>), a candidate that passes becomes the challenger on live leads (shadow or split) and is promoted
+/// when a sequential test says it is better, and a promoted model is rolled back when its realized AUC is significantly below
+/// the previous champion's on the same leads (<see cref="ReviewAsync"/>, leader only). Every step goes to the lifecycle history;
+/// every alias change goes through <see cref="ModelLifecycle"/>.
+/// </summary>
+public sealed class ContinuousLearning(RetrainingPolicyService policies, LifecycleStateStore states, ModelLifecycle lifecycle, ModelRegistry registry,
+    TrainingService training, FeatureDefinitionsRepository definitions, JobQueue jobs, IJobQueue jobStore, IOutcomeData outcomes, IModelStore models,
+    IMonitoringAlerts alerts, LifecycleHistory history, TimeProvider time)
+{
+    /// <summary>A look of the sequential tests happens when this much more information (matured leads / planned) arrived since the last.</summary>
+    public const double LookEvery = 0.1;
+
+    /// <summary>Queues a policy training when one is due and none is queued or running; returns the job, or null.</summary>
+    public async Task<JobRecord?> ScheduleAsync(CancellationToken ct = default)
+    {
+        var (policy, _) = await policies.GetAsync(ct);
+        if (!policy.Enabled) return null;
+        if (await TrainingUnderWayAsync(ct)) return null;
+        var state = await states.GetAsync(ct);
+        var now = time.GetUtcNow();
+        var newOutcomes = policy.Triggers.MinNewOutcomes is null || state.LastTrainingAt is null ? 0 : await CountOutcomesSinceAsync(state.LastTrainingAt.Value, ct);
+        // Alerts the champion raised since the last training and not yet used by a retraining (monitoring raises them, see MonitoringService).
+        var champion = await models.GetAliasAsync(ModelAliases.Champion, ct);
+        var fresh = state.LastTrainingAt is null ? [] : (await alerts.ListAlertsAsync(state.LastTrainingAt, 1000, ct))
+            .Where(a => a.Id > state.LastAlertSeen && a.ModelVersion == champion && a.Slot == PredictionSlots.Champion).ToList();
+        string? Alert(string kind) => fresh.Where(a => a.Kind == kind).OrderBy(a => a.WindowStart).Select(a => a.Message).FirstOrDefault();
+        var reason = policy.DueReason(new RetrainingState(state.LastTrainingAt, newOutcomes, Alert(AlertKinds.DriftDetected), Alert(AlertKinds.PerformanceDropped)), now);
+        if (reason is null) return null;
+        var seen = fresh.Count > 0 ? Math.Max(state.LastAlertSeen, fresh.Max(a => a.Id)) : state.LastAlertSeen;
+        await states.UpdateAsync(s => s with { LastTrainingAt = now, LastAlertSeen = seen }, ct);
+        return await jobs.EnqueueTrainingAsync(new TrainJobRequest
+        {
+            Algorithm = policy.Training.Algorithm,
+            TimeBudgetSeconds = policy.Training.TimeBudgetSeconds,
+            Seed = policy.Training.Seed,
+            HorizonDays = policy.Training.HorizonDays,
+            Trigger = reason,
+        }, ct);
+    }
+
+    /// <summary>The monitoring alert kinds the triggers read (raised by the monitoring job).</summary>
+    public static class AlertKinds
+    {
+        public const string DriftDetected = "drift_detected";
+        public const string PerformanceDropped = "performance_dropped";
+    }
+
+    private async Task<bool> TrainingUnderWayAsync(CancellationToken ct)
+    {
+        foreach (var status in new[] { JobStatus.Queued, JobStatus.Running })
+            if ((await jobStore.ListJobsAsync(status, ct)).Any(j => j.Kind == JobKinds.Train)) return true;
+        return false;
+    }
+
+    private async Task<int> CountOutcomesSinceAsync(DateTimeOffset since, CancellationToken ct)
+    {
+        var n = 0;
+        await foreach (var o in outcomes.StreamOutcomesAsync(ct)) if (o.At > since && o.Kind != OutcomeKind.Reopened) n++;
+        return n;
+    }
+
+    /// <summary>
+    /// Trains as the policy says (fixed algorithm, window, seed), registers a candidate, runs the gate against the champion on
+    /// the candidate's held-out rows (the most recent matured rows, time-split, none of them trained on), and then promotes it
+    /// (challenger mode none) or makes it the challenger.
+    /// </summary>
+    public async Task<RetrainOutcome> RetrainAsync(string trigger, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        var (policy, _) = await policies.GetAsync(ct);
+        var (run, rescore) = await lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
+        {
+            Options = new TrainingOptions
+            {
+                Algorithm = TrainerCatalog.Parse(policy.Training.Algorithm),
+                TimeBudget = TimeSpan.FromSeconds(policy.Training.TimeBudgetSeconds),
+                Seed = policy.Training.Seed,
+                Clock = time,
+            },
+            HorizonDays = policy.Training.HorizonDays,
+            AsOf = time.GetUtcNow(),
+            Window = policy.Window,
+            Trigger = trigger,
+        }, progress, ct);
+        var reg = run.Registration;
+        if (reg.Promoted) return new RetrainOutcome(run, null, true, false, reg.Decision, rescore);
+
+        var champion = reg.PreviousChampion!;
+        var (gate, evaluation) = await EvaluateGateAsync(run, champion, policy, ct);
+        await history.RecordAsync(LifecycleEventKinds.Gate, reg.Version, champion, gate.Describe(), new { rows = evaluation.Rows, passed = gate.Passed }, evaluation.Id, ct);
+        if (!gate.Passed) return new RetrainOutcome(run, gate, false, false, $"stays a candidate: the gate {gate.Describe()}", null);
+
+        if (policy.Challenger.Mode == ChallengerModes.None)
+        {
+            var change = await lifecycle.PromoteAsync(reg.Version, ct: ct, reason: $"gate {gate.Describe()} (challenger mode none)");
+            return new RetrainOutcome(run, gate, true, false, "promoted: it passed the gate (challenger mode none)", change.RescoreJobId);
+        }
+
+        var state = await states.GetAsync(ct);
+        if (state.Challenge is { } old && await models.GetAliasAsync(ServingModels.ChallengerAlias, ct) == old.Version)
+            await history.RecordAsync(LifecycleEventKinds.ChallengeEnded, old.Version, old.Champion, $"replaced by the newer candidate {reg.Version} before the test decided", ct: ct);
+        var funnel = await training.ChooseFunnelAsync(null, run.Card.HorizonDays, null, null, ct);
+        var challenge = new ChallengeState
+        {
+            Version = reg.Version, Champion = champion, Mode = policy.Challenger.Mode, SplitPercent = policy.Challenger.SplitPercent,
+            StartedAt = time.GetUtcNow(), DecisionDelayDays = funnel.DecisionDelay.TotalDays, HorizonDays = run.Card.HorizonDays ?? funnel.HorizonDays,
+        };
+        // The state first: serving reads the split share from it when the alias change reloads the serving set.
+        await states.UpdateAsync(s => s with { Challenge = challenge }, ct);
+        await lifecycle.PromoteAsync(reg.Version, ServingModels.ChallengerAlias, ct);
+        await history.RecordAsync(LifecycleEventKinds.ChallengeStarted, reg.Version, champion,
+            challenge.Mode == ChallengerModes.Split ? $"challenger on live leads: split, {challenge.SplitPercent:0.##}% of leads (by lead id)" : "challenger on live leads: shadow (scores every lead, serves none)",
+            new { mode = challenge.Mode, split_percent = challenge.Mode == ChallengerModes.Split ? challenge.SplitPercent : (double?)null, outcomes_to_decide = policy.Challenger.OutcomesToDecide, alpha = policy.Challenger.Alpha }, ct: ct);
+        return new RetrainOutcome(run, gate, false, true, $"challenger ({challenge.Mode}): it passed the gate", null);
+    }
+
+    private async Task<(GateResult Gate, ModelEvaluation Evaluation)> EvaluateGateAsync(TrainingRun run, string champion, RetrainingPolicy policy, CancellationToken ct)
+    {
+        var gate = PromotionGate.Parse(policy.Gate);
+        var test = run.Result.Test;
+        var candidate = Evaluator.Evaluate(run.Result.TestProbabilities, test.Labels, test);
+        var championModel = await registry.LoadAsync(champion, ct);
+        var missing = championModel.MissingFeatures(test);
+        EvaluationMetrics? theirs = null;
+        GateResult result;
+        if (missing.Count > 0)
+            result = new GateResult(false, [new GateRuleResult("same rows", false, double.NaN, null, double.NaN,
+                $"champion {champion} uses features the new hold-out lacks ({string.Join(", ", missing.Take(5))}); the two cannot be compared on the same rows")]);
+        else
+        {
+            theirs = Evaluator.Evaluate(championModel.Predict(test), test.Labels, test);
+            result = gate.Evaluate(candidate, theirs);
+        }
+        var evaluation = await history.SaveEvaluationAsync("gate", run.Registration.Version, champion, result.Passed, test.Count, result.Describe(),
+            new
+            {
+                hold_out = new { rows = test.Count, positives = test.Labels.Count(l => l), from = test.Times.Count > 0 ? test.Times.Min() : (DateTimeOffset?)null, to = test.Times.Count > 0 ? test.Times.Max() : (DateTimeOffset?)null },
+                candidate = Figures(candidate),
+                champion = theirs is null ? null : Figures(theirs),
+            }, result.Rules, ct);
+        return (result, evaluation);
+    }
+
+    private static object Figures(EvaluationMetrics m) => new { auc = m.Auc, pr_auc = m.PrAuc, ece = m.Ece, brier = m.Brier, log_loss = m.LogLoss };
+
+    /// <summary>One pass of the leader's review: a look at the challenge under way and at the promotion being watched.</summary>
+    public async Task<IReadOnlyList<string>> ReviewAsync(CancellationToken ct = default)
+    {
+        var (policy, _) = await policies.GetAsync(ct);
+        var done = new List<string>();
+        if (!policy.Enabled) return done;
+        var state = await states.GetAsync(ct);
+        if (state.Challenge is { } c && await ReviewChallengeAsync(c, policy, ct) is { } said) done.Add(said);
+        state = await states.GetAsync(ct);
+        if (state.Watch is { } w && policy.Rollback.Enabled && await ReviewWatchAsync(w, policy, ct) is { } watched) done.Add(watched);
+        return done;
+    }
+
+    /// <summary>The rows to compare two models on: leads decided at or after <paramref name="since"/> whose horizon has passed, with point-in-time features.</summary>
+    private async Task<FeatureFrame> MaturedSinceAsync(DateTimeOffset since, double delayDays, double horizonDays, CancellationToken ct)
+    {
+        var (defs, _) = await definitions.GetAsync(ct);
+        var set = await training.BuildTrainingSetAsync(defs, new TrainingSetOptions
+        {
+            DecisionDelay = TimeSpan.FromDays(delayDays), HorizonDays = horizonDays, KnownBefore = time.GetUtcNow(),
+        }, ct);
+        var f = set.Frame;
+        var keep = new List<int>();
+        for (var i = 0; i < f.Count; i++) if (f.Times[i] >= since && f.IsMatured(i)) keep.Add(i);
+        return f.Subset(keep);
+    }
+
+    private async Task<string?> ReviewChallengeAsync(ChallengeState c, RetrainingPolicy policy, CancellationToken ct)
+    {
+        var champion = await models.GetAliasAsync(ModelAliases.Champion, ct);
+        var challenger = await models.GetAliasAsync(ServingModels.ChallengerAlias, ct);
+        if (champion != c.Champion || challenger != c.Version)
+        {
+            await states.UpdateAsync(s => s with { Challenge = null }, ct);
+            return await EndedAsync(c, $"ended: the champion or challenger alias was changed by hand (champion {champion ?? "none"}, challenger {challenger ?? "none"})", null, null, ct);
+        }
+        var rows = await MaturedSinceAsync(c.StartedAt, c.DecisionDelayDays, c.HorizonDays, ct);
+        var information = Math.Min(1, (double)rows.Count / policy.Challenger.OutcomesToDecide);
+        if (information < 1 && information - c.LastInformation < LookEvery) return null;
+        var championModel = await registry.LoadAsync(c.Champion, ct);
+        var challengerModel = await registry.LoadAsync(c.Version, ct);
+        var pChampion = championModel.Predict(rows);
+        var pChallenger = challengerModel.Predict(rows);
+        double pValue;
+        object figures;
+        string test;
+        if (c.Mode == ChallengerModes.Split)
+        {
+            // Each arm is judged on the leads it served: its realized AUC there (independent samples, DeLong variances per arm).
+            // Precision at the top 10% of each arm is reported beside it; as a test it needs about ten times the leads.
+            var (a, b) = SplitArms(rows, pChampion, pChallenger, c.SplitPercent);
+            var t = DeLong.Unpaired(a.Scores, a.Labels, b.Scores, b.Labels);
+            var topA = Proportions.Top(a.Scores, a.Labels, 0.1);
+            var topB = Proportions.Top(b.Scores, b.Labels, 0.1);
+            var precision = Proportions.Compare(topA.Rows, topA.Positives, topB.Rows, topB.Positives);
+            pValue = t.PValueAGreater;
+            test = $"realized AUC of each arm on the leads it served: challenger {t.AucA:F4} ({a.Labels.Count} leads) vs champion {t.AucB:F4} ({b.Labels.Count} leads), one-sided p {pValue:0.####}; precision at the top 10% {precision.RateA:P1} vs {precision.RateB:P1}";
+            figures = new { test = "unpaired AUC test (DeLong variance per arm)", challenger_rows = a.Labels.Count, champion_rows = b.Labels.Count, challenger_auc = t.AucA, champion_auc = t.AucB, z = t.Z, p = pValue,
+                challenger_precision_top10 = precision.RateA, champion_precision_top10 = precision.RateB };
+        }
+        else
+        {
+            var t = DeLong.Paired(pChallenger, pChampion, rows.Labels);
+            pValue = t.PValueAGreater;
+            test = $"AUC challenger {t.AucA:F4} vs champion {t.AucB:F4} on the same {t.Rows} leads (DeLong), one-sided p {pValue:0.####}";
+            figures = new { test = "DeLong paired AUC test", rows = t.Rows, positives = t.Positives, challenger_auc = t.AucA, champion_auc = t.AucB, difference = t.Difference, se = t.StandardError, z = t.Z, p = pValue };
+        }
+        var look = AlphaSpending.Look(policy.Challenger.Alpha, c.AlphaSpent, information, pValue);
+        var summary = $"look {c.Looks + 1} at information {information:P0}: {test}; alpha this look {look.AlphaThisLook:0.#####}";
+        var evaluation = await history.SaveEvaluationAsync("challenge", c.Version, c.Champion, look.Reject, rows.Count, summary, figures,
+            new[] { new { rule = $"one-sided p <= alpha spent at this look (O'Brien-Fleming spending, alpha {policy.Challenger.Alpha})", passed = look.Reject, alpha_this_look = look.AlphaThisLook, alpha_spent = look.AlphaSpentAfter, information } }, ct);
+        if (look.Reject)
+        {
+            await states.UpdateAsync(s => s with { Challenge = null }, ct);
+            await EndedAsync(c, $"won: {test}", figures, evaluation.Id, ct);
+            if (!policy.Challenger.AutoPromote)
+                return $"challenger {c.Version} won and waits for a person (models promote {c.Version})";
+            await lifecycle.RemoveAliasAsync(ServingModels.ChallengerAlias, ct);
+            await lifecycle.PromoteAsync(c.Version, ct: ct, reason: $"challenger won on live leads: {test}", figures: figures);
+            return $"challenger {c.Version} promoted";
+        }
+        if (look.Final)
+        {
+            await states.UpdateAsync(s => s with { Challenge = null }, ct);
+            await lifecycle.RemoveAliasAsync(ServingModels.ChallengerAlias, ct);
+            return await EndedAsync(c, $"lost: not better by the end of the test ({test})", figures, evaluation.Id, ct);
+        }
+        await states.UpdateAsync(s => s with { Challenge = c with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = c.Looks + 1 } }, ct);
+        return summary;
+    }
+
+    private async Task<string> EndedAsync(ChallengeState c, string reason, object? figures, string? evaluationId, CancellationToken ct)
+    {
+        await history.RecordAsync(LifecycleEventKinds.ChallengeEnded, c.Version, c.Champion, reason, figures, evaluationId, ct);
+        return $"challenge of {c.Version} {reason}";
+    }
+
+    private static ((List<double> Scores, List<bool> Labels) Challenger, (List<double> Scores, List<bool> Labels) Champion) SplitArms(
+        FeatureFrame rows, double[] pChampion, double[] pChallenger, double percent)
+    {
+        (List<double>, List<bool>) a = ([], []), b = ([], []);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (ChallengerSplit.ServedByChallenger(rows.Ids[i], percent)) { a.Item1.Add(pChallenger[i]); a.Item2.Add(rows.Labels[i]); }
+            else { b.Item1.Add(pChampion[i]); b.Item2.Add(rows.Labels[i]); }
+        }
+        return (a, b);
+    }
+
+    private async Task<string?> ReviewWatchAsync(WatchState w, RetrainingPolicy policy, CancellationToken ct)
+    {
+        if (await models.GetAliasAsync(ModelAliases.Champion, ct) != w.Version)
+        {
+            await states.UpdateAsync(s => s with { Watch = null }, ct);
+            return null;
+        }
+        if (w.DecisionDelayDays is null || w.HorizonDays is null)
+        {
+            var (_, card) = await registry.ShowAsync(w.Version, ct);
+            var funnel = await training.ChooseFunnelAsync(null, card.HorizonDays, null, null, ct);
+            w = w with { DecisionDelayDays = funnel.DecisionDelay.TotalDays, HorizonDays = card.HorizonDays ?? funnel.HorizonDays };
+            var fixedWatch = w;
+            await states.UpdateAsync(s => s with { Watch = fixedWatch }, ct);
+        }
+        var rows = await MaturedSinceAsync(w.PromotedAt, w.DecisionDelayDays.Value, w.HorizonDays.Value, ct);
+        var information = Math.Min(1, (double)rows.Count / policy.Rollback.OutcomesToDecide);
+        if (information < 1 && information - w.LastInformation < LookEvery) return null;
+        var current = (await registry.LoadAsync(w.Version, ct)).Predict(rows);
+        var previous = (await registry.LoadAsync(w.Previous, ct)).Predict(rows);
+        var t = DeLong.Paired(previous, current, rows.Labels);
+        var look = AlphaSpending.Look(policy.Rollback.Alpha, w.AlphaSpent, information, t.PValueAGreater);
+        var test = $"realized AUC {t.AucB:F4} against the previous champion {w.Previous}'s {t.AucA:F4} on the same {t.Rows} leads (DeLong), one-sided p {t.PValueAGreater:0.####}";
+        var figures = new { test = "DeLong paired AUC test", rows = t.Rows, positives = t.Positives, auc = t.AucB, previous_auc = t.AucA, difference = -t.Difference, se = t.StandardError, p = t.PValueAGreater };
+        var evaluation = await history.SaveEvaluationAsync("rollback_check", w.Version, w.Previous, !look.Reject, rows.Count, test, figures,
+            new[] { new { rule = $"previous champion not significantly better (O'Brien-Fleming spending, alpha {policy.Rollback.Alpha})", passed = !look.Reject, alpha_this_look = look.AlphaThisLook, information } }, ct);
+        if (look.Reject)
+        {
+            await states.UpdateAsync(s => s with { Watch = null }, ct);
+            // The champion came from the watched promotion (checked above), so the alias's previous version is w.Previous.
+            var change = await lifecycle.RollbackAsync(ct: ct, reason: $"automatic rollback: {test}", figures: figures);
+            return $"rolled back {w.Version} to {change.Version}";
+        }
+        if (look.Final)
+        {
+            await states.UpdateAsync(s => s with { Watch = null }, ct);
+            await history.RecordAsync(LifecycleEventKinds.WatchEnded, w.Version, w.Previous, $"kept: {test}", figures, evaluation.Id, ct);
+            return $"watch of {w.Version} ended: kept";
+        }
+        await states.UpdateAsync(s => s with { Watch = w with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = w.Looks + 1 } }, ct);
+        return test;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LeadScore.Engine.Lifecycle;
+using LeadScore.Storage;
+
+namespace LeadScore.Application.Lifecycle;
+
+/// <summary>
+/// The workspace's retraining policy, kept as a shared, versioned setting so every instance (and the CLI) reads the same
+/// one; the default applies until someone saves one.
+/// </summary>
+public sealed class RetrainingPolicyService(ISettingsStore settings, TimeProvider time)
+{
+    public const string SettingName = "lifecycle:policy";
+
+    /// <summary>The policy in force and its version (0 = the default, never saved).</summary>
+    public async Task<(RetrainingPolicy Policy, long Version)> GetAsync(CancellationToken ct = default)
+    {
+        var stored = await settings.GetSettingAsync(SettingName, ct);
+        return stored is null ? (RetrainingPolicy.Default, 0) : (RetrainingPolicy.FromJson(stored.Value, "the stored policy"), stored.Version);
+    }
+
+    /// <summary>Saves a whole policy (validated first); returns its new version.</summary>
+    public async Task<(RetrainingPolicy Policy, long Version)> SaveAsync(RetrainingPolicy policy, CancellationToken ct = default)
+    {
+        policy.Validated();
+        var v = await settings.SaveSettingAsync(SettingName, policy.ToJson(), time.GetUtcNow(), ct);
+        return (policy, v);
+    }
+
+    /// <summary>Sets fields by dotted path ("schedule.every_days=10"), all or none; returns the new policy and version.</summary>
+    public async Task<(RetrainingPolicy Policy, long Version)> SetAsync(IReadOnlyList<(string Path, string Value)> changes, CancellationToken ct = default)
+    {
+        var (policy, _) = await GetAsync(ct);
+        foreach (var (path, value) in changes) policy = policy.With(path, value);
+        return await SaveAsync(policy, ct);
+    }
+}
+
+/// <summary>Where the loop stands: the last policy training, the challenge under way, the promotion being watched.</summary>
+public sealed record LifecycleState
+{
+    /// <summary>When the policy last started a training (queued it).</summary>
+    public DateTimeOffset? LastTrainingAt { get; init; }
+    /// <summary>The newest monitoring alert the triggers have used, so one alert retrains once.</summary>
+    public long LastAlertSeen { get; init; }
+    public ChallengeState? Challenge { get; init; }
+    public WatchState? Watch { get; init; }
+}
+
+/// <summary>A challenger on live leads: since when, in which mode, and the alpha its sequential test has spent.</summary>
+public sealed record ChallengeState
+{
+    public required string Version { get; init; }
+    public required string Champion { get; init; }
+    public required string Mode { get; init; }
+    public double SplitPercent { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required double DecisionDelayDays { get; init; }
+    public required double HorizonDays { get; init; }
+    public double AlphaSpent { get; init; }
+    public double LastInformation { get; init; }
+    public int Looks { get; init; }
+}
+
+/// <summary>A promoted model watched against the champion before it, on matured outcomes of leads decided since the promotion.</summary>
+public sealed record WatchState
+{
+    public required string Version { get; init; }
+    public required string Previous { get; init; }
+    public required DateTimeOffset PromotedAt { get; init; }
+    /// <summary>The decision point and horizon the comparison uses; chosen at the first look (from the model's card and the data).</summary>
+    public double? DecisionDelayDays { get; init; }
+    public double? HorizonDays { get; init; }
+    public double AlphaSpent { get; init; }
+    public double LastInformation { get; init; }
+    public int Looks { get; init; }
+}
+
+/// <summary>The loop's state, a shared setting written by the leader and by policy training jobs.</summary>
+public sealed class LifecycleStateStore(ISettingsStore settings, TimeProvider time)
+{
+    public const string SettingName = "lifecycle:state";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public async Task<LifecycleState> GetAsync(CancellationToken ct = default) =>
+        await settings.GetSettingAsync(SettingName, ct) is { } s ? JsonSerializer.Deserialize<LifecycleState>(s.Value, Json) ?? new() : new();
+
+    public async Task<LifecycleState> UpdateAsync(Func<LifecycleState, LifecycleState> change, CancellationToken ct = default)
+    {
+        var next = change(await GetAsync(ct));
+        await settings.SaveSettingAsync(SettingName, JsonSerializer.Serialize(next, Json), time.GetUtcNow(), ct);
+        return next;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using LeadScore.Core;
+using LeadScore.Engine.Modeling;
+
+namespace LeadScore.Engine.Lifecycle;
+
+/// <summary>A figure a gate rule tests.</summary>
+public enum GateMetric
+{
+    Auc,
+    PrAuc,
+    Ece,
+    Brier,
+    LogLoss,
+    /// <summary>The largest drop of a segment's AUC from the champion's on the same segment (0 when none dropped).</summary>
+    SegmentAucDrop,
+}
+
+/// <summary>
+/// One declarative gate rule, like MLflow's MetricThreshold: <c>auc &gt;= champion + 0.005</c>, <c>ece &lt;= 0.03</c>,
+/// <c>segment_auc_drop &lt;= 0.02</c>. The right side is a number, or the champion's own figure plus or minus a margin.
+/// </summary>
+public sealed record GateRule(GateMetric Metric, string Operator, bool RelativeToChampion, double Value, string Text)
+{
+    public static readonly IReadOnlyList<string> MetricNames = ["auc", "pr_auc", "ece", "brier", "log_loss", "segment_auc_drop"];
+
+    /// <summary>Parses one rule; the error names the part that is wrong.</summary>
+    public static GateRule Parse(string text)
+    {
+        var t = text.Trim();
+        var parts = t.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length < 3)
+            throw new LeadScoreException($"gate rule '{text}': expected 'METRIC OP VALUE' (e.g. 'auc >= champion + 0.005' or 'ece <= 0.03')", "gate");
+        var metric = parts[0].ToLowerInvariant() switch
+        {
+            "auc" => GateMetric.Auc,
+            "pr_auc" => GateMetric.PrAuc,
+            "ece" => GateMetric.Ece,
+            "brier" => GateMetric.Brier,
+            "log_loss" => GateMetric.LogLoss,
+            "segment_auc_drop" => GateMetric.SegmentAucDrop,
+            "fairness_regression" => throw new LeadScoreException($"gate rule '{text}': fairness_regression needs the model card's fairness figures, which this version does not compute yet", "gate"),
+            _ => throw new LeadScoreException($"gate rule '{text}': unknown metric '{parts[0]}' (one of {string.Join(", ", MetricNames)})", "gate"),
+        };
+        var op = parts[1];
+        if (op is not (">=" or "<=" or ">" or "<"))
+            throw new LeadScoreException($"gate rule '{text}': unknown operator '{op}' (one of >=, <=, >, <)", "gate");
+        var rest = parts[2..];
+        bool relative = false;
+        double value;
+        if (rest[0].Equals("champion", StringComparison.OrdinalIgnoreCase))
+        {
+            if (metric == GateMetric.SegmentAucDrop)
+                throw new LeadScoreException($"gate rule '{text}': segment_auc_drop is already measured against the champion; give a number", "gate");
+            relative = true;
+            value = 0;
+            if (rest.Length == 3 && rest[1] is "+" or "-" && TryNumber(rest[2], out var margin)) value = rest[1] == "+" ? margin : -margin;
+            else if (rest.Length != 1) throw new LeadScoreException($"gate rule '{text}': after 'champion' expected '+ NUMBER' or '- NUMBER'", "gate");
+        }
+        else if (rest.Length != 1 || !TryNumber(rest[0], out value))
+            throw new LeadScoreException($"gate rule '{text}': '{string.Join(' ', rest)}' is not a number or 'champion [+|- NUMBER]'", "gate");
+        return new GateRule(metric, op, relative, value, string.Join(' ', parts));
+    }
+
+    private static bool TryNumber(string s, out double v) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v);
+
+    public override string ToString() => Text;
+}
+
+/// <summary>One rule's outcome on one evaluation: the candidate's figure, the threshold it was held to, and whether it passed.</summary>
+public sealed record GateRuleResult(string Rule, bool Passed, double Candidate, double? Champion, double Threshold, string Detail);
+
+/// <summary>The gate's verdict: passed when every rule passed.</summary>
+public sealed record GateResult(bool Passed, IReadOnlyList<GateRuleResult> Rules)
+{
+    public string Describe() => Passed
+        ? "passed: " + string.Join("; ", Rules.Select(r => r.Detail))
+        : "failed: " + string.Join("; ", Rules.Where(r => !r.Passed).Select(r => r.Detail));
+}
+
+/// <summary>The promotion gate: rules evaluated on a candidate and the champion measured on the same hold-out rows. Pure.</summary>
+public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
+{
+    /// <summary>The gate a new workspace starts with.</summary>
+    public static readonly IReadOnlyList<string> DefaultRules = ["auc >= champion + 0.005", "ece <= 0.03", "segment_auc_drop <= 0.02"];
+
+    public IReadOnlyList<GateRule> Rules { get; } = rules;
+
+    public static PromotionGate Parse(IEnumerable<string> rules) => new([.. rules.Select(GateRule.Parse)]);
+
+    /// <summary>
+    /// Evaluates every rule. <paramref name="champion"/> is the champion's figures on the same rows (null when there is
+    /// none: relative rules then pass, since anything beats no model).
+    /// </summary>
+    public GateResult Evaluate(EvaluationMetrics candidate, EvaluationMetrics? champion)
+    {
+        var results = new List<GateRuleResult>();
+        foreach (var r in Rules)
+        {
+            double value;
+            double? championValue = null;
+            double threshold;
+            if (r.Metric == GateMetric.SegmentAucDrop)
+            {
+                var (drop, where) = champion is null ? (0.0, "no champion") : SegmentAucDrop(candidate, champion);
+                value = drop;
+                threshold = r.Value;
+                var ok = Compare(value, r.Operator, threshold);
+                results.Add(new GateRuleResult(r.Text, ok, value, null, threshold, $"{r.Text}: largest segment AUC drop {value:F4} ({where}) {(ok ? "passes" : "fails")}"));
+                continue;
+            }
+            value = Figure(candidate, r.Metric);
+            if (r.RelativeToChampion)
+            {
+                if (champion is null)
+                {
+                    results.Add(new GateRuleResult(r.Text, true, value, null, double.NaN, $"{r.Text}: no champion to compare with, passes"));
+                    continue;
+                }
+                championValue = Figure(champion, r.Metric);
+                threshold = championValue.Value + r.Value;
+            }
+            else threshold = r.Value;
+            var passed = Compare(value, r.Operator, threshold);
+            var vs = championValue is { } c ? $" (champion {c:F4}{(r.Value != 0 ? $" {(r.Value > 0 ? "+" : "-")} {Math.Abs(r.Value):0.####}" : "")})" : "";
+            results.Add(new GateRuleResult(r.Text, passed, value, championValue, threshold,
+                $"{Name(r.Metric)} {value:F4} {(passed ? "meets" : "misses")} {r.Operator} {threshold:F4}{vs}"));
+        }
+        return new GateResult(results.All(x => x.Passed), results);
+    }
+
+    /// <summary>The largest champion-minus-candidate AUC over segments where both have an AUC, and where it was.</summary>
+    public static (double Drop, string Where) SegmentAucDrop(EvaluationMetrics candidate, EvaluationMetrics champion)
+    {
+        var theirs = champion.Segments.Where(s => s.Auc is not null).ToDictionary(s => (s.Feature, s.Value), s => s.Auc!.Value);
+        double worst = 0;
+        var where = "no segment dropped";
+        foreach (var s in candidate.Segments)
+        {
+            if (s.Auc is not { } mine || !theirs.TryGetValue((s.Feature, s.Value), out var other)) continue;
+            if (other - mine > worst) { worst = other - mine; where = $"{s.Feature}={s.Value}: {mine:F4} vs champion {other:F4}"; }
+        }
+        return (worst, where);
+    }
+
+    private static bool Compare(double v, string op, double t) => op switch
+    {
+        ">=" => v >= t,
+        "<=" => v <= t,
+        ">" => v > t,
+        _ => v < t,
+    };
+
+    private static double Figure(EvaluationMetrics m, GateMetric metric) => metric switch
+    {
+        GateMetric.Auc => m.Auc,
+        GateMetric.PrAuc => m.PrAuc,
+        GateMetric.Ece => m.Ece,
+        GateMetric.Brier => m.Brier,
+        GateMetric.LogLoss => m.LogLoss,
+        _ => throw new ArgumentOutOfRangeException(nameof(metric)),
+    };
+
+    private static string Name(GateMetric m) => m switch
+    {
+        GateMetric.Auc => "AUC",
+        GateMetric.PrAuc => "PR AUC",
+        GateMetric.Ece => "ECE",
+        GateMetric.Brier => "Brier",
+        GateMetric.LogLoss => "log loss",
+        _ => "segment AUC drop",
+    };
+}

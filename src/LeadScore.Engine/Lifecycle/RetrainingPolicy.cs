@@ -1,0 +1,258 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Cronos;
+using LeadScore.Core;
+using LeadScore.Engine.Modeling;
+
+namespace LeadScore.Engine.Lifecycle;
+
+/// <summary>
+/// When and how the workspace retrains itself, and what a new model must show before it serves: stored as a shared
+/// setting (JSON, snake_case), edited with <c>./leadscore policy set</c> or <c>PUT /api/v1/policy</c>.
+/// </summary>
+public sealed record RetrainingPolicy
+{
+    /// <summary>Off: nothing is trained or promoted by itself (manual training still works).</summary>
+    public bool Enabled { get; init; } = true;
+    public ScheduleSettings Schedule { get; init; } = new();
+    public TriggerSettings Triggers { get; init; } = new();
+    public WindowSettings Window { get; init; } = new();
+    public TrainingSettings Training { get; init; } = new();
+    /// <summary>The promotion gate's rules (see <see cref="GateRule"/>).</summary>
+    public IReadOnlyList<string> Gate { get; init; } = PromotionGate.DefaultRules;
+    public ChallengerSettings Challenger { get; init; } = new();
+    public RollbackSettings Rollback { get; init; } = new();
+
+    public sealed record ScheduleSettings
+    {
+        /// <summary>Retrain when this many days passed since the last training; null = no interval.</summary>
+        public double? EveryDays { get; init; } = 15;
+        /// <summary>A cron expression (five fields, UTC), e.g. "0 3 * * 1" for Mondays 03:00; used instead of <see cref="EveryDays"/> when set.</summary>
+        public string? Cron { get; init; }
+    }
+
+    public sealed record TriggerSettings
+    {
+        /// <summary>Retrain after a dataset drift alert raised since the last training.</summary>
+        public bool DatasetDrift { get; init; } = true;
+        /// <summary>Retrain after a performance alert raised since the last training.</summary>
+        public bool PerformanceAlert { get; init; } = true;
+        /// <summary>Retrain once this many outcomes matured since the last training; null = off.</summary>
+        public int? MinNewOutcomes { get; init; }
+        /// <summary>Never two trainings closer than this (an alert that stays raised does not retrain every tick).</summary>
+        public double MinDaysBetween { get; init; } = 3;
+    }
+
+    public sealed record WindowSettings
+    {
+        /// <summary>all, last_months or decay.</summary>
+        public string Kind { get; init; } = TrainingWindow.All;
+        /// <summary>For last_months: rows decided within this many months of the training time.</summary>
+        public int? Months { get; init; }
+        /// <summary>For decay: a row's weight halves every this many days of age.</summary>
+        public double? HalfLifeDays { get; init; }
+    }
+
+    public sealed record TrainingSettings
+    {
+        /// <summary>A fixed algorithm, so a retraining's result does not depend on the machine's speed.</summary>
+        public string Algorithm { get; init; } = "lightgbm";
+        /// <summary>0 = the algorithm's defaults, no search (reproducible); more = a search bounded by time.</summary>
+        public int TimeBudgetSeconds { get; init; }
+        public int Seed { get; init; } = TrainingOptions.Defaults.Seed;
+        /// <summary>The horizon H in days; null = chosen from the data.</summary>
+        public double? HorizonDays { get; init; }
+    }
+
+    public sealed record ChallengerSettings
+    {
+        /// <summary>none (a candidate that passes the gate is promoted at once), shadow or split.</summary>
+        public string Mode { get; init; } = ChallengerModes.Shadow;
+        /// <summary>For split: the share of leads (by a hash of the lead id) the challenger serves.</summary>
+        public double SplitPercent { get; init; } = 10;
+        /// <summary>Matured leads at which the sequential test is complete (information fraction 1).</summary>
+        public int OutcomesToDecide { get; init; } = 2000;
+        /// <summary>The false-promotion rate: the chance of promoting a challenger that is not better.</summary>
+        public double Alpha { get; init; } = 0.05;
+        /// <summary>Promote a winning challenger at once; false = it waits for a person (<c>models promote challenger</c>).</summary>
+        public bool AutoPromote { get; init; } = true;
+    }
+
+    public sealed record RollbackSettings
+    {
+        /// <summary>Roll a promoted model back when its realized AUC is significantly below the previous champion's on the same leads.</summary>
+        public bool Enabled { get; init; } = true;
+        /// <summary>Matured leads scored since the promotion at which the check is complete.</summary>
+        public int OutcomesToDecide { get; init; } = 2000;
+        public double Alpha { get; init; } = 0.05;
+    }
+
+    public static readonly RetrainingPolicy Default = new();
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Reads and validates a policy; errors name the field (and the line and column for malformed JSON).</summary>
+    public static RetrainingPolicy FromJson(string json, string source = "policy")
+    {
+        RetrainingPolicy? p;
+        try { p = JsonSerializer.Deserialize<RetrainingPolicy>(json, Json); }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } l ? $" line {l + 1}, column {(ex.BytePositionInLine ?? 0) + 1}" : "";
+            throw new LeadScoreException($"{source}:{where} {Reason(ex)}", ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "policy");
+        }
+        return (p ?? throw new LeadScoreException($"{source}: empty policy", "policy")).Validated();
+    }
+
+    private static string Reason(JsonException ex) => ex.Message.Split(" Path:")[0];
+
+    /// <summary>
+    /// A copy with one field set by its dotted path ("schedule.every_days", "challenger.mode", "gate"): the value is read as
+    /// JSON when it parses (numbers, true/false, null), else as text; for the gate, rules separated by ';'.
+    /// </summary>
+    public RetrainingPolicy With(string path, string value)
+    {
+        var root = JsonNode.Parse(ToJson())!.AsObject();
+        var parts = path.Trim().ToLowerInvariant().Split('.');
+        JsonObject node = root;
+        for (var i = 0; i < parts.Length - 1; i++)
+            node = node[parts[i]] as JsonObject ?? throw new LeadScoreException($"policy has no section '{string.Join('.', parts[..(i + 1)])}' (sections: {string.Join(", ", root.Where(kv => kv.Value is JsonObject).Select(kv => kv.Key))})", path);
+        var leaf = parts[^1];
+        if (!node.ContainsKey(leaf))
+            throw new LeadScoreException($"policy has no field '{path}' (fields here: {string.Join(", ", node.Select(kv => kv.Key))})", path);
+        JsonNode? v;
+        if (node[leaf] is JsonArray) v = new JsonArray([.. value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => (JsonNode?)JsonValue.Create(s))]);
+        else
+        {
+            try { v = JsonNode.Parse(value); }
+            catch (JsonException) { v = JsonValue.Create(value); }
+            if (v is JsonValue jv && jv.GetValueKind() == JsonValueKind.Number && node[leaf] is JsonValue old && old.GetValueKind() == JsonValueKind.String) v = JsonValue.Create(value);
+        }
+        node[leaf] = v;
+        try { return FromJson(root.ToJsonString(), "policy"); }
+        catch (LeadScoreException ex) { throw new LeadScoreException($"{path} = {value}: {ex.Message.Replace("policy: ", "")}", path); }
+    }
+
+    /// <summary>Checks every field; throws naming the first one that is wrong.</summary>
+    public RetrainingPolicy Validated()
+    {
+        if (Schedule.EveryDays is { } d && !(d > 0)) Fail("schedule.every_days", "must be more than 0 days (or null for no interval)");
+        if (Schedule.Cron is { Length: > 0 } cron)
+        {
+            try { CronExpression.Parse(cron); }
+            catch (CronFormatException ex) { Fail("schedule.cron", $"'{cron}' is not a cron expression ({ex.Message})"); }
+        }
+        if (Triggers.MinNewOutcomes is { } n && n < 1) Fail("triggers.min_new_outcomes", "must be at least 1 (or null for off)");
+        if (Triggers.MinDaysBetween < 0) Fail("triggers.min_days_between", "must be 0 or more");
+        switch (Window.Kind)
+        {
+            case TrainingWindow.All: break;
+            case TrainingWindow.LastMonths when Window.Months is > 0: break;
+            case TrainingWindow.LastMonths: Fail("window.months", "last_months needs months of at least 1"); break;
+            case TrainingWindow.Decay when Window.HalfLifeDays is > 0: break;
+            case TrainingWindow.Decay: Fail("window.half_life_days", "decay needs half_life_days above 0"); break;
+            default: Fail("window.kind", $"'{Window.Kind}' is not one of all, last_months, decay"); break;
+        }
+        try { TrainerCatalog.Parse(Training.Algorithm); }
+        catch (LeadScoreException ex) { Fail("training.algorithm", ex.Message); }
+        if (Training.TimeBudgetSeconds < 0) Fail("training.time_budget_seconds", "must be 0 (defaults, no search) or more");
+        if (Training.HorizonDays is { } h && !(h > 0)) Fail("training.horizon_days", "must be above 0 days");
+        try { PromotionGate.Parse(Gate); }
+        catch (LeadScoreException ex) { Fail("gate", ex.Message); }
+        if (Challenger.Mode is not (ChallengerModes.None or ChallengerModes.Shadow or ChallengerModes.Split)) Fail("challenger.mode", $"'{Challenger.Mode}' is not one of none, shadow, split");
+        if (Challenger.SplitPercent is <= 0 or >= 100) Fail("challenger.split_percent", "must be above 0 and below 100");
+        if (Challenger.OutcomesToDecide < 50) Fail("challenger.outcomes_to_decide", "must be at least 50");
+        if (Challenger.Alpha is <= 0 or >= 0.5) Fail("challenger.alpha", "must be above 0 and below 0.5");
+        if (Rollback.OutcomesToDecide < 50) Fail("rollback.outcomes_to_decide", "must be at least 50");
+        if (Rollback.Alpha is <= 0 or >= 0.5) Fail("rollback.alpha", "must be above 0 and below 0.5");
+        return this;
+    }
+
+    private static void Fail(string field, string why) => throw new LeadScoreException($"policy: {field} {why}", field);
+
+    /// <summary>
+    /// Whether a retraining is due now, and why (the first reason that applies): the schedule, a drift or performance alert
+    /// since the last training, or enough newly matured outcomes. Null when none applies or it is too soon after the last one.
+    /// </summary>
+    public string? DueReason(RetrainingState state, DateTimeOffset now)
+    {
+        if (!Enabled) return null;
+        if (state.LastTrainingAt is not { } last) return "no model trained by the policy yet";
+        if (now - last < TimeSpan.FromDays(Triggers.MinDaysBetween)) return null;
+        if (Schedule.Cron is { Length: > 0 } cron)
+        {
+            var next = CronExpression.Parse(cron).GetNextOccurrence(last.UtcDateTime, TimeZoneInfo.Utc);
+            if (next is { } n && n <= now.UtcDateTime) return $"schedule: cron '{cron}' was due at {n:yyyy-MM-dd HH:mm}Z";
+        }
+        else if (Schedule.EveryDays is { } every && now - last >= TimeSpan.FromDays(every))
+            return $"schedule: every {every.ToString("0.##", CultureInfo.InvariantCulture)} days ({(now - last).TotalDays:0.#} days since the last training)";
+        if (Triggers.DatasetDrift && state.DriftAlertSince is { } drift) return $"trigger: dataset drift alert ({drift})";
+        if (Triggers.PerformanceAlert && state.PerformanceAlertSince is { } perf) return $"trigger: performance alert ({perf})";
+        if (Triggers.MinNewOutcomes is { } min && state.NewMaturedOutcomes >= min)
+            return $"trigger: {state.NewMaturedOutcomes} outcomes matured since the last training (at least {min})";
+        return null;
+    }
+}
+
+/// <summary>What the policy's triggers look at: the last training and what happened since.</summary>
+public sealed record RetrainingState(DateTimeOffset? LastTrainingAt, int NewMaturedOutcomes, string? DriftAlertSince = null, string? PerformanceAlertSince = null);
+
+/// <summary>The challenger modes.</summary>
+public static class ChallengerModes
+{
+    public const string None = "none";
+    public const string Shadow = "shadow";
+    public const string Split = "split";
+}
+
+/// <summary>Which training rows a retraining uses, and how it is said in the model card.</summary>
+public static class TrainingWindow
+{
+    public const string All = "all";
+    public const string LastMonths = "last_months";
+    public const string Decay = "decay";
+
+    public static string Describe(RetrainingPolicy.WindowSettings w) => w.Kind switch
+    {
+        LastMonths => $"the last {w.Months} months of decision times",
+        Decay => $"all history, time-decayed with a half-life of {w.HalfLifeDays:0.##} days (a seeded sample: each row kept with probability 0.5^(age / half-life))",
+        _ => "all history",
+    };
+
+    /// <summary>
+    /// The rows of <paramref name="frame"/> the window keeps, by decision time, as of <paramref name="asOf"/>. Decay keeps each
+    /// row with probability 0.5^(age / half-life) (seeded): in expectation the same as weighting rows by that factor, and the
+    /// trainers' own weight column stays free for class balance.
+    /// </summary>
+    public static FeatureFrame Apply(FeatureFrame frame, RetrainingPolicy.WindowSettings w, DateTimeOffset asOf, int seed)
+    {
+        if (w.Kind == All || frame.Times.Count != frame.Count) return frame;
+        var keep = new List<int>(frame.Count);
+        if (w.Kind == LastMonths)
+        {
+            var from = asOf.AddMonths(-(w.Months ?? 12));
+            for (var i = 0; i < frame.Count; i++) if (frame.Times[i] >= from) keep.Add(i);
+        }
+        else
+        {
+            var rng = new Random(seed);
+            var half = w.HalfLifeDays ?? 90;
+            for (var i = 0; i < frame.Count; i++)
+            {
+                var age = Math.Max(0, (asOf - frame.Times[i]).TotalDays);
+                if (rng.NextDouble() < Math.Pow(0.5, age / half)) keep.Add(i);
+            }
+        }
+        return frame.Subset(keep);
+    }
+}

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using LeadScore.Application.Lifecycle;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Core;
+using LeadScore.Engine.Modeling;
+using LeadScore.Storage;
+using LeadScore.TestKit;
+
+namespace LeadScore.Application.Tests.Lifecycle;
+
+/// <summary>The loop on a generated funnel fed day by day: the gate, the shadow and split challengers, promotion and rollback, on both backends.</summary>
+public sealed class ContinuousLearningTests
+{
+    private static async Task AddModelHookAsync(ILeadStore store, WebhookRule rule) => await store.SaveWebhookAsync(new Webhook
+    {
+        Id = "wh_" + rule, Url = "https://example.org/hook", Rule = rule, Secret = "s3cret", CreatedAt = LoopWorld.Start,
+    });
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_candidate_that_fails_the_gate_stays_a_candidate_and_one_that_passes_is_promoted_with_mode_none(string backend)
+    {
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 2500, days: 200);
+        await w.AtDayAsync(150);
+        (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
+
+        // When the gate asks for far more than any model can show
+        await w.PolicyAsync(("gate", "auc >= champion + 0.5; ece <= 0.5"), ("challenger.mode", "none"));
+        var job = await w.ScheduleAndRunAsync();
+
+        // Then the job succeeded, the candidate is registered but the champion stays, and the evaluation says which rule failed
+        job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
+        (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v1");
+        var gateEvent = (await w.HistoryAsync()).Single(e => e.Kind == LifecycleEventKinds.Gate);
+        gateEvent.Version.ShouldBe("v2");
+        gateEvent.Reason.ShouldStartWith("failed: AUC");
+        var evaluation = (await w.Services.Get<LifecycleHistory>().GetEvaluationAsync(gateEvent.EvaluationId!))!;
+        evaluation.Passed.ShouldBeFalse();
+        evaluation.Champion.ShouldBe("v1");
+        var rules = JsonDocument.Parse(evaluation.RulesJson).RootElement;
+        rules.GetArrayLength().ShouldBe(2);
+        rules[0].GetProperty("passed").GetBoolean().ShouldBeFalse();
+        rules[1].GetProperty("passed").GetBoolean().ShouldBeTrue();
+        var figures = JsonDocument.Parse(evaluation.FiguresJson).RootElement;
+        figures.GetProperty("candidate").GetProperty("auc").GetDouble().ShouldBeGreaterThan(0.6);
+        figures.GetProperty("champion").GetProperty("auc").GetDouble().ShouldBeGreaterThan(0.6);
+        figures.GetProperty("hold_out").GetProperty("rows").GetInt32().ShouldBe(evaluation.Rows);
+        // The card says why and on what it was trained.
+        var (_, card) = await w.Services.Get<ModelRegistry>().ShowAsync("v2");
+        card.TrainedBecause.ShouldBe("no model trained by the policy yet");
+        card.TrainingWindow.ShouldBe("all history");
+
+        // When the gate is one it can pass, three days later (the minimum gap) with the schedule due
+        await AddModelHookAsync(w.Store, WebhookRule.ModelPromoted);
+        await w.PolicyAsync(("gate", "auc >= champion - 0.5"), ("schedule.every_days", "3"), ("window.months", "4"), ("window.kind", "last_months"));
+        await w.AtDayAsync(153);
+        job = await w.ScheduleAndRunAsync();
+
+        // Then the new model is champion at once (mode none), recorded, and model_promoted fires
+        job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
+        (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v3");
+        var events = await w.HistoryAsync();
+        events.Last(e => e.Kind == LifecycleEventKinds.Gate).Reason.ShouldStartWith("passed");
+        var promotion = events.Last(e => e.Kind == LifecycleEventKinds.Promotion);
+        (promotion.Version, promotion.Previous).ShouldBe(("v3", "v1"));
+        promotion.Reason.ShouldContain("challenger mode none");
+        (await w.Services.Get<ModelRegistry>().ShowAsync("v3")).Card.TrainingWindow.ShouldBe("the last 4 months of decision times");
+        var delivery = (await w.Store.ListDeliveriesAsync("wh_ModelPromoted", 10)).ShouldHaveSingleItem();
+        delivery.EventType.ShouldBe("model.promoted");
+        var payload = JsonDocument.Parse(delivery.Payload).RootElement;
+        payload.GetProperty("version").GetString().ShouldBe("v3");
+        payload.GetProperty("previous").GetString().ShouldBe("v1");
+        // Nothing more is due right after a training.
+        (await w.ScheduleAndRunAsync()).ShouldBeNull();
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_better_shadow_challenger_is_promoted_automatically_once_outcomes_mature(string backend)
+    {
+        await using var w = await LoopWorld.CreateAsync(backend);
+        await w.AtDayAsync(150);
+        await w.TrainPoorByHandAsync();
+        await w.PolicyAsync(("gate", "auc >= champion + 0.005"), ("challenger.mode", "shadow"), ("challenger.outcomes_to_decide", "300"));
+        await AddModelHookAsync(w.Store, WebhookRule.ModelPromoted);
+
+        var job = await w.ScheduleAndRunAsync();
+        job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
+        (await w.Store.GetAliasAsync(ServingModels.ChallengerAlias)).ShouldBe("v2");
+        (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v1");
+        w.Services.Get<ServingModels>().Current.Describe().ShouldBe("champion=v1 challenger=v2 (shadow)");
+        var started = (await w.HistoryAsync()).Single(e => e.Kind == LifecycleEventKinds.ChallengeStarted);
+        started.Reason.ShouldContain("shadow");
+
+        // Nothing has matured yet: no look.
+        var learning = w.Services.Get<ContinuousLearning>();
+        (await learning.ReviewAsync()).ShouldBeEmpty();
+
+        // As outcomes mature, the leader looks until the test decides.
+        for (var day = 190; day <= 260 && await w.Store.GetAliasAsync(ModelAliases.Champion) == "v1"; day += 5)
+        {
+            await w.AtDayAsync(day);
+            await learning.ReviewAsync();
+        }
+
+        (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v2", await w.DescribeAsync());
+        (await w.Store.GetAliasAsync(ServingModels.ChallengerAlias)).ShouldBeNull();
+        var events = await w.HistoryAsync();
+        var ended = events.Single(e => e.Kind == LifecycleEventKinds.ChallengeEnded);
+        ended.Reason.ShouldStartWith("won: AUC challenger");
+        var figures = JsonDocument.Parse(ended.FiguresJson!).RootElement;
+        figures.GetProperty("challenger_auc").GetDouble().ShouldBeGreaterThan(figures.GetProperty("champion_auc").GetDouble());
+        figures.GetProperty("p").GetDouble().ShouldBeLessThan(0.05);
+        var evaluations = await w.Services.Get<LifecycleHistory>().EvaluationsOfAsync("v2");
+        evaluations.Select(e => e.Kind).ShouldBe(["gate", .. Enumerable.Repeat("challenge", evaluations.Count - 1)]);
+        evaluations[^1].Passed.ShouldBeTrue();
+        var promotion = events.Last(e => e.Kind == LifecycleEventKinds.Promotion);
+        promotion.Reason.ShouldStartWith("challenger won on live leads");
+        (await w.Store.ListDeliveriesAsync("wh_ModelPromoted", 10)).Count.ShouldBe(1);
+        // The promoted model is now watched against the one it replaced.
+        (await w.Services.Get<LifecycleStateStore>().GetAsync()).Watch!.Previous.ShouldBe("v1");
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_split_challenger_serves_its_share_and_wins_on_the_realized_auc_of_its_leads(string backend)
+    {
+        // Two independent arms need about four times the leads of a paired shadow comparison for the same power.
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 12_000, seed: 11);
+        await w.AtDayAsync(150);
+        await w.TrainPoorByHandAsync();
+        await w.PolicyAsync(("gate", "auc >= champion + 0.005"), ("challenger.mode", "split"), ("challenger.split_percent", "50"), ("challenger.outcomes_to_decide", "1500"));
+        (await w.ScheduleAndRunAsync())!.Status.ShouldBe(JobStatus.Succeeded);
+        w.Services.Get<ServingModels>().Current.Describe().ShouldBe("champion=v1 challenger=v2 (split 50%)");
+
+        // Stored re-scores follow the split: a lead in the share is stored with the challenger's score.
+        var scoring = w.Services.Get<IScoringService>();
+        var ids = new List<string>();
+        await foreach (var l in w.Store.StreamLeadsAsync()) { ids.Add(l.Id); if (ids.Count == 200) break; }
+        var changes = await scoring.RescoreAsync(ids, ScoreCause.Manual);
+        foreach (var c in changes)
+            c.Current.ModelVersion.ShouldBe(Engine.Lifecycle.ChallengerSplit.ServedByChallenger(c.Current.LeadId, 50) ? "v2" : "v1");
+        changes.Count(c => c.Current.ModelVersion == "v2").ShouldBeInRange(60, 140);
+        changes.ShouldAllBe(c => c.Current.ModelVersion == "v1" || c.Current.ReasonsJson != "[]");
+
+        var learning = w.Services.Get<ContinuousLearning>();
+        for (var day = 190; day <= 290 && await w.Store.GetAliasAsync(ModelAliases.Champion) == "v1"; day += 5)
+        {
+            await w.AtDayAsync(day);
+            await learning.ReviewAsync();
+        }
+        (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v2", await w.DescribeAsync());
+        var ended = (await w.HistoryAsync()).Single(e => e.Kind == LifecycleEventKinds.ChallengeEnded);
+        ended.Reason.ShouldStartWith("won: realized AUC of each arm on the leads it served");
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_promoted_model_worse_than_the_one_it_replaced_is_rolled_back_automatically(string backend)
+    {
+        await using var w = await LoopWorld.CreateAsync(backend);
+        await w.AtDayAsync(150);
+        await w.TrainByHandAsync(new LightGbmOptions());
+        var poor = await w.TrainPoorByHandAsync();
+        poor.Registration.Promoted.ShouldBeFalse();
+        await w.PolicyAsync(("rollback.outcomes_to_decide", "300"));
+        await AddModelHookAsync(w.Store, WebhookRule.ModelRolledBack);
+
+        // A person promotes the poor model.
+        await w.Services.Get<ModelLifecycle>().PromoteAsync("v2");
+        (await w.Services.Get<LifecycleStateStore>().GetAsync()).Watch!.Version.ShouldBe("v2");
+
+        var learning = w.Services.Get<ContinuousLearning>();
+        for (var day = 190; day <= 260 && await w.Store.GetAliasAsync(ModelAliases.Champion) == "v2"; day += 5)
+        {
+            await w.AtDayAsync(day);
+            await learning.ReviewAsync();
+        }
+
+        (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v1", await w.DescribeAsync());
+        var rollback = (await w.HistoryAsync()).Single(e => e.Kind == LifecycleEventKinds.Rollback);
+        (rollback.Version, rollback.Previous).ShouldBe(("v1", "v2"));
+        rollback.Reason.ShouldStartWith("automatic rollback: realized AUC");
+        var figures = JsonDocument.Parse(rollback.FiguresJson!).RootElement;
+        figures.GetProperty("previous_auc").GetDouble().ShouldBeGreaterThan(figures.GetProperty("auc").GetDouble());
+        var delivery = (await w.Store.ListDeliveriesAsync("wh_ModelRolledBack", 10)).ShouldHaveSingleItem();
+        delivery.EventType.ShouldBe("model.rolled_back");
+        (await w.Services.Get<LifecycleStateStore>().GetAsync()).Watch.ShouldBeNull();
+    }
+}

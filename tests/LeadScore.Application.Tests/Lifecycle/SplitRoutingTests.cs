@@ -1,0 +1,81 @@
+using System.Globalization;
+using LeadScore.Application.Lifecycle;
+using LeadScore.Application.Modeling;
+using LeadScore.Application.Scoring;
+using LeadScore.Core;
+using LeadScore.Engine.Ingestion;
+using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Scoring;
+using LeadScore.TestKit;
+
+namespace LeadScore.Application.Tests.Lifecycle;
+
+/// <summary>Which slot serves a lead: shadow serves none from the challenger, split a sticky share of leads by id.</summary>
+public sealed class SplitRoutingTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+
+    private static readonly FlatModelInput Input = FlatModelInput.From(
+        [new ColumnSchema { Name = "visits", Kind = ColumnKind.Numeric }, new ColumnSchema { Name = "source", Kind = ColumnKind.Categorical }],
+        ImportMapping.Default with { Missing = ["", "unknown"] });
+
+    private static TrainingResult Train(int seed)
+    {
+        var rng = new Random(seed);
+        var f = new FeatureFrame([
+            new FeatureInfo("visits", FeatureKind.Numeric, "web visits"),
+            new FeatureInfo("source", FeatureKind.Categorical, "lead source") { IsSegment = true },
+        ]);
+        string[] sources = ["web", "event", "referral"];
+        for (var i = 0; i < 600; i++)
+        {
+            var visits = rng.Next(0, 20);
+            var src = sources[rng.Next(3)];
+            f.Add($"L{i}", [FeatureValue.Of(visits), FeatureValue.Of(src)], rng.NextDouble() < 1 / (1 + Math.Exp(-(visits - 10) / 3.0)));
+        }
+        return new ModelingContext().Train(f, new TrainingOptions { Trainer = new LogisticOptions(), ImportanceRows = 0 });
+    }
+
+    private static Lead NewLead(int i) => new()
+    {
+        Id = $"crm-{i}", CreatedAt = T0.AddDays(-3),
+        Attributes = new Dictionary<string, string?> { ["visits"] = (i % 20).ToString(CultureInfo.InvariantCulture), ["source"] = "web" },
+    };
+
+    [Theory]
+    [InlineData(TestStores.Sqlite, 10.0)]
+    [InlineData(TestStores.Sqlite, 30.0)]
+    [InlineData(TestStores.Postgres, 10.0)]
+    public async Task Split_serves_a_sticky_share_of_leads_within_one_point_of_the_setting_over_10000_leads(string backend, double percent)
+    {
+        var time = new ManualTime(T0);
+        var (store, _, _) = await TestStores.OpenAsync(backend, time);
+        await using var _s = store;
+        var services = AppServices.For(store, time: time);
+        var registry = services.Get<ModelRegistry>();
+        await registry.RegisterAsync(Train(5), m => ModelArtifact.ServingEntries(m, definitions: null, flat: Input));
+        await registry.RegisterAsync(Train(6), m => ModelArtifact.ServingEntries(m, definitions: null, flat: Input), championRule: false);
+        var scoring = services.Get<IScoringService>();
+
+        // Shadow: the challenger scores, the champion serves every lead.
+        await services.Get<LifecycleStateStore>().UpdateAsync(s => s with { Challenge = Challenge("shadow", percent) });
+        await services.Get<ModelLifecycle>().PromoteAsync("v2", ServingModels.ChallengerAlias);
+        Enumerable.Range(0, 2000).Select(i => scoring.Score(NewLead(i), [], false, T0)).ShouldAllBe(r => r.Slot == "champion" && r.ModelVersion == "v1");
+
+        // Split: the share given, always the same leads.
+        await services.Get<LifecycleStateStore>().UpdateAsync(s => s with { Challenge = Challenge("split", percent) });
+        await scoring.ReloadAsync();
+        var first = Enumerable.Range(0, 10_000).Select(i => scoring.Score(NewLead(i), [], true, T0)).ToList();
+        var share = first.Count(r => r.Slot == "challenger") / 100.0;
+        share.ShouldBe(percent, 1.0);
+        first.ShouldAllBe(r => r.ModelVersion == (r.Slot == "challenger" ? "v2" : "v1"));
+        first.Where(r => r.Slot == "challenger").ShouldAllBe(r => r.Reasons.Count > 0, "the serving model explains");
+        var again = Enumerable.Range(0, 10_000).Select(i => scoring.Score(NewLead(i), [], false, T0).Slot).ToList();
+        again.ShouldBe(first.Select(r => r.Slot).ToList(), "a lead stays on its side");
+    }
+
+    private static ChallengeState Challenge(string mode, double percent) => new()
+    {
+        Version = "v2", Champion = "v1", Mode = mode, SplitPercent = percent, StartedAt = T0, DecisionDelayDays = 14, HorizonDays = 30,
+    };
+}

@@ -1,0 +1,167 @@
+using LeadScore.Engine.Lifecycle;
+using LeadScore.Engine.Metrics;
+
+namespace LeadScore.Engine.Tests.Lifecycle;
+
+/// <summary>The statistics behind the challenger and rollback decisions, against values computed once with scipy 1.10.</summary>
+public sealed class LifecycleStatisticsTests
+{
+    [Theory]
+    [InlineData(-6, 9.8658764503769458e-10)]
+    [InlineData(-2.5, 0.0062096653257761323)]
+    [InlineData(-1, 0.15865525393145707)]
+    [InlineData(0, 0.5)]
+    [InlineData(0.3, 0.61791142218895256)]
+    [InlineData(1.96, 0.97500210485177952)]
+    [InlineData(3.5, 0.99976737092096446)]
+    public void Normal_cdf_matches_scipy(double z, double expected)
+    {
+        Normal.Cdf(z).ShouldBe(expected, Math.Max(1e-12, expected * 1e-9));
+    }
+
+    [Theory]
+    [InlineData(1e-10, -6.3613409024040557)]
+    [InlineData(0.001, -3.0902323061678132)]
+    [InlineData(0.025, -1.9599639845400545)]
+    [InlineData(0.3, -0.52440051270804089)]
+    [InlineData(0.5, 0)]
+    [InlineData(0.9, 1.2815515655446004)]
+    [InlineData(0.999999, 4.7534243088170873)]
+    public void Normal_quantile_matches_scipy(double p, double expected)
+    {
+        Normal.Quantile(p).ShouldBe(expected, 1e-9);
+    }
+
+    // y = (i*7919 mod 13) < 4; a = (i*37 mod 101)/101 + 0.35y; b = round((i*53 mod 97)/97 + 0.25y, 1) (ties), i < 300.
+    // Expected from a numpy/scipy re-implementation of DeLong (Sun and Xu's midrank form, np.cov), run once.
+    [Fact]
+    public void DeLong_matches_a_scipy_reimplementation_on_tied_scores()
+    {
+        var n = 300;
+        var y = new bool[n];
+        var a = new double[n];
+        var b = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            y[i] = i * 7919 % 13 < 4;
+            a[i] = i * 37 % 101 / 101.0 + (y[i] ? 0.35 : 0);
+            b[i] = Math.Round(i * 53 % 97 / 97.0 + (y[i] ? 0.25 : 0), 1, MidpointRounding.ToEven);
+        }
+        var t = DeLong.Paired(a, b, y);
+        t.AucA.ShouldBe(0.788894083424238, 1e-12);
+        t.AucB.ShouldBe(0.729702353124513, 1e-12);
+        t.AucA.ShouldBe(Ranking.Auc(a, y), 1e-12);
+        t.StandardError.ShouldBe(0.03911239163428, 1e-10);
+        t.Z.ShouldBe(1.51337537354392, 1e-8);
+        t.PValueTwoSided.ShouldBe(0.130184336743361, 1e-8);
+        t.PValueAGreater.ShouldBe(0.130184336743361 / 2, 1e-8);
+    }
+
+    [Fact]
+    public void Unpaired_DeLong_matches_a_scipy_reimplementation()
+    {
+        // The same rows as above; arm A = even rows scored by a, arm B = odd rows scored by b.
+        var n = 300;
+        var (ya, sa, yb, sb) = (new List<bool>(), new List<double>(), new List<bool>(), new List<double>());
+        for (var i = 0; i < n; i++)
+        {
+            var y = i * 7919 % 13 < 4;
+            if (i % 2 == 0) { ya.Add(y); sa.Add(i * 37 % 101 / 101.0 + (y ? 0.35 : 0)); }
+            else { yb.Add(y); sb.Add(Math.Round(i * 53 % 97 / 97.0 + (y ? 0.25 : 0), 1, MidpointRounding.ToEven)); }
+        }
+        var (aucA, varA, _) = DeLong.Single(sa, ya);
+        aucA.ShouldBe(0.756061872909699, 1e-12);
+        varA.ShouldBe(0.00174403600524078, 1e-12);
+        DeLong.Single(sb, yb).Variance.ShouldBe(0.00180731037589069, 1e-12);
+        var t = DeLong.Unpaired(sa, ya, sb, yb);
+        t.AucB.ShouldBe(0.740033051022516, 1e-12);
+        t.Z.ShouldBe(0.268970770063638, 1e-9);
+        t.PValueAGreater.ShouldBe(0.39397608807317, 1e-9);
+    }
+
+    [Fact]
+    public void DeLong_of_a_score_with_itself_has_no_difference()
+    {
+        var rng = new Random(3);
+        var y = Enumerable.Range(0, 500).Select(_ => rng.NextDouble() < 0.3).ToArray();
+        var s = y.Select(l => rng.NextDouble() + (l ? 0.4 : 0)).ToArray();
+        var t = DeLong.Paired(s, s, y);
+        t.Difference.ShouldBe(0);
+        t.PValueTwoSided.ShouldBe(1);
+    }
+
+    [Theory]
+    [InlineData(0.1, 5.7203197734168043e-10)]
+    [InlineData(0.25, 8.8575438321303324e-05)]
+    [InlineData(0.5, 0.005574596680784305)]
+    [InlineData(0.75, 0.023625121317601305)]
+    [InlineData(1.0, 0.05)]
+    public void OBrien_Fleming_spending_matches_scipy(double t, double expected)
+    {
+        AlphaSpending.Spent(0.05, t).ShouldBe(expected, Math.Max(1e-15, expected * 1e-7));
+    }
+
+    [Fact]
+    public void Sequential_looks_never_spend_more_than_alpha_in_total()
+    {
+        double spent = 0;
+        foreach (var t in new[] { 0.1, 0.3, 0.3, 0.55, 0.8, 1.0, 1.0 })
+        {
+            var look = AlphaSpending.Look(0.05, spent, t, pValue: 0.5);
+            look.Reject.ShouldBeFalse();
+            spent = look.AlphaSpentAfter;
+        }
+        spent.ShouldBe(0.05, 1e-12);
+        AlphaSpending.Look(0.05, 0.0056, 0.5, pValue: 0.001).AlphaThisLook.ShouldBe(0);
+        AlphaSpending.Look(0.05, 0.0056, 1.0, pValue: 0.01).Reject.ShouldBeTrue();
+        AlphaSpending.Look(0.05, 0.0056, 1.0, pValue: 0.01).Final.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Sequential_test_controls_the_false_promotion_rate_when_the_arms_are_equal()
+    {
+        // 2,000 simulated challenges where the challenger is exactly as good: 10 looks each on a two-proportion test.
+        var rng = new Random(11);
+        var promoted = 0;
+        const int trials = 2000;
+        for (var trial = 0; trial < trials; trial++)
+        {
+            int na = 0, pa = 0, nb = 0, pb = 0;
+            double spent = 0;
+            for (var look = 1; look <= 10; look++)
+            {
+                for (var i = 0; i < 100; i++) { na++; nb++; if (rng.NextDouble() < 0.2) pa++; if (rng.NextDouble() < 0.2) pb++; }
+                var l = AlphaSpending.Look(0.05, spent, look / 10.0, Proportions.Compare(na, pa, nb, pb).PValueAGreater);
+                spent = l.AlphaSpentAfter;
+                if (l.Reject) { promoted++; break; }
+            }
+        }
+        ((double)promoted / trials).ShouldBeLessThanOrEqualTo(0.05 + 3 * Math.Sqrt(0.05 * 0.95 / trials));
+    }
+
+    [Fact]
+    public void Two_proportion_test_matches_scipy()
+    {
+        // 60/200 against 40/200, pooled: z = 0.1 / sqrt(0.25 * 0.75 * 2/200); scipy.stats.norm.sf(z) = 0.010460667668897007.
+        var t = Proportions.Compare(200, 60, 200, 40);
+        t.Z.ShouldBe(2.3094010767585034, 1e-12);
+        t.PValueAGreater.ShouldBe(0.010460667668897007, 1e-10);
+        Proportions.Top([0.9, 0.1, 0.8, 0.2, 0.5, 0.4, 0.3, 0.6, 0.7, 0.05], [true, false, false, false, false, false, false, false, true, false], 0.2).ShouldBe((2, 1));
+    }
+
+    [Fact]
+    public void Split_share_is_sticky_and_within_one_point_of_the_setting_over_10000_leads()
+    {
+        foreach (var percent in new[] { 5.0, 10, 25, 50 })
+        {
+            var served = Enumerable.Range(0, 10_000).Count(i => ChallengerSplit.ServedByChallenger($"L{i:D6}", percent));
+            (served / 100.0).ShouldBe(percent, 1.0, $"share at {percent}%");
+        }
+        // Sequential ids ("lead-1", "lead-2") spread as well as padded ones.
+        (Enumerable.Range(0, 10_000).Count(i => ChallengerSplit.ServedByChallenger($"lead-{i}", 10)) / 100.0).ShouldBe(10, 1.0);
+        // Sticky: the same id lands in the same bucket every time, and a larger share only adds leads.
+        ChallengerSplit.Bucket("L000123").ShouldBe(ChallengerSplit.Bucket(new string("L000123".ToCharArray())));
+        for (var i = 0; i < 2000; i++)
+            if (ChallengerSplit.ServedByChallenger($"L{i}", 10)) ChallengerSplit.ServedByChallenger($"L{i}", 20).ShouldBeTrue();
+    }
+}

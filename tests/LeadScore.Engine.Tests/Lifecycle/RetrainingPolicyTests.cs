@@ -1,0 +1,104 @@
+using LeadScore.Core;
+using LeadScore.Engine.Lifecycle;
+
+namespace LeadScore.Engine.Tests.Lifecycle;
+
+public sealed class RetrainingPolicyTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 10, 0, 0, TimeSpan.Zero); // a Monday
+
+    [Fact]
+    public void Every_n_days_is_due_only_once_n_days_passed()
+    {
+        var p = RetrainingPolicy.Default with { Triggers = new() { DatasetDrift = false, PerformanceAlert = false } };
+        p.DueReason(new RetrainingState(T0, 0), T0.AddDays(14.9)).ShouldBeNull();
+        p.DueReason(new RetrainingState(T0, 0), T0.AddDays(15)).ShouldNotBeNull().ShouldStartWith("schedule: every 15 days");
+        p.DueReason(new RetrainingState(null, 0), T0).ShouldBe("no model trained by the policy yet");
+    }
+
+    [Fact]
+    public void A_cron_schedule_is_due_at_its_next_occurrence_after_the_last_training()
+    {
+        var p = RetrainingPolicy.Default.With("schedule.cron", "0 3 * * 1"); // Mondays 03:00 UTC
+        p.Schedule.Cron.ShouldBe("0 3 * * 1");
+        var state = new RetrainingState(T0, 0);
+        p.DueReason(state, T0.AddDays(6.6)).ShouldBeNull(); // Sunday evening
+        p.DueReason(state, new DateTimeOffset(2026, 3, 9, 3, 0, 0, TimeSpan.Zero)).ShouldNotBeNull().ShouldContain("cron '0 3 * * 1' was due at 2026-03-09 03:00Z");
+    }
+
+    [Fact]
+    public void Each_trigger_makes_a_retraining_due_and_says_which()
+    {
+        var p = RetrainingPolicy.Default with { Schedule = new() { EveryDays = null }, Triggers = new() { MinNewOutcomes = 500, MinDaysBetween = 3 } };
+        var later = T0.AddDays(4);
+        p.DueReason(new RetrainingState(T0, 0), later).ShouldBeNull();
+        p.DueReason(new RetrainingState(T0, 0, DriftAlertSince: "dataset drift in week 2026-03-02"), later).ShouldBe("trigger: dataset drift alert (dataset drift in week 2026-03-02)");
+        p.DueReason(new RetrainingState(T0, 0, PerformanceAlertSince: "AUC 0.61 below 0.70"), later).ShouldBe("trigger: performance alert (AUC 0.61 below 0.70)");
+        p.DueReason(new RetrainingState(T0, 499), later).ShouldBeNull();
+        p.DueReason(new RetrainingState(T0, 500), later).ShouldBe("trigger: 500 outcomes matured since the last training (at least 500)");
+        // Too soon after the last training: the alert waits.
+        p.DueReason(new RetrainingState(T0, 900, DriftAlertSince: "x"), T0.AddDays(2)).ShouldBeNull();
+        // Switched off trigger, switched off policy.
+        (p with { Triggers = p.Triggers with { DatasetDrift = false } }).DueReason(new RetrainingState(T0, 0, DriftAlertSince: "x"), later).ShouldBeNull();
+        (p with { Enabled = false }).DueReason(new RetrainingState(null, 900), later).ShouldBeNull();
+    }
+
+    [Fact]
+    public void Json_round_trips_and_set_changes_one_field()
+    {
+        var p = RetrainingPolicy.Default.With("challenger.mode", "split").With("challenger.split_percent", "20")
+            .With("gate", "auc >= champion + 0.01; ece <= 0.05").With("window.months", "6").With("window.kind", "last_months");
+        var back = RetrainingPolicy.FromJson(p.ToJson());
+        back.Challenger.Mode.ShouldBe("split");
+        back.Challenger.SplitPercent.ShouldBe(20);
+        back.Gate.ShouldBe(["auc >= champion + 0.01", "ece <= 0.05"]);
+        back.Window.Months.ShouldBe(6);
+        back.ToJson().ShouldBe(p.ToJson());
+        p.ToJson().ShouldContain("\"every_days\": 15");
+    }
+
+    [Theory]
+    [InlineData("schedule.every_days", "0", "schedule.every_days must be more than 0")]
+    [InlineData("schedule.cron", "every monday", "is not a cron expression")]
+    [InlineData("challenger.mode", "canary", "'canary' is not one of none, shadow, split")]
+    [InlineData("challenger.split_percent", "100", "must be above 0 and below 100")]
+    [InlineData("window.kind", "decay", "decay needs half_life_days")]
+    [InlineData("training.algorithm", "xgboost", "training.algorithm")]
+    [InlineData("gate", "auc >= 2x", "not a number")]
+    [InlineData("schedule.every_weeks", "2", "no field 'schedule.every_weeks'")]
+    [InlineData("timing.every_days", "2", "no section 'timing'")]
+    public void Bad_values_are_refused_naming_the_field(string path, string value, string message)
+    {
+        var ex = Should.Throw<LeadScoreException>(() => RetrainingPolicy.Default.With(path, value));
+        ex.Message.ShouldContain(message);
+        ex.Message.ShouldContain(path.Split('.')[0]);
+    }
+
+    [Fact]
+    public void Malformed_json_names_line_and_column()
+    {
+        var ex = Should.Throw<LeadScoreException>(() => RetrainingPolicy.FromJson("{\n  \"enabled\": true,\n  \"schedule\": {\"every_days\": \"x\"}\n}", "policy.json"));
+        ex.Message.ShouldContain("policy.json: line 3");
+        Should.Throw<LeadScoreException>(() => RetrainingPolicy.FromJson("{\"unknown\": 1}")).Message.ShouldContain("unknown");
+    }
+
+    [Fact]
+    public void Windows_keep_recent_rows_or_decay_older_ones()
+    {
+        var f = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "x")]);
+        var asOf = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var d = 0; d < 730; d++)
+            for (var k = 0; k < 10; k++) f.Add($"L{d}-{k}", [FeatureValue.Of(d)], k % 2 == 0, asOf.AddDays(-d));
+        TrainingWindow.Apply(f, new() { Kind = "all" }, asOf, 1).Count.ShouldBe(7300);
+        var recent = TrainingWindow.Apply(f, new() { Kind = "last_months", Months = 6 }, asOf, 1);
+        recent.Times.Min().ShouldBeGreaterThanOrEqualTo(asOf.AddMonths(-6));
+        recent.Count.ShouldBe(f.Times.Count(t => t >= asOf.AddMonths(-6)));
+        var decayed = TrainingWindow.Apply(f, new() { Kind = "decay", HalfLifeDays = 90 }, asOf, 1);
+        // Expected rows: 10 * sum over d of 0.5^(d/90) = about 10 * 130.3.
+        decayed.Count.ShouldBeInRange(1200, 1400);
+        // Rows of the last 90 days against those older than 180: about 650 against 325.
+        decayed.Times.Count(t => t >= asOf.AddDays(-90)).ShouldBeGreaterThan((int)(decayed.Times.Count(t => t < asOf.AddDays(-180)) * 1.5));
+        TrainingWindow.Apply(f, new() { Kind = "decay", HalfLifeDays = 90 }, asOf, 1).Ids.ShouldBe(decayed.Ids);
+        TrainingWindow.Describe(new() { Kind = "last_months", Months = 6 }).ShouldBe("the last 6 months of decision times");
+    }
+}
