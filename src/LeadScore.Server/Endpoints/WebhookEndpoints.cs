@@ -18,7 +18,7 @@ public static class WebhookEndpoints
     {
         var g = app.MapApiGroup("/webhooks", ApiScopes.Admin, "Webhooks");
         g.MapPost("", CreateAsync)
-            .WithName("CreateWebhook").WithSummary("Registers a URL to be told when a rule fires: a lead's grade_changed, score_crossed (with threshold) or became_a, or the model's drift_detected or performance_dropped (monitoring alerts); answers the signing secret once.");
+            .WithName("CreateWebhook").WithSummary("Registers a URL to be told when a rule fires: a lead's grade_changed, score_crossed (with threshold) or became_a; or a model's model_promoted, model_rolled_back, drift_detected or performance_dropped; answers the signing secret once.");
         g.MapGet("", ListAsync).WithName("ListWebhooks").WithSummary("The registered webhooks (without secrets).");
         g.MapGet("/{id}", GetAsync).WithName("GetWebhook").WithSummary("One webhook (without its secret).");
         g.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").WithSummary("Stops deliveries to a webhook; its delivery log is kept.");
