@@ -114,7 +114,21 @@ public sealed record RetrainingPolicy
         return (p ?? throw new LeadScoreException($"{source}: empty policy", "policy")).Validated();
     }
 
-    private static string Reason(JsonException ex) => ex.Message.Split(" Path:")[0];
+    /// <summary>The parser's reason without .NET type names ("could not be converted to System.Nullable`1[System.Double]" reads "must be a number").</summary>
+    private static string Reason(JsonException ex)
+    {
+        var reason = ex.Message.Split(" Path:")[0];
+        var m = System.Text.RegularExpressions.Regex.Match(reason, @"could not be converted to (?:System\.Nullable`1\[)?([\w.]+)");
+        if (!m.Success) return reason;
+        return m.Groups[1].Value switch
+        {
+            "System.Double" or "System.Single" or "System.Decimal" => "must be a number",
+            "System.Int32" or "System.Int64" => "must be a whole number",
+            "System.Boolean" => "must be true or false",
+            "System.String" => "must be text",
+            _ => "is not one of the allowed values",
+        };
+    }
 
     /// <summary>
     /// A copy with one field set by its dotted path ("schedule.every_days", "challenger.mode", "gate"): the value is read as

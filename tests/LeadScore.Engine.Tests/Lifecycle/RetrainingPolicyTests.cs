@@ -67,6 +67,7 @@ public sealed class RetrainingPolicyTests
     [InlineData("gate", "auc >= 2x", "not a number")]
     [InlineData("schedule.every_weeks", "2", "no field 'schedule.every_weeks'")]
     [InlineData("timing.every_days", "2", "no section 'timing'")]
+    [InlineData("schedule.every_days", "abc", "must be a number")]
     public void Bad_values_are_refused_naming_the_field(string path, string value, string message)
     {
         var ex = Should.Throw<LeadScoreException>(() => RetrainingPolicy.Default.With(path, value));
@@ -79,6 +80,7 @@ public sealed class RetrainingPolicyTests
     {
         var ex = Should.Throw<LeadScoreException>(() => RetrainingPolicy.FromJson("{\n  \"enabled\": true,\n  \"schedule\": {\"every_days\": \"x\"}\n}", "policy.json"));
         ex.Message.ShouldContain("policy.json: line 3");
+        ex.Message.ShouldNotContain("System.");
         Should.Throw<LeadScoreException>(() => RetrainingPolicy.FromJson("{\"unknown\": 1}")).Message.ShouldContain("unknown");
     }
 
