@@ -160,7 +160,7 @@ public sealed record RetrainingPolicy
     /// <summary>Checks every field; throws naming the first one that is wrong.</summary>
     public RetrainingPolicy Validated()
     {
-        if (Schedule.EveryDays is { } d && !(d > 0)) Fail("schedule.every_days", "must be more than 0 days (or null for no interval)");
+        if (Schedule.EveryDays is { } d && !(d > 0 && d <= 3650)) Fail("schedule.every_days", "must be more than 0 days and at most 3650 (or null for no interval)");
         if (Schedule.Cron is { Length: > 0 } cron)
         {
             try { CronExpression.Parse(cron); }

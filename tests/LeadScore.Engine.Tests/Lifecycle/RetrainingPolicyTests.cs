@@ -68,6 +68,7 @@ public sealed class RetrainingPolicyTests
     [InlineData("schedule.every_weeks", "2", "no field 'schedule.every_weeks'")]
     [InlineData("timing.every_days", "2", "no section 'timing'")]
     [InlineData("schedule.every_days", "abc", "must be a number")]
+    [InlineData("schedule.every_days", "1e400", "at most 3650")]
     public void Bad_values_are_refused_naming_the_field(string path, string value, string message)
     {
         var ex = Should.Throw<LeadScoreException>(() => RetrainingPolicy.Default.With(path, value));
