@@ -6,6 +6,7 @@ using LeadScore.Engine.Features.Encoding;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Engine.Metrics;
 using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Scoring;
 using LeadScore.TestKit;
 
 namespace LeadScore.Engine.Tests.Modeling;
@@ -71,6 +72,13 @@ public sealed class HighCardinalityTests
         var modelAuc = Ranking.Auc(result.Model.Predict(test), labels);
         var truthAuc = Ranking.Auc(truth[TrainRows..], labels);
         modelAuc.ShouldBeGreaterThan(truthAuc - 0.02, $"model {modelAuc:F4} vs the true probability {truthAuc:F4}");
+        // Reasons name the code and say how its leads convert.
+        var m = result.Model;
+        var engine = new ScoringEngine("v-hc", m.Encoder, CompiledModel.FromMlNet(m.Model, m.TrainingMatrix!, m.SlotCount), m.Calibrator, m.Grades);
+        var best = Enumerable.Range(0, test.Count).MaxBy(i => m.Encoder.TargetRateRatio(page, test.Rows[i][test.IndexOf("landing_page_id")].Category) ?? 0);
+        var reasons = engine.Score("L1", test.Rows[best], explain: true).Reasons;
+        reasons.ShouldContain(r => r.Text.Contains(test.Rows[best][test.IndexOf("landing_page_id")].Category!) && r.Text.Contains("x the average"),
+            string.Join(" | ", reasons.Select(r => r.Text)));
         // The encoding was chosen by cross-validation against one-hot of the 50 most frequent levels, which loses the tail.
         var oneHot = result.Model.Card.Candidates.Single(c => c.Stage == "encoding");
         oneHot.CvAuc.ShouldBeLessThan(result.Model.Card.Candidates.Where(c => c.Stage != "encoding").Max(c => c.CvAuc) - 0.01);

@@ -142,6 +142,20 @@ public sealed class FeatureEncoder
         return new FeatureEncoder(frame.Features, encodings, options.ImputeAndStandardize);
     }
 
+    /// <summary>
+    /// For a target-encoded feature, how a category converts against the average of the training rows (its smoothed rate
+    /// over the prior rate; 3 = "converts 3x the average"); null for other features or when the category has no value.
+    /// </summary>
+    public double? TargetRateRatio(int feature, string? category)
+    {
+        var e = Encodings[feature];
+        if (e.TargetValues is not { } tv || category is null) return null;
+        var idx = LevelIndex(e, category);
+        if (idx < 0) return null;
+        static double P(double logOdds) => 1 / (1 + Math.Exp(-logOdds));
+        return P(tv[idx]) / P(e.Prior);
+    }
+
     /// <summary>Whether any feature is target-encoded (then training rows need <see cref="EncodeTraining"/>).</summary>
     [JsonIgnore] public bool HasTargetEncoding => Encodings.Any(e => e.TargetValues is not null);
 
