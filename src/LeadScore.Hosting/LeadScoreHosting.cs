@@ -48,8 +48,10 @@ public static class LeadScoreHosting
         services.AddSingleton<PredictionLogger>();
         services.AddSingleton<MonitoringStatus>();
         services.AddSingleton<MonitoringService>();
+        services.AddSingleton<MonitoringRounds>();
         services.AddSingleton<ServingModels>();
         services.AddSingleton<ScoringService>();
+        services.AddSingleton<TimePassingRescore>();
         services.AddSingleton<IScoringService>(sp => sp.GetRequiredService<ScoringService>());
         services.AddSingleton<GradeBandSettings>();
         services.AddSingleton<ImportService>();
