@@ -66,6 +66,7 @@ public static class LeadScoreHosting
         services.AddSingleton<Application.Lifecycle.LifecycleStateStore>();
         services.AddSingleton<Application.Lifecycle.LifecycleHistory>();
         services.AddSingleton<Application.Lifecycle.ContinuousLearning>();
+        services.AddSingleton<Application.Simulation.LoopSimulation>();
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<WebhookRegistry>();
