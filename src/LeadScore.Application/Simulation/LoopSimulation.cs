@@ -78,6 +78,13 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
         var leads = data.Leads; // creation order
         int li = 0, ai = 0, ei = 0, oi = 0;
 
+        var phases = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        async Task Timed(string phase, Func<Task> work)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            await work();
+            phases[phase] = phases.GetValueOrDefault(phase) + Stopwatch.GetElapsedTime(t0);
+        }
         var timeline = new List<SimulationEvent>();
         void Say(int day, string kind, string detail)
         {
@@ -105,8 +112,8 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
                 foreach (var (k, path) in files)
                 {
                     if (k != ImportService.KindName(kind)) continue;
-                    var plan = await ingestion.Importer.PlanAsync(kind, path, null, ct);
-                    await ingestion.ImportFileAsync(plan, path, ct: ct);
+                    await Timed($"import {ImportService.KindName(kind)} (with re-scoring)", async () =>
+                        await ingestion.ImportFileAsync(await ingestion.Importer.PlanAsync(kind, path, null, ct), path, ct: ct));
                     File.Delete(path);
                 }
         }
@@ -120,22 +127,31 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
 
         async Task TickAsync(int day)
         {
-            await RunJobsAsync(ct);
+            await Timed("jobs", () => RunJobsAsync(ct));
             var now = clock.GetUtcNow();
             if (now >= nextTimePassing && scoring.ChampionVersion is not null)
             {
                 nextTimePassing = now + o.TimePassingRescore;
-                await timePassing.QueueAsync(ct);
-                await RunJobsAsync(ct);
+                await Timed("time-passing re-score", async () =>
+                {
+                    await timePassing.QueueAsync(ct);
+                    await RunJobsAsync(ct);
+                });
             }
-            await predictionLog.FlushAsync(ct);
-            await monitoring.RunDueAsync(ct);
-            await learning.ScheduleAsync(ct);
-            await RunJobsAsync(ct);
-            await predictionLog.FlushAsync(ct);
-            await learning.ReviewAsync(ct);
-            await RunJobsAsync(ct);
-            await predictionLog.FlushAsync(ct);
+            await Timed("prediction log", () => predictionLog.FlushAsync(ct));
+            await Timed("monitoring", () => monitoring.RunDueAsync(ct));
+            await Timed("retraining (schedule, train, gate)", async () =>
+            {
+                await learning.ScheduleAsync(ct);
+                await RunJobsAsync(ct);
+                await predictionLog.FlushAsync(ct);
+            });
+            await Timed("review (challenger, rollback)", async () =>
+            {
+                await learning.ReviewAsync(ct);
+                await RunJobsAsync(ct);
+                await predictionLog.FlushAsync(ct);
+            });
 
             foreach (var a in (await alerts.ListAlertsAsync(null, 100_000, ct)).Where(a => a.Id > seenAlert).OrderBy(a => a.Id))
             {
@@ -178,6 +194,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
 
         // ---- the figures ----------------------------------------------------------------------------------------
         Say(o.Days, "evaluate", "training the oracles and scoring every decided lead with the served, frozen and oracle models");
+        var evaluationStarted = Stopwatch.GetTimestamp();
         var (defs, _) = await definitions.GetAsync(ct);
         // Every lead as of its decision time, with what the store knew then; labels come from the generated truth (the outcome
         // within the horizon), so leads decided near the end count too.
@@ -198,6 +215,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
         var frozen = (await registry.LoadAsync(frozenVersion, ct)).Predict(rows);
         var oracle = await OracleAsync(rows, createdAt, o, policy, frozenCard, driftAt, oracleTrainer, ct);
 
+        phases["evaluation (oracles, frozen, served)"] = Stopwatch.GetElapsedTime(evaluationStarted);
         var months = new List<SimulationMonth>();
         for (var m = 0; m * 30 < o.Days; m++)
             months.Add(Period(m + 1, m * 30 + 1, Math.Min(o.Days, m * 30 + 30), createdAt, labels, served, frozen, oracle, start));
@@ -230,6 +248,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
             Late = late,
             FirstPostDriftCohortMatured = matured,
             FirstAlertAfterDrift = firstAlert,
+            PhaseSeconds = phases.OrderByDescending(p => p.Value).ToDictionary(p => p.Key, p => Math.Round(p.Value.TotalSeconds, 1)),
             ElapsedSeconds = watch.Elapsed.TotalSeconds,
             CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds,
         };

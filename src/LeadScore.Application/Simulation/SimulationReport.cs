@@ -32,6 +32,8 @@ public sealed record SimulationReport
     public int? FirstPostDriftCohortMatured { get; init; }
     /// <summary>The first alert of the champion raised on or after the drift day (or, without drift, after day 0).</summary>
     public SimulationAlert? FirstAlertAfterDrift { get; init; }
+    /// <summary>Wall-clock seconds per phase of the loop, largest first (where a simulated year spends its time).</summary>
+    public required IReadOnlyDictionary<string, double> PhaseSeconds { get; init; }
     public required double ElapsedSeconds { get; init; }
     public required double CpuSeconds { get; init; }
 }
