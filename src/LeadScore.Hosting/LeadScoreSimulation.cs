@@ -8,6 +8,7 @@ using LeadScore.Engine.Ingestion;
 using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Synthetic;
 using LeadScore.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -31,7 +32,7 @@ public static class LeadScoreSimulation
         {
             var clock = new SimulatedClock(SimulationOptions.Start.AddDays(-o.HistoryDays));
             await using var store = await LeadStore.OpenAsync(dir, null, ct, clock);
-            using var host = Build(store, dir, clock);
+            using var host = Build(store, dir, clock, o.MonitoringEvery);
             var report = await host.Services.GetRequiredService<LoopSimulation>().RunAsync(o, dir, TrainOracleAsync, progress, ct);
             await host.Services.GetRequiredService<PredictionLogger>().FlushAsync(ct);
             return keepWorkspace is null ? report with { Workspace = "(deleted)" } : report;
@@ -42,10 +43,15 @@ public static class LeadScoreSimulation
         }
     }
 
-    private static IHost Build(ILeadStore store, string dir, SimulatedClock clock)
+    private static IHost Build(ILeadStore store, string dir, SimulatedClock clock, TimeSpan? monitoringEvery = null)
     {
-        // No configuration sources: a simulation gives the same result wherever it runs.
+        // No configuration but the simulation's own: a simulation gives the same result wherever it runs.
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        if (monitoringEvery is { } every)
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{MonitoringOptions.Section}:{nameof(MonitoringOptions.MonitoringInterval)}"] = every.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+            });
         builder.AddLeadScore(store, new LeadScoreHostSettings { WorkspaceDirectory = dir, Time = clock });
         var host = builder.Build();
         host.Services.GetRequiredService<ActorContext>().Default = Actor.System("simulate");

@@ -92,7 +92,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
             timeline.Add(e);
             progress?.Report(e);
         }
-        Say(0, "start", $"{o.Days} days, {o.LeadsPerDay} leads a day after {o.HistoryDays} days of history; drift {(o.Drift == SyntheticDrift.None ? "none" : $"{o.Drift.ToString().ToLowerInvariant()} from day {o.DriftAtDay}")}; seed {o.Seed}; training {trainingLine}");
+        Say(0, "start", $"{o.Days} days, {o.LeadsPerDay} leads a day after {o.HistoryDays} days of history; drift {(o.Drift == SyntheticDrift.None ? "none" : $"{o.Drift.ToString().ToLowerInvariant()} from day {o.DriftAtDay}")}; seed {o.Seed}; training {trainingLine}; monitoring every {o.MonitoringEvery.TotalDays:0.##} days, open leads re-scored every {o.TimePassingRescore.TotalDays:0.##} days");
 
         var importDir = Path.Combine(workspace, "simulate-import");
         var imported = 0;

@@ -27,6 +27,12 @@ public sealed record SimulationOptions
     /// <summary>How often stored open leads are re-scored as time passes (the leader's <c>LeadScore:Maintenance:TimePassingRescore</c>).</summary>
     public TimeSpan TimePassingRescore { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How often the monitoring round runs (the leader's <c>LeadScore:Monitoring:MonitoringInterval</c>, hourly in a server): weekly,
+    /// the window length, so each completed window is judged once it closes; a daily round costs most of a simulated year's time.
+    /// </summary>
+    public TimeSpan MonitoringEvery { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>Checks the options; the error names the option.</summary>
     public SimulationOptions Validated()
     {
@@ -36,6 +42,7 @@ public sealed record SimulationOptions
         if (Drift == SyntheticDrift.None && DriftAtDay is not null) throw new LeadScoreException("--drift-at needs a drift scenario (--drift covariate|concept|delay)", "drift-at");
         if (Drift != SyntheticDrift.None && DriftAtDay is null) throw new LeadScoreException($"--drift {Drift.ToString().ToLowerInvariant()} needs the day it starts (--drift-at DAY)", "drift-at");
         if (DriftAtDay is { } d && (d < 1 || d > Days)) throw new LeadScoreException($"--drift-at must be a day of the simulation, 1 to {Days} (got {d})", "drift-at");
+        if (MonitoringEvery <= TimeSpan.Zero || MonitoringEvery > TimeSpan.FromDays(7)) throw new LeadScoreException("the monitoring interval must be above zero and at most 7 days", "monitoring");
         if (TimePassingRescore <= TimeSpan.Zero) throw new LeadScoreException("the time-passing re-score interval must be above zero", "time-passing");
         return this;
     }
