@@ -54,9 +54,9 @@ public sealed class SimulateCommandTests
     [Fact]
     public async Task With_a_workspace_the_simulated_workspace_is_kept_and_models_history_and_monitor_read_it()
     {
-        // Given a short simulation (30 days, 6 leads a day after 120 days of history) into a folder to keep
+        // Given a short simulation (30 days, 10 leads a day after 120 days of history) into a folder to keep
         var ws = Path.Combine(TestPaths.NewTempDir(), "sim");
-        var (code, output, err) = await RunAsync("simulate", "--days", "30", "--leads-per-day", "6", "--seed", "5", "--json", "--workspace", ws);
+        var (code, output, err) = await RunAsync("simulate", "--days", "30", "--leads-per-day", "10", "--seed", "5", "--json", "--workspace", ws);
         code.ShouldBe(0, err);
         var r = JsonDocument.Parse(output).RootElement;
 
@@ -72,7 +72,7 @@ public sealed class SimulateCommandTests
         r.GetProperty("rollbacks").ValueKind.ShouldBe(JsonValueKind.Array);
         r.GetProperty("alerts").ValueKind.ShouldBe(JsonValueKind.Array);
         r.GetProperty("elapsed_seconds").GetDouble().ShouldBeGreaterThan(0);
-        r.GetProperty("leads").GetInt32().ShouldBe(150 * 6);
+        r.GetProperty("leads").GetInt32().ShouldBe(150 * 10);
 
         // And the kept workspace is an ordinary one: models history lists the first policy training and its promotion
         File.Exists(Path.Combine(ws, "leadscore.db")).ShouldBeTrue();
@@ -89,7 +89,7 @@ public sealed class SimulateCommandTests
         monitor.Out.ShouldContain("v1");
 
         // And a second run into the same folder is refused rather than mixed with the first
-        var again = await RunAsync("simulate", "--days", "30", "--leads-per-day", "6", "--workspace", ws);
+        var again = await RunAsync("simulate", "--days", "30", "--leads-per-day", "10", "--workspace", ws);
         again.Code.ShouldBe(ExitCodes.Failure);
         again.Err.ShouldContain("already holds a LeadScore database");
     }
