@@ -229,7 +229,9 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
         var rollbacks = events.Where(e => e.Kind == LifecycleEventKinds.Rollback)
             .Select(e => new SimulationRollback(DayOf(e.At, start), e.Previous ?? "", e.Version, e.Reason)).ToList();
         int? matured = o.DriftAtDay is { } d0 ? d0 - 1 + (int)Math.Ceiling(delay.TotalDays + horizon) : null;
-        var firstAlert = alertList.Where(a => a.Slot == PredictionSlots.Champion && a.Day >= (o.DriftAtDay ?? 1)).OrderBy(a => a.Day).FirstOrDefault();
+        // The alert that detects the scenario: dataset drift for a covariate shift, a performance drop for the others (the labels changed).
+        var detecting = o.Drift == SyntheticDrift.Covariate ? MonitoringService.DriftDetected : MonitoringService.PerformanceDropped;
+        var firstAlert = alertList.Where(a => a.Slot == PredictionSlots.Champion && a.Kind == detecting && a.Day >= (o.DriftAtDay ?? 1)).OrderBy(a => a.Day).FirstOrDefault();
         foreach (var p in promotions)
             Say(p.Day, "judged", $"promotion {p.From} -> {p.To}: realized AUC on the {p.Leads} leads decided in the next {PromotionJudgedOverDays} days {F(p.AucBefore)} before, {F(p.AucAfter)} after");
 

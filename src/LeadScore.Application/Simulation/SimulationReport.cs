@@ -30,7 +30,7 @@ public sealed record SimulationReport
     public required SimulationMonth Late { get; init; }
     /// <summary>The day the first cohort of post-drift leads matured (drift day + decision delay + horizon); null without drift.</summary>
     public int? FirstPostDriftCohortMatured { get; init; }
-    /// <summary>The first alert of the champion raised on or after the drift day (or, without drift, after day 0).</summary>
+    /// <summary>The first alert of the champion of the kind that detects the scenario (drift_detected for covariate, else performance_dropped) raised on or after the drift day.</summary>
     public SimulationAlert? FirstAlertAfterDrift { get; init; }
     /// <summary>Wall-clock seconds per phase of the loop, largest first (where a simulated year spends its time).</summary>
     public required IReadOnlyDictionary<string, double> PhaseSeconds { get; init; }
