@@ -64,6 +64,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.PrivacyCommand.Create(global, console));
         root.Subcommands.Add(Commands.AuditCommand.Create(global, console));
         root.Subcommands.Add(Commands.RetentionCommand.Create(global, console));
+        root.Subcommands.Add(Commands.SimulateCommand.Create(global, console));
         return root;
     }
 }
