@@ -65,6 +65,7 @@ public static class DashboardEndpoints
         api.MapPost("/models/rollback", RollbackAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
         api.MapGet("/data", DataAsync).WithMetadata(new RequiredScope(ApiScopes.Ingest));
         api.MapGet("/settings", SettingsAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
+        api.MapDashboardOperations();
         return app;
     }
 
