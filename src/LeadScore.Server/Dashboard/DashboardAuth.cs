@@ -41,6 +41,8 @@ internal static class DashboardAuth
             o.HeaderName = CsrfHeader;
             o.FormFieldName = CsrfField;
         });
+        // The session expires on the host's clock (a simulated one included), the clock that set its expiry at sign-in.
+        auth.Services.AddOptions<CookieAuthenticationOptions>(Scheme).Configure<TimeProvider>((o, time) => o.TimeProvider = time);
         return auth.AddCookie(Scheme, o =>
         {
             o.Cookie.Name = CookieName;

@@ -569,7 +569,9 @@
       catch (e) { status.replaceChildren(message(errorText(e))); }
     };
     const id = encodeURIComponent(l.id);
-    const confirmBox = h("input", { id: "erase-confirm", type: "text", autocomplete: "off", spellcheck: "false" });
+    const eraseButton = h("button", { type: "submit", class: "danger", id: "erase", disabled: true }, "Erase this lead");
+    const confirmBox = h("input", { id: "erase-confirm", type: "text", autocomplete: "off", spellcheck: "false",
+      oninput: (e) => { eraseButton.disabled = e.target.value !== l.id; } });
     return h("div", { class: "panel", id: "privacy" }, h("h2", {}, "Privacy"),
       explain("The person's rights: a copy of everything held about the lead, opting out of profiling (no scoring, training or webhooks), and erasure. Every action is written to the audit log."),
       h("div", { class: "actions" },
@@ -581,13 +583,14 @@
             await route(); $("privacy-status").replaceChildren(message("The lead opted out of profiling.", "info")); }) }, "Opt out of profiling")),
       h("form", { class: "filters", id: "erase-form", onsubmit: (e) => {
         e.preventDefault();
+        if (confirmBox.value !== l.id) return;
         run("/dashboard/api/privacy/erase?" + new URLSearchParams({ id: l.id, confirm: confirmBox.value }), async (r) => {
           $("view").replaceChildren(h("h1", {}, "Lead erased"), message("Everything stored about lead " + r.lead_id + " was erased" +
             (r.models_trained_with.length ? "; models trained with it: " + r.models_trained_with.join(", ") : "") + ".", "info"),
             h("ul", {}, r.notes.map((n) => h("li", {}, n))), h("p", {}, h("a", { href: "#/leads" }, "← Back to leads")));
         });
       } }, h("div", { class: "field" }, h("label", { for: "erase-confirm" }, "Type the lead id (" + l.id + ") to erase it"), confirmBox),
-        h("button", { type: "submit", class: "danger", id: "erase" }, "Erase this lead")), status);
+        eraseButton), status);
   }
 
   // ---- Data ----
