@@ -78,6 +78,9 @@ internal sealed record LifecyclePageResponse(string? Champion, ChallengerView? C
 /// <summary>The governance page: the champion's fairness section (null when its card has none).</summary>
 internal sealed record GovernancePageResponse(string? Champion, JsonElement? Fairness);
 
+/// <summary>What a quarantine retry did: rows re-read, stored, and still quarantined; leads re-scored.</summary>
+internal sealed record RetryResponse(string ImportId, long RowsRead, long Inserted, long Updated, long Unchanged, long Rejected, int Rescored);
+
 internal sealed record AuditPageResponse(IReadOnlyList<AuditView> Entries, bool Truncated);
 
 /// <summary>The dashboard's JSON, source-generated, in the API's snake_case.</summary>
@@ -97,4 +100,5 @@ internal sealed record AuditPageResponse(IReadOnlyList<AuditView> Entries, bool 
 [JsonSerializable(typeof(AuditVerifyResponse))]
 [JsonSerializable(typeof(OptOutResponse))]
 [JsonSerializable(typeof(ErasureResponse))]
+[JsonSerializable(typeof(RetryResponse))]
 internal sealed partial class DashboardJsonContext : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LeadScore.Application.Governance;
+using LeadScore.Application.Ingestion;
 using LeadScore.Application.Lifecycle;
 using LeadScore.Application.Monitoring;
 using LeadScore.Application.Scoring;
@@ -38,6 +39,8 @@ internal static class DashboardOperations
         api.MapPost("/privacy/opt-out", (string? id, PrivacyService p, CancellationToken ct) => OptAsync(id, true, p, ct)).WithMetadata(new RequiredScope(ApiScopes.Privacy));
         api.MapPost("/privacy/opt-in", (string? id, PrivacyService p, CancellationToken ct) => OptAsync(id, false, p, ct)).WithMetadata(new RequiredScope(ApiScopes.Privacy));
         api.MapPost("/privacy/erase", EraseAsync).WithMetadata(new RequiredScope(ApiScopes.Privacy));
+        api.MapGet("/quarantine.csv", ExportQuarantineAsync).WithMetadata(new RequiredScope(ApiScopes.Ingest));
+        api.MapPost("/quarantine/retry", RetryQuarantineAsync).WithMetadata(new RequiredScope(ApiScopes.Ingest));
         return api;
     }
 
@@ -152,6 +155,28 @@ internal static class DashboardOperations
         if (string.IsNullOrEmpty(id)) return ApiResults.Invalid("id", "the lead id is required");
         await privacy.SetOptOutAsync(id, optOut, ct);
         return Json(new OptOutResponse(id, optOut), DashboardJsonContext.Default.OptOutResponse);
+    }
+
+    /// <summary>
+    /// One import's unresolved quarantined rows as a re-importable file (the original header, then the raw rows), from the
+    /// CLI's <c>quarantine export</c> (<see cref="ImportService.ExportQuarantineAsync"/>). Built before the answer starts, so
+    /// a refusal is still a problem answer.
+    /// </summary>
+    internal static async Task<IResult> ExportQuarantineAsync(string? import, ImportService imports, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(import)) return ApiResults.Invalid("import", "the import id is required: export one import's rows at a time");
+        var text = new StringWriter();
+        await imports.ExportQuarantineAsync(import, text, ct);
+        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", "quarantine-" + SafeFileName(import) + ".csv");
+    }
+
+    /// <summary>Re-validates one import's quarantined rows and stores those that now pass, re-scoring what they touch: the CLI's <c>quarantine retry</c> (<see cref="IngestionService.RetryQuarantineAsync"/>).</summary>
+    internal static async Task<IResult> RetryQuarantineAsync(string? import, IngestionService ingestion, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(import)) return ApiResults.Invalid("import", "the import id is required");
+        var r = await ingestion.RetryQuarantineAsync(import, null, ct);
+        var s = r.Summary;
+        return Json(new RetryResponse(s.ImportId, s.RowsRead, s.Inserted, s.Updated, s.Unchanged, s.Rejected, r.Rescored), DashboardJsonContext.Default.RetryResponse);
     }
 
     /// <summary>Erases a lead once the user has typed its id again (<c>confirm</c>): the one irreversible action, so a slip of the mouse cannot do it.</summary>

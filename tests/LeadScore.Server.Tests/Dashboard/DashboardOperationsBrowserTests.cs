@@ -3,6 +3,7 @@ using LeadScore.Application.Governance;
 using LeadScore.Application.Lifecycle;
 using LeadScore.Application.Monitoring;
 using LeadScore.Core;
+using LeadScore.Engine.Ingestion;
 using LeadScore.Hosting;
 using LeadScore.Server.Tests.Monitoring;
 using LeadScore.TestKit;
@@ -230,6 +231,32 @@ public sealed class DashboardOperationsBrowserTests(ChromiumFixture chromium) : 
         mine.ShouldContain(AuditActions.OptOut);
         mine.ShouldContain(AuditActions.OptIn);
         mine.ShouldContain(AuditActions.Erase);
+        _consoleErrors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task The_data_page_exports_an_imports_quarantined_rows_and_retries_them_through_the_import_use_case()
+    {
+        _app = await LeadScoreApplication.StartAsync(TestStores.Sqlite);
+        // Given a file whose second row repeats the first one's id: quarantined, and kept there on retry (storing it would
+        // overwrite the row its author meant).
+        var file = Path.Combine(App.Workspace, "dup.csv");
+        await File.WriteAllTextAsync(file, "lead_id,created_at,company\nQ1,2026-01-01,First\nQ1,2026-01-02,Second\n");
+        var import = await App.Service<LeadScore.Application.Ingestion.ImportService>().ImportFileAsync(ImportKind.Leads, file);
+        import.Rejected.ShouldBe(1);
+        var page = await SignInAsync(await App.CreateKeyAsync(ApiScopes.Ingest), "#view h1");
+        await NavigateAsync(page, "Data");
+        var row = page.Locator($"#imports-table tr[data-import='{import.ImportId}']");
+        await Expect(page.Locator("#quarantine-table")).ToContainTextAsync("duplicate id within the file");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => row.Locator("a.quarantine-export").ClickAsync());
+        (await File.ReadAllTextAsync((await download.PathAsync())!)).ReplaceLineEndings("\n").ShouldBe("lead_id,created_at,company\nQ1,2026-01-02,Second\n");
+
+        await row.Locator("button.quarantine-retry").ClickAsync();
+        await Expect(page.Locator("#data-status")).ToContainTextAsync("Retried 1 rows: 0 stored, 1 still quarantined.");
+        (await TextsAsync(page, "#imports-table tbody td:nth-child(2)")).Count(k => k == "retry").ShouldBe(1, "the retry is an import of its own");
+        (await App.Store.GetLeadAsync("Q1"))!.Get(LeadFields.Company).ShouldBe("First");
+        (await App.Store.ListImportsAsync()).ShouldContain(i => i.Kind == "retry");
         _consoleErrors.ShouldBeEmpty();
     }
 

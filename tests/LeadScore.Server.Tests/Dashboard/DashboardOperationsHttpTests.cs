@@ -38,7 +38,7 @@ public sealed class DashboardOperationsHttpTests
         var lead = DashboardTestKit.Id(9);
 
         foreach (var (url, json) in new[] { ("/dashboard/api/policy", policyJson), ($"/dashboard/api/privacy/opt-out?id={lead}", null), ($"/dashboard/api/privacy/opt-in?id={lead}", null),
-                     ($"/dashboard/api/privacy/erase?id={lead}&confirm={lead}", null) })
+                     ($"/dashboard/api/privacy/erase?id={lead}&confirm={lead}", null), ("/dashboard/api/quarantine/retry?import=x", null) })
         {
             var refused = await client.SendAsync(Post(url, null, json));
             refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden, url);
@@ -66,9 +66,9 @@ public sealed class DashboardOperationsHttpTests
         var (client, csrf, _) = await DashboardTestKit.SignInAsync(app, await app.CreateKeyAsync(ApiScopes.Score));
         var lead = DashboardTestKit.Id(9);
         foreach (var url in new[] { "/dashboard/api/monitoring", "/dashboard/api/lifecycle", "/dashboard/api/governance", "/dashboard/api/audit", "/dashboard/api/audit/verify",
-                     $"/dashboard/api/privacy/export?id={lead}" })
+                     $"/dashboard/api/privacy/export?id={lead}", "/dashboard/api/quarantine.csv?import=x" })
             (await ProblemAsync(await client.GetAsync(url), HttpStatusCode.Forbidden)).GetProperty("title").GetString().ShouldBe("Missing scope", url);
-        foreach (var url in new[] { "/dashboard/api/policy", $"/dashboard/api/privacy/opt-out?id={lead}", $"/dashboard/api/privacy/erase?id={lead}&confirm={lead}" })
+        foreach (var url in new[] { "/dashboard/api/policy", $"/dashboard/api/privacy/opt-out?id={lead}", $"/dashboard/api/privacy/erase?id={lead}&confirm={lead}", "/dashboard/api/quarantine/retry?import=x" })
             (await client.SendAsync(Post(url, csrf, url.EndsWith("policy", StringComparison.Ordinal) ? "{}" : null))).StatusCode.ShouldBe(HttpStatusCode.Forbidden, url);
         (await app.Store.GetLeadAsync(lead)).ShouldNotBeNull();
         (await app.Store.GetLeadAsync(lead))!.ProfilingOptOut.ShouldBeFalse();
@@ -97,6 +97,8 @@ public sealed class DashboardOperationsHttpTests
         var badPolicy = await ProblemAsync(await client.SendAsync(Post("/dashboard/api/policy", csrf, """{"challenger": {"mode": "canary"}}""")), HttpStatusCode.BadRequest);
         badPolicy.GetProperty("errors").TryGetProperty("challenger.mode", out _).ShouldBeTrue(badPolicy.GetRawText());
         await ProblemAsync(await client.SendAsync(Post("/dashboard/api/policy", csrf, "{\"schedule\": {")), HttpStatusCode.BadRequest);
+        (await ProblemAsync(await client.GetAsync("/dashboard/api/quarantine.csv"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("import", out _).ShouldBeTrue();
+        (await ProblemAsync(await client.SendAsync(Post("/dashboard/api/quarantine/retry", csrf)), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("import", out _).ShouldBeTrue();
         client.Dispose();
     }
 

@@ -600,10 +600,21 @@
     return [h("h1", {}, "Data"),
       h("div", { class: "panel" }, h("h2", {}, "Imports"), explain("Every import, newest first: rows read, what they did to the stored data, and how many were quarantined."),
         d.imports.length ? h("div", { class: "table-wrap" }, h("table", { id: "imports-table" },
-          h("thead", {}, h("tr", {}, ["Started", "Kind", "File", "Status", "Read", "Inserted", "Updated", "Unchanged", "Quarantined"].map((c) => h("th", { scope: "col" }, c)))),
-          h("tbody", {}, d.imports.map((i) => h("tr", {}, cell(fmtTime(i.started_at)), cell(i.kind), cell(i.file), cell(i.status),
-            cell(i.rows_read, "num"), cell(i.inserted, "num"), cell(i.updated, "num"), cell(i.unchanged, "num"), cell(i.rejected, "num")))))) : message("Nothing imported yet.", "info")),
-      h("div", { class: "panel" }, h("h2", {}, "Quarantine"), explain("Rows that could not be imported, each with its reason. Fix the source and import it again; ./leadscore quarantine exports and retries them."),
+          h("thead", {}, h("tr", {}, ["Started", "Kind", "File", "Status", "Read", "Inserted", "Updated", "Unchanged", "Quarantined", "Quarantined rows"].map((c) => h("th", { scope: "col" }, c)))),
+          h("tbody", {}, d.imports.map((i) => h("tr", { "data-import": i.id }, cell(fmtTime(i.started_at)), cell(i.kind), cell(i.file), cell(i.status),
+            cell(i.rows_read, "num"), cell(i.inserted, "num"), cell(i.updated, "num"), cell(i.unchanged, "num"), cell(i.rejected, "num"),
+            h("td", {}, d.quarantine.some((q) => q.import_id === i.id) ? h("div", { class: "actions" },
+              h("a", { href: "/dashboard/api/quarantine.csv?import=" + encodeURIComponent(i.id), download: "quarantine-" + i.id + ".csv", class: "quarantine-export" }, "Export"),
+              h("button", { type: "button", class: "secondary quarantine-retry", onclick: async () => {
+                try {
+                  const r = await api("/dashboard/api/quarantine/retry?import=" + encodeURIComponent(i.id), { method: "POST" });
+                  await route();
+                  $("data-status").replaceChildren(message("Retried " + r.rows_read + " rows: " + (r.inserted + r.updated + r.unchanged) + " stored, " + r.rejected +
+                    " still quarantined" + (r.rescored ? ", " + r.rescored + " leads re-scored" : "") + ".", "info"));
+                } catch (e) { $("data-status").replaceChildren(message(errorText(e))); }
+              } }, "Retry")) : "")))))) : message("Nothing imported yet.", "info")),
+      h("div", { id: "data-status", "aria-live": "polite" }),
+      h("div", { class: "panel" }, h("h2", {}, "Quarantine"), explain("Rows that could not be imported, each with its reason. Export an import's rows (its header, then the rows) to fix them and import the file again, or retry them once the cause is fixed (a new schema or feature definition); ./leadscore quarantine retry --mapping retries under a new mapping."),
         d.quarantine.length ? h("div", { class: "table-wrap" }, h("table", { id: "quarantine-table" },
           h("thead", {}, h("tr", {}, ["File", "Line", "Column", "Reason", "Row"].map((c) => h("th", { scope: "col" }, c)))),
           h("tbody", {}, d.quarantine.map((q) => h("tr", {}, cell(q.file), cell(q.line, "num"), cell(q.column || ""), cell(q.reason), h("td", {}, h("pre", { class: "raw" }, q.raw))))))) : message("The quarantine is empty.", "info"),
