@@ -321,20 +321,22 @@
     const gain = [{ x: 0, y: 0 }, ...(m.lift || []).map((l) => ({ x: l.fraction, y: l.gain })), { x: 1, y: 1 }];
     out.push(explain("Gain: the share of converting leads found in the top x% by score (the diagonal is random order)."),
       lineChart(gain, "Cumulative gain of " + c.model.version, "gain-chart"));
+    if (m.roc && m.roc.length) out.push(explain("ROC: the share of converting leads ranked above a threshold against the share of the others (the higher the curve, the better; its area is the AUC, " + num(m.auc) + ")."),
+      lineChart(m.roc.map((p) => ({ x: p.fpr, y: p.tpr })), "ROC curve of " + c.model.version, "roc-chart", false));
     const cal = (m.calibration || []).filter((b) => b.rows > 0).map((b) => ({ x: b.mean_predicted, y: b.observed_rate }));
     if (cal.length) out.push(explain("Calibration: predicted probability against the observed conversion rate (on the diagonal is well calibrated)."),
       lineChart(cal, "Calibration of " + c.model.version, "calibration-chart"));
     return h("div", {}, out);
   }
 
-  function lineChart(points, title, cls) {
+  function lineChart(points, title, cls, dots = true) {
     const W = 320, H = 220, L = 36, R = 10, T = 10, B = 28;
     const x = (v) => L + v * (W - L - R), y = (v) => T + (1 - v) * (H - T - B);
     const svg = s("svg", { class: "chart " + cls, viewBox: `0 0 ${W} ${H}`, role: "img" }, s("title", {}, title),
       s("rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "none", stroke: "#d0d5dc" }),
       s("line", { x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: "#9aa3ad", "stroke-dasharray": "4 4" }),
       s("polyline", { points: points.map((p) => x(p.x) + "," + y(p.y)).join(" "), fill: "none", stroke: "#0b57d0", "stroke-width": 2 }));
-    for (const p of points) svg.append(s("circle", { cx: x(p.x), cy: y(p.y), r: 3, fill: "#0b57d0" }));
+    if (dots) for (const p of points) svg.append(s("circle", { cx: x(p.x), cy: y(p.y), r: 3, fill: "#0b57d0" }));
     for (const v of [0, 0.5, 1]) svg.append(s("text", { x: x(v), y: H - 10, "text-anchor": "middle" }, v), s("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, v));
     return svg;
   }
