@@ -13,7 +13,7 @@ internal sealed record SessionResponse(bool SignedIn, string? Name, string? KeyI
 
 internal sealed record LeadRow(string Id, int Score, string Grade, double Probability, string? TopReason, string Status, string? Source, string? Company, DateTimeOffset CreatedAt);
 
-internal sealed record LeadPageResponse(IReadOnlyList<LeadRow> Items, int Page, int PageSize, bool HasMore);
+internal sealed record LeadPageResponse(IReadOnlyList<LeadRow> Items, int Page, int PageSize, bool HasMore, IReadOnlyList<string> Segments);
 
 internal sealed record AttributeRow(string Name, string? Value, string? PersonalReason);
 

@@ -261,10 +261,31 @@ public sealed class DashboardOperationsBrowserTests(ChromiumFixture chromium) : 
     }
 
     [Fact]
+    public async Task Leads_are_filtered_by_a_segment_and_a_personal_data_key_searches_by_email()
+    {
+        _app = await LeadScoreApplication.StartAsync(TestStores.Sqlite, seed: async s => { await DashboardTestKit.SeedAsync(s); await DashboardOperationsHttpTests.SchemaAsync(s); });
+        var page = await SignInAsync(await App.CreateKeyAsync(ApiScopes.Score, ApiScopes.PersonalData));
+        await page.GetByLabel("Segment", new() { Exact = true }).SelectOptionAsync("source");
+        await page.GetByLabel("Segment value").FillAsync("event");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("segment=source&value=event"));
+        await Expect(page.Locator("#leads-table tbody tr")).ToHaveCountAsync(Enumerable.Range(1, DashboardTestKit.Leads).Count(i => i % 3 == 1));
+        (await TextsAsync(page, "#leads-table tbody td:nth-child(7)")).ShouldAllBe(v => v == "event");
+
+        await page.GetByLabel("Segment", new() { Exact = true }).SelectOptionAsync("");
+        await page.GetByLabel("Search by email").FillAsync("Person42@Example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await Expect(page.Locator("#leads-table tbody tr")).ToHaveCountAsync(1);
+        (await TextsAsync(page, "#leads-table tbody td:nth-child(2)")).ShouldBe([DashboardTestKit.SearchCompany]);
+        _consoleErrors.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_score_key_sees_no_privacy_actions_and_is_refused_the_new_pages()
     {
         _app = await LeadScoreApplication.StartAsync(TestStores.Sqlite, seed: DashboardTestKit.SeedAsync);
         var page = await SignInAsync(await App.CreateKeyAsync(ApiScopes.Score));
+        (await page.GetByLabel("Search by email").CountAsync()).ShouldBe(0, "an email is personal data");
         foreach (var link in new[] { "Monitoring", "Lifecycle", "Governance" })
             (await page.GetByRole(AriaRole.Link, new() { Name = link }).IsVisibleAsync()).ShouldBeFalse(link);
         await page.GotoAsync(new Uri(App.BaseAddress, "/#/lead/" + DashboardTestKit.HistoryLead).ToString());

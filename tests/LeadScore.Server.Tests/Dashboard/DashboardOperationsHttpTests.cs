@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LeadScore.Core;
 using LeadScore.Server.Tests.Monitoring;
+using LeadScore.Storage;
 using LeadScore.TestKit;
 
 namespace LeadScore.Server.Tests.Dashboard;
@@ -100,6 +101,44 @@ public sealed class DashboardOperationsHttpTests
         (await ProblemAsync(await client.GetAsync("/dashboard/api/quarantine.csv"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("import", out _).ShouldBeTrue();
         (await ProblemAsync(await client.SendAsync(Post("/dashboard/api/quarantine/retry", csrf)), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("import", out _).ShouldBeTrue();
         client.Dispose();
+    }
+
+    /// <summary>The seeded leads' schema, as an import would have merged it: source and visits categorical, email personal.</summary>
+    internal static Task SchemaAsync(ILeadStore store) => LeadScore.Application.Ingestion.LeadSchema.MergeAsync(store, [
+        new ColumnSchema { Name = LeadFields.Source, Kind = ColumnKind.Categorical },
+        new ColumnSchema { Name = "visits", Kind = ColumnKind.Categorical },
+        new ColumnSchema { Name = LeadFields.Email, Kind = ColumnKind.Categorical, IsPersonal = true, PersonalReason = "email addresses in values" },
+        new ColumnSchema { Name = LeadFields.Company, Kind = ColumnKind.Text },
+    ], DateTimeOffset.UnixEpoch);
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Leads_are_filtered_by_any_segment_and_searched_by_email_only_with_the_personal_data_scope(string backend)
+    {
+        await using var app = await LeadScoreApplication.StartAsync(backend, seed: async s => { await DashboardTestKit.SeedAsync(s); await SchemaAsync(s); });
+        var (scorer, _, _) = await DashboardTestKit.SignInAsync(app, await app.CreateKeyAsync(ApiScopes.Score));
+        var (personal, _, _) = await DashboardTestKit.SignInAsync(app, await app.CreateKeyAsync(ApiScopes.Score, ApiScopes.PersonalData));
+        static async Task<JsonElement> PageAsync(HttpClient c, string q) => JsonDocument.Parse(await c.GetStringAsync("/dashboard/api/leads" + q)).RootElement;
+        static List<string> Ids(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!).ToList();
+
+        var all = await PageAsync(scorer, "");
+        all.GetProperty("segments").EnumerateArray().Select(e => e.GetString()).ShouldBe(["source", "visits"], "categorical, not personal");
+        var web = await PageAsync(scorer, "?segment=source&value=web");
+        web.GetProperty("items").EnumerateArray().ShouldAllBe(i => i.GetProperty("source").GetString() == "web");
+        Ids(web).Count.ShouldBe(Enumerable.Range(1, DashboardTestKit.Leads).Count(i => i % 3 == 0));
+        var visits = await PageAsync(scorer, "?segment=visits&value=3&sort=created_asc");
+        Ids(visits).ShouldBe(Enumerable.Range(1, DashboardTestKit.Leads).Where(i => i % 20 == 3).Select(DashboardTestKit.Id).ToList());
+        Ids(await PageAsync(scorer, "?segment=visits&value=nothing")).ShouldBeEmpty();
+        var csv = await scorer.GetStringAsync("/dashboard/api/leads.csv?segment=visits&value=3");
+        csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(1 + Ids(visits).Count);
+        (await ProblemAsync(await scorer.GetAsync("/dashboard/api/leads?segment=a'b&value=x"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("segment", out _).ShouldBeTrue();
+
+        // Email: exact, any case; only for a key that may read personal data.
+        Ids(await PageAsync(personal, "?email=PERSON42@example.com")).ShouldBe([DashboardTestKit.Id(42)]);
+        Ids(await PageAsync(personal, "?email=person4@example")).ShouldBeEmpty("exact, not a part");
+        (await ProblemAsync(await scorer.GetAsync("/dashboard/api/leads?email=person42@example.com"), HttpStatusCode.Forbidden)).GetProperty("detail").GetString()!.ShouldContain("personal_data");
+        (await scorer.GetAsync("/dashboard/api/leads.csv?email=person42@example.com")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        scorer.Dispose();
+        personal.Dispose();
     }
 
     [Theory, MemberData(nameof(Backends))]

@@ -126,7 +126,7 @@
 
   async function leadsPage(params) {
     const query = new URLSearchParams();
-    for (const k of ["grade", "status", "source", "q", "sort", "page"]) if (params.get(k)) query.set(k, params.get(k));
+    for (const k of ["grade", "status", "source", "segment", "value", "q", "email", "sort", "page"]) if (params.get(k)) query.set(k, params.get(k));
     const t0 = performance.now();
     const data = await api("/dashboard/api/leads?" + query);
     const ms = Math.round(performance.now() - t0);
@@ -142,12 +142,16 @@
     const form = h("form", { class: "filters", role: "search", "aria-label": "Filter leads", onsubmit: (e) => {
       e.preventDefault();
       const f = new FormData(e.target);
-      go({ grade: f.get("grade"), status: f.get("status"), source: f.get("source").trim(), q: f.get("q").trim(), sort: f.get("sort"), page: null });
+      go({ grade: f.get("grade"), status: f.get("status"), source: f.get("source").trim(), segment: f.get("segment"), value: f.get("segment") ? f.get("value").trim() : null,
+        q: f.get("q").trim(), email: f.has("email") ? f.get("email").trim() : null, sort: f.get("sort"), page: null });
     } },
       select("f-grade", "Grade", "grade", { "": "All grades", A: "A", B: "B", C: "C", D: "D" }),
       select("f-status", "Status", "status", { "": "All", open: "Open", won: "Won", lost: "Lost", closed: "Closed (won or lost)" }),
       input("f-source", "Source", "source", "e.g. web"),
+      select("f-segment", "Segment", "segment", Object.fromEntries([["", "Any"], ...data.segments.map((a) => [a, a])])),
+      input("f-value", "Segment value", "value", "e.g. DE"),
       input("f-q", "Search id or company", "q", "lead id or company"),
+      has("personal_data") ? input("f-email", "Search by email", "email", "name@example.com") : null,
       select("f-sort", "Sort", "sort", { "": SORTS.score_desc, score_asc: SORTS.score_asc, created_desc: SORTS.created_desc, created_asc: SORTS.created_asc }),
       h("button", { type: "submit" }, "Apply"));
     const sort = params.get("sort") || "score_desc";
