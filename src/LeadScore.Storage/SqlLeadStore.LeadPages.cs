@@ -17,6 +17,13 @@ public abstract partial class SqlLeadStore
         var where = new StringBuilder("WHERE l.id = s.lead_id");
         if (query.Grade is not null) where.Append(" AND s.grade = @grade");
         if (query.Source is not null) where.Append($" AND {Attr("source")} = @source");
+        if (query.SegmentAttribute is not null)
+        {
+            // The attribute's name is a parameter (the JSON path on SQLite, the key on PostgreSQL), never SQL text.
+            if (!IsAttributeName(query.SegmentAttribute)) throw new ArgumentException($"'{query.SegmentAttribute}' is not an attribute name", nameof(query));
+            where.Append(sqlite ? " AND json_extract(l.attributes, @segpath) = @segvalue" : " AND (l.attributes::jsonb ->> @segattr) = @segvalue");
+        }
+        if (query.Email is not null) where.Append($" AND lower({Attr("email")}) = lower(@email)");
         if (query.Statuses is { Count: < 3 } statuses)
         {
             if (statuses.Count == 0) where.Append(" AND 1 = 0");
@@ -59,6 +66,10 @@ public abstract partial class SqlLeadStore
         AddParam(cmd, "source", query.Source);
         AddParam(cmd, "search", query.Search?.Trim());
         AddParam(cmd, "like", like);
+        AddParam(cmd, "segpath", query.SegmentAttribute is null ? null : "$.\"" + query.SegmentAttribute + "\"");
+        AddParam(cmd, "segattr", query.SegmentAttribute);
+        AddParam(cmd, "segvalue", query.SegmentValue ?? "");
+        AddParam(cmd, "email", query.Email?.Trim());
         AddParam(cmd, "limit", (long)query.Limit + 1);
         AddParam(cmd, "offset", (long)query.Offset);
         // Read by position: SQLite gives JSON-extracted columns no declared type, which a mapper cannot rely on.
@@ -80,4 +91,8 @@ public abstract partial class SqlLeadStore
         }
         return new LeadPage(items, more);
     }
+
+    /// <summary>An attribute name the listing filters on: 1-64 ASCII letters, digits, '_' or '-'.</summary>
+    public static bool IsAttributeName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }

@@ -39,9 +39,17 @@ public sealed record EvaluationMetrics
     public required IReadOnlyList<LiftPoint> Lift { get; init; }
     public required IReadOnlyList<CalibrationBin> Calibration { get; init; }
     public IReadOnlyList<SegmentMetrics> Segments { get; init; } = [];
+    /// <summary>
+    /// The ROC curve on the held-out rows, at most <see cref="Evaluator.RocPoints"/> points from (0,0) to (1,1), for the
+    /// model card's plot; empty on cards written before it (and when one class is absent).
+    /// </summary>
+    public IReadOnlyList<RocPoint> Roc { get; init; } = [];
 
     public LiftPoint LiftAt(double fraction) => Lift.First(l => Math.Abs(l.Fraction - fraction) < 1e-9);
 }
+
+/// <summary>One point of the ROC curve: at some probability threshold, the share of non-converting leads above it (false positive rate) and of converting ones (true positive rate).</summary>
+public sealed record RocPoint(double Fpr, double Tpr);
 
 /// <summary>Points of the ROC, precision-recall and cumulative-gain curves, for plots.</summary>
 public sealed record EvaluationCurves(double[] RocFpr, double[] RocTpr, double[] PrRecall, double[] PrPrecision, double[] GainFraction, double[] Gain);
@@ -106,7 +114,26 @@ public static class Evaluator
             Lift = LiftFractions.Select(f => LiftAt(probabilities, labels, order, f)).ToArray(),
             Calibration = bins,
             Segments = frame is null ? [] : SegmentsOf(probabilities, labels, frame, minSegmentRows, maxSegmentsPerFeature),
+            Roc = pos == 0 || pos == n ? [] : RocCurve(probabilities, labels),
         };
+    }
+
+    /// <summary>The most points a stored ROC curve keeps (enough for a plot; a card stays small).</summary>
+    public const int RocPoints = 101;
+
+    /// <summary>The ROC curve thinned to at most <see cref="RocPoints"/> points: evenly spaced along the curve, always with both ends.</summary>
+    public static IReadOnlyList<RocPoint> RocCurve(IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels)
+    {
+        var c = Curves(probabilities, labels);
+        var m = c.RocFpr.Length;
+        if (m <= RocPoints) return c.RocFpr.Select((f, i) => new RocPoint(Math.Round(f, 6), Math.Round(c.RocTpr[i], 6))).ToArray();
+        var points = new RocPoint[RocPoints];
+        for (var k = 0; k < RocPoints; k++)
+        {
+            var i = (int)Math.Round((double)k * (m - 1) / (RocPoints - 1));
+            points[k] = new RocPoint(Math.Round(c.RocFpr[i], 6), Math.Round(c.RocTpr[i], 6));
+        }
+        return points;
     }
 
     public static EvaluationCurves Curves(IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels)

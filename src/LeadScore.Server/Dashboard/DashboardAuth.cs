@@ -41,6 +41,10 @@ internal static class DashboardAuth
             o.HeaderName = CsrfHeader;
             o.FormFieldName = CsrfField;
         });
+        // One key ring for every instance on the database: a session signed in through one is read by all.
+        auth.Services.AddSharedKeyRing();
+        // The session expires on the host's clock (a simulated one included), the clock that set its expiry at sign-in.
+        auth.Services.AddOptions<CookieAuthenticationOptions>(Scheme).Configure<TimeProvider>((o, time) => o.TimeProvider = time);
         return auth.AddCookie(Scheme, o =>
         {
             o.Cookie.Name = CookieName;

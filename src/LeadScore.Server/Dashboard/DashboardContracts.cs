@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadScore.Application.Scoring;
+using LeadScore.Application.Lifecycle;
+using LeadScore.Application.Monitoring;
 using LeadScore.Server.Api;
+using LeadScore.Server.Endpoints;
 
 namespace LeadScore.Server.Dashboard;
 
@@ -10,7 +13,7 @@ internal sealed record SessionResponse(bool SignedIn, string? Name, string? KeyI
 
 internal sealed record LeadRow(string Id, int Score, string Grade, double Probability, string? TopReason, string Status, string? Source, string? Company, DateTimeOffset CreatedAt);
 
-internal sealed record LeadPageResponse(IReadOnlyList<LeadRow> Items, int Page, int PageSize, bool HasMore);
+internal sealed record LeadPageResponse(IReadOnlyList<LeadRow> Items, int Page, int PageSize, bool HasMore, IReadOnlyList<string> Segments);
 
 internal sealed record AttributeRow(string Name, string? Value, string? PersonalReason);
 
@@ -56,6 +59,30 @@ internal sealed record DeliveryRow(long Id, string Event, string LeadId, string 
 
 internal sealed record SettingsResponse(IReadOnlyList<ApiKeyRow> ApiKeys, IReadOnlyList<WebhookRow> Webhooks);
 
+/// <summary>The monitoring page: the latest window's drift verdict and every window, performance per window, the stored alerts.</summary>
+internal sealed record MonitoringPageResponse(MonitoringDriftView Drift, MonitoringPerformanceView Performance, IReadOnlyList<AlertView> Alerts, IReadOnlyDictionary<string, double> Importance);
+
+/// <summary>An evaluation (a gate or a challenger's look): its verdict, summary, figures and each rule with its result.</summary>
+internal sealed record EvaluationView(string Id, DateTimeOffset At, string Kind, string Candidate, string? Champion, bool Passed, int Rows, string Summary, JsonElement Figures, JsonElement Rules);
+
+/// <summary>The model on live leads beside the champion: how it runs (shadow or split, with its share) and its latest comparison.</summary>
+internal sealed record ChallengerView(string Version, string Mode, double? SplitPercent, DateTimeOffset? StartedAt, int Looks, double? AlphaSpent, EvaluationView? Latest);
+
+internal sealed record WatchView(string Version, string Previous, DateTimeOffset PromotedAt, int Looks);
+
+internal sealed record LifecycleRow(LifecycleEventView Event, EvaluationView? Evaluation);
+
+/// <summary>The model lifecycle page; the history newest first.</summary>
+internal sealed record LifecyclePageResponse(string? Champion, ChallengerView? Challenger, WatchView? Watch, IReadOnlyList<LifecycleRow> History, JsonElement Policy, long PolicyVersion, bool CanEdit);
+
+/// <summary>The governance page: the champion's fairness section (null when its card has none).</summary>
+internal sealed record GovernancePageResponse(string? Champion, JsonElement? Fairness);
+
+/// <summary>What a quarantine retry did: rows re-read, stored, and still quarantined; leads re-scored.</summary>
+internal sealed record RetryResponse(string ImportId, long RowsRead, long Inserted, long Updated, long Unchanged, long Rejected, int Rescored);
+
+internal sealed record AuditPageResponse(IReadOnlyList<AuditView> Entries, bool Truncated);
+
 /// <summary>The dashboard's JSON, source-generated, in the API's snake_case.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(SessionResponse))]
@@ -66,4 +93,12 @@ internal sealed record SettingsResponse(IReadOnlyList<ApiKeyRow> ApiKeys, IReadO
 [JsonSerializable(typeof(ChampionChangeResponse))]
 [JsonSerializable(typeof(DataResponse))]
 [JsonSerializable(typeof(SettingsResponse))]
+[JsonSerializable(typeof(MonitoringPageResponse))]
+[JsonSerializable(typeof(LifecyclePageResponse))]
+[JsonSerializable(typeof(GovernancePageResponse))]
+[JsonSerializable(typeof(AuditPageResponse))]
+[JsonSerializable(typeof(AuditVerifyResponse))]
+[JsonSerializable(typeof(OptOutResponse))]
+[JsonSerializable(typeof(ErasureResponse))]
+[JsonSerializable(typeof(RetryResponse))]
 internal sealed partial class DashboardJsonContext : JsonSerializerContext;

@@ -65,6 +65,7 @@ public static class DashboardEndpoints
         api.MapPost("/models/rollback", RollbackAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
         api.MapGet("/data", DataAsync).WithMetadata(new RequiredScope(ApiScopes.Ingest));
         api.MapGet("/settings", SettingsAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
+        api.MapDashboardOperations();
         return app;
     }
 
@@ -144,16 +145,44 @@ public static class DashboardEndpoints
         }, p, null);
     }
 
-    internal static async Task<IResult> ListLeadsAsync(string? grade, string? status, string? source, string? q, string? sort, string? page,
-        HttpContext http, ILeadStore store, TimeProvider time, CancellationToken ct)
+    /// <summary>
+    /// The segment (any attribute equal to a value) and the email search, which needs the personal_data scope: an email is
+    /// personal data, and a key that may not read it may not probe for it either. Null when fine, else the answer to give.
+    /// </summary>
+    internal static IResult? Narrow(ref LeadPageQuery query, string? segment, string? value, string? email, HttpContext http)
     {
-        var (query, p, error) = ParseLeadQuery(grade, status, source, q, sort, page, PageSize);
-        if (query is null) return ApiResults.Invalid("query", error!);
+        if (!string.IsNullOrWhiteSpace(segment))
+        {
+            segment = segment.Trim();
+            if (!SqlLeadStore.IsAttributeName(segment)) return ApiResults.Invalid("segment", "must be an attribute name (letters, digits, _ or -, at most 64)");
+            if (value is { Length: > 200 }) return ApiResults.Invalid("value", "is at most 200 characters");
+            query = query with { SegmentAttribute = segment, SegmentValue = value?.Trim() ?? "" };
+        }
+        if (!string.IsNullOrWhiteSpace(email))
+        {
+            if (!DashboardAuth.Holds(http.User, ApiScopes.PersonalData))
+                return TypedResults.Problem($"Searching by email needs the '{ApiScopes.PersonalData}' scope.", statusCode: StatusCodes.Status403Forbidden, title: "Missing scope");
+            if (email.Length > 320) return ApiResults.Invalid("email", "is at most 320 characters");
+            query = query with { Email = email.Trim() };
+        }
+        return null;
+    }
+
+    internal static async Task<IResult> ListLeadsAsync(string? grade, string? status, string? source, string? q, string? sort, string? page,
+        string? segment, string? value, string? email, HttpContext http, ILeadStore store, TimeProvider time, CancellationToken ct)
+    {
+        var (parsed, p, error) = ParseLeadQuery(grade, status, source, q, sort, page, PageSize);
+        if (parsed is null) return ApiResults.Invalid("query", error!);
+        var query = parsed;
+        if (Narrow(ref query, segment, value, email, http) is { } refused) return refused;
         var started = time.GetTimestamp();
         var result = await store.ListLeadPageAsync(query, ct);
         // The database time of the page, for the browser's developer tools and the README's figure.
         http.Response.Headers["Server-Timing"] = $"db;dur={time.GetElapsedTime(started).TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture)}";
-        return Json(new LeadPageResponse(result.Items.Select(ToRow).ToList(), p, PageSize, result.HasMore), DashboardJsonContext.Default.LeadPageResponse);
+        // The segments the page offers: the imported lead schema's categorical columns that are not personal.
+        var segments = (await LeadScore.Application.Ingestion.LeadSchema.GetAsync(store, ct))
+            .Where(c => c.Kind == ColumnKind.Categorical && !c.IsPersonal && SqlLeadStore.IsAttributeName(c.Name)).Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+        return Json(new LeadPageResponse(result.Items.Select(ToRow).ToList(), p, PageSize, result.HasMore, segments), DashboardJsonContext.Default.LeadPageResponse);
     }
 
     private static LeadRow ToRow(LeadPageItem i) =>
@@ -171,11 +200,14 @@ public static class DashboardEndpoints
     private static string StatusName(LeadStatus s) => LeadStatusRule.NameOf(s);
 
     /// <summary>The current view (same filters and order), every page of it up to <see cref="MaxExportRows"/>, as CSV through the guarded cell writer.</summary>
-    internal static async Task<IResult> ExportLeadsAsync(string? grade, string? status, string? source, string? q, string? sort, ILeadStore store, CancellationToken ct)
+    internal static async Task<IResult> ExportLeadsAsync(string? grade, string? status, string? source, string? q, string? sort,
+        string? segment, string? value, string? email, HttpContext http, ILeadStore store, CancellationToken ct)
     {
         const int batch = 1000;
-        var (query, _, error) = ParseLeadQuery(grade, status, source, q, sort, null, batch);
-        if (query is null) return ApiResults.Invalid("query", error!);
+        var (parsed, _, error) = ParseLeadQuery(grade, status, source, q, sort, null, batch);
+        if (parsed is null) return ApiResults.Invalid("query", error!);
+        var query = parsed;
+        if (Narrow(ref query, segment, value, email, http) is { } refused) return refused;
         return TypedResults.Stream(async body =>
         {
             await using var w = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);

@@ -41,6 +41,11 @@ public sealed record LeadPageQuery
     public string? Source { get; init; }
     /// <summary>A lead id (exactly) or part of a company name (case-insensitive).</summary>
     public string? Search { get; init; }
+    /// <summary>A categorical attribute (letters, digits, <c>_</c>, <c>-</c>) that must equal <see cref="SegmentValue"/>: a segment such as country = DE.</summary>
+    public string? SegmentAttribute { get; init; }
+    public string? SegmentValue { get; init; }
+    /// <summary>The <c>email</c> attribute, exactly but in any case.</summary>
+    public string? Email { get; init; }
     public LeadSort Sort { get; init; } = LeadSort.ScoreDescending;
     public int Offset { get; init; }
     public int Limit { get; init; } = 50;

@@ -160,6 +160,9 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
         var page = await SignInAsync(await _app.CreateKeyAsync(ApiScopes.Admin));
         await page.GetByRole(AriaRole.Link, new() { Name = "Models" }).ClickAsync();
         await Expect(page.Locator("#compare-table")).ToBeVisibleAsync();
+        // Each card's ROC curve, stored at training: from (0,0) to (1,1), above the diagonal.
+        await Expect(page.Locator("svg.roc-chart")).ToHaveCountAsync(2);
+        (await page.Locator("svg.roc-chart polyline").First.GetAttributeAsync("points"))!.Split(' ').Length.ShouldBeGreaterThan(10);
         var before = await page.Locator("#champion").TextContentAsync();
         await page.ScreenshotAsync(new() { Path = DashboardTestKit.Screenshot("models.png"), FullPage = true });
 

@@ -101,8 +101,9 @@
     const view = $("view");
     view.hidden = false;
     view.replaceChildren(h("p", { class: "explain", role: "status" }, "Loading…"));
-    const pages = { leads: leadsPage, lead: () => leadPage(arg), models: modelsPage, data: dataPage, settings: settingsPage };
-    const needs = { leads: "score", lead: "score", models: "admin", data: "ingest", settings: "admin" };
+    const pages = { leads: leadsPage, lead: () => leadPage(arg), models: modelsPage, monitoring: monitoringPage, lifecycle: lifecyclePage,
+      governance: governancePage, data: dataPage, settings: settingsPage };
+    const needs = { leads: "score", lead: "score", models: "admin", monitoring: "monitoring", lifecycle: "admin", governance: "admin", data: "ingest", settings: "admin" };
     const render = pages[page];
     let content;
     if (!render) content = [h("h1", {}, "Not found"), message("There is no page called " + page + ".")];
@@ -125,7 +126,7 @@
 
   async function leadsPage(params) {
     const query = new URLSearchParams();
-    for (const k of ["grade", "status", "source", "q", "sort", "page"]) if (params.get(k)) query.set(k, params.get(k));
+    for (const k of ["grade", "status", "source", "segment", "value", "q", "email", "sort", "page"]) if (params.get(k)) query.set(k, params.get(k));
     const t0 = performance.now();
     const data = await api("/dashboard/api/leads?" + query);
     const ms = Math.round(performance.now() - t0);
@@ -141,12 +142,16 @@
     const form = h("form", { class: "filters", role: "search", "aria-label": "Filter leads", onsubmit: (e) => {
       e.preventDefault();
       const f = new FormData(e.target);
-      go({ grade: f.get("grade"), status: f.get("status"), source: f.get("source").trim(), q: f.get("q").trim(), sort: f.get("sort"), page: null });
+      go({ grade: f.get("grade"), status: f.get("status"), source: f.get("source").trim(), segment: f.get("segment"), value: f.get("segment") ? f.get("value").trim() : null,
+        q: f.get("q").trim(), email: f.has("email") ? f.get("email").trim() : null, sort: f.get("sort"), page: null });
     } },
       select("f-grade", "Grade", "grade", { "": "All grades", A: "A", B: "B", C: "C", D: "D" }),
       select("f-status", "Status", "status", { "": "All", open: "Open", won: "Won", lost: "Lost", closed: "Closed (won or lost)" }),
       input("f-source", "Source", "source", "e.g. web"),
+      select("f-segment", "Segment", "segment", Object.fromEntries([["", "Any"], ...data.segments.map((a) => [a, a])])),
+      input("f-value", "Segment value", "value", "e.g. DE"),
       input("f-q", "Search id or company", "q", "lead id or company"),
+      has("personal_data") ? input("f-email", "Search by email", "email", "name@example.com") : null,
       select("f-sort", "Sort", "sort", { "": SORTS.score_desc, score_asc: SORTS.score_asc, created_desc: SORTS.created_desc, created_asc: SORTS.created_asc }),
       h("button", { type: "submit" }, "Apply"));
     const sort = params.get("sort") || "score_desc";
@@ -214,6 +219,7 @@
           h("tbody", {}, l.attributes.map((a) => h("tr", {}, h("th", { scope: "row" }, a.name, a.personal_reason ? h("span", { class: "badge", title: a.personal_reason }, "personal") : null), h("td", {}, a.value ?? "")))))),
         h("h2", {}, "Outcome"),
         l.outcomes.length ? h("ul", {}, l.outcomes.map((o) => h("li", {}, o.kind + " on " + fmtDate(o.at)))) : h("p", {}, "No outcome yet: the lead is open."))));
+    if (has("privacy")) out.push(privacyPanel(l));
     return out;
   }
 
@@ -319,20 +325,22 @@
     const gain = [{ x: 0, y: 0 }, ...(m.lift || []).map((l) => ({ x: l.fraction, y: l.gain })), { x: 1, y: 1 }];
     out.push(explain("Gain: the share of converting leads found in the top x% by score (the diagonal is random order)."),
       lineChart(gain, "Cumulative gain of " + c.model.version, "gain-chart"));
+    if (m.roc && m.roc.length) out.push(explain("ROC: the share of converting leads ranked above a threshold against the share of the others (the higher the curve, the better; its area is the AUC, " + num(m.auc) + ")."),
+      lineChart(m.roc.map((p) => ({ x: p.fpr, y: p.tpr })), "ROC curve of " + c.model.version, "roc-chart", false));
     const cal = (m.calibration || []).filter((b) => b.rows > 0).map((b) => ({ x: b.mean_predicted, y: b.observed_rate }));
     if (cal.length) out.push(explain("Calibration: predicted probability against the observed conversion rate (on the diagonal is well calibrated)."),
       lineChart(cal, "Calibration of " + c.model.version, "calibration-chart"));
     return h("div", {}, out);
   }
 
-  function lineChart(points, title, cls) {
+  function lineChart(points, title, cls, dots = true) {
     const W = 320, H = 220, L = 36, R = 10, T = 10, B = 28;
     const x = (v) => L + v * (W - L - R), y = (v) => T + (1 - v) * (H - T - B);
     const svg = s("svg", { class: "chart " + cls, viewBox: `0 0 ${W} ${H}`, role: "img" }, s("title", {}, title),
       s("rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "none", stroke: "#d0d5dc" }),
       s("line", { x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: "#9aa3ad", "stroke-dasharray": "4 4" }),
       s("polyline", { points: points.map((p) => x(p.x) + "," + y(p.y)).join(" "), fill: "none", stroke: "#0b57d0", "stroke-width": 2 }));
-    for (const p of points) svg.append(s("circle", { cx: x(p.x), cy: y(p.y), r: 3, fill: "#0b57d0" }));
+    if (dots) for (const p of points) svg.append(s("circle", { cx: x(p.x), cy: y(p.y), r: 3, fill: "#0b57d0" }));
     for (const v of [0, 0.5, 1]) svg.append(s("text", { x: x(v), y: H - 10, "text-anchor": "middle" }, v), s("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, v));
     return svg;
   }
@@ -359,6 +367,238 @@
     }
   }
 
+  // ---- Shared bits of the monitoring, lifecycle and governance pages ----
+  const yesNo = (b) => (b ? "yes" : "no");
+  const fig = (v, digits = 3) => (typeof v === "number" && isFinite(v) ? v.toFixed(digits) : "–");
+  const share = (v) => (typeof v === "number" && isFinite(v) ? pct(v) : "–");
+  const tableOf = (id, headers, rows) => h("div", { class: "table-wrap" }, h("table", { id },
+    h("thead", {}, h("tr", {}, headers.map((c) => h("th", { scope: "col" }, c)))), h("tbody", {}, rows)));
+  const errorText = (e) => (e instanceof ApiError ? e.title + ": " + e.message : String(e));
+
+  // A line chart over windows: one polyline per series, points with their value as a tooltip, dates at both ends.
+  function seriesChart(id, title, labels, series, yMin = 0, yMax = 1) {
+    const W = 720, H = 240, L = 44, R = 16, T = 12, B = 40;
+    const n = labels.length;
+    const x = (i) => (n <= 1 ? L + (W - L - R) / 2 : L + (i / (n - 1)) * (W - L - R));
+    const y = (v) => T + (1 - (v - yMin) / Math.max(1e-9, yMax - yMin)) * (H - T - B);
+    const svg = s("svg", { class: "chart", id, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": id + "-title" }, s("title", { id: id + "-title" }, title));
+    for (let k = 0; k <= 4; k++) {
+      const v = yMin + (k / 4) * (yMax - yMin);
+      svg.append(s("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#e1e5ea" }), s("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, v.toFixed(2)));
+    }
+    for (const ser of series) {
+      const pts = ser.values.map((v, i) => [i, v]).filter(([, v]) => typeof v === "number" && isFinite(v));
+      if (pts.length > 1) svg.append(s("polyline", { points: pts.map(([i, v]) => x(i) + "," + y(v)).join(" "), fill: "none", stroke: ser.colour, "stroke-width": 2,
+        "stroke-dasharray": ser.dashed ? "6 4" : null }));
+      for (const [i, v] of pts) svg.append(s("circle", { cx: x(i), cy: y(v), r: 4, fill: ser.colour, class: "point-" + ser.key }, s("title", {}, labels[i] + ": " + ser.name + " " + v.toFixed(3))));
+    }
+    if (n) svg.append(s("text", { x: L, y: H - 10 }, labels[0]), s("text", { x: W - R, y: H - 10, "text-anchor": "end" }, labels[n - 1]));
+    const legend = h("div", { class: "legend" }, series.map((ser) => h("span", {},
+      s("svg", { width: 14, height: 12, "aria-hidden": "true" }, s("circle", { cx: 6, cy: 6, r: 5, fill: ser.colour })), " " + ser.name)));
+    return [svg, legend];
+  }
+
+  // ---- Monitoring ----
+  async function monitoringPage(params) {
+    const query = new URLSearchParams();
+    for (const k of ["window", "slot"]) if (params.get(k)) query.set(k, params.get(k));
+    const d = await api("/dashboard/api/monitoring?" + query);
+    const drift = d.drift, perf = d.performance;
+    const out = [h("h1", {}, "Monitoring")];
+    const pick = (id, label, name, options) => h("div", { class: "field" }, h("label", { for: id }, label),
+      h("select", { id, name }, Object.entries(options).map(([v, t]) => h("option", { value: v, selected: (params.get(name) || "") === v }, t))));
+    out.push(h("div", { class: "panel" }, h("form", { class: "filters", "aria-label": "Monitoring window", onsubmit: (e) => {
+      e.preventDefault();
+      const f = new FormData(e.target), next = new URLSearchParams();
+      for (const k of ["window", "slot"]) if (f.get(k)) next.set(k, f.get(k));
+      location.hash = "#/monitoring?" + next;
+    } }, pick("m-window", "Window", "window", { "": "Default (" + drift.window_days + " days)", 1: "1 day", 7: "7 days", 14: "14 days", 30: "30 days" }),
+      pick("m-slot", "Model slot", "slot", { "": "Champion", challenger: "Challenger", shadow: "Shadow" }),
+      h("button", { type: "submit" }, "Show"))));
+    if (!drift.model_version || !drift.windows.length) {
+      out.push(message(drift.message || "Nothing to monitor yet: no prediction has been logged for this slot.", "info"));
+      return out;
+    }
+    const latest = drift.windows[drift.windows.length - 1];
+    out.push(h("div", { class: "panel summary", id: "drift-verdict" },
+      h("div", {}, h("div", { class: "explain" }, "Model"), h("div", { class: "big" }, drift.model_version)),
+      h("div", {}, h("div", { class: "explain" }, "Dataset drift in the latest window"), h("div", { class: "big " + (drift.dataset_drift ? "status-lost" : "status-won"), id: "dataset-drift" },
+        drift.dataset_drift ? "Drifted" : "No drift")),
+      h("div", { class: "explain" }, "Latest window from " + fmtDate(drift.latest_window_start) + ": " + (latest.drifted_features ?? 0) + " of " + drift.features.length +
+        " features drifted, carrying " + share(latest.drifted_importance_share) + " of the importance (the dataset drifts above " + share(latest.drift_share_threshold) + ").")));
+    const featureRows = [...drift.features].sort((a, b) => (d.importance[b.feature] ?? -1) - (d.importance[a.feature] ?? -1)).map((f) => h("tr", { class: f.drifted ? "drifted" : "" },
+      h("td", {}, f.feature), h("td", {}, f.test), h("td", { class: "num" }, fig(f.statistic, 4)), h("td", { class: "num" }, fig(f.threshold, 4)),
+      h("td", { class: f.drifted ? "status-lost" : "" }, yesNo(f.drifted)), h("td", { class: "num" }, fig(d.importance[f.feature], 4)), h("td", { class: "hide-narrow" }, f.explanation)));
+    out.push(h("div", { class: "panel" }, h("h2", {}, "Data drift per feature"),
+      explain("Each input's distribution in the latest window against the training reference: a statistic above its threshold is drift. Importance is the AUC the model loses without the feature."),
+      tableOf("drift-table", ["Feature", "Test", "Statistic", "Threshold", "Drifted", "Importance", "What it means"], featureRows),
+      seriesChart("drift-chart", "Drifted features per window", drift.windows.map((w) => fmtDate(w.start)),
+        [{ key: "drifted", name: "share of features drifted", colour: "#b3261e", values: drift.windows.map((w) => w.features.length ? w.drifted_features / w.features.length : null) }]),
+      explain("The share of features drifted in each window (1.0: every feature).")));
+    const sd = latest.score_drift, gm = latest.grade_mix_drift;
+    const grades = gm ? [...new Set([...Object.keys(gm.reference), ...Object.keys(gm.current)])].sort() : [];
+    out.push(h("div", { class: "panel", id: "score-drift" }, h("h2", {}, "Scores and grade mix"),
+      explain("Whether the scores the model gives, and the mix of grades, moved away from those on the training reference."),
+      h("p", {}, "Score drift: ", h("strong", { id: "score-drift-verdict" }, sd ? (sd.drifted ? "drifted" : "no drift") : "–"),
+        sd ? " (" + sd.test + " " + fig(sd.statistic, 4) + ", threshold " + fig(sd.threshold, 4) + ")" : ""),
+      gm ? [h("p", {}, "Grade mix: ", h("strong", { id: "grade-mix-verdict" }, gm.drifted ? "drifted" : "no drift"), " (chi-squared p " + fig(gm.p_value, 4) + ")"),
+        tableOf("grade-mix-table", ["Grade", "Reference", "Latest window"], grades.map((g) => h("tr", {}, h("td", {}, g), h("td", { class: "num" }, gm.reference[g] ?? 0), h("td", { class: "num" }, gm.current[g] ?? 0))))] : null,
+      seriesChart("score-chart", "Median score probability per window", drift.windows.map((w) => fmtDate(w.start)), [
+        { key: "p90", name: "90th percentile", colour: "#9aa3ad", dashed: true, values: drift.windows.map((w) => w.scores ? w.scores.p90 : null) },
+        { key: "median", name: "median", colour: "#0b57d0", values: drift.windows.map((w) => w.scores ? w.scores.median : null) },
+        { key: "p10", name: "10th percentile", colour: "#9aa3ad", dashed: true, values: drift.windows.map((w) => w.scores ? w.scores.p10 : null) }]),
+      explain("The predicted probability's spread in each window: median and the 10th-90th percentiles.")));
+    const labels = perf.windows.map((w) => fmtDate(w.start));
+    out.push(h("div", { class: "panel" }, h("h2", {}, "Performance"),
+      explain("AUC per window: realized where the outcomes have matured, estimated (CBPE, from the probabilities alone) for every window, so a drop shows before the outcomes are in. Dashed: the held-out AUC at training (" + fig(perf.held_out_auc) + ")."),
+      seriesChart("performance-chart", "Realized and estimated AUC per window", labels, [
+        { key: "held-out", name: "held-out AUC", colour: "#9aa3ad", dashed: true, values: perf.windows.map(() => perf.held_out_auc) },
+        { key: "estimated", name: "estimated (CBPE)", colour: "#8a5300", dashed: true, values: perf.windows.map((w) => w.estimated_auc) },
+        { key: "realized", name: "realized", colour: "#1a7f37", values: perf.windows.map((w) => w.cohort_matured ? w.realized_auc : null) }], 0.4, 1),
+      tableOf("performance-table", ["Window", "Predictions", "Matured", "Realized AUC", "Estimated AUC", "PR AUC", "ECE", "Concept drift"], perf.windows.map((w) => h("tr", {},
+        h("td", {}, fmtDate(w.start)), h("td", { class: "num" }, w.predictions), h("td", { class: "num" }, w.matured_rows),
+        h("td", { class: "num" }, w.cohort_matured ? fig(w.realized_auc) : "not matured"), h("td", { class: "num" }, fig(w.estimated_auc)),
+        h("td", { class: "num" }, fig(w.pr_auc)), h("td", { class: "num" }, fig(w.ece)), h("td", {}, w.concept ? (w.concept.dropped ? "dropped" : "no") : "–"))))));
+    out.push(h("div", { class: "panel" }, h("h2", {}, "Alerts"), explain("Alerts the monitoring job raised (drift detected, performance dropped), newest window first."),
+      d.alerts.length ? tableOf("alerts-table", ["Raised", "Kind", "Model", "Window", "Message"], d.alerts.map((a) => h("tr", {},
+        h("td", {}, fmtTime(a.raised_at)), h("td", {}, a.kind), h("td", {}, a.model_version + " (" + a.slot + ")"),
+        h("td", {}, fmtDate(a.window_start) + " – " + fmtDate(a.window_end)), h("td", {}, a.message)))) : message("No alerts.", "info")));
+    return out;
+  }
+
+  // ---- Model lifecycle ----
+  const KINDS = { training: "training", gate: "promotion gate", challenge_started: "challenge started", challenge_ended: "challenge ended",
+    promotion: "promotion", rollback: "rollback", watch_ended: "watch ended" };
+
+  function rulesList(evaluation) {
+    const rules = Array.isArray(evaluation.rules) ? evaluation.rules : [];
+    return h("div", {}, h("p", { class: "explain" }, evaluation.summary),
+      rules.length ? h("ul", { class: "rules" }, rules.map((r) => h("li", { class: r.passed ? "status-won" : "status-lost" },
+        (r.passed ? "passed: " : "failed: ") + (r.rule || JSON.stringify(r)),
+        h("span", { class: "explain" }, " " + Object.entries(r).filter(([k]) => k !== "rule" && k !== "passed")
+          .map(([k, v]) => k.replace(/_/g, " ") + " " + (typeof v === "number" ? fig(v, 4) : JSON.stringify(v))).join(", "))))) : null);
+  }
+
+  async function lifecyclePage() {
+    const d = await api("/dashboard/api/lifecycle");
+    const out = [h("h1", {}, "Model lifecycle")];
+    const c = d.challenger;
+    out.push(h("div", { class: "grid2" },
+      h("div", { class: "panel" }, h("h2", {}, "Champion"), h("p", {}, "Serving scores: ", h("strong", { id: "lc-champion" }, d.champion || "none")),
+        d.watch ? explain("Watched since its promotion on " + fmtDate(d.watch.promoted_at) + " against " + d.watch.previous + " (" + d.watch.looks + " looks so far); rolled back automatically if it does worse.") : null),
+      h("div", { class: "panel", id: "challenger" }, h("h2", {}, "Challenger"),
+        c ? [h("p", {}, h("strong", { id: "lc-challenger" }, c.version), " in ", h("strong", { id: "lc-mode" }, c.mode), " mode" +
+            (c.split_percent != null ? ", serving " + c.split_percent + "% of leads" : c.mode === "shadow" ? ", scoring every lead beside the champion without serving" : "")),
+          c.started_at ? explain("Since " + fmtDate(c.started_at) + "; " + c.looks + " looks at the matured outcomes, alpha spent " + fig(c.alpha_spent, 4) + ".") : null,
+          c.latest ? h("div", { id: "challenger-comparison" }, h("p", {}, "Latest comparison (" + fmtTime(c.latest.at) + ", " + c.latest.rows + " leads):"), rulesList(c.latest))
+            : explain("No comparison yet: it waits for enough matured outcomes.")]
+          : explain("No challenger: the next model that passes the gate is challenged on live leads, or promoted, as the policy says."))));
+    out.push(h("div", { class: "panel" }, h("h2", {}, "History"),
+      explain("Every training, gate result (each rule with its figures), challenge, promotion and rollback, newest first, with its reason."),
+      d.history.length ? tableOf("lifecycle-table", ["When", "What", "Version", "Before", "Reason and figures"], d.history.map((r) => h("tr", { "data-kind": r.event.kind },
+        h("td", {}, fmtTime(r.event.at)), h("td", {}, KINDS[r.event.kind] || r.event.kind), h("td", {}, r.event.version || ""), h("td", {}, r.event.previous || ""),
+        h("td", {}, r.event.reason, r.evaluation ? rulesList(r.evaluation) : null)))) : message("Nothing has happened yet: no model was trained, promoted or rolled back.", "info")));
+    const status = h("div", { id: "policy-status", "aria-live": "polite" });
+    const text = JSON.stringify(d.policy, null, 2);
+    const area = h("textarea", { id: "policy", name: "policy", rows: 18, spellcheck: "false", readonly: !d.can_edit });
+    area.value = text;
+    out.push(h("div", { class: "panel" }, h("h2", {}, "Retraining policy"),
+      explain("When a model is retrained (schedule, triggers), on which rows, the gate it must pass, how it is challenged and when it is rolled back. Version " + d.policy_version + (d.policy_version === 0 ? " (the default)." : ".")),
+      h("form", { id: "policy-form", onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          await api("/dashboard/api/policy", { method: "POST", body: area.value, headers: { Accept: "application/json", "Content-Type": "application/json" } });
+          await route();
+          $("policy-status").replaceChildren(message("The policy was saved.", "info"));
+        } catch (err) { status.replaceChildren(message(errorText(err))); }
+      } }, h("label", { for: "policy" }, "Policy (JSON)"), area, status,
+        d.can_edit ? h("div", { class: "actions" }, h("button", { type: "submit" }, "Save policy")) : explain("Read only: changing the policy needs the admin scope."))));
+    return out;
+  }
+
+  // ---- Governance ----
+  async function governancePage(params) {
+    const [g, audit] = await Promise.all([api("/dashboard/api/governance"),
+      api("/dashboard/api/audit?" + new URLSearchParams([...params].filter(([k, v]) => (k === "action" || k === "actor") && v)))]);
+    const out = [h("h1", {}, "Governance")];
+    const f = g.fairness;
+    const fairness = h("div", { class: "panel", id: "fairness" }, h("h2", {}, "Fairness of the champion" + (g.champion ? " (" + g.champion + ")" : "")));
+    if (!f) fairness.append(message(g.champion ? "The champion's model card has no fairness section: declare sensitive attributes (PUT /api/v1/fairness/settings) and train again." : "There is no champion yet.", "info"));
+    else {
+      fairness.append(explain("On the held-out leads: how often each group is graded A or B (the decision a seller acts on), its ratio to the best group (below " +
+        pct(f.ratio_limit) + " breaks the 80% rule), and the gaps in true and false positive rates to the best group. Groups under " + f.min_group_size + " leads show no figures."),
+        explain("Attributes " + f.attributes_from + "; " + f.rows + " held-out leads, " + share(f.ab_share) + " graded A or B."));
+      for (const a of f.attributes) {
+        fairness.append(h("h3", {}, a.attribute + " (" + a.role + ")"), tableOf("fairness-" + a.attribute, ["Group", "Leads", "A/B share", "Ratio to best", "TPR gap", "FPR gap"],
+          a.groups.map((gr) => gr.too_few
+            ? h("tr", { class: "too-few" }, h("td", {}, gr.group), h("td", { class: "num" }, gr.rows), h("td", { colspan: 4, class: "explain" }, "too few leads to show (under " + f.min_group_size + ")"))
+            : h("tr", { class: gr.flagged ? "flagged" : "" }, h("td", {}, gr.group), h("td", { class: "num" }, gr.rows), h("td", { class: "num" }, share(gr.ab_share)),
+              h("td", { class: "num" + (gr.below_ratio ? " status-lost" : "") }, fig(gr.ab_ratio, 2) + (gr.below_ratio ? " below 80%" : "")),
+              h("td", { class: "num" }, fig(gr.tpr_gap, 3)), h("td", { class: "num" }, fig(gr.fpr_gap, 3))))));
+      }
+      if (f.flags && f.flags.length) fairness.append(h("h3", {}, "Flags"), h("ul", { id: "fairness-flags" }, f.flags.map((x) => h("li", {}, x))));
+      fairness.append(h("h3", {}, "Proxy alerts"), explain("Features that go with a sensitive attribute closely enough (association above " + fig(f.proxy_limit, 2) + ") to stand in for it."),
+        (f.proxies || []).length ? tableOf("proxies-table", ["Feature", "Sensitive attribute", "Measure", "Association", "Alert"], f.proxies.map((p) => h("tr", {},
+          h("td", {}, p.feature), h("td", {}, p.attribute), h("td", {}, p.measure), h("td", { class: "num" }, fig(p.value, 3)), h("td", { class: p.alert ? "status-lost" : "" }, yesNo(p.alert)))))
+          : explain("No proxy checked."));
+    }
+    out.push(fairness);
+    const verdict = h("div", { id: "audit-verdict", "aria-live": "polite" });
+    const filter = (id, label, name, placeholder) => h("div", { class: "field" }, h("label", { for: id }, label), h("input", { id, name, type: "search", value: params.get(name) || "", placeholder }));
+    out.push(h("div", { class: "panel" }, h("h2", {}, "Audit log"),
+      explain("Who did what, newest first. Each entry carries the hash of the one before it, so a changed or deleted entry breaks the chain: verify it."),
+      h("form", { class: "filters", role: "search", "aria-label": "Filter the audit log", onsubmit: (e) => {
+        e.preventDefault();
+        const fd = new FormData(e.target), next = new URLSearchParams();
+        for (const k of ["action", "actor"]) if (fd.get(k).trim()) next.set(k, fd.get(k).trim());
+        location.hash = "#/governance?" + next;
+      } }, filter("a-action", "Action", "action", "e.g. privacy.erase"), filter("a-actor", "Actor", "actor", "e.g. dashboard"), h("button", { type: "submit" }, "Filter"),
+        h("button", { type: "button", class: "secondary", id: "verify-chain", onclick: async () => {
+          try {
+            const v = await api("/dashboard/api/audit/verify");
+            verdict.replaceChildren(v.ok ? message("The chain is intact: " + v.entries + " entries verified.", "info")
+              : message("The chain is broken at entry " + v.broken_at + ": " + v.reason));
+          } catch (err) { verdict.replaceChildren(message(errorText(err))); }
+        } }, "Verify the chain")), verdict,
+      audit.entries.length ? tableOf("audit-table", ["#", "When", "Actor", "Action", "Target", "Details"], audit.entries.map((e) => h("tr", {},
+        h("td", { class: "num" }, e.sequence), h("td", {}, fmtTime(e.at)), h("td", {}, e.actor), h("td", {}, e.action), h("td", {}, e.target_kind + " " + e.target_id),
+        h("td", { class: "hide-narrow" }, h("code", {}, JSON.stringify(e.details)))))) : message("No audit entry matches.", "info"),
+      audit.truncated ? explain("Showing the newest " + audit.entries.length + " matching entries.") : null));
+    return out;
+  }
+
+  // ---- Privacy actions on a lead (privacy scope): each goes through PrivacyService, which audits it ----
+  function privacyPanel(l) {
+    const status = h("div", { id: "privacy-status", "aria-live": "polite" });
+    const run = async (path, done) => {
+      try { const r = await api(path, { method: "POST" }); await done(r); }
+      catch (e) { status.replaceChildren(message(errorText(e))); }
+    };
+    const id = encodeURIComponent(l.id);
+    const eraseButton = h("button", { type: "submit", class: "danger", id: "erase", disabled: true }, "Erase this lead");
+    const confirmBox = h("input", { id: "erase-confirm", type: "text", autocomplete: "off", spellcheck: "false",
+      oninput: (e) => { eraseButton.disabled = e.target.value !== l.id; } });
+    return h("div", { class: "panel", id: "privacy" }, h("h2", {}, "Privacy"),
+      explain("The person's rights: a copy of everything held about the lead, opting out of profiling (no scoring, training or webhooks), and erasure. Every action is written to the audit log."),
+      h("div", { class: "actions" },
+        h("a", { href: "/dashboard/api/privacy/export?id=" + id, download: "lead-" + l.id + ".json", id: "privacy-export" }, "Export everything held (JSON)"),
+        l.profiling_opt_out
+          ? h("button", { type: "button", class: "secondary", id: "opt-in", onclick: () => run("/dashboard/api/privacy/opt-in?id=" + id, async () => {
+            await route(); $("privacy-status").replaceChildren(message("The lead is profiled again from the next re-score.", "info")); }) }, "Opt back in to profiling")
+          : h("button", { type: "button", class: "secondary", id: "opt-out", onclick: () => run("/dashboard/api/privacy/opt-out?id=" + id, async () => {
+            await route(); $("privacy-status").replaceChildren(message("The lead opted out of profiling.", "info")); }) }, "Opt out of profiling")),
+      h("form", { class: "filters", id: "erase-form", onsubmit: (e) => {
+        e.preventDefault();
+        if (confirmBox.value !== l.id) return;
+        run("/dashboard/api/privacy/erase?" + new URLSearchParams({ id: l.id, confirm: confirmBox.value }), async (r) => {
+          $("view").replaceChildren(h("h1", {}, "Lead erased"), message("Everything stored about lead " + r.lead_id + " was erased" +
+            (r.models_trained_with.length ? "; models trained with it: " + r.models_trained_with.join(", ") : "") + ".", "info"),
+            h("ul", {}, r.notes.map((n) => h("li", {}, n))), h("p", {}, h("a", { href: "#/leads" }, "← Back to leads")));
+        });
+      } }, h("div", { class: "field" }, h("label", { for: "erase-confirm" }, "Type the lead id (" + l.id + ") to erase it"), confirmBox),
+        eraseButton), status);
+  }
+
   // ---- Data ----
   async function dataPage() {
     const d = await api("/dashboard/api/data");
@@ -366,10 +606,21 @@
     return [h("h1", {}, "Data"),
       h("div", { class: "panel" }, h("h2", {}, "Imports"), explain("Every import, newest first: rows read, what they did to the stored data, and how many were quarantined."),
         d.imports.length ? h("div", { class: "table-wrap" }, h("table", { id: "imports-table" },
-          h("thead", {}, h("tr", {}, ["Started", "Kind", "File", "Status", "Read", "Inserted", "Updated", "Unchanged", "Quarantined"].map((c) => h("th", { scope: "col" }, c)))),
-          h("tbody", {}, d.imports.map((i) => h("tr", {}, cell(fmtTime(i.started_at)), cell(i.kind), cell(i.file), cell(i.status),
-            cell(i.rows_read, "num"), cell(i.inserted, "num"), cell(i.updated, "num"), cell(i.unchanged, "num"), cell(i.rejected, "num")))))) : message("Nothing imported yet.", "info")),
-      h("div", { class: "panel" }, h("h2", {}, "Quarantine"), explain("Rows that could not be imported, each with its reason. Fix the source and import it again; ./leadscore quarantine exports and retries them."),
+          h("thead", {}, h("tr", {}, ["Started", "Kind", "File", "Status", "Read", "Inserted", "Updated", "Unchanged", "Quarantined", "Quarantined rows"].map((c) => h("th", { scope: "col" }, c)))),
+          h("tbody", {}, d.imports.map((i) => h("tr", { "data-import": i.id }, cell(fmtTime(i.started_at)), cell(i.kind), cell(i.file), cell(i.status),
+            cell(i.rows_read, "num"), cell(i.inserted, "num"), cell(i.updated, "num"), cell(i.unchanged, "num"), cell(i.rejected, "num"),
+            h("td", {}, d.quarantine.some((q) => q.import_id === i.id) ? h("div", { class: "actions" },
+              h("a", { href: "/dashboard/api/quarantine.csv?import=" + encodeURIComponent(i.id), download: "quarantine-" + i.id + ".csv", class: "quarantine-export" }, "Export"),
+              h("button", { type: "button", class: "secondary quarantine-retry", onclick: async () => {
+                try {
+                  const r = await api("/dashboard/api/quarantine/retry?import=" + encodeURIComponent(i.id), { method: "POST" });
+                  await route();
+                  $("data-status").replaceChildren(message("Retried " + r.rows_read + " rows: " + (r.inserted + r.updated + r.unchanged) + " stored, " + r.rejected +
+                    " still quarantined" + (r.rescored ? ", " + r.rescored + " leads re-scored" : "") + ".", "info"));
+                } catch (e) { $("data-status").replaceChildren(message(errorText(e))); }
+              } }, "Retry")) : "")))))) : message("Nothing imported yet.", "info")),
+      h("div", { id: "data-status", "aria-live": "polite" }),
+      h("div", { class: "panel" }, h("h2", {}, "Quarantine"), explain("Rows that could not be imported, each with its reason. Export an import's rows (its header, then the rows) to fix them and import the file again, or retry them once the cause is fixed (a new schema or feature definition); ./leadscore quarantine retry --mapping retries under a new mapping."),
         d.quarantine.length ? h("div", { class: "table-wrap" }, h("table", { id: "quarantine-table" },
           h("thead", {}, h("tr", {}, ["File", "Line", "Column", "Reason", "Row"].map((c) => h("th", { scope: "col" }, c)))),
           h("tbody", {}, d.quarantine.map((q) => h("tr", {}, cell(q.file), cell(q.line, "num"), cell(q.column || ""), cell(q.reason), h("td", {}, h("pre", { class: "raw" }, q.raw))))))) : message("The quarantine is empty.", "info"),
