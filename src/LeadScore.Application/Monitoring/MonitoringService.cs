@@ -378,7 +378,9 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
 
     /// <summary>
     /// The groups of sensitive attributes (with at least the minimum rows behind the figure) whose A/B ratio is below the ratio
-    /// threshold, or whose TPR or FPR gap to the best group exceeds the gap threshold. Watched attributes are shown, never alerted on.
+    /// threshold, or whose TPR or FPR gap to the best group exceeds the gap threshold, beyond chance for the group's size (as the
+    /// model card flags, two-sided p under 0.05 split over the shown groups and, here, over the three figures tested). Without the guard a week of a few hundred leads per
+    /// group crosses a 0.1 gap by chance often enough to teach people to ignore the alert. Watched attributes are shown, never alerted on.
     /// </summary>
     internal static IReadOnlyList<FairnessBreach> FairnessBreaches(FairnessReport f)
     {
@@ -387,21 +389,25 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         foreach (var a in f.Attributes.Where(a => a.Role == FairnessRole.Sensitive))
         {
             var best = a.Groups.FirstOrDefault(g => g.Group == a.BestGroup);
+            // The card's guard, with one more factor: an alert tests three figures per group (A/B share, TPR, FPR), so the
+            // family-wise level 0.05 is split over the shown groups and the three figures (Bonferroni): on fair data about one
+            // window in twenty raises a false alert per attribute, not one in seven.
+            var level = f.Significance / (3.0 * Math.Max(1, a.Groups.Count(g => !g.TooFew)));
             foreach (var g in a.Groups)
             {
                 var reasons = new List<string>();
                 var words = new List<string>();
-                if (!g.TooFew && g.AbRatio < f.RatioLimit)
+                if (!g.TooFew && g.AbRatio < f.RatioLimit && g.AbPValue < level)
                 {
                     reasons.Add("ab_ratio");
                     words.Add(string.Create(c, $"{g.AbShare * 100:0}% graded A or B, {g.AbRatio:0.00} of the best group's {best?.AbShare * 100:0}% ({a.BestGroup}), below {f.RatioLimit:0.##}"));
                 }
-                if (g.TprGap > f.OddsGapLimit)
+                if (g.TprGap > f.OddsGapLimit && g.TprPValue < level)
                 {
                     reasons.Add("tpr_gap");
                     words.Add(string.Create(c, $"of its leads that converted {g.Tpr * 100:0}% were graded A or B, {g.TprGap:0.00} below the best group (gap threshold {f.OddsGapLimit:0.##})"));
                 }
-                if (g.FprGap > f.OddsGapLimit)
+                if (g.FprGap > f.OddsGapLimit && g.FprPValue < level)
                 {
                     reasons.Add("fpr_gap");
                     words.Add(string.Create(c, $"of its leads that did not convert {g.Fpr * 100:0}% were graded A or B, {g.FprGap:0.00} below the best group (gap threshold {f.OddsGapLimit:0.##})"));
