@@ -7,6 +7,7 @@ using LeadScore.Engine.Fairness;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Lifecycle;
 using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
 
 namespace LeadScore.Application.Lifecycle;
@@ -155,8 +156,10 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
                 var (config, columns) = await training.GroupColumnsAsync(test, ct);
                 var outcomes = test.Labels.Select(l => (bool?)l).ToArray();
                 var options = config.Effective.Options;
-                candidateFairness = FairnessAnalyzer.Analyze(run.Result.TestProbabilities, run.Result.Model.Grades, outcomes, columns, options);
-                championFairness = FairnessAnalyzer.Analyze(championProbabilities, championModel.Grades, outcomes, columns, options);
+                var candidateGrades = await ServedGradesAsync(run.Registration.Version, run.Result.Model.Grades, run.Result.TestProbabilities, columns, ct);
+                var championGrades = await ServedGradesAsync(champion, championModel.Grades, championProbabilities, columns, ct);
+                candidateFairness = FairnessAnalyzer.Analyze(candidateGrades, run.Result.TestProbabilities, outcomes, columns, options);
+                championFairness = FairnessAnalyzer.Analyze(championGrades, championProbabilities, outcomes, columns, options);
             }
             result = gate.Evaluate(candidate, theirs, candidateFairness, championFairness);
         }
@@ -169,6 +172,20 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
                 fairness = candidateFairness is null || championFairness is null ? null : FairnessFigures(candidateFairness, championFairness),
             }, result.Rules, ct);
         return (result, evaluation);
+    }
+
+    /// <summary>
+    /// The grades a model serves on these rows: its own bands, or, when it was trained with mitigation, its group-aware bands
+    /// for the groups it has them for (read from its artifact, as serving does). A mitigated attribute no longer declared has
+    /// no group values here; its rows keep the model's bands.
+    /// </summary>
+    private async Task<string[]> ServedGradesAsync(string version, GradeBands bands, IReadOnlyList<double> probabilities, IReadOnlyList<GroupColumn> columns, CancellationToken ct)
+    {
+        var artifact = await models.GetModelArtifactAsync(version, ct);
+        var groupGrades = artifact is null ? null : ServableModel.Load(version, artifact).GroupGrades;
+        var column = groupGrades is null ? null : columns.FirstOrDefault(c => c.Attribute == groupGrades.Attribute);
+        return probabilities.Select((p, i) =>
+            (groupGrades is not null && column is not null && groupGrades.Groups.TryGetValue(column.Values[i], out var b) ? b : bands).GradeOf(p)).ToArray();
     }
 
     /// <summary>Per sensitive attribute and group, both models' A/B ratio and TPR/FPR gaps: what the fairness rule was judged on.</summary>
