@@ -27,8 +27,6 @@ public static class FairnessEndpoints
 
     internal static async Task<Results<Ok<FairnessSettingsResponse>, ValidationProblem>> PutAsync(FairnessSettingsRequest request, FairnessService fairness, CancellationToken ct)
     {
-        // Explicit nulls get past `required`: refused with the field, as a missing list would be.
-        if (request.Sensitive is null) return ApiResults.Invalid("sensitive", "is required: the sensitive attributes, [] for none");
         var settings = new FairnessSettings
         {
             Sensitive = request.Sensitive,
