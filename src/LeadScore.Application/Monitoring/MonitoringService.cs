@@ -494,7 +494,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                     }),
                 }),
             };
-            if (await store.TryAddAlertAsync(alert, ct))
+            if (await store.TryAddAlertAsync(alert, webhooks is null ? null : await webhooks.AlertDeliveriesAsync(alert, ct), ct))
             {
                 raised.Add(alert);
                 if (audit is not null)
