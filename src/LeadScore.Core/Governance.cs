@@ -64,6 +64,8 @@ public static class AuditActions
     public const string SettingChange = "setting.change";
     public const string Retention = "retention.run";
     public const string FeaturesExport = "features.export";
+    /// <summary>Monitoring raised a fairness alert on a model (the actor is the monitoring run's: the CLI user, or the server's job).</summary>
+    public const string FairnessAlert = "monitoring.fairness_alert";
 }
 
 /// <summary>

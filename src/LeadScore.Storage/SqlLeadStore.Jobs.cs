@@ -6,12 +6,12 @@ namespace LeadScore.Storage;
 public abstract partial class SqlLeadStore
 {
     private sealed record JobRow(string Id, string Kind, string Status, double Progress, string? Message, string Request, string? Result,
-        long CreatedAt, long? StartedAt, long? FinishedAt, string? LeaseOwner, long? LeaseExpiresAt, long Attempts);
+        long CreatedAt, long? StartedAt, long? FinishedAt, string? LeaseOwner, long? LeaseExpiresAt, long Attempts, string? QueuedBy);
 
     private const string JobColumns = """
         id AS Id, kind AS Kind, status AS Status, progress AS Progress, message AS Message, request AS Request, result AS Result,
         created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt, lease_owner AS LeaseOwner,
-        lease_expires_at AS LeaseExpiresAt, attempts AS Attempts
+        lease_expires_at AS LeaseExpiresAt, attempts AS Attempts, queued_by AS QueuedBy
         """;
 
     private static JobRecord ToJob(JobRow r) => new()
@@ -19,7 +19,7 @@ public abstract partial class SqlLeadStore
         Id = r.Id, Kind = r.Kind, Status = Enum.Parse<JobStatus>(r.Status), Progress = r.Progress, Message = r.Message, RequestJson = r.Request,
         ResultJson = r.Result, CreatedAt = Time(r.CreatedAt), StartedAt = r.StartedAt is { } s ? Time(s) : null,
         FinishedAt = r.FinishedAt is { } f ? Time(f) : null, LeaseOwner = r.LeaseOwner,
-        LeaseExpiresAt = r.LeaseExpiresAt is { } l ? Time(l) : null, Attempts = (int)r.Attempts,
+        LeaseExpiresAt = r.LeaseExpiresAt is { } l ? Time(l) : null, Attempts = (int)r.Attempts, QueuedBy = r.QueuedBy,
     };
 
     public async Task EnqueueJobAsync(JobRecord j, CancellationToken ct = default)
@@ -28,9 +28,9 @@ public abstract partial class SqlLeadStore
         if (j.Status != JobStatus.Queued) throw new ArgumentException($"a new job must be Queued, not {j.Status}", nameof(j));
         await using var c = await OpenAsync(ct);
         await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO jobs (id, kind, status, progress, message, request, result, created_at, started_at, finished_at, lease_owner, lease_expires_at, attempts)
-            VALUES (@Id, @Kind, 'Queued', @Progress, @Message, @RequestJson, NULL, @created, NULL, NULL, NULL, NULL, 0)
-            """, new { j.Id, j.Kind, j.Progress, j.Message, j.RequestJson, created = Ms(j.CreatedAt) }, cancellationToken: ct));
+            INSERT INTO jobs (id, kind, status, progress, message, request, result, created_at, started_at, finished_at, lease_owner, lease_expires_at, attempts, queued_by)
+            VALUES (@Id, @Kind, 'Queued', @Progress, @Message, @RequestJson, NULL, @created, NULL, NULL, NULL, NULL, 0, @QueuedBy)
+            """, new { j.Id, j.Kind, j.Progress, j.Message, j.RequestJson, created = Ms(j.CreatedAt), j.QueuedBy }, cancellationToken: ct));
     }
 
     public async Task<JobRecord?> GetJobAsync(string id, CancellationToken ct = default)

@@ -125,6 +125,15 @@ public abstract partial class SqlLeadStore
         return rows.Select(ToDelivery).ToList();
     }
 
+    public async Task<int> CancelPendingDeliveriesOfLeadAsync(string leadId, string reason, DateTimeOffset at, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(leadId);
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhook_deliveries SET status = 'Cancelled', last_error = @reason, next_attempt_at = @at WHERE lead_id = @leadId AND status = 'Pending'",
+            new { leadId, reason, at = Ms(at) }, cancellationToken: ct));
+    }
+
     public async Task<int> RequeueParkedAsync(string webhookId, DateTimeOffset now, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);

@@ -111,12 +111,18 @@ public sealed class PrivacyService(ILeadStore store, PrivacyKeys keys, AuditLog 
         return JsonSerializer.Serialize(document, Json);
     }
 
+    /// <summary>The reason a cancelled webhook delivery records.</summary>
+    public const string OptedOutReason = "cancelled: the lead opted out of profiling after this was queued";
+
     /// <summary>Opts the lead out of profiling (art. 21): not scored, re-scored, trained on or sent to webhooks; or back in.</summary>
     /// <exception cref="NotFoundException">No such lead.</exception>
     public async Task SetOptOutAsync(string leadId, bool optOut, CancellationToken ct = default)
     {
         await store.SetProfilingOptOutAsync(leadId, optOut, ct);
         await optOuts.ChangedAsync(ct);
-        await audit.RecordLeadAsync(optOut ? AuditActions.OptOut : AuditActions.OptIn, leadId, ct: ct);
+        // What was queued for the lead before it opted out is not sent either: cancelled, with the reason kept on the delivery.
+        var cancelled = optOut ? await store.CancelPendingDeliveriesOfLeadAsync(leadId, OptedOutReason, time.GetUtcNow(), ct) : 0;
+        await audit.RecordLeadAsync(optOut ? AuditActions.OptOut : AuditActions.OptIn, leadId,
+            optOut ? new Dictionary<string, object?> { ["webhook_deliveries_cancelled"] = cancelled } : null, ct: ct);
     }
 }

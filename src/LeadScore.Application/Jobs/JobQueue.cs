@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LeadScore.Application.Governance;
 using LeadScore.Core;
 using LeadScore.Storage;
 using Microsoft.Extensions.Logging;
@@ -18,7 +19,7 @@ public interface IJobHandler
 /// The job queue every entry point uses to queue work: the API and the CLI enqueue here; any instance's
 /// <see cref="JobRunner"/> (or the CLI itself, for a job it just queued) claims and runs it.
 /// </summary>
-public sealed class JobQueue(IJobQueue store, TimeProvider time)
+public sealed class JobQueue(IJobQueue store, TimeProvider time, ActorContext? actors = null)
 {
     private readonly SemaphoreSlim _queued = new(0, int.MaxValue);
 
@@ -57,6 +58,8 @@ public sealed class JobQueue(IJobQueue store, TimeProvider time)
             Message = "queued",
             RequestJson = requestJson,
             CreatedAt = now,
+            // The principal acting now (the API key of the request, the CLI user; inside a job, the one who queued that job).
+            QueuedBy = actors?.Current.ToString(),
         };
         await store.EnqueueJobAsync(job, ct);
         _queued.Release();
@@ -70,7 +73,7 @@ public sealed class JobQueue(IJobQueue store, TimeProvider time)
 /// dies loses its lease, and another instance takes the job over when it expires.
 /// </summary>
 public sealed class JobRunner(IJobQueue store, JobQueue queue, IEnumerable<IJobHandler> handlers, LeadScoreInstance instance, JobOptions options,
-    TimeProvider time, ILogger<JobRunner> log)
+    TimeProvider time, ILogger<JobRunner> log, ActorContext? actors = null)
 {
     private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
 
@@ -106,6 +109,8 @@ public sealed class JobRunner(IJobQueue store, JobQueue queue, IEnumerable<IJobH
     private async Task<JobRecord> RunClaimedAsync(JobRecord job, IProgress<double>? display, CancellationToken ct)
     {
         JobLog.Started(log, job.Id, job.Kind, job.Attempts);
+        // The job acts for whoever queued it: its audit entries (promotions, erasures, ...) name that actor, not this instance.
+        using var acting = job.QueuedBy is { Length: > 0 } by && actors is not null ? actors.Use(Actor.Parse(by)) : null;
         using var work = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = new Heartbeat(store, job.Id, instance.Id, options.Lease, time, display);
         var beating = heartbeat.RunAsync(work, CancellationToken.None);

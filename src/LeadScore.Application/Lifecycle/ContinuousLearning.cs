@@ -3,9 +3,11 @@ using LeadScore.Application.Jobs;
 using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
 using LeadScore.Core;
+using LeadScore.Engine.Fairness;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Lifecycle;
 using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
 
 namespace LeadScore.Application.Lifecycle;
@@ -139,14 +141,27 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         var championModel = await registry.LoadAsync(champion, ct);
         var missing = championModel.MissingFeatures(test);
         EvaluationMetrics? theirs = null;
+        FairnessReport? candidateFairness = null, championFairness = null;
         GateResult result;
         if (missing.Count > 0)
             result = new GateResult(false, [new GateRuleResult("same rows", false, double.NaN, null, double.NaN,
                 $"champion {champion} uses features the new hold-out lacks ({string.Join(", ", missing.Take(5))}); the two cannot be compared on the same rows")]);
         else
         {
-            theirs = Evaluator.Evaluate(championModel.Predict(test), test.Labels, test);
-            result = gate.Evaluate(candidate, theirs);
+            var championProbabilities = championModel.Predict(test);
+            theirs = Evaluator.Evaluate(championProbabilities, test.Labels, test);
+            if (gate.NeedsFairness)
+            {
+                // Both models graded by their own bands on the same hold-out rows, group values as known at each row's decision time.
+                var (config, columns) = await training.GroupColumnsAsync(test, ct);
+                var outcomes = test.Labels.Select(l => (bool?)l).ToArray();
+                var options = config.Effective.Options;
+                var candidateGrades = await ServedGradesAsync(run.Registration.Version, run.Result.Model.Grades, run.Result.TestProbabilities, columns, ct);
+                var championGrades = await ServedGradesAsync(champion, championModel.Grades, championProbabilities, columns, ct);
+                candidateFairness = FairnessAnalyzer.Analyze(candidateGrades, run.Result.TestProbabilities, outcomes, columns, options);
+                championFairness = FairnessAnalyzer.Analyze(championGrades, championProbabilities, outcomes, columns, options);
+            }
+            result = gate.Evaluate(candidate, theirs, candidateFairness, championFairness);
         }
         var evaluation = await history.SaveEvaluationAsync("gate", run.Registration.Version, champion, result.Passed, test.Count, result.Describe(),
             new
@@ -154,8 +169,56 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
                 hold_out = new { rows = test.Count, positives = test.Labels.Count(l => l), from = test.Times.Count > 0 ? test.Times.Min() : (DateTimeOffset?)null, to = test.Times.Count > 0 ? test.Times.Max() : (DateTimeOffset?)null },
                 candidate = Figures(candidate),
                 champion = theirs is null ? null : Figures(theirs),
+                fairness = candidateFairness is null || championFairness is null ? null : FairnessFigures(candidateFairness, championFairness),
             }, result.Rules, ct);
         return (result, evaluation);
+    }
+
+    /// <summary>
+    /// The grades a model serves on these rows: its own bands, or, when it was trained with mitigation, its group-aware bands
+    /// for the groups it has them for (read from its artifact, as serving does). A mitigated attribute no longer declared has
+    /// no group values here; its rows keep the model's bands.
+    /// </summary>
+    private async Task<string[]> ServedGradesAsync(string version, GradeBands bands, IReadOnlyList<double> probabilities, IReadOnlyList<GroupColumn> columns, CancellationToken ct)
+    {
+        var artifact = await models.GetModelArtifactAsync(version, ct);
+        var groupGrades = artifact is null ? null : ServableModel.Load(version, artifact).GroupGrades;
+        var column = groupGrades is null ? null : columns.FirstOrDefault(c => c.Attribute == groupGrades.Attribute);
+        return probabilities.Select((p, i) =>
+            (groupGrades is not null && column is not null && groupGrades.Groups.TryGetValue(column.Values[i], out var b) ? b : bands).GradeOf(p)).ToArray();
+    }
+
+    /// <summary>Per sensitive attribute and group, both models' A/B ratio and TPR/FPR gaps: what the fairness rule was judged on.</summary>
+    private static object FairnessFigures(FairnessReport candidate, FairnessReport champion)
+    {
+        var regression = FairnessRegression.Compare(candidate, champion);
+        return new
+        {
+            ratio_threshold = candidate.RatioLimit,
+            min_group_size = candidate.MinGroupSize,
+            widening = regression.Widening,
+            widest = regression.Where,
+            crossings = regression.Crossings,
+            attributes = candidate.Attributes.Where(a => a.Role == FairnessRole.Sensitive).Select(a =>
+            {
+                var theirs = champion.Attributes.FirstOrDefault(x => x.Attribute == a.Attribute)?.Groups.ToDictionary(g => g.Group, StringComparer.Ordinal) ?? [];
+                return new
+                {
+                    attribute = a.Attribute,
+                    groups = a.Groups.Select(g =>
+                    {
+                        var o = theirs.GetValueOrDefault(g.Group);
+                        return new
+                        {
+                            group = g.Group, rows = g.Rows, too_few = g.TooFew,
+                            candidate_ab_ratio = g.AbRatio, champion_ab_ratio = o?.AbRatio,
+                            candidate_tpr_gap = g.TprGap, champion_tpr_gap = o?.TprGap,
+                            candidate_fpr_gap = g.FprGap, champion_fpr_gap = o?.FprGap,
+                        };
+                    }).ToArray(),
+                };
+            }).ToArray(),
+        };
     }
 
     private static object Figures(EvaluationMetrics m) => new { auc = m.Auc, pr_auc = m.PrAuc, ece = m.Ece, brier = m.Brier, log_loss = m.LogLoss };

@@ -75,7 +75,15 @@ public sealed class ModelLifecycle(ModelRegistry registry, TrainingService train
         await history.RecordAsync(LifecycleEventKinds.Training, reg.Version, reg.PreviousChampion,
             run.Card.TrainedBecause is { } why ? $"retraining policy: {why}" : "trained by request",
             new { auc = reg.NewAuc, rows_train = run.Card.RowsTrain, rows_test = run.Card.RowsTest, algorithm = run.Card.Algorithm, window = run.Card.TrainingWindow }, ct: ct);
-        if (reg.Promoted) await ChampionChangedAsync(LifecycleEventKinds.Promotion, reg.Version, reg.PreviousChampion, reg.Decision, new { auc = reg.NewAuc, champion_auc = reg.ChampionAuc }, ct);
+        if (reg.Promoted)
+        {
+            await ChampionChangedAsync(LifecycleEventKinds.Promotion, reg.Version, reg.PreviousChampion, reg.Decision, new { auc = reg.NewAuc, champion_auc = reg.ChampionAuc }, ct);
+            // A training that became champion is a promotion too: on record with whoever trained (in a job, whoever queued it).
+            await audit.RecordAsync(AuditActions.Promote, AuditTargets.Model, reg.Version, new Dictionary<string, object?>
+            {
+                ["alias"] = ModelAliases.Champion, ["previous"] = reg.PreviousChampion, ["reason"] = reg.Decision, ["by"] = "training (champion rule)",
+            }, ct: ct);
+        }
     }
 
     /// <summary>Trains on the workspace (point-in-time features), registers under the champion rule, and applies a new champion.</summary>

@@ -2,6 +2,7 @@ using LeadScore.Core;
 using LeadScore.Storage;
 using LeadScore.Application.Fairness;
 using LeadScore.Application.Features;
+using LeadScore.Engine.Fairness;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Ingestion;
 using LeadScore.Engine.Modeling;
@@ -241,11 +242,29 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
     /// The declared attributes of the training and held-out leads as known at each row's decision time (the same point-in-time
     /// rule training uses): sensitive attributes are often not features, so they are read from the leads themselves.
     /// </summary>
-    private async Task<TrainingFairness.ValueAt> GroupValuesAsync(FairnessConfiguration config, TrainingResult result, CancellationToken ct)
+    private Task<TrainingFairness.ValueAt> GroupValuesAsync(FairnessConfiguration config, TrainingResult result, CancellationToken ct) =>
+        GroupValuesAsync(config, result.Test.Ids.Concat(result.Train?.Ids ?? []), ct);
+
+    /// <summary>
+    /// The fairness settings in effect and, for each declared attribute, the group of every row of <paramref name="frame"/> as
+    /// known at the row's decision time (the rule the model card uses): what the promotion gate compares two models on.
+    /// </summary>
+    public async Task<(FairnessConfiguration Config, IReadOnlyList<GroupColumn> Columns)> GroupColumnsAsync(FeatureFrame frame, CancellationToken ct = default)
+    {
+        var config = await fairness.GetAsync(ct);
+        var valueAt = await GroupValuesAsync(config, frame.Ids, ct);
+        var s = config.Effective;
+        var columns = s.Sensitive.Select(a => (a, FairnessRole.Sensitive)).Concat(s.Watch.Select(a => (a, FairnessRole.Watch)))
+            .Select(x => new GroupColumn(x.a, x.Item2, Enumerable.Range(0, frame.Count).Select(i => GroupGrades.GroupOf(valueAt(frame, i, x.a))).ToArray()))
+            .ToArray();
+        return (config, columns);
+    }
+
+    private async Task<TrainingFairness.ValueAt> GroupValuesAsync(FairnessConfiguration config, IEnumerable<string> rowIds, CancellationToken ct)
     {
         var wanted = config.Effective.Sensitive.Concat(config.Effective.Watch).ToHashSet(StringComparer.Ordinal);
         if (wanted.Count == 0) return static (_, _, _) => null;
-        var ids = result.Test.Ids.Concat(result.Train?.Ids ?? []).ToHashSet(StringComparer.Ordinal);
+        var ids = rowIds.ToHashSet(StringComparer.Ordinal);
         // Only the wanted attributes are kept, so the lookup stays small beside the training frames.
         Lead Trim(Lead l) => l with { Attributes = l.Attributes.Where(a => wanted.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal) };
         var leads = new Dictionary<string, Lead>(StringComparer.Ordinal);

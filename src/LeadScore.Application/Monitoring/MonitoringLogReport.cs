@@ -35,6 +35,8 @@ public static class MonitoringLogReport
                 .ToList(),
             CalibrationOverTime = matured.Where(w => w.Realized!.CalibrationPerGrade.Count > 0)
                 .Select(w => new GradeCalibrationWindow(w.Start, w.Realized!.CalibrationPerGrade)).ToList(),
+            Fairness = result.Windows.LastOrDefault(w => w.Fairness is not null)?.Fairness,
+            FairnessWindow = result.Windows.LastOrDefault(w => w.Fairness is not null)?.Start,
         });
     }
 }

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using LeadScore.Application.Fairness;
+using LeadScore.Application.Governance;
 using LeadScore.Core;
+using LeadScore.Engine.Fairness;
 using LeadScore.Engine.Monitoring;
 using LeadScore.Application.Webhooks;
 using LeadScore.Engine.Scoring;
@@ -52,6 +55,11 @@ public sealed record MonitoringWindow
     public ConceptDriftCheck? Concept { get; init; }
     /// <summary>Quantiles of the window's probabilities (of the cohort reservoir when the window is larger than it).</summary>
     public ScoreSummary? Scores { get; init; }
+    /// <summary>
+    /// Fairness across the groups of the declared attributes on the window's live leads (one row per lead: its last prediction
+    /// in the window; outcomes where its horizon has passed); null when no attribute is declared or no prediction names a lead.
+    /// </summary>
+    public FairnessReport? Fairness { get; init; }
 }
 
 /// <summary>
@@ -80,6 +88,10 @@ public sealed record MonitoringResult
     public double HeldOutAuc { get; init; } = double.NaN;
     /// <summary>The model's horizon in days (a cohort matures this long after its window).</summary>
     public double? HorizonDays { get; init; }
+    /// <summary>Where the fairness attributes come from ("declared in settings" or the schema's suggestion); null when none are in effect.</summary>
+    public string? FairnessAttributesFrom { get; init; }
+    /// <summary>The fairness thresholds and minimum group size the windows were judged with; null when no attribute is in effect.</summary>
+    public FairnessOptions? FairnessOptions { get; init; }
     /// <summary>The reference rows (the model's training sample, scored), for the report's distribution plots.</summary>
     public DriftSample? ReferenceSample { get; init; }
     /// <summary>The sampled rows of the last window that has a drift comparison (the report's "current"); only that one is kept.</summary>
@@ -98,10 +110,12 @@ public sealed record MonitoringResult
 /// Complete windows raise stored, de-duplicated alerts (<c>drift_detected</c>, <c>performance_dropped</c>).
 /// </summary>
 public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogger<MonitoringService>? log = null, WebhookNotifier? webhooks = null,
-    MonitoringStatus? status = null)
+    MonitoringStatus? status = null, FairnessService? fairness = null, AuditLog? audit = null)
 {
     public const string DriftDetected = "drift_detected";
     public const string PerformanceDropped = "performance_dropped";
+    /// <summary>A group of a sensitive attribute fell below the ratio threshold, or its TPR/FPR gap exceeded the gap threshold (see docs/fairness.md).</summary>
+    public const string FairnessAlert = "fairness_alert";
     /// <summary>Rows kept per window for the drift tests (a seeded reservoir).</summary>
     public const int WindowSampleRows = 5000;
     /// <summary>Cohort rows kept per window for performance (a seeded reservoir; larger windows are sampled).</summary>
@@ -133,6 +147,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         var importance = reference.Importance.Count > 0 ? reference.Importance.ToDictionary(kv => kv.Key, kv => Math.Max(0, kv.Value)) : null;
         if (importance is not null && importance.Values.Sum() <= 0) importance = null;
         var conversions = await ConversionsAsync(ct);
+        var groups = fairness is null ? null : await LiveGroups.LoadAsync(store, await fairness.GetAsync(ct), ct);
         var now = time.GetUtcNow();
         var start = request.Since ?? new DateTimeOffset(span.Value.First.UtcDateTime.Date, TimeSpan.Zero);
         if (request.RecentOnly)
@@ -161,7 +176,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         for (var from = start; from <= span.Value.Last && from < now; from = from.AddDays(request.WindowDays))
         {
             var to = from.AddDays(request.WindowDays);
-            var (w, sample) = await WindowAsync(version, request.Slot, from, to, now, model, codec, reference, conversions, sampler, blobs, ct);
+            var (w, sample) = await WindowAsync(version, request.Slot, from, to, now, model, codec, reference, conversions, groups, sampler, blobs, ct);
             if (w is null) continue;
             var drifting = Task.Run(() => sample.Rows > 0
                 ? (w with { Drift = DriftEngine.Compare(profile, sample, DriftOptions.Default, importance) }, (DriftSample?)sample)
@@ -175,6 +190,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         {
             ModelVersion = version, Slot = request.Slot, HasReference = true, WindowDays = request.WindowDays, Windows = windows, NewAlerts = alerts,
             HeldOutAuc = reference.HeldOutAuc, HorizonDays = model.HorizonDays, ReferenceSample = profile.Sample, LatestSample = latest,
+            FairnessAttributesFrom = groups?.Source, FairnessOptions = groups?.Options,
         };
         if (status is not null && request.RaiseAlerts && request.ModelVersion is null)
             status.Record(result, await OpenAlertsAsync(version, request.Slot, ct), now);
@@ -187,7 +203,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
     /// </summary>
     public async Task<IReadOnlyDictionary<string, int>> OpenAlertsAsync(string version, string slot, CancellationToken ct = default)
     {
-        var open = new Dictionary<string, int>(StringComparer.Ordinal) { [DriftDetected] = 0, [PerformanceDropped] = 0 };
+        var open = new Dictionary<string, int>(StringComparer.Ordinal) { [DriftDetected] = 0, [PerformanceDropped] = 0, [FairnessAlert] = 0 };
         foreach (var a in await store.ListAlertsAsync(null, 10_000, ct))
             if (a.ModelVersion == version && a.Slot == slot) open[a.Kind] = open.GetValueOrDefault(a.Kind) + 1;
         return open;
@@ -264,9 +280,11 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
 
     /// <summary>Reads one window: its drift sample (compared with the reference by the caller) and its cohort's performance.</summary>
     private async Task<(MonitoringWindow? Window, DriftSample Sample)> WindowAsync(string version, string slot, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now,
-        ServableModel model, FeatureRowCodec codec, ModelReference reference, Conversions conversions, WindowSampler sampler,
+        ServableModel model, FeatureRowCodec codec, ModelReference reference, Conversions conversions, LiveGroups? groups, WindowSampler sampler,
         byte[][] blobs, CancellationToken ct)
     {
+        // Fairness: one row per lead, its last prediction in the window (the grade a seller saw last), when attributes are declared.
+        var lastByLead = groups is null ? null : new Dictionary<string, (DateTimeOffset At, double P, string Grade, double? Horizon)>(StringComparer.Ordinal);
         sampler.Reset();
         var f = codec.Features.Count;
         var values = new float[f];
@@ -294,6 +312,9 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
             }
             Keep(probs, p.Probability, n, rng);
             var horizon = p.HorizonDays ?? model.HorizonDays;
+            if (lastByLead is not null && p.LeadId is { } leadId && groups!.Knows(leadId)
+                && (!lastByLead.TryGetValue(leadId, out var seen) || seen.At <= p.PredictedAt))
+                lastByLead[leadId] = (p.PredictedAt, p.Probability, p.Grade, horizon);
             var isMatured = horizon is { } h && p.LeadId is not null && p.PredictedAt.AddDays(h) <= now;
             allMatured &= isMatured;
             if (isMatured)
@@ -326,6 +347,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         {
             Start = from, End = to, Complete = to <= now, Predictions = n, WithFeatures = withFeatures, Drift = null, MaturedRows = matured.Count,
             CohortMatured = allMatured, Realized = realized, Estimated = estimated, Concept = concept, Scores = Summarize(probs, n),
+            Fairness = lastByLead is { Count: > 0 } ? groups!.Analyze(lastByLead, conversions, now) : null,
         }, current);
     }
 
@@ -349,6 +371,52 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         if (list.Count < WindowCohortRows) { list.Add(item); return; }
         var j = rng.NextInt64(seen);
         if (j < WindowCohortRows) list[(int)j] = item;
+    }
+
+    /// <summary>One group over a fairness threshold: why, in words.</summary>
+    internal sealed record FairnessBreach(string Attribute, GroupFairness Group, IReadOnlyList<string> Reasons, string Sentence);
+
+    /// <summary>
+    /// The groups of sensitive attributes (with at least the minimum rows behind the figure) whose A/B ratio is below the ratio
+    /// threshold, or whose TPR or FPR gap to the best group exceeds the gap threshold, beyond chance for the group's size (as the
+    /// model card flags, two-sided p under 0.05 split over the shown groups and, here, over the three figures tested). Without the guard a week of a few hundred leads per
+    /// group crosses a 0.1 gap by chance often enough to teach people to ignore the alert. Watched attributes are shown, never alerted on.
+    /// </summary>
+    internal static IReadOnlyList<FairnessBreach> FairnessBreaches(FairnessReport f)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var list = new List<FairnessBreach>();
+        foreach (var a in f.Attributes.Where(a => a.Role == FairnessRole.Sensitive))
+        {
+            var best = a.Groups.FirstOrDefault(g => g.Group == a.BestGroup);
+            // The card's guard, with one more factor: an alert tests three figures per group (A/B share, TPR, FPR), so the
+            // family-wise level 0.05 is split over the shown groups and the three figures (Bonferroni): on fair data about one
+            // window in twenty raises a false alert per attribute, not one in seven.
+            var level = f.Significance / (3.0 * Math.Max(1, a.Groups.Count(g => !g.TooFew)));
+            foreach (var g in a.Groups)
+            {
+                var reasons = new List<string>();
+                var words = new List<string>();
+                if (!g.TooFew && g.AbRatio < f.RatioLimit && g.AbPValue < level)
+                {
+                    reasons.Add("ab_ratio");
+                    words.Add(string.Create(c, $"{g.AbShare * 100:0}% graded A or B, {g.AbRatio:0.00} of the best group's {best?.AbShare * 100:0}% ({a.BestGroup}), below {f.RatioLimit:0.##}"));
+                }
+                if (g.TprGap > f.OddsGapLimit && g.TprPValue < level)
+                {
+                    reasons.Add("tpr_gap");
+                    words.Add(string.Create(c, $"of its leads that converted {g.Tpr * 100:0}% were graded A or B, {g.TprGap:0.00} below the best group (gap threshold {f.OddsGapLimit:0.##})"));
+                }
+                if (g.FprGap > f.OddsGapLimit && g.FprPValue < level)
+                {
+                    reasons.Add("fpr_gap");
+                    words.Add(string.Create(c, $"of its leads that did not convert {g.Fpr * 100:0}% were graded A or B, {g.FprGap:0.00} below the best group (gap threshold {f.OddsGapLimit:0.##})"));
+                }
+                if (reasons.Count > 0)
+                    list.Add(new FairnessBreach(a.Attribute, g, reasons, string.Create(c, $"{a.Attribute} = {g.Group} ({g.Rows} leads): {string.Join("; ", words)}")));
+            }
+        }
+        return list;
     }
 
     /// <summary>The concept-drift rule (see <see cref="ConceptDriftCheck"/>).</summary>
@@ -412,6 +480,32 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                 }, DetailsJsonOptions),
             };
             if (await store.TryAddAlertAsync(alert, webhooks is null ? null : await webhooks.AlertDeliveriesAsync(alert, ct), ct)) raised.Add(alert);
+        }
+        if (w.Fairness is { } f && FairnessBreaches(f) is { Count: > 0 } breaches)
+        {
+            var alert = new MonitoringAlert
+            {
+                Kind = FairnessAlert, ModelVersion = version, Slot = slot, WindowStart = w.Start, WindowEnd = w.End, RaisedAt = now,
+                Message = $"live leads are not treated alike across groups: {string.Join("; ", breaches.Take(5).Select(b => b.Sentence))}{(breaches.Count > 5 ? $" (and {breaches.Count - 5} more)" : "")}",
+                DetailsJson = JsonSerializer.Serialize(new
+                {
+                    ratio_threshold = f.RatioLimit, gap_threshold = f.OddsGapLimit, min_group_size = f.MinGroupSize, leads = f.Rows, matured = f.MaturedRows,
+                    groups = breaches.Select(b => new
+                    {
+                        attribute = b.Attribute, group = b.Group.Group, rows = b.Group.Rows, ab_share = b.Group.AbShare, ab_ratio = b.Group.AbRatio, ab_p_value = b.Group.AbPValue,
+                        tpr = b.Group.Tpr, tpr_gap = b.Group.TprGap, fpr = b.Group.Fpr, fpr_gap = b.Group.FprGap, reasons = b.Reasons, sentence = b.Sentence,
+                    }),
+                }),
+            };
+            if (await store.TryAddAlertAsync(alert, webhooks is null ? null : await webhooks.AlertDeliveriesAsync(alert, ct), ct))
+            {
+                raised.Add(alert);
+                if (audit is not null)
+                    await audit.RecordAsync(AuditActions.FairnessAlert, AuditTargets.Model, version, new Dictionary<string, object?>
+                    {
+                        ["slot"] = slot, ["window_start"] = w.Start, ["groups"] = breaches.Select(b => $"{b.Attribute} = {b.Group.Group}").ToArray(),
+                    }, ct: ct);
+            }
         }
         foreach (var a in raised) MonitoringLog.AlertRaised(_log, a.Kind, version, slot, a.WindowStart);
         return raised;

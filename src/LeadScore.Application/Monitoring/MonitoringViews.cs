@@ -47,13 +47,28 @@ public sealed record MonitoringDriftView(string? ModelVersion, string Slot, int 
 public sealed record MonitoringPerformanceView(string? ModelVersion, string Slot, int WindowDays, string? Message, double? HeldOutAuc, double? HorizonDays,
     IReadOnlyList<PerformanceWindowView> Windows);
 
+/// <summary>One group's live figures; null where fewer rows than the minimum group size are behind a figure.</summary>
+public sealed record FairnessGroupView(string Group, int Rows, bool TooFew, double? AbShare, double? AbRatio, double? AbPValue, bool BelowRatio, int Matured,
+    double? Tpr, double? Fpr, double? TprGap, double? FprGap, bool Alert);
+
+public sealed record FairnessAttributeView(string Attribute, string Role, string? BestGroup, double? LowestRatio, double? EqualizedOddsDifference, int GroupsTooFew,
+    IReadOnlyList<FairnessGroupView> Groups);
+
+/// <summary>One window's fairness over its live leads (each lead once: its last prediction in the window).</summary>
+public sealed record FairnessWindowView(DateTimeOffset Start, DateTimeOffset End, bool Complete, int Leads, int Matured, double AbShare,
+    IReadOnlyList<FairnessAttributeView> Attributes, IReadOnlyList<string> Alerts);
+
+/// <summary>GET /api/v1/monitoring/fairness: the thresholds, the latest window with leads at the top, every window below.</summary>
+public sealed record MonitoringFairnessView(string? ModelVersion, string Slot, int WindowDays, string? Message, string? AttributesFrom, double RatioThreshold,
+    double GapThreshold, int MinGroupSize, FairnessWindowView? Latest, IReadOnlyList<FairnessWindowView> Windows);
+
 /// <summary>GET /api/v1/monitoring/alerts.</summary>
 public sealed record MonitoringAlertsView(IReadOnlyList<AlertView> Alerts);
 
 /// <summary><c>leadscore monitor --json</c> (log mode): drift as the API's /drift, performance per window, the alerts this run raised.</summary>
 public sealed record MonitorLogView(string? ModelVersion, string Slot, int WindowDays, string? Message, bool DatasetDrift, DateTimeOffset? LatestWindowStart,
     IReadOnlyList<FeatureDriftView> Features, FeatureDriftView? ScoreDrift, IReadOnlyList<DriftWindowView> Windows, double? HeldOutAuc,
-    IReadOnlyList<PerformanceWindowView> Performance, IReadOnlyList<AlertView> NewAlerts, string? Report);
+    IReadOnlyList<PerformanceWindowView> Performance, IReadOnlyList<AlertView> NewAlerts, string? Report, MonitoringFairnessView? Fairness = null);
 
 /// <summary>Maps monitoring results onto the views.</summary>
 public static class MonitoringViews
@@ -108,7 +123,31 @@ public static class MonitoringViews
     {
         var d = Drift(r);
         return new MonitorLogView(d.ModelVersion, d.Slot, d.WindowDays, d.Message, d.DatasetDrift, d.LatestWindowStart, d.Features, d.ScoreDrift, d.Windows,
-            N(r.HeldOutAuc), r.Windows.Select(PerformanceWindow).ToList(), r.NewAlerts.Select(Alert).ToList(), report);
+            N(r.HeldOutAuc), r.Windows.Select(PerformanceWindow).ToList(), r.NewAlerts.Select(Alert).ToList(), report, Fairness(r));
+    }
+
+    public static FairnessWindowView? FairnessWindow(MonitoringWindow w)
+    {
+        if (w.Fairness is not { } f) return null;
+        var breaches = MonitoringService.FairnessBreaches(f);
+        var alerted = breaches.Select(b => (b.Attribute, b.Group.Group)).ToHashSet();
+        return new FairnessWindowView(w.Start, w.End, w.Complete, f.Rows, f.MaturedRows, Math.Round(f.AbShare, 9),
+            f.Attributes.Select(a => new FairnessAttributeView(a.Attribute, a.Role == Engine.Fairness.FairnessRole.Sensitive ? "sensitive" : "watch", a.BestGroup,
+                N(a.LowestRatio), N(a.EqualizedOddsDifference), a.GroupsTooFew,
+                a.Groups.Select(g => new FairnessGroupView(g.Group, g.Rows, g.TooFew, N(g.AbShare), N(g.AbRatio), N(g.AbPValue), g.BelowRatio, g.Matured,
+                    N(g.Tpr), N(g.Fpr), N(g.TprGap), N(g.FprGap), alerted.Contains((a.Attribute, g.Group)))).ToList())).ToList(),
+            breaches.Select(b => b.Sentence).ToList());
+    }
+
+    /// <summary>The fairness view of a run, with the thresholds it was judged with.</summary>
+    public static MonitoringFairnessView Fairness(MonitoringResult r)
+    {
+        var windows = r.Windows.Select(FairnessWindow).OfType<FairnessWindowView>().ToList();
+        var o = r.FairnessOptions ?? Engine.Fairness.FairnessOptions.Default;
+        var message = r.Message ?? (r.FairnessAttributesFrom is null ? "no sensitive or watched attribute is declared or suggested ('leadscore fairness set --sensitive ...')"
+            : windows.Count == 0 ? "no logged prediction names a stored lead yet (flat-file scores carry no lead)" : null);
+        return new MonitoringFairnessView(r.ModelVersion, r.Slot, r.WindowDays, message, r.FairnessAttributesFrom, o.RatioLimit,
+            o.OddsGapLimit, o.MinGroupSize, windows.LastOrDefault(), windows);
     }
 }
 
@@ -118,4 +157,5 @@ public static class MonitoringViews
 [JsonSerializable(typeof(MonitoringDriftView))]
 [JsonSerializable(typeof(MonitoringPerformanceView))]
 [JsonSerializable(typeof(MonitoringAlertsView))]
+[JsonSerializable(typeof(MonitoringFairnessView))]
 public sealed partial class MonitoringJsonContext : JsonSerializerContext;

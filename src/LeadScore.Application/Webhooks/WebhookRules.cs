@@ -15,8 +15,10 @@ public static class WebhookRules
     public const string DriftDetected = "drift_detected";
     /// <summary>Model-level: a matured cohort did significantly worse than promised (event type <c>model.performance_dropped</c>).</summary>
     public const string PerformanceDropped = "performance_dropped";
+    /// <summary>Model-level: live leads of a group of a sensitive attribute are graded A/B too rarely, or its TPR/FPR gap is too wide (event type <c>model.fairness_alert</c>).</summary>
+    public const string FairnessAlert = "fairness_alert";
 
-    public static readonly IReadOnlyList<string> Names = [GradeChanged, ScoreCrossed, BecameA, ModelPromoted, ModelRolledBack, DriftDetected, PerformanceDropped];
+    public static readonly IReadOnlyList<string> Names = [GradeChanged, ScoreCrossed, BecameA, ModelPromoted, ModelRolledBack, DriftDetected, PerformanceDropped, FairnessAlert];
 
     public static string NameOf(WebhookRule rule) => rule switch
     {
@@ -26,6 +28,7 @@ public static class WebhookRules
         WebhookRule.ModelRolledBack => ModelRolledBack,
         WebhookRule.DriftDetected => DriftDetected,
         WebhookRule.PerformanceDropped => PerformanceDropped,
+        WebhookRule.FairnessAlert => FairnessAlert,
         _ => BecameA,
     };
 
@@ -38,11 +41,12 @@ public static class WebhookRules
         ModelRolledBack => WebhookRule.ModelRolledBack,
         DriftDetected => WebhookRule.DriftDetected,
         PerformanceDropped => WebhookRule.PerformanceDropped,
+        FairnessAlert => WebhookRule.FairnessAlert,
         _ => null,
     };
 
     /// <summary>The rule a monitoring alert kind fires (<c>drift_detected</c>, <c>performance_dropped</c>), or null.</summary>
-    public static WebhookRule? ForAlert(string kind) => Parse(kind) is { } r && r is WebhookRule.DriftDetected or WebhookRule.PerformanceDropped ? r : null;
+    public static WebhookRule? ForAlert(string kind) => Parse(kind) is { } r && r is WebhookRule.DriftDetected or WebhookRule.PerformanceDropped or WebhookRule.FairnessAlert ? r : null;
 
     /// <summary>"lead.grade_changed", ...; model rules: "model.promoted", "model.rolled_back", "model.drift_detected", "model.performance_dropped".</summary>
     public static string EventType(WebhookRule rule) => rule switch
@@ -51,11 +55,12 @@ public static class WebhookRules
         WebhookRule.ModelRolledBack => "model.rolled_back",
         WebhookRule.DriftDetected => "model.drift_detected",
         WebhookRule.PerformanceDropped => "model.performance_dropped",
+        WebhookRule.FairnessAlert => "model.fairness_alert",
         _ => "lead." + NameOf(rule),
     };
 
     /// <summary>Whether the rule is about models (fired by the lifecycle or by monitoring), not about a lead's score.</summary>
-    public static bool IsModelRule(WebhookRule rule) => rule is WebhookRule.ModelPromoted or WebhookRule.ModelRolledBack or WebhookRule.DriftDetected or WebhookRule.PerformanceDropped;
+    public static bool IsModelRule(WebhookRule rule) => rule is WebhookRule.ModelPromoted or WebhookRule.ModelRolledBack or WebhookRule.DriftDetected or WebhookRule.PerformanceDropped or WebhookRule.FairnessAlert;
 
     /// <summary>Whether <paramref name="change"/> fires <paramref name="hook"/>; for crossings, also the direction.</summary>
     public static bool Fires(Webhook hook, ScoreChange change, out string? direction)

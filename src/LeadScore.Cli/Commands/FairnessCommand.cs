@@ -25,7 +25,9 @@ internal static class FairnessCommand
         var watch = new Option<string?>("--watch") { Description = "Comma-separated attributes watched as possible proxies, e.g. company_size ('none' for none)" };
         var minGroup = new Option<int?>("--min-group-size") { Description = "Figures computed on fewer rows than this are shown as 'too few' (default 30)" };
         var mitigate = new Option<string?>("--mitigate") { Description = "Apply group-aware grade thresholds for this sensitive attribute in models trained from now on ('off' to stop; off by default)" };
-        var set = new Command("set", "Declare the attributes (options not given keep their current value; the first set starts from the suggestion)") { sensitive, watch, minGroup, mitigate };
+        var ratio = new Option<double?>("--ratio-threshold") { Description = "Monitoring alerts and the promotion gate hold every group's A/B share to this ratio of the best group's (default 0.8, the 80% rule)" };
+        var gap = new Option<double?>("--gap-threshold") { Description = "Monitoring alerts on a group whose TPR or FPR gap to the best group exceeds this (default 0.1)" };
+        var set = new Command("set", "Declare the attributes (options not given keep their current value; the first set starts from the suggestion)") { sensitive, watch, minGroup, mitigate, ratio, gap };
         set.SetAction(async (parse, ct) =>
         {
             await using var host = await CliHost.OpenAsync(global, parse, ct);
@@ -37,6 +39,8 @@ internal static class FairnessCommand
                 Watch = parse.GetValue(watch) is { } w ? List(w) : current.Watch,
                 MinGroupSize = parse.GetValue(minGroup) ?? current.MinGroupSize,
                 Mitigate = parse.GetValue(mitigate) is { } m ? (m.Trim() is "off" or "none" or "" ? null : m.Trim()) : current.Mitigate,
+                RatioThreshold = parse.GetValue(ratio) ?? current.RatioThreshold,
+                GapThreshold = parse.GetValue(gap) ?? current.GapThreshold,
             };
             var saved = await service.SetAsync(next, ct);
             console.Line($"Fairness settings saved (version {saved.Version}); models trained from now on use them.");
@@ -61,6 +65,7 @@ internal static class FairnessCommand
         console.Line($"  watch (proxy):  {Names(e.Watch)}");
         console.Line(string.Create(CultureInfo.InvariantCulture, $"  min group size: {e.MinGroupSize}"));
         console.Line($"  mitigation:     {(e.Mitigate is { } m ? $"group-aware grade thresholds for {m}" : "off")}");
+        console.Line(string.Create(CultureInfo.InvariantCulture, $"  alerts:         A/B ratio below {e.RatioThreshold:0.###}, TPR/FPR gap above {e.GapThreshold:0.###}"));
         if (c.Declared && (c.Suggested.Sensitive.Count > 0 || c.Suggested.Watch.Count > 0))
             console.Line($"Suggested from the schema: sensitive {Names(c.Suggested.Sensitive)}; watch {Names(c.Suggested.Watch)}");
     }

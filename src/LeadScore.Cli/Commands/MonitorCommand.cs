@@ -114,6 +114,7 @@ internal static class MonitorCommand
             foreach (var f in latest.Features.Where(f => f.Drifted)) console.Line($"  {f.Explanation}");
             if (latest.ScoreDrift is { } sd) console.Line($"Score: {sd.Explanation}");
         }
+        PrintFairness(console, r);
         if (r.NewAlerts.Count > 0)
         {
             console.Line("");
@@ -121,6 +122,29 @@ internal static class MonitorCommand
             foreach (var a in r.NewAlerts) console.Line(string.Create(Inv, $"  {a.Kind} {a.WindowStart:yyyy-MM-dd}: {a.Message}"));
         }
         if (reportPath is not null) console.Line($"Report: {reportPath}");
+    }
+
+    /// <summary>The latest window's fairness on live leads: per declared attribute and group, the A/B share, ratio, TPR and FPR gaps.</summary>
+    private static void PrintFairness(CliConsole console, MonitoringResult r)
+    {
+        var view = MonitoringViews.Fairness(r);
+        console.Line("");
+        if (view.Latest is not { } w)
+        {
+            console.Line($"Fairness: {view.Message}");
+            return;
+        }
+        string P(double? v) => v is { } x ? (x * 100).ToString("0.0", Inv) + "%" : "-";
+        string F(double? v) => v is { } x ? x.ToString("0.00", Inv) : "-";
+        console.Line(string.Create(Inv, $"Fairness, latest window ({w.Start:yyyy-MM-dd}): {w.Leads:N0} leads, {w.Matured:N0} matured; alert below a {view.RatioThreshold:0.##} ratio or above a {view.GapThreshold:0.##} gap, groups of {view.MinGroupSize}+ ({view.AttributesFrom})"));
+        foreach (var a in w.Attributes)
+        {
+            console.Line(string.Create(Inv, $"  {a.Attribute} ({a.Role}): lowest ratio {F(a.LowestRatio)}, equalized-odds difference {F(a.EqualizedOddsDifference)}{(a.GroupsTooFew > 0 ? $", {a.GroupsTooFew} group(s) too few to show" : "")}"));
+            console.Line($"    {"group",-16} {"leads",7} {"A/B",7} {"ratio",6} {"TPR gap",8} {"FPR gap",8}");
+            foreach (var g in a.Groups.Where(g => !g.TooFew))
+                console.Line(string.Create(Inv, $"    {CliErrors.Printable(g.Group),-16} {g.Rows,7:N0} {P(g.AbShare),7} {F(g.AbRatio),6} {F(g.TprGap),8} {F(g.FprGap),8}{(g.Alert ? "  ALERT" : "")}"));
+        }
+        foreach (var sentence in w.Alerts) console.Line($"  {CliErrors.Printable(sentence)}");
     }
 
     private static async Task<int> RunFlatAsync(GlobalOptions global, CliConsole console, MonitorOptions o, ParseResult parse, CancellationToken ct)

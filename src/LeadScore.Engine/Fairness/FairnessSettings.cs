@@ -13,17 +13,61 @@ public sealed record FairnessSettings
     public int MinGroupSize { get; init; } = FairnessOptions.Default.MinGroupSize;
     /// <summary>Apply group-aware grade thresholds for this sensitive attribute in models trained from now on; null = off (the default).</summary>
     public string? Mitigate { get; init; }
+    /// <summary>The 80% rule's ratio: a group whose A/B share is below this ratio of the best group's is below the rule (monitoring alerts, the gate).</summary>
+    public double RatioThreshold { get; init; } = FairnessOptions.Default.RatioLimit;
+    /// <summary>A TPR or FPR gap to the best group above this is an equalized-odds alert in monitoring.</summary>
+    public double GapThreshold { get; init; } = FairnessOptions.Default.OddsGapLimit;
 
-    public FairnessOptions Options => FairnessOptions.Default with { MinGroupSize = MinGroupSize };
+    /// <summary>The longest attribute name accepted (column names are short; a longer one is a mistake or an attack on the settings row).</summary>
+    public const int MaxNameLength = 100;
 
-    /// <summary>What is wrong with these settings, or null: unknown names are allowed (the data may come later), contradictions are not.</summary>
+    public FairnessOptions Options => FairnessOptions.Default with { MinGroupSize = MinGroupSize, RatioLimit = RatioThreshold, OddsGapLimit = GapThreshold };
+
+    /// <summary>What is wrong with these settings, or null: contradictions, names too long, thresholds out of range.</summary>
     public string? Problem()
     {
         if (MinGroupSize < 1) return "the minimum group size must be at least 1";
+        if (!(RatioThreshold > 0 && RatioThreshold <= 1)) return "the ratio threshold must be above 0 and at most 1";
+        if (!(GapThreshold > 0 && GapThreshold <= 1)) return "the gap threshold must be above 0 and at most 1";
+        var tooLong = Sensitive.Concat(Watch).Concat(Mitigate is null ? [] : [Mitigate]).FirstOrDefault(n => n.Length > MaxNameLength);
+        if (tooLong is not null) return $"attribute name '{tooLong[..20]}...' is {tooLong.Length} characters long; at most {MaxNameLength}";
         var both = Sensitive.Intersect(Watch, StringComparer.Ordinal).FirstOrDefault();
         if (both is not null) return $"'{both}' cannot be both sensitive and watched";
         if (Mitigate is not null && !Sensitive.Contains(Mitigate, StringComparer.Ordinal)) return $"mitigation needs a sensitive attribute; '{Mitigate}' is not declared sensitive";
         return null;
+    }
+
+    /// <summary>
+    /// The first declared attribute that is not one of <paramref name="columns"/> (the current lead schema), with the valid
+    /// names and the nearest one; null when every name is a column.
+    /// </summary>
+    public string? UnknownAttribute(IReadOnlyCollection<string> columns, out string field)
+    {
+        field = "sensitive";
+        foreach (var (list, name) in new[] { (Sensitive, "sensitive"), (Watch, "watch") })
+        {
+            foreach (var a in list)
+            {
+                if (columns.Contains(a)) continue;
+                field = name;
+                var nearest = columns.OrderBy(c => Distance(a.ToLowerInvariant(), c.ToLowerInvariant())).ThenBy(c => c, StringComparer.Ordinal).FirstOrDefault();
+                var hint = nearest is not null && Distance(a.ToLowerInvariant(), nearest.ToLowerInvariant()) <= Math.Max(2, a.Length / 3) ? $"did you mean '{nearest}'? " : "";
+                return $"'{a}' is not a column of the imported lead schema; {hint}valid: {string.Join(", ", columns.OrderBy(c => c, StringComparer.Ordinal))}";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Levenshtein distance (names are short: the quadratic table is fine).</summary>
+    internal static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
     }
 }
 

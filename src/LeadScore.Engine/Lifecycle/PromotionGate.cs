@@ -1,5 +1,6 @@
 using System.Globalization;
 using LeadScore.Core;
+using LeadScore.Engine.Fairness;
 using LeadScore.Engine.Modeling;
 
 namespace LeadScore.Engine.Lifecycle;
@@ -14,6 +15,11 @@ public enum GateMetric
     LogLoss,
     /// <summary>The largest drop of a segment's AUC from the champion's on the same segment (0 when none dropped).</summary>
     SegmentAucDrop,
+    /// <summary>
+    /// The largest widening of a sensitive attribute's equalized-odds gap (a group's TPR or FPR gap to the best group,
+    /// candidate minus champion); the rule also fails when a group the champion kept at or above the 80%-rule ratio falls below it.
+    /// </summary>
+    FairnessRegression,
 }
 
 /// <summary>
@@ -22,13 +28,19 @@ public enum GateMetric
 /// </summary>
 public sealed record GateRule(GateMetric Metric, string Operator, bool RelativeToChampion, double Value, string Text)
 {
-    public static readonly IReadOnlyList<string> MetricNames = ["auc", "pr_auc", "ece", "brier", "log_loss", "segment_auc_drop"];
+    public static readonly IReadOnlyList<string> MetricNames = ["auc", "pr_auc", "ece", "brier", "log_loss", "segment_auc_drop", "fairness_regression"];
+
+    /// <summary>The margin a bare <c>fairness_regression</c> rule allows an equalized-odds gap to widen by.</summary>
+    public const double DefaultFairnessMargin = 0.05;
 
     /// <summary>Parses one rule; the error names the part that is wrong.</summary>
     public static GateRule Parse(string text)
     {
         var t = text.Trim();
         var parts = t.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // The bare rule reads as its default: "fairness_regression" is "fairness_regression <= 0.05".
+        if (parts.Length == 1 && parts[0].Equals("fairness_regression", StringComparison.OrdinalIgnoreCase))
+            parts = ["fairness_regression", "<=", DefaultFairnessMargin.ToString(CultureInfo.InvariantCulture)];
         if (parts.Length < 3)
             throw new LeadScoreException($"gate rule '{text}': expected 'METRIC OP VALUE' (e.g. 'auc >= champion + 0.005' or 'ece <= 0.03')", "gate");
         var metric = parts[0].ToLowerInvariant() switch
@@ -39,19 +51,21 @@ public sealed record GateRule(GateMetric Metric, string Operator, bool RelativeT
             "brier" => GateMetric.Brier,
             "log_loss" => GateMetric.LogLoss,
             "segment_auc_drop" => GateMetric.SegmentAucDrop,
-            "fairness_regression" => throw new LeadScoreException($"gate rule '{text}': fairness_regression needs the model card's fairness figures, which this version does not compute yet", "gate"),
+            "fairness_regression" => GateMetric.FairnessRegression,
             _ => throw new LeadScoreException($"gate rule '{text}': unknown metric '{parts[0]}' (one of {string.Join(", ", MetricNames)})", "gate"),
         };
         var op = parts[1];
         if (op is not (">=" or "<=" or ">" or "<"))
             throw new LeadScoreException($"gate rule '{text}': unknown operator '{op}' (one of >=, <=, >, <)", "gate");
+        if (metric == GateMetric.FairnessRegression && op is not ("<=" or "<"))
+            throw new LeadScoreException($"gate rule '{text}': fairness_regression is a widening that must stay small; use '<=' or '<' (e.g. 'fairness_regression <= 0.05')", "gate");
         var rest = parts[2..];
         bool relative = false;
         double value;
         if (rest[0].Equals("champion", StringComparison.OrdinalIgnoreCase))
         {
-            if (metric == GateMetric.SegmentAucDrop)
-                throw new LeadScoreException($"gate rule '{text}': segment_auc_drop is already measured against the champion; give a number", "gate");
+            if (metric is GateMetric.SegmentAucDrop or GateMetric.FairnessRegression)
+                throw new LeadScoreException($"gate rule '{text}': {parts[0].ToLowerInvariant()} is already measured against the champion; give a number", "gate");
             relative = true;
             value = 0;
             if (rest.Length == 3 && rest[1] is "+" or "-" && TryNumber(rest[2], out var margin)) value = rest[1] == "+" ? margin : -margin;
@@ -59,6 +73,8 @@ public sealed record GateRule(GateMetric Metric, string Operator, bool RelativeT
         }
         else if (rest.Length != 1 || !TryNumber(rest[0], out value))
             throw new LeadScoreException($"gate rule '{text}': '{string.Join(' ', rest)}' is not a number or 'champion [+|- NUMBER]'", "gate");
+        if (metric == GateMetric.FairnessRegression && value is < 0 or > 1)
+            throw new LeadScoreException($"gate rule '{text}': the fairness margin must be between 0 and 1", "gate");
         return new GateRule(metric, op, relative, value, string.Join(' ', parts));
     }
 
@@ -88,15 +104,29 @@ public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
 
     public static PromotionGate Parse(IEnumerable<string> rules) => new([.. rules.Select(GateRule.Parse)]);
 
+    /// <summary>Whether a rule needs the fairness figures of both models (so the caller computes them only then).</summary>
+    public bool NeedsFairness => Rules.Any(r => r.Metric == GateMetric.FairnessRegression);
+
     /// <summary>
     /// Evaluates every rule. <paramref name="champion"/> is the champion's figures on the same rows (null when there is
     /// none: relative rules then pass, since anything beats no model).
     /// </summary>
-    public GateResult Evaluate(EvaluationMetrics candidate, EvaluationMetrics? champion)
+    public GateResult Evaluate(EvaluationMetrics candidate, EvaluationMetrics? champion) => Evaluate(candidate, champion, null, null);
+
+    /// <summary>
+    /// Evaluates every rule; <paramref name="candidateFairness"/> and <paramref name="championFairness"/> are both models'
+    /// fairness figures on the same rows (needed by <c>fairness_regression</c>; without them that rule fails, saying so).
+    /// </summary>
+    public GateResult Evaluate(EvaluationMetrics candidate, EvaluationMetrics? champion, FairnessReport? candidateFairness, FairnessReport? championFairness)
     {
         var results = new List<GateRuleResult>();
         foreach (var r in Rules)
         {
+            if (r.Metric == GateMetric.FairnessRegression)
+            {
+                results.Add(FairnessRule(r, champion is null, candidateFairness, championFairness));
+                continue;
+            }
             double value;
             double? championValue = null;
             double threshold;
@@ -127,6 +157,21 @@ public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
                 $"{Name(r.Metric)} {value:F4} {(passed ? "meets" : "misses")} {r.Operator} {threshold:F4}{vs}"));
         }
         return new GateResult(results.All(x => x.Passed), results);
+    }
+
+    private static GateRuleResult FairnessRule(GateRule r, bool noChampion, FairnessReport? candidate, FairnessReport? champion)
+    {
+        if (noChampion) return new GateRuleResult(r.Text, true, 0, null, r.Value, $"{r.Text}: no champion to compare with, passes");
+        if (candidate is null || champion is null)
+            return new GateRuleResult(r.Text, false, double.NaN, null, r.Value, $"{r.Text}: the fairness figures of both models on the hold-out are missing, fails");
+        var regression = FairnessRegression.Compare(candidate, champion);
+        var ok = regression.Crossings.Count == 0 && Compare(regression.Widening, r.Operator, r.Value);
+        var c = CultureInfo.InvariantCulture;
+        string detail;
+        if (regression.Attributes == 0) detail = $"{r.Text}: no sensitive attribute with groups large enough on the hold-out, passes";
+        else if (regression.Crossings.Count > 0) detail = $"{r.Text}: {string.Join("; ", regression.Crossings)}, fails";
+        else detail = string.Create(c, $"{r.Text}: largest equalized-odds gap widening {regression.Widening:F4} ({regression.Where}) {(ok ? "passes" : "fails")}; no group fell below the {candidate.RatioLimit:0.##} ratio");
+        return new GateRuleResult(r.Text, ok, regression.Widening, null, r.Value, detail);
     }
 
     /// <summary>The largest champion-minus-candidate AUC over segments where both have an AUC, and where it was.</summary>
@@ -168,6 +213,55 @@ public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
         GateMetric.Ece => "ECE",
         GateMetric.Brier => "Brier",
         GateMetric.LogLoss => "log loss",
+        GateMetric.FairnessRegression => "fairness regression",
         _ => "segment AUC drop",
     };
+}
+
+/// <summary>What a candidate does to fairness against the champion on the same rows (the gate's <c>fairness_regression</c>).</summary>
+/// <param name="Widening">The largest widening of a group's TPR or FPR gap to the best group (candidate minus champion; 0 when none widened).</param>
+/// <param name="Where">The attribute, group and rate of that widening.</param>
+/// <param name="Crossings">Groups the champion kept at or above the ratio threshold that the candidate puts below it, one sentence each.</param>
+/// <param name="Attributes">Sensitive attributes compared (with at least one group shown by both).</param>
+public sealed record FairnessRegression(double Widening, string Where, IReadOnlyList<string> Crossings, int Attributes)
+{
+    /// <summary>Compares the sensitive attributes' groups shown in both reports (groups too small in either are left out).</summary>
+    public static FairnessRegression Compare(FairnessReport candidate, FairnessReport champion)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var limit = candidate.RatioLimit;
+        double worst = 0;
+        var where = "no gap widened";
+        var crossings = new List<string>();
+        var compared = 0;
+        foreach (var a in candidate.Attributes.Where(a => a.Role == FairnessRole.Sensitive))
+        {
+            var theirs = champion.Attributes.FirstOrDefault(x => x.Attribute == a.Attribute && x.Role == FairnessRole.Sensitive);
+            if (theirs is null) continue;
+            var byGroup = theirs.Groups.ToDictionary(g => g.Group, StringComparer.Ordinal);
+            var any = false;
+            foreach (var g in a.Groups)
+            {
+                if (!byGroup.TryGetValue(g.Group, out var o)) continue;
+                if (g.AbRatio is { } mine && o.AbRatio is { } other)
+                {
+                    any = true;
+                    if (other >= limit && mine < limit)
+                        crossings.Add(string.Create(c, $"{a.Attribute} = {g.Group}: A/B ratio {mine:0.00} is below {limit:0.##} where the champion's was {other:0.00}"));
+                }
+                foreach (var (name, mineGap, otherGap) in new[] { ("TPR", g.TprGap, o.TprGap), ("FPR", g.FprGap, o.FprGap) })
+                {
+                    if (mineGap is not { } m || otherGap is not { } t) continue;
+                    any = true;
+                    if (m - t > worst)
+                    {
+                        worst = m - t;
+                        where = string.Create(c, $"{a.Attribute} = {g.Group}: {name} gap {m:0.000} vs champion {t:0.000}");
+                    }
+                }
+            }
+            if (any) compared++;
+        }
+        return new FairnessRegression(worst, where, crossings, compared);
+    }
 }

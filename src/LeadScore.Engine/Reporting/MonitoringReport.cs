@@ -104,6 +104,11 @@ public static class MonitoringReport
             MonitoringPlots.CalibrationOverTime(Path.Combine(directory, CalibrationOverTimePlot), input.CalibrationOverTime);
             HtmlReport.Figure(h, CalibrationOverTimePlot, "Calibration per grade over time", "For each grade, actual conversions divided by what the model predicted: 1 (the dashed line) means the probabilities can be taken at face value; above it the model is too cautious, below it too hopeful.");
         }
+        if (input.Fairness is { } fairness)
+        {
+            h.Append(System.Globalization.CultureInfo.InvariantCulture, $"<p class=\"note\" id=\"fairness-live\">Fairness on the live leads of the latest window with leads{(input.FairnessWindow is { } fw ? $" ({fw:yyyy-MM-dd})" : "")}: each lead once, with its last grade in the window; true and false positive rates on the leads whose horizon has passed.</p>\n");
+            FairnessSection.Append(h, fairness);
+        }
         h.Append("<p class=\"note\">Tests follow Evidently's defaults: up to 1,000 reference rows, Kolmogorov-Smirnov for numbers with more than 5 values, chi-squared (z-test for two values) otherwise, drifted at p &lt; 0.05; above 1,000 rows, the Wasserstein distance divided by the reference spread for numbers and the Jensen-Shannon distance otherwise, drifted at 0.1. PSI is shown for every input (0.2 and above is a large shift).</p>\n</body></html>\n");
         var path = Path.Combine(directory, "index.html");
         File.WriteAllText(path, h.ToString(), new UTF8Encoding(false));

@@ -25,6 +25,10 @@ public sealed record MonitoringReportInput
     public IReadOnlyList<AucWindow> AucOverTime { get; init; } = [];
     /// <summary>Predicted vs actual per grade per window (optional).</summary>
     public IReadOnlyList<GradeCalibrationWindow> CalibrationOverTime { get; init; } = [];
+    /// <summary>Fairness across groups on the latest window's live leads (optional: log mode with declared attributes).</summary>
+    public Fairness.FairnessReport? Fairness { get; init; }
+    /// <summary>The start of the window <see cref="Fairness"/> is about.</summary>
+    public DateTimeOffset? FairnessWindow { get; init; }
 }
 
 /// <summary>Quantiles of the score in one window (probabilities 0-1).</summary>

@@ -173,6 +173,8 @@ public sealed record JobResponse
     public DateTimeOffset? FinishedAt { get; init; }
     /// <summary>How many times an instance claimed it (more than 1: an instance died while running it and another took over).</summary>
     public int Attempts { get; init; }
+    /// <summary>Who queued it ("api:crm-key", "cli:alice"): the actor its audit entries name.</summary>
+    public string? QueuedBy { get; init; }
 }
 
 public sealed record WebhookCreateRequest
@@ -287,6 +289,7 @@ public sealed record ReadinessResponse(string Status, bool Storage, string? Cham
 [JsonSerializable(typeof(LeadScore.Application.Monitoring.MonitoringDriftView))]
 [JsonSerializable(typeof(LeadScore.Application.Monitoring.MonitoringPerformanceView))]
 [JsonSerializable(typeof(LeadScore.Application.Monitoring.MonitoringAlertsView))]
+[JsonSerializable(typeof(LeadScore.Application.Monitoring.MonitoringFairnessView))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -60,6 +60,7 @@ internal static class Mapping
     {
         DeliveryStatus.Pending => "pending",
         DeliveryStatus.Delivered => "delivered",
+        DeliveryStatus.Cancelled => "cancelled",
         _ => "parked",
     };
 
@@ -74,7 +75,7 @@ internal static class Mapping
     {
         Id = j.Id, Kind = j.Kind, Status = j.Status.ToString().ToLowerInvariant(), Progress = j.Progress, Message = j.Message,
         Result = j.ResultJson is { } r ? JsonDocument.Parse(r).RootElement.Clone() : null,
-        CreatedAt = j.CreatedAt, StartedAt = j.StartedAt, FinishedAt = j.FinishedAt, Attempts = j.Attempts,
+        CreatedAt = j.CreatedAt, StartedAt = j.StartedAt, FinishedAt = j.FinishedAt, Attempts = j.Attempts, QueuedBy = j.QueuedBy,
     };
 }
 

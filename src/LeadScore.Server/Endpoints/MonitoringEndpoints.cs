@@ -26,8 +26,10 @@ public static class MonitoringEndpoints
             .WithSummary("Data drift per window against the model's reference: ?window=7&since=2026-06-01&slot=champion&model=v3. The latest window's verdict (dataset_drift, features, score_drift) is at the top.");
         g.MapGet("/performance", PerformanceAsync).WithName("MonitoringPerformance")
             .WithSummary("Performance per window: CBPE-estimated AUC for every cohort, realized AUC, PR-AUC, ECE, lift and calibration per grade once outcomes are in, the concept-drift verdict on matured cohorts.");
+        g.MapGet("/fairness", FairnessAsync).WithName("MonitoringFairness")
+            .WithSummary("Fairness on live leads per window (?window=7&since=...&slot=...&model=...): per group of each declared attribute the A/B share and its ratio to the best group (80% rule), TPR/FPR and their gaps on matured outcomes, group sizes (figures under the minimum size are null), and the groups over a threshold.");
         g.MapGet("/alerts", AlertsAsync).WithName("MonitoringAlerts")
-            .WithSummary("Stored alerts (drift_detected, performance_dropped), newest window first: ?since=2026-06-01&limit=100 (limit 1-1000).");
+            .WithSummary("Stored alerts (drift_detected, performance_dropped, fairness_alert), newest window first: ?since=2026-06-01&limit=100 (limit 1-1000).");
         return app;
     }
 
@@ -74,6 +76,13 @@ public static class MonitoringEndpoints
     {
         if (Parse(window, since, slot, model, options, out var request) is { } bad) return bad;
         return TypedResults.Ok(MonitoringViews.Performance(await monitoring.RunAsync(request, ct)));
+    }
+
+    internal static async Task<Results<Ok<MonitoringFairnessView>, ValidationProblem>> FairnessAsync(string? window, string? since, string? slot, string? model,
+        MonitoringService monitoring, MonitoringOptions options, CancellationToken ct)
+    {
+        if (Parse(window, since, slot, model, options, out var request) is { } bad) return bad;
+        return TypedResults.Ok(MonitoringViews.Fairness(await monitoring.RunAsync(request, ct)));
     }
 
     internal static async Task<Results<Ok<MonitoringAlertsView>, ValidationProblem>> AlertsAsync(string? since, string? limit, IMonitoringAlerts alerts, CancellationToken ct)

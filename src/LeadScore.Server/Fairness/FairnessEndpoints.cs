@@ -33,6 +33,8 @@ public static class FairnessEndpoints
             Watch = request.Watch ?? [],
             MinGroupSize = request.MinGroupSize ?? FairnessOptions.Default.MinGroupSize,
             Mitigate = request.Mitigate,
+            RatioThreshold = request.RatioThreshold ?? FairnessOptions.Default.RatioLimit,
+            GapThreshold = request.GapThreshold ?? FairnessOptions.Default.OddsGapLimit,
         };
         try
         {
@@ -50,6 +52,8 @@ public static class FairnessEndpoints
         Watch = c.Effective.Watch,
         MinGroupSize = c.Effective.MinGroupSize,
         Mitigate = c.Effective.Mitigate,
+        RatioThreshold = c.Effective.RatioThreshold,
+        GapThreshold = c.Effective.GapThreshold,
         Declared = c.Declared,
         Source = c.Source,
         SuggestedSensitive = c.Suggested.Sensitive,
@@ -69,6 +73,10 @@ public sealed record FairnessSettingsRequest
     public int? MinGroupSize { get; init; }
     /// <summary>A sensitive attribute whose group-aware grade thresholds models trained from now on apply; null = off.</summary>
     public string? Mitigate { get; init; }
+    /// <summary>The 80% rule's ratio for monitoring alerts and the promotion gate (default 0.8; above 0, at most 1).</summary>
+    public double? RatioThreshold { get; init; }
+    /// <summary>The TPR/FPR gap above which monitoring alerts (default 0.1; above 0, at most 1).</summary>
+    public double? GapThreshold { get; init; }
 }
 
 /// <summary>The fairness settings in effect.</summary>
@@ -78,6 +86,8 @@ public sealed record FairnessSettingsResponse
     public required IReadOnlyList<string> Watch { get; init; }
     public required int MinGroupSize { get; init; }
     public string? Mitigate { get; init; }
+    public required double RatioThreshold { get; init; }
+    public required double GapThreshold { get; init; }
     /// <summary>False while nothing is declared: the suggestion is in effect.</summary>
     public required bool Declared { get; init; }
     public required string Source { get; init; }

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using LeadScore.Server.Observability;
+using LeadScore.Application.Governance;
 using LeadScore.Application.Webhooks;
 using LeadScore.Storage;
 using Microsoft.Extensions.Hosting;
@@ -18,7 +19,7 @@ namespace LeadScore.Server.Webhooks;
 /// </summary>
 public sealed class WebhookDispatcher(
     IWebhookStore store, IHttpClientFactory http, WebhookSignal signal, TimeProvider time,
-    IOptions<ServerOptions> options, ApiMetrics metrics, WebhookUrlPolicy policy, ILogger<WebhookDispatcher> log) : BackgroundService
+    IOptions<ServerOptions> options, ApiMetrics metrics, WebhookUrlPolicy policy, ProfilingOptOuts optOuts, ILogger<WebhookDispatcher> log) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
     private readonly WebhookOptions _o = options.Value.Webhooks;
@@ -78,6 +79,13 @@ public sealed class WebhookDispatcher(
         {
             ServerLog.DeliveryOrphaned(log, d.Id, d.WebhookId);
             await store.RecordAttemptAsync(d.Id, new DeliveryAttempt(at, DeliveryStatus.Parked, at, null, "webhook deleted"), ct);
+            return;
+        }
+        // Checked at send time too: a lead that opted out after its delivery was claimed (here or by another instance) is not sent.
+        if (d.LeadId.Length > 0 && optOuts.Contains(d.LeadId))
+        {
+            await store.RecordAttemptAsync(d.Id, new DeliveryAttempt(at, DeliveryStatus.Cancelled, at, null, PrivacyService.OptedOutReason), CancellationToken.None);
+            metrics.WebhookDelivery("cancelled");
             return;
         }
         int? code = null;

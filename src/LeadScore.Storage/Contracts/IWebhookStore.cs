@@ -36,6 +36,12 @@ public interface IWebhookStore
     /// <summary>Puts a webhook's parked deliveries back in the queue, due at <paramref name="now"/>; returns how many.</summary>
     Task<int> RequeueParkedAsync(string webhookId, DateTimeOffset now, CancellationToken ct = default);
 
+    /// <summary>
+    /// Cancels the lead's deliveries still waiting to be sent (pending, leased or not), recording <paramref name="reason"/>;
+    /// returns how many. A delivery already being sent at that moment is caught by the sender's own opt-out check.
+    /// </summary>
+    Task<int> CancelPendingDeliveriesOfLeadAsync(string leadId, string reason, DateTimeOffset at, CancellationToken ct = default);
+
     /// <summary>Number of deliveries in each status.</summary>
     Task<IReadOnlyDictionary<DeliveryStatus, long>> CountDeliveriesAsync(CancellationToken ct = default);
 }
@@ -57,6 +63,8 @@ public enum WebhookRule
     DriftDetected,
     /// <summary>Monitoring found a matured cohort doing significantly worse than the model promised (a model-level event).</summary>
     PerformanceDropped,
+    /// <summary>Monitoring found a group of a sensitive attribute below the 80%-rule ratio or beyond the equalized-odds gap (a model-level event).</summary>
+    FairnessAlert,
 }
 
 public sealed record Webhook
@@ -77,6 +85,8 @@ public enum DeliveryStatus
     Delivered,
     /// <summary>Failed too often: kept, no longer retried until requeued.</summary>
     Parked,
+    /// <summary>Not sent, and never will be: the lead opted out of profiling (or was erased) after it was queued; the reason is in <see cref="WebhookDelivery.LastError"/>.</summary>
+    Cancelled,
 }
 
 /// <summary>A delivery to queue; <paramref name="LeadId"/> is empty for a model-level event (drift, performance).</summary>

@@ -23,6 +23,8 @@ public sealed record JobRecord
     /// <summary>The result as JSON, once succeeded.</summary>
     public string? ResultJson { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>Who queued the job ("api:crm-key", "cli:alice", "system:policy"); its audit entries name this actor. Null for jobs queued before it was kept.</summary>
+    public string? QueuedBy { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     /// <summary>The instance holding the job while it runs (null when queued or finished).</summary>

@@ -39,11 +39,11 @@ internal sealed class LoopWorld : IAsyncDisposable
         Services = services;
     }
 
-    public static async Task<LoopWorld> CreateAsync(string backend, int leads = 4000, int days = 300, int seed = 7)
+    public static async Task<LoopWorld> CreateAsync(string backend, int leads = 4000, int days = 300, int seed = 7, string? groupEffect = null)
     {
         var time = new ManualTime(Start);
         var (store, _, cs) = await TestStores.OpenAsync(backend, time);
-        var data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = leads, Days = days, Seed = seed, Start = Start });
+        var data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = leads, Days = days, Seed = seed, Start = Start, GroupEffect = groupEffect });
         await store.UpsertEnrichmentAsync(data.Enrichment);
         return new LoopWorld(data, time, store, AppServices.For(store, time: time)) { ConnectionString = cs };
     }

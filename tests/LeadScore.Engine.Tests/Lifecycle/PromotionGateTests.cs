@@ -72,7 +72,10 @@ public sealed class PromotionGateTests
     [InlineData("auc >= champion * 2", "after 'champion'")]
     [InlineData("ece <= lots", "'lots' is not a number")]
     [InlineData("segment_auc_drop <= champion", "already measured against the champion")]
-    [InlineData("fairness_regression = none", "fairness figures")]
+    [InlineData("fairness_regression = none", "unknown operator '='")]
+    [InlineData("fairness_regression >= 0.05", "use '<=' or '<'")]
+    [InlineData("fairness_regression <= champion", "already measured against the champion")]
+    [InlineData("fairness_regression <= 2", "between 0 and 1")]
     public void Bad_rules_are_refused_with_the_part_that_is_wrong(string rule, string message)
     {
         Should.Throw<LeadScoreException>(() => GateRule.Parse(rule)).Message.ShouldContain(message);
