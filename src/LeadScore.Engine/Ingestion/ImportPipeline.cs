@@ -148,6 +148,7 @@ public static class ImportPipeline
         mapping ??= ImportMapping.Default;
         var source = SourceReader.Open(path, mapping);
         var columns = source.Columns;
+        mapping.CheckLabels(columns, path);
         var sample = source.ReadRows().Where(r => r.Error is null).Take(SampleRows).ToList();
         var rules = ValueRules.FromMapping(mapping);
         // Roles the mapping leaves out and the file does not hold under their canonical names are guessed (mql_id, won_date).
