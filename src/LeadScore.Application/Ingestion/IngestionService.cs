@@ -36,6 +36,17 @@ public sealed class IngestionService(ImportService import, IScoringService scori
 
     private async Task<IngestResult> AfterImportAsync(ImportSummary summary, CancellationToken ct)
     {
+        if (summary.LabelsChanged)
+        {
+            // Labels are presentation only: same scores, reasons worded anew, so every stored lead's reasons follow them.
+            await scoring.ReloadAsync(ct);
+            if (scoring.ChampionVersion is not null)
+            {
+                var queuedAll = 0;
+                var all = await scoring.RescoreAllAsync(ScoreCause.Labels, null, ct, async (changes, c) => queuedAll += await notifier.NotifyAsync(changes, c));
+                if (summary.Accepted == 0) return new IngestResult(summary, all, queuedAll);
+            }
+        }
         if (summary.Accepted == 0) return new IngestResult(summary, 0, 0);
         // Training sets built before this import are stale (train rebuilds instead of reusing the stored one).
         await store.SaveSettingAsync(SettingNames.DataVersion, "{}", time.GetUtcNow(), ct);
