@@ -132,8 +132,11 @@ public sealed class FeatureLabelsTests
         ex.Field.ShouldBe("lables");
         Should.Throw<LeadScoreException>(() => ImportMapping.Parse("""{ "display_name": { "Region": "Area" } }"""))
             .Message.ShouldContain("(did you mean 'display_names'?)");
-        Should.Throw<LeadScoreException>(() => ImportMapping.Parse("""{ "labels": { "Region": "North" } }"""))
-            .Message.ShouldNotContain("LeadScore.Engine");
+        var file = Path.Combine(TestKit.TestPaths.NewTempDir(), "kind.json");
+        File.WriteAllText(file, """{ "labels": { "Region": "North" } }""");
+        var kind = Should.Throw<LeadScoreException>(() => ImportMapping.Load(file)).Message;
+        kind.ShouldContain("setting 'labels.Region' has the wrong kind of value");
+        kind.ShouldNotContain("System.Collections");
     }
 
     [Fact]
