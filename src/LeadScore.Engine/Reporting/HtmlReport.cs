@@ -32,7 +32,8 @@ public static class HtmlReport
         string Input(string feature)
         {
             var title = labels.Title(feature);
-            return title == feature ? HtmlEncode(feature) : $"{HtmlEncode(title)} <span class=\"note\">{HtmlEncode(feature)}</span>";
+            // "euribor3m" humanised is "Euribor3m": a change of case alone says nothing new.
+            return string.Equals(title, feature, StringComparison.OrdinalIgnoreCase) ? HtmlEncode(feature) : $"{HtmlEncode(title)} <span class=\"note\">{HtmlEncode(feature)}</span>";
         }
         string Value(string feature, string value) => labels.Label(feature, value) is { } l ? $"{HtmlEncode(l)} <span class=\"note\">{HtmlEncode(value)}</span>" : HtmlEncode(value);
         Directory.CreateDirectory(directory);
