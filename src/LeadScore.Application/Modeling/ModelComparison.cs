@@ -28,6 +28,8 @@ public sealed record SameRowsComparison
     /// <summary>AUC(B) - AUC(A), its standard error, z and the two-sided p-value.</summary>
     public required PairedAucTest Test { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
+    /// <summary>Whether the two cards' own figures were measured on the same held-out rows (same test ids).</summary>
+    public bool CardsShareTestSet { get; init; }
 }
 
 /// <summary>
@@ -119,6 +121,7 @@ public sealed class ModelComparison(ModelRegistry registry, TrainingService trai
             Rule = rule,
             Test = test,
             Notes = notes,
+            CardsShareTestSet = cardA.TestIdsHash is not null && cardA.TestIdsHash == cardB.TestIdsHash,
         };
     }
 

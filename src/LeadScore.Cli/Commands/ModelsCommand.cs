@@ -57,7 +57,7 @@ internal static class ModelsCommand
                     rows = c.Rows, positives = c.Positives, from = c.From, to = c.To, horizon_days = c.HorizonDays, rule = c.Rule,
                     a = M(c.A), b = M(c.B),
                     delong = new { difference = c.Test.Difference, se = c.Test.StandardError, z = c.Test.Z, p_two_sided = c.Test.PValueTwoSided },
-                    notes = c.Notes,
+                    notes = c.Notes, cards_share_test_set = c.CardsShareTestSet,
                 }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
                 return ExitCodes.Ok;
             }
@@ -71,6 +71,9 @@ internal static class ModelsCommand
                 : "not a significant difference at the 5% level";
             console.Line(string.Create(inv, $"AUC {c.B.Version} - {c.A.Version}: {t.Difference:+0.0000;-0.0000;0.0000} (DeLong SE {t.StandardError:F4}, z {t.Z:F2}, two-sided p {t.PValueTwoSided:0.####}): {verdict}."));
             foreach (var n in c.Notes) console.Line($"Note: {n}.");
+            console.Line(c.CardsShareTestSet
+                ? "The cards' own figures (CARD AUC) were measured on the same held-out rows too."
+                : "The cards' own figures (CARD AUC) were measured on different held-out rows and do not compare; the figures above do.");
             return ExitCodes.Ok;
         });
 
