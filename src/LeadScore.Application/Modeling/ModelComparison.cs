@@ -61,7 +61,9 @@ public sealed class ModelComparison(ModelRegistry registry, TrainingService trai
         if (cardA.HorizonDays is { } ha && cardB.HorizonDays is { } hb && ha != hb)
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"the versions predict over different horizons ({mvA.Version} {ha:0.##} days, {mvB.Version} {hb:0.##} days): both are judged on converting within {horizon:0.##} days"));
         var funnel = await training.ChooseFunnelAsync(null, horizon, null, null, ct);
-        var options = new TrainingSetOptions { DecisionDelay = funnel.DecisionDelay, HorizonDays = funnel.HorizonDays, KnownBefore = time.GetUtcNow() };
+        // Matured as of the data's end (the latest lead, activity or outcome stored), as training judges it: the clock is no
+        // evidence that a lead did not convert. A version trained with a later --as-of knew the data complete up to it.
+        var options = new TrainingSetOptions { DecisionDelay = funnel.DecisionDelay, HorizonDays = funnel.HorizonDays };
 
         // Rows neither version trained on: after the start of a time-split test set (its training rows all came before),
         // or after the last row a version saw at all (a random split trained on rows from the whole period).
@@ -70,11 +72,30 @@ public sealed class ModelComparison(ModelRegistry registry, TrainingService trai
         var since = sinceA >= sinceB ? sinceA : sinceB;
         var inclusive = (sinceA >= sinceB ? cardA : cardB).SplitKind == SplitKind.Time;
 
-        var setA = await training.BuildTrainingSetAsync(defsA, options, ct);
-        var frameA = setA.Frame;
+        var frameA = (await training.BuildTrainingSetAsync(defsA, options, ct)).Frame;
+        var cardsAsOf = new[] { cardA.AsOf, cardB.AsOf }.Max();
+        if (cardsAsOf is { } known && (frameA.AsOf is not { } dataEnd || known > dataEnd) && known <= time.GetUtcNow())
+        {
+            options = options with { KnownBefore = known };
+            frameA = (await training.BuildTrainingSetAsync(defsA, options, ct)).Frame;
+        }
         var keep = new List<int>();
         for (var i = 0; i < frameA.Count; i++)
             if ((inclusive ? frameA.Times[i] >= since : frameA.Times[i] > since) && frameA.IsMatured(i)) keep.Add(i);
+        if (inclusive)
+        {
+            // The test set starts at its first row's time; rows tied with it may have gone either way (a time split breaks
+            // ties by row order, and dates without a time of day tie often), so tied rows are left out unless only one
+            // row has that time: then it is the test set's first row.
+            var tied = 0;
+            for (var i = 0; i < frameA.Count; i++) if (frameA.Times[i] == since) tied++;
+            if (tied > 1)
+            {
+                keep.RemoveAll(i => frameA.Times[i] == since);
+                notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{tied} row(s) decided exactly at {since:yyyy-MM-dd HH:mm}Z, where the later test set starts, were left out: tied rows may have been trained on"));
+            }
+        }
         var rowsA = frameA.Subset(keep);
         FeatureFrame rowsB;
         if (defsA.ToJson() == defsB.ToJson()) rowsB = rowsA;
@@ -93,7 +114,7 @@ public sealed class ModelComparison(ModelRegistry registry, TrainingService trai
         }
         var positives = rowsA.Labels.Count(l => l);
         var rule = string.Create(CultureInfo.InvariantCulture,
-            $"leads decided {(inclusive ? "at or after" : "after")} {since:yyyy-MM-dd HH:mm}Z ({whyA}; {whyB}) whose {funnel.HorizonDays:0.##}-day horizon has passed, decision {funnel.DelayWhy}");
+            $"leads decided {(inclusive ? "at or after" : "after")} {since:yyyy-MM-dd HH:mm}Z ({whyA}; {whyB}) whose {funnel.HorizonDays:0.##}-day horizon had passed by {frameA.AsOf:yyyy-MM-dd HH:mm}Z ({(options.KnownBefore is null ? "the data's end" : "the versions' as-of time")}), decision {funnel.DelayWhy}");
         if (positives < MinRowsPerClass || rowsA.Count - positives < MinRowsPerClass)
             throw new LeadScoreException(string.Create(CultureInfo.InvariantCulture,
                 $"too few rows to compare {mvA.Version} and {mvB.Version} on: {rowsA.Count:N0} matured row(s) ({positives:N0} converted) that neither trained on, {rule}; " +
