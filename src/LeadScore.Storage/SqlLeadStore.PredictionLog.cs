@@ -66,19 +66,28 @@ public abstract partial class SqlLeadStore
         return dryRun ? await c.ExecuteScalarAsync<long>(command) : await c.ExecuteAsync(command);
     }
 
-    public async Task<bool> TryAddAlertAsync(MonitoringAlert alert, CancellationToken ct = default)
+    public Task<bool> TryAddAlertAsync(MonitoringAlert alert, IReadOnlyList<NewDelivery>? deliveries = null, CancellationToken ct = default)
     {
-        await using var c = await OpenAsync(ct);
-        // ON CONFLICT DO NOTHING on the unique (kind, model, slot, window) index: concurrent instances raise it once.
-        var n = await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO monitoring_alerts (kind, model_version, slot, window_start, window_end, raised_at, message, details)
-            VALUES (@Kind, @ModelVersion, @Slot, @start, @end, @raised, @Message, @DetailsJson)
-            ON CONFLICT (kind, model_version, slot, window_start) DO NOTHING
-            """, new
+        var now = NowMs;
+        return InTransactionAsync(async (c, tx) =>
         {
-            alert.Kind, alert.ModelVersion, alert.Slot, start = Ms(alert.WindowStart), end = Ms(alert.WindowEnd), raised = Ms(alert.RaisedAt), alert.Message, alert.DetailsJson,
-        }, cancellationToken: ct));
-        return n > 0;
+            // ON CONFLICT DO NOTHING on the unique (kind, model, slot, window) index: concurrent instances raise it once,
+            // and only the one that stored it queues the deliveries.
+            var n = await c.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO monitoring_alerts (kind, model_version, slot, window_start, window_end, raised_at, message, details)
+                VALUES (@Kind, @ModelVersion, @Slot, @start, @end, @raised, @Message, @DetailsJson)
+                ON CONFLICT (kind, model_version, slot, window_start) DO NOTHING
+                """, new
+            {
+                alert.Kind, alert.ModelVersion, alert.Slot, start = Ms(alert.WindowStart), end = Ms(alert.WindowEnd), raised = Ms(alert.RaisedAt), alert.Message, alert.DetailsJson,
+            }, tx, cancellationToken: ct));
+            if (n > 0 && deliveries is { Count: > 0 })
+                await c.ExecuteAsync(new CommandDefinition("""
+                    INSERT INTO webhook_deliveries (webhook_id, event_type, lead_id, payload, status, attempts, next_attempt_at, created_at)
+                    VALUES (@WebhookId, @EventType, @LeadId, @Payload, 'Pending', 0, @now, @now)
+                    """, deliveries.Select(d => new { d.WebhookId, d.EventType, d.LeadId, d.Payload, now }).ToList(), tx, cancellationToken: ct));
+            return n > 0;
+        }, ct);
     }
 
     private sealed record AlertRow(long Id, string Kind, string ModelVersion, string Slot, long WindowStart, long WindowEnd, long RaisedAt, string Message, string Details);

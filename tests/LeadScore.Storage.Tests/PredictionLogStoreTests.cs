@@ -81,4 +81,30 @@ public sealed class PredictionLogStoreTests
         (await store.ListAlertsAsync(since: T0.AddDays(22))).Select(a => a.WindowStart).ShouldBe([T0.AddDays(14)]);
         (await store.ListAlertsAsync(limit: 1)).Count.ShouldBe(1);
     }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task An_alert_and_its_webhook_deliveries_are_stored_together_and_only_by_the_raise_that_stored_the_alert(string backend)
+    {
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        await store.SaveWebhookAsync(new Webhook { Id = "wh1", Url = "http://127.0.0.1:9/x", Rule = WebhookRule.DriftDetected, Secret = "s", CreatedAt = T0 });
+        var alert = new MonitoringAlert
+        {
+            Kind = "drift_detected", ModelVersion = "v1", Slot = PredictionSlots.Champion, WindowStart = T0, WindowEnd = T0.AddDays(7),
+            RaisedAt = T0.AddDays(8), Message = "m", DetailsJson = "{}",
+        };
+        NewDelivery[] deliveries = [new("wh1", "drift_detected", "", "{\"n\":1}")];
+
+        (await store.TryAddAlertAsync(alert, deliveries)).ShouldBeTrue();
+        (await store.TryAddAlertAsync(alert with { Message = "second instance" }, [new("wh1", "drift_detected", "", "{\"n\":2}")])).ShouldBeFalse();
+
+        var queued = await store.ListDeliveriesAsync("wh1", 10);
+        queued.Select(d => d.Payload).ShouldBe(["{\"n\":1}"], "the raise that lost the race queues nothing");
+        queued[0].Status.ShouldBe(DeliveryStatus.Pending);
+
+        // A delivery the database refuses (unknown webhook) rolls the alert back with it: never an alert without its deliveries.
+        var other = alert with { WindowStart = T0.AddDays(7), WindowEnd = T0.AddDays(14) };
+        await Should.ThrowAsync<Exception>(() => store.TryAddAlertAsync(other, [new("wh1", "drift_detected", "", null!)]));
+        (await store.ListAlertsAsync()).Count.ShouldBe(1);
+    }
 }

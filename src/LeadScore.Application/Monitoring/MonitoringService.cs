@@ -170,7 +170,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
             inFlight = drifting;
         }
         if (inFlight is not null) await FinishAsync(inFlight);
-        if (alerts.Count > 0 && webhooks is not null) await webhooks.NotifyAlertsAsync(alerts, ct);
+        if (alerts.Count > 0) webhooks?.Pulse();
         var result = new MonitoringResult
         {
             ModelVersion = version, Slot = request.Slot, HasReference = true, WindowDays = request.WindowDays, Windows = windows, NewAlerts = alerts,
@@ -394,7 +394,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                     features = top.Select(t => new { feature = t.Feature, test = DriftEngine.TestCode(t.Test), statistic = t.Statistic, p_value = t.PValue, threshold = t.Threshold, sentence = t.Explanation }),
                 }),
             };
-            if (await store.TryAddAlertAsync(alert, ct)) raised.Add(alert);
+            if (await store.TryAddAlertAsync(alert, webhooks is null ? null : await webhooks.AlertDeliveriesAsync(alert, ct), ct)) raised.Add(alert);
         }
         if (w.Concept is { Dropped: true } k)
         {
@@ -408,7 +408,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                     expected_conversions = k.ExpectedPositives, conversions = k.Positives, calibration_z = k.CalibrationZ, sentence = k.Explanation,
                 }),
             };
-            if (await store.TryAddAlertAsync(alert, ct)) raised.Add(alert);
+            if (await store.TryAddAlertAsync(alert, webhooks is null ? null : await webhooks.AlertDeliveriesAsync(alert, ct), ct)) raised.Add(alert);
         }
         foreach (var a in raised) MonitoringLog.AlertRaised(_log, a.Kind, version, slot, a.WindowStart);
         return raised;

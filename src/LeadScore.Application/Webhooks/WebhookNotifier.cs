@@ -62,44 +62,35 @@ public sealed class WebhookNotifier(IWebhookStore store, ILeadData leads, IOutco
     }
 
     /// <summary>
-    /// Queues one model-level delivery per (webhook, alert) for the webhooks subscribed to the alert's kind
-    /// (<c>drift_detected</c>, <c>performance_dropped</c>); returns how many. Monitoring calls it with the alerts it has just
-    /// stored, and an alert is stored once, so each is sent once.
+    /// The model-level deliveries announcing <paramref name="alert"/>: one per webhook subscribed to its kind
+    /// (<c>drift_detected</c>, <c>performance_dropped</c>). Monitoring stores them with the alert in one transaction
+    /// (<see cref="LeadScore.Storage.IMonitoringAlerts.TryAddAlertAsync"/>) and then calls <see cref="Pulse"/>, so an alert
+    /// stored once is sent once, and never stored without its deliveries.
     /// </summary>
-    public async Task<int> NotifyAlertsAsync(IReadOnlyList<MonitoringAlert> alerts, CancellationToken ct = default)
+    public async Task<IReadOnlyList<NewDelivery>> AlertDeliveriesAsync(MonitoringAlert alert, CancellationToken ct = default)
     {
-        if (alerts.Count == 0) return 0;
-        var hooks = await store.ListWebhooksAsync(ct);
-        if (hooks.Count == 0) return 0;
+        if (WebhookRules.ForAlert(alert.Kind) is not { } rule) return [];
+        var hooks = (await store.ListWebhooksAsync(ct)).Where(h => h.Rule == rule).ToList();
+        if (hooks.Count == 0) return [];
         var now = time.GetUtcNow();
-        var deliveries = new List<NewDelivery>();
-        foreach (var alert in alerts)
+        var type = WebhookRules.EventType(rule);
+        using var details = JsonDocument.Parse(string.IsNullOrEmpty(alert.DetailsJson) ? "{}" : alert.DetailsJson);
+        return hooks.Select(hook => new NewDelivery(hook.Id, type, "", JsonSerializer.Serialize(new MonitoringWebhookEvent
         {
-            if (WebhookRules.ForAlert(alert.Kind) is not { } rule) continue;
-            using var details = JsonDocument.Parse(string.IsNullOrEmpty(alert.DetailsJson) ? "{}" : alert.DetailsJson);
-            foreach (var hook in hooks.Where(h => h.Rule == rule))
-            {
-                var type = WebhookRules.EventType(rule);
-                var evt = new MonitoringWebhookEvent
-                {
-                    Id = "evt_" + Guid.CreateVersion7(now).ToString("N"),
-                    Type = type,
-                    WebhookId = hook.Id,
-                    OccurredAt = now,
-                    ModelVersion = alert.ModelVersion,
-                    Slot = alert.Slot,
-                    Window = new ModelEventWindow(alert.WindowStart, alert.WindowEnd),
-                    Message = alert.Message,
-                    Details = details.RootElement.Clone(),
-                };
-                // No lead: the delivery's lead id is empty (the column is not null; erasure never matches it).
-                deliveries.Add(new NewDelivery(hook.Id, type, "", JsonSerializer.Serialize(evt, WebhookJsonContext.Default.MonitoringWebhookEvent)));
-            }
-        }
-        await store.EnqueueDeliveriesAsync(deliveries, ct);
-        if (deliveries.Count > 0) signal.Pulse();
-        return deliveries.Count;
+            Id = "evt_" + Guid.CreateVersion7(now).ToString("N"),
+            Type = type,
+            WebhookId = hook.Id,
+            OccurredAt = now,
+            ModelVersion = alert.ModelVersion,
+            Slot = alert.Slot,
+            Window = new ModelEventWindow(alert.WindowStart, alert.WindowEnd),
+            Message = alert.Message,
+            Details = details.RootElement.Clone(),
+        }, WebhookJsonContext.Default.MonitoringWebhookEvent))).ToList(); // no lead: the lead id is empty (erasure never matches it)
     }
+
+    /// <summary>Wakes the delivery worker after deliveries were queued outside this notifier (alerts).</summary>
+    public void Pulse() => signal.Pulse();
 
     /// <summary>Queues one delivery per webhook with the model rule (<paramref name="rule"/>); returns how many.</summary>
     public async Task<int> NotifyModelAsync(WebhookRule rule, string version, string? previous, string reason, string? figuresJson, CancellationToken ct = default)

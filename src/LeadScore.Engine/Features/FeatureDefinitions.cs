@@ -112,7 +112,8 @@ public sealed record FeatureDefinitions
         IReadOnlyList<ColumnSchema>? schema = null,
         int minCategoryCount = 20,
         int maxCategories = 30,
-        ValueRules? rules = null)
+        ValueRules? rules = null,
+        int maxAttributeCategories = 1000)
     {
         rules ??= ValueRules.Default;
         var columns = sample.SelectMany(l => l.Attributes.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -130,7 +131,7 @@ public sealed record FeatureDefinitions
                 case ColumnKind.Boolean: attrs.Add(new AttributeFeature { Column = col, Kind = AttributeKind.Boolean }); break;
                 case ColumnKind.DateTime: attrs.Add(new AttributeFeature { Column = col, Kind = AttributeKind.Date, DateParts = ["days_before", "month", "day_of_week"] }); break;
                 case ColumnKind.Categorical:
-                    attrs.Add(new AttributeFeature { Column = col, Kind = AttributeKind.Categorical, Values = Frequent(values.Where(v => !rules.IsMissing(v)).Select(v => v.Trim()), minCategoryCount, maxCategories) });
+                    attrs.Add(new AttributeFeature { Column = col, Kind = AttributeKind.Categorical, Values = Frequent(values.Where(v => !rules.IsMissing(v)).Select(v => v.Trim()), minCategoryCount, maxAttributeCategories) });
                     break;
                 default: break; // identifiers and free text are not features
             }

@@ -11,6 +11,8 @@ public static class SchemaInference
     /// the sample. The values that fail are then rejected row by row, with the column named.
     /// </summary>
     public const double BadValueTolerance = 0.02;
+    /// <summary>A column whose distinct values cover at least this share of its rows (and at least 50 rows) is an identifier, not a code.</summary>
+    public const double NearlyUniqueShare = 0.95;
 
     /// <summary>True/false under the default rules (<see cref="ValueRules.Default"/>).</summary>
     public static bool TryParseBool(string raw, out bool value) => ValueRules.Default.TryBool(raw, out value);
@@ -49,12 +51,17 @@ public static class SchemaInference
         var n = values.Count;
         bool Mostly(int ok) => ok == n || n - ok <= BadValueTolerance * n;
         ColumnKind kind;
+        // An identifier is nearly unique per row; a column whose values repeat (a landing-page, campaign or form id) is a
+        // code, often a strong signal, whatever its name says.
+        var nearlyUnique = distinct == n || (n >= 50 && distinct >= NearlyUniqueShare * n);
+        var repeatedCode = LooksLikeId(name) && !nearlyUnique;
         if (distinct <= 2 && bools == n) kind = ColumnKind.Boolean;
         else if (Mostly(numbers))
-            kind = LooksLikeId(name) && distinct == n ? ColumnKind.Identifier : ColumnKind.Numeric;
+            kind = LooksLikeId(name) && nearlyUnique ? ColumnKind.Identifier : repeatedCode ? ColumnKind.Categorical : ColumnKind.Numeric;
         else if (bools < n && boolSpellings.Count <= 2 && numbers < bools && Mostly(bools)) kind = ColumnKind.Boolean;
         else if (Mostly(dates)) kind = ColumnKind.DateTime;
-        else if (LooksLikeId(name) || (distinct == n && n >= 50)) kind = ColumnKind.Identifier;
+        else if ((LooksLikeId(name) && nearlyUnique) || (distinct == n && n >= 50)) kind = ColumnKind.Identifier;
+        else if (repeatedCode) kind = ColumnKind.Categorical;
         else if (distinct > 200 && values.Average(v => v.Length) > 30) kind = ColumnKind.Text;
         else kind = ColumnKind.Categorical;
         return new ColumnSchema { Name = name, Kind = kind, IsPersonal = personal is not null, PersonalReason = personal };

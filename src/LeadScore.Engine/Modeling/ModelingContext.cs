@@ -151,7 +151,9 @@ public sealed class ModelingContext
         private readonly CancellationToken _ct;
         private readonly int _folds;
         private readonly int[] _foldOf;
-        private readonly Dictionary<bool, (FeatureEncoder Encoder, float[] Matrix)> _encoders = [];
+        private readonly Dictionary<(bool Impute, bool OneHot), (FeatureEncoder Encoder, float[] Matrix)> _encoders = [];
+        /// <summary>True once cross-validation preferred one-hot over target encoding for the high-cardinality features.</summary>
+        private bool _oneHotOnly;
         private readonly List<CandidateResult> _candidates = [];
 
         public TrainerSearch(TrainerCatalog trainers, TrainingOptions options, FeatureFrame train, Stopwatch sw, List<string> notes, IProgress<string>? progress, CancellationToken ct)
@@ -171,12 +173,36 @@ public sealed class ModelingContext
 
         public (FeatureEncoder Encoder, float[] Matrix) EncoderFor(TrainerOptions t)
         {
-            if (!_encoders.TryGetValue(t.NeedsImputation, out var e))
+            var key = (t.NeedsImputation, _oneHotOnly);
+            if (!_encoders.TryGetValue(key, out var e))
             {
-                var enc = FeatureEncoder.Fit(_train, new EncoderOptions { ImputeAndStandardize = t.NeedsImputation });
-                _encoders[t.NeedsImputation] = e = (enc, enc.EncodeAll(_train));
+                var enc = FeatureEncoder.Fit(_train, new EncoderOptions { ImputeAndStandardize = t.NeedsImputation, TargetEncodeAbove = _oneHotOnly ? null : new EncoderOptions().TargetEncodeAbove });
+                _encoders[key] = e = (enc, enc.EncodeTraining(_train, _foldOf, _folds));
             }
             return e;
+        }
+
+        /// <summary>
+        /// High-cardinality categories: target encoding (the default when a feature has hundreds of repeated levels) or
+        /// one-hot of the most frequent levels, whichever cross-validates better with the trainer chosen so far.
+        /// </summary>
+        private void ChooseEncoding(ref TrainerOptions best, ref CvResult bestCv)
+        {
+            var (enc, _) = EncoderFor(best);
+            if (!enc.HasTargetEncoding) return;
+            var names = string.Join(", ", enc.Features.Where((_, f) => enc.Encodings[f].TargetValues is not null).Select(f => f.Name));
+            _oneHotOnly = true;
+            var oneHot = Cv(best, "encoding");
+            if (oneHot.Auc > bestCv.Auc)
+            {
+                bestCv = oneHot;
+                _notes.Add($"High-cardinality categories ({names}): one-hot of the {new EncoderOptions().MaxCategories} most frequent levels cross-validated better than target encoding, so it was kept.");
+            }
+            else
+            {
+                _oneHotOnly = false;
+                _notes.Add($"High-cardinality categories ({names}): target-encoded (out-of-fold smoothed conversion log-odds per level, rare levels pooled); it cross-validated better than one-hot ({bestCv.Auc:F4} vs {oneHot.Auc:F4}).");
+            }
         }
 
         private CvResult Cv(TrainerOptions t, string stage)
@@ -198,6 +224,7 @@ public sealed class ModelingContext
             if (options.Trainer is { } fixedTrainer)
             {
                 var given = Cv(fixedTrainer, "given");
+                ChooseEncoding(ref fixedTrainer, ref given);
                 return (fixedTrainer, given, $"{TrainerCatalog.Name(fixedTrainer.Algorithm)} with the given hyperparameters ({_folds}-fold cross-validated AUC {given.Auc:F4} on the training part)");
             }
 
@@ -243,6 +270,8 @@ public sealed class ModelingContext
                 }
                 else weightingWhy = "no class weights (balanced weights did not improve cross-validated AUC)";
             }
+
+            ChooseEncoding(ref best, ref bestCv);
 
             // 3. Bounded random search around the best family.
             var rng = new Random(options.Seed);
@@ -365,7 +394,7 @@ public sealed class ModelingContext
     public (ITransformer Model, FeatureEncoder Encoder, float[] Matrix) Fit(FeatureFrame train, TrainerOptions options, int seed = TrainingOptions.Defaults.Seed)
     {
         var enc = FeatureEncoder.Fit(train, new EncoderOptions { ImputeAndStandardize = options.NeedsImputation });
-        var m = enc.EncodeAll(train);
+        var m = enc.EncodeTraining(train, DataSplitter.StratifiedFolds(train, 5, seed), 5);
         var ml = new MLContext(seed);
         return (MlNetFitter.Fit(ml, options, seed, m, enc.SlotCount, train.Labels), enc, m);
     }

@@ -367,7 +367,11 @@ public sealed class ScoringEngine
     public string ReasonText(int feature, FeatureValue value)
     {
         // Sentences are built per reason (10 per explained lead), not in the scoring loop.
-        return Labels.Sentence(Encoder.Features[feature], value);
+        var sentence = Labels.Sentence(Encoder.Features[feature], value);
+        // A target-encoded code (a landing page among hundreds) says how its leads convert, which is what the model used.
+        return Encoder.TargetRateRatio(feature, value.Category) is { } ratio
+            ? string.Create(CultureInfo.InvariantCulture, $"{sentence} (converts {ratio:0.0}x the average)")
+            : sentence;
     }
 
     private void CheckFrame(FeatureFrame frame)

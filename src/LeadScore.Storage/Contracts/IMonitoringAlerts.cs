@@ -3,8 +3,12 @@ namespace LeadScore.Storage;
 /// <summary>Monitoring alerts: at most one per kind, model version, slot and window (a second raise is ignored).</summary>
 public interface IMonitoringAlerts
 {
-    /// <summary>Stores the alert unless one of its kind for the same model, slot and window exists; true when stored.</summary>
-    Task<bool> TryAddAlertAsync(MonitoringAlert alert, CancellationToken ct = default);
+    /// <summary>
+    /// Stores the alert unless one of its kind for the same model, slot and window exists; true when stored. The webhook
+    /// <paramref name="deliveries"/> announcing it are queued in the same transaction, so an alert is never stored without
+    /// its deliveries (or queued twice when two instances raise it).
+    /// </summary>
+    Task<bool> TryAddAlertAsync(MonitoringAlert alert, IReadOnlyList<NewDelivery>? deliveries = null, CancellationToken ct = default);
 
     /// <summary>The alerts raised at or after <paramref name="since"/> (all when null), newest window first.</summary>
     Task<IReadOnlyList<MonitoringAlert>> ListAlertsAsync(DateTimeOffset? since = null, int limit = 100, CancellationToken ct = default);

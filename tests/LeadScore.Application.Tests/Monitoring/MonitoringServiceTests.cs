@@ -109,6 +109,12 @@ public sealed class MonitoringServiceTests
         var gaps = result.Windows.Select(w => Math.Abs(w.Estimated!.Auc - w.Realized!.Auc)).ToList();
         gaps.Average().ShouldBeLessThan(0.03);
         gaps.Max().ShouldBeLessThan(0.06);
+        // On four-week cohorts (2,400 leads, sampling error about 0.01) every matured cohort's estimate is within 0.03.
+        var monthly = await monitoring.RunAsync(new MonitoringRequest { WindowDays = 28, RaiseAlerts = false });
+        monthly.Windows.Count.ShouldBe(13);
+        monthly.Windows.ShouldAllBe(w => w.CohortMatured);
+        monthly.Windows.ShouldAllBe(w => Math.Abs(w.Estimated!.Auc - w.Realized!.Auc) < 0.03,
+            string.Join(", ", monthly.Windows.Select(w => $"{w.Estimated!.Auc:F3}/{w.Realized!.Auc:F3}")));
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]

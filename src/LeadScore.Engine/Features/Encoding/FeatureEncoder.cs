@@ -16,11 +16,24 @@ public sealed record EncoderOptions
     public int MinCategoryCount { get; init; } = 10;
     /// <summary>At most this many one-hot slots per categorical feature (most frequent first).</summary>
     public int MaxCategories { get; init; } = 50;
+    /// <summary>
+    /// A categorical feature with more levels seen at least <see cref="MinCategoryCount"/> times than this (a landing-page,
+    /// campaign or form code) is target-encoded into one slot instead of one-hot: the smoothed log-odds of conversion of
+    /// its level. Null = never (one-hot of the <see cref="MaxCategories"/> most frequent levels).
+    /// </summary>
+    public int? TargetEncodeAbove { get; init; } = 50;
+    /// <summary>Pseudo-count of the prior in the target encoding's m-estimate (a level seen m times sits halfway to the prior).</summary>
+    public double TargetSmoothing { get; init; } = 20;
+    /// <summary>Keep at most this many target-encoded levels (most frequent first); the rest are pooled as rare.</summary>
+    public int MaxTargetLevels { get; init; } = 10_000;
 }
 
 /// <summary>
 /// Turns feature rows into the float vectors models train and score on: one slot per numeric
-/// feature, one-hot slots per categorical feature. Fitted once on training data, then immutable
+/// feature, one-hot slots per categorical feature, or one target-encoded slot for a categorical feature with hundreds
+/// of repeated levels (<see cref="EncoderOptions.TargetEncodeAbove"/>). Target encoding is fitted on the training rows
+/// only; the training rows themselves get out-of-fold values (<see cref="EncodeTraining"/>), so a row's own label never
+/// sits in its feature. Fitted once on training data, then immutable
 /// and shared by training, the compiled scorer and explanations, so the vector is the same
 /// everywhere. <see cref="SlotFeature"/> maps every slot back to the feature a person recognises.
 /// </summary>
@@ -41,7 +54,11 @@ public sealed class FeatureEncoder
         {
             var e = encodings[f];
             e.FirstSlot = slotFeature.Count;
-            if (e.Categories is { } cats)
+            if (e.TargetValues is not null)
+            {
+                slotFeature.Add(f); slotNames.Add($"{features[f].Name} (target-encoded)");
+            }
+            else if (e.Categories is { } cats)
             {
                 foreach (var c in cats) { slotFeature.Add(f); slotNames.Add($"{features[f].Name}={c}"); }
             }
@@ -80,12 +97,26 @@ public sealed class FeatureEncoder
                     if (row[f].Category is { } c) counts[c] = counts.GetValueOrDefault(c) + 1;
                     else missing++;
                 }
-                var cats = counts.Where(kv => kv.Value >= options.MinCategoryCount)
-                    .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-                    .Take(options.MaxCategories).Select(kv => kv.Key).ToList();
+                var frequent = counts.Where(kv => kv.Value >= options.MinCategoryCount)
+                    .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key).ToList();
+                var target = options.TargetEncodeAbove is { } above && frequent.Count > above && frame.Labels.Count == frame.Count;
+                var cats = frequent.Take(target ? options.MaxTargetLevels : options.MaxCategories).ToList();
                 if (counts.Count > cats.Count) cats.Add(RareCategory);
                 if (missing > 0) cats.Add(MissingCategory);
-                encodings.Add(new EncodedFeature { Categories = cats });
+                var e = new EncodedFeature { Categories = cats };
+                if (target)
+                {
+                    var lookup = cats.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+                    var (pos, all) = LevelCounts(frame, f, lookup, cats.Count, _ => true);
+                    var prior = Prior(frame.Labels, _ => true);
+                    e = new EncodedFeature
+                    {
+                        Categories = cats, Prior = LogOdds(prior),
+                        TargetValues = [.. Enumerable.Range(0, cats.Count).Select(i => LogOdds(Smoothed(pos[i], all[i], prior, options.TargetSmoothing)))],
+                        TargetSmoothing = options.TargetSmoothing,
+                    };
+                }
+                encodings.Add(e);
             }
             else
             {
@@ -111,6 +142,85 @@ public sealed class FeatureEncoder
         return new FeatureEncoder(frame.Features, encodings, options.ImputeAndStandardize);
     }
 
+    /// <summary>
+    /// For a target-encoded feature, how a category converts against the average of the training rows (its smoothed rate
+    /// over the prior rate; 3 = "converts 3x the average"); null for other features or when the category has no value.
+    /// </summary>
+    public double? TargetRateRatio(int feature, string? category)
+    {
+        var e = Encodings[feature];
+        if (e.TargetValues is not { } tv || category is null) return null;
+        var idx = LevelIndex(e, category);
+        if (idx < 0) return null;
+        static double P(double logOdds) => 1 / (1 + Math.Exp(-logOdds));
+        return P(tv[idx]) / P(e.Prior);
+    }
+
+    /// <summary>Whether any feature is target-encoded (then training rows need <see cref="EncodeTraining"/>).</summary>
+    [JsonIgnore] public bool HasTargetEncoding => Encodings.Any(e => e.TargetValues is not null);
+
+    /// <summary>
+    /// Encodes the rows this encoder was fitted on for training: like <see cref="EncodeAll"/>, except that a target-encoded
+    /// slot of a row in fold k holds its level's value computed from the other folds only (out-of-fold, as scikit-learn's
+    /// TargetEncoder.fit_transform does), so the model never learns from a row's own label through its feature.
+    /// </summary>
+    public float[] EncodeTraining(FeatureFrame frame, int[] foldOf, int folds)
+    {
+        var m = EncodeAll(frame);
+        if (!HasTargetEncoding) return m;
+        if (foldOf.Length != frame.Count || frame.Labels.Count != frame.Count) throw new ArgumentException("one fold and one label per row are needed", nameof(foldOf));
+        for (var f = 0; f < Encodings.Count; f++)
+        {
+            var e = Encodings[f];
+            if (e.TargetValues is null) continue;
+            for (var k = 0; k < folds; k++)
+            {
+                var fold = k;
+                var (pos, all) = LevelCounts(frame, f, e.Lookup!, e.Categories!.Count, r => foldOf[r] != fold);
+                var prior = Prior(frame.Labels, r => foldOf[r] != fold);
+                for (var r = 0; r < frame.Count; r++)
+                {
+                    if (foldOf[r] != fold) continue;
+                    var idx = LevelIndex(e, frame.Rows[r][f].Category);
+                    m[(long)r * SlotCount + e.FirstSlot] = (float)(idx < 0 ? LogOdds(prior) : LogOdds(Smoothed(pos[idx], all[idx], prior, e.TargetSmoothing)));
+                }
+            }
+        }
+        return m;
+    }
+
+    private static (double[] Pos, double[] All) LevelCounts(FeatureFrame frame, int f, Dictionary<string, int> lookup, int levels, Func<int, bool> use)
+    {
+        var pos = new double[levels]; var all = new double[levels];
+        var missing = lookup.GetValueOrDefault(MissingCategory, -1);
+        var rare = lookup.GetValueOrDefault(RareCategory, -1);
+        for (var r = 0; r < frame.Count; r++)
+        {
+            if (!use(r)) continue;
+            var c = frame.Rows[r][f].Category;
+            var idx = c is null ? missing : lookup.TryGetValue(c, out var i) ? i : rare;
+            if (idx < 0) continue;
+            all[idx]++;
+            if (frame.Labels[r]) pos[idx]++;
+        }
+        return (pos, all);
+    }
+
+    private static double Prior(IReadOnlyList<bool> labels, Func<int, bool> use)
+    {
+        double pos = 0, all = 0;
+        for (var r = 0; r < labels.Count; r++) if (use(r)) { all++; if (labels[r]) pos++; }
+        return all == 0 ? 0.5 : Math.Clamp(pos / all, 1e-4, 1 - 1e-4);
+    }
+
+    private static double Smoothed(double pos, double all, double prior, double m) => (pos + m * prior) / (all + m);
+
+    private static double LogOdds(double p) { p = Math.Clamp(p, 1e-4, 1 - 1e-4); return Math.Log(p / (1 - p)); }
+
+    private static int LevelIndex(EncodedFeature e, string? c) =>
+        c is null ? e.Lookup!.GetValueOrDefault(MissingCategory, -1)
+        : e.Lookup!.TryGetValue(c, out var idx) ? idx : e.Lookup!.GetValueOrDefault(RareCategory, -1);
+
     /// <summary>Encodes one row into <paramref name="slots"/> (length <see cref="SlotCount"/>). Allocates nothing.</summary>
     public void Encode(ReadOnlySpan<FeatureValue> row, Span<float> slots)
     {
@@ -119,7 +229,12 @@ public sealed class FeatureEncoder
         {
             var e = Encodings[f];
             var s = e.FirstSlot;
-            if (e.Lookup is { } lookup)
+            if (e.TargetValues is { } tv)
+            {
+                var idx = LevelIndex(e, row[f].Category);
+                slots[s] = (float)(idx < 0 ? e.Prior : tv[idx]);
+            }
+            else if (e.Lookup is { } lookup)
             {
                 var n = e.Categories!.Count;
                 slots.Slice(s, n).Clear();
@@ -163,11 +278,17 @@ public sealed class FeatureEncoder
 /// <summary>How one feature is encoded.</summary>
 public sealed class EncodedFeature
 {
-    /// <summary>One-hot categories in slot order (null for numeric features).</summary>
+    /// <summary>One-hot categories in slot order, or the target-encoded levels (null for numeric features).</summary>
     public List<string>? Categories { get; init; }
     public double Mean { get; init; }
     public double Scale { get; init; } = 1;
     public bool HasMissingSlot { get; init; }
+    /// <summary>Target encoding: the smoothed log-odds of conversion per category (parallel to <see cref="Categories"/>); null = one-hot.</summary>
+    public List<double>? TargetValues { get; init; }
+    /// <summary>Target encoding: the training rows' log-odds, for a level with no value.</summary>
+    public double Prior { get; init; }
+    /// <summary>Target encoding: the m-estimate's pseudo-count used at fit.</summary>
+    public double TargetSmoothing { get; init; }
 
     [JsonIgnore] internal int FirstSlot { get; set; }
     [JsonIgnore] internal Dictionary<string, int>? Lookup { get; set; }
