@@ -8,7 +8,8 @@ using LeadScore.Storage;
 namespace LeadScore.Application.Ingestion;
 
 /// <summary>An import and what it caused: the leads re-scored and the webhook deliveries queued for their changes.</summary>
-public sealed record IngestResult(ImportSummary Summary, int Rescored, int WebhooksQueued);
+/// <remarks><paramref name="Reworded"/>: stored leads re-scored because the mapping changed the labels (same scores, reasons worded anew).</remarks>
+public sealed record IngestResult(ImportSummary Summary, int Rescored, int WebhooksQueued, int Reworded = 0);
 
 /// <summary>
 /// The one owner of "new data arrived", from a file (CLI) or the API: store it (<see cref="ImportService"/>), then
@@ -36,17 +37,18 @@ public sealed class IngestionService(ImportService import, IScoringService scori
 
     private async Task<IngestResult> AfterImportAsync(ImportSummary summary, CancellationToken ct)
     {
-        if (summary.LabelsChanged)
-        {
-            // Labels are presentation only: same scores, reasons worded anew, so every stored lead's reasons follow them.
-            await scoring.ReloadAsync(ct);
-            if (scoring.ChampionVersion is not null)
-            {
-                var queuedAll = 0;
-                var all = await scoring.RescoreAllAsync(ScoreCause.Labels, null, ct, async (changes, c) => queuedAll += await notifier.NotifyAsync(changes, c));
-                if (summary.Accepted == 0) return new IngestResult(summary, all, queuedAll);
-            }
-        }
+        var result = await AfterDataAsync(summary, ct);
+        if (!summary.LabelsChanged) return result;
+        // Labels are presentation only: same scores, reasons worded anew, so every stored lead's reasons follow them.
+        await scoring.ReloadAsync(ct);
+        if (scoring.ChampionVersion is null) return result;
+        var queued = 0;
+        var all = await scoring.RescoreAllAsync(ScoreCause.Labels, null, ct, async (changes, c) => queued += await notifier.NotifyAsync(changes, c));
+        return result with { WebhooksQueued = result.WebhooksQueued + queued, Reworded = all };
+    }
+
+    private async Task<IngestResult> AfterDataAsync(ImportSummary summary, CancellationToken ct)
+    {
         if (summary.Accepted == 0) return new IngestResult(summary, 0, 0);
         // Training sets built before this import are stale (train rebuilds instead of reusing the stored one).
         await store.SaveSettingAsync(SettingNames.DataVersion, "{}", time.GetUtcNow(), ct);

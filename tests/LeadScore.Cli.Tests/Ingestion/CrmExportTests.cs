@@ -14,7 +14,7 @@ public sealed class CrmExportTests(ITestOutputHelper log)
     private static readonly string[] Origins = ["organic_search", "paid_search", "social", "email", "direct_traffic", "referral"];
 
     /// <summary>A seeded two-file export plus the losses a CRM would export separately (dated after creation, as closes are).</summary>
-    private static (string Leads, string Won, string Lost, List<string> Ids) WriteExport(string dir)
+    internal static (string Leads, string Won, string Lost, List<string> Ids) WriteExport(string dir)
     {
         var rng = new Random(17);
         var inv = CultureInfo.InvariantCulture;

@@ -139,4 +139,43 @@ public sealed class LabelsCommandTests(ITestOutputHelper log)
         k.Err.ShouldContain("labels");
         k.Err.ShouldNotContain("LeadScore.Engine");
     }
+
+    [Fact]
+    public async Task Labels_imported_with_the_leads_word_stored_reasons_and_a_new_label_rewords_them_without_retraining()
+    {
+        var ws = TestPaths.NewTempDir();
+        var (leads, won, lost, _) = CrmExportTests.WriteExport(ws);
+        string LeadMapping(string name, string paid) => Write(Path.Combine(ws, name), $$"""
+            { "labels": { "origin": { "paid_search": "{{paid}}", "email": "Newsletter" } }, "display_names": { "employees": "Company size" } }
+            """);
+
+        (await CliErrorTests.RunAsync("import", "leads", leads, "--mapping", LeadMapping("m1.json", "Paid search"), "--workspace", ws)).Code.ShouldBe(0);
+        (await CliErrorTests.RunAsync("import", "outcomes", won, "--workspace", ws)).Code.ShouldBe(0);
+        (await CliErrorTests.RunAsync("import", "outcomes", lost, "--outcome", "lost", "--workspace", ws)).Code.ShouldBe(0);
+        var train = await CliErrorTests.RunAsync("train", "--algorithm", "logistic", "--time-budget", "0", "--workspace", ws);
+        train.Code.ShouldBe(0, train.Err);
+
+        var first = await CliErrorTests.RunAsync("score", "--all", "--status", "all", "--explain", "--json", "--workspace", ws);
+        first.Code.ShouldBe(0, first.Err);
+        var texts = ReasonTexts(first.Out);
+        log.WriteLine(string.Join("\n", texts.Distinct().Take(20)));
+        texts.ShouldContain("Origin: Paid search");
+        texts.ShouldContain("Origin: Newsletter");
+        texts.ShouldNotContain(t => t.Contains("paid_search", StringComparison.Ordinal));
+        texts.ShouldContain(t => t.StartsWith("Company size is ", StringComparison.Ordinal));
+
+        // The same file again with a new label: nothing is retrained (still v1), the stored leads are re-scored (cause
+        // labels) and their reasons read the new label with the same probabilities.
+        var again = await CliErrorTests.RunAsync("import", "leads", leads, "--mapping", LeadMapping("m2.json", "Google Ads"), "--workspace", ws);
+        again.Code.ShouldBe(0, again.Err);
+        again.Out.ShouldContain("600 unchanged");
+        again.Out.ShouldContain("The mapping changed the labels or display names: re-worded the reasons of 600 stored lead(s) (same scores and grades; nothing retrained).");
+        var second = await CliErrorTests.RunAsync("score", "--all", "--status", "all", "--explain", "--json", "--workspace", ws);
+        var texts2 = ReasonTexts(second.Out);
+        texts2.ShouldContain("Origin: Google Ads");
+        texts2.ShouldNotContain("Origin: Paid search");
+        static List<double> P(string jsonLines) => jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("probability").GetDouble()).ToList();
+        P(second.Out).ShouldBe(P(first.Out));
+        (await CliErrorTests.RunAsync("models", "list", "--workspace", ws)).Out.ShouldNotContain("v2");
+    }
 }
