@@ -8,8 +8,11 @@ using LeadScore.Storage;
 namespace LeadScore.Application.Ingestion;
 
 /// <summary>An import and what it caused: the leads re-scored and the webhook deliveries queued for their changes.</summary>
-/// <remarks><paramref name="Reworded"/>: stored leads re-scored because the mapping changed the labels (same scores, reasons worded anew).</remarks>
-public sealed record IngestResult(ImportSummary Summary, int Rescored, int WebhooksQueued, int Reworded = 0);
+public sealed record IngestResult(ImportSummary Summary, int Rescored, int WebhooksQueued)
+{
+    /// <summary>Stored leads re-scored because the mapping changed the labels (same scores, reasons worded anew).</summary>
+    public int Reworded { get; init; }
+}
 
 /// <summary>
 /// The one owner of "new data arrived", from a file (CLI) or the API: store it (<see cref="ImportService"/>), then
