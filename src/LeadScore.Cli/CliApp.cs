@@ -6,6 +6,9 @@ namespace LeadScore.Cli;
 /// <summary>The command tree. Each capability adds its commands here, one line each.</summary>
 public static class CliApp
 {
+    /// <summary>How long a command may take to stop after SIGTERM (a server drains requests and flushes the prediction log).</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(30);
+
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var console = new CliConsole(stdout ?? Console.Out, stderr ?? Console.Error);
@@ -19,7 +22,12 @@ public static class CliApp
                 console.Error("Run './leadscore --help' for usage.");
                 return ExitCodes.Usage;
             }
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = console.Out, Error = console.Err });
+            // SIGTERM cancels the command's token; a server then drains in-flight requests and flushes the prediction log. The
+            // default grace of 2 s cut that short on a loaded machine (exit 143), so allow what the host's shutdown allows.
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false, Output = console.Out, Error = console.Err, ProcessTerminationTimeout = ShutdownGrace,
+            });
         }
         catch (OperationCanceledException)
         {
@@ -56,6 +64,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.PrivacyCommand.Create(global, console));
         root.Subcommands.Add(Commands.AuditCommand.Create(global, console));
         root.Subcommands.Add(Commands.RetentionCommand.Create(global, console));
+        root.Subcommands.Add(Commands.SimulateCommand.Create(global, console));
         return root;
     }
 }

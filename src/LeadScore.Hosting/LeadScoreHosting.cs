@@ -48,8 +48,10 @@ public static class LeadScoreHosting
         services.AddSingleton<PredictionLogger>();
         services.AddSingleton<MonitoringStatus>();
         services.AddSingleton<MonitoringService>();
+        services.AddSingleton<MonitoringRounds>();
         services.AddSingleton<ServingModels>();
         services.AddSingleton<ScoringService>();
+        services.AddSingleton<TimePassingRescore>();
         services.AddSingleton<IScoringService>(sp => sp.GetRequiredService<ScoringService>());
         services.AddSingleton<GradeBandSettings>();
         services.AddSingleton<ImportService>();
@@ -65,6 +67,7 @@ public static class LeadScoreHosting
         services.AddSingleton<Application.Lifecycle.LifecycleStateStore>();
         services.AddSingleton<Application.Lifecycle.LifecycleHistory>();
         services.AddSingleton<Application.Lifecycle.ContinuousLearning>();
+        services.AddSingleton<Application.Simulation.LoopSimulation>();
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<WebhookRegistry>();

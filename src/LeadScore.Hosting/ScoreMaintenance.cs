@@ -14,7 +14,7 @@ namespace LeadScore.Hosting;
 /// time passes (recency and decay features change even when no data arrives): it queues a <c>rescore</c> job with the
 /// cause "time passing", which is cut into lead-id ranges that every instance's worker shares (webhooks for the changes).
 /// </summary>
-public sealed class ScoreMaintenance(IScoringService scoring, JobQueue jobs, IJobQueue jobStore, LeaderElection leader, IOptions<MaintenanceOptions> options,
+public sealed class ScoreMaintenance(IScoringService scoring, TimePassingRescore timePassing, LeaderElection leader, IOptions<MaintenanceOptions> options,
     TimeProvider time, ILogger<ScoreMaintenance> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -34,10 +34,8 @@ public sealed class ScoreMaintenance(IScoringService scoring, JobQueue jobs, IJo
                     if (time.GetUtcNow() >= nextRescore && scoring.ChampionVersion is not null && leader.IsLeader)
                     {
                         nextRescore = time.GetUtcNow() + o.TimePassingRescore;
-                        // A re-score still queued or running (slow, or a promotion's) covers this round: queuing another would only pile up.
-                        if (await RescoreUnderWayAsync(stoppingToken)) continue;
-                        var job = await jobs.EnqueueRescoreAsync(RescoreCauses.TimePassing, stoppingToken);
-                        HostingLog.TimePassingRescoreQueued(log, job.Id);
+                        // A re-score still queued or running (slow, or a promotion's) covers this round: null, nothing queued.
+                        if (await timePassing.QueueAsync(stoppingToken) is { } job) HostingLog.TimePassingRescoreQueued(log, job.Id);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -50,13 +48,6 @@ public sealed class ScoreMaintenance(IScoringService scoring, JobQueue jobs, IJo
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-    }
-
-    private async Task<bool> RescoreUnderWayAsync(CancellationToken ct)
-    {
-        foreach (var status in new[] { JobStatus.Queued, JobStatus.Running })
-            if ((await jobStore.ListJobsAsync(status, ct)).Any(j => j.Kind == JobKinds.Rescore)) return true;
-        return false;
     }
 }
 

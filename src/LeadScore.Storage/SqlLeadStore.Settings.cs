@@ -24,6 +24,17 @@ public abstract partial class SqlLeadStore
             """, new { name, value, at = Ms(at) }, cancellationToken: ct));
     }
 
+    public async Task<long?> TrySaveSettingAsync(string name, string value, long expectedVersion, DateTimeOffset at, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        // One statement each way, so the version check and the write are atomic on both backends: the first save inserts
+        // (a concurrent first save hits the primary key and changes nothing), a later one updates only the expected version.
+        var sql = expectedVersion == 0
+            ? "INSERT INTO settings (name, value, version, updated_at) VALUES (@name, @value, 1, @at) ON CONFLICT (name) DO NOTHING RETURNING version"
+            : "UPDATE settings SET value = @value, version = version + 1, updated_at = @at WHERE name = @name AND version = @expectedVersion RETURNING version";
+        return await c.ExecuteScalarAsync<long?>(new CommandDefinition(sql, new { name, value, expectedVersion, at = Ms(at) }, cancellationToken: ct));
+    }
+
     public async Task<long> GetSettingVersionAsync(string name, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);

@@ -193,7 +193,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         var challenger = await models.GetAliasAsync(ServingModels.ChallengerAlias, ct);
         if (champion != c.Champion || challenger != c.Version)
         {
-            await states.UpdateAsync(s => s with { Challenge = null }, ct);
+            await states.UpdateAsync(s => s.Challenge?.Version == c.Version ? s with { Challenge = null } : s, ct);
             return await EndedAsync(c, $"ended: the champion or challenger alias was changed by hand (champion {champion ?? "none"}, challenger {challenger ?? "none"})", null, null, ct);
         }
         var rows = await MaturedSinceAsync(c.StartedAt, c.DecisionDelayDays, c.HorizonDays, ct);
@@ -233,7 +233,8 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             new[] { new { rule = $"one-sided p <= alpha spent at this look (O'Brien-Fleming spending, alpha {policy.Challenger.Alpha})", passed = look.Reject, alpha_this_look = look.AlphaThisLook, alpha_spent = look.AlphaSpentAfter, information } }, ct);
         if (look.Reject)
         {
-            await states.UpdateAsync(s => s with { Challenge = null }, ct);
+            // Only the writer that ends this very look moves the challenger: another instance that decided from the same state finds it changed.
+            if (!await EndChallengeAsync(c, ct)) return null;
             await EndedAsync(c, $"won: {test}", figures, evaluation.Id, ct);
             if (!policy.Challenger.AutoPromote)
                 return $"challenger {c.Version} won and waits for a person (models promote {c.Version})";
@@ -243,12 +244,24 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         }
         if (look.Final)
         {
-            await states.UpdateAsync(s => s with { Challenge = null }, ct);
+            if (!await EndChallengeAsync(c, ct)) return null;
             await lifecycle.RemoveAliasAsync(ServingModels.ChallengerAlias, ct);
             return await EndedAsync(c, $"lost: not better by the end of the test ({test})", figures, evaluation.Id, ct);
         }
-        await states.UpdateAsync(s => s with { Challenge = c with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = c.Looks + 1 } }, ct);
+        await states.UpdateAsync(s => s.Challenge?.Version != c.Version ? s : s with { Challenge = c with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = c.Looks + 1 } }, ct);
         return summary;
+    }
+
+    /// <summary>Clears the challenge if it is still the one this look started from (same version, same number of looks); false when another writer moved it first.</summary>
+    private async Task<bool> EndChallengeAsync(ChallengeState c, CancellationToken ct)
+    {
+        var ended = false;
+        await states.UpdateAsync(s =>
+        {
+            ended = s.Challenge is { } now && now.Version == c.Version && now.Looks == c.Looks;
+            return ended ? s with { Challenge = null } : s;
+        }, ct);
+        return ended;
     }
 
     private async Task<string> EndedAsync(ChallengeState c, string reason, object? figures, string? evaluationId, CancellationToken ct)
@@ -273,7 +286,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
     {
         if (await models.GetAliasAsync(ModelAliases.Champion, ct) != w.Version)
         {
-            await states.UpdateAsync(s => s with { Watch = null }, ct);
+            await states.UpdateAsync(s => s.Watch?.Version == w.Version ? s with { Watch = null } : s, ct);
             return null;
         }
         if (w.DecisionDelayDays is null || w.HorizonDays is null)
@@ -282,7 +295,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             var funnel = await training.ChooseFunnelAsync(null, card.HorizonDays, null, null, ct);
             w = w with { DecisionDelayDays = funnel.DecisionDelay.TotalDays, HorizonDays = card.HorizonDays ?? funnel.HorizonDays };
             var fixedWatch = w;
-            await states.UpdateAsync(s => s with { Watch = fixedWatch }, ct);
+            await states.UpdateAsync(s => s.Watch?.Version == w.Version ? s with { Watch = fixedWatch } : s, ct);
         }
         var rows = await MaturedSinceAsync(w.PromotedAt, w.DecisionDelayDays.Value, w.HorizonDays.Value, ct);
         var information = Math.Min(1, (double)rows.Count / policy.Rollback.OutcomesToDecide);
@@ -297,18 +310,25 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             new[] { new { rule = $"previous champion not significantly better (O'Brien-Fleming spending, alpha {policy.Rollback.Alpha})", passed = !look.Reject, alpha_this_look = look.AlphaThisLook, information } }, ct);
         if (look.Reject)
         {
-            await states.UpdateAsync(s => s with { Watch = null }, ct);
+            var ended = false;
+            await states.UpdateAsync(s =>
+            {
+                ended = s.Watch is { } now && now.Version == w.Version && now.Looks == w.Looks;
+                return ended ? s with { Watch = null } : s;
+            }, ct);
+            // Another instance ended this watch first (and rolled back): rolling back again would move the champion twice.
+            if (!ended) return null;
             // The champion came from the watched promotion (checked above), so the alias's previous version is w.Previous.
             var change = await lifecycle.RollbackAsync(ct: ct, reason: $"automatic rollback: {test}", figures: figures);
             return $"rolled back {w.Version} to {change.Version}";
         }
         if (look.Final)
         {
-            await states.UpdateAsync(s => s with { Watch = null }, ct);
+            await states.UpdateAsync(s => s.Watch?.Version == w.Version ? s with { Watch = null } : s, ct);
             await history.RecordAsync(LifecycleEventKinds.WatchEnded, w.Version, w.Previous, $"kept: {test}", figures, evaluation.Id, ct);
             return $"watch of {w.Version} ended: kept";
         }
-        await states.UpdateAsync(s => s with { Watch = w with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = w.Looks + 1 } }, ct);
+        await states.UpdateAsync(s => s.Watch?.Version != w.Version ? s : s with { Watch = w with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = w.Looks + 1 } }, ct);
         return test;
     }
 }

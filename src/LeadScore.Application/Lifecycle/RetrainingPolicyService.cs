@@ -91,10 +91,25 @@ public sealed class LifecycleStateStore(ISettingsStore settings, TimeProvider ti
     public async Task<LifecycleState> GetAsync(CancellationToken ct = default) =>
         await settings.GetSettingAsync(SettingName, ct) is { } s ? JsonSerializer.Deserialize<LifecycleState>(s.Value, Json) ?? new() : new();
 
+    /// <summary>How many times an update is retried when another writer changed the state in between.</summary>
+    public const int MaxAttempts = 20;
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the state as stored and saves it with a compare-and-set on the setting's version:
+    /// when another instance (the leader, a policy training job) saved in between, the change is applied again to what it
+    /// saved, so neither write is lost and two instances cannot both move the challenger from the same state.
+    /// </summary>
     public async Task<LifecycleState> UpdateAsync(Func<LifecycleState, LifecycleState> change, CancellationToken ct = default)
     {
-        var next = change(await GetAsync(ct));
-        await settings.SaveSettingAsync(SettingName, JsonSerializer.Serialize(next, Json), time.GetUtcNow(), ct);
-        return next;
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await settings.GetSettingAsync(SettingName, ct);
+            var current = stored is null ? new LifecycleState() : JsonSerializer.Deserialize<LifecycleState>(stored.Value, Json) ?? new();
+            var next = change(current);
+            if (await settings.TrySaveSettingAsync(SettingName, JsonSerializer.Serialize(next, Json), stored?.Version ?? 0, time.GetUtcNow(), ct) is not null)
+                return next;
+            if (attempt >= MaxAttempts)
+                throw new Core.ConflictException($"the continuous-learning state kept changing under this update ({MaxAttempts} attempts); try again");
+        }
     }
 }

@@ -377,6 +377,9 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         return new ConceptDriftCheck(heldOutAuc, a, estimatedAuc, se, zHeld, zEst, expected, realized.Positives, zCal, aucDropHeld || aucDropEst || calOff, why);
     }
 
+    /// <summary>A statistic can be infinite (a category the reference never saw): written as "Infinity" instead of failing the whole run.</summary>
+    private static readonly JsonSerializerOptions DetailsJsonOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     private async Task<IReadOnlyList<MonitoringAlert>> RaiseAsync(string version, string slot, MonitoringWindow w, DateTimeOffset now, CancellationToken ct)
     {
         var raised = new List<MonitoringAlert>();
@@ -392,7 +395,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                 {
                     drifted_share = d.DriftedImportanceShare,
                     features = top.Select(t => new { feature = t.Feature, test = DriftEngine.TestCode(t.Test), statistic = t.Statistic, p_value = t.PValue, threshold = t.Threshold, sentence = t.Explanation }),
-                }),
+                }, DetailsJsonOptions),
             };
             if (await store.TryAddAlertAsync(alert, webhooks is null ? null : await webhooks.AlertDeliveriesAsync(alert, ct), ct)) raised.Add(alert);
         }
@@ -406,7 +409,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                 {
                     held_out_auc = k.HeldOutAuc, realized_auc = k.RealizedAuc, estimated_auc = k.EstimatedAuc, auc_se = k.AucStandardError,
                     expected_conversions = k.ExpectedPositives, conversions = k.Positives, calibration_z = k.CalibrationZ, sentence = k.Explanation,
-                }),
+                }, DetailsJsonOptions),
             };
             if (await store.TryAddAlertAsync(alert, webhooks is null ? null : await webhooks.AlertDeliveriesAsync(alert, ct), ct)) raised.Add(alert);
         }

@@ -184,8 +184,10 @@ public sealed class ModelingContext
 
         /// <summary>
         /// High-cardinality categories: target encoding (the default when a feature has hundreds of repeated levels) or
-        /// one-hot of the most frequent levels, whichever cross-validates better with the trainer chosen so far.
+        /// one-hot of the most frequent levels, whichever cross-validates better with the trainer chosen so far (target encoding must win by more than 0.002 AUC).
         /// </summary>
+        private const double TargetEncodingMargin = 0.002;
+
         private void ChooseEncoding(ref TrainerOptions best, ref CvResult bestCv)
         {
             var (enc, _) = EncoderFor(best);
@@ -193,15 +195,16 @@ public sealed class ModelingContext
             var names = string.Join(", ", enc.Features.Where((_, f) => enc.Encodings[f].TargetValues is not null).Select(f => f.Name));
             _oneHotOnly = true;
             var oneHot = Cv(best, "encoding");
-            if (oneHot.Auc > bestCv.Auc)
+            // One-hot is the plainer encoding: target encoding has to win by more than cross-validation noise to replace it.
+            if (oneHot.Auc >= bestCv.Auc - TargetEncodingMargin)
             {
+                _notes.Add($"High-cardinality categories ({names}): one-hot of the {new EncoderOptions().MaxCategories} most frequent levels was kept; target encoding did not cross-validate better by more than {TargetEncodingMargin} AUC ({bestCv.Auc:F4} vs {oneHot.Auc:F4}).");
                 bestCv = oneHot;
-                _notes.Add($"High-cardinality categories ({names}): one-hot of the {new EncoderOptions().MaxCategories} most frequent levels cross-validated better than target encoding, so it was kept.");
             }
             else
             {
                 _oneHotOnly = false;
-                _notes.Add($"High-cardinality categories ({names}): target-encoded (out-of-fold smoothed conversion log-odds per level, rare levels pooled); it cross-validated better than one-hot ({bestCv.Auc:F4} vs {oneHot.Auc:F4}).");
+                _notes.Add($"High-cardinality categories ({names}): target-encoded (out-of-fold smoothed conversion log-odds per level, rare levels pooled); it cross-validated better than one-hot of the most frequent levels ({bestCv.Auc:F4} vs {oneHot.Auc:F4}).");
             }
         }
 

@@ -9,7 +9,7 @@ public static partial class SyntheticGenerator
     /// <summary>Streams the generated rows into the canonical CSV files, one writer per file.</summary>
     private sealed class CsvSink : ISink, IDisposable
     {
-        private static readonly string[] LeadColumns =
+        internal static readonly string[] LeadColumns =
         [
             "lead_id", LeadFields.Email, LeadFields.FirstName, LeadFields.LastName, LeadFields.Phone, LeadFields.Company,
             LeadFields.Domain, LeadFields.Industry, LeadFields.CompanySize, LeadFields.Country, LeadFields.JobTitle,

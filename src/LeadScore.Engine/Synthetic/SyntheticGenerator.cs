@@ -36,8 +36,8 @@ public enum SyntheticDrift
     /// <summary>The lead-source mix changes (more referral and cold outbound, less search and content), and with it the
     /// features sources feed (calls follow cold outbound); the mean source effect stays, so the conversion rule does not change.</summary>
     Covariate,
-    /// <summary>Pricing-page visits stop predicting conversion: visits happen as before, but the hidden probability no
-    /// longer depends on them (their average effect stays in the intercept, so the base rate holds).</summary>
+    /// <summary>Pricing-page visits turn from a buying signal into a warning: visits happen as before, but the hidden probability
+    /// now falls with them as it used to rise (reversed around their average effect, so the base rate holds).</summary>
     Concept,
     /// <summary>A longer sales cycle: conversions close about three times later after the decision time.</summary>
     Delay,
@@ -78,7 +78,11 @@ public static partial class SyntheticGenerator
     public const string GroupEffectCountry = "country";
     /// <summary>Intercept of the hidden logit, chosen so that the mean probability is near 0.12.</summary>
     private const double BaseLogit = -5.8;
-    /// <summary>What concept drift puts in place of the pricing term (1.1 log(1 + decayed pricing views)): the constant that keeps the mean true probability (12.5%) of 20,000 generated leads.</summary>
+    /// <summary>
+    /// The mean of the pricing term (1.1 log(1 + decayed pricing views)) over 20,000 generated leads. Concept drift reverses the
+    /// term around it (pricing visits now mark price shoppers who buy elsewhere: 2 x 0.78 - 1.1 log(1 + views)), so the visits
+    /// happen as before and the base rate holds, but a model that learned "pricing visits convert" now ranks them the wrong way.
+    /// </summary>
     private const double ConceptPricingTerm = 0.78;
 
     /// <summary>Generates into memory.</summary>
@@ -325,7 +329,7 @@ public static partial class SyntheticGenerator
         }
         unsubscribedBefore = unsubscribedAt < decision;
         var logit = BaseLogit + fit
-                    + (drift == SyntheticDrift.Concept ? ConceptPricingTerm : 1.1 * Math.Log(1 + decayedPricing))
+                    + (drift == SyntheticDrift.Concept ? 2 * ConceptPricingTerm - 1.1 * Math.Log(1 + decayedPricing) : 1.1 * Math.Log(1 + decayedPricing))
                     + 1.3 * (demo ? 1 : 0)
                     + 0.35 * Math.Log(1 + clicksBefore)
                     + 0.5 * Math.Log(1 + decayedSessions)

@@ -13,6 +13,12 @@ public interface ISettingsStore
     /// <summary>Saves a new value and returns the new version (1 for the first save).</summary>
     Task<long> SaveSettingAsync(string name, string value, DateTimeOffset at, CancellationToken ct = default);
 
+    /// <summary>
+    /// Compare-and-set: saves <paramref name="value"/> only if the setting's version is still <paramref name="expectedVersion"/>
+    /// (0 = never saved). Returns the new version, or null when another writer saved in between (nothing is written then).
+    /// </summary>
+    Task<long?> TrySaveSettingAsync(string name, string value, long expectedVersion, DateTimeOffset at, CancellationToken ct = default);
+
     /// <summary>The setting's version, 0 when never saved. Cheap: instances poll it.</summary>
     Task<long> GetSettingVersionAsync(string name, CancellationToken ct = default);
 }

@@ -28,9 +28,11 @@ public sealed class BenchmarkDryRunTests
         Environment.SetEnvironmentVariable("LEADSCORE_BENCH_PG", TestStores.PostgresAdminConnectionString);
         try
         {
+            // The run's log is kept and shown when a case fails, so a failure says why (it is silent otherwise).
+            var log = new AccumulationLogger();
             var config = ManualConfig.CreateEmpty()
                 .AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance))
-                .AddLogger(NullLogger.Instance)
+                .AddLogger(log)
                 .AddColumnProvider(DefaultColumnProviders.Instance)
                 .WithOptions(ConfigOptions.DisableOptimizationsValidator)
                 .WithArtifactsPath(TestPaths.NewTempDir("bench"));
@@ -47,7 +49,7 @@ public sealed class BenchmarkDryRunTests
             summary.HasCriticalValidationErrors.ShouldBeFalse(string.Join("; ", summary.ValidationErrors.Select(e => e.Message)));
             summary.BenchmarksCases.Length.ShouldBeGreaterThanOrEqualTo(expected);
             summary.Reports.Length.ShouldBe(summary.BenchmarksCases.Length);
-            summary.Reports.ShouldAllBe(r => r.Success);
+            summary.Reports.ShouldAllBe(r => r.Success, Tail(log.GetLog()));
         }
         finally
         {
@@ -55,4 +57,6 @@ public sealed class BenchmarkDryRunTests
             Environment.SetEnvironmentVariable("LEADSCORE_BENCH_PG", null);
         }
     }
+
+    private static string Tail(string log) => log.Length <= 6000 ? log : log[^6000..];
 }

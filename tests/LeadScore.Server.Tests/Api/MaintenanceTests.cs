@@ -11,7 +11,21 @@ public sealed class MaintenanceTests
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task A_champion_changed_elsewhere_is_picked_up_and_time_passing_rescores_open_leads_but_not_closed_ones(string backend)
     {
-        await using var app = await LeadScoreApplication.StartAsync(backend, seed: TestModels.SeedChampionAsync, settings: new Dictionary<string, string?>
+        // A won lead and a lost lead, closed before the server starts (so no re-score can see them open): time passing must
+        // leave their last score alone.
+        var attributes = new Dictionary<string, string?> { ["visits"] = "3", ["source"] = "web" };
+        await using var app = await LeadScoreApplication.StartAsync(backend, seed: async store =>
+        {
+            await TestModels.SeedChampionAsync(store);
+            await store.UpsertLeadsAsync([
+                new Lead { Id = "L2", CreatedAt = DateTimeOffset.UtcNow.AddDays(-9), Attributes = attributes },
+                new Lead { Id = "L3", CreatedAt = DateTimeOffset.UtcNow.AddDays(-9), Attributes = attributes },
+            ]);
+            await store.InsertOutcomesAsync([
+                new Outcome { LeadId = "L2", Kind = OutcomeKind.Converted, At = DateTimeOffset.UtcNow.AddDays(-1) },
+                new Outcome { LeadId = "L3", Kind = OutcomeKind.Lost, At = DateTimeOffset.UtcNow.AddDays(-1) },
+            ]);
+        }, settings: new Dictionary<string, string?>
         {
             ["LeadScore:Maintenance:ChampionReloadInterval"] = "00:00:00.200",
             ["LeadScore:Maintenance:TimePassingRescore"] = "00:00:00.500",
@@ -21,16 +35,6 @@ public sealed class MaintenanceTests
             Id = "L1", CreatedAt = DateTimeOffset.UtcNow.AddDays(-3),
             Attributes = new Dictionary<string, string?> { ["visits"] = "12", ["source"] = "event" },
         }], TestContext.Current.CancellationToken);
-        // A won lead and a lost lead: closed, so time passing must leave their last score alone.
-        var attributes = new Dictionary<string, string?> { ["visits"] = "3", ["source"] = "web" };
-        await app.Store.UpsertLeadsAsync([
-            new Lead { Id = "L2", CreatedAt = DateTimeOffset.UtcNow.AddDays(-9), Attributes = attributes },
-            new Lead { Id = "L3", CreatedAt = DateTimeOffset.UtcNow.AddDays(-9), Attributes = attributes },
-        ], TestContext.Current.CancellationToken);
-        await app.Store.InsertOutcomesAsync([
-            new Outcome { LeadId = "L2", Kind = OutcomeKind.Converted, At = DateTimeOffset.UtcNow.AddDays(-1) },
-            new Outcome { LeadId = "L3", Kind = OutcomeKind.Lost, At = DateTimeOffset.UtcNow.AddDays(-1) },
-        ], TestContext.Current.CancellationToken);
 
         // Time passing: the stored open lead gets a score with that cause, without any request; the closed ones do not.
         await Eventually(async () => (await app.Store.GetScoreHistoryAsync("L1")).Any(s => s.Cause == ScoreCause.TimePassing));
