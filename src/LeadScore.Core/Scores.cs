@@ -39,4 +39,6 @@ public enum ScoreCause
     Manual,
     /// <summary>The grade bands in effect changed (an override set or removed): same probabilities, grades read anew.</summary>
     GradeBands,
+    /// <summary>The display names or value labels changed: same probabilities and grades, reasons worded anew.</summary>
+    Labels,
 }

@@ -59,6 +59,7 @@ public static class LeadScoreHosting
         services.AddSingleton<FeatureDefinitionsRepository>();
         services.AddSingleton<FeatureService>();
         services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<ModelComparison>();
         services.AddSingleton<Application.Fairness.FairnessService>();
         services.AddSingleton<TrainingService>();
         services.AddSingleton<ModelLifecycle>();

@@ -40,6 +40,8 @@ public sealed record ImportSummary
     public long PendingOutcomes { get; init; }
     /// <summary>The first <see cref="ImportService.MaxErrorsInSummary"/> lead ids of <see cref="PendingOutcomes"/>, in file order.</summary>
     public IReadOnlyList<string> PendingLeadIds { get; init; } = [];
+    /// <summary>The mapping's display names or value labels changed the workspace's: stored reasons are re-worded.</summary>
+    public bool LabelsChanged { get; init; }
     /// <summary>
     /// After an outcomes import: how many converted and lost outcomes the store holds in all, so the caller can say what
     /// training still lacks (it needs both). Null for other kinds.
@@ -150,6 +152,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time, Governanc
         var import = NewImport(plan.Kind, path, fileHash, started);
         await store.RecordImportAsync(import, ct);
         var totals = await NewTotalsAsync(ct);
+        var labelsChanged = false;
         try
         {
             // A previous run of the same file re-quarantines the same rows now: its records are superseded.
@@ -162,6 +165,12 @@ public sealed class ImportService(ILeadStore store, TimeProvider time, Governanc
             if (plan.Kind == ImportKind.Leads && await LeadSchema.MergeAsync(store, plan.Schema, _time.GetUtcNow(), ct) is { } version)
                 await audit.RecordAsync(AuditActions.SettingChange, AuditTargets.Setting, SettingNames.LeadSchema,
                     new Dictionary<string, object?> { ["version"] = version, ["source"] = Path.GetFileName(path) }, ct: ct);
+            if (await LabelSettings.MergeAsync(store, Engine.Scoring.FeatureLabels.FromMapping(plan.Mapping), _time.GetUtcNow(), ct) is { } labelsVersion)
+            {
+                labelsChanged = true;
+                await audit.RecordAsync(AuditActions.SettingChange, AuditTargets.Setting, SettingNames.Labels,
+                    new Dictionary<string, object?> { ["version"] = labelsVersion, ["source"] = Path.GetFileName(path) }, ct: ct);
+            }
             totals.AllowErased = allowErased;
             await ReadAndWriteAsync(import, plan, path, totals, progress, batchSize, ct);
             if (allowErased && totals.ErasedSeen.Count > 0) await store.RemoveErasureTombstonesAsync(totals.ErasedSeen, ct);
@@ -171,7 +180,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time, Governanc
             await RecordStopAsync(import, totals, ex);
             throw;
         }
-        return await FinishAsync(import, totals, plan.Schema, started, ct);
+        return (await FinishAsync(import, totals, plan.Schema, started, ct)) with { LabelsChanged = labelsChanged };
     }
 
     private async Task ReadAndWriteAsync(ImportRecord import, ImportPlan plan, string path, Totals totals, IProgress<double>? progress, int batchSize, CancellationToken ct)

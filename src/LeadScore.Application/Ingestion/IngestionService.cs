@@ -8,7 +8,11 @@ using LeadScore.Storage;
 namespace LeadScore.Application.Ingestion;
 
 /// <summary>An import and what it caused: the leads re-scored and the webhook deliveries queued for their changes.</summary>
-public sealed record IngestResult(ImportSummary Summary, int Rescored, int WebhooksQueued);
+public sealed record IngestResult(ImportSummary Summary, int Rescored, int WebhooksQueued)
+{
+    /// <summary>Stored leads re-scored because the mapping changed the labels (same scores, reasons worded anew).</summary>
+    public int Reworded { get; init; }
+}
 
 /// <summary>
 /// The one owner of "new data arrived", from a file (CLI) or the API: store it (<see cref="ImportService"/>), then
@@ -35,6 +39,18 @@ public sealed class IngestionService(ImportService import, IScoringService scori
         await AfterImportAsync(await import.RetryQuarantineAsync(importId, mapping, ct), ct);
 
     private async Task<IngestResult> AfterImportAsync(ImportSummary summary, CancellationToken ct)
+    {
+        var result = await AfterDataAsync(summary, ct);
+        if (!summary.LabelsChanged) return result;
+        // Labels are presentation only: same scores, reasons worded anew, so every stored lead's reasons follow them.
+        await scoring.ReloadAsync(ct);
+        if (scoring.ChampionVersion is null) return result;
+        var queued = 0;
+        var all = await scoring.RescoreAllAsync(ScoreCause.Labels, null, ct, async (changes, c) => queued += await notifier.NotifyAsync(changes, c));
+        return result with { WebhooksQueued = result.WebhooksQueued + queued, Reworded = all };
+    }
+
+    private async Task<IngestResult> AfterDataAsync(ImportSummary summary, CancellationToken ct)
     {
         if (summary.Accepted == 0) return new IngestResult(summary, 0, 0);
         // Training sets built before this import are stale (train rebuilds instead of reusing the stored one).

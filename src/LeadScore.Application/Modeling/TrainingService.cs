@@ -235,7 +235,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         // A flat table's group values are its columns, where they are features (a column left out of the features is not read here).
         var (withFairness, groupGrades) = TrainingFairness.Apply(result, await fairness.GetAsync(ct), static (f, row, attribute) =>
             f.IndexOf(attribute) is >= 0 and var col ? (f.Rows[row][col] is { IsMissing: false } v ? v.ToString() : null) : null);
-        return await RegisterAsync(withFairness, null, input, groupGrades, findings, null, reportDirectory, ct);
+        return await RegisterAsync(withFairness, null, input, groupGrades, findings, null, reportDirectory, ct, labelMapping: valueMapping);
     }
 
     /// <summary>
@@ -310,17 +310,19 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
     }
 
     private async Task<TrainingRun> RegisterAsync(TrainingResult result, FeatureDefinitions? definitions, FlatModelInput? flat, GroupGrades? groupGrades,
-        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct, bool championRule = true)
+        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct, bool championRule = true, ImportMapping? labelMapping = null)
     {
         // The compiled scorer is what serves (and what the report explains).
         var compiled = ModelArtifact.Compile(result.Model);
         // The reference travels with the model, so monitoring compares live leads with what this version learned from.
-        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat, groupGrades)
+        // The labels in effect now travel with the model (a flat table's mapping's over the workspace's).
+        var labels = FeatureLabels.FromMapping(labelMapping).Over(await Ingestion.LabelSettings.GetAsync(store, ct));
+        var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat, groupGrades, labels)
             .Concat(ModelArtifact.ReferenceEntries(result)).ToDictionary(kv => kv.Key, kv => kv.Value), ct, championRule);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;
         if (reportDirectory is not null)
-            report = HtmlReport.Write(Path.GetFullPath(reportDirectory), result with { Model = result.Model.WithCard(card) }, compiled);
+            report = HtmlReport.Write(Path.GetFullPath(reportDirectory), result with { Model = result.Model.WithCard(card) }, compiled, labels);
         return new TrainingRun { Result = result, Registration = registration, Card = card, Leakage = findings, TrainingSetDescription = setDescription, ReportPath = report };
     }
 }

@@ -70,13 +70,13 @@ public sealed record BatchCsvChunk(LeadScoreResult[] Results, string[][] Kept)
 /// </summary>
 public static class BatchScoring
 {
-    /// <summary>Loads a registered model: <paramref name="version"/>, or the champion when null.</summary>
+    /// <summary>Loads a registered model: <paramref name="version"/>, or the champion when null; its reasons read with the workspace's labels.</summary>
     public static async Task<ServableModel> LoadModelAsync(ILeadStore store, string? version, CancellationToken ct = default)
     {
         version ??= await store.GetAliasAsync(ModelAliases.Champion, ct)
             ?? throw new LeadScoreException("no champion model yet: train one first (./leadscore train)", "model");
         var bytes = await store.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"no model version '{version}' (./leadscore models list)");
-        return ServableModel.Load(version, bytes);
+        return ServableModel.Load(version, bytes).WithLabels(await Ingestion.LabelSettings.GetAsync(store, ct));
     }
 
     /// <summary>
@@ -101,6 +101,8 @@ public static class BatchScoring
             "import the leads (./leadscore import leads FILE) and run ./leadscore score --all", "csv");
         if (!File.Exists(path)) throw new LeadScoreException($"{path}: file not found", "file");
         var mapping = options.Mapping;
+        // A mapping's labels word the reasons of this run (presentation only: the model reads the codes as trained).
+        if (Engine.Scoring.FeatureLabels.FromMapping(mapping) is { IsEmpty: false } labels) model = model.WithLabels(labels.Over(model.Engine.Labels));
         // Values are read with the rules the model was trained with (missing placeholders, true/false words), so a
         // "Ja" or "Select" means here exactly what it meant in training; the mapping only says where things are.
         var rules = flat.Rules();

@@ -47,6 +47,7 @@ public sealed record ScoreView
         ScoreCause.NewModel => "new_model",
         ScoreCause.TimePassing => "time_passing",
         ScoreCause.GradeBands => "grade_bands",
+        ScoreCause.Labels => "labels",
         _ => "manual",
     };
 }

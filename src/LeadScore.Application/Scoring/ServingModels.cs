@@ -32,7 +32,8 @@ public sealed record ServingSet(ServableModel? Champion, ServableModel? Challeng
 /// <remarks>
 /// A grade-band override (<see cref="GradeBandSettings"/>, one shared setting for every model) is applied to each
 /// loaded model as it joins the set; its version is polled with the aliases, so a change made through any instance grades
-/// here from the next reload on, without retraining.
+/// here from the next reload on, without retraining. The workspace's display names and value labels
+/// (<see cref="Ingestion.LabelSettings"/>) are applied the same way, over each model's own.
 /// </remarks>
 public sealed class ServingModels(IModelStore models, ISettingsStore settings, Lifecycle.LifecycleStateStore lifecycle)
 {
@@ -44,6 +45,8 @@ public sealed class ServingModels(IModelStore models, ISettingsStore settings, L
     // Guarded by _reload.
     private long _gradesVersion = -1;
     private GradeBandOverride? _grades;
+    private long _labelsVersion = -1;
+    private Engine.Scoring.FeatureLabels _labels = Engine.Scoring.FeatureLabels.None;
     private readonly SemaphoreSlim _reload = new(1, 1);
 
     public ServingSet Current => _set;
@@ -63,9 +66,13 @@ public sealed class ServingModels(IModelStore models, ISettingsStore settings, L
             var gradesVersion = await settings.GetSettingVersionAsync(SettingNames.GradeBands, ct);
             if (gradesVersion != _gradesVersion) _grades = await GradeBandSettings.ReadAsync(settings, ct);
             _gradesVersion = gradesVersion;
+            var labelsVersion = await settings.GetSettingVersionAsync(SettingNames.Labels, ct);
+            var labelsChanged = labelsVersion != _labelsVersion;
+            if (labelsChanged) _labels = await Ingestion.LabelSettings.GetAsync(settings, ct);
+            _labelsVersion = labelsVersion;
             var loaded = new Dictionary<string, ServableModel>(StringComparer.Ordinal);
             // WithGrades returns the same model when its bands do not change, so an unchanged set stays reference-equal.
-            foreach (var m in new[] { old.Champion, old.Challenger }.Concat(old.Shadows)) if (m is not null) loaded[m.Version] = m.WithGrades(_grades?.Bands);
+            foreach (var m in new[] { old.Champion, old.Challenger }.Concat(old.Shadows)) if (m is not null) loaded[m.Version] = labelsChanged ? m.WithGrades(_grades?.Bands).WithLabels(_labels) : m.WithGrades(_grades?.Bands);
             var champion = await LoadAliasAsync(ModelAliases.Champion, loaded, ct);
             var challenger = await LoadAliasAsync(ChallengerAlias, loaded, ct);
             var shadow = await LoadAliasAsync(ShadowAlias, loaded, ct);
@@ -93,6 +100,6 @@ public sealed class ServingModels(IModelStore models, ISettingsStore settings, L
         if (version is null) return null;
         if (loaded.TryGetValue(version, out var m)) return m;
         var bytes = await models.GetModelArtifactAsync(version, ct) ?? throw new NotFoundException($"model version '{version}' has no artifact");
-        return loaded[version] = ServableModel.Load(version, bytes).WithGrades(_grades?.Bands);
+        return loaded[version] = ServableModel.Load(version, bytes).WithGrades(_grades?.Bands).WithLabels(_labels);
     }
 }

@@ -102,6 +102,8 @@ internal static class ImportCommand
         PrintSummary(console, result.Summary);
         if (result.Rescored > 0)
             console.Line(string.Create(CultureInfo.InvariantCulture, $"Re-scored {result.Rescored:N0} lead(s) the new data touched with the champion{(result.WebhooksQueued > 0 ? $"; {result.WebhooksQueued:N0} webhook deliveries queued" : "")}."));
+        if (result.Reworded > 0)
+            console.Line(string.Create(CultureInfo.InvariantCulture, $"The mapping changed the labels or display names: re-worded the reasons of {result.Reworded:N0} stored lead(s) (same scores and grades; nothing retrained)."));
     }
 
     internal static void PrintSummary(CliConsole console, ImportSummary s)

@@ -39,23 +39,41 @@ internal static class ModelsCommand
 
         var cmpA = new Argument<string>("a") { Description = "Version or alias" };
         var cmpB = new Argument<string>("b") { Description = "Version or alias" };
-        var compare = new Command("compare", "Whether two versions' held-out metrics were measured on the same rows, and their metrics side by side");
+        var cmpJson = new Option<bool>("--json") { Description = "Print the comparison as JSON" };
+        var compare = new Command("compare", "Re-evaluate two versions on the same rows (the most recent matured hold-out neither trained on): AUC, PR-AUC, log loss, ECE and DeLong's p-value for the AUC difference");
         compare.Arguments.Add(cmpA);
         compare.Arguments.Add(cmpB);
+        compare.Options.Add(cmpJson);
         compare.SetAction(async (parse, ct) =>
         {
             await using var host = await CliHost.OpenAsync(global, parse, ct);
-            var registry = host.Get<ModelRegistry>();
-            var (va, ca) = await registry.ShowAsync(parse.GetValue(cmpA)!, ct);
-            var (vb, cb) = await registry.ShowAsync(parse.GetValue(cmpB)!, ct);
+            var c = await console.StepAsync("re-evaluating both versions on the same rows", _ => host.Get<ModelComparison>().CompareAsync(parse.GetValue(cmpA)!, parse.GetValue(cmpB)!, ct));
             var inv = CultureInfo.InvariantCulture;
-            foreach (var (v, c) in new[] { (va, ca), (vb, cb) })
-                console.Line(string.Create(inv, $"{v.Version,-8} AUC {c.Metrics.Auc:F4}  PR-AUC {c.Metrics.PrAuc:F4}  log loss {c.Metrics.LogLoss:F4}  test set {TestSet(c)}"));
-            var same = ca.TestIdsHash is not null && ca.TestIdsHash == cb.TestIdsHash;
-            console.Line(same
-                ? "Same held-out rows: the metrics compare directly."
-                : "Different held-out rows (other data, dates or split): the difference in AUC mixes the models with their test sets. " +
-                  "For a same-rows comparison, train both on the same data (same --as-of and options) so they share a split.");
+            if (parse.GetValue(cmpJson))
+            {
+                object M(MetricsOnRows m) => new { version = m.Version, auc = m.Auc, pr_auc = m.PrAuc, log_loss = m.LogLoss, ece = m.Ece, brier = m.Brier, card_auc = m.CardAuc, features_missing = m.FeaturesMissing };
+                console.Line(System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    rows = c.Rows, positives = c.Positives, from = c.From, to = c.To, horizon_days = c.HorizonDays, rule = c.Rule,
+                    a = M(c.A), b = M(c.B),
+                    delong = new { difference = c.Test.Difference, se = c.Test.StandardError, z = c.Test.Z, p_two_sided = c.Test.PValueTwoSided },
+                    notes = c.Notes, cards_share_test_set = c.CardsShareTestSet,
+                }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Ok;
+            }
+            console.Line(string.Create(inv, $"Re-evaluated on the same {c.Rows:N0} rows ({c.Positives:N0} converted), decided {c.From:yyyy-MM-dd} to {c.To:yyyy-MM-dd}: {c.Rule}."));
+            console.Line($"{"VERSION",-8} {"AUC",7} {"PR-AUC",7} {"LOG LOSS",8} {"ECE",7}   {"CARD AUC (own test set)",-24}");
+            foreach (var m in new[] { c.A, c.B })
+                console.Line(string.Create(inv, $"{m.Version,-8} {m.Auc,7:F4} {m.PrAuc,7:F4} {m.LogLoss,8:F4} {m.Ece,7:F4}   {m.CardAuc,-24:F4}"));
+            var t = c.Test;
+            var verdict = double.IsNaN(t.PValueTwoSided) ? "no test (a class has too few rows)"
+                : t.PValueTwoSided < 0.05 ? $"{(t.Difference > 0 ? c.B.Version : c.A.Version)} ranks these leads better (p < 0.05)"
+                : "not a significant difference at the 5% level";
+            console.Line(string.Create(inv, $"AUC {c.B.Version} - {c.A.Version}: {t.Difference:+0.0000;-0.0000;0.0000} (DeLong SE {t.StandardError:F4}, z {t.Z:F2}, two-sided p {t.PValueTwoSided:0.####}): {verdict}."));
+            foreach (var n in c.Notes) console.Line($"Note: {n}.");
+            console.Line(c.CardsShareTestSet
+                ? "The cards' own figures (CARD AUC) were measured on the same held-out rows too."
+                : "The cards' own figures (CARD AUC) were measured on different held-out rows and do not compare; the figures above do.");
             return ExitCodes.Ok;
         });
 

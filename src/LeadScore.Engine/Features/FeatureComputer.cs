@@ -454,6 +454,9 @@ public sealed class FeatureComputer
     private void Add(string name, FeatureKind kind, string description, string? phrase, bool segment = false) =>
         _features.Add(new FeatureInfo(name, kind, description) { Phrase = phrase, IsSegment = segment });
 
+    /// <summary>How a column's name starts the phrases of its attribute features ("lead_source" -> "Lead source").</summary>
+    public static string PhraseTitle(string column) => Humanize(column);
+
     private static string Humanize(string name)
     {
         var s = name.Replace('_', ' ').Trim();

@@ -82,6 +82,7 @@ public static class FlatTableLoader
         Require(path, header, options.IdColumn);
         Require(path, header, options.TimeColumn);
         foreach (var e in options.Exclude) Require(path, header, e);
+        options.Mapping?.CheckLabels(header, path);
 
         var schema = options.Schema ?? header.Select((h, i) => InferWithMapping(options.Mapping, h,
             SchemaInference.InferColumn(h, sample.Select(s => (string?)s[i]), rules))).ToArray();

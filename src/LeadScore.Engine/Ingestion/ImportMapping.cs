@@ -94,6 +94,14 @@ public sealed record ImportMapping
     public IReadOnlyDictionary<string, ColumnMapping> Columns { get; init; } = new Dictionary<string, ColumnMapping>();
     /// <summary>Numeric columns that count something, so a negative value is rejected.</summary>
     public IReadOnlyList<string> Counts { get; init; } = [];
+    /// <summary>
+    /// Value labels for coded columns, by column name: the value as written in the file to the label people read, e.g.
+    /// <c>"Region": { "1": "North", "2": "South" }</c>. Presentation only (reasons, report, dashboard): the model still reads
+    /// the codes, so labels change without retraining. A column that is not in the file is an error.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Labels { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+    /// <summary>Names to show for columns, e.g. <c>"TrafficType": "Traffic type"</c>; a column not named here is humanised from its name.</summary>
+    public IReadOnlyDictionary<string, string> DisplayNames { get; init; } = new Dictionary<string, string>();
     /// <summary>Longest accepted value, in characters.</summary>
     public int MaxLength { get; init; } = 4000;
     /// <summary>How far in the future a timestamp may be (clock skew) before the row is rejected.</summary>
@@ -238,6 +246,43 @@ public sealed record ImportMapping
     public OutcomeKind? ConstantOutcome() => OutcomeValue is null ? null
         : RowConverter.ParseOutcome(OutcomeValue) is { } k && k != OutcomeKind.Reopened ? k
         : throw new LeadScoreException($"mapping: outcome_value '{OutcomeValue}' is not an outcome (converted or lost)", "outcome_value");
+
+    /// <summary>Features computed from a lead rather than read from a column, which <see cref="Labels"/> and <see cref="DisplayNames"/> may name too.</summary>
+    public static IReadOnlyList<string> BuiltInFeatures { get; } =
+        ["days_since_created", "created_day_of_week", "created_hour", "title_seniority", "title_department", "email_free_mail", "email_matches_company"];
+
+    private static readonly string[] DateParts = ["days_before", "month", "day_of_week", "hour"];
+
+    /// <summary>
+    /// Checks that every column <see cref="Labels"/> and <see cref="DisplayNames"/> name is in the file (by its source or
+    /// renamed name), a feature derived from one (<c>{column}_month</c>) or a built-in feature; fails naming the first that is not.
+    /// </summary>
+    public void CheckLabels(IReadOnlyList<string> sourceColumns, string file)
+    {
+        ArgumentNullException.ThrowIfNull(sourceColumns);
+        if (Labels.Count == 0 && DisplayNames.Count == 0) return;
+        var known = new HashSet<string>(sourceColumns, StringComparer.Ordinal);
+        foreach (var c in sourceColumns) known.Add(Canonical(c));
+        bool Known(string key) => known.Contains(key) || BuiltInFeatures.Contains(key)
+            || DateParts.Any(p => key.EndsWith("_" + p, StringComparison.Ordinal) && known.Contains(key[..^(p.Length + 1)]));
+        foreach (var (setting, keys) in new[] { ("labels", Labels.Keys), ("display_names", DisplayNames.Keys) })
+            foreach (var key in keys)
+            {
+                if (Known(key)) continue;
+                var near = Nearest(key, known.Select(k => k.ToLowerInvariant()));
+                var nearName = near is null ? null : known.First(k => k.ToLowerInvariant() == near);
+                throw new LeadScoreException(
+                    $"mapping: {setting} names column '{key}', which is not in {Path.GetFileName(file)}{(nearName is null ? "" : $" (did you mean '{nearName}'?)")}; its columns: {string.Join(", ", sourceColumns)}",
+                    $"{setting}.{key}");
+            }
+        foreach (var (column, labels) in Labels)
+            foreach (var (value, label) in labels)
+                if (string.IsNullOrWhiteSpace(label))
+                    throw new LeadScoreException($"mapping: labels.{column}: the label of '{value}' is empty", $"labels.{column}");
+        foreach (var (column, name) in DisplayNames)
+            if (string.IsNullOrWhiteSpace(name))
+                throw new LeadScoreException($"mapping: display_names.{column} is empty", $"display_names.{column}");
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

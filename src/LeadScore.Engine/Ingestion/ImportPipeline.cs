@@ -52,6 +52,15 @@ public sealed record ImportPlan
     /// <summary>Which column plays each role and how it was found (named, canonical or guessed); one entry per role.</summary>
     public IReadOnlyList<RoleGuess> Roles { get; init; } = [];
 
+    /// <summary>
+    /// Columns that look coded (a few small whole numbers in the sampled rows, such as Region 1-9), with their values in
+    /// order: --infer-only writes a label placeholder for each. By renamed name.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> CodedColumns { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>The most distinct values a column may have to count as coded.</summary>
+    public const int MaxCodes = 30;
+
     /// <summary>The mapping with every column's kind and personal flag written out, for --infer-only.</summary>
     public ImportMapping ToMapping() => Mapping with
     {
@@ -71,7 +80,9 @@ public static class CompleteMapping
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private static readonly string[] General = ["format", "delimiter", "default_timestamp", "date_formats", "missing", "true_values", "false_values", "ignore", "rename", "columns", "counts", "max_length", "future_tolerance_hours"];
+    private static readonly string[] General = ["format", "delimiter", "default_timestamp", "date_formats", "missing", "true_values", "false_values", "ignore", "rename", "columns", "counts", "max_length", "future_tolerance_hours",
+        "display_names", "labels"];
+
 
     /// <summary>The role settings of a kind, in the order a user reads them.</summary>
     public static IReadOnlyList<string> RoleSettings(ImportKind kind) => kind switch
@@ -112,10 +123,34 @@ public static class CompleteMapping
             roles.TryAdd("url", IfPresent(plan.Mapping.Url, "url"));
             roles.TryAdd("value", IfPresent(plan.Mapping.Value, "value"));
         }
+        // Presentation: every feature column's display name as reasons would show it (edit to taste), and a commented
+        // placeholder per coded column to fill in with what each code means.
+        var roleColumns = new HashSet<string>(plan.RoleColumns, StringComparer.Ordinal);
+        var display = new System.Text.Json.Nodes.JsonObject();
+        foreach (var s in plan.Schema)
+            if (!roleColumns.Contains(s.Name) && !s.IsPersonal && s.Kind is not (ColumnKind.Identifier or ColumnKind.Text))
+                display[s.Name] = plan.Mapping.DisplayNames.TryGetValue(s.Name, out var named) ? named : ColumnNames.Humanize(s.Name);
+        roles["display_names"] = display;
+        var labelled = System.Text.Json.JsonSerializer.SerializeToNode(plan.Mapping.Labels, WithNulls);
+        roles["labels"] = labelled;
+        var placeholders = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (column, codes) in plan.CodedColumns)
+        {
+            if (plan.Mapping.Labels.ContainsKey(column)) continue;
+            var each = new System.Text.Json.Nodes.JsonObject();
+            foreach (var c in codes) each[c] = "";
+            placeholders[column] = each;
+        }
         var o = new System.Text.Json.Nodes.JsonObject();
         if (notes.Count > 0) o["_note"] = string.Join("; ", notes);
         foreach (var key in RoleSettings(plan.Kind).Concat(General))
             o[key] = roles.TryGetValue(key, out var v) ? v?.DeepClone() : full[key]?.DeepClone();
+        if (placeholders.Count > 0)
+        {
+            o["_labels_note"] = "these columns look coded: write what each code means and move them into \"labels\" (e.g. \"labels\": { \"Region\": { \"1\": \"North\" } }); " +
+                "labels and display_names only change how reasons, the report and the dashboard read, never the model";
+            o["_labels"] = placeholders;
+        }
         missing = notes;
         return o.ToJsonString(WithNulls);
     }
@@ -148,6 +183,7 @@ public static class ImportPipeline
         mapping ??= ImportMapping.Default;
         var source = SourceReader.Open(path, mapping);
         var columns = source.Columns;
+        mapping.CheckLabels(columns, path);
         var sample = source.ReadRows().Where(r => r.Error is null).Take(SampleRows).ToList();
         var rules = ValueRules.FromMapping(mapping);
         // Roles the mapping leaves out and the file does not hold under their canonical names are guessed (mql_id, won_date).
@@ -181,11 +217,37 @@ public static class ImportPipeline
             if (converter.RoleKind(name) is { } rk) inferred = inferred with { Kind = rk };
             schema.Add(inferred);
         }
+        var roleSet = new HashSet<string>(converter.RoleColumns, StringComparer.Ordinal);
+        var coded = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var col in columns)
+        {
+            var name = mapping.Canonical(col);
+            if (roleSet.Contains(name) || schema.FirstOrDefault(s => s.Name == name) is not { IsPersonal: false, Kind: ColumnKind.Numeric or ColumnKind.Categorical }) continue;
+            if (Codes(sample.Select(r => r.Values.GetValueOrDefault(col)), rules) is { } codes) coded[name] = codes;
+        }
         return new ImportPlan
         {
             Kind = kind, Mapping = mapping, Schema = schema, SourceColumns = columns, RoleColumns = converter.RoleColumns,
-            Format = source.Format, Delimiter = source.Delimiter, Inferred = mapping.Columns.Count == 0, Roles = roles,
+            Format = source.Format, Delimiter = source.Delimiter, Inferred = mapping.Columns.Count == 0, Roles = roles, CodedColumns = coded,
         };
+    }
+
+    /// <summary>
+    /// The codes of a column that looks coded: every present value a whole number of at most 3 digits, 2 to
+    /// <see cref="ImportPlan.MaxCodes"/> distinct ones, in numeric order; else null.
+    /// </summary>
+    private static List<string>? Codes(IEnumerable<string?> values, ValueRules rules)
+    {
+        var seen = new SortedSet<int>();
+        foreach (var raw in values)
+        {
+            if (raw is null || rules.IsMissing(raw)) continue;
+            var v = raw.Trim();
+            if (v.Length is 0 or > 3 || !v.All(char.IsAsciiDigit)) return null;
+            seen.Add(int.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            if (seen.Count > ImportPlan.MaxCodes) return null;
+        }
+        return seen.Count >= 2 ? seen.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList() : null;
     }
 
     /// <summary>Streams the source as batches of at most <paramref name="batchSize"/> rows.</summary>

@@ -29,11 +29,14 @@ public static class ModelArtifact
     /// The serving entries, with the model already compiled (e.g. also used for the report); <paramref name="groupGrades"/>
     /// are group-aware grade bands to apply in scoring (fairness mitigation enabled), or null.
     /// </summary>
-    public static IReadOnlyDictionary<string, byte[]> ServingEntries(CompiledModel compiled, FeatureDefinitions? definitions, FlatModelInput? flat, GroupGrades? groupGrades = null)
+    public static IReadOnlyDictionary<string, byte[]> ServingEntries(CompiledModel compiled, FeatureDefinitions? definitions, FlatModelInput? flat, GroupGrades? groupGrades = null,
+        FeatureLabels? labels = null)
     {
         if ((definitions is null) == (flat is null)) throw new ArgumentException("a model reads its features either from definitions or from a flat table");
         var entries = new Dictionary<string, byte[]> { [ArtifactEntries.Compiled] = compiled.Serialize() };
         if (groupGrades is not null) entries[ArtifactEntries.GroupGrades] = JsonSerializer.SerializeToUtf8Bytes(groupGrades, Json);
+        // Presentation travels with the model, so a copy of the artifact words its reasons as the workspace did.
+        if (labels is { IsEmpty: false }) entries[ArtifactEntries.Labels] = System.Text.Encoding.UTF8.GetBytes(labels.ToJson());
         if (definitions is not null) entries[ArtifactEntries.FeatureDefinitions] = System.Text.Encoding.UTF8.GetBytes(definitions.ToJson());
         else entries[ArtifactEntries.FlatInput] = JsonSerializer.SerializeToUtf8Bytes(flat, Json);
         return entries;

@@ -8,9 +8,11 @@ namespace LeadScore.Engine.Reporting;
 /// <summary>The report's "Fair across groups?" section: the flags in one sentence each, then one table per attribute.</summary>
 internal static class FairnessSection
 {
-    public static void Append(StringBuilder h, FairnessReport? f)
+    public static void Append(StringBuilder h, FairnessReport? f, Scoring.FeatureLabels? labels = null)
     {
         if (f is null) return;
+        labels ??= Scoring.FeatureLabels.None;
+        string Group(string attribute, string group) => labels.Label(attribute, group) is { } l ? $"{HtmlEncode(l)} <span class=\"note\">{HtmlEncode(group)}</span>" : HtmlEncode(group);
         var inv = CultureInfo.InvariantCulture;
         string P(double? v) => v is { } x ? (x * 100).ToString("0.0", inv) + "%" : "too few";
         string N(double? v) => v is { } x ? x.ToString("0.00", inv) : "&ndash;";
@@ -29,12 +31,13 @@ internal static class FairnessSection
             h.Append($"<p class=\"note\">The model uses {HtmlEncode(string.Join(", ", f.DirectUse))} directly as a feature.</p>\n");
         foreach (var a in f.Attributes)
         {
-            h.Append(inv, $"<h3>{HtmlEncode(a.Attribute)} <span class=\"note\">({(a.Role == FairnessRole.Sensitive ? "sensitive" : "watched as a possible proxy")}; lowest ratio {N(a.LowestRatio)}, equalized-odds difference {N(a.EqualizedOddsDifference)})</span></h3>\n");
+            var shown = labels.Title(a.Attribute);
+            h.Append(inv, $"<h3>{HtmlEncode(shown)}{(shown == a.Attribute ? "" : $" ({HtmlEncode(a.Attribute)})")} <span class=\"note\">({(a.Role == FairnessRole.Sensitive ? "sensitive" : "watched as a possible proxy")}; lowest ratio {N(a.LowestRatio)}, equalized-odds difference {N(a.EqualizedOddsDifference)})</span></h3>\n");
             h.Append($"<table class=\"fairness\" id=\"fairness-{HtmlEncode(a.Attribute)}\"><tr><th>Group</th><th>Leads</th><th>Graded A or B</th><th>Ratio to best</th><th>True positive rate</th><th>False positive rate</th><th>Average prediction</th><th>Actual rate</th><th>ECE</th><th></th></tr>\n");
             foreach (var g in a.Groups)
             {
                 var mark = g.Flagged ? "flagged" : g.BelowRatio ? "below 0.8, within chance" : g.Group == a.BestGroup ? "best" : "";
-                h.Append(inv, $"<tr><td>{HtmlEncode(g.Group)}</td><td class=\"num\">{g.Rows:N0}</td><td class=\"num\">{P(g.AbShare)}</td><td class=\"num\">{N(g.AbRatio)}</td><td class=\"num\">{P(g.Tpr)}</td><td class=\"num\">{P(g.Fpr)}</td><td class=\"num\">{P(g.MeanPredicted)}</td><td class=\"num\">{P(g.ObservedRate)}</td><td class=\"num\">{(g.Ece is { } e ? e.ToString("0.000", inv) : "&ndash;")}</td><td>{mark}</td></tr>\n");
+                h.Append(inv, $"<tr><td>{Group(a.Attribute, g.Group)}</td><td class=\"num\">{g.Rows:N0}</td><td class=\"num\">{P(g.AbShare)}</td><td class=\"num\">{N(g.AbRatio)}</td><td class=\"num\">{P(g.Tpr)}</td><td class=\"num\">{P(g.Fpr)}</td><td class=\"num\">{P(g.MeanPredicted)}</td><td class=\"num\">{P(g.ObservedRate)}</td><td class=\"num\">{(g.Ece is { } e ? e.ToString("0.000", inv) : "&ndash;")}</td><td>{mark}</td></tr>\n");
             }
             h.Append("</table>\n");
         }

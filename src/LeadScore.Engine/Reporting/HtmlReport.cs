@@ -23,9 +23,19 @@ public static class HtmlReport
     /// <summary>
     /// Writes index.html and the plots into <paramref name="directory"/>; returns the path of index.html.
     /// Pass <paramref name="compiled"/> when the caller has already compiled the model, to skip compiling it again.
+    /// <paramref name="labels"/> name the inputs and their values as people read them (display names, value labels).
     /// </summary>
-    public static string Write(string directory, TrainingResult result, CompiledModel? compiled = null)
+    public static string Write(string directory, TrainingResult result, CompiledModel? compiled = null, FeatureLabels? labels = null)
     {
+        labels ??= FeatureLabels.None;
+        // An input as people read it, with its column name beside it when they differ (the name the API and CLI use).
+        string Input(string feature)
+        {
+            var title = labels.Title(feature);
+            // "euribor3m" humanised is "Euribor3m": a change of case alone says nothing new.
+            return string.Equals(title, feature, StringComparison.OrdinalIgnoreCase) ? HtmlEncode(feature) : $"{HtmlEncode(title)} <span class=\"note\">{HtmlEncode(feature)}</span>";
+        }
+        string Value(string feature, string value) => labels.Label(feature, value) is { } l ? $"{HtmlEncode(l)} <span class=\"note\">{HtmlEncode(value)}</span>" : HtmlEncode(value);
         Directory.CreateDirectory(directory);
         var m = result.Metrics;
         var card = result.Model.Card;
@@ -34,8 +44,8 @@ public static class HtmlReport
         ReportPlots.Roc(Path.Combine(directory, "roc.png"), result.Curves, m.Auc);
         ReportPlots.PrecisionRecall(Path.Combine(directory, "pr.png"), result.Curves, m.PrAuc, m.BaseRate);
         ReportPlots.Calibration(Path.Combine(directory, "calibration.png"), m.Calibration);
-        if (result.Importance.Count > 0) ReportPlots.Importance(Path.Combine(directory, "importance.png"), result.Importance);
-        var shap = WriteShap(directory, result, compiled);
+        if (result.Importance.Count > 0) ReportPlots.Importance(Path.Combine(directory, "importance.png"), result.Importance.Select(i => i with { Feature = labels.Title(i.Feature) }).ToList());
+        var shap = WriteShap(directory, result, compiled, labels);
 
         var inv = CultureInfo.InvariantCulture;
         string P(double v) => (v * 100).ToString("0.0", inv) + "%";
@@ -84,17 +94,23 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
 
         h.Append("<h2>What drives the score</h2>\n");
         if (result.Importance.Count > 0)
+        {
             Figure(h, "importance.png", "Permutation importance", "How much worse the model ranks leads when one input is scrambled. Long bars are what the model relies on most. Categories are counted together under their column.");
+            h.Append("<table id=\"importance\"><tr><th>Input</th><th>Drop in AUC when shuffled</th></tr>\n");
+            foreach (var x in result.Importance.Take(15))
+                h.Append(CultureInfo.InvariantCulture, $"<tr><td>{Input(x.Feature)}</td><td class=\"num\">{x.AucDrop:F4}</td></tr>\n");
+            h.Append("</table>\n");
+        }
         if (shap is not null)
         {
             Figure(h, ShapPlotFile, "SHAP summary plot", $"Each dot is one held-out lead ({Math.Min(ShapRows, result.Test.Count):N0} shown): how far that input moved the lead's score, in log-odds (right = more likely to convert). Red dots are high values of the input, blue low, grey categories or missing. Inputs are sorted by their average effect.");
             h.Append("<table id=\"shap\"><tr><th>Input</th><th>Mean |SHAP| (log-odds)</th><th>Share of all effects</th></tr>\n");
             var total = Math.Max(1e-12, shap.Sum(x => x.MeanAbsContribution));
             foreach (var x in shap.Where(x => x.MeanAbsContribution > 0).Take(20))
-                h.Append(CultureInfo.InvariantCulture, $"<tr><td>{HtmlEncode(x.Feature)}</td><td class=\"num\">{x.MeanAbsContribution:F4}</td><td class=\"num\">{P(x.MeanAbsContribution / total)}</td></tr>\n");
+                h.Append(CultureInfo.InvariantCulture, $"<tr><td>{Input(x.Feature)}</td><td class=\"num\">{x.MeanAbsContribution:F4}</td><td class=\"num\">{P(x.MeanAbsContribution / total)}</td></tr>\n");
             h.Append("</table><p class=\"note\">Exact SHAP values (TreeSHAP for tree models) average how much each input moves one lead's score away from the average lead; the same values explain each score as reasons. Permutation importance above instead measures how much ranking quality the model loses without the input.</p>\n");
         }
-        h.Append("<p>Inputs used: ").Append(HtmlEncode(string.Join(", ", card.FeaturesUsed))).Append(".</p>\n");
+        h.Append("<p>Inputs used: ").Append(string.Join(", ", card.FeaturesUsed.Select(Input))).Append(".</p>\n");
         if (card.ExcludedFeatures.Count > 0)
         {
             h.Append("<p>Left out on purpose:</p><table id=\"excluded\"><tr><th>Column</th><th>Why</th></tr>\n");
@@ -128,11 +144,11 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
             h.Append("<h2>By segment</h2><p>The same measures for groups of leads, so you can see where the model is weaker. Small groups are noisy.</p>\n");
             h.Append("<table id=\"segments\"><tr><th>Column</th><th>Value</th><th>Leads</th><th>Converted</th><th>Actual rate</th><th>Average prediction</th><th>AUC</th><th>Brier</th></tr>\n");
             foreach (var s in m.Segments)
-                h.Append(CultureInfo.InvariantCulture, $"<tr><td>{HtmlEncode(s.Feature)}</td><td>{HtmlEncode(s.Value)}</td><td class=\"num\">{s.Rows:N0}</td><td class=\"num\">{s.Positives:N0}</td><td class=\"num\">{P(s.ConversionRate)}</td><td class=\"num\">{P(s.MeanPredicted)}</td><td class=\"num\">{(s.Auc is { } a ? N(a) : "n/a")}</td><td class=\"num\">{N(s.Brier, 4)}</td></tr>\n");
+                h.Append(CultureInfo.InvariantCulture, $"<tr><td>{Input(s.Feature)}</td><td>{Value(s.Feature, s.Value)}</td><td class=\"num\">{s.Rows:N0}</td><td class=\"num\">{s.Positives:N0}</td><td class=\"num\">{P(s.ConversionRate)}</td><td class=\"num\">{P(s.MeanPredicted)}</td><td class=\"num\">{(s.Auc is { } a ? N(a) : "n/a")}</td><td class=\"num\">{N(s.Brier, 4)}</td></tr>\n");
             h.Append("</table>\n");
         }
 
-        FairnessSection.Append(h, card.Fairness);
+        FairnessSection.Append(h, card.Fairness, labels);
 
         h.Append("<h2>How the model was built</h2>\n<ul>\n");
         h.Append($"<li>Data: {HtmlEncode(card.DataSource)}{(card.DataHash is { } hash ? $" (SHA-256 {HtmlEncode(hash[..Math.Min(16, hash.Length)])}…)" : "")}; {card.RowsTrain:N0} training rows ({card.PositivesTrain:N0} converted), {card.RowsTest:N0} test rows.</li>\n");
@@ -158,7 +174,7 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
     }
 
     /// <summary>Exact SHAP contributions of a sample of held-out rows: the summary plot, and mean |SHAP| per feature (largest first).</summary>
-    private static IReadOnlyList<ShapImportance>? WriteShap(string directory, TrainingResult result, CompiledModel? compiled)
+    private static IReadOnlyList<ShapImportance>? WriteShap(string directory, TrainingResult result, CompiledModel? compiled, FeatureLabels labels)
     {
         var model = result.Model;
         if (compiled is null)
@@ -172,7 +188,7 @@ gives the higher score to the converting one {{P(m.Auc)}} of the time (AUC {{N(m
         var test = engine.Align(result.Test);
         var sample = test.Count <= ShapRows ? test : test.Subset(Enumerable.Range(0, ShapRows).Select(i => (int)((long)i * test.Count / ShapRows)).ToArray());
         var contributions = engine.FeatureContributions(sample);
-        ShapSummaryPlot.WriteShapSummaryPng(Path.Combine(directory, ShapPlotFile), sample.Features, sample.Rows, contributions);
+        ShapSummaryPlot.WriteShapSummaryPng(Path.Combine(directory, ShapPlotFile), sample.Features, sample.Rows, contributions, title: labels.Title);
         return engine.GlobalImportance(contributions);
     }
 

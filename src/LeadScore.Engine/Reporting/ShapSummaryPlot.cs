@@ -24,7 +24,7 @@ public static class ShapSummaryPlot
 
     /// <summary>Writes the plot from contributions already computed (rows x features, aligned with <paramref name="rows"/>).</summary>
     public static void WriteShapSummaryPng(string path, IReadOnlyList<FeatureInfo> features, IReadOnlyList<FeatureValue[]> rows, double[][] contributions,
-        int maxFeatures = 12, int width = 900, int height = 600)
+        int maxFeatures = 12, int width = 900, int height = 600, Func<string, string>? title = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (rows.Count != contributions.Length) throw new ArgumentException("Rows and contributions differ in length.", nameof(contributions));
@@ -45,7 +45,7 @@ public static class ShapSummaryPlot
             var feature = order[k];
             var y = order.Length - 1 - k;
             positions[k] = y;
-            labels[k] = features[feature].Name;
+            labels[k] = title?.Invoke(features[feature].Name) ?? features[feature].Name;
             // Colour by the value's place between the 5th and 95th percentile of the feature.
             var numbers = rows.Select(r => r[feature].Number).Where(v => !double.IsNaN(v)).Order().ToArray();
             var lo = numbers.Length > 0 ? numbers[(int)(0.05 * (numbers.Length - 1))] : 0;

@@ -35,6 +35,10 @@ public sealed class ScoringEngine
     private readonly int[] _slotFeature;
 
     public ScoringEngine(string modelVersion, FeatureEncoder encoder, CompiledModel model, ProbabilityCalibrator calibrator, GradeBands grades, TimeProvider? time = null)
+        : this(modelVersion, encoder, model, calibrator, grades, time, null) { }
+
+    /// <summary>An engine whose reasons read with <paramref name="labels"/> (display names, value labels); null = built-in ones only.</summary>
+    public ScoringEngine(string modelVersion, FeatureEncoder encoder, CompiledModel model, ProbabilityCalibrator calibrator, GradeBands grades, TimeProvider? time, FeatureLabels? labels)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelVersion);
         ArgumentNullException.ThrowIfNull(encoder);
@@ -50,7 +54,8 @@ public sealed class ScoringEngine
         Grades = grades;
         _time = time ?? TimeProvider.System;
         _slotFeature = encoder.SlotFeature;
-        _featureTitles = encoder.Features.Select(f => Humanize(f.Name)).ToArray();
+        Labels = labels ?? FeatureLabels.None;
+        _featureTitles = encoder.Features.Select(f => Labels.Title(f.Name)).ToArray();
         BaseProbability = calibrator.Apply(model.BaseValue);
         // Build the SHAP explainer (per-edge vectors) now, at promotion, rather than in the first explained request.
         if (model.Kind == CompiledModelKind.Trees) _ = model.FastShap;
@@ -64,7 +69,19 @@ public sealed class ScoringEngine
     /// The same model graded with other bands (a grade-band override): shares the encoder, compiled model and calibrator,
     /// so it costs no retraining and little memory. Scores and reasons are unchanged; only grades move.
     /// </summary>
-    public ScoringEngine WithGrades(GradeBands grades) => grades == Grades ? this : new(ModelVersion, Encoder, Model, Calibrator, grades, _time);
+    public ScoringEngine WithGrades(GradeBands grades) => grades == Grades ? this : new(ModelVersion, Encoder, Model, Calibrator, grades, _time, Labels);
+
+    /// <summary>
+    /// The same model with reasons worded with other labels: presentation only, so scores, grades and contributions are
+    /// unchanged and nothing is retrained. Shares the encoder, compiled model and calibrator.
+    /// </summary>
+    public ScoringEngine WithLabels(FeatureLabels labels) => ReferenceEquals(labels, Labels) ? this : new(ModelVersion, Encoder, Model, Calibrator, Grades, _time, labels);
+
+    /// <summary>The display names and value labels reasons are worded with.</summary>
+    public FeatureLabels Labels { get; }
+
+    /// <summary>A feature's name as people read it (its display name, else humanised).</summary>
+    public string FeatureTitle(int feature) => _featureTitles[feature];
 
     public string ModelVersion { get; }
     public FeatureEncoder Encoder { get; }
@@ -350,7 +367,7 @@ public sealed class ScoringEngine
     public string ReasonText(int feature, FeatureValue value)
     {
         // Sentences are built per reason (10 per explained lead), not in the scoring loop.
-        var sentence = ReasonWording.Sentence(Encoder.Features[feature], _featureTitles[feature], value);
+        var sentence = Labels.Sentence(Encoder.Features[feature], value);
         // A target-encoded code (a landing page among hundreds) says how its leads convert, which is what the model used.
         return Encoder.TargetRateRatio(feature, value.Category) is { } ratio
             ? string.Create(CultureInfo.InvariantCulture, $"{sentence} (converts {ratio:0.0}x the average)")
@@ -474,11 +491,5 @@ public sealed class ScoringEngine
             lastIndex = best;
         }
         return count;
-    }
-
-    private static string Humanize(string name)
-    {
-        var s = name.Replace('_', ' ').Replace('.', ' ').Trim();
-        return s.Length == 0 ? name : char.ToUpper(s[0], CultureInfo.InvariantCulture) + s[1..];
     }
 }

@@ -51,6 +51,8 @@ public static class ArtifactEntries
     public const string ReferenceSample = "reference-sample.bin";
     /// <summary>Group-aware grade bands (fairness mitigation); present only when enabled for the model's training.</summary>
     public const string GroupGrades = "group-grades.json";
+    /// <summary>Display names and value labels (<see cref="FeatureLabels"/>) as they were at training; absent when none were declared.</summary>
+    public const string Labels = "labels.json";
 
     /// <summary>One entry's bytes, or null when the artifact has no such entry.</summary>
     public static byte[]? Read(ZipArchive zip, string name)
@@ -82,8 +84,10 @@ public sealed class ServableModel
 
     private readonly int[] _sourceIndex;
 
-    private ServableModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat, GroupGrades? groupGrades, GradeBands? modelGrades = null)
+    private ServableModel(string version, ScoringEngine engine, ILeadFeatureSource features, string cardJson, FlatModelInput? flat, GroupGrades? groupGrades,
+        GradeBands? modelGrades = null, FeatureLabels? modelLabels = null)
     {
+        ModelLabels = modelLabels ?? engine.Labels;
         GroupGrades = groupGrades;
         Version = version;
         Engine = engine;
@@ -111,7 +115,21 @@ public sealed class ServableModel
     public ServableModel WithGrades(GradeBands? grades)
     {
         var target = grades ?? ModelGrades;
-        return target == Engine.Grades ? this : new ServableModel(Version, Engine.WithGrades(target), Features, CardJson, Flat, GroupGrades, ModelGrades);
+        return target == Engine.Grades ? this : new ServableModel(Version, Engine.WithGrades(target), Features, CardJson, Flat, GroupGrades, ModelGrades, ModelLabels);
+    }
+
+    /// <summary>The labels the model was trained with (its artifact's <c>labels.json</c>); <see cref="ScoringEngine.Labels"/> are the ones in effect.</summary>
+    public FeatureLabels ModelLabels { get; }
+
+    /// <summary>
+    /// The model with its reasons worded with <paramref name="labels"/> over its own (a key both declare takes the new one;
+    /// null or empty: its own). Presentation only and cheap: scores and grades are unchanged, the engine's parts are shared.
+    /// </summary>
+    public ServableModel WithLabels(FeatureLabels? labels)
+    {
+        var target = labels is null || labels.IsEmpty ? ModelLabels : labels.Over(ModelLabels);
+        return target == Engine.Labels || (target.IsEmpty && Engine.Labels.IsEmpty) ? this
+            : new ServableModel(Version, Engine.WithLabels(target), Features, CardJson, Flat, GroupGrades, ModelGrades, ModelLabels);
     }
     public ILeadFeatureSource Features { get; }
     public string CardJson { get; }
@@ -132,7 +150,8 @@ public sealed class ServableModel
         var calibrator = JsonSerializer.Deserialize<ProbabilityCalibrator>(Read(zip, CalibratorEntry) ?? throw new InvalidDataException("no calibrator"), Json)!;
         var grades = JsonSerializer.Deserialize<GradeBands>(Read(zip, GradesEntry) ?? throw new InvalidDataException("no grades"), Json)!;
         var card = System.Text.Encoding.UTF8.GetString(Read(zip, CardEntry) ?? "{}"u8.ToArray());
-        var engine = ScoringEngine.Create(version, encoderJson, compiled, calibrator, grades);
+        var labels = Read(zip, ArtifactEntries.Labels) is { } lb ? FeatureLabels.FromJson(System.Text.Encoding.UTF8.GetString(lb)) : FeatureLabels.None;
+        var engine = new ScoringEngine(version, FeatureEncoder.FromJson(encoderJson), CompiledModel.Deserialize(compiled), calibrator, grades, null, labels);
         ILeadFeatureSource source;
         FlatModelInput? flat = null;
         if (Read(zip, FeatureDefinitionsEntry) is { } defs)

@@ -15,7 +15,8 @@ internal sealed record LeadRow(string Id, int Score, string Grade, double Probab
 
 internal sealed record LeadPageResponse(IReadOnlyList<LeadRow> Items, int Page, int PageSize, bool HasMore, IReadOnlyList<string> Segments);
 
-internal sealed record AttributeRow(string Name, string? Value, string? PersonalReason);
+/// <summary>A lead's field: its name, display name (from the mapping's display_names, else humanised), value and the value's label (the mapping's labels), if any.</summary>
+internal sealed record AttributeRow(string Name, string? Value, string? PersonalReason, string DisplayName, string? Label);
 
 internal sealed record ActivityRow(string Type, DateTimeOffset At, string? Url, double? Value);
 

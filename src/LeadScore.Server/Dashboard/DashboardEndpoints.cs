@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LeadScore.Application.Exports;
 using LeadScore.Application.Governance;
+using LeadScore.Application.Ingestion;
 using LeadScore.Application.Modeling;
 using LeadScore.Application.Scoring;
 using LeadScore.Core;
@@ -257,6 +258,7 @@ public static class DashboardEndpoints
         var holdsPersonal = lead.Attributes.Keys.Any(names.Contains);
         if (withPersonal && holdsPersonal) await audit.RecordLeadAsync(AuditActions.PersonalRead, id, new Dictionary<string, object?> { ["via"] = "dashboard" }, ct: ct);
         var attributes = withPersonal ? lead.Attributes : PersonalFields.Without(lead.Attributes, names);
+        var labels = await LabelSettings.GetAsync(store, ct);
         return Json(new LeadDetailResponse
         {
             Id = lead.Id,
@@ -269,7 +271,7 @@ public static class DashboardEndpoints
             ActivityCount = activities.Count,
             Activities = activities.Reverse().Take(RecentActivities).Select(a => new ActivityRow(a.Type, a.Timestamp, a.Url, a.Value)).ToList(),
             PersonalFieldsHidden = !withPersonal && holdsPersonal,
-            Attributes = attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new AttributeRow(a.Key, a.Value, PersonalData.ReasonFromName(a.Key))).ToList(),
+            Attributes = attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new AttributeRow(a.Key, a.Value, PersonalData.ReasonFromName(a.Key), labels.Title(a.Key), labels.Label(a.Key, a.Value))).ToList(),
             Outcomes = outcomes.Select(o => new OutcomeRow(o.Kind.ToString().ToLowerInvariant(), o.At)).ToList(),
         }, DashboardJsonContext.Default.LeadDetailResponse);
     }

@@ -41,4 +41,6 @@ public static class SettingNames
     public const string DataVersion = "data:version";
     /// <summary>What the stored training set (feature snapshot features:training) was built from, and its counts (JSON).</summary>
     public const string TrainingSetBuild = "features:training-build";
+    /// <summary>Display names and value labels from the import mappings (JSON: values, display_names); presentation only.</summary>
+    public const string Labels = "presentation:labels";
 }

@@ -14,7 +14,7 @@ public sealed class CrmExportTests(ITestOutputHelper log)
     private static readonly string[] Origins = ["organic_search", "paid_search", "social", "email", "direct_traffic", "referral"];
 
     /// <summary>A seeded two-file export plus the losses a CRM would export separately (dated after creation, as closes are).</summary>
-    private static (string Leads, string Won, string Lost, List<string> Ids) WriteExport(string dir)
+    internal static (string Leads, string Won, string Lost, List<string> Ids) WriteExport(string dir)
     {
         var rng = new Random(17);
         var inv = CultureInfo.InvariantCulture;
@@ -115,10 +115,16 @@ public sealed class CrmExportTests(ITestOutputHelper log)
         log.WriteLine("$ ./leadscore models list\n" + list.Out);
         list.Out.ShouldContain("TEST SET");
         list.Out.ShouldContain("Note: each AUC was measured on its own version's held-out rows");
+        // models compare re-evaluates both versions on the same rows instead of putting two test sets side by side.
         var cmp = await CliErrorTests.RunAsync("models", "compare", "v1", "v2", "--workspace", ws);
-        cmp.Out.ShouldContain("Different held-out rows");
+        log.WriteLine("$ ./leadscore models compare v1 v2\n" + cmp.Out + cmp.Err);
+        cmp.Code.ShouldBe(0, cmp.Err);
+        cmp.Out.ShouldContain("Re-evaluated on the same ");
+        cmp.Out.ShouldContain("AUC v2 - v1: ");
+        cmp.Out.ShouldContain("DeLong SE ");
         var cmpSame = await CliErrorTests.RunAsync("models", "compare", "v3", "v4", "--workspace", ws);
-        cmpSame.Out.ShouldContain("Same held-out rows: the metrics compare directly.");
+        cmpSame.Code.ShouldBe(0, cmpSame.Err);
+        cmpSame.Out.ShouldContain("The cards' own figures (CARD AUC) were measured on the same held-out rows too.");
 
         // Grade bands set from the CLI apply without retraining, re-score the stored leads and show in the model card.
         var grades = await CliErrorTests.RunAsync("grades", "set", "--a", "0.6", "--b", "0.3", "--c", "0.1", "--workspace", ws);

@@ -216,7 +216,8 @@
           : message("No activity recorded.", "info")),
       h("div", { class: "panel" }, h("h2", {}, "Attributes"), explain("Fields marked personal hold personal data (GDPR): handle them with care."),
         h("div", { class: "table-wrap" }, h("table", { id: "attributes" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Value"))),
-          h("tbody", {}, l.attributes.map((a) => h("tr", {}, h("th", { scope: "row" }, a.name, a.personal_reason ? h("span", { class: "badge", title: a.personal_reason }, "personal") : null), h("td", {}, a.value ?? "")))))),
+          h("tbody", {}, l.attributes.map((a) => h("tr", {}, h("th", { scope: "row", title: a.name }, a.display_name || a.name, a.personal_reason ? h("span", { class: "badge", title: a.personal_reason }, "personal") : null),
+            h("td", {}, a.label ? [a.label, " ", h("span", { class: "code", title: "as stored" }, "(" + a.value + ")")] : a.value ?? "")))))),
         h("h2", {}, "Outcome"),
         l.outcomes.length ? h("ul", {}, l.outcomes.map((o) => h("li", {}, o.kind + " on " + fmtDate(o.at)))) : h("p", {}, "No outcome yet: the lead is open."))));
     if (has("privacy")) out.push(privacyPanel(l));
