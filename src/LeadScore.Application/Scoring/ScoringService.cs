@@ -224,6 +224,8 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     {
         if (chunk.Count == 0) return 0;
         var results = new StoredScore[chunk.Count];
+        // The champion's own figures: what it predicted, logged under its slot even where a split challenger serves the lead.
+        var championOwn = new StoredScore[chunk.Count];
         var rows = new FeatureValue[chunk.Count][];
         var set = serving.Current;
         var others = OtherSlots(set).Where(o => o.Model != model).ToArray();
@@ -232,7 +234,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         {
             var (lead, activities, enrichment, _) = chunk[i];
             rows[i] = model.Row(lead, activities, enrichment, now);
-            results[i] = ToStored(model.Engine.Score(lead.Id, rows[i], explain: true), now, cause);
+            results[i] = championOwn[i] = ToStored(model.Engine.Score(lead.Id, rows[i], explain: true), now, cause);
             for (var o = 0; o < others.Length; o++)
             {
                 // The other slots' models read the champion's streams (activities and enrichment when the champion uses them).
@@ -248,7 +250,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         await store.SaveScoresAsync(results, ct);
         for (var i = 0; i < results.Length; i++)
         {
-            await log.LogBulkAsync(now, results[i].LeadId, model, PredictionSlots.Champion, results[i].Probability, results[i].Grade, PredictionSources.Rescore, rows[i], ct);
+            await log.LogBulkAsync(now, results[i].LeadId, model, PredictionSlots.Champion, championOwn[i].Probability, championOwn[i].Grade, PredictionSources.Rescore, rows[i], ct);
             for (var o = 0; o < others.Length; o++)
                 await log.LogBulkAsync(now, results[i].LeadId, others[o].Model, others[o].Slot, otherResults[o, i].Probability, otherResults[o, i].Grade, PredictionSources.Rescore, otherResults[o, i].Row, ct);
         }
