@@ -48,13 +48,16 @@ public abstract partial class SqlLeadStore
             LeadSort.CreatedAscending => "l.created_at ASC, s.lead_id",
             _ => "s.probability DESC, s.lead_id",
         };
-        // CROSS JOIN: SQLite then keeps scores_latest as the outer loop, walking the score index and stopping after the
-        // page; with a filter on the leads side (source) it would otherwise scan every lead and sort them (2.6 s at 1M).
+        // CROSS JOIN fixes SQLite's join order. Sorted by score, scores_latest is the outer loop, walking the score index
+        // and stopping after the page (with a filter on the leads side it would otherwise scan and sort every lead: 2.6 s
+        // at 1M). Sorted by creation, leads is the outer loop, walking ix_leads_created the same way.
+        var byCreated = query.Sort is LeadSort.CreatedDescending or LeadSort.CreatedAscending;
+        var from = byCreated ? "leads l CROSS JOIN scores_latest s" : "scores_latest s CROSS JOIN leads l";
         var sql = $"""
             SELECT s.lead_id AS LeadId, s.probability AS Probability, s.score AS Score, s.grade AS Grade, s.model_version AS ModelVersion,
                    s.scored_at AS ScoredAt, s.cause AS Cause, s.reasons AS Reasons, l.created_at AS CreatedAt,
                    {Attr("company")} AS Company, {Attr("source")} AS Source, {lastKind} AS LastKind
-            FROM scores_latest s CROSS JOIN leads l
+            FROM {from}
             {where}
             ORDER BY {order}
             LIMIT @limit OFFSET @offset
