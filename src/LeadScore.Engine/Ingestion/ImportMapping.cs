@@ -141,6 +141,11 @@ public sealed record ImportMapping
         {
             throw new LeadScoreException($"{path}: {ex.Message}", ex.Field);
         }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase))
+        {
+            // System.Text.Json refuses a lone UTF-16 surrogate ("\ud800") only when it reads the string into a setting.
+            throw new LeadScoreException($"{path}: invalid mapping file: a text holds a lone UTF-16 surrogate (an escape such as \\ud800 without its pair)", "mapping");
+        }
     }
 
     /// <summary>Reads a mapping from JSON: synonyms folded into the canonical settings, <c>_</c> keys skipped, unknown settings refused by name.</summary>
@@ -277,12 +282,25 @@ public sealed record ImportMapping
             }
         foreach (var (column, labels) in Labels)
             foreach (var (value, label) in labels)
+            {
                 if (string.IsNullOrWhiteSpace(label))
                     throw new LeadScoreException($"mapping: labels.{column}: the label of '{value}' is empty", $"labels.{column}");
+                if (label.Length > MaxLabelLength)
+                    throw new LeadScoreException($"mapping: labels.{column}: the label of '{Short(value)}' is {label.Length:N0} characters long; at most {MaxLabelLength}", $"labels.{column}");
+            }
         foreach (var (column, name) in DisplayNames)
+        {
             if (string.IsNullOrWhiteSpace(name))
                 throw new LeadScoreException($"mapping: display_names.{column} is empty", $"display_names.{column}");
+            if (name.Length > MaxLabelLength)
+                throw new LeadScoreException($"mapping: display_names.{column} is {name.Length:N0} characters long; at most {MaxLabelLength}", $"display_names.{column}");
+        }
     }
+
+    /// <summary>A label or display name is read in a sentence: at most this many characters.</summary>
+    public const int MaxLabelLength = 200;
+
+    private static string Short(string s) => s.Length <= 40 ? s : s[..40] + "...";
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

@@ -150,6 +150,14 @@ public sealed class FeatureLabelsTests
             .Message.ShouldStartWith("mapping: display_names names column 'Nowhere', which is not in a.csv");
         Should.Throw<LeadScoreException>(() => ImportMapping.Parse("""{ "labels": { "Region": { "1": " " } } }""").CheckLabels(["Region"], "a.csv"))
             .Message.ShouldContain("the label of '1' is empty");
+        // A label is read in a sentence: a 10 MB one is refused, not stored; a lone surrogate is a mapping error, not .NET's.
+        Should.Throw<LeadScoreException>(() => ImportMapping.Parse($$"""{ "labels": { "Region": { "1": "{{new string('x', 10_000_000)}}" } } }""").CheckLabels(["Region"], "a.csv"))
+            .Message.ShouldBe("mapping: labels.Region: the label of '1' is 10,000,000 characters long; at most 200");
+        Should.Throw<LeadScoreException>(() => ImportMapping.Parse($$"""{ "display_names": { "Region": "{{new string('y', 201)}}" } }""").CheckLabels(["Region"], "a.csv"))
+            .Message.ShouldBe("mapping: display_names.Region is 201 characters long; at most 200");
+        var surrogate = Path.Combine(TestKit.TestPaths.NewTempDir(), "surrogate.json");
+        File.WriteAllText(surrogate, """{ "labels": { "Region": { "1": "\ud800" } } }""");
+        Should.Throw<LeadScoreException>(() => ImportMapping.Load(surrogate)).Message.ShouldContain("invalid mapping file: a text holds a lone UTF-16 surrogate");
         // Derived and built-in features may be named too.
         ImportMapping.Parse("""{ "labels": { "created_day_of_week": { "0": "Sun" } }, "display_names": { "signup_month": "Sign-up month" } }""")
             .CheckLabels(["signup"], "a.csv");
