@@ -110,6 +110,9 @@ public sealed class LifecycleStateStore(ISettingsStore settings, TimeProvider ti
                 return next;
             if (attempt >= MaxAttempts)
                 throw new Core.ConflictException($"the continuous-learning state kept changing under this update ({MaxAttempts} attempts); try again");
+            // Jittered backoff, so writers that keep colliding spread out instead of retrying in lockstep. It waits on real
+            // time on purpose: the other writer is a real process, whatever clock the loop itself runs on.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 1 << Math.Min(attempt, 7))), ct);
         }
     }
 }
