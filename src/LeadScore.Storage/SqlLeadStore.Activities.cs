@@ -74,6 +74,16 @@ public abstract partial class SqlLeadStore
     public IAsyncEnumerable<Activity> StreamActivitiesAsync(LeadIdRange range, CancellationToken ct = default) =>
         StreamAsync($"SELECT {ActivityColumns} FROM activities WHERE {RangeFilter("lead_id", range)} ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}", RangeParams(range), r => ReadActivity(r), ct);
 
+    public IAsyncEnumerable<Activity> StreamActivitiesOfOpenLeadsAsync(LeadIdRange range, DateTimeOffset before, CancellationToken ct = default) =>
+        // Driven by the open leads (primary key in id order), each one's activities read through ix_activities_lead_ts.
+        StreamAsync($"SELECT {ActivityColumns} FROM activities WHERE {RangeFilter("lead_id", range)} AND ts < @before" +
+                    $" AND lead_id IN (SELECT id FROM leads WHERE {RangeFilter("id", range)} AND {OpenLead("leads.id")})" +
+                    $" ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}", [.. RangeParams(range), ("@before", Ms(before))], r => ReadActivity(r), ct);
+
+    public IAsyncEnumerable<Activity> StreamActivitiesAsync(IEnumerable<string> leadIds, DateTimeOffset before, CancellationToken ct = default) =>
+        StreamByIdsAsync(leadIds, list => $"SELECT {ActivityColumns} FROM activities WHERE lead_id IN ({list}) AND ts < @before ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}",
+            [("@before", Ms(before))], r => ReadActivity(r), ct);
+
     public async Task<long> CountActivitiesAsync(CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);

@@ -98,6 +98,12 @@ public abstract partial class SqlLeadStore
     public IAsyncEnumerable<Lead> StreamLeadsAsync(LeadIdRange range, CancellationToken ct = default) =>
         StreamAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads WHERE {RangeFilter("id", range)} ORDER BY {Ordinal("id")}", RangeParams(range), r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);
 
+    public IAsyncEnumerable<Lead> StreamOpenLeadsAsync(LeadIdRange range, CancellationToken ct = default) =>
+        StreamAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads WHERE {RangeFilter("id", range)} AND {OpenLead("leads.id")} ORDER BY {Ordinal("id")}", RangeParams(range), r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);
+
+    public IAsyncEnumerable<Lead> StreamLeadsAsync(IEnumerable<string> ids, CancellationToken ct = default) =>
+        StreamByIdsAsync(ids, list => $"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads WHERE id IN ({list}) ORDER BY {Ordinal("id")}", [], r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);
+
     public async Task<IReadOnlyList<string>> GetLeadIdBoundariesAsync(int parts, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
@@ -116,6 +122,13 @@ public abstract partial class SqlLeadStore
     {
         await using var c = await OpenAsync(ct);
         return await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM leads", cancellationToken: ct));
+    }
+
+    public async Task<long> CountLeadsCreatedAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM leads WHERE created_at >= @from AND created_at <= @to",
+            new { from = Ms(from), to = Ms(to) }, cancellationToken: ct));
     }
 
     public async Task SetProfilingOptOutAsync(string id, bool optOut, CancellationToken ct = default)

@@ -57,8 +57,7 @@ public abstract partial class SqlLeadStore
     {
         await using var c = await OpenAsync(ct);
         // Closed: the lead's latest outcome is converted or lost (a later 'reopened' opens it again; on a tie, reopened wins).
-        const string open = " AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = scores_latest.lead_id AND o.kind <> 'reopened'" +
-                            " AND NOT EXISTS (SELECT 1 FROM outcomes r WHERE r.lead_id = o.lead_id AND (r.at > o.at OR (r.at = o.at AND r.kind = 'reopened'))))";
+        var open = " AND " + OpenLead("scores_latest.lead_id");
         var rows = await c.QueryAsync<ScoreRow>(new CommandDefinition(
             $"SELECT {ScoreColumns} FROM scores_latest WHERE (@grade IS NULL OR grade = @grade){(openOnly ? open : "")} ORDER BY probability DESC, lead_id LIMIT @limit",
             new { grade, limit = (long)limit }, cancellationToken: ct));
@@ -70,4 +69,10 @@ public abstract partial class SqlLeadStore
 
     public IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(LeadIdRange range, CancellationToken ct = default) =>
         StreamAsync($"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest WHERE {RangeFilter("lead_id", range)} ORDER BY {Ordinal("lead_id")}", RangeParams(range), r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
+
+    public IAsyncEnumerable<StoredScore> StreamLatestScoresOfOpenLeadsAsync(LeadIdRange range, CancellationToken ct = default) =>
+        StreamAsync($"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest WHERE {RangeFilter("lead_id", range)} AND {OpenLead("scores_latest.lead_id")} ORDER BY {Ordinal("lead_id")}", RangeParams(range), r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
+
+    public IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(IEnumerable<string> leadIds, CancellationToken ct = default) =>
+        StreamByIdsAsync(leadIds, list => $"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest WHERE lead_id IN ({list}) ORDER BY {Ordinal("lead_id")}", [], r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
 }

@@ -106,6 +106,29 @@ public abstract partial class SqlLeadStore : ILeadStore
         while (await r.ReadAsync(ct)) yield return read(r);
     }
 
+    /// <summary>Ids per query of <see cref="StreamByIdsAsync{T}"/> (well under SQLite's and PostgreSQL's parameter limits).</summary>
+    private const int IdBatch = 500;
+
+    /// <summary>
+    /// Streams a query over a set of lead ids: the ids sorted ordinally and cut into batches, one query per batch with
+    /// <paramref name="sql"/> given the batch's parameter list ("@id0, @id1, ..."); each query orders by lead id, so the
+    /// whole stream is in lead-id order, like the range streams it stands in for.
+    /// </summary>
+    private async IAsyncEnumerable<T> StreamByIdsAsync<T>(IEnumerable<string> ids, Func<string, string> sql, (string Name, object? Value)[] parameters,
+        Func<DbDataReader, T> read, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var sorted = ids.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        for (var at = 0; at < sorted.Length; at += IdBatch)
+        {
+            var n = Math.Min(IdBatch, sorted.Length - at);
+            var ps = new (string Name, object? Value)[n + parameters.Length];
+            var names = new string[n];
+            for (var i = 0; i < n; i++) ps[i] = (names[i] = "@id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), sorted[at + i]);
+            parameters.CopyTo(ps, n);
+            await foreach (var x in StreamAsync(sql(string.Join(", ", names)), ps, read, ct)) yield return x;
+        }
+    }
+
     /// <summary>
     /// A lead-id range condition in the column's own collation (not <see cref="Ordinal"/>): the primary-key and
     /// (lead_id, ...) indexes serve it, and the same cut applies to every table.
@@ -119,6 +142,14 @@ public abstract partial class SqlLeadStore : ILeadStore
             (null, _) => $"{column} < @rto",
             _ => $"{column} >= @rfrom AND {column} < @rto",
         };
+
+    /// <summary>
+    /// The lead named by <paramref name="leadId"/> is open: no outcome whose kind is converted or lost without a later (or, on a
+    /// tie, a 'reopened') outcome after it. The primary key (lead_id, at, kind) of outcomes serves both lookups.
+    /// </summary>
+    private static string OpenLead(string leadId) =>
+        $"NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = {leadId} AND o.kind <> 'reopened'" +
+        " AND NOT EXISTS (SELECT 1 FROM outcomes r WHERE r.lead_id = o.lead_id AND (r.at > o.at OR (r.at = o.at AND r.kind = 'reopened'))))";
 
     private static (string Name, object? Value)[] RangeParams(LeadIdRange range) =>
         [.. new[] { ("@rfrom", (object?)range.From), ("@rto", range.To) }.Where(p => p.Item2 is not null)];

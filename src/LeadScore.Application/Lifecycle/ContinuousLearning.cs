@@ -25,7 +25,7 @@ public sealed record RetrainOutcome(TrainingRun Run, GateResult? Gate, bool Prom
 /// </summary>
 public sealed class ContinuousLearning(RetrainingPolicyService policies, LifecycleStateStore states, ModelLifecycle lifecycle, ModelRegistry registry,
     TrainingService training, FeatureDefinitionsRepository definitions, JobQueue jobs, IJobQueue jobStore, IOutcomeData outcomes, IModelStore models,
-    IMonitoringAlerts alerts, LifecycleHistory history, TimeProvider time)
+    ILeadData leads, IMonitoringAlerts alerts, LifecycleHistory history, TimeProvider time)
 {
     /// <summary>A look of the sequential tests happens when this much more information (matured leads / planned) arrived since the last.</summary>
     public const double LookEvery = 0.1;
@@ -250,6 +250,22 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         return f.Subset(keep);
     }
 
+    /// <summary>
+    /// Whether a look could be due: the rows <see cref="MaturedSinceAsync"/> would build are at most the leads created from
+    /// <paramref name="since"/> - delay to now - delay - horizon (one row per lead decided since then whose horizon has passed;
+    /// leads decided by an early outcome or opted out give none), so when even that count is not 10% more information than at
+    /// the last look, no look is due and the training set (a pass over the whole store) need not be built. Exact: it only
+    /// skips builds whose result would have been "no look".
+    /// </summary>
+    private async Task<bool> LookPossibleAsync(DateTimeOffset since, double delayDays, double horizonDays, int toDecide, double lastInformation, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromDays(delayDays);
+        var upTo = time.GetUtcNow() - delay - TimeSpan.FromDays(horizonDays);
+        var atMost = upTo < since - delay ? 0 : await leads.CountLeadsCreatedAsync(since - delay, upTo, ct);
+        var information = Math.Min(1, (double)atMost / toDecide);
+        return information >= 1 || information - lastInformation >= LookEvery;
+    }
+
     private async Task<string?> ReviewChallengeAsync(ChallengeState c, RetrainingPolicy policy, CancellationToken ct)
     {
         var champion = await models.GetAliasAsync(ModelAliases.Champion, ct);
@@ -259,6 +275,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             await states.UpdateAsync(s => s.Challenge?.Version == c.Version ? s with { Challenge = null } : s, ct);
             return await EndedAsync(c, $"ended: the champion or challenger alias was changed by hand (champion {champion ?? "none"}, challenger {challenger ?? "none"})", null, null, ct);
         }
+        if (!await LookPossibleAsync(c.StartedAt, c.DecisionDelayDays, c.HorizonDays, policy.Challenger.OutcomesToDecide, c.LastInformation, ct)) return null;
         var rows = await MaturedSinceAsync(c.StartedAt, c.DecisionDelayDays, c.HorizonDays, ct);
         var information = Math.Min(1, (double)rows.Count / policy.Challenger.OutcomesToDecide);
         if (information < 1 && information - c.LastInformation < LookEvery) return null;
@@ -360,6 +377,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             var fixedWatch = w;
             await states.UpdateAsync(s => s.Watch?.Version == w.Version ? s with { Watch = fixedWatch } : s, ct);
         }
+        if (!await LookPossibleAsync(w.PromotedAt, w.DecisionDelayDays.Value, w.HorizonDays.Value, policy.Rollback.OutcomesToDecide, w.LastInformation, ct)) return null;
         var rows = await MaturedSinceAsync(w.PromotedAt, w.DecisionDelayDays.Value, w.HorizonDays.Value, ct);
         var information = Math.Min(1, (double)rows.Count / policy.Rollback.OutcomesToDecide);
         if (information < 1 && information - w.LastInformation < LookEvery) return null;

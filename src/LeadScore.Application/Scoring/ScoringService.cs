@@ -162,25 +162,39 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         // A range's size is not counted (one more query per range); its job's parent reports progress by ranges done.
         var total = range is null ? Math.Max(1, await store.CountLeadsAsync(ct)) : long.MaxValue;
         // As time passes only open leads change meaning: a won or lost lead's last score is the one made before its
-        // outcome, kept for monitoring, and re-scoring it would overwrite that with a grade a seller cannot act on.
-        var closed = cause == ScoreCause.TimePassing ? await ClosedLeadsAsync(ct) : null;
-        var enrichment = new Dictionary<string, List<Enrichment>>(StringComparer.OrdinalIgnoreCase);
+        // outcome, kept for monitoring, and re-scoring it would overwrite that with a grade a seller cannot act on. The store
+        // filters them out, so a time-passing round reads only the open leads, their activities before now and their scores:
+        // its cost follows the open leads, not everything stored (closed leads pile up day after day).
+        var openOnly = cause == ScoreCause.TimePassing;
+        var r = range ?? LeadIdRange.All;
+        // A set of leads (an import's touched leads) is read by id, not by streaming the whole store past a filter.
+        var byIds = only is not null && range is null && !openOnly;
+        // Company data: the snapshot online scoring uses, refreshed first when an import (here or elsewhere) changed it, so
+        // every re-score round does not read the whole enrichment table again.
+        IReadOnlyDictionary<string, IReadOnlyList<Enrichment>> enrichment = new Dictionary<string, IReadOnlyList<Enrichment>>();
         if (model.Features.UsesHistory)
-            await foreach (var e in store.StreamEnrichmentAsync(ct))
-            {
-                if (!enrichment.TryGetValue(e.Domain, out var l)) enrichment[e.Domain] = l = [];
-                l.Add(e);
-            }
-        await using var acts = (model.Features.UsesHistory ? (range is null ? store.StreamActivitiesAsync(ct) : store.StreamActivitiesAsync(range, ct)) : EmptyActivities()).GetAsyncEnumerator(ct);
+        {
+            if (await store.GetSettingVersionAsync(SettingNames.EnrichmentVersion, ct) != Interlocked.Read(ref _enrichmentVersion)) await RefreshEnrichmentAsync(ct);
+            enrichment = _enrichment;
+        }
+        var activityStream = !model.Features.UsesHistory ? EmptyActivities()
+            : openOnly ? store.StreamActivitiesOfOpenLeadsAsync(r, now, ct)
+            : byIds ? store.StreamActivitiesAsync(only!, now, ct)
+            : range is null ? store.StreamActivitiesAsync(ct) : store.StreamActivitiesAsync(range, ct);
+        await using var acts = activityStream.GetAsyncEnumerator(ct);
         var hasAct = await acts.MoveNextAsync();
         // Previous scores come from a third stream in the same order, so changes are known without a query per lead.
-        await using var previous = (onChanges is null ? EmptyScores() : (range is null ? store.StreamLatestScoresAsync(ct) : store.StreamLatestScoresAsync(range, ct))).GetAsyncEnumerator(ct);
+        var previousStream = onChanges is null ? EmptyScores()
+            : openOnly ? store.StreamLatestScoresOfOpenLeadsAsync(r, ct)
+            : byIds ? store.StreamLatestScoresAsync(only!, ct)
+            : range is null ? store.StreamLatestScoresAsync(ct) : store.StreamLatestScoresAsync(range, ct);
+        await using var previous = previousStream.GetAsyncEnumerator(ct);
         var hasPrev = await previous.MoveNextAsync();
         // Reading is sequential (one pass over both streams); scoring with reasons runs in parallel per chunk.
         var chunk = new List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)>(ChunkSize);
         var scored = 0;
         var seen = 0;
-        await foreach (var lead in range is null ? store.StreamLeadsAsync(ct) : store.StreamLeadsAsync(range, ct))
+        await foreach (var lead in openOnly ? store.StreamOpenLeadsAsync(r, ct) : byIds ? store.StreamLeadsAsync(only!, ct) : range is null ? store.StreamLeadsAsync(ct) : store.StreamLeadsAsync(range, ct))
         {
             seen++;
             var mine = new List<Activity>();
@@ -193,7 +207,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
             }
             while (hasPrev && string.CompareOrdinal(previous.Current.LeadId, lead.Id) < 0) hasPrev = await previous.MoveNextAsync();
             var prev = hasPrev && previous.Current.LeadId == lead.Id ? previous.Current : null;
-            if (lead.ProfilingOptOut || (only is not null && !only.Contains(lead.Id)) || (closed is not null && closed.Contains(lead.Id))) continue;
+            if (lead.ProfilingOptOut || (only is not null && !only.Contains(lead.Id))) continue;
             var domain = model.Features.EnrichmentDomain(lead);
             chunk.Add((lead, mine, domain is not null && enrichment.TryGetValue(domain, out var el) ? el : [], prev));
             if (chunk.Count == ChunkSize)
@@ -208,16 +222,6 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     }
 
     private const int ChunkSize = 2000;
-
-    /// <summary>Leads whose latest outcome is converted or lost (on a tie 'reopened' wins, as in the store's open-leads query).</summary>
-    private async Task<HashSet<string>> ClosedLeadsAsync(CancellationToken ct)
-    {
-        var latest = new Dictionary<string, Outcome>(StringComparer.Ordinal);
-        await foreach (var o in store.StreamOutcomesAsync(ct))
-            if (!latest.TryGetValue(o.LeadId, out var last) || o.At > last.At || (o.At == last.At && o.Kind == OutcomeKind.Reopened))
-                latest[o.LeadId] = o;
-        return latest.Where(kv => kv.Value.Kind != OutcomeKind.Reopened).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
-    }
 
     private async Task<int> ScoreChunkAsync(ServableModel model, List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)> chunk,
         DateTimeOffset now, ScoreCause cause, Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges, CancellationToken ct)

@@ -189,6 +189,10 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
             if (driftAt is { } da && day == o.DriftAtDay) Say(day, "scenario", $"{o.Drift.ToString().ToLowerInvariant()} drift starts: leads created from day {day} on follow the changed process");
             await ImportUntilAsync(now);
             await TickAsync(day);
+            // Live progress only (not in the timeline): a long run says how far it is.
+            if (day % 30 == 0 || day == o.Days)
+                progress?.Report(new SimulationEvent(day, "progress", string.Create(CultureInfo.InvariantCulture,
+                    $"{watch.Elapsed.TotalSeconds:F0} s elapsed; {string.Join(", ", phases.OrderByDescending(p => p.Value).Take(4).Select(p => $"{p.Key} {p.Value.TotalSeconds:F0} s"))}")));
         }
         if (Directory.Exists(importDir)) Directory.Delete(importDir, recursive: true);
 

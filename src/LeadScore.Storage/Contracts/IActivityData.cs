@@ -18,5 +18,12 @@ public interface IActivityData
     IAsyncEnumerable<Activity> StreamActivitiesAsync(CancellationToken ct = default);
     /// <summary>The activities of one lead-id range, in the same order.</summary>
     IAsyncEnumerable<Activity> StreamActivitiesAsync(LeadIdRange range, CancellationToken ct = default);
+    /// <summary>
+    /// The activities strictly before <paramref name="before"/> of the open leads of one id range (see
+    /// <see cref="ILeadData.StreamOpenLeadsAsync"/>), in the same order: closed leads' activities are not read at all.
+    /// </summary>
+    IAsyncEnumerable<Activity> StreamActivitiesOfOpenLeadsAsync(LeadIdRange range, DateTimeOffset before, CancellationToken ct = default);
+    /// <summary>The activities strictly before <paramref name="before"/> of the leads named, ordered by lead id, time, event id.</summary>
+    IAsyncEnumerable<Activity> StreamActivitiesAsync(IEnumerable<string> leadIds, DateTimeOffset before, CancellationToken ct = default);
     Task<long> CountActivitiesAsync(CancellationToken ct = default);
 }

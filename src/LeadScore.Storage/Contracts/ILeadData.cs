@@ -17,12 +17,22 @@ public interface ILeadData
     /// <summary>The leads of one id range, ordered by id (ordinally, like <see cref="StreamLeadsAsync(CancellationToken)"/>).</summary>
     IAsyncEnumerable<Lead> StreamLeadsAsync(LeadIdRange range, CancellationToken ct = default);
     /// <summary>
+    /// The open leads of one id range, ordered by id: no outcome, or a latest outcome of 'reopened' (on a tie 'reopened'
+    /// wins, as in <see cref="IScoreStore.ListTopScoresAsync"/>). What re-scoring as time passes reads: a won or lost lead keeps
+    /// its last score before the outcome.
+    /// </summary>
+    IAsyncEnumerable<Lead> StreamOpenLeadsAsync(LeadIdRange range, CancellationToken ct = default);
+    /// <summary>The stored leads among <paramref name="ids"/>, ordered by id (ordinally); unknown ids are skipped. Reads only those leads.</summary>
+    IAsyncEnumerable<Lead> StreamLeadsAsync(IEnumerable<string> ids, CancellationToken ct = default);
+    /// <summary>
     /// Lead ids that cut the stored leads into <paramref name="parts"/> ranges of about the same size, ascending in the
     /// store's key order (the order <see cref="LeadIdRange"/> compares in); fewer when there are fewer leads. Used to
     /// spread work over instances by lead id.
     /// </summary>
     Task<IReadOnlyList<string>> GetLeadIdBoundariesAsync(int parts, CancellationToken ct = default);
     Task<long> CountLeadsAsync(CancellationToken ct = default);
+    /// <summary>Leads created at or after <paramref name="from"/> and at or before <paramref name="to"/> (an index range count).</summary>
+    Task<long> CountLeadsCreatedAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default);
     /// <summary>
     /// GDPR/CCPA erasure, one transaction: removes the lead, every row of every table with a <c>lead_id</c> column that
     /// names it, quarantined rows whose raw text names it as a whole field, and every built feature snapshot (they hold

@@ -19,4 +19,8 @@ public interface IScoreStore
     IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(CancellationToken ct = default);
     /// <summary>The latest scores of one lead-id range, by lead id.</summary>
     IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(LeadIdRange range, CancellationToken ct = default);
+    /// <summary>The latest scores of the open leads of one lead-id range (see <see cref="ILeadData.StreamOpenLeadsAsync"/>), by lead id.</summary>
+    IAsyncEnumerable<StoredScore> StreamLatestScoresOfOpenLeadsAsync(LeadIdRange range, CancellationToken ct = default);
+    /// <summary>The latest scores of the leads named, by lead id.</summary>
+    IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(IEnumerable<string> leadIds, CancellationToken ct = default);
 }
