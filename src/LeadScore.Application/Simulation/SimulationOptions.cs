@@ -58,14 +58,13 @@ public static class SimulationDefaults
     /// retraining every 30 days (the policy default, 15, would replace most challengers before their test decides at this volume).
     /// Dataset-drift alerts are shown but do not retrain: the reference is each lead at its decision time while the log holds
     /// re-scores of open leads of every age, so the drift test fires in a steady world (see docs/continuous-learning.md). The gate
-    /// leaves out segment_auc_drop and allows ECE up to 0.05: on the hold-out of a few thousand leads a small segment's AUC and
-    /// the ECE are too noisy to gate on (--gate puts any rule back).
+    /// is the product's default gate (<see cref="LeadScore.Engine.Lifecycle.PromotionGate.DefaultRules"/>): the simulation shows the
+    /// loop as a workspace runs it (--gate replaces it).
     /// </summary>
     public static IReadOnlyList<(string Path, string Value)> Policy(int seed) =>
     [
         ("training.algorithm", "lightgbm"), ("training.time_budget_seconds", "0"), ("training.seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ("training.horizon_days", "30"), ("window.months", "3"), ("window.kind", "last_months"), ("schedule.every_days", "30"),
         ("challenger.outcomes_to_decide", "500"), ("rollback.outcomes_to_decide", "500"), ("triggers.dataset_drift", "false"),
-        ("gate", "auc >= champion + 0.005; ece <= 0.05"),
     ];
 }
