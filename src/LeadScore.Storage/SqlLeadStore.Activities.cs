@@ -78,11 +78,11 @@ public abstract partial class SqlLeadStore
         // Driven by the open leads (primary key in id order), each one's activities read through ix_activities_lead_ts.
         StreamAsync($"SELECT {ActivityColumns} FROM activities WHERE {RangeFilter("lead_id", range)} AND ts < @before" +
                     $" AND lead_id IN (SELECT id FROM leads WHERE {RangeFilter("id", range)} AND {OpenLead("leads.id")})" +
-                    $" ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}", [.. RangeParams(range), ("@before", Ms(before))], r => ReadActivity(r), ct);
+                    $" ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}", [.. RangeParams(range), ("@before", MsAbove(before))], r => ReadActivity(r), ct);
 
     public IAsyncEnumerable<Activity> StreamActivitiesAsync(IEnumerable<string> leadIds, DateTimeOffset before, CancellationToken ct = default) =>
         StreamByIdsAsync(leadIds, list => $"SELECT {ActivityColumns} FROM activities WHERE lead_id IN ({list}) AND ts < @before ORDER BY {Ordinal("lead_id")}, ts, {Ordinal("event_id")}",
-            [("@before", Ms(before))], r => ReadActivity(r), ct);
+            [("@before", MsAbove(before))], r => ReadActivity(r), ct);
 
     public async Task<long> CountActivitiesAsync(CancellationToken ct = default)
     {

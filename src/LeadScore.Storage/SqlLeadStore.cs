@@ -53,6 +53,12 @@ public abstract partial class SqlLeadStore : ILeadStore
     // ---- helpers -----------------------------------------------------------------------------
 
     protected static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// The smallest whole millisecond at or after <paramref name="t"/>: "ts &lt; MsAbove(t)" keeps every stored time (whole
+    /// milliseconds) strictly before t, including the one in t's own millisecond when t has a fraction of one.
+    /// </summary>
+    protected static long MsAbove(DateTimeOffset t) => Ms(t) + (t.UtcTicks % TimeSpan.TicksPerMillisecond == 0 ? 0 : 1);
     protected static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
     /// <summary>A map as JSON with keys in ordinal order, so equal maps give equal text (and equal hashes).</summary>
