@@ -31,7 +31,7 @@ public sealed class DashboardTrendAndSearchTests
     /// </summary>
     private static async Task SeedTrendsAsync(ILeadStore store, DateTimeOffset now)
     {
-        await store.UpsertLeadsAsync(["T1", "T2", "T3", "T4", "T5"].Select(id => TestData.Lead(id, "Trend " + id)).ToList());
+        await store.UpsertLeadsAsync(new[] { "T1", "T2", "T3", "T4", "T5" }.Select(id => TestData.Lead(id, "Trend " + id)).ToList());
         foreach (var (id, score, daysAgo) in new[]
                  {
                      ("T4", 50, 20.0), ("T1", 40, 10), ("T5", 20, 9), ("T5", 25, 9), ("T2", 70, 8), ("T2", 65, 7), ("T1", 52, 3), ("T3", 30, 2), ("T2", 60, 1), ("T5", 30, 0),
