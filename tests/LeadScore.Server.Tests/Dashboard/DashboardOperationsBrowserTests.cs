@@ -330,7 +330,7 @@ public sealed class DashboardOperationsBrowserTests(ChromiumFixture chromium) : 
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("segment=source&value=event"));
         await Expect(page.Locator("#leads-table tbody tr")).ToHaveCountAsync(Enumerable.Range(1, DashboardTestKit.Leads).Count(i => i % 3 == 1));
-        (await TextsAsync(page, "#leads-table tbody td:nth-child(7)")).ShouldAllBe(v => v == "event");
+        (await TextsAsync(page, "#leads-table tbody td:nth-child(8)")).ShouldAllBe(v => v == "event");
 
         await page.GetByLabel("Segment", new() { Exact = true }).SelectOptionAsync("");
         await page.GetByLabel("Search by email").FillAsync("Person42@Example.com");

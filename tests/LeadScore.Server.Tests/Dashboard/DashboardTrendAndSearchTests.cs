@@ -18,7 +18,7 @@ public sealed class DashboardTrendAndSearchTests
     /// The host's clock: a minute of the real clock (the session cookie's expiry must be ahead of the real clock for the
     /// HTTP client to keep it), then moved by the test. Every score is placed relative to it.
     /// </summary>
-    private static ManualTime Clock()
+    internal static ManualTime Clock()
     {
         var now = TimeProvider.System.GetUtcNow();
         return new ManualTime(new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero));
@@ -29,7 +29,7 @@ public sealed class DashboardTrendAndSearchTests
     /// two days ago); T4 unchanged (50, twenty days ago); T5 +5 (20 then 25 at the same moment nine days ago: the later entry
     /// wins; 30 now). Saved one step at a time, oldest first, as scoring does.
     /// </summary>
-    private static async Task SeedTrendsAsync(ILeadStore store, DateTimeOffset now)
+    internal static async Task SeedTrendsAsync(ILeadStore store, DateTimeOffset now)
     {
         await store.UpsertLeadsAsync(new[] { "T1", "T2", "T3", "T4", "T5" }.Select(id => TestData.Lead(id, "Trend " + id)).ToList());
         foreach (var (id, score, daysAgo) in new[]
@@ -143,5 +143,48 @@ public sealed class DashboardTrendAndSearchTests
             plan.ShouldContain(p => p.Contains("ix_leads_company_lower"));
             plan.ShouldNotContain(p => p.StartsWith("SCAN", StringComparison.Ordinal));
         }
+    }
+}
+
+/// <summary>The week's trend on the leads list and the lead page in Debian's Chromium (SQLite; the figures on both backends are in <see cref="DashboardTrendAndSearchTests"/>).</summary>
+public sealed class DashboardTrendBrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
+{
+    [Fact]
+    public async Task The_leads_list_and_the_lead_page_show_the_weeks_trend_as_an_arrow_with_its_points_or_new()
+    {
+        var time = DashboardTrendAndSearchTests.Clock();
+        var now = time.GetUtcNow();
+        var (store, ws, _) = await TestStores.OpenAsync(TestStores.Sqlite, time);
+        await using var app = await LeadScoreApplication.StartAsync(store, ws, seed: s => DashboardTrendAndSearchTests.SeedTrendsAsync(s, now), time: time);
+        await using var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        context.SetDefaultTimeout(20_000);
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync(app.BaseAddress.ToString());
+        await page.GetByLabel("API key").FillAsync(await app.CreateKeyAsync(ApiScopes.Score));
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.Locator("#leads-table").WaitForAsync();
+
+        (await page.EvaluateAsync<string[]>("() => Array.from(document.querySelectorAll('#leads-table thead th')).map(th => th.textContent)"))[3].ShouldBe("Week");
+        var cells = await page.EvaluateAsync<string[][]>(
+            "() => Array.from(document.querySelectorAll('#leads-table tbody tr')).map(tr => [tr.cells[0].textContent, tr.cells[3].textContent, tr.cells[3].firstChild.getAttribute('title')])");
+        cells.ToDictionary(c => c[0], c => (c[1], c[2])).ShouldBe(new Dictionary<string, (string, string)>
+        {
+            ["T1"] = ("▲ +12", "up 12 points since 7 days ago"),
+            ["T2"] = ("▼ -5", "down 5 points since 7 days ago"),
+            ["T3"] = ("new", "No score seven days ago"),
+            ["T4"] = ("→ 0", "unchanged since 7 days ago"),
+            ["T5"] = ("▲ +5", "up 5 points since 7 days ago"),
+        }, ignoreOrder: true);
+
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "T2", Exact = true }).ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#lead-trend")).ToHaveTextAsync("▼ -5");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#lead-summary")).ToContainTextAsync("was 65 7 days ago");
+        await page.GotoAsync(new Uri(app.BaseAddress, "/#/lead/T3").ToString());
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#lead-trend")).ToHaveTextAsync("new");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#lead-summary")).ToContainTextAsync("no score 7 days ago");
+        errors.ShouldBeEmpty();
     }
 }
