@@ -131,10 +131,10 @@ public sealed class MillionLeadsMeasurement(ITestOutputHelper output)
                 INSERT INTO outcomes (lead_id, kind, at)
                 SELECT 'M' || lpad(i::text, 7, '0'), CASE WHEN i % 40 = 0 THEN 'lost' ELSE 'converted' END, 1767225600000 + i FROM generate_series(20, {{Leads}}, 20) i;
                 CREATE INDEX ix_leads_company_trgm ON leads USING gin ((attributes::jsonb ->> 'company') gin_trgm_ops);
-                VACUUM ANALYZE leads;
-                VACUUM ANALYZE scores_latest;
-                VACUUM ANALYZE score_history;
-                VACUUM ANALYZE outcomes;
+                ANALYZE leads;
+                ANALYZE scores_latest;
+                ANALYZE score_history;
+                ANALYZE outcomes;
                 """;
             await cmd.ExecuteNonQueryAsync();
         }
