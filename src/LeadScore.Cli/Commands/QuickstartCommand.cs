@@ -146,7 +146,7 @@ internal static class QuickstartCommand
         var m = card.Metrics;
         var inv = CultureInfo.InvariantCulture;
         console.Line();
-        console.Line($"== Model {card.Version} ({card.Algorithm}), evaluated on {card.RowsTest:N0} held-out leads ==");
+        console.Line($"== Model {card.Version} ({card.Algorithm}), evaluated on {card.RowsTest:N0} held-out rows ==");
         console.Line(string.Create(inv, $"AUC {m.Auc:F3}   PR-AUC {m.PrAuc:F3}   log loss {m.LogLoss:F3}   Brier {m.Brier:F3}   top-10% lift {m.LiftAt(0.1).Lift:F2}"));
         console.Line($"Probabilities are calibrated ({card.Calibration}); they mean {card.Meaning}.");
 
