@@ -30,8 +30,8 @@ public sealed record MonitoringRequest
     /// </summary>
     public bool RecentOnly { get; init; }
     /// <summary>
-    /// How long after a decision age a logged prediction still counts as "the lead at that age" (days; default 1, the
-    /// time-passing re-score's daily cadence). Only used when the model's reference knows its rows' lead ages.
+    /// The span of lead ages, centred on a decision age, in which a logged prediction counts as "the lead at that age" (days;
+    /// default 1, the time-passing re-score's daily cadence: each open lead has one prediction in it). Only used when the model's reference knows its rows' lead ages.
     /// </summary>
     public double AgeToleranceDays { get; init; } = 1;
     /// <summary>
@@ -306,7 +306,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
     /// Like with like: the reference holds each training lead at its decision age(s) (time since creation at the decision
     /// time), while the log holds every scoring of a lead, at every age (the import's at creation, the time-passing re-scores
     /// every day after). A logged prediction is compared when it is its lead's first in the window at one of the reference's
-    /// ages: lead age in [age, age + tolerance). Predictions of leads the store does not know (API calls for leads never
+    /// ages: lead age in [age - tolerance / 2, age + tolerance / 2). Predictions of leads the store does not know (API calls for leads never
     /// imported) have no known age and are compared as they are.
     /// </summary>
     internal sealed class LeadAges(double[] ages, double toleranceDays, Dictionary<string, long> created)
@@ -318,8 +318,10 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         /// <summary><see cref="Take"/>: the prediction is not at a reference age (or the lead was taken at it already).</summary>
         public const int Skip = -2;
 
-        private readonly long[] _from = ages.Select(a => TimeSpan.FromDays(a).Ticks).ToArray();
         private readonly long _tolerance = TimeSpan.FromDays(Math.Max(toleranceDays, 1e-6)).Ticks;
+        // Centred on each age: with a re-score every `tolerance`, each open lead has one prediction in it, as often a little
+        // before as a little after the age, so features that grow with time (days since the last email) are not biased.
+        private readonly long[] _from = ages.Select(a => TimeSpan.FromDays(a).Ticks - TimeSpan.FromDays(Math.Max(toleranceDays, 1e-6)).Ticks / 2).ToArray();
         private readonly HashSet<(string, int)> _taken = [];
 
         public IReadOnlyList<double> Ages => ages;

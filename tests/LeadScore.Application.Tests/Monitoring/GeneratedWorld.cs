@@ -114,8 +114,8 @@ internal sealed class GeneratedWorld : IAsyncDisposable
                 await scoring.RescoreAllAsync(ScoreCause.TimePassing);
             else
             {
-                // The leads that reached the decision age since yesterday: age in [14, 15) days now.
-                var turning = byAge.Where(l => !Closed(l.Id) && now - l.CreatedAt >= TimeSpan.FromDays(DecisionDays) && now - l.CreatedAt < TimeSpan.FromDays(DecisionDays + 1))
+                // The open leads within half a day of the decision age now (age in [13.5, 14.5) days).
+                var turning = byAge.Where(l => !Closed(l.Id) && now - l.CreatedAt >= TimeSpan.FromDays(DecisionDays - 0.5) && now - l.CreatedAt < TimeSpan.FromDays(DecisionDays + 0.5))
                     .Select(l => l.Id).ToList();
                 await scoring.RescoreAsync(turning, ScoreCause.TimePassing);
             }
