@@ -17,7 +17,7 @@ namespace LeadScore.Benchmarks.Monitoring;
 /// bulk append in chunks (setup never holds them all); then MonitoringService runs over every weekly window and the wall
 /// time, CPU time and the managed heap's peak during the run are printed (sampled every 20 ms).
 /// With <c>--ages</c> the reference carries its rows' lead age (14 days, as a workspace model's does) and the log is a live
-/// workspace's: N/5 stored leads, each scored at ages 0, 7, 14.5, 21 and 28 days, so monitoring matches each prediction to
+/// workspace's: N/5 stored leads, each scored at ages 0, 7, 14.2, 21 and 28 days, so monitoring matches each prediction to
 /// its lead's age and compares one in five (the predictions at the decision age).
 /// <c>dotnet run -c Release --project benchmarks/LeadScore.Benchmarks -- monitor-log 250000,1000000 140 [--no-outcomes] [--ages] [connection string]</c>
 /// </summary>
@@ -27,7 +27,7 @@ public static class MonitorLogReport
     private const int Weeks = 13, DriftWeek = 7;
 
     /// <summary>The ages (days) each lead is scored at with <c>--ages</c>; the reference's is 14.</summary>
-    private static readonly double[] ScoredAges = [0, 7, 14.5, 21, 28];
+    private static readonly double[] ScoredAges = [0, 7, 14.2, 21, 28];
     private const double DecisionAge = 14;
 
     public static async Task RunAsync(TextWriter output, IReadOnlyList<int> sizes, int features, string? connectionString, bool outcomes = true, bool ages = false)
