@@ -74,7 +74,8 @@ public sealed class GeneratedWorldMonitoringTests
         var first = result.Windows.Single(w => w.Start == FirstFullAfterDrift);
         var flagged = first.Drift!.Features.Where(f => f.Drifted).Select(f => f.Feature).ToList();
         flagged.ShouldContain(LeadFields.Source, why);
-        flagged.ShouldBeSubsetOf(Shifted, why);
+        // The others: each is tested at p < 0.05, so a few of the 139 are flagged by chance in any window; no more than that.
+        flagged.Count(f => !Shifted.Contains(f)).ShouldBeLessThanOrEqualTo((int)(0.05 * (first.Drift.Features.Count - Shifted.Count)), why);
         first.Drift.Features.Single(f => f.Feature == LeadFields.Source).Explanation.ShouldContain("cold_outbound");
         // Before the drift the world is steady: no dataset drift, the source flagged at most by chance.
         var before = result.Windows.Where(BeforeDrift).ToList();
@@ -89,7 +90,7 @@ public sealed class GeneratedWorldMonitoringTests
         result.NewAlerts.Count(a => a.Kind == MonitoringService.DriftDetected).ShouldBe(result.Windows.Count(w => w.Complete && w.Drift is { DatasetDrift: true }));
     }
 
-    /// <summary>The features covariate drift moves: the source, and the sales calls that follow cold outbound.</summary>
+    /// <summary>The feature covariate drift moves by design: the source mix (the calls that follow cold outbound move too little to test).</summary>
     private static readonly HashSet<string> Shifted = [LeadFields.Source];
 
     /// <remarks>
