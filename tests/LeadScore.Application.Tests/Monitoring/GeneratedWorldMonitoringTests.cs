@@ -75,23 +75,27 @@ public sealed class GeneratedWorldMonitoringTests
         var flagged = first.Drift!.Features.Where(f => f.Drifted).Select(f => f.Feature).ToList();
         flagged.ShouldContain(LeadFields.Source, why);
         // The others: each is tested at p < 0.05, so a few of the 139 are flagged by chance in any window; no more than that.
-        flagged.Count(f => !Shifted.Contains(f)).ShouldBeLessThanOrEqualTo((int)(0.05 * (first.Drift.Features.Count - Shifted.Count)), why);
+        var unshifted = first.Drift.Features.Count(f => !Shifted(f.Feature));
+        flagged.Count(f => !Shifted(f)).ShouldBeLessThanOrEqualTo((int)(0.05 * unshifted), why);
         first.Drift.Features.Single(f => f.Feature == LeadFields.Source).Explanation.ShouldContain("cold_outbound");
         // Before the drift the world is steady: no dataset drift, the source flagged at most by chance.
         var before = result.Windows.Where(BeforeDrift).ToList();
         before.Count.ShouldBe(27);
         before.ShouldAllBe(w => !w.Drift!.DatasetDrift, why);
-        before.Count(w => w.Drift!.Features.Single(f => f.Feature == LeadFields.Source).Drifted).ShouldBeLessThanOrEqualTo(1, why);
+        before.Count(w => w.Drift!.Features.Single(f => f.Feature == LeadFields.Source).Drifted).ShouldBeLessThanOrEqualTo((int)Math.Ceiling(0.05 * before.Count), why);
         // After it the source stays flagged; the features the source does not feed stay within the noise rate.
         var after = result.Windows.Where(w => w.Start >= FirstFullAfterDrift && w.Start < GeneratedWorld.LiveStart.AddDays(GeneratedWorld.LiveDays)).ToList();
         after.ShouldAllBe(w => w.Drift!.Features.Single(f => f.Feature == LeadFields.Source).Drifted, why);
-        var others = after.SelectMany(w => w.Drift!.Features.Where(f => !Shifted.Contains(f.Feature))).ToList();
+        var others = after.SelectMany(w => w.Drift!.Features.Where(f => !Shifted(f.Feature))).ToList();
         others.Count(f => f.Drifted).ShouldBeLessThanOrEqualTo((int)(0.05 * others.Count), why);
         result.NewAlerts.Count(a => a.Kind == MonitoringService.DriftDetected).ShouldBe(result.Windows.Count(w => w.Complete && w.Drift is { DatasetDrift: true }));
     }
 
-    /// <summary>The feature covariate drift moves by design: the source mix (the calls that follow cold outbound move too little to test).</summary>
-    private static readonly HashSet<string> Shifted = [LeadFields.Source];
+    /// <summary>
+    /// The features covariate drift moves by design (SyntheticDrift.Covariate): the source mix, and the sales calls that
+    /// follow cold outbound (every call count, value and recency feature).
+    /// </summary>
+    private static bool Shifted(string feature) => feature == LeadFields.Source || feature.Contains("_call", StringComparison.Ordinal);
 
     /// <remarks>
     /// Explicit (run by name): it does not pass at this volume. After the pricing effect reverses, the post-drift four-week
