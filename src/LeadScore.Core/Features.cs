@@ -48,6 +48,12 @@ public sealed class FeatureFrame
     /// <summary>Decision times, used for time splits; empty when there is no time.</summary>
     public List<DateTimeOffset> Times { get; } = [];
     /// <summary>
+    /// Pipeline weights: how many days of the lead's open life each row stands for (a lead seen at ages 14, 21 and 30 days
+    /// and closed on day 25 gives 7, 4 and no row). Weighted this way the rows look like the open pipeline on any given day,
+    /// which is what grade bands are cut for. Empty = every row weighs the same (one row per lead).
+    /// </summary>
+    public List<double> Weights { get; } = [];
+    /// <summary>
     /// Rows sharing an id are one lead seen at several decision ages (same label): splits and cross-validation folds
     /// must keep them together. Set by the training-set builder; kept by <see cref="Subset"/> and <see cref="Without"/>.
     /// </summary>
@@ -76,6 +82,9 @@ public sealed class FeatureFrame
         return -1;
     }
 
+    /// <summary>Row <paramref name="i"/>'s pipeline weight (1 when the frame has none).</summary>
+    public double WeightOf(int i) => Weights.Count == Count ? Weights[i] : 1;
+
     public void Add(string id, FeatureValue[] row, bool? label = null, DateTimeOffset? time = null)
     {
         if (row.Length != Features.Count)
@@ -96,6 +105,7 @@ public sealed class FeatureFrame
             f.Rows.Add(Rows[i]);
             if (Labels.Count > 0) f.Labels.Add(Labels[i]);
             if (Times.Count > 0) f.Times.Add(Times[i]);
+            if (Weights.Count == Count) f.Weights.Add(Weights[i]);
         }
         return f;
     }
@@ -114,6 +124,7 @@ public sealed class FeatureFrame
         }
         f.Labels.AddRange(Labels);
         f.Times.AddRange(Times);
+        f.Weights.AddRange(Weights);
         return f;
     }
 }

@@ -6,12 +6,12 @@ namespace LeadScore.Storage;
 public abstract partial class SqlLeadStore
 {
     private sealed record JobRow(string Id, string Kind, string Status, double Progress, string? Message, string Request, string? Result,
-        long CreatedAt, long? StartedAt, long? FinishedAt, string? LeaseOwner, long? LeaseExpiresAt, long Attempts, string? QueuedBy);
+        long CreatedAt, long? StartedAt, long? FinishedAt, string? LeaseOwner, long? LeaseExpiresAt, long Attempts, string? QueuedBy, string? Checkpoint);
 
     private const string JobColumns = """
         id AS Id, kind AS Kind, status AS Status, progress AS Progress, message AS Message, request AS Request, result AS Result,
         created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt, lease_owner AS LeaseOwner,
-        lease_expires_at AS LeaseExpiresAt, attempts AS Attempts, queued_by AS QueuedBy
+        lease_expires_at AS LeaseExpiresAt, attempts AS Attempts, queued_by AS QueuedBy, checkpoint AS Checkpoint
         """;
 
     private static JobRecord ToJob(JobRow r) => new()
@@ -19,7 +19,7 @@ public abstract partial class SqlLeadStore
         Id = r.Id, Kind = r.Kind, Status = Enum.Parse<JobStatus>(r.Status), Progress = r.Progress, Message = r.Message, RequestJson = r.Request,
         ResultJson = r.Result, CreatedAt = Time(r.CreatedAt), StartedAt = r.StartedAt is { } s ? Time(s) : null,
         FinishedAt = r.FinishedAt is { } f ? Time(f) : null, LeaseOwner = r.LeaseOwner,
-        LeaseExpiresAt = r.LeaseExpiresAt is { } l ? Time(l) : null, Attempts = (int)r.Attempts, QueuedBy = r.QueuedBy,
+        LeaseExpiresAt = r.LeaseExpiresAt is { } l ? Time(l) : null, Attempts = (int)r.Attempts, QueuedBy = r.QueuedBy, Checkpoint = r.Checkpoint,
     };
 
     public async Task EnqueueJobAsync(JobRecord j, CancellationToken ct = default)
@@ -91,5 +91,23 @@ public abstract partial class SqlLeadStore
             j.Id, owner, status = j.Status.ToString(), j.Progress, j.Message, j.ResultJson,
             finished = Ms(j.FinishedAt ?? Clock.GetUtcNow()),
         }, cancellationToken: ct)) > 0;
+    }
+
+    public Task<bool> CommitJobChunkAsync(JobChunk chunk, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(chunk.Owner);
+        var now = NowMs;
+        return InTransactionAsync(async (c, tx) =>
+        {
+            // The fence first: the job's row is updated only while this owner holds it (PostgreSQL locks the row until commit,
+            // so a claimer waits or skips it; SQLite holds the write lock). A stale owner changes nothing, and commits nothing.
+            var held = await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE jobs SET checkpoint = @Checkpoint WHERE id = @JobId AND status = 'Running' AND lease_owner = @Owner",
+                new { chunk.JobId, chunk.Owner, chunk.Checkpoint }, tx, cancellationToken: ct)) > 0;
+            if (!held) return false; // nothing was written: the empty transaction commits
+            await InsertScoresAsync(c, tx, chunk.Scores, ct);
+            await InsertDeliveriesAsync(c, tx, chunk.Deliveries, now, ct);
+            return true;
+        }, ct);
     }
 }

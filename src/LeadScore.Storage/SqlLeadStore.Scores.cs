@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using LeadScore.Core;
 
@@ -11,22 +12,29 @@ public abstract partial class SqlLeadStore
         if (scores.Count == 0) return Task.CompletedTask;
         return InTransactionAsync(async (c, tx) =>
         {
-            var rows = scores.Select(s => new
-            {
-                s.LeadId, s.Probability, Score = (long)s.Score, s.Grade, s.ModelVersion, at = Ms(s.ScoredAt), cause = s.Cause.ToString(), s.ReasonsJson,
-            }).ToList();
-            await c.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO score_history (lead_id, probability, score, grade, model_version, scored_at, cause, reasons)
-                VALUES (@LeadId, @Probability, @Score, @Grade, @ModelVersion, @at, @cause, @ReasonsJson)
-                """, rows, tx, cancellationToken: ct));
-            await c.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO scores_latest (lead_id, probability, score, grade, model_version, scored_at, cause, reasons)
-                VALUES (@LeadId, @Probability, @Score, @Grade, @ModelVersion, @at, @cause, @ReasonsJson)
-                ON CONFLICT (lead_id) DO UPDATE SET probability = excluded.probability, score = excluded.score, grade = excluded.grade,
-                    model_version = excluded.model_version, scored_at = excluded.scored_at, cause = excluded.cause, reasons = excluded.reasons
-                """, rows, tx, cancellationToken: ct));
+            await InsertScoresAsync(c, tx, scores, ct);
             return true;
         }, ct);
+    }
+
+    /// <summary>Appends to score history and replaces the latest scores, inside the caller's transaction.</summary>
+    private static async Task InsertScoresAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StoredScore> scores, CancellationToken ct)
+    {
+        if (scores.Count == 0) return;
+        var rows = scores.Select(s => new
+        {
+            s.LeadId, s.Probability, Score = (long)s.Score, s.Grade, s.ModelVersion, at = Ms(s.ScoredAt), cause = s.Cause.ToString(), s.ReasonsJson,
+        }).ToList();
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO score_history (lead_id, probability, score, grade, model_version, scored_at, cause, reasons)
+            VALUES (@LeadId, @Probability, @Score, @Grade, @ModelVersion, @at, @cause, @ReasonsJson)
+            """, rows, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO scores_latest (lead_id, probability, score, grade, model_version, scored_at, cause, reasons)
+            VALUES (@LeadId, @Probability, @Score, @Grade, @ModelVersion, @at, @cause, @ReasonsJson)
+            ON CONFLICT (lead_id) DO UPDATE SET probability = excluded.probability, score = excluded.score, grade = excluded.grade,
+                model_version = excluded.model_version, scored_at = excluded.scored_at, cause = excluded.cause, reasons = excluded.reasons
+            """, rows, tx, cancellationToken: ct));
     }
 
     private sealed record ScoreRow(string LeadId, double Probability, long Score, string Grade, string ModelVersion, long ScoredAt, string Cause, string Reasons);

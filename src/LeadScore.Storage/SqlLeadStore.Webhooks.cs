@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 
 namespace LeadScore.Storage;
@@ -53,15 +54,21 @@ public abstract partial class SqlLeadStore
     public Task EnqueueDeliveriesAsync(IReadOnlyList<NewDelivery> deliveries, CancellationToken ct = default)
     {
         if (deliveries.Count == 0) return Task.CompletedTask;
-        var now = NowMs;
         return InTransactionAsync(async (c, tx) =>
         {
-            await c.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO webhook_deliveries (webhook_id, event_type, lead_id, payload, status, attempts, next_attempt_at, created_at)
-                VALUES (@WebhookId, @EventType, @LeadId, @Payload, 'Pending', 0, @now, @now)
-                """, deliveries.Select(d => new { d.WebhookId, d.EventType, d.LeadId, d.Payload, now }).ToList(), tx, cancellationToken: ct));
+            await InsertDeliveriesAsync(c, tx, deliveries, NowMs, ct);
             return true;
         }, ct);
+    }
+
+    /// <summary>Queues deliveries (Pending, due now) inside the caller's transaction.</summary>
+    private static async Task InsertDeliveriesAsync(DbConnection c, DbTransaction tx, IReadOnlyList<NewDelivery> deliveries, long now, CancellationToken ct)
+    {
+        if (deliveries.Count == 0) return;
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO webhook_deliveries (webhook_id, event_type, lead_id, payload, status, attempts, next_attempt_at, created_at)
+            VALUES (@WebhookId, @EventType, @LeadId, @Payload, 'Pending', 0, @now, @now)
+            """, deliveries.Select(d => new { d.WebhookId, d.EventType, d.LeadId, d.Payload, now }).ToList(), tx, cancellationToken: ct));
     }
 
     private sealed record DeliveryRow(long Id, string WebhookId, string EventType, string LeadId, string Payload, string Status, long Attempts,

@@ -110,18 +110,22 @@ public abstract partial class SqlLeadStore : ILeadStore
     /// A lead-id range condition in the column's own collation (not <see cref="Ordinal"/>): the primary-key and
     /// (lead_id, ...) indexes serve it, and the same cut applies to every table.
     /// </summary>
-    /// An open end adds no condition (and no untyped null parameter, which PostgreSQL cannot type).
-    private static string RangeFilter(string column, LeadIdRange range) =>
-        (range.From, range.To) switch
+    /// An open end adds no condition (and no untyped null parameter, which PostgreSQL cannot type). A resumed range's
+    /// <see cref="LeadIdRange.After"/> is compared ordinally, the order its first attempt went through the range in.
+    private string RangeFilter(string column, LeadIdRange range)
+    {
+        var bounds = (range.From, range.To) switch
         {
             (null, null) => "TRUE",
             (_, null) => $"{column} >= @rfrom",
             (null, _) => $"{column} < @rto",
             _ => $"{column} >= @rfrom AND {column} < @rto",
         };
+        return range.After is null ? bounds : $"{bounds} AND {Ordinal(column)} > @rafter";
+    }
 
     private static (string Name, object? Value)[] RangeParams(LeadIdRange range) =>
-        [.. new[] { ("@rfrom", (object?)range.From), ("@rto", range.To) }.Where(p => p.Item2 is not null)];
+        [.. new[] { ("@rfrom", (object?)range.From), ("@rto", range.To), ("@rafter", range.After) }.Where(p => p.Item2 is not null)];
 
     protected abstract bool IsUniqueViolation(DbException ex);
 

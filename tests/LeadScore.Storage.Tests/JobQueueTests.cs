@@ -162,4 +162,43 @@ public sealed class JobQueueTests
         (await store.GetSettingVersionAsync(SettingNames.FeatureDefinitions)).ShouldBe(12);
         (await store.GetSettingVersionAsync(SettingNames.LeadSchema)).ShouldBe(0, "settings are versioned by name");
     }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task A_job_chunk_commits_with_its_checkpoint_only_while_its_owner_holds_the_lease(string backend)
+    {
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        await store.UpsertLeadsAsync([new Core.Lead { Id = "L1", CreatedAt = T0 }, new Core.Lead { Id = "L2", CreatedAt = T0 }]);
+        await store.SaveWebhookAsync(new Webhook { Id = "wh1", Url = "http://127.0.0.1:9/x", Rule = WebhookRule.BecameA, Secret = "s", CreatedAt = T0 });
+        await store.EnqueueJobAsync(Job("j1") with { Kind = "rescore-range" });
+        var claimed = (await store.ClaimJobAsync("a", T0, Lease))!;
+        claimed.Checkpoint.ShouldBeNull();
+        StoredScore Score(string lead, int score) => new()
+        {
+            LeadId = lead, Probability = score / 100.0, Score = score, Grade = "A", ModelVersion = "v1", ScoredAt = T0, Cause = Core.ScoreCause.NewModel,
+        };
+
+        // Given a chunk committed by the owner
+        (await store.CommitJobChunkAsync(new JobChunk("j1", "a", "{\"after\":\"L1\"}", [Score("L1", 90)], [new NewDelivery("wh1", "lead.became_a", "L1", "{}")])))
+            .ShouldBeTrue();
+        (await store.GetJobAsync("j1"))!.Checkpoint.ShouldBe("{\"after\":\"L1\"}");
+        // When the lease expires and another instance claims the job
+        var taken = (await store.ClaimJobAsync("b", T0 + Lease + TimeSpan.FromSeconds(1), Lease))!;
+        taken.Attempts.ShouldBe(2);
+        taken.Checkpoint.ShouldBe("{\"after\":\"L1\"}", "the new owner resumes where the old one got");
+        // Then the old owner's next chunk is refused whole: no checkpoint, no score, no delivery
+        (await store.CommitJobChunkAsync(new JobChunk("j1", "a", "{\"after\":\"L2\"}", [Score("L2", 80)], [new NewDelivery("wh1", "lead.became_a", "L2", "{}")])))
+            .ShouldBeFalse();
+        (await store.GetJobAsync("j1"))!.Checkpoint.ShouldBe("{\"after\":\"L1\"}");
+        (await store.GetScoreHistoryAsync("L2")).ShouldBeEmpty();
+        (await store.ListDeliveriesAsync("wh1", 10)).Select(d => d.LeadId).ShouldBe(["L1"]);
+        // And the new owner's is stored
+        (await store.CommitJobChunkAsync(new JobChunk("j1", "b", "{\"after\":\"L2\"}", [Score("L2", 70)], []))).ShouldBeTrue();
+        (await store.GetScoreHistoryAsync("L2")).Select(s => s.Score).ShouldBe([70]);
+        (await store.GetLatestScoreAsync("L1"))!.Score.ShouldBe(90);
+        var finished = (await store.GetJobAsync("j1"))! with { Status = JobStatus.Succeeded, FinishedAt = T0 + Lease * 2 };
+        (await store.CompleteJobAsync(finished, "b")).ShouldBeTrue();
+        (await store.CommitJobChunkAsync(new JobChunk("j1", "b", "{}", [Score("L2", 10)], []))).ShouldBeFalse("a finished job takes no more work");
+        (await store.GetJobAsync("j1"))!.Checkpoint.ShouldBe("{\"after\":\"L2\"}");
+    }
 }

@@ -70,7 +70,7 @@ public sealed class FeatureService(ILeadStore store, FeatureDefinitionsRepositor
             if (funnel is { } g)
             {
                 choice = await training.ChooseFunnelAsync(g.Delay, g.HorizonDays, options.DecisionAges, options.KnownBefore, ct);
-                options = options with { DecisionDelay = choice.DecisionDelay, HorizonDays = choice.HorizonDays };
+                options = options with { DecisionDelay = choice.DecisionDelay, DecisionAges = choice.Ages, HorizonDays = choice.HorizonDays };
             }
             set = await training.BuildTrainingSetAsync(defs, options, ct);
             // Built with options train does not take (--cutoff-days, or no funnel): stored, never reused by train.

@@ -23,6 +23,12 @@ public sealed record TrainingSetKey
     public double? HorizonDays { get; init; }
     public DateTimeOffset? AsOf { get; init; }
     public IReadOnlyList<double>? DecisionAgesDays { get; init; }
+    /// <summary>
+    /// The version of the rules that choose what was not given (<see cref="CurrentDefaults"/>); a set stored under older
+    /// rules (0: before several ages became the default) is built again, since the same data now gives other rows.
+    /// </summary>
+    public int Defaults { get; init; }
+    public const int CurrentDefaults = 1;
 
     /// <summary>Why a set built under <paramref name="stored"/> cannot serve this key, or null when it can.</summary>
     public string? DiffersFrom(TrainingSetKey stored)
@@ -36,6 +42,7 @@ public sealed record TrainingSetKey
         if (stored.HorizonDays != HorizonDays) return $"--horizon-days differs ({Opt(stored.HorizonDays)} then, {Opt(HorizonDays)} now)";
         if (stored.AsOf != AsOf) return string.Create(inv, $"--as-of differs ({stored.AsOf?.ToString("yyyy-MM-dd", inv) ?? "none"} then, {AsOf?.ToString("yyyy-MM-dd", inv) ?? "none"} now)");
         if (!(stored.DecisionAgesDays ?? []).SequenceEqual(DecisionAgesDays ?? [])) return "--decision-ages differs";
+        if (stored.Defaults != Defaults) return "it was built under older defaults (one lead age only; the ages are now chosen from the data)";
         return null;
     }
 }
@@ -107,6 +114,7 @@ public static class TrainingSetBuilds
         HorizonDays = horizonDays,
         AsOf = asOf,
         DecisionAgesDays = ages?.Select(a => a.TotalDays).ToList(),
+        Defaults = TrainingSetKey.CurrentDefaults,
     };
 
     public static async Task<TrainingSetBuild?> ReadAsync(ISettingsStore settings, CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeadScore.Storage;
 
 namespace LeadScore.Application.Jobs;
 
@@ -22,6 +23,12 @@ public sealed record RescoreJobRequest
 {
     public string Cause { get; init; } = RescoreCauses.NewModel;
 }
+
+/// <summary>
+/// A re-scoring range's checkpoint (the job's <see cref="JobRecord.Checkpoint"/>): the last lead id, in the ordinal order
+/// the range is streamed in, whose score is saved, and how many leads the range scored so far over all its attempts.
+/// </summary>
+public sealed record RescoreRangeCheckpoint(string After, int Scored);
 
 /// <summary>One range of a re-scoring job: lead ids from <see cref="From"/> (inclusive) to <see cref="To"/> (exclusive), null = open.</summary>
 public sealed record RescoreRangeRequest
@@ -76,6 +83,7 @@ public sealed record RescoreJobResult(int Rescored, string? ModelVersion, int? R
 [JsonSerializable(typeof(RescoreJobResult))]
 [JsonSerializable(typeof(RescoreJobRequest))]
 [JsonSerializable(typeof(RescoreRangeRequest))]
+[JsonSerializable(typeof(RescoreRangeCheckpoint))]
 public sealed partial class JobJsonContext : JsonSerializerContext;
 
 /// <summary>How jobs are leased. Bound from <c>LeadScore:Jobs</c>.</summary>
@@ -99,7 +107,20 @@ public sealed class JobOptions
     /// <summary>The most ranges one re-score is cut into, whatever the number of leads.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 1000)]
     public int MaxRescoreRanges { get; set; } = 64;
+
+    /// <summary>
+    /// How many leads a re-scoring range scores between checkpoints: each chunk's scores, webhooks and the range's checkpoint
+    /// are one transaction, and an instance that takes the range over after its owner died resumes after the last one.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
+    public int RescoreCheckpointEvery { get; set; } = 500;
 }
+
+/// <summary>
+/// Thrown by a handler whose write was refused because its job's lease passed to another instance (a fenced commit,
+/// <see cref="IJobQueue.CommitJobChunkAsync"/>): the runner leaves the job to its new owner instead of failing it.
+/// </summary>
+public sealed class JobLeaseLostException(string jobId) : Exception($"job {jobId} was taken over by another instance");
 
 /// <summary>This process, as the owner of leases (jobs, leadership). Unique per process start.</summary>
 public sealed record LeadScoreInstance(string Id)

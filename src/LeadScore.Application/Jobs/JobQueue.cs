@@ -129,6 +129,13 @@ public sealed class JobRunner(IJobQueue store, JobQueue queue, IEnumerable<IJobH
             JobLog.Abandoned(log, job.Id, heartbeat.Lost ? "its lease was lost" : "the instance is stopping");
             return job;
         }
+        catch (JobLeaseLostException)
+        {
+            // A fenced write found another owner (this instance was paused past its lease): nothing of it was stored.
+            await heartbeat.StopAsync(beating);
+            JobLog.Abandoned(log, job.Id, "its lease was lost");
+            return job;
+        }
         catch (Exception ex)
         {
             JobLog.Failed(log, job.Id, ex);

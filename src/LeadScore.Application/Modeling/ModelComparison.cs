@@ -63,7 +63,7 @@ public sealed class ModelComparison(ModelRegistry registry, TrainingService trai
         var funnel = await training.ChooseFunnelAsync(null, horizon, null, null, ct);
         // Matured as of the data's end (the latest lead, activity or outcome stored), as training judges it: the clock is no
         // evidence that a lead did not convert. A version trained with a later --as-of knew the data complete up to it.
-        var options = new TrainingSetOptions { DecisionDelay = funnel.DecisionDelay, HorizonDays = funnel.HorizonDays };
+        var options = new TrainingSetOptions { DecisionDelay = funnel.DecisionDelay, DecisionAges = funnel.Ages, HorizonDays = funnel.HorizonDays };
 
         // Rows neither version trained on: after the start of a time-split test set (its training rows all came before),
         // or after the last row a version saw at all (a random split trained on rows from the whole period).

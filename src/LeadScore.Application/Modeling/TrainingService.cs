@@ -110,7 +110,8 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
     public async Task<FunnelChoice> ChooseFunnelAsync(TimeSpan? delay, double? horizonDays, IReadOnlyList<TimeSpan>? ages, DateTimeOffset? knownBefore, CancellationToken ct = default)
     {
         var first = ages is { Count: > 0 } a ? a.Min() : delay;
-        if (first is not null && horizonDays is not null) return FunnelDefaults.Choose([], first, horizonDays);
+        if (ages is { Count: > 0 } given && horizonDays is not null)
+            return FunnelDefaults.Choose([], first, horizonDays) with { DelayWhy = $"ages {FunnelDefaults.ListDays(given.Distinct().Order())} (given)", Ages = [.. given.Distinct().Order()] };
         var rules = new TrainingSetBuilder(new FeatureComputer(new FeatureDefinitions()), new TrainingSetOptions { KnownBefore = knownBefore });
         var outcomes = new Dictionary<string, List<Outcome>>(StringComparer.Ordinal);
         await foreach (var o in store.StreamOutcomesAsync(ct))
@@ -119,11 +120,32 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             list.Add(o);
         }
         var wins = new List<(DateTimeOffset, DateTimeOffset)>();
+        var closes = new List<(DateTimeOffset Created, DateTimeOffset? Closed)>();
+        var dataEnd = DateTimeOffset.MinValue;
+        foreach (var list in outcomes.Values)
+            foreach (var o in list)
+                if ((knownBefore is not { } k || o.At < k) && o.At > dataEnd) dataEnd = o.At;
         await foreach (var lead in store.StreamLeadsAsync(ct))
-            if (outcomes.TryGetValue(lead.Id, out var os) && rules.LabelOutcome(os) is { Kind: OutcomeKind.Converted } won)
-                wins.Add((lead.CreatedAt, won.At));
+        {
+            if (lead.CreatedAt > dataEnd && (knownBefore is not { } k || lead.CreatedAt < k)) dataEnd = lead.CreatedAt;
+            var last = outcomes.TryGetValue(lead.Id, out var os) ? rules.LabelOutcome(os) : null;
+            if (last is { Kind: OutcomeKind.Converted } won) wins.Add((lead.CreatedAt, won.At));
+            closes.Add((lead.CreatedAt, last?.At));
+        }
         var choice = FunnelDefaults.Choose(wins, first, horizonDays);
-        return ages is { Count: > 0 } ? choice with { DelayWhy = $"ages {string.Join(", ", ages.Select(x => x.TotalDays.ToString(System.Globalization.CultureInfo.InvariantCulture)))} days (given)" } : choice;
+        if (ages is { Count: > 0 })
+            return choice with { DelayWhy = $"ages {FunnelDefaults.ListDays(ages.Order())} (given)", Ages = [.. ages.Distinct().Order()] };
+        // Ages from how long the leads open at the decision point stay open (to their close, or the data's end).
+        var d = choice.DecisionDelay;
+        var openFor = closes.Where(c => (c.Closed ?? dataEnd) > c.Created + d).Select(c => (c.Closed ?? dataEnd) - c.Created).ToArray();
+        if (FunnelDefaults.ChooseAges(d, openFor) is not { } chosen) return choice;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var median = openFor.Order().ElementAt(openFor.Length / 2).TotalDays;
+        return choice with
+        {
+            Ages = chosen,
+            DelayWhy = string.Create(inv, $"{choice.DelayWhy}; rows at ages {FunnelDefaults.ListDays(chosen)} while the lead is open (default from the data: leads open at the decision point stay open a median of {median:0} days; {FunnelDefaults.AgesRule}; one age only: --decision-ages {d.TotalDays:0.##})"),
+        };
     }
 
     /// <summary>The version in effect at <paramref name="t"/>: the oldest replaced version still current then, else the record now.</summary>
@@ -161,7 +183,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         var choice = await ChooseFunnelAsync(request.DecisionDelay, request.HorizonDays, request.DecisionAges, request.AsOf, ct);
         var built = await BuildTrainingSetAsync(defs, new TrainingSetOptions
         {
-            DecisionDelay = choice.DecisionDelay, DecisionAges = request.DecisionAges, HorizonDays = choice.HorizonDays, KnownBefore = request.AsOf,
+            DecisionDelay = choice.DecisionDelay, DecisionAges = choice.Ages, HorizonDays = choice.HorizonDays, KnownBefore = request.AsOf,
         }, ct);
         if (built.Frame.Count > 0) await StoreAsync(built, TrainingSetBuild.Of(key, built, choice, clock.GetUtcNow(), builtBy), ct);
         return new PreparedTrainingSet(built, choice, defs, note, false, why);

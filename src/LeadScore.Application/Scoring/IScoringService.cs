@@ -29,8 +29,10 @@ public interface IScoringService
     /// <paramref name="only"/> limits it to those leads (still one pass over the store's streams); <paramref name="range"/> to one
     /// lead-id range (one share of a re-score spread over instances; progress is then not reported until the end). With
     /// <see cref="ScoreCause.TimePassing"/>, closed leads (latest outcome converted or lost) are skipped and keep their last score.
+    /// <paramref name="sink"/>, when given, saves each chunk instead (in place of the plain save and <paramref name="onChanges"/>).
     Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default,
-        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null, LeadIdRange? range = null);
+        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null, LeadIdRange? range = null,
+        RescoreChunkSink? sink = null);
 
     /// <summary>Reloads the serving models from the registry (after train, promote or rollback); swaps atomically. True when the set changed.</summary>
     Task<bool> ReloadAsync(CancellationToken ct = default);

@@ -90,8 +90,13 @@ public sealed class RescoreJobHandler(IScoringService scoring, IJobQueue store, 
     }
 }
 
-/// <summary>Re-scores one lead-id range of a re-scoring job with the champion serving now, with webhooks for the changes.</summary>
-public sealed class RescoreRangeJobHandler(IScoringService scoring, WebhookNotifier notifier) : IJobHandler
+/// <summary>
+/// Re-scores one lead-id range of a re-scoring job with the champion serving now, with webhooks for the changes. Every
+/// <see cref="JobOptions.RescoreCheckpointEvery"/> leads it commits the chunk's scores, their webhook deliveries and the
+/// range's checkpoint (the last lead id done) in one transaction, fenced by the lease; an instance that takes the range
+/// over after its owner died resumes after the checkpoint, so no lead gets a second score, log row or webhook.
+/// </summary>
+public sealed class RescoreRangeJobHandler(IScoringService scoring, WebhookNotifier notifier, IJobQueue jobs, JobOptions options) : IJobHandler
 {
     public string Kind => JobKinds.RescoreRange;
 
@@ -100,9 +105,26 @@ public sealed class RescoreRangeJobHandler(IScoringService scoring, WebhookNotif
         var request = JsonSerializer.Deserialize(job.RequestJson ?? "{}", JobJsonContext.Default.RescoreRangeRequest)
                       ?? throw new LeadScoreException("a re-scoring range job needs a request", "request");
         var cause = RescoreCauses.Parse(request.Cause);
+        var owner = job.LeaseOwner ?? throw new LeadScoreException($"re-scoring range {job.Id} runs only when claimed", "lease");
+        var resumed = job.Checkpoint is { Length: > 0 } text ? JsonSerializer.Deserialize(text, JobJsonContext.Default.RescoreRangeCheckpoint) : null;
         await scoring.ReloadAsync(ct);
-        if (scoring.ChampionVersion is null) return JsonSerializer.Serialize(new RescoreJobResult(0, null), JobJsonContext.Default.RescoreJobResult);
-        var n = await scoring.RescoreAllAsync(cause, null, ct, (changes, c) => notifier.NotifyAsync(changes, c), range: new LeadIdRange(request.From, request.To));
-        return JsonSerializer.Serialize(new RescoreJobResult(n, scoring.ChampionVersion), JobJsonContext.Default.RescoreJobResult);
+        if (scoring.ChampionVersion is null) return JsonSerializer.Serialize(new RescoreJobResult(resumed?.Scored ?? 0, null), JobJsonContext.Default.RescoreJobResult);
+        var scored = resumed?.Scored ?? 0;
+        var sink = new RescoreChunkSink(async (changes, c) =>
+        {
+            if (changes.Count == 0) return;
+            var deliveries = await notifier.DeliveriesAsync(changes, c);
+            var checkpoint = new RescoreRangeCheckpoint(changes[^1].Current.LeadId, scored + changes.Count);
+            var chunk = new JobChunk(job.Id, owner, JsonSerializer.Serialize(checkpoint, JobJsonContext.Default.RescoreRangeCheckpoint),
+                changes.Select(x => x.Current).ToList(), deliveries);
+            if (!await jobs.CommitJobChunkAsync(chunk, c)) throw new JobLeaseLostException(job.Id);
+            scored = checkpoint.Scored;
+            if (deliveries.Count > 0) notifier.Pulse();
+            // The size of a range is not counted (one more query per range): the stage says how far it got.
+            progress.Report((0, string.Create(CultureInfo.InvariantCulture, $"re-scored {scored} leads of this range, through {checkpoint.After}")));
+        }, options.RescoreCheckpointEvery);
+        var range = new LeadIdRange(request.From, request.To) { After = resumed?.After };
+        await scoring.RescoreAllAsync(cause, null, ct, range: range, sink: sink);
+        return JsonSerializer.Serialize(new RescoreJobResult(scored, scoring.ChampionVersion), JobJsonContext.Default.RescoreJobResult);
     }
 }

@@ -155,8 +155,10 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     /// saving in batches. Returns how many leads were scored.
     /// </summary>
     public async Task<int> RescoreAllAsync(ScoreCause cause, IProgress<double>? progress = null, CancellationToken ct = default,
-        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null, LeadIdRange? range = null)
+        Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges = null, IReadOnlySet<string>? only = null, LeadIdRange? range = null,
+        RescoreChunkSink? sink = null)
     {
+        var size = sink?.ChunkSize ?? ChunkSize;
         var model = RequireChampion();
         var now = time.GetUtcNow();
         // A range's size is not counted (one more query per range); its job's parent reports progress by ranges done.
@@ -174,10 +176,10 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         await using var acts = (model.Features.UsesHistory ? (range is null ? store.StreamActivitiesAsync(ct) : store.StreamActivitiesAsync(range, ct)) : EmptyActivities()).GetAsyncEnumerator(ct);
         var hasAct = await acts.MoveNextAsync();
         // Previous scores come from a third stream in the same order, so changes are known without a query per lead.
-        await using var previous = (onChanges is null ? EmptyScores() : (range is null ? store.StreamLatestScoresAsync(ct) : store.StreamLatestScoresAsync(range, ct))).GetAsyncEnumerator(ct);
+        await using var previous = (onChanges is null && sink is null ? EmptyScores() : (range is null ? store.StreamLatestScoresAsync(ct) : store.StreamLatestScoresAsync(range, ct))).GetAsyncEnumerator(ct);
         var hasPrev = await previous.MoveNextAsync();
         // Reading is sequential (one pass over both streams); scoring with reasons runs in parallel per chunk.
-        var chunk = new List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)>(ChunkSize);
+        var chunk = new List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)>(size);
         var scored = 0;
         var seen = 0;
         await foreach (var lead in range is null ? store.StreamLeadsAsync(ct) : store.StreamLeadsAsync(range, ct))
@@ -196,13 +198,13 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
             if (lead.ProfilingOptOut || (only is not null && !only.Contains(lead.Id)) || (closed is not null && closed.Contains(lead.Id))) continue;
             var domain = model.Features.EnrichmentDomain(lead);
             chunk.Add((lead, mine, domain is not null && enrichment.TryGetValue(domain, out var el) ? el : [], prev));
-            if (chunk.Count == ChunkSize)
+            if (chunk.Count == size)
             {
-                scored += await ScoreChunkAsync(model, chunk, now, cause, onChanges, ct);
+                scored += await ScoreChunkAsync(model, chunk, now, cause, onChanges, sink, ct);
                 progress?.Report((double)seen / total);
             }
         }
-        scored += await ScoreChunkAsync(model, chunk, now, cause, onChanges, ct);
+        scored += await ScoreChunkAsync(model, chunk, now, cause, onChanges, sink, ct);
         progress?.Report(1);
         return scored;
     }
@@ -220,7 +222,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     }
 
     private async Task<int> ScoreChunkAsync(ServableModel model, List<(Lead Lead, List<Activity> Activities, IReadOnlyList<Enrichment> Enrichment, StoredScore? Previous)> chunk,
-        DateTimeOffset now, ScoreCause cause, Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges, CancellationToken ct)
+        DateTimeOffset now, ScoreCause cause, Func<IReadOnlyList<ScoreChange>, CancellationToken, Task>? onChanges, RescoreChunkSink? sink, CancellationToken ct)
     {
         if (chunk.Count == 0) return 0;
         var results = new StoredScore[chunk.Count];
@@ -247,14 +249,17 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
                 if (routed) results[i] = ToStored(r, now, cause);
             }
         });
-        await store.SaveScoresAsync(results, ct);
+        var changes = onChanges is null && sink is null ? null : chunk.Select((c, i) => new ScoreChange(c.Previous, results[i])).ToList();
+        // A sink commits the chunk with its own state (a range job's checkpoint and webhooks); the log follows what was saved.
+        if (sink is not null) await sink.Save(changes!, ct);
+        else await store.SaveScoresAsync(results, ct);
         for (var i = 0; i < results.Length; i++)
         {
             await log.LogBulkAsync(now, results[i].LeadId, model, PredictionSlots.Champion, championOwn[i].Probability, championOwn[i].Grade, PredictionSources.Rescore, rows[i], ct);
             for (var o = 0; o < others.Length; o++)
                 await log.LogBulkAsync(now, results[i].LeadId, others[o].Model, others[o].Slot, otherResults[o, i].Probability, otherResults[o, i].Grade, PredictionSources.Rescore, otherResults[o, i].Row, ct);
         }
-        if (onChanges is not null) await onChanges(chunk.Select((c, i) => new ScoreChange(c.Previous, results[i])).ToList(), ct);
+        if (sink is null && onChanges is not null) await onChanges(changes!, ct);
         var n = chunk.Count;
         chunk.Clear();
         return n;
@@ -284,3 +289,10 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         ReasonsJson = StoredReasons.Write(r.Reasons),
     };
 }
+
+/// <summary>
+/// How a re-score saves its chunks when each must be committed together with the caller's own state: a range job commits
+/// every chunk's scores, webhook deliveries and checkpoint in one transaction (<see cref="IJobQueue.CommitJobChunkAsync"/>).
+/// <see cref="Save"/> replaces the plain save and the <c>onChanges</c> callback; a chunk holds at most <see cref="ChunkSize"/> leads.
+/// </summary>
+public sealed record RescoreChunkSink(Func<IReadOnlyList<ScoreChange>, CancellationToken, Task> Save, int ChunkSize);

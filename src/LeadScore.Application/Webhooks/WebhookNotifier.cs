@@ -18,9 +18,21 @@ public sealed class WebhookNotifier(IWebhookStore store, ILeadData leads, IOutco
     /// <summary>Queues one delivery per (webhook, change) the webhook's rule fires on; returns how many.</summary>
     public async Task<int> NotifyAsync(IReadOnlyList<ScoreChange> changes, CancellationToken ct = default)
     {
-        if (changes.Count == 0) return 0;
+        var deliveries = await DeliveriesAsync(changes, ct);
+        await store.EnqueueDeliveriesAsync(deliveries, ct);
+        if (deliveries.Count > 0) signal.Pulse();
+        return deliveries.Count;
+    }
+
+    /// <summary>
+    /// The deliveries <see cref="NotifyAsync"/> would queue, for a caller that stores them in its own transaction (a
+    /// re-scoring range commits them with its scores and checkpoint) and then calls <see cref="Pulse"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<NewDelivery>> DeliveriesAsync(IReadOnlyList<ScoreChange> changes, CancellationToken ct = default)
+    {
+        if (changes.Count == 0) return [];
         var hooks = await store.ListWebhooksAsync(ct);
-        if (hooks.Count == 0) return 0;
+        if (hooks.Count == 0) return [];
         var now = time.GetUtcNow();
         var deliveries = new List<NewDelivery>();
         var facts = new Dictionary<string, (string Status, string? Company)>(StringComparer.Ordinal);
@@ -56,9 +68,7 @@ public sealed class WebhookNotifier(IWebhookStore store, ILeadData leads, IOutco
                 deliveries.Add(new NewDelivery(hook.Id, type, change.Current.LeadId, JsonSerializer.Serialize(evt, WebhookJsonContext.Default.WebhookEvent)));
             }
         }
-        await store.EnqueueDeliveriesAsync(deliveries, ct);
-        if (deliveries.Count > 0) signal.Pulse();
-        return deliveries.Count;
+        return deliveries;
     }
 
     /// <summary>

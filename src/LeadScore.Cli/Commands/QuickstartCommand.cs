@@ -98,10 +98,12 @@ internal static class QuickstartCommand
     private static async Task BuildDemoAsync(CliHost host, WorkspaceSettings ws, int leads, int seed, double budget, int maxTrials, CliConsole console, CancellationToken ct)
     {
         var dataDir = Path.Combine(ws.Directory, DemoFolder);
-        // The demo's 12 months end about two weeks ago, so open leads are fresh when scored now.
-        var start = new DateTimeOffset(host.Get<TimeProvider>().GetUtcNow().UtcDateTime.Date, TimeSpan.Zero).AddDays(-380);
+        // The demo's 12 months end at midnight, yesterday: the open pipeline scored now holds leads of every age, the freshest
+        // a day old, as a live CRM's does (a gap of quiet days before "now" would make every open lead look dormant).
+        var now = host.Get<TimeProvider>().GetUtcNow();
+        var start = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(-366);
         var summary = await console.StepAsync($"generating {leads:N0} demo leads", p =>
-            Task.Run(() => SyntheticGenerator.WriteCsv(dataDir, new SyntheticOptions { Leads = leads, Seed = seed, Start = start }, p), ct));
+            Task.Run(() => SyntheticGenerator.WriteCsv(dataDir, new SyntheticOptions { Leads = leads, Seed = seed, Start = start, ObservedUntil = now }, p), ct));
         console.Line(string.Create(CultureInfo.InvariantCulture,
             $"Demo data: {summary.Leads:N0} leads, {summary.Activities:N0} activities, {summary.EnrichmentRows:N0} enrichment rows; {summary.Converted:N0} converted, {summary.Lost:N0} lost, {summary.Open:N0} open (in {dataDir})"));
 

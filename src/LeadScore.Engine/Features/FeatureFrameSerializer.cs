@@ -11,7 +11,8 @@ namespace LeadScore.Engine.Features;
 public static class FeatureFrameSerializer
 {
     private const int Magic = 0x4C534646; // "LSFF"
-    private const int Version = 1;
+    /// <summary>2 added the pipeline weights (<see cref="FeatureFrame.Weights"/>); 1 is still read.</summary>
+    private const int Version = 2;
 
     public static byte[] Serialize(FeatureFrame frame)
     {
@@ -42,14 +43,17 @@ public static class FeatureFrameSerializer
 
             var hasLabels = frame.Labels.Count == frame.Count;
             var hasTimes = frame.Times.Count == frame.Count;
+            var hasWeights = frame.Weights.Count == frame.Count && frame.Count > 0;
             w.Write(frame.Count);
             w.Write(hasLabels);
             w.Write(hasTimes);
+            w.Write(hasWeights);
             for (var r = 0; r < frame.Count; r++)
             {
                 w.Write(frame.Ids[r]);
                 if (hasLabels) w.Write(frame.Labels[r]);
                 if (hasTimes) { w.Write(frame.Times[r].UtcTicks); }
+                if (hasWeights) w.Write(frame.Weights[r]);
                 var row = frame.Rows[r];
                 for (var f = 0; f < row.Length; f++)
                 {
@@ -79,7 +83,7 @@ public static class FeatureFrameSerializer
         using var r = new BinaryReader(gz, System.Text.Encoding.UTF8);
         if (r.ReadInt32() != Magic) throw new InvalidDataException("not a LeadScore feature set");
         var version = r.ReadInt32();
-        if (version != Version) throw new InvalidDataException($"feature set format {version} is not supported (expected {Version})");
+        if (version is < 1 or > Version) throw new InvalidDataException($"feature set format {version} is not supported (expected 1 to {Version})");
         var n = r.ReadInt32();
         var features = new FeatureInfo[n];
         for (var i = 0; i < n; i++)
@@ -95,12 +99,14 @@ public static class FeatureFrameSerializer
         var rows = r.ReadInt32();
         var hasLabels = r.ReadBoolean();
         var hasTimes = r.ReadBoolean();
+        var hasWeights = version >= 2 && r.ReadBoolean();
         var frame = new FeatureFrame(features);
         for (var k = 0; k < rows; k++)
         {
             var id = r.ReadString();
             bool? label = hasLabels ? r.ReadBoolean() : null;
             DateTimeOffset? time = hasTimes ? new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero) : null;
+            if (hasWeights) frame.Weights.Add(r.ReadDouble());
             var row = new FeatureValue[n];
             for (var f = 0; f < n; f++)
             {

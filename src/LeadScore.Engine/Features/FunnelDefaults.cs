@@ -3,7 +3,14 @@ using System.Globalization;
 namespace LeadScore.Engine.Features;
 
 /// <summary>A decision delay or horizon chosen from the data (or given), with the rule behind it in words.</summary>
-public sealed record FunnelChoice(TimeSpan DecisionDelay, string DelayWhy, double HorizonDays, string HorizonWhy);
+public sealed record FunnelChoice(TimeSpan DecisionDelay, string DelayWhy, double HorizonDays, string HorizonWhy)
+{
+    /// <summary>
+    /// The lead ages rows are built at (the first is <see cref="DecisionDelay"/>), given or chosen from the data
+    /// (<see cref="FunnelDefaults.ChooseAges"/>); null = one row per lead at the decision delay.
+    /// </summary>
+    public IReadOnlyList<TimeSpan>? Ages { get; init; }
+}
 
 /// <summary>
 /// Decision delay and horizon that fit a funnel, read from its wins (leads whose last outcome is converted). A fixed
@@ -64,6 +71,40 @@ public static class FunnelDefaults
             : string.Create(inv, $"{h:0.##} days (default from the data: {HorizonRule}; {after.Length:N0} wins after the decision time)");
         return new FunnelChoice(d, delayWhy, h, horizonWhy);
     }
+
+    /// <summary>Candidate ages beyond creation, a week and the decision point (and a week and two after it): the ages a seller reviews a pipeline at.</summary>
+    private static readonly int[] LadderDays = [30, 45, 60, 90, 120, 180, 270, 365];
+    /// <summary>Several ages only when a quarter of the leads open at the decision point stay open this much longer.</summary>
+    public static readonly TimeSpan LongOpen = TimeSpan.FromDays(14);
+    public const double AgesUpToQuantile = 0.95;
+    public const string AgesRule = "several ages when at least a quarter of the leads open at the decision point stay open 14 days longer: creation, 7 days, the decision point and a week and two weeks after it, then 30, 45, 60, 90, 120, 180, 270 and 365 days, at least 5 days apart, up to the age by which 95% of them have closed";
+
+    /// <summary>
+    /// The ages to build rows at, from how long leads stay open: <paramref name="openFor"/> holds, for each lead still open
+    /// at its decision point, the time from its creation to its close (won or lost), or to the data's end when it is still
+    /// open. A model trained at one age has never seen an older open lead, yet live scoring meets them every day; when
+    /// leads close soon after the decision point one age is enough (null).
+    /// </summary>
+    public static IReadOnlyList<TimeSpan>? ChooseAges(TimeSpan delay, IReadOnlyList<TimeSpan> openFor)
+    {
+        if (openFor.Count < 20) return null;
+        var sorted = openFor.Order().ToArray();
+        TimeSpan Q(double q) => sorted[Math.Clamp((int)Math.Ceiling(sorted.Length * q) - 1, 0, sorted.Length - 1)];
+        if (Q(0.75) < delay + LongOpen) return null;
+        var upTo = Q(AgesUpToQuantile);
+        // From creation: live scoring meets leads of every age, the freshest ones first; with rows from day 0 on, a lead
+        // a few days old is scored by a model that has seen leads that young (and no win comes before the first age).
+        var candidates = new[] { TimeSpan.Zero, TimeSpan.FromDays(7), delay, delay + TimeSpan.FromDays(7), delay + TimeSpan.FromDays(14) }
+            .Concat(LadderDays.Select(d => TimeSpan.FromDays(d))).Distinct().Order();
+        var ages = new List<TimeSpan>();
+        foreach (var a in candidates)
+            if (ages.Count == 0 || (a <= upTo && a - ages[^1] >= TimeSpan.FromDays(5))) ages.Add(a);
+        return ages.Count > 1 ? ages : null;
+    }
+
+    /// <summary>"14, 21, 28 days".</summary>
+    public static string ListDays(IEnumerable<TimeSpan> ages) =>
+        string.Join(", ", ages.Select(a => a.TotalDays.ToString("0.##", CultureInfo.InvariantCulture))) + " days";
 
     private static int CountAtOrBefore(TimeSpan[] sorted, TimeSpan t)
     {

@@ -206,6 +206,23 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         return times.Where(t => !ClosedAt(outcomesOfLead, t));
     }
 
+    /// <summary>
+    /// With several ages: until when the row at <paramref name="t"/> stands for the lead's open life (its pipeline weight is
+    /// the time from t to this): the next age, or the lead's next close (won or lost) when that comes first; the last age
+    /// stands for one more step of the same length. Null with one age (every row weighs the same).
+    /// </summary>
+    internal DateTimeOffset? OpenUntil(Lead lead, IReadOnlyList<Outcome> outcomesOfLead, DateTimeOffset t)
+    {
+        if (_ages.Length < 2 || _options.CutoffBeforeOutcome is not null) return null;
+        var age = t - lead.CreatedAt;
+        var i = Array.IndexOf(_ages, age);
+        var next = i >= 0 && i + 1 < _ages.Length ? _ages[i + 1] : age + (_ages[^1] - _ages[^2]);
+        var until = lead.CreatedAt + next;
+        foreach (var o in outcomesOfLead)
+            if (o.Kind != OutcomeKind.Reopened && o.At > t && o.At < until && (_options.KnownBefore is not { } k || o.At < k)) until = o.At;
+        return until;
+    }
+
     /// <summary>The state of a lead at decision time + H: converted, lost, or open (null: no outcome, or the latest is 'reopened').</summary>
     internal OutcomeKind? StateAt(IReadOnlyList<Outcome> outcomesOfLead, DateTimeOffset end) =>
         LatestOutcome(outcomesOfLead, end) is { Kind: not OutcomeKind.Reopened } o ? o.Kind : null;
@@ -253,7 +270,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         private long _activities;
         private DateTimeOffset _dataEnd = DateTimeOffset.MinValue;
         /// <summary>With a horizon, rows wait here until the data's end (the as-of time) is known: open rows are 0 or censored by it.</summary>
-        private readonly List<(string Id, FeatureValue[] Row, DateTimeOffset At, bool? Label)> _pending = [];
+        private readonly List<(string Id, FeatureValue[] Row, DateTimeOffset At, bool? Label, DateTimeOffset? Until)> _pending = [];
 
         public void AddEnrichment(IEnumerable<Enrichment> rows)
         {
@@ -365,7 +382,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             {
                 var state = _rules.StateAt(os, t + horizon);
                 var known = options.AttributesAsOf?.Invoke(lead, t) ?? lead;
-                _pending.Add((lead.Id, computer.Compute(known, _current, enr, t), t, state is null ? null : state == OutcomeKind.Converted));
+                _pending.Add((lead.Id, computer.Compute(known, _current, enr, t), t, state is null ? null : state == OutcomeKind.Converted, _rules.OpenUntil(lead, os, t)));
             }
         }
 
@@ -392,7 +409,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             int censored = 0, notMatured = 0;
             var positiveLeads = new HashSet<string>(StringComparer.Ordinal);
             var labelledLeads = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (id, row, at, label) in _pending)
+            foreach (var (id, row, at, label, until) in _pending)
             {
                 var matured = at + horizon <= asOf;
                 // Open at decision + H: a 0 once that moment is in the data, unknown (censored) before it.
@@ -400,6 +417,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
                 if (!matured) notMatured++;
                 var l = label ?? false;
                 _frame.Add(id, row, l, at);
+                if (until is { } u) _frame.Weights.Add(Math.Max(1.0 / 24, ((u < asOf ? u : asOf) - at).TotalDays));
                 labelledLeads.Add(id);
                 if (l) positiveLeads.Add(id);
             }

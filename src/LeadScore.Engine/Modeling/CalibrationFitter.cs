@@ -1,3 +1,4 @@
+using LeadScore.Core;
 using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Engine.Modeling;
@@ -126,13 +127,29 @@ public static class CalibrationFitter
 
     /// <summary>
     /// Default grade bands from the score distribution of out-of-fold probabilities: A = top 10% of leads,
-    /// B = next 20%, C = next 30%, D = the rest. Cuts are kept strictly decreasing.
+    /// B = next 20%, C = next 30%, D = the rest. Cuts are kept strictly decreasing. With <paramref name="weights"/> (the
+    /// rows' pipeline weights, see <see cref="FeatureFrame.Weights"/>) the shares are of the weight, not of the rows: rows of
+    /// leads seen at several ages then count as the open pipeline on a given day would, so live open leads fall into the
+    /// bands at the stated shares.
     /// </summary>
-    public static GradeBands ChooseGrades(IReadOnlyList<double> probabilities, double topA = 0.10, double topB = 0.30, double topC = 0.60)
+    public static GradeBands ChooseGrades(IReadOnlyList<double> probabilities, double topA = 0.10, double topB = 0.30, double topC = 0.60, IReadOnlyList<double>? weights = null)
     {
         if (probabilities.Count == 0) return GradeBands.Default;
-        var sorted = probabilities.OrderByDescending(p => p).ToArray();
-        double Cut(double frac) => sorted[Math.Clamp((int)Math.Ceiling(sorted.Length * frac) - 1, 0, sorted.Length - 1)];
+        var order = Enumerable.Range(0, probabilities.Count).OrderByDescending(i => probabilities[i]).ThenBy(i => i).ToArray();
+        double W(int i) => weights is { } w && w.Count == probabilities.Count ? w[i] : 1;
+        var total = order.Sum(W);
+        // The probability of the row at which the cumulative weight (highest first) first reaches the share.
+        double Cut(double frac)
+        {
+            var target = total * frac;
+            var acc = 0.0;
+            foreach (var i in order)
+            {
+                acc += W(i);
+                if (acc >= target - 1e-9 * total) return probabilities[i];
+            }
+            return probabilities[order[^1]];
+        }
         var a = Math.Round(Cut(topA), 4);
         var b = Math.Min(Math.Round(Cut(topB), 4), a - 1e-4);
         var c = Math.Min(Math.Round(Cut(topC), 4), b - 1e-4);

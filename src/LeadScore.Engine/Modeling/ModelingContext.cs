@@ -66,7 +66,7 @@ public sealed class ModelingContext
         // 2 s refit take minutes on a busy 2-core machine; single-threaded it is also reproducible bit for bit.
         best = best with { Threads = options.Threads ?? best.Threads ?? 1 };
 
-        var (calibrator, calWhy, grades, oofProbabilities) = Calibrate(bestCv.Oof, train.Labels, options);
+        var (calibrator, calWhy, grades, oofProbabilities) = Calibrate(bestCv.Oof, train.Labels, train.Weights.Count == train.Count ? train.Weights : null, options);
 
         // Refit on all training rows.
         progress?.Report($"refit {TrainerCatalog.Name(best.Algorithm)} on {train.Count} rows");
@@ -302,12 +302,12 @@ public sealed class ModelingContext
     }
 
     /// <summary>Calibration on out-of-fold margins (rows each fold model did not train on), then the grade bands.</summary>
-    private static (ProbabilityCalibrator Calibrator, string Why, GradeBands Grades, double[] OutOfFold) Calibrate(double[]? oofMargins, IReadOnlyList<bool> labels, TrainingOptions options)
+    private static (ProbabilityCalibrator Calibrator, string Why, GradeBands Grades, double[] OutOfFold) Calibrate(double[]? oofMargins, IReadOnlyList<bool> labels, IReadOnlyList<double>? weights, TrainingOptions options)
     {
         var oof = oofMargins ?? throw new InvalidOperationException("no cross-validation result");
         var (calibrator, calWhy) = CalibrationFitter.FitBest(oof, labels, options.Seed);
         var oofProb = Array.ConvertAll(oof, calibrator.Apply);
-        var grades = options.Grades ?? CalibrationFitter.ChooseGrades(oofProb);
+        var grades = options.Grades ?? CalibrationFitter.ChooseGrades(oofProb, weights: weights);
         return (calibrator, calWhy, grades, oofProb);
     }
 

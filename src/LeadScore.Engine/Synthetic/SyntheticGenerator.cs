@@ -23,6 +23,12 @@ public sealed record SyntheticOptions
     /// group converts less through a proxy feature (email_free_mail). Null (the default) leaves country unrelated to conversion.
     /// </summary>
     public string? GroupEffect { get; init; }
+    /// <summary>
+    /// When set, activity at or after this time is not written: the data as a CRM would hold it "now". Leads created near
+    /// the period's end keep acting for up to <see cref="DecisionDays"/> after it; without a cut-off the newest activity
+    /// lies in the future of a period that ends today. Null (the default) writes everything.
+    /// </summary>
+    public DateTimeOffset? ObservedUntil { get; init; }
     /// <summary>A change in the world for leads created at or after <see cref="DriftAt"/> (monitoring tests and demos).</summary>
     public SyntheticDrift Drift { get; init; } = SyntheticDrift.None;
     /// <summary>When <see cref="Drift"/> starts; required with a drift.</summary>
@@ -152,6 +158,8 @@ public static partial class SyntheticGenerator
             for (var j = 0; j < count; j++)
             {
                 var g = results[j];
+                // Sorted by time with event ids by index: dropping the tail keeps every other id.
+                if (o.ObservedUntil is { } until) buffers[j].RemoveAll(a => a.Ticks >= until.UtcTicks);
                 sink.Lead(g.Lead, buffers[j], g.Outcome, g.Probability);
                 activities += buffers[j].Count;
                 sumP += g.Probability;

@@ -36,6 +36,13 @@ public interface IJobQueue
     /// only while <paramref name="owner"/> still holds it. False when the lease was lost.
     /// </summary>
     Task<bool> CompleteJobAsync(JobRecord job, string owner, CancellationToken ct = default);
+
+    /// <summary>
+    /// In one transaction, only while <see cref="JobChunk.Owner"/> still holds the job (status Running, same owner): sets the
+    /// job's checkpoint, saves the scores (history and latest) and queues the deliveries. False, with nothing written, when
+    /// the lease was lost: a stale owner (paused past its lease, then woken) cannot store work its successor redoes.
+    /// </summary>
+    Task<bool> CommitJobChunkAsync(JobChunk chunk, CancellationToken ct = default);
 }
 
 /// <summary>

@@ -42,6 +42,12 @@ public sealed record LeadIdRange(string? From, string? To)
 {
     public static LeadIdRange All { get; } = new(null, null);
 
+    /// <summary>
+    /// When set, only the ids of the range ordinally after this one (exclusive): the rest of a range whose first leads,
+    /// in the ordinal order ranges are streamed in, were done by an earlier attempt (its checkpoint).
+    /// </summary>
+    public string? After { get; init; }
+
     /// <summary>Consecutive ranges covering every id, cut at <paramref name="boundaries"/> (ascending).</summary>
     public static IReadOnlyList<LeadIdRange> Cut(IReadOnlyList<string> boundaries)
     {

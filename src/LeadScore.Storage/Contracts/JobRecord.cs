@@ -33,4 +33,15 @@ public sealed record JobRecord
     public DateTimeOffset? LeaseExpiresAt { get; init; }
     /// <summary>How many times the job was claimed (more than 1: an instance died while running it).</summary>
     public int Attempts { get; init; }
+    /// <summary>
+    /// How far the job got, as the handler wrote it with its work (<see cref="IJobQueue.CommitJobChunkAsync"/>); kept across
+    /// claims, so the instance that takes the job over resumes there. Null until the first chunk is committed.
+    /// </summary>
+    public string? Checkpoint { get; init; }
 }
+
+/// <summary>
+/// One chunk of a running job's work, committed atomically with the job's new <see cref="Checkpoint"/>: scores and the
+/// webhook deliveries they trigger, so a job taken over after its lease expired neither redoes nor loses a chunk.
+/// </summary>
+public sealed record JobChunk(string JobId, string Owner, string Checkpoint, IReadOnlyList<StoredScore> Scores, IReadOnlyList<NewDelivery> Deliveries);

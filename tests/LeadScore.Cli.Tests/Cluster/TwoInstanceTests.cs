@@ -90,14 +90,14 @@ public sealed class TwoInstanceTests
         }
     }
 
-    private static async Task<string> StartTrainingAsync(HttpClient client, string body, CancellationToken ct)
+    internal static async Task<string> StartTrainingAsync(HttpClient client, string body, CancellationToken ct)
     {
         var r = await client.PostAsync("/api/v1/train", new StringContent(body, Encoding.UTF8, "application/json"), ct);
         r.StatusCode.ShouldBe(HttpStatusCode.Accepted, await r.Content.ReadAsStringAsync(ct));
         return r.Headers.Location!.ToString().Split('/')[^1];
     }
 
-    private static async Task<JsonElement> WaitForJobAsync(HttpClient client, string id, CancellationToken ct, TimeSpan? within = null)
+    internal static async Task<JsonElement> WaitForJobAsync(HttpClient client, string id, CancellationToken ct, TimeSpan? within = null)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -116,7 +116,7 @@ public sealed class TwoInstanceTests
     }
 
     /// <summary>One <c>leadscore serve</c> process with short leases and polls, so takeovers and promotions show within seconds.</summary>
-    private sealed class Instance
+    internal sealed class Instance
     {
         private readonly Process _process;
         private readonly StringBuilder _log = new();
@@ -134,7 +134,8 @@ public sealed class TwoInstanceTests
         public string Url { get; }
         public int Pid => _process.Id;
 
-        public static Instance Start(string database)
+        /// <param name="settings">More environment settings (<c>LeadScore__Jobs__...</c>) for this process.</param>
+        public static Instance Start(string database, IReadOnlyDictionary<string, string>? settings = null)
         {
             var url = $"http://127.0.0.1:{TestProcesses.FreePort()}";
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -144,6 +145,7 @@ public sealed class TwoInstanceTests
             psi.Environment["LeadScore__Jobs__PollInterval"] = "00:00:00.200";
             psi.Environment["LeadScore__Maintenance__ChampionReloadInterval"] = "00:00:00.500";
             psi.Environment["LeadScore__ApiKeyCacheTtl"] = "00:00:00";
+            foreach (var (k, v) in settings ?? new Dictionary<string, string>()) psi.Environment[k] = v;
             return new Instance(Process.Start(psi)!, url);
         }
 

@@ -21,6 +21,22 @@ public sealed class SyntheticGeneratorTests
     }
 
     [Fact]
+    public void Activity_after_the_observed_until_time_is_not_written_and_the_rest_is_unchanged()
+    {
+        // Leads created near the period's end keep acting for up to the decision days after it
+        var o = new SyntheticOptions { Leads = 400, Seed = 5 };
+        var end = o.Start.AddDays(o.Days);
+        var all = SyntheticGenerator.Generate(o);
+        all.Activities.ShouldContain(a => a.Timestamp >= end);
+
+        var cut = SyntheticGenerator.Generate(o with { ObservedUntil = end });
+        cut.Activities.ShouldAllBe(a => a.Timestamp < end);
+        cut.Activities.Select(a => a.EventId).ShouldBe(all.Activities.Where(a => a.Timestamp < end).Select(a => a.EventId));
+        cut.Leads.Count.ShouldBe(all.Leads.Count);
+        cut.Outcomes.Count.ShouldBe(all.Outcomes.Count);
+    }
+
+    [Fact]
     public void Files_have_the_canonical_headers()
     {
         var d = TestPaths.NewTempDir();
