@@ -96,6 +96,8 @@ internal sealed class GeneratedWorld : IAsyncDisposable
         {
             Options = new TrainingOptions { Trainer = new LogisticOptions(), Clock = Time, ImportanceRows = 500 },
             DecisionDelay = TimeSpan.FromDays(DecisionDays),
+            // One age, the world's scoring covers it daily (training's default may take several ages when leads stay open long).
+            DecisionAges = [TimeSpan.FromDays(DecisionDays)],
             HorizonDays = HorizonDays,
             AsOf = LiveStart,
         });
