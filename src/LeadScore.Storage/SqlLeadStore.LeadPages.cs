@@ -35,11 +35,26 @@ public abstract partial class SqlLeadStore
                     _ => $"COALESCE({lastKind}, 'reopened') = 'reopened'",
                 })).Append(')');
         }
-        string? like = null;
-        if (!string.IsNullOrWhiteSpace(query.Search))
+        string? like = null, prefix = null, prefixEnd = null;
+        var search = !string.IsNullOrWhiteSpace(query.Search);
+        if (search)
         {
-            like = "%" + query.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            where.Append($" AND (s.lead_id = @search OR {Attr("company")} {(sqlite ? "LIKE" : "ILIKE")} @like ESCAPE '\\')");
+            var term = query.Search!.Trim();
+            if (sqlite)
+            {
+                // A prefix of the company name, as a range on ix_leads_company_lower (migration 013): SQLite's lower() folds
+                // ASCII letters only, so the term is folded the same way. The range ends just below the term followed by the
+                // highest code point, so every name that starts with the term is inside it.
+                prefix = AsciiLower(term);
+                prefixEnd = prefix + "\U0010FFFF";
+                where.Append(" AND (l.id = @search OR (lower(json_extract(l.attributes, '$.company')) >= @prefix AND lower(json_extract(l.attributes, '$.company')) < @prefixEnd))");
+            }
+            else
+            {
+                // Any part of the name in any case: ILIKE on the expression of the pg_trgm index ix_leads_company_trgm (migration 013).
+                like = "%" + term.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+                where.Append(" AND (l.id = @search OR (l.attributes::jsonb ->> 'company') ILIKE @like ESCAPE '\\')");
+            }
         }
         var order = query.Sort switch
         {
@@ -50,10 +65,12 @@ public abstract partial class SqlLeadStore
         };
         // CROSS JOIN fixes SQLite's join order. Sorted by score, scores_latest is the outer loop, walking the score index
         // and stopping after the page (with a filter on the leads side it would otherwise scan and sort every lead: 2.6 s
-        // at 1M). Sorted by creation, leads is the outer loop, walking ix_leads_created the same way.
+        // at 1M). Sorted by creation, leads is the outer loop, walking ix_leads_created the same way. Searching, leads is
+        // the outer loop too, reached through the id and company indexes (then the matches are sorted): walking the score
+        // index instead would read every lead when few match.
         var byCreated = query.Sort is LeadSort.CreatedDescending or LeadSort.CreatedAscending;
-        var from = byCreated ? "leads l CROSS JOIN scores_latest s" : "scores_latest s CROSS JOIN leads l";
-        var sql = $"""
+        var from = byCreated || search ? "leads l CROSS JOIN scores_latest s" : "scores_latest s CROSS JOIN leads l";
+        var pageSql = $"""
             SELECT s.lead_id AS LeadId, s.probability AS Probability, s.score AS Score, s.grade AS Grade, s.model_version AS ModelVersion,
                    s.scored_at AS ScoredAt, s.cause AS Cause, s.reasons AS Reasons, l.created_at AS CreatedAt,
                    {Attr("company")} AS Company, {Attr("source")} AS Source, {lastKind} AS LastKind
@@ -62,6 +79,13 @@ public abstract partial class SqlLeadStore
             ORDER BY {order}
             LIMIT @limit OFFSET @offset
             """;
+        // The score as of the trend's moment, for the page's rows only (the page is cut first): the latest history entry at
+        // or before it, one ix_score_history_lead (lead_id, scored_at) lookup per row.
+        var sql = query.TrendAsOf is null ? pageSql : $"""
+            SELECT p.*, (SELECT h.score FROM score_history h WHERE h.lead_id = p.LeadId AND h.scored_at <= @trendAsOf ORDER BY h.scored_at DESC, h.id DESC LIMIT 1) AS ScoreThen
+            FROM ({pageSql}) p
+            ORDER BY {order.Replace("s.probability", "p.Probability").Replace("s.lead_id", "p.LeadId").Replace("l.created_at", "p.CreatedAt")}
+            """;
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
@@ -69,6 +93,9 @@ public abstract partial class SqlLeadStore
         AddParam(cmd, "source", query.Source);
         AddParam(cmd, "search", query.Search?.Trim());
         AddParam(cmd, "like", like);
+        AddParam(cmd, "prefix", prefix);
+        AddParam(cmd, "prefixEnd", prefixEnd);
+        AddParam(cmd, "trendAsOf", query.TrendAsOf is { } asOf ? (object?)Ms(asOf) : null);
         AddParam(cmd, "segpath", query.SegmentAttribute is null ? null : "$.\"" + query.SegmentAttribute + "\"");
         AddParam(cmd, "segattr", query.SegmentAttribute);
         AddParam(cmd, "segvalue", query.SegmentValue ?? "");
@@ -90,10 +117,17 @@ public abstract partial class SqlLeadStore
                 Company = Text(9),
                 Source = Text(10),
                 Status = Text(11) switch { "converted" => LeadStatus.Won, "lost" => LeadStatus.Lost, _ => LeadStatus.Open },
+                ScoreThen = query.TrendAsOf is null || r.IsDBNull(12) ? null : (int)r.GetInt64(12),
             });
         }
         return new LeadPage(items, more);
     }
+
+    /// <summary>Lower case the way SQLite's built-in lower() does it: ASCII letters only.</summary>
+    internal static string AsciiLower(string s) => string.Create(s.Length, s, (span, src) =>
+    {
+        for (var i = 0; i < src.Length; i++) span[i] = src[i] is >= 'A' and <= 'Z' ? (char)(src[i] + 32) : src[i];
+    });
 
     /// <summary>An attribute name the listing filters on: 1-64 ASCII letters, digits, '_' or '-'.</summary>
     public static bool IsAttributeName(string name) =>

@@ -85,7 +85,10 @@ public sealed record ScoreHistoryResponse(string LeadId, IReadOnlyList<ScoreView
 
 /// <param name="Status">open, won or lost (the lead's latest outcome decides).</param>
 /// <param name="Company">The lead's company attribute; null when absent, or when the schema marks it personal and the key lacks the personal_data scope.</param>
-public sealed record LeadListItem(string LeadId, double Probability, int Score, string Grade, string ModelVersion, DateTimeOffset ScoredAt, string Status, string? Company);
+/// <param name="Score7dAgo">The lead's score as of seven days ago (its latest score history entry at or before then); null when it had none then.</param>
+/// <param name="Trend7d">Points gained (positive) or lost (negative) since seven days ago; null when the lead had no score then (new this week).</param>
+public sealed record LeadListItem(string LeadId, double Probability, int Score, string Grade, string ModelVersion, DateTimeOffset ScoredAt, string Status, string? Company,
+    [property: JsonPropertyName("score_7d_ago")] int? Score7dAgo = null, [property: JsonPropertyName("trend_7d")] int? Trend7d = null);
 
 public sealed record LeadListResponse(IReadOnlyList<LeadListItem> Leads);
 

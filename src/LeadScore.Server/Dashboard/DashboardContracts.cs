@@ -11,7 +11,10 @@ namespace LeadScore.Server.Dashboard;
 /// <summary>Who is signed in, and the anti-forgery token every state-changing call of this session must send.</summary>
 internal sealed record SessionResponse(bool SignedIn, string? Name, string? KeyId, IReadOnlyList<string> Scopes, string Csrf, DateTimeOffset? ExpiresAt);
 
-internal sealed record LeadRow(string Id, int Score, string Grade, double Probability, string? TopReason, string Status, string? Source, string? Company, DateTimeOffset CreatedAt);
+/// <param name="Score7dAgo">The score as of seven days ago (<see cref="ScoreTrend"/>); null: the lead had none then.</param>
+/// <param name="Trend7d">Points gained or lost since then; null: new this week.</param>
+internal sealed record LeadRow(string Id, int Score, string Grade, double Probability, string? TopReason, string Status, string? Source, string? Company, DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("score_7d_ago")] int? Score7dAgo, [property: JsonPropertyName("trend_7d")] int? Trend7d);
 
 internal sealed record LeadPageResponse(IReadOnlyList<LeadRow> Items, int Page, int PageSize, bool HasMore, IReadOnlyList<string> Segments);
 
@@ -34,6 +37,10 @@ internal sealed record LeadDetailResponse
     /// <summary>What the probability is the probability of, from the scoring model's card ("converts within 30 days").</summary>
     public string? Horizon { get; init; }
     public required IReadOnlyList<ScoreView> History { get; init; }
+    /// <summary>The score as of seven days ago (<see cref="ScoreTrend"/>); null: none then.</summary>
+    [JsonPropertyName("score_7d_ago")] public int? Score7dAgo { get; init; }
+    /// <summary>Points gained or lost since seven days ago; null: no score then (or none now).</summary>
+    [JsonPropertyName("trend_7d")] public int? Trend7d { get; init; }
     public required IReadOnlyList<ActivityRow> Activities { get; init; }
     public required int ActivityCount { get; init; }
     public required IReadOnlyList<AttributeRow> Attributes { get; init; }

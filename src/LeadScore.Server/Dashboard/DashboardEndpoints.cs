@@ -176,6 +176,7 @@ public static class DashboardEndpoints
         if (parsed is null) return ApiResults.Invalid("query", error!);
         var query = parsed;
         if (Narrow(ref query, segment, value, email, http) is { } refused) return refused;
+        query = query with { TrendAsOf = ScoreTrend.AsOf(time) };
         var started = time.GetTimestamp();
         var result = await store.ListLeadPageAsync(query, ct);
         // The database time of the page, for the browser's developer tools and the README's figure.
@@ -187,7 +188,8 @@ public static class DashboardEndpoints
     }
 
     private static LeadRow ToRow(LeadPageItem i) =>
-        new(i.Score.LeadId, i.Score.Score, i.Score.Grade, i.Score.Probability, TopReason(i.Score.ReasonsJson), StatusName(i.Status), i.Source, i.Company, i.CreatedAt);
+        new(i.Score.LeadId, i.Score.Score, i.Score.Grade, i.Score.Probability, TopReason(i.Score.ReasonsJson), StatusName(i.Status), i.Source, i.Company, i.CreatedAt,
+            i.ScoreThen, ScoreTrend.Change(i.Score.Score, i.ScoreThen));
 
     /// <summary>The reason that adds the most points, in words (the one a seller reads first).</summary>
     internal static string? TopReason(string reasonsJson)
@@ -200,19 +202,23 @@ public static class DashboardEndpoints
 
     private static string StatusName(LeadStatus s) => LeadStatusRule.NameOf(s);
 
-    /// <summary>The current view (same filters and order), every page of it up to <see cref="MaxExportRows"/>, as CSV through the guarded cell writer.</summary>
+    /// <summary>
+    /// The current view (same filters and order), every page of it up to <see cref="MaxExportRows"/>, as CSV through the
+    /// guarded cell writer. <c>trend_7d</c> is the points since a week ago, empty for a lead with no score then.
+    /// </summary>
     internal static async Task<IResult> ExportLeadsAsync(string? grade, string? status, string? source, string? q, string? sort,
-        string? segment, string? value, string? email, HttpContext http, ILeadStore store, CancellationToken ct)
+        string? segment, string? value, string? email, HttpContext http, ILeadStore store, TimeProvider time, CancellationToken ct)
     {
         const int batch = 1000;
         var (parsed, _, error) = ParseLeadQuery(grade, status, source, q, sort, null, batch);
         if (parsed is null) return ApiResults.Invalid("query", error!);
         var query = parsed;
         if (Narrow(ref query, segment, value, email, http) is { } refused) return refused;
+        query = query with { TrendAsOf = ScoreTrend.AsOf(time) };
         return TypedResults.Stream(async body =>
         {
             await using var w = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);
-            await w.WriteAsync("lead_id,company,source,score,grade,probability,status,top_reason,created_at\n");
+            await w.WriteAsync("lead_id,company,source,score,grade,probability,status,top_reason,created_at,trend_7d\n");
             var line = new StringBuilder(256);
             for (var offset = 0; offset < MaxExportRows; offset += batch)
             {
@@ -229,7 +235,9 @@ public static class DashboardEndpoints
                     line.Append(r.Probability.ToString("0.######", CultureInfo.InvariantCulture)).Append(',');
                     line.Append(r.Status).Append(',');
                     CsvText.Append(line, r.TopReason); line.Append(',');
-                    line.Append(r.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)).Append('\n');
+                    line.Append(r.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)).Append(',');
+                    if (r.Trend7d is { } trend) line.Append(trend.ToString(CultureInfo.InvariantCulture));
+                    line.Append('\n');
                     await w.WriteAsync(line, ct);
                 }
                 await w.FlushAsync(ct);
@@ -242,13 +250,14 @@ public static class DashboardEndpoints
     /// Personal fields (<see cref="PersonalFields"/>) are shown to a session whose key holds the personal_data scope (or
     /// admin), and each such view is audited; other sessions see the lead without them (<c>personal_fields_hidden</c>).
     /// </remarks>
-    internal static async Task<IResult> GetLeadAsync(string? id, HttpContext http, ILeadStore store, PersonalFields personal, AuditLog audit, CancellationToken ct)
+    internal static async Task<IResult> GetLeadAsync(string? id, HttpContext http, ILeadStore store, PersonalFields personal, AuditLog audit, TimeProvider time, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(id)) return ApiResults.Invalid("id", "the lead id is required");
         var lead = await store.GetLeadAsync(id, ct);
         if (lead is null) return ApiResults.NotFound($"lead '{id}' not found");
         var score = await store.GetLatestScoreAsync(id, ct);
         var history = await store.GetScoreHistoryAsync(id, ct);
+        var weekAgo = ScoreTrend.ScoreAt(history, ScoreTrend.AsOf(time));
         var activities = await store.GetActivitiesAsync(id, ct: ct);
         var outcomes = await store.GetOutcomesAsync(id, ct);
         string? horizon = null;
@@ -268,6 +277,8 @@ public static class DashboardEndpoints
             Score = score is null ? null : ScoreView.From(score),
             Horizon = horizon,
             History = history.Select(s => ScoreView.From(s, withReasons: false)).ToList(),
+            Score7dAgo = weekAgo,
+            Trend7d = score is null ? null : ScoreTrend.Change(score.Score, weekAgo),
             ActivityCount = activities.Count,
             Activities = activities.Reverse().Take(RecentActivities).Select(a => new ActivityRow(a.Type, a.Timestamp, a.Url, a.Value)).ToList(),
             PersonalFieldsHidden = !withPersonal && holdsPersonal,

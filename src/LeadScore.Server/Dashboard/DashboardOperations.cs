@@ -8,6 +8,7 @@ using LeadScore.Core;
 using LeadScore.Server.Api;
 using LeadScore.Server.Auth;
 using LeadScore.Server.Endpoints;
+using LeadScore.Server.Fairness;
 using LeadScore.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +20,7 @@ namespace LeadScore.Server.Dashboard;
 /// <summary>
 /// The dashboard's monitoring, model lifecycle and governance routes. Each calls the Application service its public API
 /// endpoint calls (<see cref="MonitoringService"/>, <see cref="LifecycleHistory"/>, <see cref="RetrainingPolicyService"/>,
-/// <see cref="AuditLog"/>, <see cref="PrivacyService"/>), with the same validation, so a page can never do or show more
+/// <see cref="AuditLog"/>, <see cref="PrivacyService"/>, the fairness settings' <see cref="FairnessEndpoints"/>), with the same validation, so a page can never do or show more
 /// than the API would for the same scope.
 /// </summary>
 internal static class DashboardOperations
@@ -33,6 +34,9 @@ internal static class DashboardOperations
         api.MapGet("/lifecycle", LifecycleAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
         api.MapPost("/policy", SavePolicyAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
         api.MapGet("/governance", GovernanceAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
+        // The fairness settings: the very handlers (binding, validation, audit) of GET and PUT /api/v1/fairness/settings.
+        api.MapGet("/fairness", FairnessEndpoints.GetAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
+        api.MapPost("/fairness", FairnessEndpoints.PutAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
         api.MapGet("/audit", AuditAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
         api.MapGet("/audit/verify", VerifyAuditAsync).WithMetadata(new RequiredScope(ApiScopes.Admin));
         api.MapGet("/privacy/export", ExportAsync).WithMetadata(new RequiredScope(ApiScopes.Privacy));

@@ -96,7 +96,7 @@ public static class LeadEndpoints
     }
 
     internal static async Task<Results<Ok<LeadListResponse>, ValidationProblem>> ListAsync(
-        string? grade, string? sort, string? limit, string? status, HttpContext context, ILeadStore store, PersonalFields personal, CancellationToken ct)
+        string? grade, string? sort, string? limit, string? status, HttpContext context, ILeadStore store, PersonalFields personal, TimeProvider time, CancellationToken ct)
     {
         if (sort is not null && sort != "score") return ApiResults.Invalid("sort", "only 'score' (best first) is supported");
         if (!LeadStatusFilter.TryParse(status, out var statuses)) return ApiResults.Invalid("status", $"must be {LeadStatusFilter.Names} (default open)");
@@ -105,11 +105,12 @@ public static class LeadEndpoints
             return ApiResults.Invalid("limit", $"must be a whole number from 1 to {MaxListLimit}");
         if (grade is not null && (grade.Length is 0 or > 2 || !grade.All(char.IsAsciiLetter)))
             return ApiResults.Invalid("grade", "must be a grade letter such as A, B, C or D");
-        var page = await store.ListLeadPageAsync(new LeadPageQuery { Grade = grade?.ToUpperInvariant(), Statuses = statuses, Limit = n }, ct);
+        var page = await store.ListLeadPageAsync(new LeadPageQuery { Grade = grade?.ToUpperInvariant(), Statuses = statuses, Limit = n, TrendAsOf = Dashboard.ScoreTrend.AsOf(time) }, ct);
         var names = await personal.NamesAsync(ct);
         var withPersonal = MayReadPersonal(context);
         return TypedResults.Ok(new LeadListResponse(page.Items.Select(i => new LeadListItem(i.Score.LeadId, i.Score.Probability, i.Score.Score, i.Score.Grade,
-            i.Score.ModelVersion, i.Score.ScoredAt, LeadStatusRule.NameOf(i.Status), CompanyOf(i.Company, names, withPersonal))).ToList()));
+            i.Score.ModelVersion, i.Score.ScoredAt, LeadStatusRule.NameOf(i.Status), CompanyOf(i.Company, names, withPersonal),
+            i.ScoreThen, Dashboard.ScoreTrend.Change(i.Score.Score, i.ScoreThen))).ToList()));
     }
 
     /// <summary>The company as a caller may read it: hidden when the lead schema marks it personal and the key lacks personal_data.</summary>

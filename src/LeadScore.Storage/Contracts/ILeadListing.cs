@@ -39,7 +39,10 @@ public sealed record LeadPageQuery
     public IReadOnlySet<LeadStatus>? Statuses { get; init; }
     /// <summary>The <c>source</c> attribute, exactly.</summary>
     public string? Source { get; init; }
-    /// <summary>A lead id (exactly) or part of a company name (case-insensitive).</summary>
+    /// <summary>
+    /// A lead id (exactly) or a company name: its start on SQLite (ASCII letters in any case; walks <c>ix_leads_company_lower</c>),
+    /// any part of it on PostgreSQL (any case; the <c>pg_trgm</c> index <c>ix_leads_company_trgm</c>). Migration 013.
+    /// </summary>
     public string? Search { get; init; }
     /// <summary>A categorical attribute (letters, digits, <c>_</c>, <c>-</c>) that must equal <see cref="SegmentValue"/>: a segment such as country = DE.</summary>
     public string? SegmentAttribute { get; init; }
@@ -47,6 +50,12 @@ public sealed record LeadPageQuery
     /// <summary>The <c>email</c> attribute, exactly but in any case.</summary>
     public string? Email { get; init; }
     public LeadSort Sort { get; init; } = LeadSort.ScoreDescending;
+    /// <summary>
+    /// When given, each listed lead also carries its score as of this moment (<see cref="LeadPageItem.ScoreThen"/>: the
+    /// latest score history entry at or before it), for the trend since then. Looked up for the page's leads only, one
+    /// <c>ix_score_history_lead</c> lookup each.
+    /// </summary>
+    public DateTimeOffset? TrendAsOf { get; init; }
     public int Offset { get; init; }
     public int Limit { get; init; } = 50;
 }
@@ -58,6 +67,8 @@ public sealed record LeadPageItem
     public string? Company { get; init; }
     public string? Source { get; init; }
     public required LeadStatus Status { get; init; }
+    /// <summary>The lead's score as of <see cref="LeadPageQuery.TrendAsOf"/>; null when it had none then (or no moment was asked for).</summary>
+    public int? ScoreThen { get; init; }
 }
 
 public sealed record LeadPage(IReadOnlyList<LeadPageItem> Items, bool HasMore);

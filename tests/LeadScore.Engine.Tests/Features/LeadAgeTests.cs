@@ -1,6 +1,7 @@
 using LeadScore.Core;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Modeling;
+using LeadScore.Engine.Scoring;
 
 namespace LeadScore.Engine.Tests.Features;
 

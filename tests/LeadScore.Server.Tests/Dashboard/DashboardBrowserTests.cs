@@ -82,14 +82,14 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
         scores.Count.ShouldBe(50);
         scores.ShouldBe(scores.OrderByDescending(s => s).ToList());
         scores[0].ShouldBe(Enumerable.Range(1, DashboardTestKit.Leads).Max(DashboardTestKit.ScoreOf));
-        (await ColumnAsync(page, 5)).ShouldAllBe(r => r.Contains("pricing page"), "the top reason, in words");
+        (await ColumnAsync(page, 6)).ShouldAllBe(r => r.Contains("pricing page"), "the top reason, in words");
         await page.ScreenshotAsync(new() { Path = DashboardTestKit.Screenshot("leads.png") });
 
         await page.GetByLabel("Grade").SelectOptionAsync("A");
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("grade=A"));
         await page.Locator("#leads-table").WaitForAsync();
-        (await ColumnAsync(page, 4)).ShouldAllBe(g => g == "A");
+        (await ColumnAsync(page, 5)).ShouldAllBe(g => g == "A");
 
         await page.GetByLabel("Grade").SelectOptionAsync("");
         await page.GetByLabel("Status").SelectOptionAsync("won");

@@ -170,7 +170,7 @@ public sealed class DashboardHttpTests
         items[0].GetProperty("id").GetString().ShouldBe("evil");
         items[0].GetProperty("top_reason").GetString().ShouldBe("Visited the pricing page 3 times in the last 7 days");
         var lines = csv.TrimEnd('\n').Split('\n');
-        lines[0].ShouldBe("lead_id,company,source,score,grade,probability,status,top_reason,created_at");
+        lines[0].ShouldBe("lead_id,company,source,score,grade,probability,status,top_reason,created_at,trend_7d");
         lines.Length.ShouldBe(items.Count + 1);
         lines[1].ShouldStartWith("evil,\"'=HYPERLINK(\"\"http://x\"\")\"", customMessage: "the formula is neutralised by the shared CSV writer");
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);

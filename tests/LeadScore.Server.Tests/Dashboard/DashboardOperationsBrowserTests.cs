@@ -149,6 +149,66 @@ public sealed class DashboardOperationsBrowserTests(ChromiumFixture chromium) : 
     }
 
     [Fact]
+    public async Task The_governance_page_edits_the_fairness_settings_through_the_apis_validation_showing_a_refused_value_next_to_its_field()
+    {
+        _app = await LeadScoreApplication.StartAsync(TestStores.Sqlite, seed: DashboardTestKit.SeedAsync);
+        var fairness = App.Service<LeadScore.Application.Fairness.FairnessService>();
+        var page = await SignInAsync(await App.CreateKeyAsync(ApiScopes.Admin));
+        await NavigateAsync(page, "Governance");
+        await page.Locator("#fairness-form").WaitForAsync();
+        await Expect(page.Locator("#fairness-settings")).ToContainTextAsync("Nothing declared yet");
+        var save = page.GetByRole(AriaRole.Button, new() { Name = "Save fairness settings" });
+        const string refused = "Failed to load resource: the server responded with a status of 400 (Bad Request)";
+
+        // A ratio above 1: the service's rule refuses it; the message is next to that field, which is marked and focused.
+        await page.GetByLabel("Sensitive attributes").FillAsync("country, age_band");
+        await page.GetByLabel("Watched attributes").FillAsync("company_size");
+        await page.GetByLabel("A/B share ratio threshold").FillAsync("1.5");
+        await save.ClickAsync();
+        var ratio = page.GetByLabel("A/B share ratio threshold");
+        await Expect(page.Locator("#fs-ratio_threshold-error")).ToHaveTextAsync("the ratio threshold must be above 0 and at most 1");
+        await Expect(ratio).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(ratio).ToBeFocusedAsync();
+        await Expect(page.Locator("#fs-min_group_size-error")).ToBeHiddenAsync();
+        await Expect(page.Locator("#fairness-status")).ToContainTextAsync("Not saved");
+        (await fairness.GetAsync()).Declared.ShouldBeFalse();
+
+        // Text where a number goes: the API's JSON binding names the field.
+        await ratio.FillAsync("0.7");
+        await page.GetByLabel("Minimum group size").FillAsync("forty");
+        await save.ClickAsync();
+        await Expect(page.Locator("#fs-min_group_size-error")).ToContainTextAsync("has the wrong type or format");
+        await Expect(page.Locator("#fs-ratio_threshold-error")).ToBeHiddenAsync();
+        (await ratio.GetAttributeAsync("aria-invalid")).ShouldBeNull();
+        // An attribute both sensitive and watched.
+        await page.GetByLabel("Minimum group size").FillAsync("25");
+        await page.GetByLabel("Watched attributes").FillAsync("company_size, country");
+        await save.ClickAsync();
+        await Expect(page.Locator("#fs-watch-error")).ToHaveTextAsync("'country' cannot be both sensitive and watched");
+        (await fairness.GetAsync()).Declared.ShouldBeFalse();
+        _consoleErrors.RemoveAll(e => e == refused).ShouldBe(3, "Chromium logs each refused save's answer: the only errors this test expects");
+
+        await page.GetByLabel("Watched attributes").FillAsync("company_size");
+        await save.ClickAsync();
+        await Expect(page.Locator("#fairness-status")).ToContainTextAsync("The fairness settings were saved");
+        var saved = await fairness.GetAsync();
+        saved.Declared.ShouldBeTrue();
+        saved.Effective.Sensitive.ShouldBe(["country", "age_band"]);
+        saved.Effective.Watch.ShouldBe(["company_size"]);
+        saved.Effective.MinGroupSize.ShouldBe(25);
+        saved.Effective.RatioThreshold.ShouldBe(0.7);
+        saved.Effective.Mitigate.ShouldBeNull();
+        // The page shows what is now in effect, and the change in the audit log, by this session.
+        await Expect(page.GetByLabel("Minimum group size")).ToHaveValueAsync("25");
+        await Expect(page.Locator("#fairness-settings")).ToContainTextAsync("Declared (version");
+        var change = page.Locator("#audit-table tbody tr", new() { HasText = AuditActions.SettingChange });
+        await Expect(change).ToHaveCountAsync(1);
+        await Expect(change).ToContainTextAsync("dashboard:");
+        await page.ScreenshotAsync(new() { Path = DashboardTestKit.Screenshot("governance-fairness-settings.png"), FullPage = true });
+        _consoleErrors.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task The_governance_page_shows_fairness_per_group_hiding_small_groups_proxy_alerts_and_the_audit_log_with_its_verdict()
     {
         _app = await LeadScoreApplication.StartAsync(TestStores.Sqlite, seed: DashboardTestKit.SeedAsync);
@@ -270,7 +330,7 @@ public sealed class DashboardOperationsBrowserTests(ChromiumFixture chromium) : 
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("segment=source&value=event"));
         await Expect(page.Locator("#leads-table tbody tr")).ToHaveCountAsync(Enumerable.Range(1, DashboardTestKit.Leads).Count(i => i % 3 == 1));
-        (await TextsAsync(page, "#leads-table tbody td:nth-child(7)")).ShouldAllBe(v => v == "event");
+        (await TextsAsync(page, "#leads-table tbody td:nth-child(8)")).ShouldAllBe(v => v == "event");
 
         await page.GetByLabel("Segment", new() { Exact = true }).SelectOptionAsync("");
         await page.GetByLabel("Search by email").FillAsync("Person42@Example.com");

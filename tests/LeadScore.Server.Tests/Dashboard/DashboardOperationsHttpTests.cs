@@ -172,4 +172,54 @@ public sealed class DashboardOperationsHttpTests
         page.GetProperty("alerts").GetArrayLength().ShouldBe(0, "reading the page raises no alert");
         client.Dispose();
     }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task The_fairness_settings_are_saved_through_the_apis_handler_refusing_a_bad_field_by_name_and_audited(string backend)
+    {
+        await using var app = await LeadScoreApplication.StartAsync(backend, seed: DashboardTestKit.SeedAsync);
+        var key = await app.CreateKeyAsync(ApiScopes.Admin);
+        var (client, csrf, _) = await DashboardTestKit.SignInAsync(app, key);
+        const string url = "/dashboard/api/fairness";
+        const string good = """{"sensitive":["country"],"watch":["company_size"],"min_group_size":40,"mitigate":null,"ratio_threshold":0.75,"gap_threshold":0.2}""";
+        JsonElement Read(string json) => JsonDocument.Parse(json).RootElement;
+
+        Read(await client.GetStringAsync(url)).GetProperty("declared").GetBoolean().ShouldBeFalse();
+        (await client.SendAsync(Post(url, null, good))).StatusCode.ShouldBe(HttpStatusCode.Forbidden, "no CSRF token");
+        foreach (var (json, field) in new[]
+                 {
+                     (good.Replace("0.75", "1.5", StringComparison.Ordinal), "ratio_threshold"),
+                     (good.Replace("\"min_group_size\":40", "\"min_group_size\":0", StringComparison.Ordinal), "min_group_size"),
+                     (good.Replace("\"min_group_size\":40", "\"min_group_size\":\"forty\"", StringComparison.Ordinal), "min_group_size"),
+                     (good.Replace("\"company_size\"", "\"country\"", StringComparison.Ordinal), "watch"),
+                     (good.Replace("\"mitigate\":null", "\"mitigate\":\"region\"", StringComparison.Ordinal), "mitigate"),
+                 })
+        {
+            var problem = await ProblemAsync(await client.SendAsync(Post(url, csrf, json)), HttpStatusCode.BadRequest);
+            problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(json + " -> " + problem.GetRawText());
+        }
+        Read(await client.GetStringAsync(url)).GetProperty("declared").GetBoolean().ShouldBeFalse("nothing refused was saved");
+        var audit = app.Service<LeadScore.Application.Governance.AuditLog>();
+        (await audit.ListAsync(action: AuditActions.SettingChange)).ShouldBeEmpty();
+
+        var saved = await client.SendAsync(Post(url, csrf, good));
+        saved.StatusCode.ShouldBe(HttpStatusCode.OK, await saved.Content.ReadAsStringAsync());
+        var now = Read(await client.GetStringAsync(url));
+        now.GetProperty("declared").GetBoolean().ShouldBeTrue();
+        now.GetProperty("sensitive").EnumerateArray().Select(e => e.GetString()).ShouldBe(["country"]);
+        now.GetProperty("min_group_size").GetInt32().ShouldBe(40);
+        now.GetProperty("ratio_threshold").GetDouble().ShouldBe(0.75);
+        // What the public API reads back, and the audit entry the API's handler writes, with the session as its actor.
+        using var api = app.CreateClient(key);
+        Read(await api.GetStringAsync("/api/v1/fairness/settings")).GetProperty("gap_threshold").GetDouble().ShouldBe(0.2);
+        var entry = (await audit.ListAsync(action: AuditActions.SettingChange)).ShouldHaveSingleItem();
+        entry.TargetId.ShouldBe(LeadScore.Application.Fairness.FairnessService.SettingName);
+        entry.Actor.ShouldStartWith("dashboard:");
+
+        // A key without admin may neither read nor change them.
+        var (scoreOnly, scoreCsrf, _) = await DashboardTestKit.SignInAsync(app, await app.CreateKeyAsync(ApiScopes.Score));
+        (await scoreOnly.GetAsync(url)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await scoreOnly.SendAsync(Post(url, scoreCsrf, good))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        scoreOnly.Dispose();
+        client.Dispose();
+    }
 }

@@ -38,11 +38,19 @@
   const fmtTime = (iso) => { const d = new Date(iso); return isNaN(d) ? "" : d.toISOString().slice(0, 16).replace("T", " "); };
   const pct = (p) => (p * 100).toFixed(1) + "%";
   const num = (v, digits = 3) => (typeof v === "number" ? v.toFixed(digits) : "–");
+  // The trend since last week: points up or down against the score as of seven days ago, or "new" (no score then).
+  function trend(points, id) {
+    if (points === null || points === undefined) return h("span", { class: "trend trend-new", id, title: "No score seven days ago" }, "new");
+    const dir = points > 0 ? "up" : points < 0 ? "down" : "flat";
+    const text = (points > 0 ? "▲ +" : points < 0 ? "▼ -" : "→ ") + Math.abs(points);
+    const words = points === 0 ? "unchanged since 7 days ago" : (points > 0 ? "up " : "down ") + Math.abs(points) + " points since 7 days ago";
+    return h("span", { class: "trend trend-" + dir, id, title: words, "aria-label": words }, text);
+  }
   const CAUSES = { new_data: "new data", new_model: "new model", time_passing: "time passing", manual: "manual re-score" };
   const CAUSE_COLOURS = { new_data: "#0b57d0", new_model: "#8a5300", time_passing: "#1a7f37", manual: "#5c6470" };
 
   class ApiError extends Error {
-    constructor(status, title, detail) { super(detail || title); this.status = status; this.title = title; }
+    constructor(status, title, detail, errors) { super(detail || title); this.status = status; this.title = title; this.errors = errors || {}; }
   }
 
   async function api(path, options = {}) {
@@ -51,7 +59,7 @@
     const res = await fetch(path, init);
     const type = res.headers.get("content-type") || "";
     const body = type.includes("json") ? await res.json() : null;
-    if (!res.ok) throw new ApiError(res.status, body && body.title || res.statusText, body && (body.detail || (body.errors && Object.values(body.errors).flat().join("; "))));
+    if (!res.ok) throw new ApiError(res.status, body && body.title || res.statusText, body && (body.detail || (body.errors && Object.values(body.errors).flat().join("; "))), body && body.errors);
     return body;
   }
 
@@ -150,7 +158,7 @@
       input("f-source", "Source", "source", "e.g. web"),
       select("f-segment", "Segment", "segment", Object.fromEntries([["", "Any"], ...data.segments.map((a) => [a, a])])),
       input("f-value", "Segment value", "value", "e.g. DE"),
-      input("f-q", "Search id or company", "q", "lead id or company"),
+      input("f-q", "Search id or company", "q", "lead id or start of company name"),
       has("personal_data") ? input("f-email", "Search by email", "email", "name@example.com") : null,
       select("f-sort", "Sort", "sort", { "": SORTS.score_desc, score_asc: SORTS.score_asc, created_desc: SORTS.created_desc, created_asc: SORTS.created_asc }),
       h("button", { type: "submit" }, "Apply"));
@@ -166,14 +174,16 @@
       h("td", {}, h("a", { href: "#/lead/" + encodeURIComponent(l.id) }, l.id)),
       h("td", {}, l.company || ""),
       h("td", { class: "num" }, l.score),
+      h("td", { class: "num trend-cell" }, trend(l.trend_7d)),
       h("td", {}, h("span", { class: "grade grade-" + l.grade }, l.grade)),
       h("td", { class: "hide-narrow" }, l.top_reason || ""),
       h("td", { class: "status-" + l.status }, l.status),
       h("td", { class: "hide-narrow" }, l.source || ""),
       h("td", { class: "hide-narrow" }, fmtDate(l.created_at))));
     const table = h("div", { class: "table-wrap" }, h("table", { id: "leads-table" },
-      h("caption", { class: "explain" }, "Scored leads, " + data.page_size + " a page. Score is 0-100; the top reason is the one adding the most points."),
+      h("caption", { class: "explain" }, "Scored leads, " + data.page_size + " a page. Score is 0-100; the week's trend is the points gained or lost since 7 days ago (new: no score then); the top reason is the one adding the most points."),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Lead"), h("th", { scope: "col" }, "Company"), sortHeader("Score", "score", "num"),
+        h("th", { scope: "col", class: "num" }, "Week"),
         h("th", { scope: "col" }, "Grade"), h("th", { scope: "col", class: "hide-narrow" }, "Top reason"), h("th", { scope: "col" }, "Status"),
         h("th", { scope: "col", class: "hide-narrow" }, "Source"), sortHeader("Created", "created", "hide-narrow"))),
       h("tbody", {}, rows)));
@@ -195,6 +205,8 @@
     const sc = l.score;
     out.push(h("div", { class: "panel summary", id: "lead-summary" },
       sc ? [h("div", {}, h("div", { class: "explain" }, "Score"), h("div", { class: "big" }, sc.score)),
+        h("div", {}, h("div", { class: "explain" }, "Since last week"), h("div", { class: "big" }, trend(l.trend_7d, "lead-trend")),
+          h("div", { class: "explain" }, l.score_7d_ago === null || l.score_7d_ago === undefined ? "no score 7 days ago" : "was " + l.score_7d_ago + " 7 days ago")),
         h("div", {}, h("div", { class: "explain" }, "Grade"), h("div", { class: "big" }, h("span", { class: "grade grade-" + sc.grade }, sc.grade))),
         h("div", {}, h("div", { class: "explain" }, "Probability"), h("div", { class: "big" }, pct(sc.probability)),
           h("div", { class: "explain" }, l.horizon ? "that the lead " + l.horizon : "that the lead converts")),
@@ -524,7 +536,7 @@
     const out = [h("h1", {}, "Governance")];
     const f = g.fairness;
     const fairness = h("div", { class: "panel", id: "fairness" }, h("h2", {}, "Fairness of the champion" + (g.champion ? " (" + g.champion + ")" : "")));
-    if (!f) fairness.append(message(g.champion ? "The champion's model card has no fairness section: declare sensitive attributes (PUT /api/v1/fairness/settings) and train again." : "There is no champion yet.", "info"));
+    if (!f) fairness.append(message(g.champion ? "The champion's model card has no fairness section: declare sensitive attributes in the fairness settings below (or PUT /api/v1/fairness/settings) and train again." : "There is no champion yet.", "info"));
     else {
       fairness.append(explain("On the held-out leads: how often each group is graded A or B (the decision a seller acts on), its ratio to the best group (below " +
         pct(f.ratio_limit) + " breaks the 80% rule), and the gaps in true and false positive rates to the best group. Groups under " + f.min_group_size + " leads show no figures."),
@@ -544,6 +556,7 @@
           : explain("No proxy checked."));
     }
     out.push(fairness);
+    out.push(fairnessSettingsPanel(await api("/dashboard/api/fairness")));
     const verdict = h("div", { id: "audit-verdict", "aria-live": "polite" });
     const filter = (id, label, name, placeholder) => h("div", { class: "field" }, h("label", { for: id }, label), h("input", { id, name, type: "search", value: params.get(name) || "", placeholder }));
     out.push(h("div", { class: "panel" }, h("h2", {}, "Audit log"),
@@ -566,6 +579,58 @@
         h("td", { class: "hide-narrow" }, h("code", {}, JSON.stringify(e.details)))))) : message("No audit entry matches.", "info"),
       audit.truncated ? explain("Showing the newest " + audit.entries.length + " matching entries.") : null));
     return out;
+  }
+
+  // The fairness settings form: posts what PUT /api/v1/fairness/settings takes, to the same handler (its validation, its
+  // audit entry); a refused field's message is shown next to that field.
+  function fairnessSettingsPanel(fs) {
+    const status = h("div", { id: "fairness-status", "aria-live": "polite" });
+    const fields = [
+      ["sensitive", "Sensitive attributes", "comma-separated lead attributes whose groups are compared, e.g. country, age_band (empty: none)", fs.sensitive.join(", ")],
+      ["watch", "Watched attributes", "comma-separated attributes checked as possible proxies of a sensitive one", fs.watch.join(", ")],
+      ["min_group_size", "Minimum group size", "groups with fewer held-out leads show their size only", String(fs.min_group_size)],
+      ["mitigate", "Mitigated attribute", "a sensitive attribute that gets group-aware grade thresholds in models trained from now on (empty: off)", fs.mitigate || ""],
+      ["ratio_threshold", "A/B share ratio threshold", "the 80% rule: a group's A/B share against the best group's below this is flagged (above 0, at most 1)", String(fs.ratio_threshold)],
+      ["gap_threshold", "TPR/FPR gap threshold", "a true or false positive rate gap to the best group above this raises an alert (above 0, at most 1)", String(fs.gap_threshold)],
+    ];
+    const inputs = {}, errors = {};
+    const rows = fields.map(([name, label, help, value]) => {
+      inputs[name] = h("input", { id: "fs-" + name, name, type: "text", value, autocomplete: "off", spellcheck: "false",
+        inputmode: name.endsWith("threshold") ? "decimal" : name === "min_group_size" ? "numeric" : null, "aria-describedby": "fs-" + name + "-help fs-" + name + "-error" });
+      errors[name] = h("span", { class: "field-error", id: "fs-" + name + "-error", hidden: true });
+      return h("div", { class: "field wide" }, h("label", { for: "fs-" + name }, label), inputs[name], h("span", { class: "explain", id: "fs-" + name + "-help" }, help), errors[name]);
+    });
+    const list = (v) => v.split(",").map((x) => x.trim()).filter((x) => x.length);
+    // Numbers as numbers; text that is no number goes as typed, so the server names the field it cannot read.
+    const number = (v) => { const t = v.trim(); return t === "" ? null : isFinite(Number(t)) ? Number(t) : t; };
+    const form = h("form", { id: "fairness-form", class: "stack", novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      for (const n of Object.keys(errors)) { errors[n].hidden = true; errors[n].textContent = ""; inputs[n].removeAttribute("aria-invalid"); }
+      status.replaceChildren();
+      const body = { sensitive: list(inputs.sensitive.value), watch: list(inputs.watch.value), min_group_size: number(inputs.min_group_size.value),
+        mitigate: inputs.mitigate.value.trim() || null, ratio_threshold: number(inputs.ratio_threshold.value), gap_threshold: number(inputs.gap_threshold.value) };
+      try {
+        await api("/dashboard/api/fairness", { method: "POST", body: JSON.stringify(body), headers: { Accept: "application/json", "Content-Type": "application/json" } });
+        await route();
+        $("fairness-status").replaceChildren(message("The fairness settings were saved; models trained from now on use them.", "info"));
+      } catch (err) {
+        let placed = false;
+        for (const [key, msgs] of Object.entries(err.errors || {})) {
+          const name = key.split(/[.[]/)[0];
+          if (!errors[name]) continue;
+          errors[name].textContent = [msgs].flat().join("; ");
+          errors[name].hidden = false;
+          inputs[name].setAttribute("aria-invalid", "true");
+          if (!placed) inputs[name].focus();
+          placed = true;
+        }
+        status.replaceChildren(message(placed ? "Not saved: correct the field marked below." : errorText(err)));
+      }
+    } }, rows, status, h("div", { class: "actions" }, h("button", { type: "submit", id: "fairness-save" }, "Save fairness settings")));
+    return h("div", { class: "panel", id: "fairness-settings" }, h("h2", {}, "Fairness settings"),
+      explain("Which attributes every new model card checks for fairness, and the thresholds monitoring and the promotion gate apply. " +
+        (fs.declared ? "Declared (version " + fs.version + ")." : "Nothing declared yet: the schema's suggestion is in effect (" + fs.source + ").") +
+        " Saved settings apply to models trained from now on; every change is written to the audit log."), form);
   }
 
   // ---- Privacy actions on a lead (privacy scope): each goes through PrivacyService, which audits it ----
