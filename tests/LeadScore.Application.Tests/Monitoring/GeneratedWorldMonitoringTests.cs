@@ -45,8 +45,10 @@ public sealed class GeneratedWorldMonitoringTests
         var firstHalf = year.Take(26).SelectMany(w => w.Drift!.Features).ToList();
         firstHalf.Count(f => f.Drifted).ShouldBeLessThanOrEqualTo((int)(0.05 * firstHalf.Count), why);
         year.ShouldAllBe(w => !w.Drift!.DatasetDrift, why);
-        year.ShouldAllBe(w => !w.Drift!.ScoreDrift!.Drifted, why);
-        year.ShouldAllBe(w => w.Drift!.GradeMixDrift == null || !w.Drift.GradeMixDrift.Drifted, why);
+        // Score and grade-mix drift: each a test at p < 0.05 per window, so flagged by chance in at most 5% of the windows
+        // (measured 2026-12-01: score drift in 1 of 52).
+        year.Count(w => w.Drift!.ScoreDrift!.Drifted).ShouldBeLessThanOrEqualTo((int)Math.Ceiling(0.05 * year.Count), why);
+        year.Count(w => w.Drift!.GradeMixDrift is { Drifted: true }).ShouldBeLessThanOrEqualTo((int)Math.Ceiling(0.05 * year.Count), why);
         result.NewAlerts.Where(a => a.Kind == MonitoringService.DriftDetected).ShouldBeEmpty(why);
         result.NewAlerts.Where(a => a.Kind == MonitoringService.PerformanceDropped).ShouldBeEmpty(why);
 
