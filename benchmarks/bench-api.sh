@@ -64,13 +64,49 @@ run "POST /api/v1/score (reasons)" "/api/v1/score" "$LUA/score.lua"
 run "POST /api/v1/score?explain=false" "/api/v1/score?explain=false" "$LUA/score.lua"
 
 # Prediction logging side by side: the same requests with the log off (LeadScore:Monitoring:PredictionLog=false), then on
-# again, alternating so that a change in the machine's load hits both; the log's cost is the drop from off to on.
+# again, alternating (LEADSCORE_BENCH_ROUNDS pairs, default 3) so that a change in the machine's load hits both; the log's
+# cost is the drop from off to on. Beside requests/s, the server's own CPU time per request (utime + stime from /proc,
+# the writer thread included): on a machine shared with other work, throughput measures the neighbours too, the server's
+# CPU per request much less so.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+HZ=$(getconf CLK_TCK)
+side() { # name path lua log
+  local name=$1 path=$2 lua=$3 log=$4
+  wrk -t1 -c"$CONN" -d3s -s "$lua" "$URL$path" >/dev/null
+  local t0; t0=$(cpu_ticks)
+  local out; out=$(wrk -t2 -c"$CONN" -d"${DUR}s" -s "$lua" "$URL$path")
+  local t1; t1=$(cpu_ticks)
+  local reqs rps
+  reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  local us; us=$(awk -v a="$t0" -v b="$t1" -v n="$reqs" -v hz="$HZ" 'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')
+  printf "%-34s %10s req/s   server CPU %7s us/request   log=%s\n" "$name" "$rps" "$us" "$log"
+  echo "$name|$log|$rps|$us" >> "$WS/side.txt"
+}
 LOGGED_BEFORE=$(sqlite3 "$WS/leadscore.db" 'SELECT COUNT(*) FROM prediction_log' 2>/dev/null || echo "?")
-for LOG in false true false true; do
-  stop_server
-  start_server $LOG
-  run "POST /score?explain=false log=$LOG" "/api/v1/score?explain=false" "$LUA/score.lua"
-  run "POST /score (reasons) log=$LOG" "/api/v1/score" "$LUA/score.lua"
+: > "$WS/side.txt"
+for _ in $(seq 1 "${LEADSCORE_BENCH_ROUNDS:-3}"); do
+  for LOG in false true; do
+    stop_server
+    start_server $LOG
+    side "POST /score?explain=false" "/api/v1/score?explain=false" "$LUA/score.lua" $LOG
+    side "POST /score (reasons)" "/api/v1/score" "$LUA/score.lua" $LOG
+  done
 done
 stop_server
+echo "bench-api: side by side, medians over the rounds (cost = on / off - 1; for CPU per request, on / off - 1 too):"
+awk -F'|' '
+  { key = $1 "|" $2; n[key]++; rps[key, n[key]] = $3; us[key, n[key]] = $4; names[$1] = 1 }
+  function median(arr, key, count,   i, j, t, v) {
+    for (i = 1; i <= count; i++) v[i] = arr[key, i] + 0
+    for (i = 1; i <= count; i++) for (j = i + 1; j <= count; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return count % 2 ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
+  }
+  END {
+    for (name in names) {
+      off = name "|false"; on = name "|true"
+      ro = median(rps, off, n[off]); rn = median(rps, on, n[on]); uo = median(us, off, n[off]); un = median(us, on, n[on])
+      printf "  %-30s off %9.0f req/s %7.1f us CPU   on %9.0f req/s %7.1f us CPU   throughput %+5.1f%%   CPU per request %+5.1f%%\n", name, ro, uo, rn, un, (rn / ro - 1) * 100, (un / uo - 1) * 100
+    }
+  }' "$WS/side.txt"
 echo "bench-api: prediction_log rows: $LOGGED_BEFORE before the side-by-side runs, $(sqlite3 "$WS/leadscore.db" 'SELECT COUNT(*) FROM prediction_log' 2>/dev/null || echo "?") after"

@@ -33,8 +33,9 @@ public static class Program
         {
             var rest = args.Skip(3).ToList();
             var outcomes = !rest.Remove("--no-outcomes");
+            var ages = rest.Remove("--ages");
             Monitoring.MonitorLogReport.RunAsync(Console.Out, sizes.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
-                int.Parse(features, System.Globalization.CultureInfo.InvariantCulture), rest.FirstOrDefault(), outcomes).GetAwaiter().GetResult();
+                int.Parse(features, System.Globalization.CultureInfo.InvariantCulture), rest.FirstOrDefault(), outcomes, ages).GetAwaiter().GetResult();
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -16,14 +16,21 @@ namespace LeadScore.Benchmarks.Monitoring;
 /// (drift in 10 numeric features from week 7), with outcomes for about a tenth of the leads, are written with the store's
 /// bulk append in chunks (setup never holds them all); then MonitoringService runs over every weekly window and the wall
 /// time, CPU time and the managed heap's peak during the run are printed (sampled every 20 ms).
-/// <c>dotnet run -c Release --project benchmarks/LeadScore.Benchmarks -- monitor-log 250000,1000000 140 [--no-outcomes] [connection string]</c>
+/// With <c>--ages</c> the reference carries its rows' lead age (14 days, as a workspace model's does) and the log is a live
+/// workspace's: N/5 stored leads, each scored at ages 0, 7, 14.2, 21 and 28 days, so monitoring matches each prediction to
+/// its lead's age and compares one in five (the predictions at the decision age).
+/// <c>dotnet run -c Release --project benchmarks/LeadScore.Benchmarks -- monitor-log 250000,1000000 140 [--no-outcomes] [--ages] [connection string]</c>
 /// </summary>
 public static class MonitorLogReport
 {
     private static readonly DateTimeOffset T0 = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
     private const int Weeks = 13, DriftWeek = 7;
 
-    public static async Task RunAsync(TextWriter output, IReadOnlyList<int> sizes, int features, string? connectionString, bool outcomes = true)
+    /// <summary>The ages (days) each lead is scored at with <c>--ages</c>; the reference's is 14.</summary>
+    private static readonly double[] ScoredAges = [0, 7, 14.2, 21, 28];
+    private const double DecisionAge = 14;
+
+    public static async Task RunAsync(TextWriter output, IReadOnlyList<int> sizes, int features, string? connectionString, bool outcomes = true, bool ages = false)
     {
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(inv, $"monitor-log: {Environment.ProcessorCount} cores, load average {LoadAverage()}, {DateTime.UtcNow:yyyy-MM-ddTHH:mmZ}"));
@@ -39,10 +46,12 @@ public static class MonitorLogReport
                 output.WriteLine($"store: {store.Describe()}");
                 await new ModelRegistry(store).RegisterAsync(trained, m => ModelArtifact.ServingEntries(m, null, FlatModelInput.From(
                     infos.Select(i => new ColumnSchema { Name = i.Name, Kind = i.Kind == FeatureKind.Numeric ? ColumnKind.Numeric : ColumnKind.Categorical }).ToArray(), ImportMapping.Default))
-                    .Concat(ModelArtifact.ReferenceEntries(trained)).ToDictionary(kv => kv.Key, kv => kv.Value));
+                    // With --ages, a workspace model's reference: each training row is its lead at creation + 14 days.
+                    .Concat(ModelArtifact.ReferenceEntries(trained, createdAt: ages ? id => TrainingTime(id).AddDays(-DecisionAge) : null)).ToDictionary(kv => kv.Key, kv => kv.Value));
+                var version = "v1";
                 sw.Restart();
-                await SeedAsync(store, infos, n, outcomes);
-                output.WriteLine(string.Create(inv, $"wrote {n:N0} predictions x {features} features{(outcomes ? " and their outcomes" : ", no outcomes")} with the bulk append in {sw.Elapsed.TotalSeconds:F1} s"));
+                await SeedAsync(store, infos, n, outcomes, version, ages);
+                output.WriteLine(string.Create(inv, $"wrote {n:N0} predictions x {features} features{(outcomes ? " and their outcomes" : ", no outcomes")}{(ages ? $", {n / ScoredAges.Length:N0} leads each scored at ages {string.Join(", ", ScoredAges)} days (reference age {DecisionAge})" : "")} with the bulk append in {sw.Elapsed.TotalSeconds:F1} s"));
                 GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
                 var baseline = GC.GetTotalMemory(true);
                 var time = new FixedTime(T0.AddDays(7 * Weeks + 40));
@@ -50,7 +59,7 @@ public static class MonitorLogReport
                 sw.Restart();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                 long read = 0;
-                await foreach (var p in store.StreamPredictionsAsync(T0, T0.AddDays(7 * Weeks + 1), "v1", PredictionSlots.Champion)) read += p.Features?.Length ?? 0;
+                await foreach (var p in store.StreamPredictionsAsync(T0.AddDays(-30), T0.AddDays(7 * Weeks + 1), version, PredictionSlots.Champion)) read += p.Features?.Length ?? 0;
                 output.WriteLine(string.Create(inv, $"reading the rows alone: {sw.Elapsed.TotalSeconds:F2} s wall, {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F1} s CPU ({read / 1048576.0:F0} MB of features)"));
                 var monitoring = new MonitoringService(store, time);
                 for (var run = 1; run <= 2; run++)
@@ -68,12 +77,13 @@ public static class MonitorLogReport
                     });
                     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                     sw.Restart();
-                    var result = await monitoring.RunAsync(new MonitoringRequest { RaiseAlerts = false });
+                    var result = await monitoring.RunAsync(new MonitoringRequest { RaiseAlerts = false, Since = T0 });
                     var wall = sw.Elapsed;
                     var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
                     await stop.CancelAsync();
                     await sampler;
                     var drifted = result.Windows.Count(w => w.Drift?.DatasetDrift == true);
+                    if (run == 1 && ages) output.WriteLine(string.Create(inv, $"  lead ages matched: {result.DecisionAgesDays?.Count ?? 0} reference age(s); {result.Windows.Sum(w => w.Compared):N0} of {result.Windows.Sum(w => w.Predictions):N0} predictions compared"));
                     if (run == 1 && result.ReferenceSample is { } refs && result.LatestSample is { } cur)
                     {
                         // Where a window's fixed cost goes: the per-feature tests and the domain classifier.
@@ -100,7 +110,7 @@ public static class MonitorLogReport
                     {
                         while (!stop.IsCancellationRequested) { livePeak = Math.Max(livePeak, GC.GetTotalMemory(true)); await Task.Delay(250); }
                     });
-                    await monitoring.RunAsync(new MonitoringRequest { RaiseAlerts = false });
+                    await monitoring.RunAsync(new MonitoringRequest { RaiseAlerts = false, Since = T0 });
                     await stop.CancelAsync();
                     await sampler;
                     output.WriteLine(string.Create(inv, $"live managed memory during a run (full collections every 250 ms): peak {livePeak / 1048576.0:F0} MB"));
@@ -135,14 +145,17 @@ public static class MonitorLogReport
                 row[j] = Draw(r, infos[j], j, false);
                 if (infos[j].Kind == FeatureKind.Numeric && j < 20) logit += 0.3 * row[j].Number;
             }
-            frame.Add($"T{i}", row.ToArray(), r.NextDouble() < 1 / (1 + Math.Exp(-logit)), T0.AddDays(-400 + i / 10.0));
+            frame.Add($"T{i}", row.ToArray(), r.NextDouble() < 1 / (1 + Math.Exp(-logit)), TrainingTime($"T{i}"));
         }
         return new ModelingContext().Train(frame, new TrainingOptions { Trainer = new LogisticOptions(), ImportanceRows = 300 });
     }
 
-    private static async Task SeedAsync(ILeadStore store, FeatureInfo[] infos, int n, bool withOutcomes)
+    /// <summary>Training row Ti's decision time.</summary>
+    private static DateTimeOffset TrainingTime(string id) => T0.AddDays(-400 + int.Parse(id.AsSpan(1), CultureInfo.InvariantCulture) / 10.0);
+
+    private static async Task SeedAsync(ILeadStore store, FeatureInfo[] infos, int n, bool withOutcomes, string version, bool ages)
     {
-        var model = ServableModel.Load("v1", (await store.GetModelArtifactAsync("v1"))!);
+        var model = ServableModel.Load(version, (await store.GetModelArtifactAsync(version))!);
         var codec = new FeatureRowCodec(model.Engine.Encoder);
         var order = codec.Features.Select(f => Array.FindIndex(infos, i => i.Name == f.Name)).ToArray();
         var r = new Random(9);
@@ -150,23 +163,34 @@ public static class MonitorLogReport
         var span = TimeSpan.FromDays(7 * Weeks);
         var chunk = new List<LoggedPrediction>(20_000);
         var outcomes = new List<Outcome>();
+        var leads = new List<Lead>(20_000);
+        var perLead = ages ? ScoredAges.Length : 1;
         for (var i = 0; i < n; i++)
         {
-            var at = T0 + span * ((double)i / n);
+            // With ages: lead i / 5 is created at its slot's time and scored at each age (rows are not in time order; the store sorts).
+            var lead = i / perLead;
+            var created = T0 + span * ((double)lead * perLead / n);
+            var at = ages ? created.AddDays(ScoredAges[i % perLead] - DecisionAge) : created;
             var drifted = at >= T0.AddDays(7 * DriftWeek);
             for (var j = 0; j < row.Length; j++) row[j] = Draw(r, infos[order[j]], order[j], drifted);
             var p = model.Engine.Probability(row);
-            var id = "L" + i.ToString(CultureInfo.InvariantCulture);
+            var id = "L" + (ages ? lead : i).ToString(CultureInfo.InvariantCulture);
+            if (ages && i % perLead == 0)
+            {
+                leads.Add(new Lead { Id = id, CreatedAt = created.AddDays(-DecisionAge), Attributes = new Dictionary<string, string?>() });
+                if (leads.Count == leads.Capacity) { await store.UpsertLeadsAsync(leads); leads.Clear(); }
+            }
             chunk.Add(new LoggedPrediction
             {
-                PredictedAt = at, LeadId = id, ModelVersion = "v1", Slot = PredictionSlots.Champion, Probability = p,
+                PredictedAt = at, LeadId = id, ModelVersion = version, Slot = PredictionSlots.Champion, Probability = p,
                 Grade = model.Engine.Grades.GradeOf(p), HorizonDays = 30, Source = PredictionSources.Api, Features = codec.Encode(row),
             });
-            if (r.NextDouble() < p && withOutcomes) outcomes.Add(new Outcome { LeadId = id, Kind = OutcomeKind.Converted, At = at.AddDays(1 + r.Next(28)) });
+            if ((!ages || i % perLead == 2) && r.NextDouble() < p && withOutcomes) outcomes.Add(new Outcome { LeadId = id, Kind = OutcomeKind.Converted, At = at.AddDays(1 + r.Next(28)) });
             if (chunk.Count == chunk.Capacity) { await store.AppendPredictionsAsync(chunk); chunk.Clear(); }
             if (outcomes.Count >= 20_000) { await store.InsertOutcomesAsync(outcomes); outcomes.Clear(); }
         }
         if (chunk.Count > 0) await store.AppendPredictionsAsync(chunk);
+        if (leads.Count > 0) await store.UpsertLeadsAsync(leads);
         if (outcomes.Count > 0) await store.InsertOutcomesAsync(outcomes);
     }
 

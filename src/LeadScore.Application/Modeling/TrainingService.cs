@@ -238,7 +238,8 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             result = result with { Model = result.Model.WithCard(result.Model.Card with { TrainingWindow = window, TrainedBecause = request.Trigger }) };
         var config = await fairness.GetAsync(ct);
         var (withFairness, groupGrades) = TrainingFairness.Apply(result, config, await GroupValuesAsync(config, result, ct));
-        var run = await RegisterAsync(withFairness, defs, null, groupGrades, findings, set.Describe(), request.ReportDirectory, ct, championRule: request.Trigger is null);
+        var run = await RegisterAsync(withFairness, defs, null, groupGrades, findings, set.Describe(), request.ReportDirectory, ct, championRule: request.Trigger is null,
+            createdAt: await CreatedAtAsync(result.Train?.Ids, ct));
         // Which leads this version learned from: a person's export says so, and an erasure names the version.
         await store.RecordTrainingLeadsAsync(run.Registration.Version, set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList(), ct);
         return run with { Funnel = funnel, Set = set, TrainingSetSource = prepared.Why };
@@ -331,8 +332,20 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         return (drop.Count > 0 ? frame.Without(drop) : frame, excluded, findings);
     }
 
+    /// <summary>Each training lead's creation time (the reference rows' lead ages: decision time minus creation), or null without rows.</summary>
+    private async Task<Func<string, DateTimeOffset?>?> CreatedAtAsync(IReadOnlyList<string>? ids, CancellationToken ct)
+    {
+        if (ids is null || ids.Count == 0) return null;
+        var wanted = ids.ToHashSet(StringComparer.Ordinal);
+        var created = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await foreach (var lead in store.StreamLeadsAsync(ct))
+            if (wanted.Contains(lead.Id)) created[lead.Id] = lead.CreatedAt;
+        return id => created.TryGetValue(id, out var c) ? c : null;
+    }
+
     private async Task<TrainingRun> RegisterAsync(TrainingResult result, FeatureDefinitions? definitions, FlatModelInput? flat, GroupGrades? groupGrades,
-        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct, bool championRule = true, ImportMapping? labelMapping = null)
+        IReadOnlyList<LeakageFinding> findings, string? setDescription, string? reportDirectory, CancellationToken ct, bool championRule = true, ImportMapping? labelMapping = null,
+        Func<string, DateTimeOffset?>? createdAt = null)
     {
         // The compiled scorer is what serves (and what the report explains).
         var compiled = ModelArtifact.Compile(result.Model);
@@ -340,7 +353,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         // The labels in effect now travel with the model (a flat table's mapping's over the workspace's).
         var labels = FeatureLabels.FromMapping(labelMapping).Over(await Ingestion.LabelSettings.GetAsync(store, ct));
         var registration = await registry.RegisterAsync(result, _ => ModelArtifact.ServingEntries(compiled, definitions, flat, groupGrades, labels)
-            .Concat(ModelArtifact.ReferenceEntries(result)).ToDictionary(kv => kv.Key, kv => kv.Value), ct, championRule);
+            .Concat(ModelArtifact.ReferenceEntries(result, createdAt: createdAt)).ToDictionary(kv => kv.Key, kv => kv.Value), ct, championRule);
         var card = result.Model.Card with { Version = registration.Version };
         string? report = null;
         if (reportDirectory is not null)

@@ -29,6 +29,16 @@ public sealed record MonitoringRequest
     /// two windows, on the same grid of windows as a full run, so cohorts still maturing are looked at again and nothing else.
     /// </summary>
     public bool RecentOnly { get; init; }
+    /// <summary>
+    /// The span of lead ages, centred on a decision age, in which a logged prediction counts as "the lead at that age" (days;
+    /// default 1, the time-passing re-score's daily cadence: each open lead has one prediction in it). Only used when the model's reference knows its rows' lead ages.
+    /// </summary>
+    public double AgeToleranceDays { get; init; } = 1;
+    /// <summary>
+    /// Compare only the predictions of leads at the reference's ages (default). False compares every logged prediction,
+    /// whatever the lead's age (what monitoring did before; kept to show the difference).
+    /// </summary>
+    public bool MatchLeadAges { get; init; } = true;
 }
 
 /// <summary>The score distribution of one window's predictions (probabilities 0-1).</summary>
@@ -44,6 +54,12 @@ public sealed record MonitoringWindow
     public required long Predictions { get; init; }
     /// <summary>Predictions that kept their feature values (the drift sample is drawn from these).</summary>
     public required long WithFeatures { get; init; }
+    /// <summary>
+    /// The predictions compared with the reference (drift, score distribution, cohort): when the reference knows its rows'
+    /// lead ages, each lead's first prediction at each of those ages (within the tolerance), plus predictions of leads the
+    /// store does not know (their age is unknown); otherwise every prediction.
+    /// </summary>
+    public long Compared { get; init; }
     public DriftReport? Drift { get; init; }
     /// <summary>Rows whose horizon has passed (their label is final) and that name a lead.</summary>
     public required int MaturedRows { get; init; }
@@ -88,6 +104,11 @@ public sealed record MonitoringResult
     public double HeldOutAuc { get; init; } = double.NaN;
     /// <summary>The model's horizon in days (a cohort matures this long after its window).</summary>
     public double? HorizonDays { get; init; }
+    /// <summary>
+    /// The lead ages (days since creation) the reference rows were taken at and the log rows are matched to; null when the
+    /// reference does not know them (every logged prediction is compared).
+    /// </summary>
+    public IReadOnlyList<double>? DecisionAgesDays { get; init; }
     /// <summary>Where the fairness attributes come from ("declared in settings" or the schema's suggestion); null when none are in effect.</summary>
     public string? FairnessAttributesFrom { get; init; }
     /// <summary>The fairness thresholds and minimum group size the windows were judged with; null when no attribute is in effect.</summary>
@@ -126,6 +147,13 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
 
     private readonly ILogger _log = log ?? (ILogger)NullLogger.Instance;
 
+    /// <summary>
+    /// The log mode's drift options: Evidently's defaults, but chi-squared and z-tests only where the window expects at
+    /// least 5 rows of a value (rarer values pooled): a week of a few dozen leads would otherwise flag 6-9% of the features
+    /// of a steady world, above the 5% the tests promise.
+    /// </summary>
+    public static readonly DriftOptions LogDriftOptions = DriftOptions.Default with { MinExpectedCount = 5 };
+
     public async Task<MonitoringResult> RunAsync(MonitoringRequest request, CancellationToken ct = default)
     {
         if (request.WindowDays < 1) throw new LeadScoreException("--window must be at least 1 day", "window");
@@ -147,6 +175,9 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         var importance = reference.Importance.Count > 0 ? reference.Importance.ToDictionary(kv => kv.Key, kv => Math.Max(0, kv.Value)) : null;
         if (importance is not null && importance.Values.Sum() <= 0) importance = null;
         var conversions = await ConversionsAsync(ct);
+        var ages = request.MatchLeadAges && reference.DecisionAgesDays is { Length: > 0 } refAges
+            ? new LeadAges(refAges, request.AgeToleranceDays, await CreatedAsync(ct))
+            : null;
         var groups = fairness is null ? null : await LiveGroups.LoadAsync(store, await fairness.GetAsync(ct), ct);
         var now = time.GetUtcNow();
         var start = request.Since ?? new DateTimeOffset(span.Value.First.UtcDateTime.Date, TimeSpan.Zero);
@@ -176,10 +207,10 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         for (var from = start; from <= span.Value.Last && from < now; from = from.AddDays(request.WindowDays))
         {
             var to = from.AddDays(request.WindowDays);
-            var (w, sample) = await WindowAsync(version, request.Slot, from, to, now, model, codec, reference, conversions, groups, sampler, blobs, ct);
+            var (w, sample) = await WindowAsync(version, request.Slot, from, to, now, model, codec, reference, conversions, groups, ages, sampler, blobs, ct);
             if (w is null) continue;
             var drifting = Task.Run(() => sample.Rows > 0
-                ? (w with { Drift = DriftEngine.Compare(profile, sample, DriftOptions.Default, importance) }, (DriftSample?)sample)
+                ? (w with { Drift = DriftEngine.Compare(profile, sample, LogDriftOptions, importance) }, (DriftSample?)sample)
                 : (w, null), ct);
             if (inFlight is not null) await FinishAsync(inFlight);
             inFlight = drifting;
@@ -189,7 +220,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         var result = new MonitoringResult
         {
             ModelVersion = version, Slot = request.Slot, HasReference = true, WindowDays = request.WindowDays, Windows = windows, NewAlerts = alerts,
-            HeldOutAuc = reference.HeldOutAuc, HorizonDays = model.HorizonDays, ReferenceSample = profile.Sample, LatestSample = latest,
+            HeldOutAuc = reference.HeldOutAuc, HorizonDays = model.HorizonDays, ReferenceSample = profile.Sample, LatestSample = latest, DecisionAgesDays = ages?.Ages,
             FairnessAttributesFrom = groups?.Source, FairnessOptions = groups?.Options,
         };
         if (status is not null && request.RaiseAlerts && request.ModelVersion is null)
@@ -270,6 +301,55 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         }
     }
 
+    /// <summary>Each stored lead's creation time (ticks; memory grows with leads, not predictions).</summary>
+    private async Task<Dictionary<string, long>> CreatedAsync(CancellationToken ct)
+    {
+        var map = new Dictionary<string, long>(StringComparer.Ordinal);
+        await foreach (var lead in store.StreamLeadsAsync(ct)) map[lead.Id] = lead.CreatedAt.UtcTicks;
+        return map;
+    }
+
+    /// <summary>
+    /// Like with like: the reference holds each training lead at its decision age(s) (time since creation at the decision
+    /// time), while the log holds every scoring of a lead, at every age (the import's at creation, the time-passing re-scores
+    /// every day after). A logged prediction is compared when it is its lead's first in the window at one of the reference's
+    /// ages: lead age in [age - tolerance / 2, age + tolerance / 2). Predictions of leads the store does not know (API calls for leads never
+    /// imported) have no known age and are compared as they are.
+    /// </summary>
+    internal sealed class LeadAges(double[] ages, double toleranceDays, Dictionary<string, long> created)
+    {
+        /// <summary>The built-in feature that is the lead's age itself (FeatureComputer's days_since_created).</summary>
+        public const string AgeFeature = "days_since_created";
+        /// <summary><see cref="Take"/>: the prediction is of a lead of unknown age (compared as it is).</summary>
+        public const int UnknownAge = -1;
+        /// <summary><see cref="Take"/>: the prediction is not at a reference age (or the lead was taken at it already).</summary>
+        public const int Skip = -2;
+
+        private readonly long _tolerance = TimeSpan.FromDays(Math.Max(toleranceDays, 1e-6)).Ticks;
+        // Centred on each age: with a re-score every `tolerance`, each open lead has one prediction in it, as often a little
+        // before as a little after the age, so features that grow with time (days since the last email) are not biased.
+        private readonly long[] _from = ages.Select(a => TimeSpan.FromDays(a).Ticks - TimeSpan.FromDays(Math.Max(toleranceDays, 1e-6)).Ticks / 2).ToArray();
+        private readonly HashSet<(string, int)> _taken = [];
+
+        public IReadOnlyList<double> Ages => ages;
+
+        /// <summary>Starts a window (each lead is taken once per age and window).</summary>
+        public void Reset() => _taken.Clear();
+
+        /// <summary>
+        /// Whether the prediction is compared with the reference: the index of the reference age it stands for,
+        /// <see cref="UnknownAge"/>, or <see cref="Skip"/>.
+        /// </summary>
+        public int Take(string? leadId, DateTimeOffset at)
+        {
+            if (leadId is null || !created.TryGetValue(leadId, out var c)) return UnknownAge;
+            var age = at.UtcTicks - c;
+            for (var k = 0; k < _from.Length; k++)
+                if (age >= _from[k] && age < _from[k] + _tolerance) return _taken.Add((leadId, k)) ? k : Skip;
+            return Skip;
+        }
+    }
+
     private async Task<Conversions> ConversionsAsync(CancellationToken ct)
     {
         var map = new Conversions();
@@ -280,22 +360,27 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
 
     /// <summary>Reads one window: its drift sample (compared with the reference by the caller) and its cohort's performance.</summary>
     private async Task<(MonitoringWindow? Window, DriftSample Sample)> WindowAsync(string version, string slot, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now,
-        ServableModel model, FeatureRowCodec codec, ModelReference reference, Conversions conversions, LiveGroups? groups, WindowSampler sampler,
+        ServableModel model, FeatureRowCodec codec, ModelReference reference, Conversions conversions, LiveGroups? groups, LeadAges? ages, WindowSampler sampler,
         byte[][] blobs, CancellationToken ct)
     {
+        ages?.Reset();
         // Fairness: one row per lead, its last prediction in the window (the grade a seller saw last), when attributes are declared.
         var lastByLead = groups is null ? null : new Dictionary<string, (DateTimeOffset At, double P, string Grade, double? Horizon)>(StringComparer.Ordinal);
         sampler.Reset();
         var f = codec.Features.Count;
         var values = new float[f];
         var row = new FeatureValue[f];
-        long n = 0, withFeatures = 0;
+        long n = 0, withFeatures = 0, compared = 0, candidates = 0;
         // The drift reservoir holds the stored rows as they came (the bytes), decoded once at the end: the same seeded
         // reservoir as WindowSampler's (the same rows in the same slots), without decoding the rows it passes over.
         var reservoir = new Random(42);
         var kept = 0;
         var grades = new string?[blobs.Length];
         var scores = new double[blobs.Length];
+        var ageOf = new int[blobs.Length];
+        // A prediction taken as "the lead at age a" (scored within the tolerance after it) shows that age as its age feature:
+        // the feature is the lead's age itself, so the tolerance alone would make it drift (a constant in the reference).
+        var ageFeature = ages is null ? -1 : codec.Features.ToList().FindIndex(x => x.Name == LeadAges.AgeFeature && x.Kind == FeatureKind.Numeric);
         // The cohort: every probability (for CBPE) and, for matured rows, the label; a seeded reservoir beyond WindowCohortRows.
         var probs = new List<double>();
         var matured = new List<(double P, bool Y, string Grade)>();
@@ -304,17 +389,23 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         await foreach (var p in store.StreamPredictionsAsync(from, to, version, slot, ct))
         {
             n++;
-            if (p.Features is { } blob && blob.Length == codec.RowBytes)
-            {
-                withFeatures++;
-                var at = kept < blobs.Length ? kept++ : reservoir.NextInt64(withFeatures) is var j && j < blobs.Length ? (int)j : -1;
-                if (at >= 0) { blobs[at] = blob; scores[at] = p.Probability; grades[at] = p.Grade; }
-            }
-            Keep(probs, p.Probability, n, rng);
             var horizon = p.HorizonDays ?? model.HorizonDays;
             if (lastByLead is not null && p.LeadId is { } leadId && groups!.Knows(leadId)
                 && (!lastByLead.TryGetValue(leadId, out var seen) || seen.At <= p.PredictedAt))
                 lastByLead[leadId] = (p.PredictedAt, p.Probability, p.Grade, horizon);
+            // Drift, the score distribution and the cohort compare like with like: the leads at the reference's ages.
+            var hasFeatures = p.Features is { } blob && blob.Length == codec.RowBytes;
+            if (hasFeatures) withFeatures++;
+            var ageIndex = ages is null ? LeadAges.UnknownAge : ages.Take(p.LeadId, p.PredictedAt);
+            if (ageIndex == LeadAges.Skip) continue;
+            compared++;
+            if (hasFeatures)
+            {
+                candidates++;
+                var at = kept < blobs.Length ? kept++ : reservoir.NextInt64(candidates) is var j && j < blobs.Length ? (int)j : -1;
+                if (at >= 0) { blobs[at] = p.Features!; scores[at] = p.Probability; grades[at] = p.Grade; ageOf[at] = ageIndex; }
+            }
+            Keep(probs, p.Probability, compared, rng);
             var isMatured = horizon is { } h && p.LeadId is not null && p.PredictedAt.AddDays(h) <= now;
             allMatured &= isMatured;
             if (isMatured)
@@ -325,10 +416,18 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
             }
         }
         if (n == 0) return (null, new DriftSample([]));
+        var fairnessReport = lastByLead is { Count: > 0 } ? groups!.Analyze(lastByLead, conversions, now) : null;
+        if (compared == 0)
+            return (new MonitoringWindow
+            {
+                Start = from, End = to, Complete = to <= now, Predictions = n, WithFeatures = withFeatures, Compared = 0, MaturedRows = 0,
+                CohortMatured = false, Fairness = fairnessReport,
+            }, new DriftSample([]));
         for (var i = 0; i < kept; i++)
         {
             codec.TryDecode(blobs[i], values);
             Decode(codec, values, row);
+            if (ageFeature >= 0 && ageOf[i] >= 0) row[ageFeature] = FeatureValue.Of((float)ages!.Ages[ageOf[i]]);
             sampler.Add(row, scores[i], grades[i]);
             blobs[i] = null!;
         }
@@ -345,9 +444,9 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         }
         return (new MonitoringWindow
         {
-            Start = from, End = to, Complete = to <= now, Predictions = n, WithFeatures = withFeatures, Drift = null, MaturedRows = matured.Count,
-            CohortMatured = allMatured, Realized = realized, Estimated = estimated, Concept = concept, Scores = Summarize(probs, n),
-            Fairness = lastByLead is { Count: > 0 } ? groups!.Analyze(lastByLead, conversions, now) : null,
+            Start = from, End = to, Complete = to <= now, Predictions = n, WithFeatures = withFeatures, Compared = compared, Drift = null, MaturedRows = matured.Count,
+            CohortMatured = allMatured, Realized = realized, Estimated = estimated, Concept = concept, Scores = Summarize(probs, compared),
+            Fairness = fairnessReport,
         }, current);
     }
 

@@ -24,7 +24,7 @@ public sealed record ScoreSummaryView(long Rows, double P10, double P25, double 
 /// <summary>One window's drift against the model's reference.</summary>
 public sealed record DriftWindowView(DateTimeOffset Start, DateTimeOffset End, bool Complete, long Predictions, long WithFeatures,
     bool? DatasetDrift, int? DriftedFeatures, double? DriftedImportanceShare, double? DriftShareThreshold, IReadOnlyList<FeatureDriftView> Features,
-    FeatureDriftView? ScoreDrift, GradeMixView? GradeMixDrift, MultivariateView? Multivariate, ScoreSummaryView? Scores);
+    FeatureDriftView? ScoreDrift, GradeMixView? GradeMixDrift, MultivariateView? Multivariate, ScoreSummaryView? Scores, long? Compared = null);
 
 public sealed record GradeCalibrationView(string Grade, int Rows, double? MeanPredicted, double? ObservedRate);
 
@@ -88,7 +88,7 @@ public static class MonitoringViews
                 new SortedDictionary<string, int>(g.CurrentCounts.ToDictionary(), StringComparer.Ordinal), g.Explanation) : null,
             d?.Multivariate is { } m ? new MultivariateView("domain_classifier", N(m.Auc), N(m.Threshold), m.Drifted,
                 m.TopFeatures.Select(t => new FeatureWeightView(t.Feature, N(t.Weight))).ToList(), m.Explanation) : null,
-            w.Scores is { } q ? new ScoreSummaryView(q.Rows, q.P10, q.P25, q.Median, q.P75, q.P90, q.Mean) : null);
+            w.Scores is { } q ? new ScoreSummaryView(q.Rows, q.P10, q.P25, q.Median, q.P75, q.P90, q.Mean) : null, w.Compared);
     }
 
     public static PerformanceWindowView PerformanceWindow(MonitoringWindow w)

@@ -47,11 +47,23 @@ public static class ModelArtifact
     /// distributions and a seeded sample of them, the held-out scores, grade mix and calibration. Empty when the result
     /// no longer holds its training rows.
     /// </summary>
-    public static IReadOnlyDictionary<string, byte[]> ReferenceEntries(TrainingResult result, int seed = TrainingOptions.Defaults.Seed)
+    /// <remarks>
+    /// With <paramref name="createdAt"/> (a lead's creation time by id) each reference row carries its lead age, the time from
+    /// the lead's creation to the row's decision time, so monitoring can compare live predictions of leads of the same age.
+    /// </remarks>
+    public static IReadOnlyDictionary<string, byte[]> ReferenceEntries(TrainingResult result, int seed = TrainingOptions.Defaults.Seed,
+        Func<string, DateTimeOffset?>? createdAt = null)
     {
         if (result.Train is not { } train) return new Dictionary<string, byte[]>();
         var m = result.Model;
+        double[]? ages = null;
+        if (createdAt is not null && train.Times.Count == train.Count)
+        {
+            ages = new double[train.Count];
+            for (var i = 0; i < train.Count; i++)
+                ages[i] = createdAt(train.Ids[i]) is { } c ? (train.Times[i] - c).TotalDays : double.NaN;
+        }
         return ModelReference.Build(m.Encoder, m.Grades, train, result.TestProbabilities, result.Test.Labels, result.Metrics.Auc, result.Metrics.Ece,
-            result.Importance.ToDictionary(i => i.Feature, i => i.AucDrop, StringComparer.Ordinal), seed).ToEntries();
+            result.Importance.ToDictionary(i => i.Feature, i => i.AucDrop, StringComparer.Ordinal), seed, ages).ToEntries();
     }
 }

@@ -122,7 +122,8 @@ public static class DriftEngine
             case DriftTest.ChiSquared:
             {
                 var (rc, cc) = cur.CountsOverUnion();
-                var (s, pv) = DriftStatistics.ChiSquared(rc, cc);
+                if (options.MinExpectedCount > 0) (rc, cc) = Pool(rc, cc, options.MinExpectedCount);
+                var (s, pv) = rc.Length < 2 ? (0.0, 1.0) : DriftStatistics.ChiSquared(rc, cc);
                 statistic = s; p = pv; threshold = options.PValueThreshold; drifted = pv < threshold;
                 break;
             }
@@ -130,6 +131,9 @@ public static class DriftEngine
             {
                 var (rOnes, cOnes) = cur.OnesBesideSmallest();
                 var (z, pv) = DriftStatistics.ZTest(rOnes, r.Present, cOnes, cur.Present);
+                // The rarer value's expected count in the current window (from the pooled share, as the z-test's variance).
+                var pooled = (double)(rOnes + cOnes) / (r.Present + cur.Present);
+                if (options.MinExpectedCount > 0 && Math.Min(pooled, 1 - pooled) * cur.Present < options.MinExpectedCount) (z, pv) = (0, 1);
                 statistic = z; p = pv; threshold = options.PValueThreshold; drifted = pv < threshold;
                 break;
             }
@@ -246,6 +250,33 @@ public static class DriftEngine
         for (var k = 0; k < rs.Length; k++) { rs[k] /= r.Present; cs[k] /= cur.Present; }
         if (fillZeros) { DriftStatistics.FillZeros(rs); DriftStatistics.FillZeros(cs); }
         return (rs, cs);
+    }
+
+    /// <summary>
+    /// Pools the values whose expected current count (reference share x current rows) is below <paramref name="min"/> into
+    /// one bin, kept only when it expects at least <paramref name="min"/> itself (else it joins the smallest remaining bin).
+    /// </summary>
+    internal static (double[] Reference, double[] Current) Pool(double[] rc, double[] cc, double min)
+    {
+        double rn = rc.Sum(), cn = cc.Sum();
+        if (rn <= 0 || cn <= 0) return (rc, cc);
+        var r = new List<double>(); var c = new List<double>();
+        double poolR = 0, poolC = 0;
+        for (var k = 0; k < rc.Length; k++)
+        {
+            if (rc[k] / rn * cn < min) { poolR += rc[k]; poolC += cc[k]; continue; }
+            r.Add(rc[k]); c.Add(cc[k]);
+        }
+        if (poolR + poolC > 0)
+        {
+            if (poolR / rn * cn >= min || r.Count == 0) { r.Add(poolR); c.Add(poolC); }
+            else
+            {
+                var smallest = r.IndexOf(r.Min());
+                r[smallest] += poolR; c[smallest] += poolC;
+            }
+        }
+        return (r.ToArray(), c.ToArray());
     }
 
     // ---------------------------------------------------------------- the current side of one feature

@@ -75,6 +75,14 @@ public sealed record DriftOptions
     public int MultivariateTrees { get; init; } = 40;
     /// <summary>Seed for every sample and the domain classifier.</summary>
     public int Seed { get; init; } = 42;
+    /// <summary>
+    /// Chi-squared and z-test on small windows: values whose expected count in the current window (reference share x
+    /// current rows) is below this are pooled into one bin before the chi-squared test, and a two-value feature whose
+    /// rarer value expects fewer than this is not tested (Cochran's rule; both tests are far too eager below it: a value
+    /// the reference never saw, seen once, gives p = 0). 0 (the default) keeps Evidently's tests as they are; the log
+    /// mode, with windows of a few dozen leads, uses 5.
+    /// </summary>
+    public double MinExpectedCount { get; init; }
     /// <summary>Features named in the sentence of a multivariate result and drawn in the report.</summary>
     public int TopFeatures { get; init; } = 5;
 

@@ -37,6 +37,13 @@ public sealed record ModelReference
     public required double HeldOutEce { get; init; }
     /// <summary>Permutation importance (held-out AUC drop) by feature; empty when training computed none.</summary>
     public required IReadOnlyDictionary<string, double> Importance { get; init; }
+    /// <summary>
+    /// The lead age (days from the lead's creation to the row's decision time) of each sample row, in sample order; null when
+    /// unknown (a flat table, or a model trained before ages were kept). Monitoring compares log rows of the same ages.
+    /// </summary>
+    public double[]? SampleAgesDays { get; init; }
+    /// <summary>The distinct lead ages of the training rows (days, ascending; from the sample); null when unknown.</summary>
+    public double[]? DecisionAgesDays { get; init; }
 
     /// <summary>The sample rows, encoded (<see cref="SampleRows"/> x the codec's row size); not in the JSON entry.</summary>
     [JsonIgnore] public byte[] Sample { get; init; } = [];
@@ -48,7 +55,7 @@ public sealed record ModelReference
     /// with those features among its columns) and its held-out probabilities and labels.
     /// </summary>
     public static ModelReference Build(FeatureEncoder encoder, GradeBands grades, FeatureFrame train, IReadOnlyList<double> heldOut, IReadOnlyList<bool> heldOutLabels,
-        double heldOutAuc, double heldOutEce, IReadOnlyDictionary<string, double> importance, int seed)
+        double heldOutAuc, double heldOutEce, IReadOnlyDictionary<string, double> importance, int seed, IReadOnlyList<double>? rowAgesDays = null)
     {
         var codec = new FeatureRowCodec(encoder);
         var features = encoder.Features;
@@ -67,6 +74,13 @@ public sealed record ModelReference
             var source = train.Rows[pick[i]];
             for (var f = 0; f < row.Length; f++) row[f] = columns[f] < 0 ? FeatureValue.Missing : source[columns[f]];
             codec.Encode(row, sample.AsSpan(i * codec.RowBytes, codec.RowBytes));
+        }
+        // The lead age of each sampled row (days since creation at its decision time), when the caller knows them all.
+        double[]? ages = null;
+        if (rowAgesDays is { } ra && ra.Count == train.Count)
+        {
+            ages = pick.Select(i => Math.Round(ra[i], 6)).ToArray();
+            if (ages.Any(a => !double.IsFinite(a) || a < 0)) ages = null;
         }
         var scorePick = Pick(heldOut.Count, MaxHeldOutScores, rng);
         var mix = new Dictionary<string, int> { ["A"] = 0, ["B"] = 0, ["C"] = 0, ["D"] = 0 };
@@ -93,6 +107,8 @@ public sealed record ModelReference
             HeldOutAuc = heldOutAuc,
             HeldOutEce = heldOutEce,
             Importance = importance,
+            SampleAgesDays = ages,
+            DecisionAgesDays = ages is null ? null : ages.Distinct().Order().ToArray(),
         };
     }
 
