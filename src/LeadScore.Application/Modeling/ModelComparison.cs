@@ -79,19 +79,32 @@ public sealed class ModelComparison(ModelRegistry registry, TrainingService trai
             options = options with { KnownBefore = known };
             frameA = (await training.BuildTrainingSetAsync(defsA, options, ct)).Frame;
         }
+        // With several rows per lead (lead ages) a time split keeps whole leads together: the test set is the leads whose first
+        // matured row is at or after its start, with all their matured rows. Each row is judged here by its lead's first time.
+        var firstAt = new DateTimeOffset[frameA.Count];
+        if (frameA.GroupRowsById)
+        {
+            var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+            for (var i = 0; i < frameA.Count; i++)
+                if (frameA.IsMatured(i) && (!first.TryGetValue(frameA.Ids[i], out var f) || frameA.Times[i] < f)) first[frameA.Ids[i]] = frameA.Times[i];
+            for (var i = 0; i < frameA.Count; i++) firstAt[i] = first.TryGetValue(frameA.Ids[i], out var f) ? f : frameA.Times[i];
+        }
+        else
+            for (var i = 0; i < frameA.Count; i++) firstAt[i] = frameA.Times[i];
         var keep = new List<int>();
         for (var i = 0; i < frameA.Count; i++)
-            if ((inclusive ? frameA.Times[i] >= since : frameA.Times[i] > since) && frameA.IsMatured(i)) keep.Add(i);
+            if ((inclusive ? firstAt[i] >= since : firstAt[i] > since) && frameA.IsMatured(i)) keep.Add(i);
         if (inclusive)
         {
             // The test set starts at its first row's time; rows tied with it may have gone either way (a time split breaks
             // ties by row order, and dates without a time of day tie often), so tied rows are left out unless only one
-            // row has that time: then it is the test set's first row.
-            var tied = 0;
-            for (var i = 0; i < frameA.Count; i++) if (frameA.Times[i] == since) tied++;
+            // row (lead) has that time: then it is the test set's first.
+            var tied = frameA.GroupRowsById
+                ? Enumerable.Range(0, frameA.Count).Where(i => firstAt[i] == since && frameA.IsMatured(i)).Select(i => frameA.Ids[i]).Distinct().Count()
+                : Enumerable.Range(0, frameA.Count).Count(i => frameA.Times[i] == since);
             if (tied > 1)
             {
-                keep.RemoveAll(i => frameA.Times[i] == since);
+                keep.RemoveAll(i => firstAt[i] == since);
                 notes.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{tied} row(s) decided exactly at {since:yyyy-MM-dd HH:mm}Z, where the later test set starts, were left out: tied rows may have been trained on"));
             }

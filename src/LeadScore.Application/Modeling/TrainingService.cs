@@ -138,7 +138,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         // Ages from how long the leads open at the decision point stay open (to their close, or the data's end).
         var d = choice.DecisionDelay;
         var openFor = closes.Where(c => (c.Closed ?? dataEnd) > c.Created + d).Select(c => (c.Closed ?? dataEnd) - c.Created).ToArray();
-        if (FunnelDefaults.ChooseAges(d, openFor) is not { } chosen) return choice;
+        if (FunnelDefaults.ChooseAges(d, openFor, fromCreation: delay is null) is not { } chosen) return choice;
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         var median = openFor.Order().ElementAt(openFor.Length / 2).TotalDays;
         return choice with

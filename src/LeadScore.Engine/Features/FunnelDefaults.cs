@@ -77,15 +77,16 @@ public static class FunnelDefaults
     /// <summary>Several ages only when a quarter of the leads open at the decision point stay open this much longer.</summary>
     public static readonly TimeSpan LongOpen = TimeSpan.FromDays(14);
     public const double AgesUpToQuantile = 0.95;
-    public const string AgesRule = "several ages when at least a quarter of the leads open at the decision point stay open 14 days longer: creation, 7 days, the decision point and a week and two weeks after it, then 30, 45, 60, 90, 120, 180, 270 and 365 days, at least 5 days apart, up to the age by which 95% of them have closed";
+    public const string AgesRule = "several ages when at least a quarter of the leads open at the decision point stay open 14 days longer: creation, 7 days, the decision point and a week and two weeks after it, then 30, 45, 60, 90, 120, 180, 270 and 365 days, at least 5 days apart, up to the age by which 95% of them have closed; with a given --decision-delay, from that delay on";
 
     /// <summary>
     /// The ages to build rows at, from how long leads stay open: <paramref name="openFor"/> holds, for each lead still open
     /// at its decision point, the time from its creation to its close (won or lost), or to the data's end when it is still
     /// open. A model trained at one age has never seen an older open lead, yet live scoring meets them every day; when
-    /// leads close soon after the decision point one age is enough (null).
+    /// leads close soon after the decision point one age is enough (null). <paramref name="fromCreation"/> false (a delay
+    /// the user gave): the ages start at the delay.
     /// </summary>
-    public static IReadOnlyList<TimeSpan>? ChooseAges(TimeSpan delay, IReadOnlyList<TimeSpan> openFor)
+    public static IReadOnlyList<TimeSpan>? ChooseAges(TimeSpan delay, IReadOnlyList<TimeSpan> openFor, bool fromCreation = true)
     {
         if (openFor.Count < 20) return null;
         var sorted = openFor.Order().ToArray();
@@ -95,7 +96,9 @@ public static class FunnelDefaults
         // From creation: live scoring meets leads of every age, the freshest ones first; with rows from day 0 on, a lead
         // a few days old is scored by a model that has seen leads that young (and no win comes before the first age).
         var candidates = new[] { TimeSpan.Zero, TimeSpan.FromDays(7), delay, delay + TimeSpan.FromDays(7), delay + TimeSpan.FromDays(14) }
-            .Concat(LadderDays.Select(d => TimeSpan.FromDays(d))).Distinct().Order();
+            .Concat(LadderDays.Select(d => TimeSpan.FromDays(d))).Distinct().Order()
+            // A decision delay the user gave is the earliest age: no row before the point they chose.
+            .Where(a => fromCreation || a >= delay);
         var ages = new List<TimeSpan>();
         foreach (var a in candidates)
             if (ages.Count == 0 || (a <= upTo && a - ages[^1] >= TimeSpan.FromDays(5))) ages.Add(a);

@@ -30,6 +30,10 @@ public sealed class LeadAgeTests
         // A 3-day delay: creation, 7, 17 (the delay + 14), 30, ...; 3 and 10 are within 5 days of an earlier age
         FunnelDefaults.ChooseAges(Days(3), [.. Enumerable.Range(0, 100).Select(i => Days(15 + i))])!.Select(a => a.TotalDays).ShouldBe([0, 7, 17, 30, 45, 60, 90]);
 
+        // A delay the user gave is the earliest age
+        FunnelDefaults.ChooseAges(D14, [.. Enumerable.Range(0, 100).Select(i => Days(15 + i))], fromCreation: false)!
+            .Select(a => a.TotalDays).ShouldBe([14, 21, 28, 45, 60, 90]);
+
         // From creation (delay 0), long-lived leads: the ladder reaches 365
         var year = FunnelDefaults.ChooseAges(TimeSpan.Zero, [.. Enumerable.Range(0, 100).Select(_ => Days(400))])!;
         year.Select(a => a.TotalDays).ShouldBe([0, 7, 14, 30, 45, 60, 90, 120, 180, 270, 365]);
