@@ -79,6 +79,12 @@ public sealed class DashboardOperationsBrowserTests(ChromiumFixture chromium) : 
         (await TextsAsync(page, "#drift-table tbody td:nth-child(2)")).ShouldContain("wasserstein");
         var importance = await TextsAsync(page, "#drift-table tbody td:nth-child(6)");
         importance.ShouldAllBe(i => i != "–", "each feature's importance from the model card");
+        // Drift per feature over time: a row per feature, a cell per window; the drifted feature is marked from the drift week on.
+        await Expect(page.Locator("#drift-history-table thead th")).ToHaveCountAsync(1 + Math.Min(12, MonitoringWorld.Weeks));
+        var visits = page.Locator("#drift-history-table tbody tr", new() { HasText = "visits" });
+        (await visits.Locator("td").CountAsync()).ShouldBe(Math.Min(12, MonitoringWorld.Weeks));
+        (await visits.Locator("td.drifted").CountAsync()).ShouldBeGreaterThanOrEqualTo(MonitoringWorld.Weeks - MonitoringWorld.DriftWeek);
+        ((await visits.Locator("td").Last.GetAttributeAsync("class")) ?? "").ShouldContain("drifted");
         await Expect(page.Locator("#score-drift-verdict")).ToHaveTextAsync("drifted");
         await Expect(page.Locator("#grade-mix-table tbody tr")).Not.ToHaveCountAsync(0);
         await Expect(page.Locator("#score-chart circle.point-median")).ToHaveCountAsync(MonitoringWorld.Weeks);

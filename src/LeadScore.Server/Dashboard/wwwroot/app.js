@@ -388,6 +388,22 @@
     h("thead", {}, h("tr", {}, headers.map((c) => h("th", { scope: "col" }, c)))), h("tbody", {}, rows)));
   const errorText = (e) => (e instanceof ApiError ? e.title + ": " + e.message : String(e));
 
+  // Drift per feature over time: the most important features (up to 10), one cell per window (the last 12) with the
+  // statistic, marked when it drifted.
+  function driftOverTime(drift, importance) {
+    const windows = drift.windows.slice(-12);
+    const names = [...drift.features].map((f) => f.feature).sort((a, b) => (importance[b] ?? -1) - (importance[a] ?? -1)).slice(0, 10);
+    const rows = names.map((n) => h("tr", {}, h("th", { scope: "row" }, n), windows.map((w) => {
+      const f = (w.features || []).find((x) => x.feature === n);
+      return h("td", { class: "num" + (f && f.drifted ? " drifted status-lost" : ""), title: f ? (f.drifted ? "drifted: " : "no drift: ") + (f.explanation || "") : "not measured" },
+        f ? fig(f.statistic, 3) + (f.drifted ? " !" : "") : "–");
+    })));
+    return h("div", {}, h("h3", {}, "Drift per feature over time"),
+      explain("The most important features, window by window (the latest 12): each cell is the feature's drift statistic; marked with ! and in red when it drifted."),
+      h("div", { class: "table-wrap" }, h("table", { id: "drift-history-table" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Feature"), windows.map((w) => h("th", { scope: "col" }, fmtDate(w.start))))), h("tbody", {}, rows))));
+  }
+
   // A line chart over windows: one polyline per series, points with their value as a tooltip, dates at both ends.
   function seriesChart(id, title, labels, series, yMin = 0, yMax = 1) {
     const W = 720, H = 240, L = 44, R = 16, T = 12, B = 40;
@@ -447,7 +463,8 @@
       tableOf("drift-table", ["Feature", "Test", "Statistic", "Threshold", "Drifted", "Importance", "What it means"], featureRows),
       seriesChart("drift-chart", "Drifted features per window", drift.windows.map((w) => fmtDate(w.start)),
         [{ key: "drifted", name: "share of features drifted", colour: "#b3261e", values: drift.windows.map((w) => w.features.length ? w.drifted_features / w.features.length : null) }]),
-      explain("The share of features drifted in each window (1.0: every feature).")));
+      explain("The share of features drifted in each window (1.0: every feature)."),
+      driftOverTime(drift, d.importance)));
     const sd = latest.score_drift, gm = latest.grade_mix_drift;
     const grades = gm ? [...new Set([...Object.keys(gm.reference), ...Object.keys(gm.current)])].sort() : [];
     out.push(h("div", { class: "panel", id: "score-drift" }, h("h2", {}, "Scores and grade mix"),
