@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Load test of the REST API on loopback with wrk (load generator and server share the machine).
-#   benchmarks/bench-api.sh [DURATION_SECONDS] [CONNECTIONS]
-# Trains a LightGBM model on the bank-marketing data (without `duration`) into a throwaway workspace,
-# serves it, and measures GET /health/live, POST /api/v1/score with reasons and with ?explain=false.
+#   benchmarks/bench-api.sh [DURATION_SECONDS] [CONNECTIONS] [bank|quickstart]
+# Trains a model into a throwaway workspace, serves it, and measures GET /health/live, POST /api/v1/score with
+# reasons and with ?explain=false. bank (default): LightGBM on the bank-marketing data (without `duration`), one flat
+# row per request. quickstart: `quickstart --no-serve` (the model the product itself picks on its demo data), and the
+# request is the lead with attributes and activities that the quickstart prints as its example.
 # Prints one line per endpoint: requests/s, p50, p99 (wrk's latency distribution).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +22,15 @@ SERVER_PID=""
 cleanup() { if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi; rm -rf "$WS" "$LUA"; }
 trap cleanup EXIT
 
-echo "bench-api: building and training a LightGBM model on bank-marketing (workspace $WS)" >&2
-./leadscore --workspace "$WS" train --csv "$DATA" --target y --positive yes --sep ';' --exclude duration \
-  --algorithm lightgbm --time-budget 10 --max-trials 1 --seed 42 > "$WS/train.log" 2>&1 || { cat "$WS/train.log"; exit 1; }
+MODEL=${3:-bank}
+if [ "$MODEL" = quickstart ]; then
+  echo "bench-api: quickstart --no-serve (workspace $WS)" >&2
+  ./leadscore --workspace "$WS" quickstart --no-serve > "$WS/train.log" 2>&1 || { cat "$WS/train.log"; exit 1; }
+else
+  echo "bench-api: building and training a LightGBM model on bank-marketing (workspace $WS)" >&2
+  ./leadscore --workspace "$WS" train --csv "$DATA" --target y --positive yes --sep ';' --exclude duration \
+    --algorithm lightgbm --time-budget 10 --max-trials 1 --seed 42 > "$WS/train.log" 2>&1 || { cat "$WS/train.log"; exit 1; }
+fi
 KEY=$(./leadscore --workspace "$WS" apikey create --name bench --scopes score 2>/dev/null)
 
 # No rate limit for the load test; everything else as in production. $1: the prediction log on (true) or off (false).
@@ -36,7 +44,13 @@ start_server() {
 stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 start_server true
 
-BODY='{"id":"bench-1","attributes":{"age":"41","job":"admin.","marital":"married","education":"university.degree","default":"no","housing":"yes","loan":"no","contact":"cellular","month":"may","day_of_week":"thu","campaign":"2","pdays":"999","previous":"0","poutcome":"nonexistent","emp.var.rate":"-1.8","cons.price.idx":"92.893","cons.conf.idx":"-46.2","euribor3m":"1.313","nr.employed":"5099.1"}}'
+if [ "$MODEL" = quickstart ]; then
+  # The example request the quickstart prints (the -d '...' of its curl line).
+  BODY=$(grep -o -- "-d '{.*}'" "$WS/train.log" | tail -1 | sed -e "s/^-d '//" -e "s/'\$//")
+  [ -n "$BODY" ] || { echo "bench-api: no example request in the quickstart output"; exit 1; }
+else
+  BODY='{"id":"bench-1","attributes":{"age":"41","job":"admin.","marital":"married","education":"university.degree","default":"no","housing":"yes","loan":"no","contact":"cellular","month":"may","day_of_week":"thu","campaign":"2","pdays":"999","previous":"0","poutcome":"nonexistent","emp.var.rate":"-1.8","cons.price.idx":"92.893","cons.conf.idx":"-46.2","euribor3m":"1.313","nr.employed":"5099.1"}}'
+fi
 cat > "$LUA/score.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '$BODY'
@@ -58,7 +72,7 @@ run() { # name path [lua]
   printf "%-34s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n" "$name" "$rps" "$p50" "$p99" "${non2xx:-0}"
 }
 
-echo "bench-api: $(nproc) cores, wrk -t2 -c$CONN -d${DUR}s, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "bench-api: model $MODEL, $(nproc) cores, wrk -t2 -c$CONN -d${DUR}s, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d" " -f1-3 /proc/loadavg)"
 run "GET /health/live" "/health/live"
 run "POST /api/v1/score (reasons)" "/api/v1/score" "$LUA/score.lua"
 run "POST /api/v1/score?explain=false" "/api/v1/score?explain=false" "$LUA/score.lua"
