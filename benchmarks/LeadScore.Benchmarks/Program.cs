@@ -14,6 +14,7 @@ public static class Program
         }
         if (args is ["scoring-cpu"]) { Scoring.ScoringCpuReport.Run(Console.Out); return; }
         if (args is ["shap-speed", .. var workspaces]) { Scoring.ShapSpeedReport.Run(Console.Out, workspaces); return; }
+        if (args is ["shap-trees", .. var models]) { Scoring.ShapTreeCostReport.Run(Console.Out, models); return; }
         if (args is ["store-trainingset", var n, ..])
         {
             Features.StoreTrainingSetReport.RunAsync(Console.Out, int.Parse(n), args.Length > 2 ? args[2] : null).GetAwaiter().GetResult();

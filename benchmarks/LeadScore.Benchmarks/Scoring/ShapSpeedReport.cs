@@ -22,7 +22,8 @@ public static class ShapSpeedReport
     private static readonly (ShapMethod Method, string Name)[] Methods =
     [
         (ShapMethod.TablesAndPlain, "before: tables + plain TreeSHAP"),
-        (ShapMethod.Linear, "now: Linear TreeSHAP"),
+        (ShapMethod.Linear, "Linear TreeSHAP on every tree"),
+        (ShapMethod.Auto, "now: per-tree choice (cost model)"),
         (ShapMethod.TablesAndLinear, "tables + Linear TreeSHAP"),
         (ShapMethod.Plain, "plain TreeSHAP on every tree"),
     ];
@@ -93,7 +94,7 @@ public static class ShapSpeedReport
         }
     }
 
-    private static ScoringEngine Train(FeatureFrame frame, Func<MLContext, IEstimator<ITransformer>> trainer)
+    internal static ScoringEngine Train(FeatureFrame frame, Func<MLContext, IEstimator<ITransformer>> trainer)
     {
         var enc = FeatureEncoder.Fit(frame);
         var m = enc.EncodeAll(frame);
@@ -154,7 +155,7 @@ public static class ShapSpeedReport
     }
 
     /// <summary>The bank rows in the order of the model's features (by name).</summary>
-    private static FeatureFrame Align(FeatureFrame bank, IReadOnlyList<FeatureInfo> features)
+    internal static FeatureFrame Align(FeatureFrame bank, IReadOnlyList<FeatureInfo> features)
     {
         var index = features.Select(f => bank.IndexOf(f.Name)).ToArray();
         var frame = new FeatureFrame(features);
@@ -171,7 +172,7 @@ public static class ShapSpeedReport
     /// The workspace's champion and, for a workspace model, the feature rows of up to 2,000 stored leads as
     /// of now (as the scoring service computes them).
     /// </summary>
-    private static (ServableModel Model, FeatureFrame Leads) LoadChampion(string workspace)
+    internal static (ServableModel Model, FeatureFrame Leads) LoadChampion(string workspace)
     {
         var store = LeadScore.Storage.LeadStore.OpenAsync(workspace).GetAwaiter().GetResult();
         try

@@ -20,7 +20,7 @@ public sealed record BatchCsvOptions
     public ImportMapping? Mapping { get; init; }
     /// <summary>Input columns copied to the output after the lead id (score --keep), so the scores join back to the CRM.</summary>
     public IReadOnlyList<string> Keep { get; init; } = [];
-    /// <summary>Rows per chunk: memory holds one chunk of rows and results, whatever the file's size.</summary>
+    /// <summary>Rows per chunk: memory holds three chunks of rows and results (read, scored, written), whatever the file's size.</summary>
     public int ChunkRows { get; init; } = 8192;
     /// <summary>Where malformed rows are counted (they are skipped, the rest scored); null = skipped silently.</summary>
     public SkippedRows? Skipped { get; init; }
@@ -160,13 +160,43 @@ public static class BatchScoring
     {
         using var _ = reader;
         var engine = model.Engine;
-        var features = engine.Encoder.Features;
         var length = Math.Max(1, file.Length);
         long n = 0;
-        while (true)
+        // A pipeline of three chunks: while one chunk is scored (on every core), the next is read and the one before
+        // is logged and written by the caller. Results are the same as scoring chunk after chunk, in file order.
+        var current = ReadChunk();
+        if (current.Frame.Count == 0)
+        {
+            progress?.Report(1);
+            yield break;
+        }
+        var scoring = Score(current.Frame);
+        try
+        {
+            while (true)
+            {
+                var next = ReadChunk();
+                var results = scoring.GetAwaiter().GetResult();
+                scoring = next.Frame.Count > 0 ? Score(next.Frame) : null;
+                progress?.Report(next.Frame.Count > 0 ? (double)file.Position / length : 1);
+                if (options.Log is { } log) LogChunk(log, model, current.Frame, 0, results, idCol >= 0, ct);
+                yield return new BatchCsvChunk(results, current.Kept.ToArray()) { Features = current.Frame.Rows };
+                if (scoring is null) break;
+                current = next;
+            }
+        }
+        finally
+        {
+            // A caller that stops early (an error writing) leaves no scoring running behind it.
+            if (scoring is not null) try { scoring.Wait(CancellationToken.None); } catch (Exception) { /* its result is not wanted */ }
+        }
+
+        Task<LeadScoreResult[]> Score(FeatureFrame frame) => Task.Run(() => engine.ScoreBatch(frame, explain, top, ct), ct);
+
+        (FeatureFrame Frame, List<string[]> Kept) ReadChunk()
         {
             ct.ThrowIfCancellationRequested();
-            var frame = new FeatureFrame(features);
+            var frame = new FeatureFrame(engine.Encoder.Features);
             var kept = new List<string[]>();
             while (frame.Count < options.ChunkRows && reader.Read() is { } rec)
             {
@@ -198,19 +228,8 @@ public static class BatchScoring
                 frame.Add(rowId, row, null, null);
                 kept.Add(keep.Length == 0 ? [] : Array.ConvertAll(keep, k => rec.Fields[k]));
             }
-            if (frame.Count == 0) break;
-            // One chunk: ScoreChunks spreads it over the cores in blocks and yields once.
-            var offset = 0;
-            foreach (var results in engine.ScoreChunks(frame, explain, top, options.ChunkRows, ct))
-            {
-                if (options.Log is { } log) LogChunk(log, model, frame, offset, results, idCol >= 0, ct);
-                // Results come in frame order, so the kept values line up by position.
-                yield return new BatchCsvChunk(results, kept.GetRange(offset, results.Length).ToArray()) { Features = frame.Rows.GetRange(offset, results.Length) };
-                offset += results.Length;
-            }
-            progress?.Report((double)file.Position / length);
+            return (frame, kept);
         }
-        progress?.Report(1);
     }
 
     private static void LogChunk(BatchPredictionLog log, ServableModel model, FeatureFrame frame, int offset, LeadScoreResult[] results, bool hasIds, CancellationToken ct)

@@ -69,12 +69,14 @@ public static class ScoreWriter
             await output.WriteLineAsync(header, ct);
         }
         long rows = 0;
+        // One write per chunk of rows (not one await per line): the text of a chunk is built, then written at once.
         var line = new StringBuilder();
+        var newLine = output.NewLine;
         await foreach (var chunk in chunks.WithCancellation(ct))
         {
+            line.Clear();
             foreach (var r in chunk)
             {
-                line.Clear();
                 if (format == ScoreOutputFormat.Csv)
                 {
                     Csv(line, r.LeadId);
@@ -99,9 +101,10 @@ public static class ScoreWriter
                         Columns = !stored && extra.Count > 0 ? extra.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => r.Extra[x.i]) : null,
                     }, OutJson));
                 }
-                await output.WriteLineAsync(line, ct);
+                line.Append(newLine);
                 rows++;
             }
+            await output.WriteAsync(line, ct);
         }
         await output.FlushAsync(ct);
         return rows;

@@ -1,10 +1,11 @@
 namespace LeadScore.Engine.Scoring;
 
 /// <summary>
-/// The model's SHAP explainer. By default every tree uses <see cref="LinearTreeShap"/> (exact, O(N D) per
-/// tree). The other <see cref="ShapMethod"/>s are kept to compare against, in tests and benchmarks:
-/// plain TreeSHAP (<see cref="CompiledModel.TreeShapOneTree"/>), and the precomputed tables below, which
-/// explained the trees that fit them before Linear TreeSHAP.
+/// The model's SHAP explainer. By default (<see cref="ShapMethod.Auto"/>) each tree uses whichever of the
+/// precomputed tables below and <see cref="LinearTreeShap"/> (exact, O(N D) per tree) <see cref="ShapCostModel"/>
+/// says is cheaper for it: the tables on small shallow trees, Linear TreeSHAP on the others. The other
+/// <see cref="ShapMethod"/>s are kept to compare against, in tests and benchmarks, with plain TreeSHAP
+/// (<see cref="CompiledModel.TreeShapOneTree"/>).
 /// <para>
 /// Precomputed TreeSHAP (in the spirit of Yang, "Fast TreeSHAP", 2021, algorithm v2): path-dependent
 /// SHAP values depend on a row only through which of a leaf's path features the row satisfies. For
@@ -55,7 +56,7 @@ internal sealed class FastTreeShap
     public int LinearTrees { get; private init; }
 
     /// <summary>Builds the explainer; <paramref name="method"/> other than the default is for tests and benchmarks.</summary>
-    public static FastTreeShap Build(CompiledModel model, ShapMethod method = ShapMethod.Linear)
+    public static FastTreeShap Build(CompiledModel model, ShapMethod method = ShapMethod.Auto)
     {
         var nodes = model.Nodes;
         var position = new int[nodes.Length];
@@ -77,6 +78,7 @@ internal sealed class FastTreeShap
             long needed = 0;
             CountTable(model, root, [], ref needed);
             if (table.Count + needed > MaxTableDoubles) continue;
+            if (method == ShapMethod.Auto && !ShapCostModel.TablesCheaper(model, t)) continue;
             treeFast[t] = true;
             pathFeatures.Clear();
             pathZero.Clear();
@@ -84,7 +86,7 @@ internal sealed class FastTreeShap
         }
         LinearTreeShap? linear = null;
         var linearTrees = 0;
-        if (method is ShapMethod.TablesAndLinear or ShapMethod.Linear)
+        if (method is ShapMethod.TablesAndLinear or ShapMethod.Linear or ShapMethod.Auto)
         {
             var rest = new bool[treeFast.Length];
             for (var t = 0; t < rest.Length; t++) rest[t] = !treeFast[t];
@@ -211,8 +213,33 @@ internal sealed class FastTreeShap
         Span<int> stackMask = stackalloc int[model.MaxDepth + 2];
         var scratch = _linear?.RentScratch();
         for (var t = 0; t < _treeFast.Length; t++)
-            for (var r = 0; r < rows; r++)
+        {
+            var r = 0;
+            // Linear TreeSHAP walks a tree for two rows at once (the same arithmetic per row as one at a time).
+            if (scratch is not null && !_treeFast[t] && _linear!.Explains(t))
+                for (; r + 1 < rows; r += 2)
+                    _linear.TreePair(model, t, matrix.Slice(r * w, w), matrix.Slice((r + 1) * w, w), phi.Slice(r * w, w), phi.Slice((r + 1) * w, w), scratch);
+            for (; r < rows; r++)
                 Tree(model, t, matrix.Slice(r * w, w), phi.Slice(r * w, w), stackNode, stackMask, scratch);
+        }
+    }
+
+    /// <summary>Whether tree <paramref name="tree"/> is explained by the precomputed tables (else Linear TreeSHAP or plain TreeSHAP).</summary>
+    public bool UsesTables(int tree) => _treeFast[tree];
+
+    /// <summary>One tree's contributions over a block of rows, by this explainer's method for it (benchmarks time trees one by one).</summary>
+    internal void TreeBlock(CompiledModel model, int tree, ReadOnlySpan<float> matrix, Span<double> phi, int rows)
+    {
+        var w = model.SlotCount;
+        Span<int> stackNode = stackalloc int[model.MaxDepth + 2];
+        Span<int> stackMask = stackalloc int[model.MaxDepth + 2];
+        var scratch = _linear?.RentScratch();
+        var r = 0;
+        if (scratch is not null && !_treeFast[tree] && _linear!.Explains(tree))
+            for (; r + 1 < rows; r += 2)
+                _linear.TreePair(model, tree, matrix.Slice(r * w, w), matrix.Slice((r + 1) * w, w), phi.Slice(r * w, w), phi.Slice((r + 1) * w, w), scratch);
+        for (; r < rows; r++)
+            Tree(model, tree, matrix.Slice(r * w, w), phi.Slice(r * w, w), stackNode, stackMask, scratch);
     }
 
     private void Tree(CompiledModel model, int t, ReadOnlySpan<float> x, Span<double> phi, Span<int> stackNode, Span<int> stackMask, LinearTreeShap.Scratch? scratch)
@@ -256,13 +283,15 @@ internal sealed class FastTreeShap
 }
 
 /// <summary>
-/// How <see cref="FastTreeShap"/> explains each tree. All are exact; the default, <see cref="Linear"/>, was the
-/// fastest when measured side by side (benchmarks <c>shap-speed</c>): as fast as the tables in batches and several
-/// times faster for one lead, whose table reads miss the cache (the tables of 100 trees reach tens of MB).
+/// How <see cref="FastTreeShap"/> explains each tree. All are exact. The default, <see cref="Auto"/>, picks per tree
+/// by <see cref="ShapCostModel"/>: the tables where they fit and cost less, Linear TreeSHAP elsewhere. A single
+/// row and a block of rows use the same method for a tree, so they give the same contributions, bit for bit.
 /// </summary>
 internal enum ShapMethod
 {
-    /// <summary>Linear TreeSHAP on every tree (the default).</summary>
+    /// <summary>Per tree, the cheaper of the tables and Linear TreeSHAP by <see cref="ShapCostModel"/> (the default).</summary>
+    Auto,
+    /// <summary>Linear TreeSHAP on every tree (the default until the per-tree choice).</summary>
     Linear,
     /// <summary>Tables where they fit, plain TreeSHAP elsewhere (the algorithm before Linear TreeSHAP, for comparison).</summary>
     TablesAndPlain,

@@ -189,9 +189,13 @@ internal sealed class LinearTreeShap
             maxDepth, maxPoints, model.SlotCount);
     }
 
-    /// <summary>The block width for <paramref name="points"/> points: a multiple of 4 up to 32, then 48 and 64; 0 beyond.</summary>
+    /// <summary>
+    /// The block width for <paramref name="points"/> points: a multiple of 2 up to 16 (a tree pays for the points it
+    /// needs: a width costs about its number of doubles per edge), a multiple of 4 up to 32, then 48 and 64; 0 beyond.
+    /// </summary>
     internal static int Width(int points) => points switch
     {
+        <= 16 => (points + 1) / 2 * 2,
         <= 32 => (points + Lanes - 1) / Lanes * Lanes,
         <= 48 => 48,
         <= MaxPoints => MaxPoints,
@@ -271,20 +275,21 @@ internal sealed class LinearTreeShap
     public Scratch RentScratch()
     {
         var s = t_scratch ??= new Scratch();
+        // Room for two rows walked together (TreePair): the second row's state follows the first's.
         var levels = _maxDepth + 1;
-        if (s.A.Length < levels * _maxPoints)
+        if (s.A.Length < 2 * levels * _maxPoints)
         {
-            s.A = new double[levels * _maxPoints];
-            s.C = new double[levels * _maxPoints];
+            s.A = new double[2 * levels * _maxPoints];
+            s.C = new double[2 * levels * _maxPoints];
         }
-        if (s.Hot.Length < levels)
+        if (s.Hot.Length < 2 * levels)
         {
-            s.Hot = new int[levels];
-            s.Weights = new int[levels];
+            s.Hot = new int[2 * levels];
+            s.Weights = new int[2 * levels];
             s.Slot = new int[levels];
-            s.O = new bool[levels];
+            s.O = new bool[2 * levels];
         }
-        if (s.PhiLanes.Length < _slotCount * Lanes) s.PhiLanes = new double[_slotCount * Lanes];
+        if (s.PhiLanes.Length < 2 * _slotCount * Lanes) s.PhiLanes = new double[2 * _slotCount * Lanes];
         return s;
     }
 
@@ -296,9 +301,13 @@ internal sealed class LinearTreeShap
         switch (_points[tree])
         {
             case 0: return;
+            case 2: Tree<Block2>(model, tree, x, phi, s); break;
             case 4: Tree<Block4>(model, tree, x, phi, s); break;
+            case 6: Tree<Pair<Block4, Block2>>(model, tree, x, phi, s); break;
             case 8: Tree<Block8>(model, tree, x, phi, s); break;
+            case 10: Tree<Pair<Block8, Block2>>(model, tree, x, phi, s); break;
             case 12: Tree<Pair<Block8, Block4>>(model, tree, x, phi, s); break;
+            case 14: Tree<Pair<Block8, Pair<Block4, Block2>>>(model, tree, x, phi, s); break;
             case 16: Tree<Pair<Block8, Block8>>(model, tree, x, phi, s); break;
             case 20: Tree<Pair<Pair<Block8, Block8>, Block4>>(model, tree, x, phi, s); break;
             case 24: Tree<Pair<Pair<Block8, Block8>, Block8>>(model, tree, x, phi, s); break;
@@ -306,6 +315,132 @@ internal sealed class LinearTreeShap
             case 32: Tree<Pair<Pair<Block8, Block8>, Pair<Block8, Block8>>>(model, tree, x, phi, s); break;
             case 48: Tree<Pair<Pair<Pair<Block8, Block8>, Pair<Block8, Block8>>, Pair<Block8, Block8>>>(model, tree, x, phi, s); break;
             default: Tree<Pair<Pair<Pair<Block8, Block8>, Pair<Block8, Block8>>, Pair<Pair<Block8, Block8>, Pair<Block8, Block8>>>>(model, tree, x, phi, s); break;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Tree(CompiledModel, int, ReadOnlySpan{float}, Span{double}, Scratch)"/> for two rows at once: one walk
+    /// over the tree's edges does each row's arithmetic exactly as the single walk does (same operations, same order, so
+    /// the same bits), and shares the rest (reading the edges, the walk's control) between them.
+    /// </summary>
+    public void TreePair(CompiledModel model, int tree, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, Span<double> phi0, Span<double> phi1, Scratch s)
+    {
+        switch (_points[tree])
+        {
+            case 0: return;
+            case 2: TreePair<Block2>(model, tree, x0, x1, phi0, phi1, s); break;
+            case 4: TreePair<Block4>(model, tree, x0, x1, phi0, phi1, s); break;
+            case 6: TreePair<Pair<Block4, Block2>>(model, tree, x0, x1, phi0, phi1, s); break;
+            case 8: TreePair<Block8>(model, tree, x0, x1, phi0, phi1, s); break;
+            default:
+                // Wider trees (deep paths, rare) are walked row by row.
+                Tree(model, tree, x0, phi0, s);
+                Tree(model, tree, x1, phi1, s);
+                break;
+        }
+    }
+
+    private void TreePair<TBlock>(CompiledModel model, int tree, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, Span<double> phi0, Span<double> phi1, Scratch s)
+        where TBlock : struct, IBlock<TBlock>
+    {
+        var first = _edgeStart[tree];
+        var end = _edgeStart[tree + 1];
+        var k = (nuint)TBlock.Width;
+        var width = k;
+        var levels = _maxDepth + 1;
+        var second = (nuint)(levels * _maxPoints);
+        ref var a0 = ref MemoryMarshal.GetArrayDataReference(s.A);
+        ref var c0 = ref MemoryMarshal.GetArrayDataReference(s.C);
+        ref var a1 = ref Unsafe.Add(ref a0, second);
+        ref var c1 = ref Unsafe.Add(ref c0, second);
+        ref var lanes0 = ref MemoryMarshal.GetArrayDataReference(s.PhiLanes);
+        ref var lanes1 = ref Unsafe.Add(ref lanes0, _slotCount * Lanes);
+        ref var v0 = ref MemoryMarshal.GetArrayDataReference(_vectors);
+        ref var edge0 = ref MemoryMarshal.GetArrayDataReference(_edges);
+        ref var hot0 = ref MemoryMarshal.GetArrayDataReference(s.Hot);
+        ref var hot1 = ref Unsafe.Add(ref hot0, levels);
+        ref var w0 = ref MemoryMarshal.GetArrayDataReference(s.Weights);
+        ref var w1 = ref Unsafe.Add(ref w0, levels);
+        ref var slot0 = ref MemoryMarshal.GetArrayDataReference(s.Slot);
+        ref var o0 = ref MemoryMarshal.GetArrayDataReference(s.O);
+        ref var o1 = ref Unsafe.Add(ref o0, levels);
+
+        TBlock.Store(TBlock.Splat(1), ref a0, 0);
+        TBlock.Store(TBlock.Splat(0), ref c0, 0);
+        TBlock.Store(TBlock.Splat(1), ref a1, 0);
+        TBlock.Store(TBlock.Splat(0), ref c1, 0);
+        var root = model.TreeRoots[tree];
+        hot0 = model.Next(root, x0);
+        hot1 = model.Next(root, x1);
+        var cur = 0;
+        for (var i = first; i < end; i++)
+        {
+            ref readonly var e = ref Unsafe.Add(ref edge0, i);
+            var d = e.Depth;
+            while (cur >= d)
+            {
+                Close<TBlock>(ref c0, ref v0, ref lanes0, ref w0, ref slot0, width, cur);
+                Close<TBlock>(ref c1, ref v0, ref lanes1, ref w1, ref slot0, width, cur);
+                cur--;
+            }
+            var satisfied0 = e.PrevDepth < 0 || Unsafe.Add(ref o0, e.PrevDepth);
+            var satisfied1 = e.PrevDepth < 0 || Unsafe.Add(ref o1, e.PrevDepth);
+            var goes0 = e.Node == Unsafe.Add(ref hot0, d - 1);
+            var goes1 = e.Node == Unsafe.Add(ref hot1, d - 1);
+            var goesMask0 = -(int)Unsafe.As<bool, byte>(ref goes0);
+            var goesMask1 = -(int)Unsafe.As<bool, byte>(ref goes1);
+            var satisfiedMask0 = -(int)Unsafe.As<bool, byte>(ref satisfied0);
+            var satisfiedMask1 = -(int)Unsafe.As<bool, byte>(ref satisfied1);
+            var taken0 = e.Cold ^ ((e.Hot ^ e.Cold) & goesMask0);
+            var taken1 = e.Cold ^ ((e.Hot ^ e.Cold) & goesMask1);
+            var off0 = (nuint)(e.Failed ^ ((taken0 ^ e.Failed) & satisfiedMask0));
+            var off1 = (nuint)(e.Failed ^ ((taken1 ^ e.Failed) & satisfiedMask1));
+            var parent = (nuint)(d - 1) * width;
+            if (e.Leaf)
+            {
+                var leaf0 = TBlock.Scale(TBlock.Mul(TBlock.Load(ref a0, parent), TBlock.Load(ref v0, off0)), e.Value);
+                var leaf1 = TBlock.Scale(TBlock.Mul(TBlock.Load(ref a1, parent), TBlock.Load(ref v0, off1)), e.Value);
+                TBlock.Store(TBlock.Add(TBlock.Load(ref c0, parent), leaf0), ref c0, parent);
+                TBlock.Store(TBlock.Add(TBlock.Load(ref c1, parent), leaf1), ref c1, parent);
+                ref var l0 = ref Unsafe.Add(ref lanes0, e.Slot * Lanes);
+                (Vector256.LoadUnsafe(ref l0) + TBlock.Dot(leaf0, TBlock.Load(ref v0, off0 + k))).StoreUnsafe(ref l0);
+                ref var l1 = ref Unsafe.Add(ref lanes1, e.Slot * Lanes);
+                (Vector256.LoadUnsafe(ref l1) + TBlock.Dot(leaf1, TBlock.Load(ref v0, off1 + k))).StoreUnsafe(ref l1);
+                cur = d - 1;
+            }
+            else
+            {
+                var at = (nuint)d * width;
+                TBlock.Store(TBlock.Mul(TBlock.Load(ref a0, parent), TBlock.Load(ref v0, off0)), ref a0, at);
+                TBlock.Store(TBlock.Mul(TBlock.Load(ref a1, parent), TBlock.Load(ref v0, off1)), ref a1, at);
+                TBlock.Store(TBlock.Splat(0), ref c0, at);
+                TBlock.Store(TBlock.Splat(0), ref c1, at);
+                Unsafe.Add(ref o0, d) = (satisfiedMask0 & goesMask0) != 0;
+                Unsafe.Add(ref o1, d) = (satisfiedMask1 & goesMask1) != 0;
+                Unsafe.Add(ref w0, d) = (int)(off0 + k);
+                Unsafe.Add(ref w1, d) = (int)(off1 + k);
+                Unsafe.Add(ref slot0, d) = e.Slot;
+                Unsafe.Add(ref hot0, d) = model.Next(e.Node, x0);
+                Unsafe.Add(ref hot1, d) = model.Next(e.Node, x1);
+                cur = d;
+            }
+        }
+        while (cur >= 1)
+        {
+            Close<TBlock>(ref c0, ref v0, ref lanes0, ref w0, ref slot0, width, cur);
+            Close<TBlock>(ref c1, ref v0, ref lanes1, ref w1, ref slot0, width, cur);
+            cur--;
+        }
+
+        for (var i = _slotStart[tree]; i < _slotStart[tree + 1]; i++)
+        {
+            var slot = _slots[i];
+            ref var l0 = ref Unsafe.Add(ref lanes0, slot * Lanes);
+            phi0[slot] += Vector256.Sum(Vector256.LoadUnsafe(ref l0));
+            Vector256<double>.Zero.StoreUnsafe(ref l0);
+            ref var l1 = ref Unsafe.Add(ref lanes1, slot * Lanes);
+            phi1[slot] += Vector256.Sum(Vector256.LoadUnsafe(ref l1));
+            Vector256<double>.Zero.StoreUnsafe(ref l1);
         }
     }
 
@@ -403,6 +538,28 @@ internal sealed class LinearTreeShap
         static abstract Vector256<double> Dot(TSelf a, TSelf b);
     }
 
+    /// <summary>Two points (paths of up to 4 unique features): half a vector, summed into the low 2 of the 4 lanes.</summary>
+    private struct Block2 : IBlock<Block2>
+    {
+        public Vector128<double> V;
+
+        public static int Width => 2;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block2 Load(ref double p, nuint offset) => new() { V = Vector128.LoadUnsafe(ref p, offset) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Block2 v, ref double p, nuint offset) => v.V.StoreUnsafe(ref p, offset);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block2 Splat(double v) => new() { V = Vector128.Create(v) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block2 Add(Block2 a, Block2 b) => new() { V = a.V + b.V };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block2 Mul(Block2 a, Block2 b) => new() { V = a.V * b.V };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Block2 Scale(Block2 a, double s) => new() { V = a.V * Vector128.Create(s) };
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Dot(Block2 a, Block2 b) => (a.V * b.V).ToVector256();
+    }
+
     private struct Block4 : IBlock<Block4>
     {
         public Vector256<double> V;
@@ -454,7 +611,7 @@ internal sealed class LinearTreeShap
         public static Vector256<double> Dot(Block8 a, Block8 b) => Vector256.FusedMultiplyAdd(a.Lo, b.Lo, a.Hi * b.Hi);
     }
 
-    /// <summary>Two blocks side by side: widths 12 to 64.</summary>
+    /// <summary>Two blocks side by side: widths 6 to 64.</summary>
     private struct Pair<TA, TB> : IBlock<Pair<TA, TB>> where TA : struct, IBlock<TA> where TB : struct, IBlock<TB>
     {
         public TA A;
