@@ -340,6 +340,8 @@ internal sealed class LinearTreeShap
         }
     }
 
+    // Optimised from the first call: a CLI run lasts seconds, and unoptimised walks (before the JIT's tier-up) cost several times more.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TreePair<TBlock>(CompiledModel model, int tree, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, Span<double> phi0, Span<double> phi1, Scratch s)
         where TBlock : struct, IBlock<TBlock>
     {
@@ -444,6 +446,8 @@ internal sealed class LinearTreeShap
         }
     }
 
+    // Optimised from the first call: a CLI run lasts seconds, and unoptimised walks (before the JIT's tier-up) cost several times more.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Tree<TBlock>(CompiledModel model, int tree, ReadOnlySpan<float> x, Span<double> phi, Scratch s)
         where TBlock : struct, IBlock<TBlock>
     {

@@ -4,24 +4,23 @@ namespace LeadScore.Engine.Scoring;
 /// Which exact SHAP algorithm explains a tree faster, from the tree's shape alone (so the choice is the same on
 /// every run and machine, and a row and a block of rows take the same path).
 /// <para>
-/// Both walk every node of the tree for each row. Linear TreeSHAP then does a few vector operations per edge on
-/// K doubles (K, the quadrature points, is about half the most unique features on a path, rounded up to 2):
-/// cost <c>E (a + b K)</c> for E edges. The tables read D numbers per leaf (D, the leaf's unique path features):
-/// cost <c>I c + L d + S e</c> for I inner nodes, L leaves and S the sum of D over the leaves, plus a cache miss
-/// per leaf (<c>L m</c>) when the tree's table (sum of D 2^D doubles) is larger than the cache a block of rows
-/// keeps it in. The constants are nanoseconds per row, fitted to per-tree timings (benchmarks <c>shap-trees</c>).
+/// Both walk every node of the tree for each row. Linear TreeSHAP does a few vector operations per edge on K doubles
+/// (K, the quadrature points, is about half the most unique features on a path, rounded up to 2): cost
+/// <c>E (a + b K)</c> for E edges. The tables test every node and read D numbers per leaf (D, the leaf's unique path
+/// features): cost <c>N c + S d</c> for N nodes and S the sum of D over the leaves. The constants are nanoseconds
+/// per row, fitted by least squares to per-tree timings of both algorithms (benchmarks <c>shap-trees</c>, 2026-12-01,
+/// the 600 trees of FastForest 200 x 16, FastForest 100 x 32 and the 300 x 31 LightGBM model auto picks on bank).
+/// With these constants Linear TreeSHAP is cheaper on every tree shape (a node costs the tables more than an edge
+/// costs Linear TreeSHAP, even at 2 points), as measured: the tables were faster on 2 of those 600 trees, by less
+/// than the timing noise. Refit the constants with <c>shap-trees</c> on another processor.
 /// </para>
 /// </summary>
 internal static class ShapCostModel
 {
-    public const double LinearPerEdge = 2.0;
-    public const double LinearPerPointEdge = 1.2;
-    public const double TablePerInner = 4.0;
-    public const double TablePerLeaf = 2.0;
-    public const double TablePerRead = 1.0;
-    public const double TableMissPerLeaf = 10.0;
-    /// <summary>Tables up to this many bytes per tree stay in the core's first-level cache while a block of rows reads them.</summary>
-    public const long CachedTableBytes = 32 << 10;
+    public const double LinearPerEdge = 3.1;
+    public const double LinearPerPointEdge = 0.77;
+    public const double TablePerNode = 4.9;
+    public const double TablePerRead = 1.7;
 
     /// <summary>The shape of one tree, as the costs read it.</summary>
     internal readonly record struct TreeShape(int Inner, int Leaves, int SumLeafUnique, int MaxUnique, long TableDoubles)
@@ -63,13 +62,8 @@ internal static class ShapCostModel
     public static double Linear(TreeShape s) => 2.0 * s.Inner * (LinearPerEdge + LinearPerPointEdge * s.Points);
 
     /// <summary>Estimated nanoseconds per row of the tables on a tree of this shape (infinite when its paths are too deep for tables).</summary>
-    public static double Tables(TreeShape s)
-    {
-        if (s.MaxUnique > FastTreeShap.MaxUniqueFeatures) return double.PositiveInfinity;
-        var cost = s.Inner * TablePerInner + s.Leaves * TablePerLeaf + s.SumLeafUnique * TablePerRead;
-        if (s.TableDoubles * sizeof(double) > CachedTableBytes) cost += s.Leaves * TableMissPerLeaf;
-        return cost;
-    }
+    public static double Tables(TreeShape s) =>
+        s.MaxUnique > FastTreeShap.MaxUniqueFeatures ? double.PositiveInfinity : (s.Inner + s.Leaves) * TablePerNode + s.SumLeafUnique * TablePerRead;
 
     /// <summary>Whether the tables explain tree <paramref name="tree"/> faster than Linear TreeSHAP.</summary>
     public static bool TablesCheaper(CompiledModel model, int tree)
