@@ -22,6 +22,8 @@ internal static class SyntheticTrees
         /// <summary>Chance that a child gets zero cover (training rows never went there).</summary>
         public double ZeroCover { get; init; }
         public int MaxNodesPerTree { get; init; } = 3000;
+        /// <summary>When set, the even trees (0, 2, ...) are only this deep: a model mixing trees that fit the tables with deep ones.</summary>
+        public int? ShallowDepth { get; init; }
     }
 
     public static int SlotCount(Options o) => o.NumericSlots + o.CategoricalSlots;
@@ -46,11 +48,12 @@ internal static class SyntheticTrees
             var queue = new Queue<(int Node, int Depth, bool Spine)>();
             queue.Enqueue((root, 0, true));
             var budget = o.MaxNodesPerTree;
+            var depth = o.ShallowDepth is { } shallow && t % 2 == 0 ? shallow : o.Depth;
             while (queue.Count > 0)
             {
                 var (n, d, spine) = queue.Dequeue();
                 maxDepth = Math.Max(maxDepth, d);
-                var split = spine ? d < o.Depth : d < o.Depth && nodes.Count + 2 <= budget && rng.NextDouble() < o.Branching * (1 - (double)d / (o.Depth + 1));
+                var split = spine ? d < depth : d < depth && nodes.Count + 2 <= budget && rng.NextDouble() < o.Branching * (1 - (double)d / (depth + 1));
                 if (!split)
                 {
                     nodes[n] = new CompiledModel.Node { Feature = 0, Threshold = float.NaN, Children = n - 1, MissingDefault = float.NaN };
