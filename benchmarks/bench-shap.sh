@@ -9,7 +9,8 @@
 # 4. With BASELINE_REF: the same `score` commands run by the CLI built from that git ref (exported with
 #    `git archive` into a temp dir, built there), on the same workspaces and files.
 # 5. `LeadScore.Benchmarks shap-speed` on the three workspaces: per lead, ScoreBatch and SHAP alone, for
-#    every algorithm (before: tables + plain TreeSHAP; now: Linear TreeSHAP; and the others).
+#    every algorithm (before: tables + plain TreeSHAP; Linear TreeSHAP everywhere; now: the per-tree choice; others),
+#    then `shap-trees`: each tree timed with both algorithms, beside the cost model's choice.
 # Prints the load average beside every figure: on a shared machine, wall-clock time measures the neighbours too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,13 +33,13 @@ if [ -n "$BASE_REF" ]; then
 fi
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-timed() { # label rows command...
+timed() { # label rows command...   (wall and CPU time, user + sys, of the whole process)
   local label=$1 rows=$2; shift 2
   local t0 t1; t0=$(date +%s.%N)
-  "$@" > /dev/null
+  /usr/bin/time -f "%U %S" -o "$WORK/cpu" "$@" > /dev/null
   t1=$(date +%s.%N)
-  awk -v l="$label" -v r="$rows" -v a="$t0" -v b="$t1" -v ld="$(load)" \
-    'BEGIN { s = b - a; printf "%-58s %7.2f s %10.0f rows/s   (load %s)\n", l, s, r / s, ld }'
+  awk -v l="$label" -v r="$rows" -v a="$t0" -v b="$t1" -v ld="$(load)" -v cpu="$(awk '{ print $1 + $2 }' "$WORK/cpu")" \
+    'BEGIN { s = b - a; printf "%-58s %7.2f s %10.0f rows/s  %6.2f CPU-s %8.0f rows per CPU-s  (load %s)\n", l, s, r / s, cpu, r / cpu, ld }'
 }
 
 BANK="$WORK/bank"; FF="$WORK/ff"; QS="$WORK/qs"
@@ -64,3 +65,5 @@ for side in NEW OLD; do
 done
 
 dotnet benchmarks/LeadScore.Benchmarks/bin/Release/net10.0/LeadScore.Benchmarks.dll shap-speed "$BANK" "$FF" "$QS"
+# The per-tree choice: every tree timed with the tables and with Linear TreeSHAP, beside the cost model's choice.
+dotnet benchmarks/LeadScore.Benchmarks/bin/Release/net10.0/LeadScore.Benchmarks.dll shap-trees "$BANK"
