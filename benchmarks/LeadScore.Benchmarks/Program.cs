@@ -30,6 +30,12 @@ public static class Program
             Ingestion.ImportPhaseReport.RunAsync(Console.Out, file, args.Length > 2 ? args[2] : null).GetAwaiter().GetResult();
             return;
         }
+        if (args is ["prediction-log-write", var plRows, var plFeatures, ..])
+        {
+            Monitoring.PredictionLogWriteReport.RunAsync(Console.Out, int.Parse(plRows, System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(plFeatures, System.Globalization.CultureInfo.InvariantCulture), args.Length > 3 ? args[3] : null).GetAwaiter().GetResult();
+            return;
+        }
         if (args is ["monitor-log", var sizes, var features, ..])
         {
             var rest = args.Skip(3).ToList();
