@@ -8,26 +8,8 @@ namespace LeadScore.Application.Tests;
 /// <summary>The registry and the champion rule, on SQLite and PostgreSQL.</summary>
 public sealed class ModelRegistryTests
 {
-    private static FeatureFrame Frame(int seed = 5)
-    {
-        var rng = new Random(seed);
-        var f = new FeatureFrame([
-            new FeatureInfo("visits", FeatureKind.Numeric, "web visits"),
-            new FeatureInfo("source", FeatureKind.Categorical, "lead source") { IsSegment = true },
-        ]);
-        string[] sources = ["web", "event", "referral"];
-        for (var i = 0; i < 1200; i++)
-        {
-            var visits = rng.Next(0, 20);
-            var src = sources[rng.Next(3)];
-            var y = rng.NextDouble() < 1 / (1 + Math.Exp(-(visits - 10) / 3.0 - (src == "event" ? 1 : 0)));
-            f.Add($"L{i}", [FeatureValue.Of(visits), FeatureValue.Of(src)], y);
-        }
-        return f;
-    }
-
     private static TrainingResult Train(TrainerOptions trainer, IReadOnlyList<ExcludedFeature>? excluded = null) =>
-        new ModelingContext().Train(Frame(), new TrainingOptions { Trainer = trainer, ImportanceRows = 0, ExcludedFeatures = excluded ?? [] });
+        new ModelingContext().Train(SmallModels.VisitsAndSource(rows: 1200), new TrainingOptions { Trainer = trainer, ImportanceRows = 0, ExcludedFeatures = excluded ?? [] });
 
     private static readonly TrainerOptions Good = new LogisticOptions();
     // One tiny tree: ranks leads far more coarsely than the logistic model, so its AUC is lower on the same rows.
@@ -79,7 +61,7 @@ public sealed class ModelRegistryTests
         (await store.GetAliasAsync("challenger")).ShouldBe("v2");
         var loaded = await registry.LoadAsync("challenger");
         loaded.Card.Version.ShouldBe("v2");
-        loaded.Predict(Frame(9)).Length.ShouldBe(1200);
+        loaded.Predict(SmallModels.VisitsAndSource(9, rows: 1200)).Length.ShouldBe(1200);
 
         await Should.ThrowAsync<NotFoundException>(() => registry.PromoteAsync("v9"));
     }

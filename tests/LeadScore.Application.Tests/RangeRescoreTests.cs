@@ -22,10 +22,7 @@ public sealed class RangeRescoreTests
         await using var _s = store;
         var services = AppServices.For(store, settings: new Dictionary<string, string?> { ["LeadScore:Jobs:RescoreRangeSize"] = "7" });
         // A flat (visits, source) model compiled for serving, registered the way the registry stores servable models.
-        var input = FlatModelInput.From(
-            [new ColumnSchema { Name = "visits", Kind = ColumnKind.Numeric }, new ColumnSchema { Name = "source", Kind = ColumnKind.Categorical }],
-            ImportMapping.Default with { Missing = ["", "unknown"] });
-        await services.Get<ModelRegistry>().RegisterAsync(Train(), m => ModelArtifact.ServingEntries(m, definitions: null, flat: input));
+        await SmallModels.RegisterAsync(services.Get<ModelRegistry>());
         await services.Get<IScoringService>().ReloadAsync();
         var rng = new Random(3);
         // Ids whose ordinal and linguistic orders differ (case, digits vs letters), so the cut is tested where collations disagree.
@@ -80,23 +77,5 @@ public sealed class RangeRescoreTests
         }
         seen.Order(StringComparer.Ordinal).ShouldBe(ids.Order(StringComparer.Ordinal));
         activities.ShouldBe(40);
-    }
-
-    private static TrainingResult Train()
-    {
-        var rng = new Random(5);
-        var f = new FeatureFrame([
-            new FeatureInfo("visits", FeatureKind.Numeric, "web visits"),
-            new FeatureInfo("source", FeatureKind.Categorical, "lead source") { IsSegment = true },
-        ]);
-        string[] sources = ["web", "event", "referral"];
-        for (var i = 0; i < 600; i++)
-        {
-            var visits = rng.Next(0, 20);
-            var src = sources[rng.Next(3)];
-            var y = rng.NextDouble() < 1 / (1 + Math.Exp(-(visits - 10) / 3.0 - (src == "event" ? 1 : 0)));
-            f.Add($"L{i}", [FeatureValue.Of(visits), FeatureValue.Of(src)], y);
-        }
-        return new ModelingContext().Train(f, new TrainingOptions { Trainer = new LogisticOptions(), ImportanceRows = 0 });
     }
 }

@@ -100,10 +100,7 @@ public sealed class RescoreCheckpointTests
         var a = AppServices.For(store, time: time, settings: settings);
         var b = AppServices.For(store, time: time, settings: settings);
         InstanceId(a).ShouldNotBe(InstanceId(b));
-        var input = FlatModelInput.From(
-            [new ColumnSchema { Name = "visits", Kind = ColumnKind.Numeric }, new ColumnSchema { Name = "source", Kind = ColumnKind.Categorical }],
-            ImportMapping.Default with { Missing = ["", "unknown"] });
-        await a.Get<ModelRegistry>().RegisterAsync(Train(), m => ModelArtifact.ServingEntries(m, definitions: null, flat: input));
+        await SmallModels.RegisterAsync(a.Get<ModelRegistry>());
         var rng = new Random(11);
         // Ids whose ordinal and linguistic orders differ (case, digits before letters): the resume point is ordinal.
         var ids = Enumerable.Range(0, Leads).Select(i => (i % 3) switch { 0 => $"a{i:D4}", 1 => $"B{i:D4}", _ => $"{i:D4}x" }).ToList();
@@ -153,23 +150,5 @@ public sealed class RescoreCheckpointTests
     private sealed class SyncProgress(Action<(double Fraction, string Stage)> onReport) : IProgress<(double Fraction, string Stage)>
     {
         public void Report((double Fraction, string Stage) value) => onReport(value);
-    }
-
-    private static TrainingResult Train()
-    {
-        var rng = new Random(5);
-        var f = new FeatureFrame([
-            new FeatureInfo("visits", FeatureKind.Numeric, "web visits"),
-            new FeatureInfo("source", FeatureKind.Categorical, "lead source") { IsSegment = true },
-        ]);
-        string[] sources = ["web", "event", "referral"];
-        for (var i = 0; i < 600; i++)
-        {
-            var visits = rng.Next(0, 20);
-            var src = sources[rng.Next(3)];
-            var y = rng.NextDouble() < 1 / (1 + Math.Exp(-(visits - 10) / 3.0 - (src == "event" ? 1 : 0)));
-            f.Add($"L{i}", [FeatureValue.Of(visits), FeatureValue.Of(src)], y);
-        }
-        return new ModelingContext().Train(f, new TrainingOptions { Trainer = new LogisticOptions(), ImportanceRows = 0 });
     }
 }

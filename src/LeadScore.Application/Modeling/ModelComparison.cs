@@ -81,16 +81,7 @@ public sealed class ModelComparison(ModelRegistry registry, TrainingService trai
         }
         // With several rows per lead (lead ages) a time split keeps whole leads together: the test set is the leads whose first
         // matured row is at or after its start, with all their matured rows. Each row is judged here by its lead's first time.
-        var firstAt = new DateTimeOffset[frameA.Count];
-        if (frameA.GroupRowsById)
-        {
-            var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-            for (var i = 0; i < frameA.Count; i++)
-                if (frameA.IsMatured(i) && (!first.TryGetValue(frameA.Ids[i], out var f) || frameA.Times[i] < f)) first[frameA.Ids[i]] = frameA.Times[i];
-            for (var i = 0; i < frameA.Count; i++) firstAt[i] = first.TryGetValue(frameA.Ids[i], out var f) ? f : frameA.Times[i];
-        }
-        else
-            for (var i = 0; i < frameA.Count; i++) firstAt[i] = frameA.Times[i];
+        var firstAt = DataSplitter.LeadFirstTimes(frameA, maturedOnly: true);
         var keep = new List<int>();
         for (var i = 0; i < frameA.Count; i++)
             if ((inclusive ? firstAt[i] >= since : firstAt[i] > since) && frameA.IsMatured(i)) keep.Add(i);

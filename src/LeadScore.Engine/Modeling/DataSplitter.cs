@@ -60,6 +60,27 @@ public static class DataSplitter
         return index.Count == frame.Count ? null : groups;
     }
 
+    /// <summary>
+    /// Each row's lead time for a split by lead: the earliest decision time among the rows of its lead (only the matured
+    /// rows, <see cref="FeatureFrame.IsMatured"/>, when <paramref name="maturedOnly"/>; a lead without any keeps each row's
+    /// own time), or the row's own time when the frame does not group rows by lead. The time split by lead orders leads by
+    /// it (<see cref="Split"/>), and a comparison of two versions picks its held-out leads by it, so both follow one rule.
+    /// </summary>
+    public static DateTimeOffset[] LeadFirstTimes(FeatureFrame frame, bool maturedOnly)
+    {
+        var firstAt = new DateTimeOffset[frame.Count];
+        if (!frame.GroupRowsById)
+        {
+            for (var i = 0; i < frame.Count; i++) firstAt[i] = frame.Times[i];
+            return firstAt;
+        }
+        var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        for (var i = 0; i < frame.Count; i++)
+            if ((!maturedOnly || frame.IsMatured(i)) && (!first.TryGetValue(frame.Ids[i], out var f) || frame.Times[i] < f)) first[frame.Ids[i]] = frame.Times[i];
+        for (var i = 0; i < frame.Count; i++) firstAt[i] = first.TryGetValue(frame.Ids[i], out var f) ? f : frame.Times[i];
+        return firstAt;
+    }
+
     /// <summary>The split of <see cref="Split"/> with each group (lead) wholly on one side.</summary>
     private static DataSplit SplitGroups(FeatureFrame frame, int[] groups, double testFraction, int seed)
     {
@@ -74,7 +95,8 @@ public static class DataSplitter
         if (frame.Times.Count == frame.Count)
         {
             // The leads whose first decision time is most recent form the test set, until it holds the test share of rows.
-            var first = rowsOf.Select(r => r.Min(i => frame.Times[i])).ToArray();
+            var leadFirst = LeadFirstTimes(frame, maturedOnly: false);
+            var first = rowsOf.Select(r => leadFirst[r[0]]).ToArray();
             var order = Enumerable.Range(0, nGroups).OrderBy(g => first[g]).ThenBy(g => g).ToArray();
             var k = order.Length;
             do test.AddRange(rowsOf[order[--k]]);

@@ -16,27 +16,6 @@ public sealed class SplitRoutingTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
 
-    private static readonly FlatModelInput Input = FlatModelInput.From(
-        [new ColumnSchema { Name = "visits", Kind = ColumnKind.Numeric }, new ColumnSchema { Name = "source", Kind = ColumnKind.Categorical }],
-        ImportMapping.Default with { Missing = ["", "unknown"] });
-
-    private static TrainingResult Train(int seed)
-    {
-        var rng = new Random(seed);
-        var f = new FeatureFrame([
-            new FeatureInfo("visits", FeatureKind.Numeric, "web visits"),
-            new FeatureInfo("source", FeatureKind.Categorical, "lead source") { IsSegment = true },
-        ]);
-        string[] sources = ["web", "event", "referral"];
-        for (var i = 0; i < 600; i++)
-        {
-            var visits = rng.Next(0, 20);
-            var src = sources[rng.Next(3)];
-            f.Add($"L{i}", [FeatureValue.Of(visits), FeatureValue.Of(src)], rng.NextDouble() < 1 / (1 + Math.Exp(-(visits - 10) / 3.0)));
-        }
-        return new ModelingContext().Train(f, new TrainingOptions { Trainer = new LogisticOptions(), ImportanceRows = 0 });
-    }
-
     private static Lead NewLead(int i) => new()
     {
         Id = $"crm-{i}", CreatedAt = T0.AddDays(-3),
@@ -54,8 +33,8 @@ public sealed class SplitRoutingTests
         await using var _s = store;
         var services = AppServices.For(store, time: time);
         var registry = services.Get<ModelRegistry>();
-        await registry.RegisterAsync(Train(5), m => ModelArtifact.ServingEntries(m, definitions: null, flat: Input));
-        await registry.RegisterAsync(Train(6), m => ModelArtifact.ServingEntries(m, definitions: null, flat: Input), championRule: false);
+        await SmallModels.RegisterAsync(registry, seed: 5, eventEffect: 0);
+        await SmallModels.RegisterAsync(registry, seed: 6, eventEffect: 0, championRule: false);
         var scoring = services.Get<IScoringService>();
 
         // Shadow: the challenger scores, the champion serves every lead.
@@ -83,8 +62,8 @@ public sealed class SplitRoutingTests
         await using var _s = store;
         var services = AppServices.For(store, time: time);
         var registry = services.Get<ModelRegistry>();
-        await registry.RegisterAsync(Train(5), m => ModelArtifact.ServingEntries(m, definitions: null, flat: Input));
-        await registry.RegisterAsync(Train(6), m => ModelArtifact.ServingEntries(m, definitions: null, flat: Input), championRule: false);
+        await SmallModels.RegisterAsync(registry, seed: 5, eventEffect: 0);
+        await SmallModels.RegisterAsync(registry, seed: 6, eventEffect: 0, championRule: false);
         var scoring = services.Get<IScoringService>();
         await scoring.ReloadAsync();
         var leads = Enumerable.Range(0, 400).Select(NewLead).ToList();

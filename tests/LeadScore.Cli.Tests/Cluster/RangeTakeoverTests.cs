@@ -26,21 +26,7 @@ public sealed class RangeTakeoverTests
     public async Task A_range_whose_instance_is_killed_mid_way_is_finished_by_another_from_its_checkpoint_each_lead_scored_once()
     {
         var ct = TestContext.Current.CancellationToken;
-        var cs = await TestStores.CreatePostgresDatabaseAsync();
-        string key;
-        IReadOnlyList<string> ids;
-        await using (var seed = await LeadStore.OpenAsync(TestPaths.NewTempDir(), cs, ct))
-        {
-            var data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = 3000, Seed = 23 });
-            await seed.UpsertLeadsAsync(data.Leads, ct);
-            await seed.InsertActivitiesAsync(data.Activities, ct);
-            await seed.UpsertEnrichmentAsync(data.Enrichment, ct);
-            await seed.InsertOutcomesAsync(data.Outcomes, ct);
-            var (k, record) = ApiKeys.Create("range-takeover", ApiScopes.All, DateTimeOffset.UtcNow);
-            await seed.SaveApiKeyAsync(record, ct);
-            key = k;
-            ids = data.Leads.Select(l => l.Id).ToList();
-        }
+        var (cs, key, ids) = await ClusterData.SeedAsync(3000, 23, "range-takeover", ct);
         await using var store = await LeadStore.OpenAsync(TestPaths.NewTempDir(), cs, ct);
         var a = TwoInstanceTests.Instance.Start(cs, Settings);
         TwoInstanceTests.Instance? b = null;

@@ -22,19 +22,7 @@ public sealed class TwoInstanceTests
     public async Task Two_instances_share_jobs_take_over_a_dead_ones_job_and_serve_each_others_promotions()
     {
         var ct = TestContext.Current.CancellationToken;
-        var cs = await TestStores.CreatePostgresDatabaseAsync();
-        string key;
-        await using (var seed = await LeadStore.OpenAsync(TestPaths.NewTempDir(), cs, ct))
-        {
-            var data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = 800, Seed = 21 });
-            await seed.UpsertLeadsAsync(data.Leads, ct);
-            await seed.InsertActivitiesAsync(data.Activities, ct);
-            await seed.UpsertEnrichmentAsync(data.Enrichment, ct);
-            await seed.InsertOutcomesAsync(data.Outcomes, ct);
-            var (k, record) = ApiKeys.Create("cluster-test", ApiScopes.All, DateTimeOffset.UtcNow);
-            await seed.SaveApiKeyAsync(record, ct);
-            key = k;
-        }
+        var (cs, key, _) = await ClusterData.SeedAsync(800, 21, "cluster-test", ct);
         var a = Instance.Start(cs);
         var b = Instance.Start(cs);
         await using var store = await LeadStore.OpenAsync(TestPaths.NewTempDir(), cs, ct);
