@@ -12,6 +12,7 @@ public static class Program
             Monitoring.DriftBenchReport.Run(Console.Out, Arg(1, 1_000_000), Arg(2, 140), Arg(3, 52));
             return;
         }
+        if (args is ["api-path", var apiWorkspace]) { Api.ApiPathReport.Run(Console.Out, apiWorkspace); return; }
         if (args is ["scoring-cpu"]) { Scoring.ScoringCpuReport.Run(Console.Out); return; }
         if (args is ["shap-speed", .. var workspaces]) { Scoring.ShapSpeedReport.Run(Console.Out, workspaces); return; }
         if (args is ["store-trainingset", var n, ..])

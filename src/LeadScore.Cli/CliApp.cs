@@ -18,7 +18,7 @@ public static class CliApp
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                foreach (var e in parse.Errors) console.Error(CliErrors.Printable(e.Message));
+                foreach (var e in parse.Errors) console.Error(CliErrors.ParseError(e.Message));
                 console.Error("Run './leadscore --help' for usage.");
                 return ExitCodes.Usage;
             }

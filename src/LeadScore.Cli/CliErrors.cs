@@ -1,17 +1,48 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using LeadScore.Core;
 
 namespace LeadScore.Cli;
 
 /// <summary>Turns failures into the one clear line the CLI prints instead of a stack trace.</summary>
-internal static class CliErrors
+internal static partial class CliErrors
 {
     /// <summary>Longest error line, in characters: room for a path, line, column and reason; a column list or value beyond it is cut.</summary>
     public const int MaxLineChars = 400;
 
     /// <summary>Unprintable characters in a row longer than this are elided as a count (a binary file's header), not escaped one by one.</summary>
     private const int MaxEscapedRun = 4;
+
+    /// <summary>
+    /// A command-line parse error in the product's words: "Cannot parse argument '99999999999999999999' for option '--days' as
+    /// expected type 'System.Int32'" becomes "--days: '99999999999999999999' is not a whole number from -2,147,483,648 to
+    /// 2,147,483,647", with a long value shortened so that the reason still fits on the line. Other messages pass as they are.
+    /// </summary>
+    public static string ParseError(string message)
+    {
+        var m = CannotParse().Match(message);
+        if (!m.Success) return Printable(message);
+        var value = m.Groups["value"].Value;
+        var shown = value.Length <= MaxValueChars ? value : $"{value[..MaxValueChars]}…({value.Length:N0} characters)";
+        var expected = m.Groups["type"].Value switch
+        {
+            "System.Int32" => $"a whole number from {int.MinValue:N0} to {int.MaxValue:N0}",
+            "System.Int64" => $"a whole number from {long.MinValue:N0} to {long.MaxValue:N0}",
+            "System.Double" or "System.Single" or "System.Decimal" => "a number (like 0.25)",
+            "System.TimeSpan" => "a duration (like 00:30:00)",
+            "System.DateTimeOffset" or "System.DateTime" or "System.DateOnly" => "a date (yyyy-MM-dd)",
+            "System.Boolean" => "true or false",
+            var t => $"a value of type {t[(t.LastIndexOf('.') + 1)..]}",
+        };
+        return Printable(string.Create(CultureInfo.InvariantCulture, $"{m.Groups["option"].Value}: '{shown}' is not {expected}"));
+    }
+
+    /// <summary>Longest value quoted in a parse error (a longer one is shown by its start and length).</summary>
+    private const int MaxValueChars = 40;
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for (?:option|command) '(?<option>[^']*)' as expected type '(?<type>[^']+)'\.?$", RegexOptions.Singleline)]
+    private static partial Regex CannotParse();
 
     public static string? Describe(Exception ex) => Raw(ex) is { } message ? Printable(message) : null;
 

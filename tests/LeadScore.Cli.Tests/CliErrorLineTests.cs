@@ -38,4 +38,25 @@ public sealed class CliErrorLineTests
         cut.ShouldStartWith(new string('v', CliErrors.MaxLineChars));
         cut.ShouldEndWith("…(+4,600 characters)");
     }
+
+    [Fact]
+    public async Task A_number_out_of_range_on_the_command_line_names_the_option_and_the_range_not_a_dotnet_type()
+    {
+        var (code, _, err) = await CliErrorTests.RunAsync("simulate", "--days", "99999999999999999999");
+
+        code.ShouldBe(ExitCodes.Usage);
+        err.ShouldContain("--days: '99999999999999999999' is not a whole number from -2,147,483,648 to 2,147,483,647");
+        err.ShouldNotContain("System.");
+    }
+
+    [Fact]
+    public void A_parse_error_quotes_a_huge_value_by_its_start_and_length_so_the_reason_survives()
+    {
+        var huge = new string('9', 5000);
+        var line = CliErrors.ParseError($"Cannot parse argument '{huge}' for option '--max-trials' as expected type 'System.Int32'.");
+
+        line.ShouldBe($"--max-trials: '{new string('9', 40)}…(5,000 characters)' is not a whole number from -2,147,483,648 to 2,147,483,647");
+        CliErrors.ParseError("Cannot parse argument 'x' for option '--threshold' as expected type 'System.Double'.").ShouldBe("--threshold: 'x' is not a number (like 0.25)");
+        CliErrors.ParseError("Unrecognized command or argument 'frobnicate'.").ShouldBe("Unrecognized command or argument 'frobnicate'.");
+    }
 }

@@ -130,7 +130,7 @@ public sealed record ImportMapping
         if (!File.Exists(path)) throw new LeadScoreException($"{path}: mapping file not found", "mapping");
         try
         {
-            return Parse(File.ReadAllText(path));
+            return Parse(File.ReadAllText(path)) with { SourcePath = path };
         }
         catch (JsonException ex)
         {
@@ -277,25 +277,32 @@ public sealed record ImportMapping
                 var near = Nearest(key, known.Select(k => k.ToLowerInvariant()));
                 var nearName = near is null ? null : known.First(k => k.ToLowerInvariant() == near);
                 throw new LeadScoreException(
-                    $"mapping: {setting} names column '{key}', which is not in {Path.GetFileName(file)}{(nearName is null ? "" : $" (did you mean '{nearName}'?)")}; its columns: {string.Join(", ", sourceColumns)}",
+                    $"{Origin}: {setting} names column '{key}', which is not in {Path.GetFileName(file)}{(nearName is null ? "" : $" (did you mean '{nearName}'?)")}; its columns: {string.Join(", ", sourceColumns)}",
                     $"{setting}.{key}");
             }
         foreach (var (column, labels) in Labels)
             foreach (var (value, label) in labels)
             {
                 if (string.IsNullOrWhiteSpace(label))
-                    throw new LeadScoreException($"mapping: labels.{column}: the label of '{value}' is empty", $"labels.{column}");
+                    throw new LeadScoreException($"{Origin}: labels.{column}: the label of '{value}' is empty", $"labels.{column}");
                 if (label.Length > MaxLabelLength)
-                    throw new LeadScoreException($"mapping: labels.{column}: the label of '{Short(value)}' is {label.Length:N0} characters long; at most {MaxLabelLength}", $"labels.{column}");
+                    throw new LeadScoreException($"{Origin}: labels.{column}: the label of '{Short(value)}' is {label.Length:N0} characters long; at most {MaxLabelLength}", $"labels.{column}");
             }
         foreach (var (column, name) in DisplayNames)
         {
             if (string.IsNullOrWhiteSpace(name))
-                throw new LeadScoreException($"mapping: display_names.{column} is empty", $"display_names.{column}");
+                throw new LeadScoreException($"{Origin}: display_names.{column} is empty", $"display_names.{column}");
             if (name.Length > MaxLabelLength)
-                throw new LeadScoreException($"mapping: display_names.{column} is {name.Length:N0} characters long; at most {MaxLabelLength}", $"display_names.{column}");
+                throw new LeadScoreException($"{Origin}: display_names.{column} is {name.Length:N0} characters long; at most {MaxLabelLength}", $"display_names.{column}");
         }
     }
+
+    /// <summary>The mapping file this mapping was read from (<see cref="Load"/>), named by the errors found against the data; null when parsed from text.</summary>
+    [JsonIgnore]
+    public string? SourcePath { get; init; }
+
+    /// <summary>What an error about a setting names: the mapping file when known.</summary>
+    private string Origin => SourcePath ?? "mapping";
 
     /// <summary>A label or display name is read in a sentence: at most this many characters.</summary>
     public const int MaxLabelLength = 200;

@@ -128,7 +128,12 @@ public sealed class LabelsCommandTests(ITestOutputHelper log)
         var absent = Write(Path.Combine(ws, "absent.json"), """{ "lead_id": "session_id", "labels": { "Regoin": { "1": "North" } } }""");
         var a = await CliErrorTests.RunAsync("import", "leads", data, "--mapping", absent, "--workspace", ws);
         a.Code.ShouldNotBe(0);
-        a.Err.Trim().ShouldBe("error: mapping: labels names column 'Regoin', which is not in sessions.csv (did you mean 'Region'?); its columns: session_id, Region, TrafficType, VisitorType, PageValues, Revenue");
+        a.Err.Trim().ShouldBe($"error: {absent}: labels names column 'Regoin', which is not in sessions.csv (did you mean 'Region'?); its columns: session_id, Region, TrafficType, VisitorType, PageValues, Revenue");
+        // A label too long to read in a sentence: refused naming the mapping file, the setting and the cap.
+        var tooLong = Write(Path.Combine(ws, "long.json"), $$"""{ "lead_id": "session_id", "labels": { "Region": { "1": "{{new string('x', 300)}}" } } }""");
+        var l = await CliErrorTests.RunAsync("import", "leads", data, "--mapping", tooLong, "--workspace", ws);
+        l.Code.ShouldNotBe(0);
+        l.Err.Trim().ShouldBe($"error: {tooLong}: labels.Region: the label of '1' is 300 characters long; at most 200");
         var tr = await CliErrorTests.RunAsync("train", "--csv", data, "--target", "Revenue", "--mapping", absent, "--workspace", ws);
         tr.Code.ShouldNotBe(0);
         tr.Err.ShouldContain("labels names column 'Regoin'");
