@@ -12,6 +12,7 @@ public static class Program
             Monitoring.DriftBenchReport.Run(Console.Out, Arg(1, 1_000_000), Arg(2, 140), Arg(3, 52));
             return;
         }
+        if (args is ["api-path", var apiWorkspace]) { Api.ApiPathReport.Run(Console.Out, apiWorkspace); return; }
         if (args is ["scoring-cpu"]) { Scoring.ScoringCpuReport.Run(Console.Out); return; }
         if (args is ["shap-speed", .. var workspaces]) { Scoring.ShapSpeedReport.Run(Console.Out, workspaces); return; }
         if (args is ["shap-trees", .. var models]) { Scoring.ShapTreeCostReport.Run(Console.Out, models); return; }
@@ -28,6 +29,12 @@ public static class Program
         if (args is ["import-phases", var file, ..])
         {
             Ingestion.ImportPhaseReport.RunAsync(Console.Out, file, args.Length > 2 ? args[2] : null).GetAwaiter().GetResult();
+            return;
+        }
+        if (args is ["prediction-log-write", var plRows, var plFeatures, ..])
+        {
+            Monitoring.PredictionLogWriteReport.RunAsync(Console.Out, int.Parse(plRows, System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(plFeatures, System.Globalization.CultureInfo.InvariantCulture), args.Length > 3 ? args[3] : null).GetAwaiter().GetResult();
             return;
         }
         if (args is ["monitor-log", var sizes, var features, ..])

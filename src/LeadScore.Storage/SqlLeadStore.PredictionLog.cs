@@ -42,6 +42,20 @@ public abstract partial class SqlLeadStore
         }, ct)) yield return p;
     }
 
+    /// <summary>Per backend: SQLite steps its own statement (zero-copy columns), PostgreSQL reads a data reader.</summary>
+    public abstract Task<PredictionCursor> OpenPredictionCursorAsync(DateTimeOffset from, DateTimeOffset to, string modelVersion, string slot, CancellationToken ct = default);
+
+    /// <summary>The cursor's query: columns predicted_at, lead_id, probability, grade, horizon_days, features (0-5), then <paramref name="extra"/>.</summary>
+    protected static string PredictionCursorSql(string extra = "") =>
+        $"SELECT predicted_at, lead_id, probability, grade, horizon_days, features{extra} FROM prediction_log " +
+        "WHERE model_version = @version AND slot = @slot AND predicted_at >= @from AND predicted_at < @to ORDER BY predicted_at, id";
+
+    /// <summary>Converts stored milliseconds (for the backends' cursors).</summary>
+    protected static DateTimeOffset PredictionTime(long ms) => Time(ms);
+
+    /// <summary>Stored milliseconds of a time (for the backends' cursors).</summary>
+    protected static long PredictionMs(DateTimeOffset t) => Ms(t);
+
     public async Task<(DateTimeOffset First, DateTimeOffset Last)?> GetPredictionSpanAsync(string? modelVersion = null, string? slot = null, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);

@@ -44,6 +44,49 @@ public sealed class PredictionLogStoreTests
     }
 
     [Theory, MemberData(nameof(Backends))]
+    public async Task The_cursor_reads_the_rows_the_stream_reads_and_copies_feature_bytes_only_when_asked(string backend)
+    {
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        byte[] blob = [1, 2, 3, 4, 0, 0, 192, 127];
+        await store.AppendPredictionsAsync([At(5, features: blob), At(1, lead: null), At(3, "v2"), At(2, slot: PredictionSlots.Shadow), At(30), At(7) with { Grade = "A" }]);
+        await store.AppendPredictionsAsync([At(4, features: [9, 8, 7, 6]) with { HorizonDays = null }, At(5, lead: "L2") with { Grade = "A" }]);
+
+        var expected = new List<LoggedPrediction>();
+        await foreach (var p in store.StreamPredictionsAsync(T0, T0.AddHours(24), "v1", PredictionSlots.Champion)) expected.Add(p);
+        var read = new List<LoggedPrediction>();
+        await using (var cursor = await store.OpenPredictionCursorAsync(T0, T0.AddHours(24), "v1", PredictionSlots.Champion))
+            while (await cursor.ReadAsync())
+            {
+                byte[]? features = null;
+                if (cursor.FeatureBytes > 0) cursor.CopyFeatures(features = new byte[cursor.FeatureBytes]);
+                read.Add(new LoggedPrediction
+                {
+                    PredictedAt = cursor.PredictedAt, LeadId = cursor.LeadId, ModelVersion = "v1", Slot = PredictionSlots.Champion, Probability = cursor.Probability,
+                    Grade = cursor.Grade, HorizonDays = cursor.HorizonDays, Source = PredictionSources.Api, Features = features,
+                });
+            }
+
+        // Oldest first, ties (the two rows at 5 h) by insertion; only the model and slot asked for, within [from, to).
+        read.Select(p => (p.PredictedAt, p.LeadId)).ShouldBe([(T0.AddHours(1), null), (T0.AddHours(4), "L1"), (T0.AddHours(5), "L1"), (T0.AddHours(5), "L2"), (T0.AddHours(7), "L1")]);
+        read.Count.ShouldBe(expected.Count);
+        for (var i = 0; i < read.Count; i++)
+        {
+            read[i].ShouldBe(expected[i] with { Features = read[i].Features });
+            (read[i].Features ?? []).ShouldBe(expected[i].Features ?? []);
+        }
+        read[1].HorizonDays.ShouldBeNull();
+        read[1].Features.ShouldBe(new byte[] { 9, 8, 7, 6 });
+        read[2].Features.ShouldBe(blob);
+        read[0].Features.ShouldBeNull();
+        read.Select(p => p.Grade).ShouldBe(["B", "B", "B", "A", "A"]);
+        ReferenceEquals(read[3].Grade, read[4].Grade).ShouldBeTrue(); // a grade is one shared string
+
+        await using var none = await store.OpenPredictionCursorAsync(T0, T0.AddHours(24), "v9", PredictionSlots.Champion);
+        (await none.ReadAsync()).ShouldBeFalse();
+    }
+
+    [Theory, MemberData(nameof(Backends))]
     public async Task Retention_deletes_only_predictions_older_than_the_cutoff(string backend)
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);

@@ -22,6 +22,15 @@ public sealed class MonitoringOptions
     /// <summary>Rows per write to the store.</summary>
     [Range(1, 100_000)] public int WriteBatchSize { get; set; } = 5_000;
 
+    /// <summary>
+    /// How long a serving instance's writer lets predictions gather before it writes them (a pause on the real clock, not
+    /// the simulated one). A busy server then writes one transaction per pause instead of one per request (each costs a
+    /// connection, a transaction and its commit), and wakes its writer once per pause instead of on nearly every request.
+    /// A full batch is written at once. Zero writes as soon as something waits. Predictions still in the channel when the
+    /// server stops are written by the stop.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")] public TimeSpan WriteDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Days per monitoring window (the API's and CLI's default; --window overrides).</summary>
     [Range(1, 366)] public int WindowDays { get; set; } = 7;
 

@@ -192,7 +192,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         var alerts = new List<MonitoringAlert>();
         var schema = codec.Features.Select(f => (f.Name, f.Kind)).ToArray();
         var sampler = new WindowSampler(schema, WindowSampleRows, seed: 42);
-        var blobs = new byte[WindowSampleRows][];
+        var blobs = new byte[WindowSampleRows][]; // row buffers, allocated as the reservoir first fills them and reused
         DriftSample? latest = null;
         // A pipeline of two: the next window is read from the store while the previous one's drift (the domain classifier
         // mostly) is computed on another core; windows are finished, and their alerts raised, in time order.
@@ -386,35 +386,46 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         var matured = new List<(double P, bool Y, string Grade)>();
         var rng = new Random(HashCode.Combine(from.UtcTicks));
         var allMatured = true;
-        await foreach (var p in store.StreamPredictionsAsync(from, to, version, slot, ct))
-        {
-            n++;
-            var horizon = p.HorizonDays ?? model.HorizonDays;
-            if (lastByLead is not null && p.LeadId is { } leadId && groups!.Knows(leadId)
-                && (!lastByLead.TryGetValue(leadId, out var seen) || seen.At <= p.PredictedAt))
-                lastByLead[leadId] = (p.PredictedAt, p.Probability, p.Grade, horizon);
-            // Drift, the score distribution and the cohort compare like with like: the leads at the reference's ages.
-            var hasFeatures = p.Features is { } blob && blob.Length == codec.RowBytes;
-            if (hasFeatures) withFeatures++;
-            var ageIndex = ages is null ? LeadAges.UnknownAge : ages.Take(p.LeadId, p.PredictedAt);
-            if (ageIndex == LeadAges.Skip) continue;
-            compared++;
-            if (hasFeatures)
+        // A cursor, not materialised rows: a row's feature bytes are copied only when the reservoir keeps it (a window's
+        // few thousand, of tens of thousands read), into buffers reused window after window.
+        await using (var p = await store.OpenPredictionCursorAsync(from, to, version, slot, ct))
+            while (await p.ReadAsync(ct))
             {
-                candidates++;
-                var at = kept < blobs.Length ? kept++ : reservoir.NextInt64(candidates) is var j && j < blobs.Length ? (int)j : -1;
-                if (at >= 0) { blobs[at] = p.Features!; scores[at] = p.Probability; grades[at] = p.Grade; ageOf[at] = ageIndex; }
+                n++;
+                var at = p.PredictedAt;
+                var leadId = p.LeadId;
+                var probability = p.Probability;
+                var horizon = p.HorizonDays ?? model.HorizonDays;
+                if (lastByLead is not null && leadId is not null && groups!.Knows(leadId)
+                    && (!lastByLead.TryGetValue(leadId, out var seen) || seen.At <= at))
+                    lastByLead[leadId] = (at, probability, p.Grade, horizon);
+                // Drift, the score distribution and the cohort compare like with like: the leads at the reference's ages.
+                var featureBytes = p.FeatureBytes;
+                var hasFeatures = featureBytes > 0 && featureBytes == codec.RowBytes;
+                if (hasFeatures) withFeatures++;
+                var ageIndex = ages is null ? LeadAges.UnknownAge : ages.Take(leadId, at);
+                if (ageIndex == LeadAges.Skip) continue;
+                compared++;
+                if (hasFeatures)
+                {
+                    candidates++;
+                    var slotAt = kept < blobs.Length ? kept++ : reservoir.NextInt64(candidates) is var j && j < blobs.Length ? (int)j : -1;
+                    if (slotAt >= 0)
+                    {
+                        p.CopyFeatures(blobs[slotAt] ??= new byte[codec.RowBytes]);
+                        scores[slotAt] = probability; grades[slotAt] = p.Grade; ageOf[slotAt] = ageIndex;
+                    }
+                }
+                Keep(probs, probability, compared, rng);
+                var isMatured = horizon is { } h && leadId is not null && at.AddDays(h) <= now;
+                allMatured &= isMatured;
+                if (isMatured)
+                {
+                    var due = at.AddDays(horizon!.Value);
+                    var y = conversions.Any(leadId!, at, due);
+                    Keep(matured, (probability, y, p.Grade), matured.Count + 1, rng);
+                }
             }
-            Keep(probs, p.Probability, compared, rng);
-            var isMatured = horizon is { } h && p.LeadId is not null && p.PredictedAt.AddDays(h) <= now;
-            allMatured &= isMatured;
-            if (isMatured)
-            {
-                var due = p.PredictedAt.AddDays(horizon!.Value);
-                var y = conversions.Any(p.LeadId!, p.PredictedAt, due);
-                Keep(matured, (p.Probability, y, p.Grade), matured.Count + 1, rng);
-            }
-        }
         if (n == 0) return (null, new DriftSample([]));
         var fairnessReport = lastByLead is { Count: > 0 } ? groups!.Analyze(lastByLead, conversions, now) : null;
         if (compared == 0)
@@ -429,7 +440,6 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
             Decode(codec, values, row);
             if (ageFeature >= 0 && ageOf[i] >= 0) row[ageFeature] = FeatureValue.Of((float)ages!.Ages[ageOf[i]]);
             sampler.Add(row, scores[i], grades[i]);
-            blobs[i] = null!;
         }
         var current = sampler.ToSample();
         var estimated = Performance.Estimated(probs, 0.5);

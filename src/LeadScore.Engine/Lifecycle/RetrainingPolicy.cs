@@ -118,12 +118,13 @@ public sealed record RetrainingPolicy
     private static string Reason(JsonException ex)
     {
         var reason = ex.Message.Split(" Path:")[0];
-        var m = System.Text.RegularExpressions.Regex.Match(reason, @"could not be converted to (?:System\.Nullable`1\[)?([\w.]+)");
+        var m = System.Text.RegularExpressions.Regex.Match(reason, @"could not be converted to (?:System\.Nullable`1\[)?(\w+(?:\.\w+)*)");
         if (!m.Success) return reason;
         return m.Groups[1].Value switch
         {
             "System.Double" or "System.Single" or "System.Decimal" => "must be a number",
-            "System.Int32" or "System.Int64" => "must be a whole number",
+            "System.Int32" => string.Create(CultureInfo.InvariantCulture, $"must be a whole number from {int.MinValue:N0} to {int.MaxValue:N0}"),
+            "System.Int64" => "must be a whole number",
             "System.Boolean" => "must be true or false",
             "System.String" => "must be text",
             _ => "is not one of the allowed values",
@@ -154,20 +155,24 @@ public sealed record RetrainingPolicy
         }
         node[leaf] = v;
         try { return FromJson(root.ToJsonString(), "policy"); }
-        catch (LeadScoreException ex) { throw new LeadScoreException($"{path} = {value}: {ex.Message.Replace("policy: ", "")}", path); }
+        // The position in the JSON the CLI or API built from the one field means nothing to the person who set it.
+        catch (LeadScoreException ex) { throw new LeadScoreException($"{path} = {value}: {System.Text.RegularExpressions.Regex.Replace(ex.Message.Replace("policy: ", ""), @"^policy: ?line \d+, column \d+ |^ ?line \d+, column \d+ ", "")}", path); }
     }
 
     /// <summary>Checks every field; throws naming the first one that is wrong.</summary>
     public RetrainingPolicy Validated()
     {
-        if (Schedule.EveryDays is { } d && !(d > 0 && d <= 3650)) Fail("schedule.every_days", "must be more than 0 days and at most 3650 (or null for no interval)");
+        if (Schedule.EveryDays is { } d && !(d > 0 && d <= 3650)) Fail("schedule.every_days", $"must be more than 0 days and at most {MaxDays} (or null for no interval)");
         if (Schedule.Cron is { Length: > 0 } cron)
         {
             try { CronExpression.Parse(cron); }
             catch (CronFormatException ex) { Fail("schedule.cron", $"'{cron}' is not a cron expression ({ex.Message})"); }
         }
         if (Triggers.MinNewOutcomes is { } n && n < 1) Fail("triggers.min_new_outcomes", "must be at least 1 (or null for off)");
-        if (Triggers.MinDaysBetween < 0) Fail("triggers.min_days_between", "must be 0 or more");
+        if (!(Triggers.MinDaysBetween >= 0 && Triggers.MinDaysBetween <= MaxDays)) Fail("triggers.min_days_between", $"must be 0 or more and at most {MaxDays} days");
+        // Checked whatever the kind, so that a value set before the kind is switched is refused when it is set.
+        if (Window.Months is { } months && months is < 1 or > MaxWindowMonths) Fail("window.months", $"must be at least 1 and at most {MaxWindowMonths} (100 years; or null)");
+        if (Window.HalfLifeDays is { } half && !(half > 0 && half <= MaxHalfLifeDays)) Fail("window.half_life_days", $"must be above 0 and at most {MaxHalfLifeDays} days (100 years; or null)");
         switch (Window.Kind)
         {
             case TrainingWindow.All: break;
@@ -179,8 +184,8 @@ public sealed record RetrainingPolicy
         }
         try { TrainerCatalog.Parse(Training.Algorithm); }
         catch (LeadScoreException ex) { Fail("training.algorithm", ex.Message); }
-        if (Training.TimeBudgetSeconds < 0) Fail("training.time_budget_seconds", "must be 0 (defaults, no search) or more");
-        if (Training.HorizonDays is { } h && !(h > 0)) Fail("training.horizon_days", "must be above 0 days");
+        if (Training.TimeBudgetSeconds is < 0 or > MaxTimeBudgetSeconds) Fail("training.time_budget_seconds", $"must be 0 (defaults, no search) or more, and at most {MaxTimeBudgetSeconds} (a day)");
+        if (Training.HorizonDays is { } h && !(h > 0 && h <= MaxDays)) Fail("training.horizon_days", $"must be above 0 days and at most {MaxDays}");
         try { PromotionGate.Parse(Gate); }
         catch (LeadScoreException ex) { Fail("gate", ex.Message); }
         if (Challenger.Mode is not (ChallengerModes.None or ChallengerModes.Shadow or ChallengerModes.Split)) Fail("challenger.mode", $"'{Challenger.Mode}' is not one of none, shadow, split");
@@ -191,6 +196,15 @@ public sealed record RetrainingPolicy
         if (Rollback.Alpha is <= 0 or >= 0.5) Fail("rollback.alpha", "must be above 0 and below 0.5");
         return this;
     }
+
+    /// <summary>Upper bounds of the day counts (schedule, horizon, pause between trainings): ten years.</summary>
+    public const int MaxDays = 3650;
+    /// <summary>Upper bound of a last-months window: 100 years.</summary>
+    public const int MaxWindowMonths = 1200;
+    /// <summary>Upper bound of a decay window's half-life: 100 years.</summary>
+    public const int MaxHalfLifeDays = 36_500;
+    /// <summary>Upper bound of a retraining's search budget: a day.</summary>
+    public const int MaxTimeBudgetSeconds = 86_400;
 
     private static void Fail(string field, string why) => throw new LeadScoreException($"policy: {field} {why}", field);
 

@@ -107,9 +107,26 @@ public sealed record FeatureLabels
     public string Sentence(FeatureInfo feature, FeatureValue value)
     {
         ArgumentNullException.ThrowIfNull(feature);
-        var title = Title(feature.Name);
-        if (Label(feature.Name, value) is { } label) return $"{title}: {label}";
-        return ReasonWording.Sentence(Retitled(feature), title, value);
+        return Sentence(Prepare(feature), value);
+    }
+
+    /// <summary>
+    /// What <see cref="Sentence(FeatureInfo, FeatureValue)"/> works out from the feature alone (its title and its phrase under
+    /// the display name), done once per feature: a scoring engine prepares its features at load, so a request's ten reasons
+    /// do not humanise names and rewrite phrases again (the labels are immutable, so the result cannot go stale).
+    /// </summary>
+    public PreparedFeature Prepare(FeatureInfo feature)
+    {
+        ArgumentNullException.ThrowIfNull(feature);
+        return new PreparedFeature(feature.Name, Title(feature.Name), Retitled(feature));
+    }
+
+    /// <summary>The sentence of a reason for a feature prepared by <see cref="Prepare"/> of these labels.</summary>
+    public string Sentence(PreparedFeature feature, FeatureValue value)
+    {
+        ArgumentNullException.ThrowIfNull(feature);
+        if (Label(feature.Name, value) is { } label) return $"{feature.Title}: {label}";
+        return ReasonWording.Sentence(feature.Retitled, feature.Title, value);
     }
 
     /// <summary>The feature with its phrase starting with its display name instead of its humanised column name.</summary>
@@ -175,3 +192,7 @@ public sealed record FeatureLabels
 
     private sealed record Stored(Dictionary<string, Dictionary<string, string>>? Values, Dictionary<string, string>? DisplayNames);
 }
+
+/// <summary>A feature's title and its phrase under its display name, as <see cref="FeatureLabels.Prepare"/> worked them out.</summary>
+public sealed record PreparedFeature(string Name, string Title, FeatureInfo Retitled);
+

@@ -32,6 +32,7 @@ public sealed class ScoringEngine
     private const int StackLimit = 512;
     private readonly TimeProvider _time;
     private readonly string[] _featureTitles;
+    private readonly PreparedFeature[] _wording;
     private readonly int[] _slotFeature;
 
     public ScoringEngine(string modelVersion, FeatureEncoder encoder, CompiledModel model, ProbabilityCalibrator calibrator, GradeBands grades, TimeProvider? time = null)
@@ -56,6 +57,7 @@ public sealed class ScoringEngine
         _slotFeature = encoder.SlotFeature;
         Labels = labels ?? FeatureLabels.None;
         _featureTitles = encoder.Features.Select(f => Labels.Title(f.Name)).ToArray();
+        _wording = encoder.Features.Select(Labels.Prepare).ToArray();
         BaseProbability = calibrator.Apply(model.BaseValue);
         // Build the SHAP explainer (per-edge vectors) now, at promotion, rather than in the first explained request.
         if (model.Kind == CompiledModelKind.Trees) _ = model.FastShap;
@@ -367,7 +369,7 @@ public sealed class ScoringEngine
     public string ReasonText(int feature, FeatureValue value)
     {
         // Sentences are built per reason (10 per explained lead), not in the scoring loop.
-        var sentence = Labels.Sentence(Encoder.Features[feature], value);
+        var sentence = Labels.Sentence(_wording[feature], value);
         // A target-encoded code (a landing page among hundreds) says how its leads convert, which is what the model used.
         return Encoder.TargetRateRatio(feature, value.Category) is { } ratio
             ? string.Create(CultureInfo.InvariantCulture, $"{sentence} (converts {ratio:0.0}x the average)")

@@ -102,7 +102,11 @@ public sealed class ServableModel
             for (var i = 0; i < features.Features.Count; i++) if (features.Features[i].Name == f.Name) return i;
             return -1;
         }).ToArray();
+        _identity = _sourceIndex.Length == features.Features.Count && _sourceIndex.Select((s, i) => s == i).All(x => x);
     }
+
+    /// <summary>The model uses exactly the features the source computes, in its order: the computed row is the model's row.</summary>
+    private readonly bool _identity;
 
     public string Version { get; }
     public ScoringEngine Engine { get; }
@@ -172,6 +176,8 @@ public sealed class ServableModel
     public FeatureValue[] Row(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf)
     {
         var computed = Features.Compute(lead, activities, enrichment, asOf);
+        // A fresh array either way (the prediction log keeps rows by reference); no second copy when nothing is remapped.
+        if (_identity) return computed;
         var row = new FeatureValue[_sourceIndex.Length];
         for (var i = 0; i < row.Length; i++) row[i] = _sourceIndex[i] >= 0 ? computed[_sourceIndex[i]] : FeatureValue.Missing;
         return row;

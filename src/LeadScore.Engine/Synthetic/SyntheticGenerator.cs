@@ -33,6 +33,12 @@ public sealed record SyntheticOptions
     public SyntheticDrift Drift { get; init; } = SyntheticDrift.None;
     /// <summary>When <see cref="Drift"/> starts; required with a drift.</summary>
     public DateTimeOffset? DriftAt { get; init; }
+    /// <summary>
+    /// How far <see cref="SyntheticDrift.Concept"/> turns the pricing signal: the pricing term is mirrored around its average
+    /// effect and scaled by this (1, the default, mirrors it; 3 makes each pricing visit count three times as much against
+    /// conversion as it used to count for it). The average stays, so the base rate holds. Only used with concept drift.
+    /// </summary>
+    public double ConceptStrength { get; init; } = 1;
 }
 
 /// <summary>Drift scenarios of the generator, each changing one thing from <see cref="SyntheticOptions.DriftAt"/> on.</summary>
@@ -86,10 +92,17 @@ public static partial class SyntheticGenerator
     private const double BaseLogit = -5.8;
     /// <summary>
     /// The mean of the pricing term (1.1 log(1 + decayed pricing views)) over 20,000 generated leads. Concept drift reverses the
-    /// term around it (pricing visits now mark price shoppers who buy elsewhere: 2 x 0.78 - 1.1 log(1 + views)), so the visits
+    /// term around it (pricing visits now mark price shoppers who buy elsewhere: 2 x 0.78 - 1.1 log(1 + views), or with a strength s,
+    /// 0.78 - s (1.1 log(1 + views) - 0.78)), so the visits
     /// happen as before and the base rate holds, but a model that learned "pricing visits convert" now ranks them the wrong way.
     /// </summary>
     private const double ConceptPricingTerm = 0.78;
+    /// <summary>Enrichment: the spread of companies' long-run intent, and the AR(1) deviation around it (sd, lag-1 correlation per refresh).</summary>
+    private const double IntentLevelSd = 12, IntentDevSd = 13, IntentRho = 0.6;
+    /// <summary>Enrichment: the log-employees deviation around a company's size (sd, lag-1 correlation per refresh).</summary>
+    private const double EmployeesDevSd = 0.06, EmployeesRho = 0.8;
+    /// <summary>Days the enrichment refresh cycle runs before the start (about six refreshes), so its phase is mixed at the start.</summary>
+    private const int EnrichmentBurnInDays = 365;
 
     /// <summary>Generates into memory.</summary>
     public static SyntheticDataset Generate(SyntheticOptions options)
@@ -124,6 +137,7 @@ public static partial class SyntheticGenerator
         if (o.Leads < 1) throw new LeadScoreException("--leads must be at least 1", "leads");
         if (o.Days < 30) throw new LeadScoreException("the history must cover at least 30 days", "days");
         if (o.Drift != SyntheticDrift.None && o.DriftAt is null) throw new LeadScoreException("a drift scenario needs the date it starts (--drift-at)", "drift-at");
+        if (!double.IsFinite(o.ConceptStrength) || o.ConceptStrength <= 0) throw new LeadScoreException("the concept-drift strength must be a positive number", "concept-strength");
         if (o.GroupEffect is not (null or SyntheticGenerator.GroupEffectCountry))
             throw new LeadScoreException($"--group-effect: unknown effect '{o.GroupEffect}' (known: {SyntheticGenerator.GroupEffectCountry})", "group-effect");
         var groupEffect = o.GroupEffect == SyntheticGenerator.GroupEffectCountry;
@@ -153,7 +167,7 @@ public static partial class SyntheticGenerator
                 var created = o.Start.AddSeconds(Math.Floor((i + r.NextDouble()) / o.Leads * o.Days * 86400.0));
                 buffers[j].Clear();
                 var drift = o.Drift != SyntheticDrift.None && created >= o.DriftAt ? o.Drift : SyntheticDrift.None;
-                results[j] = GenerateLead(r, id, created, end, companies, o.DecisionDays, buffers[j], groupEffect, drift);
+                results[j] = GenerateLead(r, id, created, end, companies, o.DecisionDays, buffers[j], groupEffect, drift, o.ConceptStrength);
             });
             for (var j = 0; j < count; j++)
             {
@@ -212,19 +226,33 @@ public static partial class SyntheticGenerator
             }
             while (!used.Add(domain));
             var c = new Company { Name = name, Domain = domain, Industry = Pick(r, V.IndustryWeight), Size = Pick(r, V.SizeWeight), Country = country };
-            // Enrichment rows: one before or soon after the start, then every 1-3 months; values drift.
-            var employees = r.Next(V.SizeMin[c.Size], V.SizeMax[c.Size] + 1);
-            var intent = Math.Clamp(20 + 25 * V.IndustryFit[c.Industry] + r.NextGaussian() * 18, 0, 100);
-            var drift = r.NextGaussian() * 6;
-            var techs = new List<string>();
-            foreach (var t in V.Technologies) if (r.NextDouble() < 0.12 + 0.05 * c.Size) techs.Add(t);
-            var asOf = o.Start.AddDays(-r.Next(0, 120)).Date;
+            // Enrichment rows every 1-3 months. The values change from row to row (employees, intent, technologies move), but
+            // as stationary processes: each is a company's own level plus a mean-reverting (AR(1)) deviation started from its
+            // long-run law, and each technology is adopted or dropped at a refresh with its long-run share as the chance of
+            // using it. So the enrichment of a lead decided on any day has the same distribution as on any other day: a world
+            // without drift switches is steady in calendar time (monitoring's scenario tests rely on it). Values that only grow
+            // (employees +1% and a technology added at every refresh, a per-company intent trend) would move every enrichment
+            // feature away from any model's training rows as the calendar advances, which is drift the world did not switch on.
+            var baseEmployees = r.Next(V.SizeMin[c.Size], V.SizeMax[c.Size] + 1);
+            var intentLevel = 20 + 25 * V.IndustryFit[c.Industry] + r.NextGaussian() * IntentLevelSd;
+            var intentDev = r.NextGaussian() * IntentDevSd;
+            var employeesDev = r.NextGaussian() * EmployeesDevSd;
+            var techShare = 0.12 + 0.05 * c.Size;
+            var uses = new bool[V.Technologies.Length];
+            for (var t = 0; t < uses.Length; t++) uses[t] = r.NextDouble() < techShare;
             var industry = r.NextDouble() < 0.9 ? V.Industries[c.Industry] : V.Industries[r.Next(V.Industries.Length)];
+            // The refresh cycle runs from a burn-in year before the start, so at the start each company is at a random point of
+            // its cycle (the age of the row in use has its long-run law too); rows are kept from the last two at or before the
+            // start (the latest in use, and the one before it for intent_change).
+            var asOf = o.Start.AddDays(-EnrichmentBurnInDays - r.Next(0, 95)).Date;
+            var rows = new List<(Enrichment Row, double Intent)>();
             while (asOf < end)
             {
                 var at = new DateTimeOffset(asOf, TimeSpan.Zero);
                 var revenue = Math.Clamp(c.Size - 1 + (r.NextDouble() < 0.3 ? 1 : 0), 0, V.RevenueBands.Length - 1);
-                c.Rows.Add(new Enrichment
+                var employees = Math.Max(1, (int)Math.Round(baseEmployees * Math.Exp(employeesDev)));
+                var intent = Math.Round(Math.Clamp(intentLevel + intentDev, 0, 100));
+                rows.Add((new Enrichment
                 {
                     Domain = domain,
                     AsOf = at,
@@ -233,17 +261,17 @@ public static partial class SyntheticGenerator
                         [EnrichmentFields.Employees] = employees.ToString(CultureInfo.InvariantCulture),
                         [EnrichmentFields.RevenueBand] = V.RevenueBands[revenue],
                         [EnrichmentFields.Industry] = industry,
-                        [EnrichmentFields.Technologies] = string.Join(';', techs),
-                        [EnrichmentFields.IntentScore] = Math.Round(intent).ToString(CultureInfo.InvariantCulture),
+                        [EnrichmentFields.Technologies] = string.Join(';', V.Technologies.Where((_, t) => uses[t])),
+                        [EnrichmentFields.IntentScore] = intent.ToString(CultureInfo.InvariantCulture),
                     },
-                });
-                c.Intent.Add(Math.Round(intent));
+                }, intent));
                 asOf = asOf.AddDays(r.Next(30, 95));
-                employees = Math.Max(1, (int)(employees * (1 + r.NextGaussian() * 0.05 + 0.01)));
-                intent = Math.Clamp(intent + drift + r.NextGaussian() * 14, 0, 100);
-                if (r.NextDouble() < 0.3) techs.Add(V.Technologies[r.Next(V.Technologies.Length)]);
-                techs = techs.Distinct().ToList();
+                employeesDev = EmployeesRho * employeesDev + Math.Sqrt(1 - EmployeesRho * EmployeesRho) * EmployeesDevSd * r.NextGaussian();
+                intentDev = IntentRho * intentDev + Math.Sqrt(1 - IntentRho * IntentRho) * IntentDevSd * r.NextGaussian();
+                if (r.NextDouble() < 0.3) uses[r.Next(uses.Length)] = r.NextDouble() < techShare;
             }
+            var first = Math.Max(0, rows.FindLastIndex(x => x.Row.AsOf <= o.Start) - 1);
+            foreach (var (row, intentAt) in rows.Skip(first)) { c.Rows.Add(row); c.Intent.Add(intentAt); }
             list.Add(c);
         }
         return list;
@@ -254,7 +282,7 @@ public static partial class SyntheticGenerator
     private readonly record struct Generated(Lead Lead, Outcome? Outcome, double Probability);
 
     private static Generated GenerateLead(Random r, string id, DateTimeOffset created, DateTimeOffset end, List<Company> companies, int decisionDays, List<RawActivity> acts,
-        bool groupEffect, SyntheticDrift drift = SyntheticDrift.None)
+        bool groupEffect, SyntheticDrift drift = SyntheticDrift.None, double conceptStrength = 1)
     {
         var c = companies[r.Next(companies.Count)];
         var seniority = Pick(r, V.SeniorityWeight);
@@ -337,7 +365,9 @@ public static partial class SyntheticGenerator
         }
         unsubscribedBefore = unsubscribedAt < decision;
         var logit = BaseLogit + fit
-                    + (drift == SyntheticDrift.Concept ? 2 * ConceptPricingTerm - 1.1 * Math.Log(1 + decayedPricing) : 1.1 * Math.Log(1 + decayedPricing))
+                    + (drift == SyntheticDrift.Concept
+                        ? (1 + conceptStrength) * ConceptPricingTerm - conceptStrength * 1.1 * Math.Log(1 + decayedPricing)
+                        : 1.1 * Math.Log(1 + decayedPricing))
                     + 1.3 * (demo ? 1 : 0)
                     + 0.35 * Math.Log(1 + clicksBefore)
                     + 0.5 * Math.Log(1 + decayedSessions)

@@ -16,6 +16,13 @@ public interface IPredictionLog
     IAsyncEnumerable<LoggedPrediction> StreamPredictionsAsync(DateTimeOffset from, DateTimeOffset to, string? modelVersion = null, string? slot = null,
         CancellationToken ct = default);
 
+    /// <summary>
+    /// The same rows as <see cref="StreamPredictionsAsync"/> for one model version and slot, through a forward-only cursor
+    /// that materialises nothing per row: the reader takes the columns it needs and copies the feature bytes only of the rows
+    /// it keeps (monitoring keeps a reservoir of a few thousand of a window's rows; the rest are never copied).
+    /// </summary>
+    Task<PredictionCursor> OpenPredictionCursorAsync(DateTimeOffset from, DateTimeOffset to, string modelVersion, string slot, CancellationToken ct = default);
+
     /// <summary>The first and last prediction time (of one model version and slot when given), or null when none is logged.</summary>
     Task<(DateTimeOffset First, DateTimeOffset Last)?> GetPredictionSpanAsync(string? modelVersion = null, string? slot = null, CancellationToken ct = default);
 
@@ -25,6 +32,29 @@ public interface IPredictionLog
     /// <summary>Deletes the predictions made before <paramref name="cutoff"/> (the retention job); returns how many. With
     /// <paramref name="dryRun"/> nothing is deleted and the count is of the rows that would be.</summary>
     Task<long> DeletePredictionsOlderThanAsync(DateTimeOffset cutoff, bool dryRun = false, CancellationToken ct = default);
+}
+
+/// <summary>
+/// A forward-only reader over logged predictions of one model and slot, oldest first (see
+/// <see cref="IPredictionLog.OpenPredictionCursorAsync"/>). The current row's columns are read when asked for; the strings
+/// allocate when read, the feature bytes are copied only by <see cref="CopyFeatures"/>. Not thread-safe; dispose it.
+/// </summary>
+public abstract class PredictionCursor : IAsyncDisposable
+{
+    /// <summary>Moves to the next row; false at the end.</summary>
+    public abstract ValueTask<bool> ReadAsync(CancellationToken ct = default);
+    public abstract DateTimeOffset PredictedAt { get; }
+    /// <summary>The lead's id, or null (reads the column: a new string each time).</summary>
+    public abstract string? LeadId { get; }
+    public abstract double Probability { get; }
+    /// <summary>The grade (one shared string per distinct grade).</summary>
+    public abstract string Grade { get; }
+    public abstract double? HorizonDays { get; }
+    /// <summary>The length of the stored feature row in bytes; 0 when it was not sampled.</summary>
+    public abstract int FeatureBytes { get; }
+    /// <summary>Copies the feature row into <paramref name="into"/> (at least <see cref="FeatureBytes"/> long).</summary>
+    public abstract void CopyFeatures(byte[] into);
+    public abstract ValueTask DisposeAsync();
 }
 
 /// <summary>Where a logged prediction was made: the served slot and the path that asked for it.</summary>

@@ -132,6 +132,59 @@ public sealed class PostgresLeadStore : SqlLeadStore
         }, ct);
     }
 
+    public override async Task<PredictionCursor> OpenPredictionCursorAsync(DateTimeOffset from, DateTimeOffset to, string modelVersion, string slot, CancellationToken ct = default)
+    {
+        var c = await _dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            var cmd = new NpgsqlCommand(PredictionCursorSql(", octet_length(features)"), c) { CommandTimeout = 0 };
+            cmd.Parameters.AddWithValue("version", modelVersion);
+            cmd.Parameters.AddWithValue("slot", slot);
+            cmd.Parameters.AddWithValue("from", PredictionMs(from));
+            cmd.Parameters.AddWithValue("to", PredictionMs(to));
+            var reader = await cmd.ExecuteReaderAsync(ct);
+            return new PostgresPredictionCursor(c, cmd, reader);
+        }
+        catch
+        {
+            await c.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The prediction cursor on a data reader: the feature bytes are read (copied from the row buffer) only when asked for.</summary>
+    private sealed class PostgresPredictionCursor(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader) : PredictionCursor
+    {
+        private readonly Dictionary<string, string> _grades = new(StringComparer.Ordinal);
+
+        public override async ValueTask<bool> ReadAsync(CancellationToken ct = default) => await reader.ReadAsync(ct);
+        public override DateTimeOffset PredictedAt => PredictionTime(reader.GetInt64(0));
+        public override string? LeadId => reader.IsDBNull(1) ? null : reader.GetString(1);
+        public override double Probability => reader.GetDouble(2);
+
+        public override string Grade
+        {
+            get
+            {
+                var g = reader.GetString(3);
+                if (_grades.TryGetValue(g, out var shared)) return shared;
+                if (_grades.Count < 64) _grades[g] = g;
+                return g;
+            }
+        }
+
+        public override double? HorizonDays => reader.IsDBNull(4) ? null : reader.GetDouble(4);
+        public override int FeatureBytes => reader.IsDBNull(6) ? 0 : reader.GetInt32(6);
+        public override void CopyFeatures(byte[] into) => reader.GetBytes(5, 0, into, 0, FeatureBytes);
+
+        public override async ValueTask DisposeAsync()
+        {
+            await reader.DisposeAsync();
+            await command.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
     private static string Differs(string stored, string incoming) =>
         $"({stored}.lead_id, {stored}.type, {stored}.ts, {stored}.url, {stored}.value, {stored}.properties) IS DISTINCT FROM " +
         $"({incoming}.lead_id, {incoming}.type, {incoming}.ts, {incoming}.url, {incoming}.value, {incoming}.properties)";

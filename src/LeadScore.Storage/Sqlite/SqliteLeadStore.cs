@@ -119,6 +119,80 @@ public sealed class SqliteLeadStore : SqlLeadStore
         }, ct);
     }
 
+    /// <summary>The memory map a prediction cursor asks for (SQLite caps it at its compile-time maximum).</summary>
+    private const long CursorMmapBytes = 1L << 32;
+
+    public override async Task<PredictionCursor> OpenPredictionCursorAsync(DateTimeOffset from, DateTimeOffset to, string modelVersion, string slot, CancellationToken ct = default)
+    {
+        var c = (SqliteConnection)await OpenAsync(ct);
+        try
+        {
+            var db = c.Handle ?? throw new InvalidOperationException("connection is not open");
+            // A window is read by index order, each row fetched from the table by rowid: memory-mapped pages spare a read
+            // call and a copy per page (set back when the cursor is disposed, as the connection returns to the pool).
+            Check(db, raw.sqlite3_exec(db, $"PRAGMA mmap_size = {CursorMmapBytes}"));
+            var sql = PredictionCursorSql().Replace("@version", "?3", StringComparison.Ordinal).Replace("@slot", "?4", StringComparison.Ordinal)
+                .Replace("@from", "?1", StringComparison.Ordinal).Replace("@to", "?2", StringComparison.Ordinal);
+            Check(db, raw.sqlite3_prepare_v2(db, sql, out var stmt));
+            raw.sqlite3_bind_int64(stmt, 1, PredictionMs(from));
+            raw.sqlite3_bind_int64(stmt, 2, PredictionMs(to));
+            raw.sqlite3_bind_text(stmt, 3, modelVersion);
+            raw.sqlite3_bind_text(stmt, 4, slot);
+            return new SqlitePredictionCursor(c, db, stmt);
+        }
+        catch
+        {
+            await c.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The prediction cursor on SQLite's own statement: sqlite3_step per row, numbers and the feature blob read in place
+    /// (the blob is copied only by CopyFeatures), grades shared by their UTF-8 bytes.
+    /// </summary>
+    private sealed class SqlitePredictionCursor(SqliteConnection connection, sqlite3 db, sqlite3_stmt stmt) : PredictionCursor
+    {
+        private readonly List<(byte[] Utf8, string Text)> _grades = [];
+        private long _rows;
+
+        public override ValueTask<bool> ReadAsync(CancellationToken ct = default)
+        {
+            if ((++_rows & 4095) == 0) ct.ThrowIfCancellationRequested();
+            var rc = raw.sqlite3_step(stmt);
+            if (rc == raw.SQLITE_ROW) return ValueTask.FromResult(true);
+            Check(db, rc);
+            return ValueTask.FromResult(false);
+        }
+
+        public override DateTimeOffset PredictedAt => PredictionTime(raw.sqlite3_column_int64(stmt, 0));
+        public override string? LeadId => raw.sqlite3_column_type(stmt, 1) == raw.SQLITE_NULL ? null : raw.sqlite3_column_text(stmt, 1).utf8_to_string();
+        public override double Probability => raw.sqlite3_column_double(stmt, 2);
+
+        public override string Grade
+        {
+            get
+            {
+                var bytes = raw.sqlite3_column_blob(stmt, 3);
+                foreach (var (utf8, text) in _grades) if (bytes.SequenceEqual(utf8)) return text;
+                var s = System.Text.Encoding.UTF8.GetString(bytes);
+                if (_grades.Count < 64) _grades.Add((bytes.ToArray(), s));
+                return s;
+            }
+        }
+
+        public override double? HorizonDays => raw.sqlite3_column_type(stmt, 4) == raw.SQLITE_NULL ? null : raw.sqlite3_column_double(stmt, 4);
+        public override int FeatureBytes => raw.sqlite3_column_type(stmt, 5) == raw.SQLITE_NULL ? 0 : raw.sqlite3_column_bytes(stmt, 5);
+        public override void CopyFeatures(byte[] into) => raw.sqlite3_column_blob(stmt, 5).CopyTo(into);
+
+        public override async ValueTask DisposeAsync()
+        {
+            stmt.Dispose();
+            raw.sqlite3_exec(db, "PRAGMA mmap_size = 0");
+            await connection.DisposeAsync();
+        }
+    }
+
     private static void Bind(sqlite3_stmt stmt, Activity a)
     {
         raw.sqlite3_bind_text(stmt, 1, a.EventId);

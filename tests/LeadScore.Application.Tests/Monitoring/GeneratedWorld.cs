@@ -14,9 +14,10 @@ namespace LeadScore.Application.Tests.Monitoring;
 /// log, without the <c>simulate</c> loop: the first <see cref="HistoryDays"/> days arrive, a model is trained on them (each
 /// lead as of its creation + <see cref="DecisionDays"/>), then every simulated day the day's leads, activities and outcomes
 /// are stored and scored as a live workspace scores them: each new lead when it arrives (age 0), each open lead as time
-/// passes. The daily time-passing re-score of every open lead is the expensive part; here it runs in full once a week
-/// (every open lead, at whatever age) and, on the other days, for the leads that turn the decision age that day (the only
-/// ones of the daily round whose ages the reference holds). So the log holds leads of every age, as in production.
+/// passes. The daily time-passing re-score of every open lead is the expensive part; here it runs in full once every
+/// <c>fullRescoreDays</c> (every open lead, at whatever age; weekly by default) and, on the other days, for the leads that
+/// turn the decision age that day (the only ones of the daily round whose ages the reference holds). So the log holds
+/// leads of every age, as in production.
 /// </summary>
 internal sealed class GeneratedWorld : IAsyncDisposable
 {
@@ -24,8 +25,8 @@ internal sealed class GeneratedWorld : IAsyncDisposable
     public const int HistoryDays = 120;
     public const int DecisionDays = SyntheticGenerator.DefaultDecisionDays;
     public const int HorizonDays = 30;
-    /// <summary>Days of live scoring after the training (52 weeks).</summary>
-    public const int LiveDays = 364;
+    /// <summary>Days of live scoring after the training in a simulated year (52 weeks).</summary>
+    public const int YearDays = 364;
     /// <summary>Days after the live year the clock moves on (outcomes only), so every decided cohort has matured.</summary>
     public const int TailDays = DecisionDays + HorizonDays + 2;
 
@@ -44,9 +45,16 @@ internal sealed class GeneratedWorld : IAsyncDisposable
     public IServiceProvider Services { get; }
     public TrainingRun Model { get; private set; } = null!;
     public long Predictions { get; private set; }
+    /// <summary>Days of live scoring (after them the clock moves on <see cref="TailDays"/> more, outcomes only).</summary>
+    public int LiveDays { get; }
+    /// <summary>The end of live scoring.</summary>
+    public DateTimeOffset LiveEnd => LiveStart.AddDays(LiveDays);
+    private readonly int _fullRescoreDays;
 
-    private GeneratedWorld(SyntheticDataset data, ManualTime time, ILeadStore store, IServiceProvider services)
+    private GeneratedWorld(SyntheticDataset data, ManualTime time, ILeadStore store, IServiceProvider services, int liveDays, int fullRescoreDays)
     {
+        LiveDays = liveDays;
+        _fullRescoreDays = fullRescoreDays;
         _leads = [.. data.Leads.OrderBy(l => l.CreatedAt)];
         _activities = [.. data.Activities.OrderBy(a => a.Timestamp)];
         _outcomes = [.. data.Outcomes.OrderBy(o => o.At)];
@@ -55,19 +63,24 @@ internal sealed class GeneratedWorld : IAsyncDisposable
         Services = services;
     }
 
-    /// <summary>Builds the world and runs the live year; <paramref name="driftDay"/> is the live day the scenario starts (leads created from then on).</summary>
-    public static async Task<GeneratedWorld> RunAsync(string backend, int leadsPerDay, SyntheticDrift drift = SyntheticDrift.None, int? driftDay = null, int seed = 5)
+    /// <summary>
+    /// Builds the world and runs <paramref name="liveDays"/> of live scoring; <paramref name="driftDay"/> is the live day the
+    /// scenario starts (leads created from then on); <paramref name="conceptStrength"/> is the generator's
+    /// <see cref="SyntheticOptions.ConceptStrength"/>; <paramref name="fullRescoreDays"/> how often every open lead is re-scored.
+    /// </summary>
+    public static async Task<GeneratedWorld> RunAsync(string backend, int leadsPerDay, SyntheticDrift drift = SyntheticDrift.None, int? driftDay = null, int seed = 5,
+        int liveDays = YearDays, double conceptStrength = 1, int fullRescoreDays = 7)
     {
         var time = new ManualTime(Start);
         var (store, ws, _) = await TestStores.OpenAsync(backend, time);
-        var days = HistoryDays + LiveDays + TailDays;
+        var days = HistoryDays + liveDays + TailDays;
         var data = SyntheticGenerator.Generate(new SyntheticOptions
         {
-            Leads = leadsPerDay * days, Seed = seed, Start = Start, Days = days, Drift = drift,
+            Leads = leadsPerDay * days, Seed = seed, Start = Start, Days = days, Drift = drift, ConceptStrength = conceptStrength,
             DriftAt = drift == SyntheticDrift.None ? null : LiveStart.AddDays(driftDay ?? throw new ArgumentNullException(nameof(driftDay))),
         });
         await store.UpsertEnrichmentAsync(data.Enrichment);
-        var world = new GeneratedWorld(data, time, store, AppServices.For(store, ws, time));
+        var world = new GeneratedWorld(data, time, store, AppServices.For(store, ws, time), liveDays, fullRescoreDays);
         await world.LiveYearAsync();
         return world;
     }
@@ -112,7 +125,7 @@ internal sealed class GeneratedWorld : IAsyncDisposable
             byAge.AddRange(created);
             // New leads, scored as they arrive.
             await scoring.RescoreAsync([.. created.Select(l => l.Id)], ScoreCause.NewData);
-            if (day % 7 == 0)
+            if (day % _fullRescoreDays == 0)
                 await scoring.RescoreAllAsync(ScoreCause.TimePassing);
             else
             {

@@ -69,6 +69,14 @@ public sealed class RetrainingPolicyTests
     [InlineData("timing.every_days", "2", "no section 'timing'")]
     [InlineData("schedule.every_days", "abc", "must be a number")]
     [InlineData("schedule.every_days", "1e400", "at most 3650")]
+    [InlineData("triggers.min_new_outcomes", "99999999999999", "triggers.min_new_outcomes = 99999999999999: must be a whole number from -2,147,483,648 to 2,147,483,647")]
+    [InlineData("challenger.outcomes_to_decide", "99999999999", "challenger.outcomes_to_decide = 99999999999: must be a whole number from")]
+    [InlineData("training.seed", "99999999999", "training.seed = 99999999999: must be a whole number from")]
+    [InlineData("window.months", "100000", "window.months must be at least 1 and at most 1200")]
+    [InlineData("window.half_life_days", "1e308", "window.half_life_days must be above 0 and at most 36500 days")]
+    [InlineData("triggers.min_days_between", "1e9", "triggers.min_days_between must be 0 or more and at most 3650 days")]
+    [InlineData("training.time_budget_seconds", "999999999", "training.time_budget_seconds must be 0 (defaults, no search) or more, and at most 86400")]
+    [InlineData("training.horizon_days", "100000", "training.horizon_days must be above 0 days and at most 3650")]
     public void Bad_values_are_refused_naming_the_field(string path, string value, string message)
     {
         var ex = Should.Throw<LeadScoreException>(() => RetrainingPolicy.Default.With(path, value));

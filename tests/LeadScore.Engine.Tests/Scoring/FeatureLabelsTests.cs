@@ -66,6 +66,36 @@ public sealed class FeatureLabelsTests
     }
 
     [Fact]
+    public void A_feature_prepared_once_words_every_value_as_the_unprepared_sentence_does()
+    {
+        // Given a scoring engine's preparation (title and retitled phrase worked out once per feature, at load)
+        var computer = new FeatureComputer(new FeatureDefinitions
+        {
+            Attributes =
+            [
+                new AttributeFeature { Column = "VisitorType", Kind = AttributeKind.Categorical, Values = ["New"] },
+                new AttributeFeature { Column = "signup_date", Kind = AttributeKind.Date, DateParts = ["days_before", "day_of_week", "month"] },
+                new AttributeFeature { Column = "Lead Region", Kind = AttributeKind.Numeric },
+            ],
+        });
+        var labels = Labels();
+        var f = computer.Features.ToDictionary(x => x.Name);
+        var visitor = labels.Prepare(f["VisitorType"]);
+        var signup = labels.Prepare(f["signup_date_days_before"]);
+        var weekday = labels.Prepare(f["signup_date_day_of_week"]);
+        // When one prepared feature words one value after another, Then each reads as it did before preparation
+        labels.Sentence(visitor, FeatureValue.Of("New")).ShouldBe("Kind of visitor is New");
+        labels.Sentence(visitor, FeatureValue.Of("Returning")).ShouldBe("Kind of visitor is Returning");
+        labels.Sentence(visitor, FeatureValue.Missing).ShouldBe(labels.Sentence(f["VisitorType"], FeatureValue.Missing));
+        labels.Sentence(signup, FeatureValue.Of(3)).ShouldBe("Sign-up was 3 days ago");
+        labels.Sentence(signup, FeatureValue.Of(40)).ShouldBe(labels.Sentence(f["signup_date_days_before"], FeatureValue.Of(40)));
+        labels.Sentence(weekday, FeatureValue.Of(2)).ShouldBe("Sign-up day of week: Tuesday");
+        labels.Sentence(weekday, FeatureValue.Of(0)).ShouldBe("Sign-up day of week: Sunday");
+        // A coded value reads as its label through the prepared feature too (the renamed column's labels).
+        labels.Sentence(labels.Prepare(f["Lead Region"]), FeatureValue.Of(1)).ShouldBe(labels.Sentence(f["Lead Region"], FeatureValue.Of(1)));
+    }
+
+    [Fact]
     public void Newer_labels_win_key_by_key_and_survive_a_round_trip()
     {
         var old = Labels();
