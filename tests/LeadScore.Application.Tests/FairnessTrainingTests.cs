@@ -26,10 +26,10 @@ public sealed class FairnessTrainingTests
         return (store, AppServices.For(store, ws));
     }
 
-    private static Task<TrainingRun> TrainAsync(IServiceProvider services, CancellationToken ct) =>
+    private static Task<TrainingRun> TrainAsync(IServiceProvider services, CancellationToken ct, IReadOnlyList<ExcludedFeature>? excluded = null) =>
         services.Get<TrainingService>().TrainWorkspaceAsync(new WorkspaceTrainingRequest
         {
-            Options = new TrainingOptions { Trainer = new LogisticOptions(), ImportanceRows = 0 },
+            Options = new TrainingOptions { Trainer = new LogisticOptions(), ImportanceRows = 0, ExcludedFeatures = excluded ?? [] },
         }, null, ct);
 
     private static readonly FairnessSettings CountryAndSize = new() { Sensitive = ["country"], Watch = ["company_size"] };
@@ -66,7 +66,11 @@ public sealed class FairnessTrainingTests
         await using var _ = store;
         await services.Get<FairnessService>().SetAsync(CountryAndSize, ct);
 
-        var run = await TrainAsync(services, ct);
+        // Country left out of the model's features: here it is unrelated to conversion, but a model that takes it as a feature
+        // fits a coefficient per country to the noise of a few hundred leads and then grades those countries apart for real
+        // (seed 11: AU, 42 held-out leads, 0.45 of the best group's A/B share, p = 0.0002), which the check rightly reports.
+        // Without it, the grades depend on country only by chance, and the check must stay quiet.
+        var run = await TrainAsync(services, ct, [new ExcludedFeature(LeadFields.Country, "the sensitive attribute, unrelated to conversion here")]);
 
         var f = run.Card.Fairness.ShouldNotBeNull();
         var country = f.Attributes.Single(a => a.Attribute == "country");

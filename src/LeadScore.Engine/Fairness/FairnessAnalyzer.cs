@@ -6,7 +6,15 @@ using LeadScore.Engine.Scoring;
 namespace LeadScore.Engine.Fairness;
 
 /// <summary>One attribute's group value per row, aligned with the rows analysed (see <see cref="GroupGrades.GroupOf"/>).</summary>
-public sealed record GroupColumn(string Attribute, FairnessRole Role, IReadOnlyList<string> Values);
+public sealed record GroupColumn(string Attribute, FairnessRole Role, IReadOnlyList<string> Values)
+{
+    /// <summary>
+    /// Optional, aligned with <see cref="Values"/>: the cluster each row belongs to (the lead's company). Leads of one company
+    /// share much of what drives their scores, so a group's share graded A or B varies more than independent rows would; with
+    /// clusters its test beyond chance uses the cluster-robust variance (<see cref="FairnessAnalyzer.ClusteredPValue"/>).
+    /// </summary>
+    public IReadOnlyList<string>? Clusters { get; init; }
+}
 
 /// <summary>The limits of a fairness analysis; the defaults are the documented ones (docs/fairness.md).</summary>
 public sealed record FairnessOptions
@@ -159,7 +167,9 @@ public static class FairnessAnalyzer
         var result = raw.Select(r =>
         {
             double? ratio = r.Share is { } s && bestShare > 0 ? s / bestShare : null;
-            double? p = r.Share is null ? null : PValue(r.Ab, r.Rows, totalAb - r.Ab, positive.Length - r.Rows);
+            double? p = r.Share is null ? null
+                : column.Clusters is { } clusters ? ClusteredPValue(byGroup[r.Group], positive, clusters)
+                : PValue(r.Ab, r.Rows, totalAb - r.Ab, positive.Length - r.Rows);
             var below = ratio < o.RatioLimit;
             double? meanP = null, observed = null, ece = null;
             if (probabilities is not null && r.Matured.Length >= min)
@@ -249,6 +259,46 @@ public static class FairnessAnalyzer
         if (se <= 0) return 1;
         var z = Math.Abs((double)x1 / n1 - (double)x2 / n2) / se;
         return Erfc(z / Math.Sqrt(2));
+    }
+
+    /// <summary>
+    /// Two-sided p-value of the difference between the share of positive rows in a group (<paramref name="inGroup"/>) and in
+    /// the other rows, with the cluster-robust (sandwich) variance of each share: V = k/(k-1) * sum over the side's clusters of
+    /// (positives - share * rows)^2 / rows^2, k its number of clusters (the ratio-estimator variance of survey sampling; with
+    /// one row per cluster it is the unpooled binomial variance). Null when a side has no rows; 1 when neither varies.
+    /// </summary>
+    internal static double? ClusteredPValue(IReadOnlyList<int> inGroup, IReadOnlyList<bool> positive, IReadOnlyList<string> clusters)
+    {
+        var n = positive.Count;
+        if (clusters.Count != n) throw new ArgumentException("clusters and rows differ in length");
+        var member = new bool[n];
+        foreach (var i in inGroup) member[i] = true;
+        (double Share, double Variance, int Rows) Side(bool side)
+        {
+            var byCluster = new Dictionary<string, (int Positives, int Rows)>(StringComparer.Ordinal);
+            int positives = 0, rows = 0;
+            for (var i = 0; i < n; i++)
+            {
+                if (member[i] != side) continue;
+                var c = byCluster.GetValueOrDefault(clusters[i]);
+                byCluster[clusters[i]] = (c.Positives + (positive[i] ? 1 : 0), c.Rows + 1);
+                if (positive[i]) positives++;
+                rows++;
+            }
+            if (rows == 0) return (0, 0, 0);
+            var share = (double)positives / rows;
+            var k = byCluster.Count;
+            if (k < 2) return (share, 0, rows);
+            var sum = 0.0;
+            foreach (var (a, m) in byCluster.Values) { var d = a - share * m; sum += d * d; }
+            return (share, k / (k - 1.0) * sum / ((double)rows * rows), rows);
+        }
+        var (p1, v1, n1) = Side(true);
+        var (p2, v2, n2) = Side(false);
+        if (n1 == 0 || n2 == 0) return null;
+        var se = Math.Sqrt(v1 + v2);
+        if (se <= 0) return p1 == p2 ? 1 : 0;
+        return Erfc(Math.Abs(p1 - p2) / se / Math.Sqrt(2));
     }
 
     /// <summary>Complementary error function (Numerical Recipes' erfcc, fractional error below 1.2e-7), for p-values.</summary>
