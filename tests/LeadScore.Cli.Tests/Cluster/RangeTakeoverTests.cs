@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using LeadScore.Application.Jobs;
-using LeadScore.Application.Security;
 using LeadScore.Core;
-using LeadScore.Engine.Synthetic;
 using LeadScore.Storage;
 using LeadScore.TestKit;
 

@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using LeadScore.Application.Security;
 using LeadScore.Core;
-using LeadScore.Engine.Synthetic;
 using LeadScore.Storage;
 using LeadScore.TestKit;
 
