@@ -39,6 +39,13 @@ public sealed record SyntheticOptions
     /// conversion as it used to count for it). The average stays, so the base rate holds. Only used with concept drift.
     /// </summary>
     public double ConceptStrength { get; init; } = 1;
+    /// <summary>
+    /// Company enrichment as stationary processes (each company's own level plus mean-reverting deviations; technologies
+    /// adopted and dropped at their long-run share), so that a world without drift switches is steady in calendar time, as
+    /// monitoring's scenario tests need. Off (the default): companies grow and intent walks with a trend, as they did before
+    /// the option existed (the quickstart's demo, the simulated year and the tests built on them keep their data).
+    /// </summary>
+    public bool StationaryEnrichment { get; init; }
 }
 
 /// <summary>Drift scenarios of the generator, each changing one thing from <see cref="SyntheticOptions.DriftAt"/> on.</summary>
@@ -226,7 +233,45 @@ public static partial class SyntheticGenerator
             }
             while (!used.Add(domain));
             var c = new Company { Name = name, Domain = domain, Industry = Pick(r, V.IndustryWeight), Size = Pick(r, V.SizeWeight), Country = country };
-            // Enrichment rows every 1-3 months. The values change from row to row (employees, intent, technologies move), but
+            if (!o.StationaryEnrichment)
+            {
+                // Enrichment rows: one before or soon after the start, then every 1-3 months; companies grow (employees +1% and
+                // now and then a technology at each refresh) and intent walks with a per-company trend.
+                var employeesNow = r.Next(V.SizeMin[c.Size], V.SizeMax[c.Size] + 1);
+                var intentNow = Math.Clamp(20 + 25 * V.IndustryFit[c.Industry] + r.NextGaussian() * 18, 0, 100);
+                var trend = r.NextGaussian() * 6;
+                var techs = new List<string>();
+                foreach (var t in V.Technologies) if (r.NextDouble() < 0.12 + 0.05 * c.Size) techs.Add(t);
+                var from = o.Start.AddDays(-r.Next(0, 120)).Date;
+                var industryNow = r.NextDouble() < 0.9 ? V.Industries[c.Industry] : V.Industries[r.Next(V.Industries.Length)];
+                while (from < end)
+                {
+                    var at = new DateTimeOffset(from, TimeSpan.Zero);
+                    var revenue = Math.Clamp(c.Size - 1 + (r.NextDouble() < 0.3 ? 1 : 0), 0, V.RevenueBands.Length - 1);
+                    c.Rows.Add(new Enrichment
+                    {
+                        Domain = domain,
+                        AsOf = at,
+                        Attributes = new Dictionary<string, string?>
+                        {
+                            [EnrichmentFields.Employees] = employeesNow.ToString(CultureInfo.InvariantCulture),
+                            [EnrichmentFields.RevenueBand] = V.RevenueBands[revenue],
+                            [EnrichmentFields.Industry] = industryNow,
+                            [EnrichmentFields.Technologies] = string.Join(';', techs),
+                            [EnrichmentFields.IntentScore] = Math.Round(intentNow).ToString(CultureInfo.InvariantCulture),
+                        },
+                    });
+                    c.Intent.Add(Math.Round(intentNow));
+                    from = from.AddDays(r.Next(30, 95));
+                    employeesNow = Math.Max(1, (int)(employeesNow * (1 + r.NextGaussian() * 0.05 + 0.01)));
+                    intentNow = Math.Clamp(intentNow + trend + r.NextGaussian() * 14, 0, 100);
+                    if (r.NextDouble() < 0.3) techs.Add(V.Technologies[r.Next(V.Technologies.Length)]);
+                    techs = techs.Distinct().ToList();
+                }
+                list.Add(c);
+                continue;
+            }
+            // Stationary enrichment (SyntheticOptions.StationaryEnrichment): rows every 1-3 months. The values change from row to row (employees, intent, technologies move), but
             // as stationary processes: each is a company's own level plus a mean-reverting (AR(1)) deviation started from its
             // long-run law, and each technology is adopted or dropped at a refresh with its long-run share as the chance of
             // using it. So the enrichment of a lead decided on any day has the same distribution as on any other day: a world

@@ -77,6 +77,8 @@ internal sealed class GeneratedWorld : IAsyncDisposable
         var data = SyntheticGenerator.Generate(new SyntheticOptions
         {
             Leads = leadsPerDay * days, Seed = seed, Start = Start, Days = days, Drift = drift, ConceptStrength = conceptStrength,
+            // A steady world is steady in calendar time: the default enrichment grows with the calendar, which is drift.
+            StationaryEnrichment = true,
             DriftAt = drift == SyntheticDrift.None ? null : LiveStart.AddDays(driftDay ?? throw new ArgumentNullException(nameof(driftDay))),
         });
         await store.UpsertEnrichmentAsync(data.Enrichment);
