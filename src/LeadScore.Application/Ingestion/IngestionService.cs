@@ -64,6 +64,7 @@ public sealed class IngestionService(ImportService import, IScoringService scori
         if (scoring.ChampionVersion is null) return new IngestResult(summary, 0, 0);
         var ids = new HashSet<string>(summary.TouchedLeads, StringComparer.Ordinal);
         if (summary.TouchedDomains.Count > 0) await AddLeadsOfDomainsAsync(ids, summary.TouchedDomains, ct);
+        await RemoveClosedAsync(ids, ct);
         if (ids.Count == 0) return new IngestResult(summary, 0, 0);
         if (ids.Count <= PerLeadRescoreLimit)
         {
@@ -73,6 +74,31 @@ public sealed class IngestionService(ImportService import, IScoringService scori
         var queued = 0;
         var n = await scoring.RescoreAllAsync(ScoreCause.NewData, null, ct, async (changes, c) => queued += await notifier.NotifyAsync(changes, c), ids);
         return new IngestResult(summary, n, queued);
+    }
+
+    /// <summary>
+    /// Leaves out the leads that are won or lost now (their latest outcome, <see cref="Scoring.LeadStatusRule"/>): a closed lead
+    /// keeps its last score before the outcome, for monitoring and for what the seller saw, as time passing leaves it too. So
+    /// the outcome an import brings does not overwrite that score, nor do the activities or company data arriving after it
+    /// (a customer's onboarding); a lead reopened is open again and re-scored.
+    /// </summary>
+    private async Task RemoveClosedAsync(HashSet<string> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return;
+        var ofLead = new List<Outcome>();
+        string? current = null;
+        void Decide()
+        {
+            if (current is not null && LeadStatusRule.KindOf(ofLead) != LeadStatus.Open) ids.Remove(current);
+            ofLead.Clear();
+        }
+        // Ordered by lead id, so one lead's outcomes come together.
+        await foreach (var o in store.StreamOutcomesAsync(ids.ToList(), ct))
+        {
+            if (o.LeadId != current) { Decide(); current = o.LeadId; }
+            ofLead.Add(o);
+        }
+        Decide();
     }
 
     private async Task AddLeadsOfDomainsAsync(HashSet<string> ids, IReadOnlySet<string> domains, CancellationToken ct)
