@@ -22,8 +22,12 @@ public sealed record IngestResult(ImportSummary Summary, int Rescored, int Webho
 /// </summary>
 public sealed class IngestionService(ImportService import, IScoringService scoring, WebhookNotifier notifier, ILeadStore store, TimeProvider time)
 {
-    /// <summary>Above this many touched leads, one pass over the store's streams beats a query per lead.</summary>
-    private const int PerLeadRescoreLimit = 500;
+    /// <summary>
+    /// Above this many touched leads, the leads are read by id in batches (three queries per 500 leads, company data from the
+    /// snapshot, reasons computed in parallel) rather than four queries per lead one after the other: an API call's few
+    /// leads take the direct path, a file's hundreds the batched one.
+    /// </summary>
+    private const int PerLeadRescoreLimit = 16;
 
     public ImportService Importer => import;
 
@@ -105,7 +109,9 @@ public sealed class IngestionService(ImportService import, IScoringService scori
     {
         var champion = scoring.Champion;
         if (champion is null || !champion.Features.UsesHistory) return;
-        await foreach (var lead in store.StreamLeadsAsync(ct))
+        // Only the open leads: a won or lost lead keeps its last score before the outcome (RemoveClosedAsync), so closed leads,
+        // which pile up day after day, are not read at all.
+        await foreach (var lead in store.StreamOpenLeadsAsync(LeadIdRange.All, ct))
             if (champion.Features.EnrichmentDomain(lead) is { } d && domains.Contains(d)) ids.Add(lead.Id);
     }
 }

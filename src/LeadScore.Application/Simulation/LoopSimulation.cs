@@ -335,11 +335,15 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
     private static async Task<double[]> OracleAsync(FeatureFrame rows, DateTimeOffset[] createdAt, SimulationOptions o, RetrainingPolicy policy, ModelCard frozenCard, DateTimeOffset? driftAt,
         OracleTrainer trainer, CancellationToken ct)
     {
-        // As many labelled rows as the first model had, drawn from each regime over 180 days (the last ones censored by the horizon).
+        // As many matured leads as the first model learned from (the history's leads decided and matured by day 0), drawn from
+        // each regime over 180 days (the last ones censored by the horizon); so as many rows too, since both funnels give a lead
+        // one row per age while it is open. (Sized by the first model's rows instead, the oracle got one lead per row: several
+        // times the first model's data once training takes rows at several ages, and as many times its generation and import.)
         const int Days = 180;
-        var target = frozenCard.RowsTrain + frozenCard.RowsTest;
-        var matured = Days - SyntheticGenerator.DefaultDecisionDays - (policy.Training.HorizonDays ?? 30);
-        var n = (int)Math.Ceiling(target * (double)Days / Math.Max(30, matured) * 1.08);
+        var horizonDays = policy.Training.HorizonDays ?? frozenCard.HorizonDays ?? 30;
+        var firstMatured = Math.Max(30, o.HistoryDays - SyntheticGenerator.DefaultDecisionDays - horizonDays);
+        var matured = Days - SyntheticGenerator.DefaultDecisionDays - horizonDays;
+        var n = (int)Math.Ceiling(o.LeadsPerDay * firstMatured * (double)Days / Math.Max(30, matured) * 1.08);
         var oStart = SimulationOptions.Start.AddDays(-Days - 400);
         async Task<double[]> Train(string regime, SyntheticDrift drift, int seedOffset)
         {
