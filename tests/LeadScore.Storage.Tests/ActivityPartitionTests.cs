@@ -233,7 +233,7 @@ public sealed class ActivityPartitionTests
         (await store.GetActivitiesAsync("L3")).ShouldHaveSingleItem().Timestamp.ShouldBe(Jan.AddMonths(4));
     }
 
-    private static IEnumerable<(int Version, string Name, string Sql)> EmbeddedMigrations(string backend)
+    internal static IEnumerable<(int Version, string Name, string Sql)> EmbeddedMigrations(string backend)
     {
         var asm = typeof(LeadStore).Assembly;
         var prefix = $"{asm.GetName().Name}.Migrations.{backend}.";
