@@ -94,6 +94,7 @@ public static class LeadScoreHosting
         services.AddSingleton<RetentionService>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PartitionOptions>>().Value);
         services.AddSingleton<ActivityPartitionService>();
+        services.AddSingleton<PartitionMaintenance>();
         return builder;
     }
 
@@ -107,7 +108,7 @@ public static class LeadScoreHosting
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainingScheduler>());
         builder.Services.AddHostedService<PredictionLogWriter>();
         builder.Services.AddHostedService<RetentionMaintenance>();
-        builder.Services.AddHostedService<PartitionMaintenance>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PartitionMaintenance>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MonitoringMaintenance>());
         return builder;
     }

@@ -12,37 +12,47 @@ namespace LeadScore.Hosting;
 public sealed class PartitionMaintenance(ActivityPartitionService upkeep, LeaderElection leader, TimeProvider time,
     ILogger<PartitionMaintenance> log) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private DateTimeOffset _next = DateTimeOffset.MinValue;
+
+    /// <summary>One tick: when this instance is leader and the upkeep is due, runs it and returns what it did; else null.</summary>
+    public async Task<ActivityPartitionUpkeepResult?> TickAsync(CancellationToken ct)
     {
-        var interval = upkeep.Options.Interval;
-        var tick = interval < TimeSpan.FromMinutes(1) ? interval : TimeSpan.FromMinutes(1);
-        var next = DateTimeOffset.MinValue;
-        using var timer = new PeriodicTimer(tick, time);
+        var now = time.GetUtcNow();
+        if (now < _next || !leader.IsLeader) return null;
+        _next = now + upkeep.Options.Interval;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                if (time.GetUtcNow() < next || !leader.IsLeader) continue;
-                next = time.GetUtcNow() + interval;
-                try
-                {
-                    var done = await upkeep.RunAsync(stoppingToken);
-                    if (done.Created.Count > 0 || done.MovedFromDefault > 0)
-                        HostingLog.PartitionsMaintained(log, string.Join(", ", done.Created), done.MovedFromDefault);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // A lock timeout (a long reader of activities) or a lost connection: the next tick tries again.
-                    next = time.GetUtcNow() + tick;
-                    HostingLog.PartitionUpkeepFailed(log, ex);
-                }
-            }
+            var done = await upkeep.RunAsync(ct);
+            if (done.Created.Count > 0 || done.MovedFromDefault > 0)
+                HostingLog.PartitionsMaintained(log, string.Join(", ", done.Created), done.MovedFromDefault);
+            return new ActivityPartitionUpkeepResult(done, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A lock timeout (a long reader of activities) or a lost connection: the next tick tries again.
+            _next = now + Tick;
+            HostingLog.PartitionUpkeepFailed(log, ex);
+            return new ActivityPartitionUpkeepResult(null, ex.Message);
+        }
+    }
+
+    private TimeSpan Tick => upkeep.Options.Interval < TimeSpan.FromMinutes(1) ? upkeep.Options.Interval : TimeSpan.FromMinutes(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Tick, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await TickAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
     }
 }
+
+/// <summary>A tick that ran: what the upkeep did, or why it failed (it is retried at the next tick).</summary>
+public sealed record ActivityPartitionUpkeepResult(LeadScore.Storage.ActivityPartitionUpkeep? Done, string? Error);
 
 internal static partial class HostingLog
 {

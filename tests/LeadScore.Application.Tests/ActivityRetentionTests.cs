@@ -5,6 +5,7 @@ using LeadScore.Application.Modeling;
 using LeadScore.Core;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Synthetic;
+using LeadScore.Hosting;
 using LeadScore.Storage;
 using LeadScore.TestKit;
 
@@ -104,5 +105,46 @@ public sealed class ActivityRetentionTests
         // Re-importing what was kept changes nothing
         pg.Reimport.ShouldBe(new InsertCounts(0, data.Activities.Count - old));
         sqlite.Reimport.ShouldBe(new InsertCounts(0, data.Activities.Count - old));
+    }
+
+    [Fact]
+    public async Task The_partition_upkeep_runs_on_the_leader_only_and_again_after_its_interval()
+    {
+        // Given: two instances on one PostgreSQL database, with rows of a month that landed in DEFAULT
+        var time = new ManualTime(Now);
+        var (store, _, cs) = await TestStores.OpenAsync(TestStores.Postgres, time);
+        await using var _s = store;
+        await using var second = await LeadStore.OpenAsync(TestPaths.NewTempDir("leadscore-ws"), cs, time: time);
+        var settings = new Dictionary<string, string?> { ["LeadScore:Partitions:MonthsAhead"] = "1", ["LeadScore:Partitions:Interval"] = "01:00:00" };
+        var instances = new[] { AppServices.For(store, time: time, settings: settings), AppServices.For(second, time: time, settings: settings) };
+        var leaders = await Task.WhenAll(instances.Select(s => s.Get<LeaderElection>().TryAcquireAsync(CancellationToken.None)));
+        leaders.Count(l => l).ShouldBe(1);
+        var leader = instances[Array.IndexOf(leaders, true)].Get<PartitionMaintenance>();
+        var follower = instances[Array.IndexOf(leaders, false)].Get<PartitionMaintenance>();
+
+        // When: both tick; then a backfill lands in DEFAULT (its month's partition missing), both tick before and after the interval
+        var first = await Task.WhenAll(leader.TickAsync(CancellationToken.None), follower.TickAsync(CancellationToken.None));
+        await using (var db = new Npgsql.NpgsqlConnection(cs))
+        {
+            await db.OpenAsync();
+            await using var cmd = new Npgsql.NpgsqlCommand(
+                "INSERT INTO activities (event_id, lead_id, type, ts) VALUES ('b1', 'L1', 'call', 1700000000000); INSERT INTO activity_ids VALUES ('b1', 'L1', 1700000000000)", db);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var early = await leader.TickAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromHours(1));
+        var due = await Task.WhenAll(leader.TickAsync(CancellationToken.None), follower.TickAsync(CancellationToken.None));
+
+        // Then: the leader made January and February 2026 at once, the follower never ran; after the interval the
+        // leader moved the backfill (November 2023) out of DEFAULT
+        first[0].ShouldNotBeNull().Done.ShouldNotBeNull().Created.ShouldBe(["activities_p202601", "activities_p202602"]);
+        first[1].ShouldBeNull();
+        early.ShouldBeNull();
+        due[1].ShouldBeNull();
+        var moved = due[0].ShouldNotBeNull().Done.ShouldNotBeNull();
+        moved.Created.ShouldBe(["activities_p202311"]);
+        moved.MovedFromDefault.ShouldBe(1);
+        (await store.ListActivityPartitionsAsync()).Single(p => p.Month is null).Rows.ShouldBe(0);
+        (await store.GetActivitiesAsync("L1")).ShouldHaveSingleItem().EventId.ShouldBe("b1");
     }
 }
