@@ -32,6 +32,7 @@ public static class LeadScoreHosting
         services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PartitionOptions>().BindConfiguration(PartitionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (settings.Time is { } time) services.AddSingleton(time);
         else services.TryAddSingleton(TimeProvider.System);
 
@@ -91,6 +92,9 @@ public static class LeadScoreHosting
         services.AddSingleton<PrivacyService>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RetentionOptions>>().Value);
         services.AddSingleton<RetentionService>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<PartitionOptions>>().Value);
+        services.AddSingleton<ActivityPartitionService>();
+        services.AddSingleton<PartitionMaintenance>();
         return builder;
     }
 
@@ -104,6 +108,7 @@ public static class LeadScoreHosting
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainingScheduler>());
         builder.Services.AddHostedService<PredictionLogWriter>();
         builder.Services.AddHostedService<RetentionMaintenance>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PartitionMaintenance>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MonitoringMaintenance>());
         return builder;
     }

@@ -8,7 +8,7 @@ namespace LeadScore.Storage;
 /// contract (<see cref="IScoreStore"/>, <see cref="IModelStore"/>, ...), not this. Every method is safe to call
 /// from several threads and, on PostgreSQL, from several LeadScore instances at once.
 /// </summary>
-public interface ILeadStore : ILeadData, IActivityData, IEnrichmentData, IOutcomeData, IImportLog, IFeatureSnapshotStore, IModelStore, IScoreStore, ILeadListing, IApiKeyStore, IWebhookStore, IJobQueue, ILeaseStore, ISettingsStore, IAuditLogStore, IPrivacyStore, IRetentionStore, IPredictionLog, IMonitoringAlerts, ILifecycleLog, IAsyncDisposable
+public interface ILeadStore : ILeadData, IActivityData, IEnrichmentData, IOutcomeData, IImportLog, IFeatureSnapshotStore, IModelStore, IScoreStore, ILeadListing, IApiKeyStore, IWebhookStore, IJobQueue, ILeaseStore, ISettingsStore, IAuditLogStore, IPrivacyStore, IRetentionStore, IActivityPartitions, IPredictionLog, IMonitoringAlerts, ILifecycleLog, IAsyncDisposable
 {
     /// <summary>"sqlite" or "postgresql".</summary>
     string Backend { get; }

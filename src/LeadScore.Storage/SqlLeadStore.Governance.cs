@@ -151,7 +151,8 @@ public abstract partial class SqlLeadStore
 
     // ---- retention -----------------------------------------------------------------------------
 
-    public Task<long> DeleteActivitiesOlderThanAsync(DateTimeOffset before, bool dryRun = false, CancellationToken ct = default) =>
+    /// <summary>Rows deleted by time; PostgreSQL overrides it to drop whole monthly partitions first.</summary>
+    public virtual Task<long> DeleteActivitiesOlderThanAsync(DateTimeOffset before, bool dryRun = false, CancellationToken ct = default) =>
         DeleteOlderThanAsync([("activities", "ts"), ("activity_history", "ts")], before, dryRun, ct);
 
     public Task<long> DeleteQuarantineOlderThanAsync(DateTimeOffset before, bool dryRun = false, CancellationToken ct = default) =>

@@ -12,8 +12,8 @@ public abstract partial class SqlLeadStore
         var sqlite = Backend == "sqlite";
         // Attributes are a JSON object in a text column on both backends.
         string Attr(string key) => sqlite ? $"json_extract(l.attributes, '$.{key}')" : $"(l.attributes::jsonb ->> '{key}')";
-        // The latest outcome decides the status; on a tie, reopened wins (as in ListTopScoresAsync).
-        const string lastKind = "(SELECT o.kind FROM outcomes o WHERE o.lead_id = s.lead_id ORDER BY o.at DESC, CASE o.kind WHEN 'reopened' THEN 0 ELSE 1 END LIMIT 1)";
+        // The status is stored beside the score (scores_latest.status, migration 016; the latest outcome decides, on a tie
+        // reopened wins): the open leads sorted by score walk the partial index ix_scores_latest_open_grade and stop after the page.
         var where = new StringBuilder("WHERE l.id = s.lead_id");
         if (query.Grade is not null) where.Append(" AND s.grade = @grade");
         if (query.Source is not null) where.Append($" AND {Attr("source")} = @source");
@@ -28,12 +28,12 @@ public abstract partial class SqlLeadStore
         {
             if (statuses.Count == 0) where.Append(" AND 1 = 0");
             else
-                where.Append(" AND (").AppendJoin(" OR ", statuses.Order().Select(st => st switch
+                where.Append(statuses.Count == 1 ? " AND s.status = " : " AND s.status IN (").AppendJoin(", ", statuses.Order().Select(st => st switch
                 {
-                    LeadStatus.Won => $"{lastKind} = 'converted'",
-                    LeadStatus.Lost => $"{lastKind} = 'lost'",
-                    _ => $"COALESCE({lastKind}, 'reopened') = 'reopened'",
-                })).Append(')');
+                    LeadStatus.Won => "'won'",
+                    LeadStatus.Lost => "'lost'",
+                    _ => OpenStatus,
+                })).Append(statuses.Count == 1 ? "" : ")");
         }
         string? like = null, prefix = null, prefixEnd = null;
         var search = !string.IsNullOrWhiteSpace(query.Search);
@@ -73,7 +73,7 @@ public abstract partial class SqlLeadStore
         var pageSql = $"""
             SELECT s.lead_id AS LeadId, s.probability AS Probability, s.score AS Score, s.grade AS Grade, s.model_version AS ModelVersion,
                    s.scored_at AS ScoredAt, s.cause AS Cause, s.reasons AS Reasons, l.created_at AS CreatedAt,
-                   {Attr("company")} AS Company, {Attr("source")} AS Source, {lastKind} AS LastKind
+                   {Attr("company")} AS Company, {Attr("source")} AS Source, s.status AS Status
             FROM {from}
             {where}
             ORDER BY {order}
@@ -116,7 +116,7 @@ public abstract partial class SqlLeadStore
                 CreatedAt = Time(r.GetInt64(8)),
                 Company = Text(9),
                 Source = Text(10),
-                Status = Text(11) switch { "converted" => LeadStatus.Won, "lost" => LeadStatus.Lost, _ => LeadStatus.Open },
+                Status = Text(11) switch { "won" => LeadStatus.Won, "lost" => LeadStatus.Lost, _ => LeadStatus.Open },
                 ScoreThen = query.TrendAsOf is null || r.IsDBNull(12) ? null : (int)r.GetInt64(12),
             });
         }

@@ -16,6 +16,12 @@ public abstract partial class SqlLeadStore
                 inserted += await c.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO outcomes (lead_id, kind, at) VALUES (@l, @k, @a) ON CONFLICT (lead_id, at, kind) DO NOTHING",
                     new { l = o.LeadId, k = KindName(o.Kind), a = Ms(o.At) }, tx, cancellationToken: ct));
+            // The touched leads' stored status follows, in the same transaction (rows whose status holds are not rewritten).
+            if (inserted > 0)
+                foreach (var ids in outcomes.Select(o => o.LeadId).Distinct(StringComparer.Ordinal).Chunk(500))
+                    await c.ExecuteAsync(new CommandDefinition(
+                        $"UPDATE scores_latest SET status = {LeadStatusSql("scores_latest.lead_id")} WHERE {InList("lead_id", "@ids")} AND status <> {LeadStatusSql("scores_latest.lead_id")}",
+                        new { ids }, tx, cancellationToken: ct));
             return new InsertCounts(inserted, outcomes.Count - inserted);
         }, ct);
     }

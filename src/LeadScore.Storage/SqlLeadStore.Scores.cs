@@ -29,11 +29,13 @@ public abstract partial class SqlLeadStore
             INSERT INTO score_history (lead_id, probability, score, grade, model_version, scored_at, cause, reasons)
             VALUES (@LeadId, @Probability, @Score, @Grade, @ModelVersion, @at, @cause, @ReasonsJson)
             """, rows, tx, cancellationToken: ct));
-        await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO scores_latest (lead_id, probability, score, grade, model_version, scored_at, cause, reasons)
-            VALUES (@LeadId, @Probability, @Score, @Grade, @ModelVersion, @at, @cause, @ReasonsJson)
+        // The status is written with the score (one probe of the outcomes key), so a score row is never without it.
+        await c.ExecuteAsync(new CommandDefinition($"""
+            INSERT INTO scores_latest (lead_id, probability, score, grade, model_version, scored_at, cause, reasons, status)
+            VALUES (@LeadId, @Probability, @Score, @Grade, @ModelVersion, @at, @cause, @ReasonsJson, {LeadStatusSql("@LeadId")})
             ON CONFLICT (lead_id) DO UPDATE SET probability = excluded.probability, score = excluded.score, grade = excluded.grade,
-                model_version = excluded.model_version, scored_at = excluded.scored_at, cause = excluded.cause, reasons = excluded.reasons
+                model_version = excluded.model_version, scored_at = excluded.scored_at, cause = excluded.cause, reasons = excluded.reasons,
+                status = excluded.status
             """, rows, tx, cancellationToken: ct));
     }
 
@@ -64,8 +66,9 @@ public abstract partial class SqlLeadStore
     public async Task<IReadOnlyList<StoredScore>> ListTopScoresAsync(string? grade, int limit, bool openOnly = false, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);
-        // Closed: the lead's latest outcome is converted or lost (a later 'reopened' opens it again; on a tie, reopened wins).
-        var open = " AND " + OpenLead("scores_latest.lead_id");
+        // Closed: the lead's latest outcome is converted or lost (a later 'reopened' opens it again; on a tie, reopened wins),
+        // kept in scores_latest.status; open leads are read through the partial indexes of migration 016.
+        var open = $" AND status = {OpenStatus}";
         var rows = await c.QueryAsync<ScoreRow>(new CommandDefinition(
             $"SELECT {ScoreColumns} FROM scores_latest WHERE (@grade IS NULL OR grade = @grade){(openOnly ? open : "")} ORDER BY probability DESC, lead_id LIMIT @limit",
             new { grade, limit = (long)limit }, cancellationToken: ct));
@@ -79,7 +82,7 @@ public abstract partial class SqlLeadStore
         StreamAsync($"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest WHERE {RangeFilter("lead_id", range)} ORDER BY {Ordinal("lead_id")}", RangeParams(range), r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
 
     public IAsyncEnumerable<StoredScore> StreamLatestScoresOfOpenLeadsAsync(LeadIdRange range, CancellationToken ct = default) =>
-        StreamAsync($"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest WHERE {RangeFilter("lead_id", range)} AND {OpenLead("scores_latest.lead_id")} ORDER BY {Ordinal("lead_id")}", RangeParams(range), r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
+        StreamAsync($"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest WHERE {RangeFilter("lead_id", range)} AND status = {OpenStatus} ORDER BY {Ordinal("lead_id")}", RangeParams(range), r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);
 
     public IAsyncEnumerable<StoredScore> StreamLatestScoresAsync(IEnumerable<string> leadIds, CancellationToken ct = default) =>
         StreamByIdsAsync(leadIds, list => $"SELECT lead_id, probability, score, grade, model_version, scored_at, cause, reasons FROM scores_latest WHERE lead_id IN ({list}) ORDER BY {Ordinal("lead_id")}", [], r => ToScore(new ScoreRow(r.GetString(0), r.GetDouble(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7))), ct);

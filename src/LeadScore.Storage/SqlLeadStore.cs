@@ -161,6 +161,18 @@ public abstract partial class SqlLeadStore : ILeadStore
         $"NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = {leadId} AND o.kind <> 'reopened'" +
         " AND NOT EXISTS (SELECT 1 FROM outcomes r WHERE r.lead_id = o.lead_id AND (r.at > o.at OR (r.at = o.at AND r.kind = 'reopened'))))";
 
+    /// <summary>
+    /// The status of the lead named by <paramref name="leadId"/> as stored in <c>scores_latest.status</c> (migration 016):
+    /// 'won' or 'lost' when its latest outcome is converted or lost, else 'open'; on a tie, reopened wins (then the kind's
+    /// name, so the answer never depends on row order). The same rule as <see cref="OpenLead"/>.
+    /// </summary>
+    private static string LeadStatusSql(string leadId) =>
+        $"CASE (SELECT o.kind FROM outcomes o WHERE o.lead_id = {leadId} ORDER BY o.at DESC, CASE o.kind WHEN 'reopened' THEN 0 ELSE 1 END, o.kind LIMIT 1)" +
+        " WHEN 'converted' THEN 'won' WHEN 'lost' THEN 'lost' ELSE 'open' END";
+
+    /// <summary>The stored status of an open lead (scores_latest.status).</summary>
+    private const string OpenStatus = "'open'";
+
     private static (string Name, object? Value)[] RangeParams(LeadIdRange range) =>
         [.. new[] { ("@rfrom", (object?)range.From), ("@rto", range.To), ("@rafter", range.After) }.Where(p => p.Item2 is not null)];
 

@@ -11,7 +11,7 @@ namespace LeadScore.Storage.Postgres;
 /// PostgreSQL backend for several stateless LeadScore instances behind a load balancer.
 /// Migrations take an advisory lock so instances starting together apply them once.
 /// </summary>
-public sealed class PostgresLeadStore : SqlLeadStore
+public sealed partial class PostgresLeadStore : SqlLeadStore
 {
     private const long MigrationLockKey = 0x4C65_6164_5363;
     private readonly NpgsqlDataSource _dataSource;
@@ -53,16 +53,26 @@ public sealed class PostgresLeadStore : SqlLeadStore
     }
 
     /// <summary>
-    /// Binary COPY into a temporary table; then one statement copies stored versions that the batch corrects into
-    /// activity_history (locking them, so a concurrent batch cannot replace them unrecorded), and one upsert inserts
-    /// new event ids and replaces changed ones, leaving unchanged rows untouched.
+    /// Binary COPY into a temporary table, then set-based statements in the same transaction (migration 015):
+    /// <list type="number">
+    /// <item>the registry <c>activity_ids</c> takes the batch's new event ids and locks the rows of the known ones (an
+    /// upsert whose update never applies: it only locks), in event-id order, so concurrent batches with a shared event id
+    /// take turns on it as they did on the old primary key;</item>
+    /// <item>stored versions the batch corrects are deleted from their partition (found through the registry: lead id and
+    /// time) and kept in activity_history;</item>
+    /// <item>the registry rows of corrected events move to their new lead id and time;</item>
+    /// <item>the batch's rows go in, those already stored unchanged conflicting on the partitions' key and skipped.</item>
+    /// </list>
+    /// A batch of only new event ids (a first import) skips steps 2 and 3. Partitions of months the batch needs and
+    /// that do not exist yet are created first, in their own transactions.
     /// </summary>
-    public override Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> input, CancellationToken ct = default)
+    public override async Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> input, CancellationToken ct = default)
     {
-        if (input.Count == 0) return Task.FromResult(default(InsertCounts));
+        if (input.Count == 0) return default;
         var (activities, duplicates) = LastPerEventId(input);
+        await EnsurePartitionsForAsync(activities, ct);
         var now = NowMs;
-        return InTransactionAsync(async (c, tx) =>
+        return await InTransactionAsync(async (c, tx) =>
         {
             var pg = (NpgsqlConnection)c;
             await c.ExecuteAsync(new CommandDefinition(
@@ -86,18 +96,30 @@ public sealed class PostgresLeadStore : SqlLeadStore
                 }
                 await w.CompleteAsync(ct);
             }
-            var updated = await c.ExecuteAsync(new CommandDefinition($"""
-                INSERT INTO activity_history (event_id, lead_id, type, ts, url, value, properties, replaced_at)
-                SELECT a.event_id, a.lead_id, a.type, a.ts, a.url, a.value, a.properties, @now
-                FROM activities a JOIN tmp_activities t ON t.event_id = a.event_id
-                WHERE {Differs("a", "t")}
-                FOR UPDATE OF a
-                """, new { now }, tx, cancellationToken: ct));
-            var written = await c.ExecuteAsync(new CommandDefinition($"""
-                INSERT INTO activities SELECT * FROM tmp_activities ON CONFLICT (event_id) DO UPDATE SET lead_id = excluded.lead_id,
-                    type = excluded.type, ts = excluded.ts, url = excluded.url, value = excluded.value, properties = excluded.properties
-                WHERE {Differs("activities", "excluded")}
+            // WHERE false: a known event id's row is locked (ON CONFLICT DO UPDATE locks every conflicting row) but not
+            // rewritten; RETURNING then names only the ids this batch registered.
+            var fresh = await c.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO activity_ids (event_id, lead_id, ts) SELECT event_id, lead_id, ts FROM tmp_activities ORDER BY event_id COLLATE "C"
+                ON CONFLICT (event_id) DO UPDATE SET ts = excluded.ts WHERE false
                 """, transaction: tx, cancellationToken: ct));
+            var updated = 0;
+            if (fresh < activities.Count)
+            {
+                updated = await c.ExecuteAsync(new CommandDefinition($"""
+                    WITH moved AS (
+                        DELETE FROM activities a USING activity_ids i, tmp_activities t
+                        WHERE i.event_id = t.event_id AND a.lead_id = i.lead_id AND a.ts = i.ts AND a.event_id = i.event_id AND {Differs("a", "t")}
+                        RETURNING a.event_id, a.lead_id, a.type, a.ts, a.url, a.value, a.properties)
+                    INSERT INTO activity_history (event_id, lead_id, type, ts, url, value, properties, replaced_at)
+                    SELECT event_id, lead_id, type, ts, url, value, properties, @now FROM moved
+                    """, new { now }, tx, cancellationToken: ct));
+                await c.ExecuteAsync(new CommandDefinition("""
+                    UPDATE activity_ids i SET lead_id = t.lead_id, ts = t.ts FROM tmp_activities t
+                    WHERE i.event_id = t.event_id AND (i.lead_id, i.ts) IS DISTINCT FROM (t.lead_id, t.ts)
+                    """, transaction: tx, cancellationToken: ct));
+            }
+            var written = await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO activities SELECT * FROM tmp_activities ON CONFLICT (lead_id, ts, event_id) DO NOTHING", transaction: tx, cancellationToken: ct));
             var inserted = written - updated;
             return new InsertCounts(inserted, activities.Count - written + duplicates) { Updated = updated };
         }, ct);
@@ -196,8 +218,12 @@ public sealed class PostgresLeadStore : SqlLeadStore
     // Held to the end of the append's transaction: appends from every instance take turns, so the chain cannot fork.
     protected override string LockAuditChainSql => $"SELECT pg_advisory_xact_lock({AuditChainLockKey})";
 
-    protected override string TablesWithColumnSql =>
-        "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = @column ORDER BY table_name";
+    // Partitions are left out: a statement on the partitioned parent reaches them.
+    protected override string TablesWithColumnSql => """
+        SELECT c.table_name FROM information_schema.columns c
+        JOIN pg_class k ON k.relname = c.table_name AND k.relnamespace = current_schema()::regnamespace
+        WHERE c.table_schema = current_schema() AND c.column_name = @column AND NOT k.relispartition ORDER BY c.table_name
+        """;
 
     protected override bool IsUniqueViolation(DbException ex) => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
     protected override string Ordinal(string column) => $"{column} COLLATE \"C\"";
