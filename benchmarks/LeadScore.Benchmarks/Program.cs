@@ -31,6 +31,12 @@ public static class Program
             Ingestion.ImportPhaseReport.RunAsync(Console.Out, file, args.Length > 2 ? args[2] : null).GetAwaiter().GetResult();
             return;
         }
+        if (args is ["prediction-log-cost", var plcWorkspace, ..])
+        {
+            Monitoring.PredictionLogCostReport.RunAsync(Console.Out, plcWorkspace, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5,
+                args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 30_000).GetAwaiter().GetResult();
+            return;
+        }
         if (args is ["prediction-log-write", var plRows, var plFeatures, ..])
         {
             Monitoring.PredictionLogWriteReport.RunAsync(Console.Out, int.Parse(plRows, System.Globalization.CultureInfo.InvariantCulture),

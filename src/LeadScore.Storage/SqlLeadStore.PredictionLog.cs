@@ -10,7 +10,7 @@ public abstract partial class SqlLeadStore
     /// <summary>SQLite: one prepared statement stepped per row; PostgreSQL: binary COPY. One transaction per batch.</summary>
     public abstract Task AppendPredictionsAsync(IReadOnlyList<LoggedPrediction> predictions, CancellationToken ct = default);
 
-    protected const string PredictionColumns = "predicted_at, lead_id, model_version, slot, probability, grade, horizon_days, source, features";
+    protected const string PredictionColumns = "predicted_at, lead_id, model_version, slot, probability, grade, horizon_days, source, features, feature_weight";
 
     public async IAsyncEnumerable<LoggedPrediction> StreamPredictionsAsync(DateTimeOffset from, DateTimeOffset to, string? modelVersion = null, string? slot = null,
         [EnumeratorCancellation] CancellationToken ct = default)
@@ -39,15 +39,16 @@ public abstract partial class SqlLeadStore
             HorizonDays = r.IsDBNull(6) ? null : r.GetDouble(6),
             Source = Intern(r.GetString(7)),
             Features = r.IsDBNull(8) ? null : (byte[])r.GetValue(8),
+            FeatureWeight = r.IsDBNull(9) ? null : r.GetDouble(9),
         }, ct)) yield return p;
     }
 
     /// <summary>Per backend: SQLite steps its own statement (zero-copy columns), PostgreSQL reads a data reader.</summary>
     public abstract Task<PredictionCursor> OpenPredictionCursorAsync(DateTimeOffset from, DateTimeOffset to, string modelVersion, string slot, CancellationToken ct = default);
 
-    /// <summary>The cursor's query: columns predicted_at, lead_id, probability, grade, horizon_days, features (0-5), then <paramref name="extra"/>.</summary>
+    /// <summary>The cursor's query: columns predicted_at, lead_id, probability, grade, horizon_days, features, feature_weight (0-6), then <paramref name="extra"/>.</summary>
     protected static string PredictionCursorSql(string extra = "") =>
-        $"SELECT predicted_at, lead_id, probability, grade, horizon_days, features{extra} FROM prediction_log " +
+        $"SELECT predicted_at, lead_id, probability, grade, horizon_days, features, feature_weight{extra} FROM prediction_log " +
         "WHERE model_version = @version AND slot = @slot AND predicted_at >= @from AND predicted_at < @to ORDER BY predicted_at, id";
 
     /// <summary>Converts stored milliseconds (for the backends' cursors).</summary>

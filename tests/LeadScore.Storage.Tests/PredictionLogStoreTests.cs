@@ -87,6 +87,25 @@ public sealed class PredictionLogStoreTests
     }
 
     [Theory, MemberData(nameof(Backends))]
+    public async Task A_feature_rows_weight_is_stored_and_read_back_and_a_row_without_one_weighs_one(string backend)
+    {
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        byte[] blob = [1, 2, 3, 4];
+        await store.AppendPredictionsAsync([At(1, features: blob) with { FeatureWeight = 17.5 }, At(2, features: blob), At(3) with { FeatureWeight = 0.25 }]);
+
+        var streamed = new List<LoggedPrediction>();
+        await foreach (var p in store.StreamPredictionsAsync(T0, T0.AddHours(24), "v1", PredictionSlots.Champion)) streamed.Add(p);
+        streamed.Select(p => p.FeatureWeight).ShouldBe([17.5, null, 0.25]);
+
+        var weights = new List<(double Weight, int Bytes)>();
+        await using (var cursor = await store.OpenPredictionCursorAsync(T0, T0.AddHours(24), "v1", PredictionSlots.Champion))
+            while (await cursor.ReadAsync()) weights.Add((cursor.FeatureWeight, cursor.FeatureBytes));
+        // The weight column sits between the features and the backend's extra columns: the feature length is still read right.
+        weights.ShouldBe([(17.5, 4), (1.0, 4), (0.25, 0)]);
+    }
+
+    [Theory, MemberData(nameof(Backends))]
     public async Task Retention_deletes_only_predictions_older_than_the_cutoff(string backend)
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);

@@ -16,6 +16,16 @@ public sealed class MonitoringOptions
     /// </summary>
     [Range(0.0, 1.0)] public double FeatureSampleRate { get; set; } = 1.0;
 
+    /// <summary>
+    /// At most about this many online predictions (POST /score) a second keep their feature values; zero: no cap. A busy
+    /// second's share follows the second before it (rate = this / the previous second's predictions, drawn by a hash of the
+    /// prediction's sequence number) and each kept row records its weight (1 / rate), so drift over the log stays unbiased
+    /// when traffic rises and falls. Every probability is logged either way. Bulk paths (re-scoring, score --csv) are not
+    /// capped: they are not on a request's path. The cap is what keeps the log within 10% of POST /score's cost at
+    /// thousands of requests a second (encoding and storing 140 feature values costs about as much as a light request).
+    /// </summary>
+    [Range(0, 1_000_000)] public int FeatureRowsPerSecond { get; set; } = 100;
+
     /// <summary>Predictions waiting to be written; when full, new ones are dropped and counted (a request never waits for the log).</summary>
     [Range(1, 10_000_000)] public int ChannelCapacity { get; set; } = 200_000;
 

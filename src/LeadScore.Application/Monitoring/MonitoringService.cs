@@ -193,6 +193,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         var schema = codec.Features.Select(f => (f.Name, f.Kind)).ToArray();
         var sampler = new WindowSampler(schema, WindowSampleRows, seed: 42);
         var blobs = new byte[WindowSampleRows][]; // row buffers, allocated as the reservoir first fills them and reused
+        var weighted = new WeightedRowSample(WindowSampleRows, codec.RowBytes); // for windows whose rows weigh differently
         DriftSample? latest = null;
         // A pipeline of two: the next window is read from the store while the previous one's drift (the domain classifier
         // mostly) is computed on another core; windows are finished, and their alerts raised, in time order.
@@ -207,7 +208,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         for (var from = start; from <= span.Value.Last && from < now; from = from.AddDays(request.WindowDays))
         {
             var to = from.AddDays(request.WindowDays);
-            var (w, sample) = await WindowAsync(version, request.Slot, from, to, now, model, codec, reference, conversions, groups, ages, sampler, blobs, ct);
+            var (w, sample) = await WindowAsync(version, request.Slot, from, to, now, model, codec, reference, conversions, groups, ages, sampler, blobs, weighted, ct);
             if (w is null) continue;
             var drifting = Task.Run(() => sample.Rows > 0
                 ? (w with { Drift = DriftEngine.Compare(profile, sample, LogDriftOptions, importance) }, (DriftSample?)sample)
@@ -361,7 +362,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
     /// <summary>Reads one window: its drift sample (compared with the reference by the caller) and its cohort's performance.</summary>
     private async Task<(MonitoringWindow? Window, DriftSample Sample)> WindowAsync(string version, string slot, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now,
         ServableModel model, FeatureRowCodec codec, ModelReference reference, Conversions conversions, LiveGroups? groups, LeadAges? ages, WindowSampler sampler,
-        byte[][] blobs, CancellationToken ct)
+        byte[][] blobs, WeightedRowSample weighted, CancellationToken ct)
     {
         ages?.Reset();
         // Fairness: one row per lead, its last prediction in the window (the grade a seller saw last), when attributes are declared.
@@ -375,6 +376,9 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         // reservoir as WindowSampler's (the same rows in the same slots), without decoding the rows it passes over.
         var reservoir = new Random(42);
         var kept = 0;
+        var firstWeight = 1.0;
+        var equalWeights = true;
+        weighted.Reset(43);
         var grades = new string?[blobs.Length];
         var scores = new double[blobs.Length];
         var ageOf = new int[blobs.Length];
@@ -409,6 +413,18 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                 if (hasFeatures)
                 {
                     candidates++;
+                    // A row stands for FeatureWeight predictions (1 / the sample rate it was logged at). While every row
+                    // weighs the same, the classic seeded reservoir; once weights differ (a log sampled harder in busy
+                    // seconds), the weighted sample beside it, drawn all along, is the one decoded.
+                    var weight = p.FeatureWeight;
+                    if (candidates == 1) firstWeight = weight;
+                    else if (weight != firstWeight) equalWeights = false;
+                    var ws = weighted.Offer(weight);
+                    if (ws >= 0)
+                    {
+                        p.CopyFeatures(weighted.Buffer(ws));
+                        weighted.Scores[ws] = probability; weighted.Grades[ws] = p.Grade; weighted.Ages[ws] = ageIndex;
+                    }
                     var slotAt = kept < blobs.Length ? kept++ : reservoir.NextInt64(candidates) is var j && j < blobs.Length ? (int)j : -1;
                     if (slotAt >= 0)
                     {
@@ -434,13 +450,17 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                 Start = from, End = to, Complete = to <= now, Predictions = n, WithFeatures = withFeatures, Compared = 0, MaturedRows = 0,
                 CohortMatured = false, Fairness = fairnessReport,
             }, new DriftSample([]));
-        for (var i = 0; i < kept; i++)
+        void Add(byte[] blob, int age, double score, string? grade)
         {
-            codec.TryDecode(blobs[i], values);
+            codec.TryDecode(blob, values);
             Decode(codec, values, row);
-            if (ageFeature >= 0 && ageOf[i] >= 0) row[ageFeature] = FeatureValue.Of((float)ages!.Ages[ageOf[i]]);
-            sampler.Add(row, scores[i], grades[i]);
+            if (ageFeature >= 0 && age >= 0) row[ageFeature] = FeatureValue.Of((float)ages!.Ages[age]);
+            sampler.Add(row, score, grade);
         }
+        if (equalWeights)
+            for (var i = 0; i < kept; i++) Add(blobs[i], ageOf[i], scores[i], grades[i]);
+        else
+            foreach (var i in weighted.Sample()) Add(weighted.Buffer(i), weighted.Ages[i], weighted.Scores[i], weighted.Grades[i]);
         var current = sampler.ToSample();
         var estimated = Performance.Estimated(probs, 0.5);
         RealizedPerformance? realized = null;

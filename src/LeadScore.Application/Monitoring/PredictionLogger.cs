@@ -24,6 +24,11 @@ public sealed class PredictionLogger
     private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly ConditionalWeakTable<ServableModel, FeatureRowCodec> _codecs = new();
     private long _offered, _dropped, _written, _failed;
+    // The online feature budget (MonitoringOptions.FeatureRowsPerSecond): the second being counted, its predictions so far,
+    // the previous second's, and the share of this second's predictions that keep their features.
+    private readonly Lock _budget = new();
+    private long _second = long.MinValue, _inSecond;
+    private double _secondRate = 1;
 
     public PredictionLogger(IPredictionLog store, MonitoringOptions options, ILogger<PredictionLogger>? log = null)
     {
@@ -39,7 +44,8 @@ public sealed class PredictionLogger
     }
 
     /// <summary>A prediction waiting to be written: the model's own row, encoded by the writer, not the request.</summary>
-    private readonly record struct Queued(DateTimeOffset At, string? LeadId, ServableModel Model, string Slot, double Probability, string Grade, string Source, FeatureValue[]? Row);
+    private readonly record struct Queued(DateTimeOffset At, string? LeadId, ServableModel Model, string Slot, double Probability, string Grade, string Source,
+        FeatureValue[]? Row, double Weight);
 
     public bool Enabled => _options.PredictionLog;
 
@@ -57,15 +63,28 @@ public sealed class PredictionLogger
 
     /// <summary>
     /// Logs one prediction; never blocks. <paramref name="row"/> is the model's feature row as scored (kept by reference:
-    /// the caller must not change it afterwards); whether its values are kept follows <see cref="MonitoringOptions.FeatureSampleRate"/>.
-    /// Returns false when the prediction was dropped (channel full) or logging is off.
+    /// the caller must not change it afterwards); whether its values are kept follows <see cref="MonitoringOptions.FeatureSampleRate"/>
+    /// and <see cref="MonitoringOptions.FeatureRowsPerSecond"/>. Returns false when the prediction was dropped (channel full) or logging is off.
     /// </summary>
     public bool Log(DateTimeOffset at, string? leadId, ServableModel model, string slot, double probability, string grade, string source, FeatureValue[]? row)
     {
         if (!_options.PredictionLog) return false;
         var n = Interlocked.Increment(ref _offered);
-        if (row is not null && !Sampled(n)) row = null;
-        if (_channel.Writer.TryWrite(new Queued(at, leadId, model, slot, probability, grade, source, row))) return true;
+        var weight = 1.0;
+        if (row is not null)
+        {
+            if (!Sampled(n)) row = null;
+            else if (_options.FeatureRowsPerSecond > 0)
+            {
+                // Thinned beyond the budget by an independent draw (a hash of n, not every k-th: the slots of one request
+                // interleave, a stride would keep one slot's rows and never the other's).
+                var rate = BudgetRate(at);
+                if (rate < 1 && Unit(n) >= rate) row = null;
+                else weight = 1 / rate;
+            }
+        }
+        if (row is not null && _options.FeatureSampleRate < 1) weight /= _options.FeatureSampleRate;
+        if (_channel.Writer.TryWrite(new Queued(at, leadId, model, slot, probability, grade, source, row, weight))) return true;
         Interlocked.Increment(ref _dropped);
         return false;
     }
@@ -80,7 +99,7 @@ public sealed class PredictionLogger
         if (!_options.PredictionLog) return;
         var n = Interlocked.Increment(ref _offered);
         if (row is not null && !Sampled(n)) row = null;
-        var pending = new Queued(at, leadId, model, slot, probability, grade, source, row);
+        var pending = new Queued(at, leadId, model, slot, probability, grade, source, row, row is not null && _options.FeatureSampleRate < 1 ? 1 / _options.FeatureSampleRate : 1);
         while (!_channel.Writer.TryWrite(pending)) await WriteBatchAsync(ct);
     }
 
@@ -95,6 +114,39 @@ public sealed class PredictionLogger
         if (rate >= 1) return true;
         if (rate <= 0) return false;
         return (long)Math.Floor(n * rate) != (long)Math.Floor((n - 1) * rate);
+    }
+
+    /// <summary>
+    /// The share of the predictions of <paramref name="at"/>'s second that keep their features: the budget over the previous
+    /// second's count (1 when the previous second had none, or fitted the budget). Predictions that arrive slightly out of
+    /// order count in the current second.
+    /// </summary>
+    private double BudgetRate(DateTimeOffset at)
+    {
+        var second = at.UtcTicks / TimeSpan.TicksPerSecond;
+        lock (_budget)
+        {
+            if (second > _second)
+            {
+                var previous = second == _second + 1 ? _inSecond : 0;
+                // Counted are the rows FeatureSampleRate kept: the budget is of rows that keep features in the end.
+                _secondRate = previous <= _options.FeatureRowsPerSecond ? 1 : (double)_options.FeatureRowsPerSecond / previous;
+                _second = second;
+                _inSecond = 0;
+            }
+            _inSecond++;
+            return _secondRate;
+        }
+    }
+
+    /// <summary>A uniform number in [0, 1) from the prediction's sequence number (SplitMix64's finaliser): deterministic, seedless.</summary>
+    private static double Unit(long n)
+    {
+        var z = (ulong)n * 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53));
     }
 
     /// <summary>Waits until something is waiting to be written (false when the channel is closed).</summary>
@@ -145,6 +197,7 @@ public sealed class PredictionLogger
         HorizonDays = p.Model.HorizonDays,
         Source = p.Source,
         Features = p.Row is { } row ? _codecs.GetValue(p.Model, m => new FeatureRowCodec(m.Engine.Encoder)).Encode(row) : null,
+        FeatureWeight = p.Row is not null && p.Weight != 1 ? p.Weight : null,
     };
 }
 

@@ -52,6 +52,8 @@ public abstract class PredictionCursor : IAsyncDisposable
     public abstract double? HorizonDays { get; }
     /// <summary>The length of the stored feature row in bytes; 0 when it was not sampled.</summary>
     public abstract int FeatureBytes { get; }
+    /// <summary>How many predictions the row's features stand for (<see cref="LoggedPrediction.FeatureWeight"/>; 1 when not stored).</summary>
+    public abstract double FeatureWeight { get; }
     /// <summary>Copies the feature row into <paramref name="into"/> (at least <see cref="FeatureBytes"/> long).</summary>
     public abstract void CopyFeatures(byte[] into);
     public abstract ValueTask DisposeAsync();
@@ -98,4 +100,9 @@ public sealed record LoggedPrediction
     /// null when the row was not sampled.
     /// </summary>
     public byte[]? Features { get; init; }
+    /// <summary>
+    /// How many predictions this feature row stands for: 1 / the probability that the prediction kept its features (the
+    /// sample rate in force when it was logged); null means 1. Drift monitoring weighs its reservoir by it.
+    /// </summary>
+    public double? FeatureWeight { get; init; }
 }

@@ -147,6 +147,7 @@ public sealed partial class PostgresLeadStore : SqlLeadStore
                     if (p.HorizonDays is { } h) w.Write(h, NpgsqlDbType.Double); else w.WriteNull();
                     w.Write(p.Source, NpgsqlDbType.Text);
                     if (p.Features is null) w.WriteNull(); else w.Write(p.Features, NpgsqlDbType.Bytea);
+                    if (p.FeatureWeight is { } fw) w.Write(fw, NpgsqlDbType.Double); else w.WriteNull();
                 }
                 await w.CompleteAsync(ct);
             }
@@ -196,7 +197,8 @@ public sealed partial class PostgresLeadStore : SqlLeadStore
         }
 
         public override double? HorizonDays => reader.IsDBNull(4) ? null : reader.GetDouble(4);
-        public override int FeatureBytes => reader.IsDBNull(6) ? 0 : reader.GetInt32(6);
+        public override int FeatureBytes => reader.IsDBNull(7) ? 0 : reader.GetInt32(7);
+        public override double FeatureWeight => reader.IsDBNull(6) ? 1 : reader.GetDouble(6);
         public override void CopyFeatures(byte[] into) => reader.GetBytes(5, 0, into, 0, FeatureBytes);
 
         public override async ValueTask DisposeAsync()

@@ -96,7 +96,7 @@ public sealed class SqliteLeadStore : SqlLeadStore
         return InTransactionAsync((c, _) =>
         {
             var db = ((SqliteConnection)c).Handle ?? throw new InvalidOperationException("connection is not open");
-            Check(db, raw.sqlite3_prepare_v2(db, $"INSERT INTO prediction_log ({PredictionColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", out var insert));
+            Check(db, raw.sqlite3_prepare_v2(db, $"INSERT INTO prediction_log ({PredictionColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", out var insert));
             using (insert)
             {
                 for (var i = 0; i < predictions.Count; i++)
@@ -112,6 +112,7 @@ public sealed class SqliteLeadStore : SqlLeadStore
                     if (p.HorizonDays is { } h) raw.sqlite3_bind_double(insert, 7, h); else raw.sqlite3_bind_null(insert, 7);
                     raw.sqlite3_bind_text(insert, 8, p.Source);
                     if (p.Features is { } f) raw.sqlite3_bind_blob(insert, 9, f); else raw.sqlite3_bind_null(insert, 9);
+                    if (p.FeatureWeight is { } fw) raw.sqlite3_bind_double(insert, 10, fw); else raw.sqlite3_bind_null(insert, 10);
                     Step(db, insert);
                 }
             }
@@ -183,6 +184,7 @@ public sealed class SqliteLeadStore : SqlLeadStore
 
         public override double? HorizonDays => raw.sqlite3_column_type(stmt, 4) == raw.SQLITE_NULL ? null : raw.sqlite3_column_double(stmt, 4);
         public override int FeatureBytes => raw.sqlite3_column_type(stmt, 5) == raw.SQLITE_NULL ? 0 : raw.sqlite3_column_bytes(stmt, 5);
+        public override double FeatureWeight => raw.sqlite3_column_type(stmt, 6) == raw.SQLITE_NULL ? 1 : raw.sqlite3_column_double(stmt, 6);
         public override void CopyFeatures(byte[] into) => raw.sqlite3_column_blob(stmt, 5).CopyTo(into);
 
         public override async ValueTask DisposeAsync()

@@ -179,4 +179,74 @@ public sealed class PredictionLoggingTests
         await offServices.Get<PredictionLogger>().FlushAsync();
         (await off.CountPredictionsAsync()).ShouldBe(0);
     }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task Online_feature_rows_are_capped_per_second_by_the_previous_seconds_volume_with_their_weight_and_bulk_paths_are_not(string backend)
+    {
+        var time = new ManualTime(T0);
+        var (store, _, _) = await TestStores.OpenAsync(backend, time);
+        await using var _s = store;
+        var (services, _) = await SetUpAsync(store, time, new() { ["LeadScore:Monitoring:FeatureRowsPerSecond"] = "20" });
+        var scoring = services.Get<IScoringService>();
+        void Second(int second, int requests)
+        {
+            for (var i = 0; i < requests; i++)
+            {
+                time.Set(T0.AddSeconds(second).AddMilliseconds(i));
+                scoring.Score(NewLead($"s{second}-{i:D3}", i % 20, "web"), [], explain: false, time.GetUtcNow());
+            }
+        }
+        Second(0, 100); // nothing before it: all kept
+        Second(1, 100); // 100 the second before: 20 / 100 of them, each standing for 5
+        Second(2, 10);  // still 20 / 100 (the budget follows the previous second)
+        Second(4, 10);  // a quiet second before it: all kept again
+        await store.UpsertLeadsAsync(Enumerable.Range(0, 150).Select(i => NewLead($"b{i:D3}", i % 20, "event")).ToList());
+        await scoring.RescoreAllAsync(ScoreCause.Manual); // a bulk path, at second 4 too: never capped
+        await services.Get<PredictionLogger>().FlushAsync();
+
+        var logged = await LoggedAsync(store);
+        logged.Count.ShouldBe(370, "every probability is logged");
+        List<LoggedPrediction> In(int second) => [.. logged.Where(p => p.Source == PredictionSources.Api && p.PredictedAt >= T0.AddSeconds(second) && p.PredictedAt < T0.AddSeconds(second + 1))];
+        In(0).ShouldAllBe(p => p.Features != null && p.FeatureWeight == null);
+        var thinned = In(1).Where(p => p.Features != null).ToList();
+        thinned.Count.ShouldBeInRange(10, 30); // Binomial(100, 0.2), drawn by a hash of the sequence number
+        thinned.ShouldAllBe(p => p.FeatureWeight == 5);
+        In(1).Where(p => p.Features == null).ShouldAllBe(p => p.FeatureWeight == null);
+        In(2).Count(p => p.Features != null).ShouldBeLessThan(10);
+        In(2).Where(p => p.Features != null).ShouldAllBe(p => p.FeatureWeight == 5);
+        In(4).ShouldAllBe(p => p.Features != null && p.FeatureWeight == null);
+        var bulk = logged.Where(p => p.Source == PredictionSources.Rescore).ToList();
+        bulk.Count.ShouldBe(150);
+        bulk.ShouldAllBe(p => p.Features != null && p.FeatureWeight == null);
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_feature_sample_rate_below_one_records_its_weight_and_the_budget_combines_with_it(string backend)
+    {
+        var time = new ManualTime(T0);
+        var (store, _, _) = await TestStores.OpenAsync(backend, time);
+        await using var _s = store;
+        var (services, _) = await SetUpAsync(store, time, new()
+        {
+            ["LeadScore:Monitoring:FeatureSampleRate"] = "0.5", ["LeadScore:Monitoring:FeatureRowsPerSecond"] = "10",
+        });
+        var scoring = services.Get<IScoringService>();
+        for (var second = 0; second < 2; second++)
+            for (var i = 0; i < 80; i++)
+            {
+                time.Set(T0.AddSeconds(second).AddMilliseconds(i));
+                scoring.Score(NewLead($"s{second}-{i:D3}", i % 20, "web"), [], explain: false, time.GetUtcNow());
+            }
+        await services.Get<PredictionLogger>().FlushAsync();
+
+        var logged = await LoggedAsync(store);
+        logged.Count.ShouldBe(160);
+        var first = logged.Where(p => p.PredictedAt < T0.AddSeconds(1) && p.Features != null).ToList();
+        first.Count.ShouldBe(40); // every other one
+        first.ShouldAllBe(p => p.FeatureWeight == 2);
+        // 40 kept by the rate the second before, over a budget of 10: a quarter of the rate's rows, each standing for 2 x 4.
+        var second2 = logged.Where(p => p.PredictedAt >= T0.AddSeconds(1) && p.Features != null).ToList();
+        second2.Count.ShouldBeInRange(3, 20);
+        second2.ShouldAllBe(p => p.FeatureWeight == 8);
+    }
 }
