@@ -7,7 +7,7 @@ namespace LeadScore.Storage;
 /// company search) and the streams the CSV exports merge. Nothing that decides or writes reads through this (scores, jobs,
 /// leases, settings, a lead's own page, training sets, re-scoring): those take the primary store's contracts. With a read
 /// replica configured (<c>LeadScore:Storage:ReadReplica</c>) these go to the replica through <see cref="ReplicaReadRouter"/>;
-/// without one the store itself serves them. The composition root registers exactly one of the two: the one place that decides.
+/// without one the store itself serves them (<see cref="StoreReads"/>). The composition root registers exactly one of the two: the one place that decides.
 /// </summary>
 public interface ILaggingReads
 {
