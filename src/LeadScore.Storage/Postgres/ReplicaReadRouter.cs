@@ -19,8 +19,11 @@ public sealed record ReadReplicaSettings
     /// <summary>How long one check of the replica stands; the first read after it checks again.</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a check may take before the replica counts as down.</summary>
-    public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a check may take before the replica counts as down. Short, because the read (or the <c>/health/ready</c>
+    /// probe) that finds the last check stale waits for it, and a balancer's health check must not time out over a replica.
+    /// </summary>
+    public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>
