@@ -18,16 +18,13 @@ internal static class TrainingFairness
     public static (TrainingResult Result, GroupGrades? Applied) Apply(TrainingResult result, FairnessConfiguration config, ValueAt valueAt)
     {
         var s = config.Effective;
-        var attributes = s.Sensitive.Select(a => (a, FairnessRole.Sensitive)).Concat(s.Watch.Select(a => (a, FairnessRole.Watch))).ToArray();
-        if (attributes.Length == 0) return (result, null);
-        var (test, testProbabilities) = OnePerLead(result.Test, result.TestProbabilities);
+        var rows = HoldOut(result.Test, config, valueAt);
+        if (rows.Columns.Count == 0) return (result, null);
+        var test = rows.Frame;
+        var testProbabilities = rows.Of(result.TestProbabilities);
         var bands = result.Model.Grades;
-        // Each lead's company (its domain, else its name, else the lead itself): the clusters of the tests beyond chance.
-        var clusters = Enumerable.Range(0, test.Count)
-            .Select(i => valueAt(test, i, "domain") ?? valueAt(test, i, "company") ?? "lead:" + test.Ids[i]).ToArray();
-        var columns = attributes.Select(x => new GroupColumn(x.a, x.Item2, Values(test, x.a, valueAt)) { Clusters = clusters }).ToArray();
-        // Held-out rows are matured by construction (training evaluates on matured rows only).
-        var outcomes = test.Labels.Select(l => (bool?)l).ToArray();
+        var columns = rows.Columns;
+        var outcomes = rows.Outcomes;
         var report = FairnessAnalyzer.Analyze(testProbabilities, bands, outcomes, columns, s.Options, test) with { AttributesFrom = config.Source };
 
         GroupGrades? applied = null;
@@ -48,19 +45,44 @@ internal static class TrainingFairness
     }
 
     /// <summary>
+    /// The held-out rows as every fairness test counts them (at training and in the promotion gate, one rule): each lead once
+    /// (<see cref="OnePerLead(FeatureFrame)"/>), its group per declared attribute as known at the row's decision time, and its
+    /// company (its domain, else its name, else the lead itself) as the cluster of the tests beyond chance. Held-out rows are
+    /// matured by construction (training evaluates on matured rows only), so every outcome is known.
+    /// </summary>
+    internal static FairnessRows HoldOut(FeatureFrame test, FairnessConfiguration config, ValueAt valueAt)
+    {
+        var s = config.Effective;
+        var attributes = s.Sensitive.Select(a => (a, FairnessRole.Sensitive)).Concat(s.Watch.Select(a => (a, FairnessRole.Watch))).ToArray();
+        if (attributes.Length == 0) return new FairnessRows(test, null, [], []);
+        var keep = OnePerLead(test);
+        var frame = keep is null ? test : test.Subset(keep);
+        var clusters = Enumerable.Range(0, frame.Count)
+            .Select(i => valueAt(frame, i, "domain") ?? valueAt(frame, i, "company") ?? "lead:" + frame.Ids[i]).ToArray();
+        var columns = attributes.Select(x => new GroupColumn(x.a, x.Item2, Values(frame, x.a, valueAt)) { Clusters = clusters }).ToArray();
+        return new FairnessRows(frame, keep, columns, frame.Labels.Select(l => (bool?)l).ToArray());
+    }
+
+    /// <summary>
     /// The held-out rows with each lead once: its first row (the lead as first scored). A lead seen at several ages has
     /// several held-out rows sharing its label, its group and most of its features; counted as independent rows, a group of
     /// 60 leads would weigh as 200 in the tests beyond chance, and chance would pass for a group effect. A frame with one row
-    /// per lead is returned as it is.
+    /// per lead gives null (every row is kept). Returns the kept row indices in order.
     /// </summary>
-    internal static (FeatureFrame Frame, double[] Probabilities) OnePerLead(FeatureFrame frame, double[] probabilities)
+    internal static int[]? OnePerLead(FeatureFrame frame)
     {
-        if (DataSplitter.Groups(frame) is null) return (frame, probabilities);
+        if (DataSplitter.Groups(frame) is null) return null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var keep = Enumerable.Range(0, frame.Count)
+        return Enumerable.Range(0, frame.Count)
             .OrderBy(i => frame.Times.Count == frame.Count ? frame.Times[i] : default).ThenBy(i => i)
             .Where(i => seen.Add(frame.Ids[i])).Order().ToArray();
-        return (frame.Subset(keep), keep.Select(i => probabilities[i]).ToArray());
+    }
+
+    /// <summary>The fairness rows of a hold-out: <see cref="Rows"/> are their indices in the full hold-out (null: all of them).</summary>
+    internal sealed record FairnessRows(FeatureFrame Frame, int[]? Rows, IReadOnlyList<GroupColumn> Columns, bool?[] Outcomes)
+    {
+        /// <summary>A model's probabilities on the full hold-out, cut to these rows.</summary>
+        public double[] Of(IReadOnlyList<double> probabilities) => Rows is null ? [.. probabilities] : Rows.Select(i => probabilities[i]).ToArray();
     }
 
     private static string[] Values(FeatureFrame frame, string attribute, ValueAt valueAt) =>

@@ -152,14 +152,16 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             theirs = Evaluator.Evaluate(championProbabilities, test.Labels, test);
             if (gate.NeedsFairness)
             {
-                // Both models graded by their own bands on the same hold-out rows, group values as known at each row's decision time.
-                var (config, columns) = await training.GroupColumnsAsync(test, ct);
-                var outcomes = test.Labels.Select(l => (bool?)l).ToArray();
+                // Both models graded by their own bands on the same hold-out rows (each lead once, the model card's rule), group
+                // values as known at each row's decision time.
+                var (config, rows) = await training.FairnessRowsAsync(test, ct);
                 var options = config.Effective.Options;
-                var candidateGrades = await ServedGradesAsync(run.Registration.Version, run.Result.Model.Grades, run.Result.TestProbabilities, columns, ct);
-                var championGrades = await ServedGradesAsync(champion, championModel.Grades, championProbabilities, columns, ct);
-                candidateFairness = FairnessAnalyzer.Analyze(candidateGrades, run.Result.TestProbabilities, outcomes, columns, options);
-                championFairness = FairnessAnalyzer.Analyze(championGrades, championProbabilities, outcomes, columns, options);
+                var candidateProbabilities = rows.Of(run.Result.TestProbabilities);
+                var championRowProbabilities = rows.Of(championProbabilities);
+                var candidateGrades = await ServedGradesAsync(run.Registration.Version, run.Result.Model.Grades, candidateProbabilities, rows.Columns, ct);
+                var championGrades = await ServedGradesAsync(champion, championModel.Grades, championRowProbabilities, rows.Columns, ct);
+                candidateFairness = FairnessAnalyzer.Analyze(candidateGrades, candidateProbabilities, rows.Outcomes, rows.Columns, options);
+                championFairness = FairnessAnalyzer.Analyze(championGrades, championRowProbabilities, rows.Outcomes, rows.Columns, options);
             }
             result = gate.Evaluate(candidate, theirs, candidateFairness, championFairness);
         }

@@ -269,18 +269,15 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         GroupValuesAsync(config, result.Test.Ids.Concat(result.Train?.Ids ?? []), ct);
 
     /// <summary>
-    /// The fairness settings in effect and, for each declared attribute, the group of every row of <paramref name="frame"/> as
-    /// known at the row's decision time (the rule the model card uses): what the promotion gate compares two models on.
+    /// The fairness settings in effect and the hold-out rows as the fairness tests count them (<see cref="TrainingFairness.HoldOut"/>:
+    /// each lead once, its groups as known at the row's decision time, its company as cluster), the rule the model card uses:
+    /// what the promotion gate compares two models on.
     /// </summary>
-    public async Task<(FairnessConfiguration Config, IReadOnlyList<GroupColumn> Columns)> GroupColumnsAsync(FeatureFrame frame, CancellationToken ct = default)
+    internal async Task<(FairnessConfiguration Config, TrainingFairness.FairnessRows Rows)> FairnessRowsAsync(FeatureFrame frame, CancellationToken ct = default)
     {
         var config = await fairness.GetAsync(ct);
         var valueAt = await GroupValuesAsync(config, frame.Ids, ct);
-        var s = config.Effective;
-        var columns = s.Sensitive.Select(a => (a, FairnessRole.Sensitive)).Concat(s.Watch.Select(a => (a, FairnessRole.Watch)))
-            .Select(x => new GroupColumn(x.a, x.Item2, Enumerable.Range(0, frame.Count).Select(i => GroupGrades.GroupOf(valueAt(frame, i, x.a))).ToArray()))
-            .ToArray();
-        return (config, columns);
+        return (config, TrainingFairness.HoldOut(frame, config, valueAt));
     }
 
     private async Task<TrainingFairness.ValueAt> GroupValuesAsync(FairnessConfiguration config, IEnumerable<string> rowIds, CancellationToken ct)

@@ -248,19 +248,7 @@ public static partial class SyntheticGenerator
                 {
                     var at = new DateTimeOffset(from, TimeSpan.Zero);
                     var revenue = Math.Clamp(c.Size - 1 + (r.NextDouble() < 0.3 ? 1 : 0), 0, V.RevenueBands.Length - 1);
-                    c.Rows.Add(new Enrichment
-                    {
-                        Domain = domain,
-                        AsOf = at,
-                        Attributes = new Dictionary<string, string?>
-                        {
-                            [EnrichmentFields.Employees] = employeesNow.ToString(CultureInfo.InvariantCulture),
-                            [EnrichmentFields.RevenueBand] = V.RevenueBands[revenue],
-                            [EnrichmentFields.Industry] = industryNow,
-                            [EnrichmentFields.Technologies] = string.Join(';', techs),
-                            [EnrichmentFields.IntentScore] = Math.Round(intentNow).ToString(CultureInfo.InvariantCulture),
-                        },
-                    });
+                    c.Rows.Add(EnrichmentRow(domain, at, employeesNow, revenue, industryNow, techs, Math.Round(intentNow)));
                     c.Intent.Add(Math.Round(intentNow));
                     from = from.AddDays(r.Next(30, 95));
                     employeesNow = Math.Max(1, (int)(employeesNow * (1 + r.NextGaussian() * 0.05 + 0.01)));
@@ -297,19 +285,7 @@ public static partial class SyntheticGenerator
                 var revenue = Math.Clamp(c.Size - 1 + (r.NextDouble() < 0.3 ? 1 : 0), 0, V.RevenueBands.Length - 1);
                 var employees = Math.Max(1, (int)Math.Round(baseEmployees * Math.Exp(employeesDev)));
                 var intent = Math.Round(Math.Clamp(intentLevel + intentDev, 0, 100));
-                rows.Add((new Enrichment
-                {
-                    Domain = domain,
-                    AsOf = at,
-                    Attributes = new Dictionary<string, string?>
-                    {
-                        [EnrichmentFields.Employees] = employees.ToString(CultureInfo.InvariantCulture),
-                        [EnrichmentFields.RevenueBand] = V.RevenueBands[revenue],
-                        [EnrichmentFields.Industry] = industry,
-                        [EnrichmentFields.Technologies] = string.Join(';', V.Technologies.Where((_, t) => uses[t])),
-                        [EnrichmentFields.IntentScore] = intent.ToString(CultureInfo.InvariantCulture),
-                    },
-                }, intent));
+                rows.Add((EnrichmentRow(domain, at, employees, revenue, industry, V.Technologies.Where((_, t) => uses[t]), intent), intent));
                 asOf = asOf.AddDays(r.Next(30, 95));
                 employeesDev = EmployeesRho * employeesDev + Math.Sqrt(1 - EmployeesRho * EmployeesRho) * EmployeesDevSd * r.NextGaussian();
                 intentDev = IntentRho * intentDev + Math.Sqrt(1 - IntentRho * IntentRho) * IntentDevSd * r.NextGaussian();
@@ -321,6 +297,21 @@ public static partial class SyntheticGenerator
         }
         return list;
     }
+
+    /// <summary>One company enrichment row as the generator writes it (both enrichment modes).</summary>
+    private static Enrichment EnrichmentRow(string domain, DateTimeOffset asOf, int employees, int revenueBand, string industry, IEnumerable<string> technologies, double intent) => new()
+    {
+        Domain = domain,
+        AsOf = asOf,
+        Attributes = new Dictionary<string, string?>
+        {
+            [EnrichmentFields.Employees] = employees.ToString(CultureInfo.InvariantCulture),
+            [EnrichmentFields.RevenueBand] = V.RevenueBands[revenueBand],
+            [EnrichmentFields.Industry] = industry,
+            [EnrichmentFields.Technologies] = string.Join(';', technologies),
+            [EnrichmentFields.IntentScore] = intent.ToString(CultureInfo.InvariantCulture),
+        },
+    };
 
     // ---- leads -----------------------------------------------------------------------------------
 

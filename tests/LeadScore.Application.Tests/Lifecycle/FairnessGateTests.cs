@@ -14,8 +14,9 @@ namespace LeadScore.Application.Tests.Lifecycle;
 /// The gate's <c>fairness_regression</c> rule in the loop, on the generator's group effect (US leads sign up with free-mail
 /// addresses, and free-mail leads convert less, so a model grades them A/B far less often): a champion trained with group-aware
 /// grade thresholds for country grades US leads A/B more often; a policy candidate trained after mitigation was turned off undoes
-/// that on the same hold-out (US is the largest group there): its A/B ratio falls and its equalized-odds gap widens by more than
-/// the margin, so the gate keeps it out. (The ratio-crossing branch is tested on fixed tables in the engine's tests.)
+/// that on the same hold-out (US is the largest group there, each lead counted once): its A/B ratio falls below 0.8 where the
+/// champion's was not, and its equalized-odds gap widens by more than the margin, so the gate keeps it out. The reason names
+/// the crossing first (the widening alone is tested on fixed tables in the engine's tests).
 /// </summary>
 public sealed class FairnessGateTests
 {
@@ -38,8 +39,8 @@ public sealed class FairnessGateTests
         var gate = (await w.HistoryAsync()).Single(e => e.Kind == LifecycleEventKinds.Gate);
         gate.Version.ShouldBe("v2");
         var evaluationFirst = (await w.Services.Get<LifecycleHistory>().GetEvaluationAsync(gate.EvaluationId!))!;
-        gate.Reason.ShouldStartWith("failed: fairness_regression <= 0.05: largest equalized-odds gap widening ", Case.Sensitive, evaluationFirst.FiguresJson);
-        gate.Reason.ShouldContain("(country = US: ");
+        gate.Reason.ShouldStartWith("failed: fairness_regression <= 0.05: country = US: A/B ratio ", Case.Sensitive, evaluationFirst.FiguresJson);
+        gate.Reason.ShouldContain("is below 0.8 where the champion's was ");
         var evaluation = (await w.Services.Get<LifecycleHistory>().GetEvaluationAsync(gate.EvaluationId!))!;
         var rules = JsonDocument.Parse(evaluation.RulesJson).RootElement;
         rules[0].GetProperty("passed").GetBoolean().ShouldBeTrue("the AUC rule passes");
@@ -51,6 +52,7 @@ public sealed class FairnessGateTests
         us.GetProperty("candidate_ab_ratio").GetDouble().ShouldBeLessThan(us.GetProperty("champion_ab_ratio").GetDouble());
         fairness.GetProperty("widening").GetDouble().ShouldBeGreaterThan(0.05);
         fairness.GetProperty("widest").GetString()!.ShouldStartWith("country = US: ");
+        fairness.GetProperty("crossings")[0].GetString()!.ShouldStartWith("country = US: A/B ratio ");
         // The same rule with a margin wider than the widening would have let the AUC decide.
         rules[1].GetProperty("candidate").GetDouble().ShouldBe(fairness.GetProperty("widening").GetDouble(), 1e-12);
     }
