@@ -22,8 +22,11 @@ public sealed class StorageOptions
     /// <summary>How often the replica's state and lag are checked (by the first lagging read after the interval).</summary>
     [Range(typeof(TimeSpan), "00:00:00.01", "00:10:00")] public TimeSpan ReadReplicaCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long one check may take before the replica counts as down (the read or <c>/health/ready</c> probe that runs it waits that long at most).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.05", "00:01:00")] public TimeSpan ReadReplicaCheckTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     public ReadReplicaSettings? Replica() => string.IsNullOrWhiteSpace(ReadReplica) ? null
-        : new ReadReplicaSettings { ConnectionString = ReadReplica, MaxLag = ReadReplicaMaxLag, CheckInterval = ReadReplicaCheckInterval };
+        : new ReadReplicaSettings { ConnectionString = ReadReplica, MaxLag = ReadReplicaMaxLag, CheckInterval = ReadReplicaCheckInterval, CheckTimeout = ReadReplicaCheckTimeout };
 }
 
 /// <summary>The read replica setting names a PostgreSQL server, and only beside a PostgreSQL primary.</summary>

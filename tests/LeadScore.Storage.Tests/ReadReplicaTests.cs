@@ -37,7 +37,9 @@ public sealed class ReadReplicaTests
         (await reads.ListLeadPageAsync(new LeadPageQuery { Limit = 100 })).Items.Select(i => i.Score.LeadId).ToList();
 
     private static ReplicaReadRouter Router(ILeadStore primary, string connectionString, TimeProvider time, TimeSpan maxLag) =>
-        new(new StoreReads(primary), new ReadReplicaSettings { ConnectionString = TestReplica.For(connectionString), MaxLag = maxLag, CheckInterval = TimeSpan.FromSeconds(1) }, time);
+        new(new StoreReads(primary), new ReadReplicaSettings { ConnectionString = TestReplica.For(connectionString), MaxLag = maxLag, CheckInterval = TimeSpan.FromSeconds(1),
+            // A loaded test machine can take seconds to open a connection: a check that timed out would read as "down".
+            CheckTimeout = TimeSpan.FromSeconds(30) }, time);
 
     [Fact]
     public async Task A_write_on_the_primary_is_read_through_the_replica_once_replayed_and_a_replica_behind_the_bound_is_not_used()
@@ -50,9 +52,17 @@ public sealed class ReadReplicaTests
         await WriteAsync(primary, ("L1", 80), ("L2", 40));
         await TestReplica.WaitForReplayAsync();
 
-        (await ListedAsync(router)).ShouldBe(["L1", "L2"]);
+        var first = await ListedAsync(router);
         var route = await router.RouteAsync();
-        route.Target.ShouldBe(ReadRoute.Replica);
+        string raw;
+        await using (var c = new NpgsqlConnection(TestReplica.For(cs!)))
+        {
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT (SELECT count(*) FROM leads)::text || '/' || (SELECT count(*) FROM scores_latest)::text || ' ' || pg_last_wal_replay_lsn()::text", c);
+            raw = (string)(await cmd.ExecuteScalarAsync())!;
+        }
+        first.ShouldBe(["L1", "L2"], $"{route} raw {raw}");
+        route.Target.ShouldBe(ReadRoute.Replica, route.Detail);
         route.ReplicaState.ShouldBe("streaming");
 
         await TestReplica.PauseReplayAsync();
@@ -150,7 +160,7 @@ public sealed class ReadReplicaTests
         var (primary, _, cs) = await TestStores.OpenAsync(TestStores.Postgres);
         await using var _primary = primary;
         // Pointed at the primary itself (not in recovery): the router reads from the primary store, saying why.
-        await using var router = new ReplicaReadRouter(new StoreReads(primary), new ReadReplicaSettings { ConnectionString = cs! }, new ManualTime(T0));
+        await using var router = new ReplicaReadRouter(new StoreReads(primary), new ReadReplicaSettings { ConnectionString = cs!, CheckTimeout = TimeSpan.FromSeconds(30) }, new ManualTime(T0));
         await WriteAsync(primary, ("L1", 80));
 
         (await ListedAsync(router)).ShouldBe(["L1"]);

@@ -40,7 +40,13 @@ public static class TestReplica
         await using (var p = new NpgsqlConnection(TestStores.PostgresAdminConnectionString))
         {
             await p.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT pg_current_wal_lsn()::text", p);
+            // The test server commits asynchronously (synchronous_commit=off): a commit may still sit in the WAL buffers,
+            // which the primary has not sent. One synchronous commit that wrote WAL (a transactional WAL message; a
+            // transaction that wrote nothing commits asynchronously whatever the setting) flushes every record before it,
+            // so its flush position covers the test's writes.
+            await using (var flush = new NpgsqlCommand("SET synchronous_commit = on; SELECT pg_logical_emit_message(true, 'leadscore-test', 'flush');", p))
+                await flush.ExecuteNonQueryAsync();
+            await using var cmd = new NpgsqlCommand("SELECT pg_current_wal_flush_lsn()::text", p);
             lsn = (string)(await cmd.ExecuteScalarAsync())!;
         }
         var waited = Stopwatch.StartNew();

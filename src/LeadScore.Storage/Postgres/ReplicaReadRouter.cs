@@ -23,7 +23,7 @@ public sealed record ReadReplicaSettings
     /// How long a check may take before the replica counts as down. Short, because the read (or the <c>/health/ready</c>
     /// probe) that finds the last check stale waits for it, and a balancer's health check must not time out over a replica.
     /// </summary>
-    public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
@@ -129,10 +129,30 @@ public sealed class ReplicaReadRouter : ILaggingReads, IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         try
         {
-            await using var c = await _checks.OpenConnectionAsync(linked.Token);
+            return await CheckOnceAsync(linked.Token);
+        }
+        catch (Exception ex) when (!linked.IsCancellationRequested && IsOutage(ex))
+        {
+            // The pooled connection may be one a replica restart broke: drop the pool and ask once more on a new one.
+            _checks.Clear();
+        }
+        try
+        {
+            return await CheckOnceAsync(linked.Token);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && (IsOutage(ex) || ex is OperationCanceledException))
+        {
+            return new ReadRoute(ReadRoute.Primary, "down", null, ex is OperationCanceledException ? "the check timed out" : ex.Message);
+        }
+    }
+
+    private async Task<ReadRoute> CheckOnceAsync(CancellationToken ct)
+    {
+        {
+            await using var c = await _checks.OpenConnectionAsync(ct);
             await using var cmd = new NpgsqlCommand(CheckSql, c);
-            await using var r = await cmd.ExecuteReaderAsync(linked.Token);
-            await r.ReadAsync(linked.Token);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
             var standby = r.GetBoolean(0);
             var receiving = r.GetBoolean(1);
             double? lag = r.IsDBNull(2) ? null : Math.Max(0, r.GetDouble(2));
@@ -142,10 +162,6 @@ public sealed class ReplicaReadRouter : ILaggingReads, IAsyncDisposable
                 return new ReadRoute(ReadRoute.Primary, "lagging", lag,
                     $"replay lag {(lag is { } x ? x.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "unknown")} is above the bound of {_settings.MaxLag.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
             return new ReadRoute(ReadRoute.Replica, "streaming", lag);
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested && (IsOutage(ex) || ex is OperationCanceledException))
-        {
-            return new ReadRoute(ReadRoute.Primary, "down", null, ex is OperationCanceledException ? "the check timed out" : ex.Message);
         }
     }
 

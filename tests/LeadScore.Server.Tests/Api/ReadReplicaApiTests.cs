@@ -23,6 +23,8 @@ public sealed class ReadReplicaApiTests
         ["LeadScore:Storage:ReadReplica"] = TestReplica.For(primary),
         ["LeadScore:Storage:ReadReplicaMaxLag"] = "01:00:00",
         ["LeadScore:Storage:ReadReplicaCheckInterval"] = "00:00:00.050",
+        // A loaded test machine can take seconds to open a connection: a check that timed out would read as "down".
+        ["LeadScore:Storage:ReadReplicaCheckTimeout"] = "00:00:30",
     };
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
