@@ -131,8 +131,9 @@ public sealed class ReplicaReadRouter : ILaggingReads, IAsyncDisposable
         {
             return await CheckOnceAsync(linked.Token);
         }
-        catch (Exception ex) when (!linked.IsCancellationRequested && IsOutage(ex))
+        catch (Exception ex) when (!ct.IsCancellationRequested && (IsOutage(ex) || ex is OperationCanceledException))
         {
+            if (timeout.IsCancellationRequested) return new ReadRoute(ReadRoute.Primary, "down", null, "the check timed out");
             // The pooled connection may be one a replica restart broke: drop the pool and ask once more on a new one.
             _checks.Clear();
         }
