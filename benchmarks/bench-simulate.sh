@@ -20,7 +20,8 @@ label, path, load = sys.argv[1], sys.argv[2], sys.argv[3]
 r = json.load(open(path))
 late = r["late"]
 print(f"{label}: {r['leads']} leads, {r['elapsed_seconds']} s wall, {r['cpu_seconds']} s CPU, load after {load}")
-print("  phases: " + ", ".join(f"{k} {v} s" for k, v in r["phase_seconds"].items()))
+print("  phases (wall): " + ", ".join(f"{k} {v} s" for k, v in r["phase_seconds"].items()))
+print("  phases (CPU):  " + ", ".join(f"{k} {v} s" for k, v in r.get("phase_cpu_seconds", {}).items()))
 print(f"  days {late['day_from']}-{late['day_to']}: served {late['served_auc']}, frozen {late['frozen_auc']}, oracle {late['oracle_auc']}; "
       f"promotions {len(r['promotions'])}, rollbacks {len(r['rollbacks'])}, drift alerts {sum(1 for a in r['alerts'] if a['kind'] == 'drift_detected' and a['slot'] == 'champion')}")
 PY

@@ -33,4 +33,8 @@ public abstract partial class SqlLeadStore
 
     public IAsyncEnumerable<Outcome> StreamOutcomesAsync(CancellationToken ct = default) =>
         StreamAsync($"SELECT lead_id, kind, at FROM outcomes ORDER BY {Ordinal("lead_id")}, at, kind", r => new Outcome { LeadId = r.GetString(0), Kind = ParseKind(r.GetString(1)), At = Time(r.GetInt64(2)) }, ct);
+
+    public IAsyncEnumerable<Outcome> StreamOutcomesAsync(IEnumerable<string> leadIds, CancellationToken ct = default) =>
+        StreamByIdsAsync(leadIds, list => $"SELECT lead_id, kind, at FROM outcomes WHERE lead_id IN ({list}) ORDER BY {Ordinal("lead_id")}, at, kind", [],
+            r => new Outcome { LeadId = r.GetString(0), Kind = ParseKind(r.GetString(1)), At = Time(r.GetInt64(2)) }, ct);
 }

@@ -22,8 +22,12 @@ public sealed record IngestResult(ImportSummary Summary, int Rescored, int Webho
 /// </summary>
 public sealed class IngestionService(ImportService import, IScoringService scoring, WebhookNotifier notifier, ILeadStore store, TimeProvider time)
 {
-    /// <summary>Above this many touched leads, one pass over the store's streams beats a query per lead.</summary>
-    private const int PerLeadRescoreLimit = 500;
+    /// <summary>
+    /// Above this many touched leads, the leads are read by id in batches (three queries per 500 leads, company data from the
+    /// snapshot, reasons computed in parallel) rather than four queries per lead one after the other: an API call's few
+    /// leads take the direct path, a file's hundreds the batched one.
+    /// </summary>
+    private const int PerLeadRescoreLimit = 16;
 
     public ImportService Importer => import;
 
@@ -64,6 +68,7 @@ public sealed class IngestionService(ImportService import, IScoringService scori
         if (scoring.ChampionVersion is null) return new IngestResult(summary, 0, 0);
         var ids = new HashSet<string>(summary.TouchedLeads, StringComparer.Ordinal);
         if (summary.TouchedDomains.Count > 0) await AddLeadsOfDomainsAsync(ids, summary.TouchedDomains, ct);
+        await RemoveClosedAsync(ids, ct);
         if (ids.Count == 0) return new IngestResult(summary, 0, 0);
         if (ids.Count <= PerLeadRescoreLimit)
         {
@@ -75,11 +80,38 @@ public sealed class IngestionService(ImportService import, IScoringService scori
         return new IngestResult(summary, n, queued);
     }
 
+    /// <summary>
+    /// Leaves out the leads that are won or lost now (their latest outcome, <see cref="Scoring.LeadStatusRule"/>): a closed lead
+    /// keeps its last score before the outcome, for monitoring and for what the seller saw, as time passing leaves it too. So
+    /// the outcome an import brings does not overwrite that score, nor do the activities or company data arriving after it
+    /// (a customer's onboarding); a lead reopened is open again and re-scored.
+    /// </summary>
+    private async Task RemoveClosedAsync(HashSet<string> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return;
+        var ofLead = new List<Outcome>();
+        string? current = null;
+        void Decide()
+        {
+            if (current is not null && LeadStatusRule.KindOf(ofLead) != LeadStatus.Open) ids.Remove(current);
+            ofLead.Clear();
+        }
+        // Ordered by lead id, so one lead's outcomes come together.
+        await foreach (var o in store.StreamOutcomesAsync(ids.ToList(), ct))
+        {
+            if (o.LeadId != current) { Decide(); current = o.LeadId; }
+            ofLead.Add(o);
+        }
+        Decide();
+    }
+
     private async Task AddLeadsOfDomainsAsync(HashSet<string> ids, IReadOnlySet<string> domains, CancellationToken ct)
     {
         var champion = scoring.Champion;
         if (champion is null || !champion.Features.UsesHistory) return;
-        await foreach (var lead in store.StreamLeadsAsync(ct))
+        // Only the open leads: a won or lost lead keeps its last score before the outcome (RemoveClosedAsync), so closed leads,
+        // which pile up day after day, are not read at all.
+        await foreach (var lead in store.StreamOpenLeadsAsync(LeadIdRange.All, ct))
             if (champion.Features.EnrichmentDomain(lead) is { } d && domains.Contains(d)) ids.Add(lead.Id);
     }
 }

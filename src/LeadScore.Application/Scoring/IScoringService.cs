@@ -42,4 +42,11 @@ public interface IScoringService
 }
 
 /// <summary>A lead's score before and after re-scoring (Previous is null for a first score).</summary>
-public sealed record ScoreChange(StoredScore? Previous, StoredScore Current);
+public sealed record ScoreChange(StoredScore? Previous, StoredScore Current)
+{
+    /// <summary>
+    /// A time-passing re-score kept the stored score (<see cref="Current"/> is <see cref="Previous"/>): the same model gave the
+    /// same probability and grade, or had scored the lead at this instant already. Nothing is saved and no webhook goes out for it.
+    /// </summary>
+    public bool Unchanged { get; init; }
+}

@@ -113,10 +113,13 @@ public sealed class RescoreRangeJobHandler(IScoringService scoring, WebhookNotif
         var sink = new RescoreChunkSink(async (changes, c) =>
         {
             if (changes.Count == 0) return;
-            var deliveries = await notifier.DeliveriesAsync(changes, c);
+            // Leads whose stored score stands (time passing changed nothing) are neither saved nor notified; the checkpoint
+            // still moves past them, so a successor does not look at them (nor log them) again.
+            var changed = changes.Where(x => !x.Unchanged).ToList();
+            var deliveries = await notifier.DeliveriesAsync(changed, c);
             var checkpoint = new RescoreRangeCheckpoint(changes[^1].Current.LeadId, scored + changes.Count);
             var chunk = new JobChunk(job.Id, owner, JsonSerializer.Serialize(checkpoint, JobJsonContext.Default.RescoreRangeCheckpoint),
-                changes.Select(x => x.Current).ToList(), deliveries);
+                changed.Select(x => x.Current).ToList(), deliveries);
             if (!await jobs.CommitJobChunkAsync(chunk, c)) throw new JobLeaseLostException(job.Id);
             scored = checkpoint.Scored;
             if (deliveries.Count > 0) notifier.Pulse();

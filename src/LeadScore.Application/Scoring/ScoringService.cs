@@ -186,7 +186,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         await using var acts = activityStream.GetAsyncEnumerator(ct);
         var hasAct = await acts.MoveNextAsync();
         // Previous scores come from a third stream in the same order, so changes are known without a query per lead.
-        var previousStream = onChanges is null && sink is null ? EmptyScores()
+        var previousStream = onChanges is null && sink is null && !openOnly ? EmptyScores()
             : openOnly ? store.StreamLatestScoresOfOpenLeadsAsync(r, ct)
             : byIds ? store.StreamLatestScoresAsync(only!, ct)
             : range is null ? store.StreamLatestScoresAsync(ct) : store.StreamLatestScoresAsync(range, ct);
@@ -236,11 +236,37 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
         var set = serving.Current;
         var others = OtherSlots(set).Where(o => o.Model != model).ToArray();
         var otherResults = new (double Probability, string Grade, FeatureValue[] Row)[others.Length, chunk.Count];
+        // As time passes, a lead's stored score is kept when nothing about it can have changed (see Keep): no reasons are
+        // computed and nothing is written for it; the changes list carries it as unchanged (a range's checkpoint still moves).
+        var keep = new Keep[chunk.Count];
+        var timePassing = cause == ScoreCause.TimePassing;
         Parallel.For(0, chunk.Count, new ParallelOptions { CancellationToken = ct }, i =>
         {
-            var (lead, activities, enrichment, _) = chunk[i];
+            var (lead, activities, enrichment, prev) = chunk[i];
+            // The champion serves the lead and scored it last (not a split challenger, not an older model).
+            var sameServer = timePassing && prev is not null && prev.ModelVersion == model.Version && !set.RoutesToChallenger(lead.Id);
+            if (sameServer && prev!.ScoredAt >= now)
+            {
+                // Scored at this very instant already (the day's import re-scored it), with the data as of now: the same row,
+                // the same score, and its predictions are in the log.
+                keep[i] = Keep.ScoredNow;
+                results[i] = prev;
+                return;
+            }
             rows[i] = model.Row(lead, activities, enrichment, now);
-            results[i] = championOwn[i] = ToStored(model.Engine.Score(lead.Id, rows[i], explain: true), now, cause);
+            if (sameServer)
+            {
+                // Reasons are the costly part: the plain score first, and when its probability and grade are bit-identical to
+                // the stored ones the stored score stands (the prediction is still logged: monitoring reads the lead at its age).
+                var plain = model.Engine.Score(lead.Id, rows[i], explain: false);
+                if (plain.Probability.Equals(prev!.Probability) && plain.Grade == prev.Grade)
+                {
+                    keep[i] = Keep.Unchanged;
+                    championOwn[i] = ToStored(plain, now, cause);
+                    results[i] = prev;
+                }
+            }
+            if (keep[i] == Keep.No) results[i] = championOwn[i] = ToStored(model.Engine.Score(lead.Id, rows[i], explain: true), now, cause);
             for (var o = 0; o < others.Length; o++)
             {
                 // The other slots' models read the champion's streams (activities and enrichment when the champion uses them).
@@ -253,20 +279,32 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
                 if (routed) results[i] = ToStored(r, now, cause);
             }
         });
-        var changes = onChanges is null && sink is null ? null : chunk.Select((c, i) => new ScoreChange(c.Previous, results[i])).ToList();
+        var changes = onChanges is null && sink is null ? null : chunk.Select((c, i) => new ScoreChange(c.Previous, results[i]) { Unchanged = keep[i] != Keep.No }).ToList();
         // A sink commits the chunk with its own state (a range job's checkpoint and webhooks); the log follows what was saved.
         if (sink is not null) await sink.Save(changes!, ct);
-        else await store.SaveScoresAsync(results, ct);
+        else await store.SaveScoresAsync(results.Where((_, i) => keep[i] == Keep.No).ToList(), ct);
         for (var i = 0; i < results.Length; i++)
         {
+            if (keep[i] == Keep.ScoredNow) continue;
             await log.LogBulkAsync(now, results[i].LeadId, model, PredictionSlots.Champion, championOwn[i].Probability, championOwn[i].Grade, PredictionSources.Rescore, rows[i], ct);
             for (var o = 0; o < others.Length; o++)
                 await log.LogBulkAsync(now, results[i].LeadId, others[o].Model, others[o].Slot, otherResults[o, i].Probability, otherResults[o, i].Grade, PredictionSources.Rescore, otherResults[o, i].Row, ct);
         }
-        if (sink is null && onChanges is not null) await onChanges(changes!, ct);
+        if (sink is null && onChanges is not null) await onChanges(changes!.Where(c => !c.Unchanged).ToList(), ct);
         var n = chunk.Count;
         chunk.Clear();
         return n;
+    }
+
+    /// <summary>Whether a time-passing re-score keeps a lead's stored score.</summary>
+    private enum Keep : byte
+    {
+        /// <summary>Scored anew with reasons, saved and logged.</summary>
+        No,
+        /// <summary>The same model gave a bit-identical probability and the same grade: logged, not saved, no reasons.</summary>
+        Unchanged,
+        /// <summary>Already scored by the same model at this instant: neither scored again nor logged.</summary>
+        ScoredNow,
     }
 
     private static async IAsyncEnumerable<StoredScore> EmptyScores()

@@ -79,11 +79,22 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
         int li = 0, ai = 0, ei = 0, oi = 0;
 
         var phases = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        // CPU per phase as well as wall time: on a shared machine wall time measures the neighbours too. The phases run one
+        // after the other, so the process's CPU between a phase's start and end is that phase's (with the runtime's own threads).
+        var phaseCpu = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        using var self = Process.GetCurrentProcess();
+        TimeSpan Cpu()
+        {
+            self.Refresh();
+            return self.TotalProcessorTime;
+        }
         async Task Timed(string phase, Func<Task> work)
         {
             var t0 = Stopwatch.GetTimestamp();
+            var c0 = Cpu();
             await work();
             phases[phase] = phases.GetValueOrDefault(phase) + Stopwatch.GetElapsedTime(t0);
+            phaseCpu[phase] = phaseCpu.GetValueOrDefault(phase) + (Cpu() - c0);
         }
         var timeline = new List<SimulationEvent>();
         void Say(int day, string kind, string detail)
@@ -192,13 +203,14 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
             // Live progress only (not in the timeline): a long run says how far it is.
             if (day % 30 == 0 || day == o.Days)
                 progress?.Report(new SimulationEvent(day, "progress", string.Create(CultureInfo.InvariantCulture,
-                    $"{watch.Elapsed.TotalSeconds:F0} s elapsed; {string.Join(", ", phases.OrderByDescending(p => p.Value).Take(4).Select(p => $"{p.Key} {p.Value.TotalSeconds:F0} s"))}")));
+                    $"{watch.Elapsed.TotalSeconds:F0} s elapsed, {(Cpu() - cpuStart).TotalSeconds:F0} s CPU; CPU by phase: {string.Join(", ", phaseCpu.OrderByDescending(p => p.Value).Take(4).Select(p => $"{p.Key} {p.Value.TotalSeconds:F0} s"))}")));
         }
         if (Directory.Exists(importDir)) Directory.Delete(importDir, recursive: true);
 
         // ---- the figures ----------------------------------------------------------------------------------------
         Say(o.Days, "evaluate", "training the oracles and scoring every decided lead with the served, frozen and oracle models");
         var evaluationStarted = Stopwatch.GetTimestamp();
+        var evaluationCpu = Cpu();
         var (defs, _) = await definitions.GetAsync(ct);
         // Every lead as of its decision time, with what the store knew then; labels come from the generated truth (the outcome
         // within the horizon), so leads decided near the end count too.
@@ -220,6 +232,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
         var oracle = await OracleAsync(rows, createdAt, o, policy, frozenCard, driftAt, oracleTrainer, ct);
 
         phases["evaluation (oracles, frozen, served)"] = Stopwatch.GetElapsedTime(evaluationStarted);
+        phaseCpu["evaluation (oracles, frozen, served)"] = Cpu() - evaluationCpu;
         var months = new List<SimulationMonth>();
         for (var m = 0; m * 30 < o.Days; m++)
             months.Add(Period(m + 1, m * 30 + 1, Math.Min(o.Days, m * 30 + 30), createdAt, labels, served, frozen, oracle, start));
@@ -255,6 +268,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
             FirstPostDriftCohortMatured = matured,
             FirstAlertAfterDrift = firstAlert,
             PhaseSeconds = phases.OrderByDescending(p => p.Value).ToDictionary(p => p.Key, p => Math.Round(p.Value.TotalSeconds, 1)),
+            PhaseCpuSeconds = phaseCpu.OrderByDescending(p => p.Value).ToDictionary(p => p.Key, p => Math.Round(p.Value.TotalSeconds, 1)),
             ElapsedSeconds = watch.Elapsed.TotalSeconds,
             CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds,
         };
@@ -321,11 +335,15 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
     private static async Task<double[]> OracleAsync(FeatureFrame rows, DateTimeOffset[] createdAt, SimulationOptions o, RetrainingPolicy policy, ModelCard frozenCard, DateTimeOffset? driftAt,
         OracleTrainer trainer, CancellationToken ct)
     {
-        // As many labelled rows as the first model had, drawn from each regime over 180 days (the last ones censored by the horizon).
+        // As many matured leads as the first model learned from (the history's leads decided and matured by day 0), drawn from
+        // each regime over 180 days (the last ones censored by the horizon); so as many rows too, since both funnels give a lead
+        // one row per age while it is open. (Sized by the first model's rows instead, the oracle got one lead per row: several
+        // times the first model's data once training takes rows at several ages, and as many times its generation and import.)
         const int Days = 180;
-        var target = frozenCard.RowsTrain + frozenCard.RowsTest;
-        var matured = Days - SyntheticGenerator.DefaultDecisionDays - (policy.Training.HorizonDays ?? 30);
-        var n = (int)Math.Ceiling(target * (double)Days / Math.Max(30, matured) * 1.08);
+        var horizonDays = policy.Training.HorizonDays ?? frozenCard.HorizonDays ?? 30;
+        var firstMatured = Math.Max(30, o.HistoryDays - SyntheticGenerator.DefaultDecisionDays - horizonDays);
+        var matured = Days - SyntheticGenerator.DefaultDecisionDays - horizonDays;
+        var n = (int)Math.Ceiling(o.LeadsPerDay * firstMatured * (double)Days / Math.Max(30, matured) * 1.08);
         var oStart = SimulationOptions.Start.AddDays(-Days - 400);
         async Task<double[]> Train(string regime, SyntheticDrift drift, int seedOffset)
         {

@@ -34,6 +34,8 @@ public sealed record SimulationReport
     public SimulationAlert? FirstAlertAfterDrift { get; init; }
     /// <summary>Wall-clock seconds per phase of the loop, largest first (where a simulated year spends its time).</summary>
     public required IReadOnlyDictionary<string, double> PhaseSeconds { get; init; }
+    /// <summary>CPU seconds per phase (the process's, while the phase ran), largest first: the run's own cost on a shared machine.</summary>
+    public IReadOnlyDictionary<string, double> PhaseCpuSeconds { get; init; } = new Dictionary<string, double>();
     public required double ElapsedSeconds { get; init; }
     public required double CpuSeconds { get; init; }
 }

@@ -102,6 +102,7 @@ internal static class SimulateCommand
             console.Line($"  day {p.Day}: {p.From ?? "none"} -> {p.To}, realized AUC on the next {LoopSimulation.PromotionJudgedOverDays} days' {p.Leads} leads {A(p.AucBefore)} before, {A(p.AucAfter)} after");
         console.Line(string.Create(CultureInfo.InvariantCulture, $"{r.LeadsImported:N0} leads in {r.ElapsedSeconds:F0} s (CPU {r.CpuSeconds:F0} s)"));
         console.Line("Time by phase: " + string.Join(", ", r.PhaseSeconds.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F0} s"))));
+        console.Line("CPU by phase: " + string.Join(", ", r.PhaseCpuSeconds.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F0} s"))));
         console.Line(r.Workspace == "(deleted)" ? "The simulated workspace was deleted (--workspace DIR keeps it)." : $"Workspace kept: {r.Workspace} (try: leadscore --workspace {r.Workspace} models history)");
     }
 
@@ -127,6 +128,7 @@ internal static class SimulateCommand
         first_alert_after_drift = r.FirstAlertAfterDrift is { } fa ? new { day = fa.Day, kind = fa.Kind, detail = fa.Detail } : null,
         timeline = r.Timeline.Select(e => new { day = e.Day, kind = e.Kind, detail = e.Detail }),
         phase_seconds = r.PhaseSeconds,
+        phase_cpu_seconds = r.PhaseCpuSeconds,
         elapsed_seconds = Math.Round(r.ElapsedSeconds, 1),
         cpu_seconds = Math.Round(r.CpuSeconds, 1),
     };

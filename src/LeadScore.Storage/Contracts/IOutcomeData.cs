@@ -11,4 +11,6 @@ public interface IOutcomeData
     Task<IReadOnlyList<Outcome>> GetOutcomesAsync(string leadId, CancellationToken ct = default);
     /// <summary>All outcomes ordered by lead id, time.</summary>
     IAsyncEnumerable<Outcome> StreamOutcomesAsync(CancellationToken ct = default);
+    /// <summary>The outcomes of the given leads, ordered by lead id, time (read in batches of ids, not a pass over every outcome).</summary>
+    IAsyncEnumerable<Outcome> StreamOutcomesAsync(IEnumerable<string> leadIds, CancellationToken ct = default);
 }
