@@ -9,14 +9,23 @@ scripts/install-deps.sh || { echo "test.sh: could not install test dependencies"
 
 PGDIR=$(mktemp -d /tmp/leadscore-pg.XXXXXX)
 PGPORT=${LEADSCORE_TEST_PG_PORT:-15432}
-cleanup() { scripts/pg.sh stop "$PGDIR"; rm -rf "$PGDIR"; }
+REPDIR=$(mktemp -d /tmp/leadscore-pgrep.XXXXXX)
+REPPORT=${LEADSCORE_TEST_PG_REPLICA_PORT:-$((PGPORT + 1))}
+cleanup() { scripts/pg.sh stop "$REPDIR"; scripts/pg.sh stop "$PGDIR"; rm -rf "$REPDIR" "$PGDIR"; }
 trap cleanup EXIT
 # A server left over from an interrupted run would hold the port.
 if pg_isready -h 127.0.0.1 -p "$PGPORT" -q 2>/dev/null; then
   echo "test.sh: port $PGPORT is in use; set LEADSCORE_TEST_PG_PORT"; echo "0 passed, 1 failed"; exit 1
 fi
+if pg_isready -h 127.0.0.1 -p "$REPPORT" -q 2>/dev/null; then
+  echo "test.sh: port $REPPORT is in use; set LEADSCORE_TEST_PG_REPLICA_PORT"; echo "0 passed, 1 failed"; exit 1
+fi
 export LEADSCORE_TEST_PG=$(scripts/pg.sh start "$PGDIR" "$PGPORT") || { echo "test.sh: PostgreSQL did not start"; cat "$PGDIR/server.log"; echo "0 passed, 1 failed"; exit 1; }
 echo "test.sh: PostgreSQL 15 running on 127.0.0.1:$PGPORT for the PostgreSQL tests"
+# A streaming read replica of it (about a second while the server is still empty), for the read replica tests.
+export LEADSCORE_TEST_PG_REPLICA=$(scripts/pg.sh replica "$PGDIR" "$REPDIR" "$REPPORT") || { echo "test.sh: the read replica did not start"; cat "$REPDIR/server.log" 2>/dev/null; echo "0 passed, 1 failed"; exit 1; }
+export LEADSCORE_TEST_PG_REPLICA_DIR=$REPDIR
+echo "test.sh: its streaming read replica on 127.0.0.1:$REPPORT"
 export LEADSCORE_CHROMIUM=/usr/bin/chromium
 
 echo "test.sh: building (Release)"

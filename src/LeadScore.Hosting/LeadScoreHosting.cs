@@ -10,6 +10,7 @@ using LeadScore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LeadScore.Hosting;
@@ -33,6 +34,8 @@ public static class LeadScoreHosting
         services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PartitionOptions>().BindConfiguration(PartitionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>>(new StorageOptionsValidation(store.Backend));
         if (settings.Time is { } time) services.AddSingleton(time);
         else services.TryAddSingleton(TimeProvider.System);
 
@@ -40,6 +43,7 @@ public static class LeadScoreHosting
         services.AddSingleton(store);
         foreach (var contract in typeof(ILeadStore).GetInterfaces().Where(i => i.Namespace == typeof(ILeadStore).Namespace))
             services.AddSingleton(contract, store);
+        AddLaggingReads(builder, store);
 
         services.AddSingleton(new WorkspaceFiles(settings.WorkspaceDirectory));
         services.AddSingleton(LeadScoreInstance.New());
@@ -96,6 +100,26 @@ public static class LeadScoreHosting
         services.AddSingleton<ActivityPartitionService>();
         services.AddSingleton<PartitionMaintenance>();
         return builder;
+    }
+
+    /// <summary>
+    /// The one place that decides where the reads that may lag go (<see cref="ILaggingReads"/>): the store itself, or, with
+    /// <c>LeadScore:Storage:ReadReplica</c> set, a <see cref="ReplicaReadRouter"/> over the replica that falls back to the store.
+    /// </summary>
+    private static void AddLaggingReads(IHostApplicationBuilder builder, ILeadStore store)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration[StorageOptions.Section + ":" + nameof(StorageOptions.ReadReplica)]))
+        {
+            builder.Services.AddSingleton<ILaggingReads>(new StoreReads(store));
+            return;
+        }
+        builder.Services.AddSingleton<ILaggingReads>(sp =>
+        {
+            var log = sp.GetService<ILoggerFactory>()?.CreateLogger("LeadScore.Storage.ReadReplica");
+            var router = new ReplicaReadRouter(new StoreReads(store), sp.GetRequiredService<IOptions<StorageOptions>>().Value.Replica()!, sp.GetRequiredService<TimeProvider>(),
+                route => { if (log is not null) ReadReplicaLog.RouteChanged(log, route); });
+            return router;
+        });
     }
 
     /// <summary>What a serving instance runs in the background: the job worker, leader election, score upkeep, the prediction log's writer, retention and monitoring.</summary>

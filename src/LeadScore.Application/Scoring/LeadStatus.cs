@@ -114,8 +114,9 @@ public static class LeadStatusRule
     /// <summary>
     /// Every stored lead (scored or not) with its status and latest score, by lead id, keeping those <paramref name="statuses"/>
     /// names (null: all). One merge over three streams ordered by lead id (leads, scores, outcomes): memory holds one lead.
+    /// Lagging reads: with a read replica configured the streams come from it (an export may be a moment behind).
     /// </summary>
-    public static async IAsyncEnumerable<StoredLeadStatus> StoredLeadsAsync(ILeadStore store, IReadOnlySet<LeadStatus>? statuses = null,
+    public static async IAsyncEnumerable<StoredLeadStatus> StoredLeadsAsync(ILaggingReads store, IReadOnlySet<LeadStatus>? statuses = null,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var scores = store.StreamLatestScoresAsync(ct).GetAsyncEnumerator(ct);

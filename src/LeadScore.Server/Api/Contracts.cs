@@ -248,7 +248,11 @@ public sealed record IngestError(long Index, string? Field, string Reason);
 
 public sealed record HealthResponse(string Status);
 
-public sealed record ReadinessResponse(string Status, bool Storage, string? Champion);
+/// <param name="Reads">Where the reads that may lag (lists, exports) go: the primary or the read replica, and the replica's state.</param>
+public sealed record ReadinessResponse(string Status, bool Storage, string? Champion, ReadsResponse? Reads = null);
+
+/// <summary>Target <c>primary</c> or <c>replica</c>; replica <c>none</c> (not configured), <c>streaming</c>, <c>down</c>, <c>lagging</c>, <c>not_streaming</c> or <c>not_standby</c>.</summary>
+public sealed record ReadsResponse(string Target, string Replica, double? LagSeconds, string? Detail);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

@@ -170,7 +170,7 @@ public static class DashboardEndpoints
     }
 
     internal static async Task<IResult> ListLeadsAsync(string? grade, string? status, string? source, string? q, string? sort, string? page,
-        string? segment, string? value, string? email, HttpContext http, ILeadStore store, TimeProvider time, CancellationToken ct)
+        string? segment, string? value, string? email, HttpContext http, ILeadStore store, ILaggingReads reads, TimeProvider time, CancellationToken ct)
     {
         var (parsed, p, error) = ParseLeadQuery(grade, status, source, q, sort, page, PageSize);
         if (parsed is null) return ApiResults.Invalid("query", error!);
@@ -178,7 +178,7 @@ public static class DashboardEndpoints
         if (Narrow(ref query, segment, value, email, http) is { } refused) return refused;
         query = query with { TrendAsOf = ScoreTrend.AsOf(time) };
         var started = time.GetTimestamp();
-        var result = await store.ListLeadPageAsync(query, ct);
+        var result = await reads.ListLeadPageAsync(query, ct);
         // The database time of the page, for the browser's developer tools and the README's figure.
         http.Response.Headers["Server-Timing"] = $"db;dur={time.GetElapsedTime(started).TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture)}";
         // The segments the page offers: the imported lead schema's categorical columns that are not personal.
@@ -207,7 +207,7 @@ public static class DashboardEndpoints
     /// guarded cell writer. <c>trend_7d</c> is the points since a week ago, empty for a lead with no score then.
     /// </summary>
     internal static async Task<IResult> ExportLeadsAsync(string? grade, string? status, string? source, string? q, string? sort,
-        string? segment, string? value, string? email, HttpContext http, ILeadStore store, TimeProvider time, CancellationToken ct)
+        string? segment, string? value, string? email, HttpContext http, ILaggingReads reads, TimeProvider time, CancellationToken ct)
     {
         const int batch = 1000;
         var (parsed, _, error) = ParseLeadQuery(grade, status, source, q, sort, null, batch);
@@ -222,7 +222,7 @@ public static class DashboardEndpoints
             var line = new StringBuilder(256);
             for (var offset = 0; offset < MaxExportRows; offset += batch)
             {
-                var page = await store.ListLeadPageAsync(query with { Offset = offset }, ct);
+                var page = await reads.ListLeadPageAsync(query with { Offset = offset }, ct);
                 foreach (var i in page.Items)
                 {
                     var r = ToRow(i);

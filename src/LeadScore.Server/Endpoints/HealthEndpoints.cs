@@ -26,7 +26,7 @@ public static class HealthEndpoints
         health.MapGet("/live", () => TypedResults.Ok(Live))
             .WithName("Live").WithSummary("The process is up and serving requests.");
         health.MapGet("/ready", ReadyAsync)
-            .WithName("Ready").WithSummary("Storage reachable and a champion model loaded (503 otherwise).");
+            .WithName("Ready").WithSummary("Storage reachable and a champion model loaded (503 otherwise); reads says where the lists and exports are read (primary or read replica).");
         app.MapGet("/metrics", (ApiMetrics metrics, HttpContext context) => metrics.WriteAsync(context))
             .WithName("Metrics").WithSummary("Prometheus metrics: request rates and latencies, scores by grade, model version, webhooks.")
             .WithTags("Health").Produces(StatusCodes.Status200OK, contentType: "text/plain")
@@ -36,7 +36,7 @@ public static class HealthEndpoints
     }
 
     private static async Task<Results<Ok<ReadinessResponse>, JsonHttpResult<ReadinessResponse>>> ReadyAsync(
-        ILeadStore store, IScoringService scoring, ApiMetrics metrics, HttpContext context, ILoggerFactory logs, CancellationToken ct)
+        ILeadStore store, ILaggingReads reads, IScoringService scoring, ApiMetrics metrics, HttpContext context, ILoggerFactory logs, CancellationToken ct)
     {
         bool storage;
         try
@@ -52,7 +52,9 @@ public static class HealthEndpoints
         var champion = scoring.ChampionVersion;
         metrics.ModelServing(champion);
         var ready = storage && champion is not null;
-        var body = new ReadinessResponse(ready ? "ready" : "not_ready", storage, champion);
+        // A replica that is down or behind does not make the instance unready: its reads fall back to the primary.
+        var route = await reads.RouteAsync(ct);
+        var body = new ReadinessResponse(ready ? "ready" : "not_ready", storage, champion, new ReadsResponse(route.Target, route.ReplicaState, route.LagSeconds, route.Detail));
         if (ready) return TypedResults.Ok(body);
         context.Response.Headers.RetryAfter = StoreOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -96,7 +96,7 @@ public static class LeadEndpoints
     }
 
     internal static async Task<Results<Ok<LeadListResponse>, ValidationProblem>> ListAsync(
-        string? grade, string? sort, string? limit, string? status, HttpContext context, ILeadStore store, PersonalFields personal, TimeProvider time, CancellationToken ct)
+        string? grade, string? sort, string? limit, string? status, HttpContext context, ILaggingReads reads, PersonalFields personal, TimeProvider time, CancellationToken ct)
     {
         if (sort is not null && sort != "score") return ApiResults.Invalid("sort", "only 'score' (best first) is supported");
         if (!LeadStatusFilter.TryParse(status, out var statuses)) return ApiResults.Invalid("status", $"must be {LeadStatusFilter.Names} (default open)");
@@ -105,7 +105,7 @@ public static class LeadEndpoints
             return ApiResults.Invalid("limit", $"must be a whole number from 1 to {MaxListLimit}");
         if (grade is not null && (grade.Length is 0 or > 2 || !grade.All(char.IsAsciiLetter)))
             return ApiResults.Invalid("grade", "must be a grade letter such as A, B, C or D");
-        var page = await store.ListLeadPageAsync(new LeadPageQuery { Grade = grade?.ToUpperInvariant(), Statuses = statuses, Limit = n, TrendAsOf = Dashboard.ScoreTrend.AsOf(time) }, ct);
+        var page = await reads.ListLeadPageAsync(new LeadPageQuery { Grade = grade?.ToUpperInvariant(), Statuses = statuses, Limit = n, TrendAsOf = Dashboard.ScoreTrend.AsOf(time) }, ct);
         var names = await personal.NamesAsync(ct);
         var withPersonal = MayReadPersonal(context);
         return TypedResults.Ok(new LeadListResponse(page.Items.Select(i => new LeadListItem(i.Score.LeadId, i.Score.Probability, i.Score.Score, i.Score.Grade,
@@ -118,7 +118,7 @@ public static class LeadEndpoints
         withPersonal || !personalNames.Contains(LeadFields.Company) ? company : null;
 
     internal static async Task<Results<PushStreamHttpResult, ValidationProblem>> Export(string? format, string? pseudonymise, string? status, HttpContext context,
-        ILeadStore store, PrivacyKeys keys, PersonalFields personal, AuditLog audit, CancellationToken ct)
+        ILeadStore store, ILaggingReads reads, PrivacyKeys keys, PersonalFields personal, AuditLog audit, CancellationToken ct)
     {
         if (format is not null && !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
             return ApiResults.Invalid("format", "only csv is supported");
@@ -134,7 +134,7 @@ public static class LeadEndpoints
         {
             ["format"] = "csv", ["pseudonymised"] = pseudo, ["status"] = status ?? LeadStatusFilter.Default, ["via"] = "api",
         }, ct: ct);
-        return TypedResults.Stream(body => WriteCsvAsync(store, body, pseudonym, statuses, company, context.RequestAborted), "text/csv; charset=utf-8", "leads.csv");
+        return TypedResults.Stream(body => WriteCsvAsync(store, reads, body, pseudonym, statuses, company, context.RequestAborted), "text/csv; charset=utf-8", "leads.csv");
     }
 
     internal enum CompanyColumn { AsIs, Pseudonym, Hidden }
@@ -144,7 +144,9 @@ public static class LeadEndpoints
     /// not scored yet). One merge over the leads, scores and outcomes streams, so memory holds one lead whatever their number.
     /// </summary>
     /// <param name="pseudonym">When given, each lead id is replaced by its keyed pseudonym (equal ids, equal pseudonyms).</param>
-    internal static async Task WriteCsvAsync(ILeadStore store, Stream body, Func<string, string>? pseudonym = null,
+    /// <param name="models">Where each model's horizon is read (the primary: a model just trained may not be on the replica yet).</param>
+    /// <param name="reads">The leads, scores and outcomes streams (the read replica when one is configured).</param>
+    internal static async Task WriteCsvAsync(IModelStore models, ILaggingReads reads, Stream body, Func<string, string>? pseudonym = null,
         IReadOnlySet<LeadStatus>? statuses = null, CompanyColumn company = CompanyColumn.AsIs, CancellationToken ct = default)
     {
         await using var w = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);
@@ -153,7 +155,7 @@ public static class LeadEndpoints
         await w.WriteAsync("lead_id,status,company,score,grade,probability,model_version,scored_at,reason_1,reason_2,reason_3,horizon_days\n");
         var line = new StringBuilder(256);
         var rows = 0;
-        await foreach (var (lead, status, s) in LeadStatusRule.StoredLeadsAsync(store, statuses, ct))
+        await foreach (var (lead, status, s) in LeadStatusRule.StoredLeadsAsync(reads, statuses, ct))
         {
             line.Clear();
             Csv(line, pseudonym is null ? lead.Id : pseudonym(lead.Id));
@@ -163,7 +165,7 @@ public static class LeadEndpoints
             if (s is not null)
             {
                 if (!horizons.TryGetValue(s.ModelVersion, out var horizon))
-                    horizons[s.ModelVersion] = horizon = await ModelHorizons.OfAsync(store, s.ModelVersion, ct) is { } h ? h.ToString("0.##", CultureInfo.InvariantCulture) : "";
+                    horizons[s.ModelVersion] = horizon = await ModelHorizons.OfAsync(models, s.ModelVersion, ct) is { } h ? h.ToString("0.##", CultureInfo.InvariantCulture) : "";
                 line.Append(',').Append(s.Score.ToString(CultureInfo.InvariantCulture))
                     .Append(',').Append(s.Grade)
                     .Append(',').Append(s.Probability.ToString("0.######", CultureInfo.InvariantCulture))
