@@ -25,22 +25,8 @@ public static class PredictionLogCostReport
         var inv = CultureInfo.InvariantCulture;
         await using var store = await LeadStore.OpenAsync(workspace);
         var model = await LeadScore.Application.Scoring.BatchScoring.LoadModelAsync(store, null);
-        var lead = new Lead
-        {
-            Id = "demo-lead-1",
-            CreatedAt = new DateTimeOffset(2026, 11, 4, 20, 29, 27, TimeSpan.Zero),
-            Attributes = new Dictionary<string, string?>
-            {
-                ["company"] = "Aperture Upland Systems", ["domain"] = "apertureuplandsystems.com", ["industry"] = "Software",
-                ["company_size"] = "201-500", ["country"] = "US", ["job_title"] = "Vice President, Marketing", ["source"] = "partner",
-            },
-        };
-        Activity Act(string type, string at, string? url, int i) => new()
-        {
-            EventId = $"demo-lead-1#{i}", LeadId = "demo-lead-1", Type = type, Timestamp = DateTimeOffset.Parse(at, inv), Url = url,
-            Properties = new Dictionary<string, string?>(),
-        };
-        Activity[] activities = [Act("page_view", "2026-11-27T21:56:23Z", "/pricing", 0), Act("page_view", "2026-11-27T21:58:46Z", "/pricing/compare", 1), Act("social_like", "2026-11-29T08:05:49Z", null, 2)];
+        var lead = LeadScore.Benchmarks.Api.QuickstartExampleLead.Lead;
+        var activities = LeadScore.Benchmarks.Api.QuickstartExampleLead.Activities;
         var domain = model.Features.EnrichmentDomain(lead);
         var enrichment = domain is null ? [] : await store.GetEnrichmentAsync(domain);
         var t0 = new DateTimeOffset(2026, 12, 1, 22, 0, 0, TimeSpan.Zero);
