@@ -55,6 +55,31 @@ public sealed class StoreContractTests
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_large_activity_batch_counts_new_unchanged_and_corrected_rows_exactly(string backend)
+    {
+        // 10,000 rows: PostgreSQL writes a batch this large as two slices on two connections; the counts and the stored
+        // rows must be the same as one write, with duplicates and corrections falling in both halves.
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        Activity Act(int i, int minutes, string type = ActivityTypes.PageView) => new()
+        {
+            EventId = $"e{i}", LeadId = $"l{i % 97}", Type = type, Timestamp = T0.AddMinutes(minutes), Url = "/p", Value = i,
+        };
+        var batch = Enumerable.Range(0, 10_000).Select(i => Act(i, i)).ToList();
+        batch.Add(Act(17, 17)); batch.Add(Act(9_001, 9_001)); // repeated within the batch: counted as unchanged
+        (await store.InsertActivitiesAsync(batch)).ShouldBe(new InsertCounts(10_000, 2));
+        (await store.InsertActivitiesAsync(batch)).ShouldBe(new InsertCounts(0, 10_002));
+
+        // Corrections in both halves: another type for every 1,000th event, another time (and so partition key) for 3.
+        var corrected = Enumerable.Range(0, 10_000).Select(i =>
+            i % 1_000 == 0 ? Act(i, i, ActivityTypes.EmailOpen) : i is 5 or 6_001 or 9_999 ? Act(i, i + 40_000) : Act(i, i)).ToList();
+        (await store.InsertActivitiesAsync(corrected)).ShouldBe(new InsertCounts(0, 9_987) { Updated = 13 });
+        (await store.CountActivitiesAsync()).ShouldBe(10_000);
+        (await store.GetActivitiesAsync("l0")).Single(a => a.EventId == "e0").Type.ShouldBe(ActivityTypes.EmailOpen);
+        (await store.GetActivitiesAsync($"l{6_001 % 97}")).Single(a => a.EventId == "e6001").Timestamp.ShouldBe(T0.AddMinutes(46_001));
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task Activities_are_deduplicated_by_event_id_and_read_in_time_order(string backend)
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);

@@ -64,7 +64,8 @@ public sealed partial class PostgresLeadStore : SqlLeadStore
     /// <item>the batch's rows go in, those already stored unchanged conflicting on the partitions' key and skipped.</item>
     /// </list>
     /// A batch of only new event ids (a first import) skips steps 2 and 3. Partitions of months the batch needs and
-    /// that do not exist yet are created first, in their own transactions.
+    /// that do not exist yet are created first, in their own transactions. A large batch is cut in two halves written
+    /// at the same time on two connections (one transaction each).
     /// </summary>
     public override async Task<InsertCounts> InsertActivitiesAsync(IReadOnlyList<Activity> input, CancellationToken ct = default)
     {
@@ -72,7 +73,24 @@ public sealed partial class PostgresLeadStore : SqlLeadStore
         var (activities, duplicates) = LastPerEventId(input);
         await EnsurePartitionsForAsync(activities, ct);
         var now = NowMs;
-        return await InTransactionAsync(async (c, tx) =>
+        var dropped = new InsertCounts(0, duplicates);
+        if (activities.Count < 2 * MinParallelSlice) return await InsertActivitySliceAsync(activities, now, ct) + dropped;
+        // Two slices on two connections: PostgreSQL's index upkeep is most of an import's cost and one backend uses one
+        // core. Event ids are unique within the batch, so the slices lock disjoint registry rows and cannot deadlock; each
+        // commits on its own, which a re-run of the import makes whole like any interrupted batch.
+        var half = activities.Count / 2;
+        var list = activities as List<Activity> ?? [.. activities];
+        var parts = await Task.WhenAll(
+            InsertActivitySliceAsync(list.GetRange(0, half), now, ct),
+            InsertActivitySliceAsync(list.GetRange(half, list.Count - half), now, ct));
+        return parts[0] + parts[1] + dropped;
+    }
+
+    /// <summary>Batches below twice this many rows are written on one connection.</summary>
+    private const int MinParallelSlice = 4096;
+
+    private Task<InsertCounts> InsertActivitySliceAsync(IReadOnlyList<Activity> activities, long now, CancellationToken ct) =>
+        InTransactionAsync(async (c, tx) =>
         {
             var pg = (NpgsqlConnection)c;
             await c.ExecuteAsync(new CommandDefinition(
@@ -121,9 +139,8 @@ public sealed partial class PostgresLeadStore : SqlLeadStore
             var written = await c.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO activities SELECT * FROM tmp_activities ON CONFLICT (lead_id, ts, event_id) DO NOTHING", transaction: tx, cancellationToken: ct));
             var inserted = written - updated;
-            return new InsertCounts(inserted, activities.Count - written + duplicates) { Updated = updated };
+            return new InsertCounts(inserted, activities.Count - written) { Updated = updated };
         }, ct);
-    }
 
     public override Task AppendPredictionsAsync(IReadOnlyList<LoggedPrediction> predictions, CancellationToken ct = default)
     {
