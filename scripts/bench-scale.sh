@@ -19,6 +19,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LEADS=${1:-100000}
 STATE=${CLUSTER_STATE:-/tmp/leadscore-bench-scale}
+# PostgreSQL sized for the data (the test scripts' throwaway server keeps the defaults): a quarter of memory for buffers.
+export PG_SETTINGS=${PG_SETTINGS:--c shared_buffers=6GB -c max_wal_size=16GB -c maintenance_work_mem=1GB -c work_mem=64MB}
 export CLUSTER_PG_PORT=${CLUSTER_PG_PORT:-15481} CLUSTER_LB_PORT=${CLUSTER_LB_PORT:-15490} CLUSTER_BASE_PORT=${CLUSTER_BASE_PORT:-15491}
 if [ -z "${LEADSCORE_DLL:-}" ]; then "$ROOT/leadscore" --help >/dev/null; export LEADSCORE_DLL="$ROOT/artifacts/cli/leadscore.dll"; fi
 command -v wrk >/dev/null || { echo "bench-scale: wrk is not installed (scripts/install-deps.sh --bench)" >&2; exit 1; }
@@ -40,6 +42,7 @@ DATA="$STATE/data"
 log "generating $LEADS demo leads"
 t=$(now); ls_ generate --leads "$LEADS" --seed 42 --out "$DATA" >"$STATE/bench.log" 2>&1; gen_s=$(since "$t")
 t=$(now); ls_ import leads "$DATA/leads.csv" --database "$db" >>"$STATE/bench.log" 2>&1; leads_s=$(since "$t")
+log "  generated in $gen_s s; leads imported in $leads_s s"
 
 # Activities through the CLI's COPY path: rows/s over every file; each import's peak RSS (kB) and size.
 load_start=$(cut -d' ' -f1 /proc/loadavg)
@@ -62,8 +65,10 @@ log "activities: $act_rows rows in $act_s s = $act_rate rows/s"
 
 log "building the training set"
 t=$(now); ls_ features build --database "$db" --workspace "$WS" >>"$STATE/bench.log" 2>&1; tset_s=$(since "$t")
+log "  training set: $tset_s s"
 log "training (the CLI re-scores every lead at the end; the instances' workers take ranges)"
 t=$(now); ls_ train --algorithm logistic --time-budget 0 --database "$db" --workspace "$WS" >>"$STATE/bench.log" 2>&1; train_s=$(since "$t")
+log "  train: $train_s s"
 for _ in $(seq 1 150); do curl -fsS -o /dev/null "$url/health/ready" 2>/dev/null && break; sleep 0.2; done
 
 rescore() { # prints "seconds ranges rescored"
@@ -82,7 +87,7 @@ rescore() { # prints "seconds ranges rescored"
 # The warm-up also waits out the re-score the training queued (a server's worker may hold it after the CLI left), so
 # the list below is measured on a quiet cluster with every lead scored.
 log "re-scoring every lead: warm-up, then the list with wrk, then 3 instances, then 1"
-rescore >/dev/null
+log "  warm-up: $(rescore)"
 # wrk --latency prints "99%  12.34ms"; in milliseconds.
 p() { awk -v q="$2" '$1 == q { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }' "$1"; }
 list="/api/v1/leads?grade=A&sort=score&limit=50"
@@ -93,7 +98,9 @@ wrk -t2 -c8 -d15s --latency -H "X-Api-Key: $key" "$first$list" >"$STATE/wrk-one.
 rps_lb=$(awk '/^Requests\/sec/ { printf "%d", $2 }' "$STATE/wrk-lb.txt")
 non2xx=$(awk '/Non-2xx/ { print $NF }' "$STATE/wrk-lb.txt" "$STATE/wrk-one.txt" | paste -sd+ | bc 2>/dev/null || echo 0)
 
+log "  leads list: via HAProxy p50 $(p "$STATE/wrk-lb.txt" 50%) ms, p99 $(p "$STATE/wrk-lb.txt" 99%) ms; one instance p99 $(p "$STATE/wrk-one.txt" 99%) ms"
 read -r t3 ranges n <<<"$(rescore)"
+log "  re-score, 3 instances: $t3 s ($n leads, $ranges ranges)"
 kill -TERM "${pids[1]}" "${pids[2]}"
 while kill -0 "${pids[1]}" 2>/dev/null || kill -0 "${pids[2]}" 2>/dev/null; do sleep 0.2; done
 sleep 3

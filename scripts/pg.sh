@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 on loopback, for tests and benchmarks.
 #   scripts/pg.sh start DIR [PORT]   initdb into DIR (if new) and start on 127.0.0.1:PORT (default 15432)
+#                                    PG_SETTINGS (optional): more server settings, e.g. "-c shared_buffers=4GB"
 #   scripts/pg.sh stop DIR
 #   scripts/pg.sh replica PRIMARY_DIR DIR PORT
 #                                    a streaming read replica of the running server in PRIMARY_DIR: a replication role
@@ -19,7 +20,7 @@ case "$cmd" in
       as_pg "$BIN/initdb" -D "$dir" -U postgres -A trust --no-sync -E UTF8 >/dev/null
     fi
     as_pg "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+      -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${PG_SETTINGS:-}" start >/dev/null
     echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
     ;;
   stop)
