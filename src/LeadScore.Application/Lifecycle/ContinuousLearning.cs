@@ -1,3 +1,4 @@
+using LeadScore.Application.Ingestion;
 using LeadScore.Application.Features;
 using LeadScore.Application.Jobs;
 using LeadScore.Application.Modeling;
@@ -25,7 +26,7 @@ public sealed record RetrainOutcome(TrainingRun Run, GateResult? Gate, bool Prom
 /// </summary>
 public sealed class ContinuousLearning(RetrainingPolicyService policies, LifecycleStateStore states, ModelLifecycle lifecycle, ModelRegistry registry,
     TrainingService training, FeatureDefinitionsRepository definitions, JobQueue jobs, IJobQueue jobStore, IOutcomeData outcomes, IModelStore models,
-    ILeadData leads, IMonitoringAlerts alerts, LifecycleHistory history, TimeProvider time)
+    ILeadData leads, IMonitoringAlerts alerts, LifecycleHistory history, IImportLog imports, TimeProvider time)
 {
     /// <summary>A look of the sequential tests happens when this much more information (matured leads / planned) arrived since the last.</summary>
     public const double LookEvery = 0.1;
@@ -36,6 +37,10 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         var (policy, _) = await policies.GetAsync(ct);
         if (!policy.Enabled) return null;
         if (await TrainingUnderWayAsync(ct)) return null;
+        // Not while an import is committing batches: a training then learns from half a file (on a fresh workspace, the
+        // first leads without their activities). The next tick after it finishes trains; a record left Running by a
+        // process that died counts only until it is stale.
+        if (await ImportUnderWayAsync(ct)) return null;
         var state = await states.GetAsync(ct);
         var now = time.GetUtcNow();
         var newOutcomes = policy.Triggers.MinNewOutcomes is null || state.LastTrainingAt is null ? 0 : await CountOutcomesSinceAsync(state.LastTrainingAt.Value, ct);
@@ -63,6 +68,12 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
     {
         public const string DriftDetected = "drift_detected";
         public const string PerformanceDropped = "performance_dropped";
+    }
+
+    private async Task<bool> ImportUnderWayAsync(CancellationToken ct)
+    {
+        var since = time.GetUtcNow() - ImportService.StaleAfter;
+        return (await imports.ListImportsAsync(ct)).Any(i => i.Status == ImportStatus.Running && i.StartedAt >= since);
     }
 
     private async Task<bool> TrainingUnderWayAsync(CancellationToken ct)

@@ -1,3 +1,4 @@
+using LeadScore.Application.Ingestion;
 using System.Text.Json;
 using LeadScore.Application.Jobs;
 using LeadScore.Application.Lifecycle;
@@ -68,6 +69,31 @@ public sealed class RetrainingSchedulerTests
         (await learning.ScheduleAsync()).ShouldBeNull("27 days since the last training");
         w.Time.Advance(TimeSpan.FromDays(3));
         (await TriggerOfAsync(await learning.ScheduleAsync())).ShouldNotBeNull().ShouldStartWith("schedule: every 30 days");
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_due_retraining_waits_while_an_import_is_running_and_a_stale_running_record_does_not_block_it(string backend)
+    {
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 300, days: 120);
+        await w.AtDayAsync(100);
+        var learning = w.Services.Get<ContinuousLearning>();
+        var running = new ImportRecord
+        {
+            Id = "imp-running", Kind = "activities", File = "big.csv", FileHash = "00", StartedAt = w.Time.GetUtcNow().AddMinutes(-5),
+            RowsRead = 20_000, Status = ImportStatus.Running,
+        };
+        await w.Store.RecordImportAsync(running);
+        (await learning.ScheduleAsync()).ShouldBeNull("an import is committing batches");
+        (await learning.ScheduleAsync()).ShouldBeNull("still running");
+
+        await w.Store.RecordImportAsync(running with { Status = ImportStatus.Completed });
+        (await TriggerOfAsync(await learning.ScheduleAsync())).ShouldBe("no model trained by the policy yet");
+
+        // A record its process left Running long ago (killed) does not hold the schedule back.
+        await using var w2 = await LoopWorld.CreateAsync(backend, leads: 300, days: 120);
+        await w2.AtDayAsync(100);
+        await w2.Store.RecordImportAsync(running with { Id = "imp-dead", StartedAt = w2.Time.GetUtcNow() - ImportService.StaleAfter - TimeSpan.FromMinutes(1) });
+        (await TriggerOfAsync(await w2.Services.Get<ContinuousLearning>().ScheduleAsync())).ShouldBe("no model trained by the policy yet");
     }
 
     private static async Task<string> RegisterAnyModelAsync(LoopWorld w)
