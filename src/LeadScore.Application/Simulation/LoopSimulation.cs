@@ -71,6 +71,9 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
         var data = SyntheticGenerator.Generate(new SyntheticOptions
         {
             Leads = o.LeadsPerDay * genDays, Seed = o.Seed, Start = genStart, Days = genDays, Drift = o.Drift, DriftAt = driftAt,
+            // A world that changes only where the scenario says: companies do not grow with the calendar (a year of growing
+            // enrichment is drift of its own, which a control year must not have).
+            StationaryEnrichment = true,
         });
         var activities = data.Activities.OrderBy(a => a.Timestamp).ThenBy(a => a.LeadId, StringComparer.Ordinal).ThenBy(a => a.EventId, StringComparer.Ordinal).ToArray();
         var enrichment = data.Enrichment.OrderBy(e => e.AsOf).ToArray();
@@ -350,6 +353,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
             var model = await trainer(new OracleRequest(regime, new SyntheticOptions
             {
                 Leads = n, Seed = o.Seed + seedOffset, Start = oStart, Days = Days, Drift = drift, DriftAt = drift == SyntheticDrift.None ? null : oStart,
+                StationaryEnrichment = true,
             }, policy, oStart.AddDays(Days)), ct);
             var missing = model.MissingFeatures(rows);
             if (missing.Count > 0) throw new LeadScoreException($"the {regime} oracle uses features the simulated workspace lacks: {string.Join(", ", missing.Take(5))}", "simulate");

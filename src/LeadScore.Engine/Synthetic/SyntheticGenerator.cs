@@ -42,8 +42,8 @@ public sealed record SyntheticOptions
     /// <summary>
     /// Company enrichment as stationary processes (each company's own level plus mean-reverting deviations; technologies
     /// adopted and dropped at their long-run share), so that a world without drift switches is steady in calendar time, as
-    /// monitoring's scenario tests need. Off (the default): companies grow and intent walks with a trend, as they did before
-    /// the option existed (the quickstart's demo, the simulated year and the tests built on them keep their data).
+    /// monitoring's scenario tests and the simulated year (`simulate`) need. Off (the default): companies grow and intent
+    /// walks with a trend, as they did before the option existed (the quickstart's demo and the tests built on it keep their data).
     /// </summary>
     public bool StationaryEnrichment { get; init; }
 }
