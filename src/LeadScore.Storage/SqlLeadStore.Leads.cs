@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using LeadScore.Core;
 
@@ -23,7 +24,7 @@ public abstract partial class SqlLeadStore
             }
             var now = NowMs;
             int inserted = 0, updated = 0, unchanged = 0;
-            var inserts = new List<object>();
+            var inserts = new List<NewLeadRow>();
             var updates = new List<object>();
             var history = new List<object>();
             foreach (var l in batch.Values)
@@ -33,7 +34,7 @@ public abstract partial class SqlLeadStore
                 if (!existing.TryGetValue(l.Id, out var old))
                 {
                     inserted++;
-                    inserts.Add(new { id = l.Id, created = Ms(l.CreatedAt), attrs, hash, now });
+                    inserts.Add(new NewLeadRow(l.Id, Ms(l.CreatedAt), attrs, hash, now));
                 }
                 else if (old.Hash != hash)
                 {
@@ -43,10 +44,7 @@ public abstract partial class SqlLeadStore
                 }
                 else unchanged++;
             }
-            if (inserts.Count > 0)
-                await c.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO leads (id, created_at, attributes, attrs_hash, updated_at) VALUES (@id, @created, @attrs, @hash, @now)",
-                    inserts, tx, cancellationToken: ct));
+            if (inserts.Count > 0) await InsertNewLeadsAsync(c, tx, inserts, ct);
             if (updates.Count > 0)
             {
                 await c.ExecuteAsync(new CommandDefinition(
@@ -60,6 +58,15 @@ public abstract partial class SqlLeadStore
             return new UpsertCounts(inserted, updated, unchanged + (leads.Count - batch.Count));
         }, ct);
     }
+
+    /// <summary>A lead the batch adds (its id is not stored), as the leads table holds it.</summary>
+    protected sealed record NewLeadRow(string Id, long CreatedAt, string Attributes, string AttrsHash, long UpdatedAt);
+
+    /// <summary>Inserts leads known to be new, in the upsert's transaction; one statement per row here, binary COPY on PostgreSQL.</summary>
+    protected virtual Task InsertNewLeadsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<NewLeadRow> rows, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO leads (id, created_at, attributes, attrs_hash, updated_at) VALUES (@Id, @CreatedAt, @Attributes, @AttrsHash, @UpdatedAt)",
+            rows, tx, cancellationToken: ct));
 
     private sealed record LeadRow(string Id, long CreatedAt, string Attributes, long UpdatedAt, long ProfilingOptOut);
 

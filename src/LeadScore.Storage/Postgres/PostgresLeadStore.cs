@@ -142,6 +142,24 @@ public sealed partial class PostgresLeadStore : SqlLeadStore
             return new InsertCounts(inserted, activities.Count - written) { Updated = updated };
         }, ct);
 
+    /// <summary>New leads through binary COPY into the table (a round trip per row cost an import of 1M leads minutes).</summary>
+    protected override async Task InsertNewLeadsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<NewLeadRow> rows, CancellationToken ct)
+    {
+        await using var w = await ((NpgsqlConnection)c).BeginBinaryImportAsync("COPY leads (id, created_at, attributes, attrs_hash, updated_at) FROM STDIN (FORMAT BINARY)", ct);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
+            var r = rows[i];
+            w.StartRow();
+            w.Write(r.Id, NpgsqlDbType.Text);
+            w.Write(r.CreatedAt, NpgsqlDbType.Bigint);
+            w.Write(r.Attributes, NpgsqlDbType.Text);
+            w.Write(r.AttrsHash, NpgsqlDbType.Text);
+            w.Write(r.UpdatedAt, NpgsqlDbType.Bigint);
+        }
+        await w.CompleteAsync(ct);
+    }
+
     public override Task AppendPredictionsAsync(IReadOnlyList<LoggedPrediction> predictions, CancellationToken ct = default)
     {
         if (predictions.Count == 0) return Task.CompletedTask;
