@@ -174,18 +174,49 @@ public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
         return new GateRuleResult(r.Text, ok, regression.Widening, null, r.Value, detail);
     }
 
-    /// <summary>The largest champion-minus-candidate AUC over segments where both have an AUC, and where it was.</summary>
+    /// <summary>One-sided z of a segment drop that counts (5%): a smaller drop is within the noise of the segment's AUCs.</summary>
+    public const double SegmentDropZ = 1.645;
+
+    /// <summary>
+    /// The largest champion-minus-candidate AUC over segments where both have an AUC and the drop is beyond chance, and where
+    /// it was. A segment of a few dozen leads with two conversions has an AUC that moves by 0.2 from one model to the next;
+    /// such a drop is not evidence that the candidate serves that segment worse, and counting it failed every candidate of a
+    /// small workspace. A drop counts when it exceeds <see cref="SegmentDropZ"/> standard errors of the difference (each
+    /// AUC's Hanley-McNeil error from the segment's converted and not converted leads, taken as independent: the two models
+    /// score the same leads, so this overstates the error and a counted drop is a real one).
+    /// </summary>
     public static (double Drop, string Where) SegmentAucDrop(EvaluationMetrics candidate, EvaluationMetrics champion)
     {
-        var theirs = champion.Segments.Where(s => s.Auc is not null).ToDictionary(s => (s.Feature, s.Value), s => s.Auc!.Value);
+        var theirs = champion.Segments.Where(s => s.Auc is not null).ToDictionary(s => (s.Feature, s.Value));
         double worst = 0;
-        var where = "no segment dropped";
+        var where = "no segment dropped beyond chance";
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        (double Drop, string Where)? noise = null;
         foreach (var s in candidate.Segments)
         {
-            if (s.Auc is not { } mine || !theirs.TryGetValue((s.Feature, s.Value), out var other)) continue;
-            if (other - mine > worst) { worst = other - mine; where = $"{s.Feature}={s.Value}: {mine:F4} vs champion {other:F4}"; }
+            if (s.Auc is not { } mine || !theirs.TryGetValue((s.Feature, s.Value), out var champ)) continue;
+            var other = champ.Auc!.Value;
+            var drop = other - mine;
+            if (drop <= 0) continue;
+            var se = Math.Sqrt(AucVariance(mine, s.Positives, s.Rows - s.Positives) + AucVariance(other, champ.Positives, champ.Rows - champ.Positives));
+            if (drop <= SegmentDropZ * se)
+            {
+                if (noise is null || drop > noise.Value.Drop) noise = (drop, string.Create(c, $"{s.Feature}={s.Value}: {mine:F4} vs champion {other:F4} on {s.Rows} leads, within chance (standard error {se:F4})"));
+                continue;
+            }
+            if (drop > worst) { worst = drop; where = string.Create(c, $"{s.Feature}={s.Value}: {mine:F4} vs champion {other:F4} on {s.Rows} leads (standard error {se:F4})"); }
         }
+        if (worst == 0 && noise is { } n) where = $"no segment dropped beyond chance; largest drop {n.Drop.ToString("F4", c)} ({n.Where})";
         return (worst, where);
+    }
+
+    /// <summary>Hanley and McNeil (1982): the variance of an AUC from its value and the numbers of positives and negatives.</summary>
+    public static double AucVariance(double auc, int positives, int negatives)
+    {
+        if (positives < 1 || negatives < 1) return double.PositiveInfinity;
+        var q1 = auc / (2 - auc);
+        var q2 = 2 * auc * auc / (1 + auc);
+        return (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc)) / ((double)positives * negatives);
     }
 
     private static bool Compare(double v, string op, double t) => op switch

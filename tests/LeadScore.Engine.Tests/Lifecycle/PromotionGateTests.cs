@@ -6,14 +6,17 @@ namespace LeadScore.Engine.Tests.Lifecycle;
 
 public sealed class PromotionGateTests
 {
-    private static EvaluationMetrics Metrics(double auc, double ece, params (string Value, double Auc)[] segments)
+    private static EvaluationMetrics Metrics(double auc, double ece, params (string Value, double Auc)[] segments) => Sized(auc, ece, 20_000, 4_000, segments);
+
+    /// <summary>Metrics whose segments each hold <paramref name="rows"/> held-out leads, <paramref name="positives"/> of them converted.</summary>
+    private static EvaluationMetrics Sized(double auc, double ece, int rows, int positives, params (string Value, double Auc)[] segments)
     {
         var m = Evaluator.Evaluate([0.1, 0.9, 0.2, 0.8], [false, true, false, true]);
         return m with
         {
             Auc = auc,
             Ece = ece,
-            Segments = [.. segments.Select(s => new SegmentMetrics("lead_source", s.Value, 100, 20, 0.2, 0.2, s.Auc, 0.15))],
+            Segments = [.. segments.Select(s => new SegmentMetrics("lead_source", s.Value, rows, positives, (double)positives / rows, 0.2, s.Auc, 0.15))],
         };
     }
 
@@ -22,7 +25,8 @@ public sealed class PromotionGateTests
     [Fact]
     public void A_candidate_better_on_every_rule_passes()
     {
-        var r = Default.Evaluate(Metrics(0.80, 0.02, ("web", 0.78), ("event", 0.75)), Metrics(0.79, 0.01, ("web", 0.77), ("event", 0.76)));
+        // Segments of 200,000 leads: the 0.01 drop on "event" is beyond chance, and within the 0.02 limit.
+        var r = Default.Evaluate(Sized(0.80, 0.02, 200_000, 40_000, ("web", 0.78), ("event", 0.75)), Sized(0.79, 0.01, 200_000, 40_000, ("web", 0.77), ("event", 0.76)));
         r.Passed.ShouldBeTrue(r.Describe());
         r.Rules.Count.ShouldBe(3);
         r.Rules[0].Threshold.ShouldBe(0.795, 1e-12);
@@ -55,6 +59,35 @@ public sealed class PromotionGateTests
         failed.Rule.ShouldBe("segment_auc_drop <= 0.02");
         failed.Candidate.ShouldBe(0.03, 1e-12);
         failed.Detail.ShouldContain("lead_source=event");
+    }
+
+    [Fact]
+    public void A_segment_drop_within_the_noise_of_a_small_segment_does_not_fail_the_rule_and_the_detail_says_so()
+    {
+        // 60 leads, 3 converted: an AUC that moves by 0.3 between two models of the same quality.
+        var r = Default.Evaluate(Sized(0.85, 0.01, 60, 3, ("web", 0.86), ("event", 0.45)), Sized(0.80, 0.01, 60, 3, ("web", 0.80), ("event", 0.75)));
+        r.Passed.ShouldBeTrue(r.Describe());
+        var rule = r.Rules.Single(x => x.Rule == "segment_auc_drop <= 0.02");
+        rule.Candidate.ShouldBe(0);
+        rule.Detail.ShouldContain("no segment dropped beyond chance; largest drop 0.3000 (lead_source=event: 0.4500 vs champion 0.7500 on 60 leads, within chance");
+
+        // The same drop on 4,000 leads with 800 converted is evidence.
+        var big = Default.Evaluate(Sized(0.85, 0.01, 4_000, 800, ("event", 0.45)), Sized(0.80, 0.01, 4_000, 800, ("event", 0.75)));
+        big.Rules.Single(x => x.Rule == "segment_auc_drop <= 0.02").Passed.ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData(20, 80)]
+    [InlineData(1, 1)]
+    [InlineData(500, 4500)]
+    public void Auc_variance_at_one_half_is_the_mann_whitney_null_variance(int positives, int negatives)
+    {
+        // At AUC 0.5 Hanley and McNeil's variance is exactly that of the Mann-Whitney U statistic under the null,
+        // (n1 + n2 + 1) / (12 n1 n2): an independent closed form.
+        PromotionGate.AucVariance(0.5, positives, negatives).ShouldBe((positives + negatives + 1) / (12.0 * positives * negatives), 1e-15);
+        PromotionGate.AucVariance(0.8, 0, 10).ShouldBe(double.PositiveInfinity);
+        // Larger AUCs with the same counts vary less (the statistic is bounded by 1).
+        PromotionGate.AucVariance(0.95, positives, negatives).ShouldBeLessThan(PromotionGate.AucVariance(0.5, positives, negatives));
     }
 
     [Fact]
