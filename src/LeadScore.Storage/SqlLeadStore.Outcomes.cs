@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using LeadScore.Core;
 
@@ -11,11 +12,7 @@ public abstract partial class SqlLeadStore
         if (outcomes.Count == 0) return Task.FromResult(default(InsertCounts));
         return InTransactionAsync(async (c, tx) =>
         {
-            var inserted = 0;
-            foreach (var o in outcomes)
-                inserted += await c.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO outcomes (lead_id, kind, at) VALUES (@l, @k, @a) ON CONFLICT (lead_id, at, kind) DO NOTHING",
-                    new { l = o.LeadId, k = KindName(o.Kind), a = Ms(o.At) }, tx, cancellationToken: ct));
+            var inserted = await InsertOutcomeRowsAsync(c, tx, outcomes, ct);
             // The touched leads' stored status follows, in the same transaction (rows whose status holds are not rewritten).
             if (inserted > 0)
                 foreach (var ids in outcomes.Select(o => o.LeadId).Distinct(StringComparer.Ordinal).Chunk(500))
@@ -26,7 +23,18 @@ public abstract partial class SqlLeadStore
         }, ct);
     }
 
-    private static string KindName(OutcomeKind k) => k.ToString().ToLowerInvariant();
+    /// <summary>Inserts the outcomes not stored yet (a stored one conflicts and is skipped); returns how many went in.</summary>
+    protected virtual async Task<int> InsertOutcomeRowsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Outcome> outcomes, CancellationToken ct)
+    {
+        var inserted = 0;
+        foreach (var o in outcomes)
+            inserted += await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO outcomes (lead_id, kind, at) VALUES (@l, @k, @a) ON CONFLICT (lead_id, at, kind) DO NOTHING",
+                new { l = o.LeadId, k = KindName(o.Kind), a = Ms(o.At) }, tx, cancellationToken: ct));
+        return inserted;
+    }
+
+    protected static string KindName(OutcomeKind k) => k.ToString().ToLowerInvariant();
     private static OutcomeKind ParseKind(string s) => Enum.Parse<OutcomeKind>(s, ignoreCase: true);
 
     public async Task<IReadOnlyList<Outcome>> GetOutcomesAsync(string leadId, CancellationToken ct = default)

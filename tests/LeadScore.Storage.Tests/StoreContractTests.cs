@@ -124,6 +124,37 @@ public sealed class StoreContractTests
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task Large_enrichment_and_outcome_batches_count_each_row_as_if_written_in_turn(string backend)
+    {
+        // Batches large enough for PostgreSQL's bulk paths (COPY), with keys repeated inside the batch.
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        Enrichment E(int i, string employees, int day = 0) => new()
+        {
+            Domain = $"d{i}.com", AsOf = T0.AddDays(day), Attributes = new Dictionary<string, string?> { [EnrichmentFields.Employees] = employees },
+        };
+        var rows = Enumerable.Range(0, 300).Select(i => E(i, "10")).ToList();
+        rows.Add(E(7, "10"));            // the same again: unchanged
+        rows.Add(E(8, "12"));            // the same key with other attributes: an update of the row just inserted
+        rows.Add(E(8, "10"));            // and back: another update
+        (await store.UpsertEnrichmentAsync(rows)).ShouldBe(new UpsertCounts(300, 2, 1));
+        (await store.GetEnrichmentAsync("d8.com")).Single().Attributes[EnrichmentFields.Employees].ShouldBe("10");
+        var again = rows.Take(300).Select((e, i) => i % 100 == 0 ? E(i, "99") : e).Append(E(5, "10", day: 30)).ToList();
+        (await store.UpsertEnrichmentAsync(again)).ShouldBe(new UpsertCounts(1, 3, 297));
+        (await store.GetEnrichmentAsync("d100.com")).Single().Attributes[EnrichmentFields.Employees].ShouldBe("99");
+        (await store.GetEnrichmentAsync("d5.com")).Count.ShouldBe(2);
+
+        var outcomes = Enumerable.Range(0, 200).Select(i => new Outcome { LeadId = $"l{i}", Kind = OutcomeKind.Converted, At = T0.AddDays(i % 40) }).ToList();
+        outcomes.Add(outcomes[3]);
+        outcomes.Add(outcomes[150]);
+        (await store.InsertOutcomesAsync(outcomes)).ShouldBe(new InsertCounts(200, 2));
+        (await store.InsertOutcomesAsync(outcomes)).ShouldBe(new InsertCounts(0, 202));
+        var lost = outcomes.Take(100).Select(o => o with { Kind = OutcomeKind.Lost, At = o.At.AddDays(1) }).ToList();
+        (await store.InsertOutcomesAsync([.. lost, .. outcomes])).ShouldBe(new InsertCounts(100, 202));
+        (await store.GetOutcomesAsync("l3")).Select(o => o.Kind).ShouldBe([OutcomeKind.Converted, OutcomeKind.Lost]);
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task Quarantine_and_imports_are_recorded(string backend)
     {
         var (store, _, _) = await TestStores.OpenAsync(backend);

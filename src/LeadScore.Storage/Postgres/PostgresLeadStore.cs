@@ -160,6 +160,45 @@ public sealed partial class PostgresLeadStore : SqlLeadStore
         await w.CompleteAsync(ct);
     }
 
+    protected override async Task InsertNewEnrichmentAsync(DbConnection c, DbTransaction tx, IReadOnlyList<NewEnrichmentRow> rows, CancellationToken ct)
+    {
+        await using var w = await ((NpgsqlConnection)c).BeginBinaryImportAsync("COPY enrichment (domain, as_of, attributes, attrs_hash) FROM STDIN (FORMAT BINARY)", ct);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
+            var r = rows[i];
+            w.StartRow();
+            w.Write(r.Domain, NpgsqlDbType.Text);
+            w.Write(r.AsOf, NpgsqlDbType.Bigint);
+            w.Write(r.Attributes, NpgsqlDbType.Text);
+            w.Write(r.AttrsHash, NpgsqlDbType.Text);
+        }
+        await w.CompleteAsync(ct);
+    }
+
+    /// <summary>Outcomes through binary COPY into a temporary table, then one insert that skips the stored ones.</summary>
+    protected override async Task<int> InsertOutcomeRowsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Outcome> outcomes, CancellationToken ct)
+    {
+        if (outcomes.Count < 64) return await base.InsertOutcomeRowsAsync(c, tx, outcomes, ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            "CREATE TEMP TABLE IF NOT EXISTS tmp_outcomes (LIKE outcomes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", transaction: tx, cancellationToken: ct));
+        await using (var w = await ((NpgsqlConnection)c).BeginBinaryImportAsync("COPY tmp_outcomes (lead_id, kind, at) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var o in outcomes)
+            {
+                w.StartRow();
+                w.Write(o.LeadId, NpgsqlDbType.Text);
+                w.Write(KindName(o.Kind), NpgsqlDbType.Text);
+                w.Write(Ms(o.At), NpgsqlDbType.Bigint);
+            }
+            await w.CompleteAsync(ct);
+        }
+        // DISTINCT: a batch naming one outcome twice inserts it once, as the row-by-row insert did.
+        return await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO outcomes (lead_id, kind, at) SELECT DISTINCT lead_id, kind, at FROM tmp_outcomes ON CONFLICT (lead_id, at, kind) DO NOTHING",
+            transaction: tx, cancellationToken: ct));
+    }
+
     public override Task AppendPredictionsAsync(IReadOnlyList<LoggedPrediction> predictions, CancellationToken ct = default)
     {
         if (predictions.Count == 0) return Task.CompletedTask;
