@@ -12,7 +12,7 @@
 #   4. GET /api/v1/leads?grade=A&sort=score&limit=50 with wrk (2 threads, 8 connections, 15 s) through the balancer
 #      and straight at one instance: p50 and p99;
 #   5. re-scores every lead with 3 instances, then with 1 (two stopped): seconds each and the ratio.
-# Prints progress on stderr and one JSON line on stdout (with the 1-minute load average when the imports started and at the end). Everything runs on this machine (load generator included).
+# The steps' own output is kept in $CLUSTER_STATE.log. Prints progress on stderr and one JSON line on stdout (with the 1-minute load average when the imports started and at the end). Everything runs on this machine (load generator included).
 # Environment: CLUSTER_STATE (/tmp/leadscore-bench-scale), CLUSTER_PG_PORT (15481), CLUSTER_LB_PORT (15490),
 # CLUSTER_BASE_PORT (15491), BENCH_DATA (a folder of an earlier run's generated files, reused), LEADSCORE_DLL (a built leadscore.dll; default: ./leadscore builds artifacts/cli).
 set -euo pipefail
@@ -20,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LEADS=${1:-100000}
 STATE=${CLUSTER_STATE:-/tmp/leadscore-bench-scale}
 # PostgreSQL sized for the data (the test scripts' throwaway server keeps the defaults): a quarter of memory for buffers.
-export PG_SETTINGS=${PG_SETTINGS:--c shared_buffers=6GB -c max_wal_size=16GB -c maintenance_work_mem=1GB -c work_mem=64MB}
+export PG_SETTINGS=${PG_SETTINGS:--c shared_buffers=6GB -c max_wal_size=4GB -c maintenance_work_mem=1GB -c work_mem=64MB}
 export CLUSTER_PG_PORT=${CLUSTER_PG_PORT:-15481} CLUSTER_LB_PORT=${CLUSTER_LB_PORT:-15490} CLUSTER_BASE_PORT=${CLUSTER_BASE_PORT:-15491}
 if [ -z "${LEADSCORE_DLL:-}" ]; then "$ROOT/leadscore" --help >/dev/null; export LEADSCORE_DLL="$ROOT/artifacts/cli/leadscore.dll"; fi
 command -v wrk >/dev/null || { echo "bench-scale: wrk is not installed (scripts/install-deps.sh --bench)" >&2; exit 1; }
@@ -29,7 +29,8 @@ ls_() { dotnet "$LEADSCORE_DLL" "$@"; }
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 
-trap '"$ROOT/scripts/cluster.sh" down --state "$STATE" >/dev/null 2>&1 || true' EXIT
+# On the way out (also after a failed step): keep the steps' output beside the state folder, then stop the cluster.
+trap 'cp "$STATE/bench.log" "$STATE.log" 2>/dev/null || true; "$ROOT/scripts/cluster.sh" down --state "$STATE" >/dev/null 2>&1 || true' EXIT
 out=$("$ROOT/scripts/cluster.sh" up 3 --state "$STATE" --no-data)
 url=$(sed -E 's/^\{"url":"([^"]+)".*/\1/' <<<"$out") # the balancer: the first "url"
 key=$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$out")
