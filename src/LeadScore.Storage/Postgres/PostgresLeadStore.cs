@@ -142,39 +142,38 @@ public sealed partial class PostgresLeadStore : SqlLeadStore
             return new InsertCounts(inserted, activities.Count - written) { Updated = updated };
         }, ct);
 
-    /// <summary>New leads through binary COPY into the table (a round trip per row cost an import of 1M leads minutes).</summary>
-    protected override async Task InsertNewLeadsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<NewLeadRow> rows, CancellationToken ct)
+    /// <summary>Rows through one binary COPY, each written by <paramref name="write"/> after its row starts.</summary>
+    private static async Task CopyAsync<T>(DbConnection c, string copy, IReadOnlyList<T> rows, Action<NpgsqlBinaryImporter, T> write, CancellationToken ct)
     {
-        await using var w = await ((NpgsqlConnection)c).BeginBinaryImportAsync("COPY leads (id, created_at, attributes, attrs_hash, updated_at) FROM STDIN (FORMAT BINARY)", ct);
+        await using var w = await ((NpgsqlConnection)c).BeginBinaryImportAsync(copy, ct);
         for (var i = 0; i < rows.Count; i++)
         {
             if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
-            var r = rows[i];
             w.StartRow();
+            write(w, rows[i]);
+        }
+        await w.CompleteAsync(ct);
+    }
+
+    /// <summary>New leads through binary COPY into the table (a round trip per row cost an import of 1M leads minutes).</summary>
+    protected override Task InsertNewLeadsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<NewLeadRow> rows, CancellationToken ct) =>
+        CopyAsync(c, "COPY leads (id, created_at, attributes, attrs_hash, updated_at) FROM STDIN (FORMAT BINARY)", rows, static (w, r) =>
+        {
             w.Write(r.Id, NpgsqlDbType.Text);
             w.Write(r.CreatedAt, NpgsqlDbType.Bigint);
             w.Write(r.Attributes, NpgsqlDbType.Text);
             w.Write(r.AttrsHash, NpgsqlDbType.Text);
             w.Write(r.UpdatedAt, NpgsqlDbType.Bigint);
-        }
-        await w.CompleteAsync(ct);
-    }
+        }, ct);
 
-    protected override async Task InsertNewEnrichmentAsync(DbConnection c, DbTransaction tx, IReadOnlyList<NewEnrichmentRow> rows, CancellationToken ct)
-    {
-        await using var w = await ((NpgsqlConnection)c).BeginBinaryImportAsync("COPY enrichment (domain, as_of, attributes, attrs_hash) FROM STDIN (FORMAT BINARY)", ct);
-        for (var i = 0; i < rows.Count; i++)
+    protected override Task InsertNewEnrichmentAsync(DbConnection c, DbTransaction tx, IReadOnlyList<NewEnrichmentRow> rows, CancellationToken ct) =>
+        CopyAsync(c, "COPY enrichment (domain, as_of, attributes, attrs_hash) FROM STDIN (FORMAT BINARY)", rows, static (w, r) =>
         {
-            if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
-            var r = rows[i];
-            w.StartRow();
             w.Write(r.Domain, NpgsqlDbType.Text);
             w.Write(r.AsOf, NpgsqlDbType.Bigint);
             w.Write(r.Attributes, NpgsqlDbType.Text);
             w.Write(r.AttrsHash, NpgsqlDbType.Text);
-        }
-        await w.CompleteAsync(ct);
-    }
+        }, ct);
 
     /// <summary>Outcomes through binary COPY into a temporary table, then one insert that skips the stored ones.</summary>
     protected override async Task<int> InsertOutcomeRowsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Outcome> outcomes, CancellationToken ct)
@@ -182,17 +181,12 @@ public sealed partial class PostgresLeadStore : SqlLeadStore
         if (outcomes.Count < 64) return await base.InsertOutcomeRowsAsync(c, tx, outcomes, ct);
         await c.ExecuteAsync(new CommandDefinition(
             "CREATE TEMP TABLE IF NOT EXISTS tmp_outcomes (LIKE outcomes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", transaction: tx, cancellationToken: ct));
-        await using (var w = await ((NpgsqlConnection)c).BeginBinaryImportAsync("COPY tmp_outcomes (lead_id, kind, at) FROM STDIN (FORMAT BINARY)", ct))
+        await CopyAsync(c, "COPY tmp_outcomes (lead_id, kind, at) FROM STDIN (FORMAT BINARY)", outcomes, static (w, o) =>
         {
-            foreach (var o in outcomes)
-            {
-                w.StartRow();
-                w.Write(o.LeadId, NpgsqlDbType.Text);
-                w.Write(KindName(o.Kind), NpgsqlDbType.Text);
-                w.Write(Ms(o.At), NpgsqlDbType.Bigint);
-            }
-            await w.CompleteAsync(ct);
-        }
+            w.Write(o.LeadId, NpgsqlDbType.Text);
+            w.Write(KindName(o.Kind), NpgsqlDbType.Text);
+            w.Write(Ms(o.At), NpgsqlDbType.Bigint);
+        }, ct);
         // DISTINCT: a batch naming one outcome twice inserts it once, as the row-by-row insert did.
         return await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO outcomes (lead_id, kind, at) SELECT DISTINCT lead_id, kind, at FROM tmp_outcomes ON CONFLICT (lead_id, at, kind) DO NOTHING",
