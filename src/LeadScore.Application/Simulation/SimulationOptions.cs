@@ -18,6 +18,14 @@ public sealed record SimulationOptions
     /// <summary>The day the drift starts (1-based, leads created on it and later follow the new process); required with a drift.</summary>
     public int? DriftAtDay { get; init; }
     public int Seed { get; init; } = 42;
+    /// <summary>
+    /// How far concept drift turns the pricing signal (<see cref="SyntheticOptions.ConceptStrength"/>). The simulation's default, 3,
+    /// reverses it outright: a change a model trained before it is hurt by (at the generator's own default of 1 the frozen model
+    /// loses almost nothing, so there is nothing for retraining to win back). Only used with <c>--drift concept</c>.
+    /// </summary>
+    public double ConceptStrength { get; init; } = DefaultConceptStrength;
+
+    public const double DefaultConceptStrength = 3;
     /// <summary>Days of history imported before day 1, on which the first model is trained (day 0).</summary>
     public int HistoryDays { get; init; } = 120;
     /// <summary>Policy fields set before the run, after <see cref="SimulationDefaults.Policy"/> (dotted paths, as <c>policy set</c> takes them).</summary>
@@ -42,6 +50,8 @@ public sealed record SimulationOptions
         if (Drift == SyntheticDrift.None && DriftAtDay is not null) throw new LeadScoreException("--drift-at needs a drift scenario (--drift covariate|concept|delay)", "drift-at");
         if (Drift != SyntheticDrift.None && DriftAtDay is null) throw new LeadScoreException($"--drift {Drift.ToString().ToLowerInvariant()} needs the day it starts (--drift-at DAY)", "drift-at");
         if (DriftAtDay is { } d && (d < 1 || d > Days)) throw new LeadScoreException($"--drift-at must be a day of the simulation, 1 to {Days} (got {d})", "drift-at");
+        if (!double.IsFinite(ConceptStrength) || ConceptStrength <= 0 || ConceptStrength > 10) throw new LeadScoreException($"--concept-strength must be above 0 and at most 10 (got {ConceptStrength.ToString(System.Globalization.CultureInfo.InvariantCulture)})", "concept-strength");
+        if (Drift != SyntheticDrift.Concept && ConceptStrength != DefaultConceptStrength) throw new LeadScoreException("--concept-strength needs --drift concept", "concept-strength");
         if (MonitoringEvery <= TimeSpan.Zero || MonitoringEvery > TimeSpan.FromDays(7)) throw new LeadScoreException("the monitoring interval must be above zero and at most 7 days", "monitoring");
         if (TimePassingRescore <= TimeSpan.Zero) throw new LeadScoreException("the time-passing re-score interval must be above zero", "time-passing");
         return this;

@@ -24,6 +24,11 @@ internal static class SimulateCommand
         var drift = new Option<string>("--drift") { Description = "The change in the world: none, covariate, concept or delay", DefaultValueFactory = _ => "none" };
         drift.AcceptOnlyFromAmong("none", "covariate", "concept", "delay");
         var driftAt = new Option<int?>("--drift-at") { Description = "The simulated day the drift starts (1 to --days)" };
+        var strength = new Option<double>("--concept-strength")
+        {
+            Description = "With --drift concept: how far the pricing signal turns (1 mirrors it, 3 reverses it strongly; default 3)",
+            DefaultValueFactory = _ => new SimulationOptions().ConceptStrength,
+        };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated world and of every training", DefaultValueFactory = _ => 42 };
         var policy = new Option<string[]>("--policy")
         {
@@ -33,7 +38,7 @@ internal static class SimulateCommand
         var gate = new Option<string[]>("--gate") { Description = "A promotion gate rule (repeat for several), replacing the policy's gate: --gate 'auc >= champion + 0.005'" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (months, promotions, rollbacks, alerts, settings, elapsed seconds)" };
         var cmd = new Command("simulate", "Run the continuous-learning loop on a simulated year in a throwaway workspace (or --workspace DIR to keep it) and print a timeline and the realized AUC per month");
-        foreach (var o in new Option[] { days, perDay, drift, driftAt, seed, policy, gate, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { days, perDay, drift, driftAt, strength, seed, policy, gate, json }) cmd.Options.Add(o);
         cmd.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(global.Database) is not null && parse.GetResult(global.Database) is { Implicit: false })
@@ -51,6 +56,7 @@ internal static class SimulateCommand
                 LeadsPerDay = parse.GetValue(perDay),
                 Drift = Enum.Parse<SyntheticDrift>(parse.GetValue(drift)!, ignoreCase: true),
                 DriftAtDay = parse.GetValue(driftAt),
+                ConceptStrength = parse.GetValue(strength),
                 Seed = parse.GetValue(seed),
                 Policy = changes,
                 Gate = parse.GetValue(gate) is { Length: > 0 } g ? g : null,
@@ -112,7 +118,7 @@ internal static class SimulateCommand
     {
         settings = new
         {
-            days = r.Options.Days, leads_per_day = r.Options.LeadsPerDay, drift, drift_at = r.Options.DriftAtDay, seed = r.Options.Seed,
+            days = r.Options.Days, leads_per_day = r.Options.LeadsPerDay, drift, drift_at = r.Options.DriftAtDay, concept_strength = r.Options.Drift == SyntheticDrift.Concept ? r.Options.ConceptStrength : (double?)null, seed = r.Options.Seed,
             history_days = r.Options.HistoryDays, time_passing_rescore_days = r.Options.TimePassingRescore.TotalDays,
             policy_overrides = r.Options.Policy.Select(p => $"{p.Path}={p.Value}").ToArray(), gate = r.Options.Gate,
             training = r.Training, policy = JsonDocument.Parse(r.PolicyJson).RootElement,

@@ -174,8 +174,16 @@ public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
         return new GateRuleResult(r.Text, ok, regression.Widening, null, r.Value, detail);
     }
 
-    /// <summary>One-sided z of a segment drop that counts (5%): a smaller drop is within the noise of the segment's AUCs.</summary>
-    public const double SegmentDropZ = 1.645;
+    /// <summary>The chance that the rule fails a candidate no worse than the champion in any segment (one-sided, over all segments together).</summary>
+    public const double SegmentFalseFailure = 0.05;
+
+    /// <summary>
+    /// The one-sided z a segment's drop must exceed when <paramref name="segments"/> segments are compared: Bonferroni's
+    /// correction, so the chance that any of them shows a drop by noise alone stays at <see cref="SegmentFalseFailure"/>
+    /// (1.645 for one segment, 3.02 for 40). Without it, a workspace with forty segment values fails almost every candidate
+    /// on one of them by chance.
+    /// </summary>
+    public static double SegmentDropZ(int segments) => Normal.Quantile(1 - SegmentFalseFailure / Math.Max(1, segments));
 
     /// <summary>
     /// The largest champion-minus-candidate AUC over segments where both have an AUC and the drop is beyond chance, and where
@@ -183,30 +191,35 @@ public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
     /// such a drop is not evidence that the candidate serves that segment worse, and counting it failed every candidate of a
     /// small workspace. A drop counts when it exceeds <see cref="SegmentDropZ"/> standard errors of the difference (each
     /// AUC's Hanley-McNeil error from the segment's converted and not converted leads, taken as independent: the two models
-    /// score the same leads, so this overstates the error and a counted drop is a real one).
+    /// score the same leads, so this overstates the error and a counted drop is a real one), with z corrected for the number
+    /// of segments compared.
     /// </summary>
     public static (double Drop, string Where) SegmentAucDrop(EvaluationMetrics candidate, EvaluationMetrics champion)
     {
         var theirs = champion.Segments.Where(s => s.Auc is not null).ToDictionary(s => (s.Feature, s.Value));
+        var compared = candidate.Segments.Where(s => s.Auc is not null && theirs.ContainsKey((s.Feature, s.Value))).ToList();
+        var z = SegmentDropZ(compared.Count);
         double worst = 0;
-        var where = "no segment dropped beyond chance";
         var c = System.Globalization.CultureInfo.InvariantCulture;
+        var tested = string.Create(c, $"{compared.Count} segments compared, a drop counts beyond {z:F2} standard errors");
+        var where = $"no segment dropped beyond chance ({tested})";
         (double Drop, string Where)? noise = null;
-        foreach (var s in candidate.Segments)
+        foreach (var s in compared)
         {
-            if (s.Auc is not { } mine || !theirs.TryGetValue((s.Feature, s.Value), out var champ)) continue;
+            var mine = s.Auc!.Value;
+            var champ = theirs[(s.Feature, s.Value)];
             var other = champ.Auc!.Value;
             var drop = other - mine;
             if (drop <= 0) continue;
             var se = Math.Sqrt(AucVariance(mine, s.Positives, s.Rows - s.Positives) + AucVariance(other, champ.Positives, champ.Rows - champ.Positives));
-            if (drop <= SegmentDropZ * se)
+            if (drop <= z * se)
             {
                 if (noise is null || drop > noise.Value.Drop) noise = (drop, string.Create(c, $"{s.Feature}={s.Value}: {mine:F4} vs champion {other:F4} on {s.Rows} leads, within chance (standard error {se:F4})"));
                 continue;
             }
-            if (drop > worst) { worst = drop; where = string.Create(c, $"{s.Feature}={s.Value}: {mine:F4} vs champion {other:F4} on {s.Rows} leads (standard error {se:F4})"); }
+            if (drop > worst) { worst = drop; where = string.Create(c, $"{s.Feature}={s.Value}: {mine:F4} vs champion {other:F4} on {s.Rows} leads (standard error {se:F4}; {tested})"); }
         }
-        if (worst == 0 && noise is { } n) where = $"no segment dropped beyond chance; largest drop {n.Drop.ToString("F4", c)} ({n.Where})";
+        if (worst == 0 && noise is { } n) where = $"no segment dropped beyond chance; largest drop {n.Drop.ToString("F4", c)} ({n.Where}; {tested})";
         return (worst, where);
     }
 

@@ -76,6 +76,27 @@ public sealed class PromotionGateTests
         big.Rules.Single(x => x.Rule == "segment_auc_drop <= 0.02").Passed.ShouldBeFalse();
     }
 
+    [Fact]
+    public void Over_many_segments_a_drop_counts_only_beyond_the_bonferroni_corrected_z()
+    {
+        // 40 segments of 400 leads, 80 converted: one drops by 2.5 standard errors of the difference, beyond 1.645 (one
+        // segment's one-sided 5%) but within 3.02 (5% over all 40), the drop one of 40 equal models shows by chance.
+        var se = Math.Sqrt(2 * PromotionGate.AucVariance(0.75, 80, 320));
+        var champion = Enumerable.Range(0, 40).Select(i => ($"s{i}", 0.75)).ToArray();
+        var chance = champion.Select((x, i) => i == 7 ? (x.Item1, 0.75 - 2.5 * se) : x).ToArray();
+        PromotionGate.SegmentDropZ(1).ShouldBe(1.6448536269514722, 1e-12);
+        PromotionGate.SegmentDropZ(40).ShouldBe(3.0233414397, 1e-9); // scipy.stats.norm.ppf(1 - 0.05 / 40)
+        var r = Default.Evaluate(Sized(0.85, 0.01, 400, 80, chance), Sized(0.80, 0.01, 400, 80, champion));
+        var rule = r.Rules.Single(x => x.Rule == "segment_auc_drop <= 0.02");
+        rule.Passed.ShouldBeTrue(rule.Detail);
+        rule.Detail.ShouldContain("40 segments compared, a drop counts beyond 3.02 standard errors");
+
+        // The same drop on a workspace with one segment is beyond chance; and 3.5 standard errors over 40 segments still count.
+        Default.Evaluate(Sized(0.85, 0.01, 400, 80, chance[7]), Sized(0.80, 0.01, 400, 80, champion[7])).Rules.Single(x => x.Rule == "segment_auc_drop <= 0.02").Passed.ShouldBeFalse();
+        var real = champion.Select((x, i) => i == 7 ? (x.Item1, 0.75 - 3.5 * se) : x).ToArray();
+        Default.Evaluate(Sized(0.85, 0.01, 400, 80, real), Sized(0.80, 0.01, 400, 80, champion)).Rules.Single(x => x.Rule == "segment_auc_drop <= 0.02").Passed.ShouldBeFalse();
+    }
+
     [Theory]
     [InlineData(20, 80)]
     [InlineData(1, 1)]
