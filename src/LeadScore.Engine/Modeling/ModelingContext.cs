@@ -460,25 +460,45 @@ public sealed class ModelingContext
         if (idx.Length > maxRows) { rng.Shuffle(idx); idx = idx[..maxRows]; Array.Sort(idx); }
         var sample = test.Subset(idx);
         var labels = sample.Labels;
-        var baseAuc = Ranking.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, sample), encoder.SlotCount), labels);
-        var result = new List<PermutationImportance>();
+        // The sample is encoded once: a feature writes only its own contiguous slots, so shuffling a feature's values across
+        // rows is shuffling its slot block across rows of the encoded matrix (the same rows as re-encoding a shuffled copy).
+        var matrix = EncodeAligned(encoder, sample);
+        var k = encoder.SlotCount;
+        var baseAuc = Ranking.Auc(MlNetFitter.Margins(ml, model, matrix, k), labels);
+        var first = new int[encoder.Features.Count];
+        var count = new int[encoder.Features.Count];
+        Array.Fill(first, -1);
+        for (var slot = 0; slot < k; slot++)
+        {
+            var f = encoder.SlotFeature[slot];
+            if (first[f] < 0) first[f] = slot;
+            count[f]++;
+        }
+        // The permutations are drawn in feature order on one generator (the result does not depend on the threads).
+        var work = new List<(int Feature, int[] Perm)>();
         for (var f = 0; f < encoder.Features.Count; f++)
         {
-            var col = sample.IndexOf(encoder.Features[f].Name);
-            if (col < 0) continue;
+            if (sample.IndexOf(encoder.Features[f].Name) < 0) continue;
             var perm = Enumerable.Range(0, sample.Count).ToArray();
             rng.Shuffle(perm);
-            var shuffled = new FeatureFrame(sample.Features);
-            for (var r = 0; r < sample.Count; r++)
-            {
-                var row = (FeatureValue[])sample.Rows[r].Clone();
-                row[col] = sample.Rows[perm[r]][col];
-                shuffled.Add(sample.Ids[r], row);
-            }
-            var auc = Ranking.Auc(MlNetFitter.Margins(ml, model, EncodeAligned(encoder, shuffled), encoder.SlotCount), labels);
-            result.Add(new PermutationImportance(encoder.Features[f].Name, baseAuc - auc));
+            work.Add((f, perm));
         }
-        return result.OrderByDescending(r => r.AucDrop).ThenBy(r => r.Feature, StringComparer.Ordinal).ToArray();
+        var drops = new double[work.Count];
+        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            () => new float[matrix.Length],
+            (w, _, shuffled) =>
+            {
+                var (f, perm) = work[w];
+                Array.Copy(matrix, shuffled, matrix.Length);
+                if (first[f] >= 0)
+                    for (var r = 0; r < perm.Length; r++)
+                        Array.Copy(matrix, (long)perm[r] * k + first[f], shuffled, (long)r * k + first[f], count[f]);
+                drops[w] = baseAuc - Ranking.Auc(MlNetFitter.Margins(ml, model, shuffled, k), labels);
+                return shuffled;
+            },
+            _ => { });
+        return work.Select((x, w) => new PermutationImportance(encoder.Features[x.Feature].Name, drops[w]))
+            .OrderByDescending(r => r.AucDrop).ThenBy(r => r.Feature, StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>Converted and lost leads of a frame (a lead seen at several ages counts once).</summary>
