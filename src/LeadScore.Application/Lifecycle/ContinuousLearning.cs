@@ -7,6 +7,7 @@ using LeadScore.Core;
 using LeadScore.Engine.Fairness;
 using LeadScore.Engine.Features;
 using LeadScore.Engine.Lifecycle;
+using LeadScore.Engine.Metrics;
 using LeadScore.Engine.Modeling;
 using LeadScore.Engine.Scoring;
 using LeadScore.Storage;
@@ -48,10 +49,15 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         var champion = await models.GetAliasAsync(ModelAliases.Champion, ct);
         var fresh = state.LastTrainingAt is null ? [] : (await alerts.ListAlertsAsync(state.LastTrainingAt, 1000, ct))
             .Where(a => a.Id > state.LastAlertSeen && a.ModelVersion == champion && a.Slot == PredictionSlots.Champion).ToList();
-        string? Alert(string kind) => fresh.Where(a => a.Kind == kind).OrderBy(a => a.WindowStart).Select(a => a.Message).FirstOrDefault();
+        // While a challenger is under test the champion's alerts are already being answered: a retraining on each weekly alert
+        // would replace the challenger before its test decides, and the loop would never promote while the champion is bad.
+        // The alerts wait (not marked seen), and trigger once the test ends if the champion still raised them; the schedule and
+        // the outcome count still retrain.
+        var testing = state.Challenge is not null;
+        string? Alert(string kind) => testing ? null : fresh.Where(a => a.Kind == kind).OrderBy(a => a.WindowStart).Select(a => a.Message).FirstOrDefault();
         var reason = policy.DueReason(new RetrainingState(state.LastTrainingAt, newOutcomes, Alert(AlertKinds.DriftDetected), Alert(AlertKinds.PerformanceDropped)), now);
         if (reason is null) return null;
-        var seen = fresh.Count > 0 ? Math.Max(state.LastAlertSeen, fresh.Max(a => a.Id)) : state.LastAlertSeen;
+        var seen = fresh.Count > 0 && !testing ? Math.Max(state.LastAlertSeen, fresh.Max(a => a.Id)) : state.LastAlertSeen;
         await states.UpdateAsync(s => s with { LastTrainingAt = now, LastAlertSeen = seen }, ct);
         return await jobs.EnqueueTrainingAsync(new TrainJobRequest
         {
@@ -128,7 +134,18 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
 
         var state = await states.GetAsync(ct);
         if (state.Challenge is { } old && await models.GetAliasAsync(ServingModels.ChallengerAlias, ct) == old.Version)
-            await history.RecordAsync(LifecycleEventKinds.ChallengeEnded, old.Version, old.Champion, $"replaced by the newer candidate {reg.Version} before the test decided", ct: ct);
+        {
+            // A challenger under test is replaced only by a candidate that does better than it on the same hold-out rows (by the
+            // margin a challenger needs over the champion): a newer candidate of the same quality would restart the test and
+            // throw away the matured leads it has gathered.
+            var (keep, why) = await KeepChallengerAsync(old.Version, run, ct);
+            if (keep)
+            {
+                await history.RecordAsync(LifecycleEventKinds.ChallengeKept, old.Version, champion, $"the challenger under test is kept over the newer candidate {reg.Version}: {why}", ct: ct);
+                return new RetrainOutcome(run, gate, false, false, $"stays a candidate: it passed the gate, but the challenger {old.Version} under test {why}", null);
+            }
+            await history.RecordAsync(LifecycleEventKinds.ChallengeEnded, old.Version, old.Champion, $"replaced by the newer candidate {reg.Version} before the test decided: {why}", ct: ct);
+        }
         var funnel = await training.ChooseFunnelAsync(null, run.Card.HorizonDays, null, null, ct);
         var challenge = new ChallengeState
         {
@@ -142,6 +159,25 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             challenge.Mode == ChallengerModes.Split ? $"challenger on live leads: split, {challenge.SplitPercent:0.##}% of leads (by lead id)" : "challenger on live leads: shadow (scores every lead, serves none)",
             new { mode = challenge.Mode, split_percent = challenge.Mode == ChallengerModes.Split ? challenge.SplitPercent : (double?)null, outcomes_to_decide = policy.Challenger.OutcomesToDecide, alpha = policy.Challenger.Alpha }, ct: ct);
         return new RetrainOutcome(run, gate, false, true, $"challenger ({challenge.Mode}): it passed the gate", null);
+    }
+
+    /// <summary>The AUC margin a newer candidate needs over the challenger under test, on the same hold-out, to replace it.</summary>
+    public const double ReplaceChallengerMargin = 0.005;
+
+    /// <summary>Whether the challenger under test stays (the candidate does not beat it by <see cref="ReplaceChallengerMargin"/> on the candidate's hold-out), and why.</summary>
+    private async Task<(bool Keep, string Why)> KeepChallengerAsync(string challenger, TrainingRun run, CancellationToken ct)
+    {
+        var test = run.Result.Test;
+        var model = await registry.LoadAsync(challenger, ct);
+        if (model.MissingFeatures(test).Count > 0) return (false, $"{challenger} cannot be scored on the new hold-out (features it uses are gone)");
+        var labels = test.Labels;
+        if (labels.All(l => l) || labels.All(l => !l)) return (false, "the hold-out has one class only");
+        var theirs = Ranking.Auc(model.Predict(test), labels);
+        var mine = Ranking.Auc(run.Result.TestProbabilities, labels);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return mine >= theirs + ReplaceChallengerMargin
+            ? (false, string.Create(c, $"AUC {mine:F4} on its hold-out of {test.Count} rows beats the challenger's {theirs:F4} by at least {ReplaceChallengerMargin}"))
+            : (true, string.Create(c, $"does as well on the same {test.Count} hold-out rows: AUC {theirs:F4} against the candidate's {mine:F4} (replacing it needs + {ReplaceChallengerMargin})"));
     }
 
     private async Task<(GateResult Gate, ModelEvaluation Evaluation)> EvaluateGateAsync(TrainingRun run, string champion, RetrainingPolicy policy, CancellationToken ct)

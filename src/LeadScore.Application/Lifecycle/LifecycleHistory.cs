@@ -10,6 +10,8 @@ public static class LifecycleEventKinds
     public const string Gate = "gate";
     public const string ChallengeStarted = "challenge_started";
     public const string ChallengeEnded = "challenge_ended";
+    /// <summary>A newer candidate passed the gate but did not beat the challenger under test, which stays.</summary>
+    public const string ChallengeKept = "challenge_kept";
     public const string Promotion = "promotion";
     public const string Rollback = "rollback";
     public const string WatchEnded = "watch_ended";

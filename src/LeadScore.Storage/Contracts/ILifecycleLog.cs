@@ -37,7 +37,7 @@ public sealed record ModelEvaluation
     public required string RulesJson { get; init; }
 }
 
-/// <summary>One step of a model's life: training, gate, challenge_started, challenge_ended, promotion, rollback.</summary>
+/// <summary>One step of a model's life: training, gate, challenge_started, challenge_ended, challenge_kept, promotion, rollback, watch_ended.</summary>
 public sealed record LifecycleEvent
 {
     public long Id { get; init; }

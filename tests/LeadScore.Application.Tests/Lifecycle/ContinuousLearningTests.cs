@@ -121,6 +121,30 @@ public sealed class ContinuousLearningTests
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_newer_candidate_no_better_than_the_challenger_under_test_leaves_it_in_place(string backend)
+    {
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 2500, days: 200);
+        await w.AtDayAsync(150);
+        await w.TrainPoorByHandAsync();
+        await w.PolicyAsync(("gate", "auc >= champion + 0.005"), ("challenger.mode", "shadow"), ("schedule.every_days", "0.01"), ("triggers.min_days_between", "0"));
+        (await w.ScheduleAndRunAsync())!.Status.ShouldBe(JobStatus.Succeeded);
+        (await w.Store.GetAliasAsync(ServingModels.ChallengerAlias)).ShouldBe("v2");
+
+        // The schedule retrains an hour later on the same data with the same seed: the same model, so no better than v2.
+        w.Time.Advance(TimeSpan.FromHours(1));
+        var job = await w.ScheduleAndRunAsync();
+        job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
+        (await w.Store.GetAliasAsync(ServingModels.ChallengerAlias)).ShouldBe("v2");
+        (await w.Services.Get<LifecycleStateStore>().GetAsync()).Challenge!.Version.ShouldBe("v2");
+        var events = await w.HistoryAsync();
+        var kept = events.Single(e => e.Kind == LifecycleEventKinds.ChallengeKept);
+        (kept.Version, kept.Previous).ShouldBe(("v2", "v1"));
+        kept.Reason.ShouldContain("kept over the newer candidate v3");
+        kept.Reason.ShouldContain("(replacing it needs + 0.005)");
+        events.ShouldNotContain(e => e.Kind == LifecycleEventKinds.ChallengeEnded);
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task A_split_challenger_serves_its_share_and_wins_on_the_realized_auc_of_its_leads(string backend)
     {
         // Two independent arms need about four times the leads of a paired shadow comparison for the same power.

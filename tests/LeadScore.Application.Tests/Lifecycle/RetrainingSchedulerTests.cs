@@ -72,6 +72,37 @@ public sealed class RetrainingSchedulerTests
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_champion_alert_waits_while_a_challenger_is_under_test_and_retrains_once_the_test_ends(string backend)
+    {
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 1500, days: 200);
+        await w.AtDayAsync(100);
+        var learning = w.Services.Get<ContinuousLearning>();
+        var states = w.Services.Get<LifecycleStateStore>();
+        await w.Services.Get<RetrainingPolicyService>().SetAsync([("schedule.every_days", "null")]);
+        var first = await learning.ScheduleAsync();
+        await FinishAsync(w.Store, first!, w.Time.GetUtcNow());
+        (await RegisterAnyModelAsync(w)).ShouldBe("v1");
+        await states.UpdateAsync(s => s with
+        {
+            Challenge = new ChallengeState { Version = "v2", Champion = "v1", Mode = "shadow", StartedAt = w.Time.GetUtcNow(), DecisionDelayDays = 14, HorizonDays = 30 },
+        });
+
+        w.Time.Advance(TimeSpan.FromDays(4));
+        await w.Store.TryAddAlertAsync(new MonitoringAlert
+        {
+            Kind = "performance_dropped", ModelVersion = "v1", Slot = PredictionSlots.Champion, WindowStart = w.Time.GetUtcNow().AddDays(-7), WindowEnd = w.Time.GetUtcNow(),
+            RaisedAt = w.Time.GetUtcNow(), Message = "realized AUC 0.61 below the card's 0.80", DetailsJson = "{}",
+        });
+        (await learning.ScheduleAsync()).ShouldBeNull("the challenger under test is the answer to the champion's alert");
+        w.Time.Advance(TimeSpan.FromDays(4));
+        (await learning.ScheduleAsync()).ShouldBeNull("still under test");
+
+        // The test ends (the challenger lost): the alert, still not used, retrains.
+        await states.UpdateAsync(s => s with { Challenge = null });
+        (await TriggerOfAsync(await learning.ScheduleAsync())).ShouldBe("trigger: performance alert (realized AUC 0.61 below the card's 0.80)");
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task A_due_retraining_waits_while_an_import_is_running_and_a_stale_running_record_does_not_block_it(string backend)
     {
         await using var w = await LoopWorld.CreateAsync(backend, leads: 300, days: 120);

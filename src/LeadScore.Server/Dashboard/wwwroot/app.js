@@ -497,7 +497,7 @@
   }
 
   // ---- Model lifecycle ----
-  const KINDS = { training: "training", gate: "promotion gate", challenge_started: "challenge started", challenge_ended: "challenge ended",
+  const KINDS = { training: "training", gate: "promotion gate", challenge_started: "challenge started", challenge_ended: "challenge ended", challenge_kept: "challenger kept",
     promotion: "promotion", rollback: "rollback", watch_ended: "watch ended" };
 
   function rulesList(evaluation) {
