@@ -17,6 +17,10 @@ public sealed class SimulateCommandTests
     [InlineData(new[] { "--drift", "concept" }, "--drift concept needs the day it starts (--drift-at DAY)")]
     [InlineData(new[] { "--drift-at", "10" }, "--drift-at needs a drift scenario")]
     [InlineData(new[] { "--policy", "challenger.mode" }, "--policy 'challenger.mode': expected FIELD=VALUE")]
+    [InlineData(new[] { "--drift", "concept", "--drift-at", "100", "--concept-strength", "0" }, "--concept-strength must be above 0 and at most 10 (got 0)")]
+    [InlineData(new[] { "--drift", "concept", "--drift-at", "100", "--concept-strength", "11" }, "--concept-strength must be above 0 and at most 10 (got 11)")]
+    [InlineData(new[] { "--concept-strength", "2" }, "--concept-strength needs --drift concept")]
+    [InlineData(new[] { "--drift", "delay", "--drift-at", "100", "--concept-strength", "2" }, "--concept-strength needs --drift concept")]
     public async Task Bad_options_are_one_clear_error_and_nothing_runs(string[] args, string message)
     {
         var ws = Path.Combine(TestPaths.NewTempDir(), "kept");
