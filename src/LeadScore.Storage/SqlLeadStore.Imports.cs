@@ -20,11 +20,24 @@ public abstract partial class SqlLeadStore
             """, new { i.Id, i.Kind, i.File, i.FileHash, started = Ms(i.StartedAt), i.RowsRead, i.Inserted, i.Updated, i.Unchanged, i.Rejected, status = StatusName(i.Status) }, cancellationToken: ct));
     }
 
-    public async Task<IReadOnlyList<ImportRecord>> ListImportsAsync(CancellationToken ct = default)
+    public Task<IReadOnlyList<ImportRecord>> ListImportsAsync(CancellationToken ct = default) => QueryImportsAsync("", null, ct);
+
+    public async Task<bool> ImportRunningSinceAsync(DateTimeOffset since, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM imports WHERE status = @status AND started_at >= @since LIMIT 1) x",
+            new { status = StatusName(ImportStatus.Running), since = Ms(since) }, cancellationToken: ct)) > 0;
+    }
+
+    public Task<IReadOnlyList<ImportRecord>> ListImportsOfFileAsync(string kind, string fileHash, CancellationToken ct = default) =>
+        QueryImportsAsync("WHERE kind = @kind AND file_hash = @fileHash", new { kind, fileHash }, ct);
+
+    private async Task<IReadOnlyList<ImportRecord>> QueryImportsAsync(string where, object? args, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
         var rows = await c.QueryAsync<(string Id, string Kind, string File, string FileHash, long StartedAt, long RowsRead, long Inserted, long Updated, long Unchanged, long Rejected, string Status)>(
-            new CommandDefinition("SELECT id, kind, file, file_hash, started_at, rows_read, inserted, updated, unchanged, rejected, status FROM imports ORDER BY started_at, id", cancellationToken: ct));
+            new CommandDefinition($"SELECT id, kind, file, file_hash, started_at, rows_read, inserted, updated, unchanged, rejected, status FROM imports {where} ORDER BY started_at, id", args, cancellationToken: ct));
         return rows.Select(r => new ImportRecord
         {
             Id = r.Id, Kind = r.Kind, File = r.File, FileHash = r.FileHash, StartedAt = Time(r.StartedAt),

@@ -119,6 +119,15 @@ public sealed class HardeningStoreTests
         var all = await store.ListImportsAsync();
         all[0].ShouldBe(import with { RowsRead = 1500, Inserted = 1480, Rejected = 20, Status = ImportStatus.Interrupted });
         all[1].Status.ShouldBe(ImportStatus.Completed, "a record written once, at the end, is a completed import");
+
+        // The queries the loop and a re-run ask: a Running import since a time, and the imports of one file.
+        (await store.ImportRunningSinceAsync(T0.AddMinutes(-1))).ShouldBeFalse("imp1 was interrupted, imp2 completed");
+        await store.RecordImportAsync(new ImportRecord { Id = "imp3", Kind = "leads", File = "x.csv", FileHash = "h", StartedAt = T0.AddMinutes(2), Status = ImportStatus.Running });
+        (await store.ImportRunningSinceAsync(T0.AddMinutes(2))).ShouldBeTrue();
+        (await store.ImportRunningSinceAsync(T0.AddMinutes(3))).ShouldBeFalse("it started before");
+        (await store.ListImportsOfFileAsync("leads", "h")).Select(i => i.Id).ShouldBe(["imp1", "imp3"]);
+        (await store.ListImportsOfFileAsync("activities", "h")).ShouldBeEmpty();
+        (await store.ListImportsOfFileAsync("activities", "h2")).Single().ShouldBe(all[1]);
     }
 
     [Theory, MemberData(nameof(Backends))]

@@ -156,7 +156,7 @@ public sealed class ImportService(ILeadStore store, TimeProvider time, Governanc
         try
         {
             // A previous run of the same file re-quarantines the same rows now: its records are superseded.
-            var earlier = (await store.ListImportsAsync(ct)).Where(i => i.FileHash == fileHash && i.Kind == import.Kind && i.Id != import.Id).Select(i => i.Id).ToList();
+            var earlier = (await store.ListImportsOfFileAsync(import.Kind, fileHash, ct)).Where(i => i.Id != import.Id).Select(i => i.Id).ToList();
             foreach (var id in earlier)
             {
                 var stale = await store.ListQuarantineAsync(id, false, ct);

@@ -78,8 +78,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
 
     private async Task<bool> ImportUnderWayAsync(CancellationToken ct)
     {
-        var since = time.GetUtcNow() - ImportService.StaleAfter;
-        return (await imports.ListImportsAsync(ct)).Any(i => i.Status == ImportStatus.Running && i.StartedAt >= since);
+        return await imports.ImportRunningSinceAsync(time.GetUtcNow() - ImportService.StaleAfter, ct);
     }
 
     private async Task<bool> TrainingUnderWayAsync(CancellationToken ct)

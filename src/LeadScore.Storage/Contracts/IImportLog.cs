@@ -12,6 +12,10 @@ public interface IImportLog
     /// </summary>
     Task RecordImportAsync(ImportRecord import, CancellationToken ct = default);
     Task<IReadOnlyList<ImportRecord>> ListImportsAsync(CancellationToken ct = default);
+    /// <summary>Whether an import started at or after <paramref name="since"/> is still Running: one query that returns a yes or no, instead of every import record.</summary>
+    Task<bool> ImportRunningSinceAsync(DateTimeOffset since, CancellationToken ct = default);
+    /// <summary>The imports of one kind of the file with this content hash, oldest first.</summary>
+    Task<IReadOnlyList<ImportRecord>> ListImportsOfFileAsync(string kind, string fileHash, CancellationToken ct = default);
     /// <summary>
     /// Stores rejected rows. Raw text longer than <see cref="QuarantineLimits.MaxRawChars"/> is truncated and ends with
     /// <see cref="QuarantineLimits.TruncatedMarker"/>.
