@@ -388,6 +388,8 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
         // The cohort: every probability (for CBPE) and, for matured rows, the label; a seeded reservoir beyond WindowCohortRows.
         var probs = new List<double>();
         var matured = new List<(double P, bool Y, string Grade)>();
+        // Matured rows offered to the reservoir so far (its uniform replacement needs the count, not the list's length).
+        long maturedSeen = 0;
         var rng = new Random(HashCode.Combine(from.UtcTicks));
         var allMatured = true;
         // A cursor, not materialised rows: a row's feature bytes are copied only when the reservoir keeps it (a window's
@@ -439,7 +441,7 @@ public sealed class MonitoringService(ILeadStore store, TimeProvider time, ILogg
                 {
                     var due = at.AddDays(horizon!.Value);
                     var y = conversions.Any(leadId!, at, due);
-                    Keep(matured, (probability, y, p.Grade), matured.Count + 1, rng);
+                    Keep(matured, (probability, y, p.Grade), ++maturedSeen, rng);
                 }
             }
         if (n == 0) return (null, new DriftSample([]));
