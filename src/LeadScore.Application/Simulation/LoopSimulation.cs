@@ -35,7 +35,7 @@ public delegate Task<TrainedModel> OracleTrainer(OracleRequest request, Cancella
 /// copy of the first model and of an oracle trained on the true current process are computed on the same matured leads.
 /// </summary>
 public sealed class LoopSimulation(IngestionService ingestion, IScoringService scoring, JobRunner jobs, IJobQueue jobStore, TimePassingRescore timePassing,
-    MonitoringRounds monitoring, ContinuousLearning learning, RetrainingPolicyService policies, LifecycleStateStore states, PredictionLogger predictionLog,
+    MonitoringRounds monitoring, MonitoringOptions monitoringOptions, ContinuousLearning learning, RetrainingPolicyService policies, LifecycleStateStore states, PredictionLogger predictionLog,
     IPredictionLog predictions, IMonitoringAlerts alerts, LifecycleHistory history, TrainingService training, FeatureDefinitionsRepository definitions,
     ModelRegistry registry, TimeProvider time)
 {
@@ -106,7 +106,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
             timeline.Add(e);
             progress?.Report(e);
         }
-        Say(0, "start", $"{o.Days} days, {o.LeadsPerDay} leads a day after {o.HistoryDays} days of history; drift {(o.Drift == SyntheticDrift.None ? "none" : $"{o.Drift.ToString().ToLowerInvariant()} from day {o.DriftAtDay}{(o.Drift == SyntheticDrift.Concept ? string.Create(CultureInfo.InvariantCulture, $" (strength {o.ConceptStrength:0.##})") : "")}")}; seed {o.Seed}; training {trainingLine}; monitoring every {o.MonitoringEvery.TotalDays:0.##} days, open leads re-scored every {o.TimePassingRescore.TotalDays:0.##} days");
+        Say(0, "start", $"{o.Days} days, {o.LeadsPerDay} leads a day after {o.HistoryDays} days of history; drift {(o.Drift == SyntheticDrift.None ? "none" : $"{o.Drift.ToString().ToLowerInvariant()} from day {o.DriftAtDay}{(o.Drift == SyntheticDrift.Concept ? string.Create(CultureInfo.InvariantCulture, $" (strength {o.ConceptStrength:0.##})") : "")}")}; seed {o.Seed}; training {trainingLine}; monitoring every {o.MonitoringEvery.TotalDays:0.##} days (on the days a window's cohort matures), open leads re-scored every {o.TimePassingRescore.TotalDays:0.##} days");
 
         var importDir = Path.Combine(workspace, "simulate-import");
         var imported = 0;
@@ -138,6 +138,11 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
         var challengeByDay = new List<ChallengeState?>();
         var alertList = new List<SimulationAlert>();
         var nextTimePassing = DateTimeOffset.MinValue;
+        // The monitoring round runs every MonitoringEvery (weekly) instead of hourly as on a server, on the days a window's
+        // cohort has just matured: its last predictions (scored at the start of the window's last day) plus the horizon.
+        // A server's hourly round judges a window that day; a weekly round on another phase judged it up to six days late.
+        // Set once the first model's horizon is known (day 0 has nothing matured to judge).
+        var firstMonitoringDay = int.MaxValue;
 
         async Task TickAsync(int day)
         {
@@ -153,7 +158,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
                 });
             }
             await Timed("prediction log", () => predictionLog.FlushAsync(ct));
-            await Timed("monitoring", () => monitoring.RunDueAsync(ct));
+            if (day >= firstMonitoringDay) await Timed("monitoring", () => monitoring.RunDueAsync(ct));
             await Timed("retraining (schedule, train, gate)", async () =>
             {
                 await learning.ScheduleAsync(ct);
@@ -193,6 +198,9 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
         var (_, frozenCard) = await registry.ShowAsync(frozenVersion, ct);
         var funnel = await training.ChooseFunnelAsync(null, frozenCard.HorizonDays, null, null, ct);
         var horizon = frozenCard.HorizonDays ?? funnel.HorizonDays;
+        var every = Math.Max(1, (int)Math.Round(o.MonitoringEvery.TotalDays));
+        var phase = (int)((monitoringOptions.WindowDays - 1 + Math.Ceiling(policy.Training.HorizonDays ?? horizon)) % every);
+        firstMonitoringDay = phase == 0 ? every : phase;
         var delay = funnel.DecisionDelay;
 
         for (var day = 1; day <= o.Days; day++)
