@@ -4,20 +4,24 @@ namespace LeadScore.Cli.Tests.Lifecycle;
 
 /// <summary>
 /// The figures of issue 13 on a simulated year, as the README states them: concept drift at day 180 and a control year without
-/// drift. 20 leads a day (7,300 in the year, after 2,400 of history) so each run fits a CI machine; each takes several minutes
-/// on 2 busy cores (see the report), not the two the brief hoped for. Tolerances: the figures themselves (no slack added).
+/// drift, at 137 leads a day (50,000 in the year). Tolerances: the figures themselves (no slack added).
 /// STILL EXPLICIT (2026-12-01): the re-scoring passes no longer grow with the store (time passing reads open leads only, an
 /// import's touched leads are read by id), but neither year could be timed to the end on the shared 2-core machine that day
 /// (load 30-40: a run got a tenth of a core), so whether the two fit the CI budget (~8 minutes together) is not shown yet.
 /// Run them with -explicit on; see docs/continuous-learning.md, "Where the time goes".
 /// STILL EXPLICIT (2026-12-02): time passing now keeps unchanged scores (no reasons, no writes) and imports leave closed leads
 /// alone, but on the shared machine (load 20-30) no year run finished in the session either, so the CI budget is still not shown.
+/// STILL EXPLICIT (2026-12-02, evening): both years now run at 137 leads a day (the 50,000-lead year of the issue; at 20 a day
+/// the post-drift labels are too few for any retrained model, measured: oracle 0.650 over days 240-365). The concept year ran
+/// to the end in 3,836 s. Its alert came on time (+10 days), but the only promotion came on day 365, so served equals frozen
+/// (0.608) against an oracle of 0.707: the first test fails, and an hour a year is far over the CI budget. See the README,
+/// "Not there yet".
 /// </summary>
 public sealed class SimulatedYearTests
 {
     private static async Task<JsonElement> SimulateAsync(params string[] args)
     {
-        var (code, output, err) = await CliErrorTests.RunAsync(["simulate", "--days", "365", "--leads-per-day", "20", "--seed", "42", "--json", .. args]);
+        var (code, output, err) = await CliErrorTests.RunAsync(["simulate", "--days", "365", "--leads-per-day", "137", "--seed", "42", "--json", .. args]);
         code.ShouldBe(0, err);
         return JsonDocument.Parse(output).RootElement;
     }
