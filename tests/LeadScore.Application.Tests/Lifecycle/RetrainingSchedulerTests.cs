@@ -52,11 +52,7 @@ public sealed class RetrainingSchedulerTests
         {
             w.Time.Advance(TimeSpan.FromDays(3));
             (await learning.ScheduleAsync()).ShouldBeNull($"nothing due before the {kind} alert");
-            await w.Store.TryAddAlertAsync(new MonitoringAlert
-            {
-                Kind = kind, ModelVersion = "v1", Slot = PredictionSlots.Champion, WindowStart = w.Time.GetUtcNow().AddDays(-7), WindowEnd = w.Time.GetUtcNow(),
-                RaisedAt = w.Time.GetUtcNow(), Message = message, DetailsJson = "{}",
-            });
+            await AddChampionAlertAsync(w, kind, message);
             var job = await learning.ScheduleAsync();
             (await TriggerOfAsync(job)).ShouldBe(kind == "drift_detected" ? $"trigger: dataset drift alert ({message})" : $"trigger: performance alert ({message})");
             await FinishAsync(w.Store, job!, w.Time.GetUtcNow());
@@ -88,11 +84,7 @@ public sealed class RetrainingSchedulerTests
         });
 
         w.Time.Advance(TimeSpan.FromDays(4));
-        await w.Store.TryAddAlertAsync(new MonitoringAlert
-        {
-            Kind = "performance_dropped", ModelVersion = "v1", Slot = PredictionSlots.Champion, WindowStart = w.Time.GetUtcNow().AddDays(-7), WindowEnd = w.Time.GetUtcNow(),
-            RaisedAt = w.Time.GetUtcNow(), Message = "realized AUC 0.61 below the card's 0.80", DetailsJson = "{}",
-        });
+        await AddChampionAlertAsync(w, "performance_dropped", "realized AUC 0.61 below the card's 0.80");
         (await learning.ScheduleAsync()).ShouldBeNull("the challenger under test is the answer to the champion's alert");
         w.Time.Advance(TimeSpan.FromDays(4));
         (await learning.ScheduleAsync()).ShouldBeNull("still under test");
@@ -126,6 +118,13 @@ public sealed class RetrainingSchedulerTests
         await w2.Store.RecordImportAsync(running with { Id = "imp-dead", StartedAt = w2.Time.GetUtcNow() - ImportService.StaleAfter - TimeSpan.FromMinutes(1) });
         (await TriggerOfAsync(await w2.Services.Get<ContinuousLearning>().ScheduleAsync())).ShouldBe("no model trained by the policy yet");
     }
+
+    /// <summary>An alert of champion v1 over the last week, raised now.</summary>
+    private static Task AddChampionAlertAsync(LoopWorld w, string kind, string message) => w.Store.TryAddAlertAsync(new MonitoringAlert
+    {
+        Kind = kind, ModelVersion = "v1", Slot = PredictionSlots.Champion, WindowStart = w.Time.GetUtcNow().AddDays(-7), WindowEnd = w.Time.GetUtcNow(),
+        RaisedAt = w.Time.GetUtcNow(), Message = message, DetailsJson = "{}",
+    });
 
     private static async Task<string> RegisterAnyModelAsync(LoopWorld w)
     {
