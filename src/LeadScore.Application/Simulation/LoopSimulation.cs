@@ -70,7 +70,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
         var genDays = o.HistoryDays + o.Days + TailDays;
         var data = SyntheticGenerator.Generate(new SyntheticOptions
         {
-            Leads = o.LeadsPerDay * genDays, Seed = o.Seed, Start = genStart, Days = genDays, Drift = o.Drift, DriftAt = driftAt, ConceptStrength = o.ConceptStrength,
+            Leads = o.LeadsPerDay * genDays, Seed = o.Seed, Start = genStart, Days = genDays, Drift = o.Drift, DriftAt = driftAt, ConceptStrength = o.EffectiveConceptStrength,
             // A world that changes only where the scenario says: companies do not grow with the calendar (a year of growing
             // enrichment is drift of its own, which a control year must not have).
             StationaryEnrichment = true,
@@ -106,7 +106,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
             timeline.Add(e);
             progress?.Report(e);
         }
-        Say(0, "start", $"{o.Days} days, {o.LeadsPerDay} leads a day after {o.HistoryDays} days of history; drift {(o.Drift == SyntheticDrift.None ? "none" : $"{o.Drift.ToString().ToLowerInvariant()} from day {o.DriftAtDay}{(o.Drift == SyntheticDrift.Concept ? string.Create(CultureInfo.InvariantCulture, $" (strength {o.ConceptStrength:0.##})") : "")}")}; seed {o.Seed}; training {trainingLine}; monitoring every {o.MonitoringEvery.TotalDays:0.##} days (on the days a window's cohort matures), open leads re-scored every {o.TimePassingRescore.TotalDays:0.##} days");
+        Say(0, "start", $"{o.Days} days, {o.LeadsPerDay} leads a day after {o.HistoryDays} days of history; drift {(o.Drift == SyntheticDrift.None ? "none" : $"{o.Drift.ToString().ToLowerInvariant()} from day {o.DriftAtDay}{(o.Drift == SyntheticDrift.Concept ? string.Create(CultureInfo.InvariantCulture, $" (strength {o.EffectiveConceptStrength:0.##})") : "")}")}; seed {o.Seed}; training {trainingLine}; monitoring every {o.MonitoringEvery.TotalDays:0.##} days (on the days a window's cohort matures), open leads re-scored every {o.TimePassingRescore.TotalDays:0.##} days");
 
         var importDir = Path.Combine(workspace, "simulate-import");
         var imported = 0;
@@ -361,7 +361,7 @@ public sealed class LoopSimulation(IngestionService ingestion, IScoringService s
             var model = await trainer(new OracleRequest(regime, new SyntheticOptions
             {
                 Leads = n, Seed = o.Seed + seedOffset, Start = oStart, Days = Days, Drift = drift, DriftAt = drift == SyntheticDrift.None ? null : oStart,
-                ConceptStrength = o.ConceptStrength, StationaryEnrichment = true,
+                ConceptStrength = o.EffectiveConceptStrength, StationaryEnrichment = true,
             }, policy, oStart.AddDays(Days)), ct);
             var missing = model.MissingFeatures(rows);
             if (missing.Count > 0) throw new LeadScoreException($"the {regime} oracle uses features the simulated workspace lacks: {string.Join(", ", missing.Take(5))}", "simulate");

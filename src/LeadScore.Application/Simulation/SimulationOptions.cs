@@ -23,7 +23,10 @@ public sealed record SimulationOptions
     /// reverses it outright: a change a model trained before it is hurt by (at the generator's own default of 1 the frozen model
     /// loses almost nothing, so there is nothing for retraining to win back). Only used with <c>--drift concept</c>.
     /// </summary>
-    public double ConceptStrength { get; init; } = DefaultConceptStrength;
+    public double? ConceptStrength { get; init; }
+
+    /// <summary>The concept-drift strength the run uses: the one given, else <see cref="DefaultConceptStrength"/>.</summary>
+    public double EffectiveConceptStrength => ConceptStrength ?? DefaultConceptStrength;
 
     public const double DefaultConceptStrength = 3;
     /// <summary>Days of history imported before day 1, on which the first model is trained (day 0).</summary>
@@ -50,8 +53,8 @@ public sealed record SimulationOptions
         if (Drift == SyntheticDrift.None && DriftAtDay is not null) throw new LeadScoreException("--drift-at needs a drift scenario (--drift covariate|concept|delay)", "drift-at");
         if (Drift != SyntheticDrift.None && DriftAtDay is null) throw new LeadScoreException($"--drift {Drift.ToString().ToLowerInvariant()} needs the day it starts (--drift-at DAY)", "drift-at");
         if (DriftAtDay is { } d && (d < 1 || d > Days)) throw new LeadScoreException($"--drift-at must be a day of the simulation, 1 to {Days} (got {d})", "drift-at");
-        if (!double.IsFinite(ConceptStrength) || ConceptStrength <= 0 || ConceptStrength > 10) throw new LeadScoreException($"--concept-strength must be above 0 and at most 10 (got {ConceptStrength.ToString(System.Globalization.CultureInfo.InvariantCulture)})", "concept-strength");
-        if (Drift != SyntheticDrift.Concept && ConceptStrength != DefaultConceptStrength) throw new LeadScoreException("--concept-strength needs --drift concept", "concept-strength");
+        if (ConceptStrength is { } k && (!double.IsFinite(k) || k <= 0 || k > 10)) throw new LeadScoreException($"--concept-strength must be above 0 and at most 10 (got {k.ToString(System.Globalization.CultureInfo.InvariantCulture)})", "concept-strength");
+        if (Drift != SyntheticDrift.Concept && ConceptStrength is not null) throw new LeadScoreException("--concept-strength needs --drift concept", "concept-strength");
         if (MonitoringEvery <= TimeSpan.Zero || MonitoringEvery > TimeSpan.FromDays(7)) throw new LeadScoreException("the monitoring interval must be above zero and at most 7 days", "monitoring");
         if (TimePassingRescore <= TimeSpan.Zero) throw new LeadScoreException("the time-passing re-score interval must be above zero", "time-passing");
         return this;

@@ -24,10 +24,9 @@ internal static class SimulateCommand
         var drift = new Option<string>("--drift") { Description = "The change in the world: none, covariate, concept or delay", DefaultValueFactory = _ => "none" };
         drift.AcceptOnlyFromAmong("none", "covariate", "concept", "delay");
         var driftAt = new Option<int?>("--drift-at") { Description = "The simulated day the drift starts (1 to --days)" };
-        var strength = new Option<double>("--concept-strength")
+        var strength = new Option<double?>("--concept-strength")
         {
-            Description = "With --drift concept: how far the pricing signal turns (1 mirrors it, 3 reverses it strongly; default 3)",
-            DefaultValueFactory = _ => new SimulationOptions().ConceptStrength,
+            Description = $"With --drift concept: how far the pricing signal turns (1 mirrors it, 3 reverses it strongly; default {SimulationOptions.DefaultConceptStrength})",
         };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated world and of every training", DefaultValueFactory = _ => 42 };
         var policy = new Option<string[]>("--policy")
@@ -118,7 +117,7 @@ internal static class SimulateCommand
     {
         settings = new
         {
-            days = r.Options.Days, leads_per_day = r.Options.LeadsPerDay, drift, drift_at = r.Options.DriftAtDay, concept_strength = r.Options.Drift == SyntheticDrift.Concept ? r.Options.ConceptStrength : (double?)null, seed = r.Options.Seed,
+            days = r.Options.Days, leads_per_day = r.Options.LeadsPerDay, drift, drift_at = r.Options.DriftAtDay, concept_strength = r.Options.Drift == SyntheticDrift.Concept ? r.Options.EffectiveConceptStrength : (double?)null, seed = r.Options.Seed,
             history_days = r.Options.HistoryDays, time_passing_rescore_days = r.Options.TimePassingRescore.TotalDays,
             policy_overrides = r.Options.Policy.Select(p => $"{p.Path}={p.Value}").ToArray(), gate = r.Options.Gate,
             training = r.Training, policy = JsonDocument.Parse(r.PolicyJson).RootElement,

@@ -20,6 +20,8 @@ public sealed class SimulateCommandTests
     [InlineData(new[] { "--drift", "concept", "--drift-at", "100", "--concept-strength", "0" }, "--concept-strength must be above 0 and at most 10 (got 0)")]
     [InlineData(new[] { "--drift", "concept", "--drift-at", "100", "--concept-strength", "11" }, "--concept-strength must be above 0 and at most 10 (got 11)")]
     [InlineData(new[] { "--concept-strength", "2" }, "--concept-strength needs --drift concept")]
+    [InlineData(new[] { "--concept-strength", "3" }, "--concept-strength needs --drift concept")]
+    [InlineData(new[] { "--drift", "concept", "--drift-at", "100", "--concept-strength", "NaN" }, "--concept-strength must be above 0 and at most 10 (got NaN)")]
     [InlineData(new[] { "--drift", "delay", "--drift-at", "100", "--concept-strength", "2" }, "--concept-strength needs --drift concept")]
     public async Task Bad_options_are_one_clear_error_and_nothing_runs(string[] args, string message)
     {
