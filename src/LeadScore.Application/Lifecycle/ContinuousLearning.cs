@@ -53,12 +53,25 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         // would replace the challenger before its test decides, and the loop would never promote while the champion is bad.
         // The alerts wait (not marked seen), and trigger once the test ends if the champion still raised them; the schedule and
         // the outcome count still retrain.
+        // A performance alert still retrains with the fast track on: its candidate can only be promoted by the fast track then,
+        // never replace the challenger (see RetrainAsync), so the test goes on unless a clearly better model turns up.
         var testing = state.Challenge is not null;
-        string? Alert(string kind) => testing ? null : fresh.Where(a => a.Kind == kind).OrderBy(a => a.WindowStart).Select(a => a.Message).FirstOrDefault();
+        var fastTrack = policy.Challenger.FastTrackOnAlert && policy.Challenger.AutoPromote;
+        string? Alert(string kind) => testing && !(fastTrack && kind == AlertKinds.PerformanceDropped)
+            ? null : fresh.Where(a => a.Kind == kind).OrderBy(a => a.WindowStart).Select(a => a.Message).FirstOrDefault();
         var reason = policy.DueReason(new RetrainingState(state.LastTrainingAt, newOutcomes, Alert(AlertKinds.DriftDetected), Alert(AlertKinds.PerformanceDropped)), now);
         if (reason is null) return null;
-        var seen = fresh.Count > 0 && !testing ? Math.Max(state.LastAlertSeen, fresh.Max(a => a.Id)) : state.LastAlertSeen;
-        await states.UpdateAsync(s => s with { LastTrainingAt = now, LastAlertSeen = seen }, ct);
+        var answered = fresh.Where(a => !testing || (fastTrack && a.Kind == AlertKinds.PerformanceDropped)).ToList();
+        var seen = answered.Count > 0 ? Math.Max(state.LastAlertSeen, answered.Max(a => a.Id)) : state.LastAlertSeen;
+        // A performance alert answered: the process changed from the first alerted window on (unless a change found earlier is
+        // still in force; a later alert on a model trained since then says that model promised too much, not that the process
+        // changed again), and the window follows it.
+        var change = state.Change;
+        if (reason.StartsWith(RetrainingPolicy.PerformanceAlertTrigger, StringComparison.Ordinal) && policy.Window.FollowChange
+            && TrainingWindow.ChangeInForce(policy.Window, change?.Since, now) is null
+            && fresh.Where(a => a.Kind == AlertKinds.PerformanceDropped).OrderBy(a => a.WindowStart).FirstOrDefault() is { } first)
+            change = new ChangeState { Since = first.WindowStart, FoundAt = now, ModelVersion = first.ModelVersion, Alert = first.Message };
+        await states.UpdateAsync(s => s with { LastTrainingAt = now, LastAlertSeen = seen, Change = change }, ct);
         return await jobs.EnqueueTrainingAsync(new TrainJobRequest
         {
             Algorithm = policy.Training.Algorithm,
@@ -103,6 +116,8 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
     public async Task<RetrainOutcome> RetrainAsync(string trigger, IProgress<string>? progress = null, CancellationToken ct = default)
     {
         var (policy, _) = await policies.GetAsync(ct);
+        var now = time.GetUtcNow();
+        var since = TrainingWindow.ChangeInForce(policy.Window, (await states.GetAsync(ct)).Change?.Since, now);
         var (run, rescore) = await lifecycle.TrainWorkspaceAsync(new WorkspaceTrainingRequest
         {
             Options = new TrainingOptions
@@ -113,15 +128,17 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
                 Clock = time,
             },
             HorizonDays = policy.Training.HorizonDays,
-            AsOf = time.GetUtcNow(),
+            AsOf = now,
             Window = policy.Window,
+            ChangeSince = since,
             Trigger = trigger,
         }, progress, ct);
         var reg = run.Registration;
         if (reg.Promoted) return new RetrainOutcome(run, null, true, false, reg.Decision, rescore);
 
         var champion = reg.PreviousChampion!;
-        var (gate, evaluation) = await EvaluateGateAsync(run, champion, policy, ct);
+        var gated = await EvaluateGateAsync(run, champion, policy, ct);
+        var (gate, evaluation) = (gated.Gate, gated.Evaluation);
         await history.RecordAsync(LifecycleEventKinds.Gate, reg.Version, champion, gate.Describe(), new { rows = evaluation.Rows, passed = gate.Passed }, evaluation.Id, ct);
         if (!gate.Passed) return new RetrainOutcome(run, gate, false, false, $"stays a candidate: the gate {gate.Describe()}", null);
 
@@ -130,6 +147,31 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             var change = await lifecycle.PromoteAsync(reg.Version, ct: ct, reason: $"gate {gate.Describe()} (challenger mode none)");
             return new RetrainOutcome(run, gate, true, false, "promoted: it passed the gate (challenger mode none)", change.RescoreJobId);
         }
+
+        var answersAlert = policy.Challenger.FastTrackOnAlert && policy.Challenger.AutoPromote && trigger.StartsWith(RetrainingPolicy.PerformanceAlertTrigger, StringComparison.Ordinal);
+        var underTest = (await states.GetAsync(ct)).Challenge is { } tested && await models.GetAliasAsync(ServingModels.ChallengerAlias, ct) == tested.Version ? tested : null;
+        if (answersAlert && FastTrack(run, gated.ChampionProbabilities, policy.Challenger.Alpha) is { } fast)
+        {
+            var (test, figures) = fast;
+            if (test.PValueAGreater <= policy.Challenger.Alpha)
+            {
+                if (underTest is not null && await EndChallengeAsync(underTest, ct))
+                {
+                    await lifecycle.RemoveAliasAsync(ServingModels.ChallengerAlias, ct);
+                    await EndedAsync(underTest, $"ended: the newer candidate {reg.Version} was fast-tracked after the champion's performance alert", figures, null, ct);
+                }
+                var change = await lifecycle.PromoteAsync(reg.Version, ct: ct,
+                    reason: $"fast track: the champion {champion} raised a performance alert, and on the same {test.Rows} matured hold-out leads the candidate is better: AUC {test.AucA:F4} vs {test.AucB:F4} (DeLong), one-sided p {test.PValueAGreater:0.####} <= {policy.Challenger.Alpha}; the rollback watch checks it on live leads",
+                    figures: figures);
+                return new RetrainOutcome(run, gate, true, false, "promoted: fast track after the champion's performance alert", change.RescoreJobId);
+            }
+            await history.RecordAsync(LifecycleEventKinds.Gate, reg.Version, champion,
+                $"no fast track: on the hold-out AUC {test.AucA:F4} vs the champion's {test.AucB:F4} (DeLong), one-sided p {test.PValueAGreater:0.####} above {policy.Challenger.Alpha}; " +
+                (underTest is null ? "tested on live leads instead" : $"the challenger {underTest.Version} under test stays"), figures, ct: ct);
+        }
+        // An alert answered while a challenger is under test: only the fast track could promote it; the test goes on.
+        if (answersAlert && underTest is not null)
+            return new RetrainOutcome(run, gate, false, false, $"stays a candidate: not fast-tracked, and the challenger {underTest.Version} under test stays", null);
 
         var state = await states.GetAsync(ct);
         if (state.Challenge is { } old && await models.GetAliasAsync(ServingModels.ChallengerAlias, ct) == old.Version)
@@ -160,6 +202,17 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         return new RetrainOutcome(run, gate, false, true, $"challenger ({challenge.Mode}): it passed the gate", null);
     }
 
+    /// <summary>DeLong's paired test of the candidate against the champion on the gate's hold-out rows (null when the gate could not score the champion there).</summary>
+    private static (PairedAucTest Test, object Figures)? FastTrack(TrainingRun run, double[]? championProbabilities, double alpha)
+    {
+        if (championProbabilities is not { } theirs) return null;
+        var labels = run.Result.Test.Labels;
+        if (labels.All(l => l) || labels.All(l => !l)) return null;
+        var t = DeLong.Paired(run.Result.TestProbabilities, theirs, labels);
+        return (t, new { test = "DeLong paired AUC test on the gate's hold-out (fast track)", rows = t.Rows, positives = t.Positives, candidate_auc = t.AucA, champion_auc = t.AucB,
+            difference = t.Difference, se = t.StandardError, z = t.Z, p = t.PValueAGreater, alpha });
+    }
+
     /// <summary>The AUC margin a newer candidate needs over the challenger under test, on the same hold-out, to replace it.</summary>
     public const double ReplaceChallengerMargin = 0.005;
 
@@ -179,7 +232,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             : (true, string.Create(c, $"does as well on the same {test.Count} hold-out rows: AUC {theirs:F4} against the candidate's {mine:F4} (replacing it needs + {ReplaceChallengerMargin})"));
     }
 
-    private async Task<(GateResult Gate, ModelEvaluation Evaluation)> EvaluateGateAsync(TrainingRun run, string champion, RetrainingPolicy policy, CancellationToken ct)
+    private async Task<(GateResult Gate, ModelEvaluation Evaluation, double[]? ChampionProbabilities)> EvaluateGateAsync(TrainingRun run, string champion, RetrainingPolicy policy, CancellationToken ct)
     {
         var gate = PromotionGate.Parse(policy.Gate);
         var test = run.Result.Test;
@@ -188,13 +241,14 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         var missing = championModel.MissingFeatures(test);
         EvaluationMetrics? theirs = null;
         FairnessReport? candidateFairness = null, championFairness = null;
+        double[]? championProbabilities = null;
         GateResult result;
         if (missing.Count > 0)
             result = new GateResult(false, [new GateRuleResult("same rows", false, double.NaN, null, double.NaN,
                 $"champion {champion} uses features the new hold-out lacks ({string.Join(", ", missing.Take(5))}); the two cannot be compared on the same rows")]);
         else
         {
-            var championProbabilities = championModel.Predict(test);
+            championProbabilities = championModel.Predict(test);
             theirs = Evaluator.Evaluate(championProbabilities, test.Labels, test);
             if (gate.NeedsFairness)
             {
@@ -209,7 +263,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
                 candidateFairness = FairnessAnalyzer.Analyze(candidateGrades, candidateProbabilities, rows.Outcomes, rows.Columns, options);
                 championFairness = FairnessAnalyzer.Analyze(championGrades, championRowProbabilities, rows.Outcomes, rows.Columns, options);
             }
-            result = gate.Evaluate(candidate, theirs, candidateFairness, championFairness);
+            result = gate.Evaluate(candidate, theirs, candidateFairness, championFairness, CalibrationError.Noise(run.Result.TestProbabilities, seed: policy.Training.Seed));
         }
         var evaluation = await history.SaveEvaluationAsync("gate", run.Registration.Version, champion, result.Passed, test.Count, result.Describe(),
             new
@@ -219,7 +273,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
                 champion = theirs is null ? null : Figures(theirs),
                 fairness = candidateFairness is null || championFairness is null ? null : FairnessFigures(candidateFairness, championFairness),
             }, result.Rules, ct);
-        return (result, evaluation);
+        return (result, evaluation, championProbabilities);
     }
 
     /// <summary>

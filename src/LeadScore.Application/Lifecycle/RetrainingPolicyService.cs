@@ -46,6 +46,21 @@ public sealed record LifecycleState
     public long LastAlertSeen { get; init; }
     public ChallengeState? Challenge { get; init; }
     public WatchState? Watch { get; init; }
+    /// <summary>The change in the process the champion's last answered performance alert found (the policy window follows it).</summary>
+    public ChangeState? Change { get; init; }
+}
+
+/// <summary>
+/// A change a performance alert found: leads first decided from <see cref="Since"/> (the alert's window start) show the
+/// new process, so retrainings learn from those leads while the change is in force (see <c>window.follow_change</c>).
+/// </summary>
+public sealed record ChangeState
+{
+    public required DateTimeOffset Since { get; init; }
+    public required DateTimeOffset FoundAt { get; init; }
+    /// <summary>The model whose alert found it, and the alert's sentence.</summary>
+    public required string ModelVersion { get; init; }
+    public required string Alert { get; init; }
 }
 
 /// <summary>A challenger on live leads: since when, in which mode, and the alpha its sequential test has spent.</summary>

@@ -33,6 +33,8 @@ public sealed record WorkspaceTrainingRequest
     public Engine.Lifecycle.RetrainingPolicy.WindowSettings? Window { get; init; }
     /// <summary>Why the policy trains (recorded in the card); set for policy retrainings, which register as candidates for the gate.</summary>
     public string? Trigger { get; init; }
+    /// <summary>A change in the process in force (see <see cref="Engine.Lifecycle.TrainingWindow.ChangeInForce"/>): only leads first decided since it train, when they are enough.</summary>
+    public DateTimeOffset? ChangeSince { get; init; }
 }
 
 /// <summary>How to build a workspace training set; null members are chosen from the data.</summary>
@@ -224,6 +226,16 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             var before = frame.Count;
             frame = Engine.Lifecycle.TrainingWindow.Apply(frame, w, asOf, request.Options.Seed);
             window = Engine.Lifecycle.TrainingWindow.Describe(w);
+            if (request.ChangeSince is { } since)
+            {
+                var day = since.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+                if (Engine.Lifecycle.TrainingWindow.SinceChange(frame, since) is { } changed)
+                {
+                    frame = changed;
+                    window += $", only leads first decided since {day} (the change a performance alert found)";
+                }
+                else progress?.Report($"training window: too few matured leads since the change of {day} (fewer than {Engine.Lifecycle.TrainingWindow.MinChangeRows} rows, or than {Engine.Lifecycle.TrainingWindow.MinChangeRows / 10} of a class); the window alone");
+            }
             progress?.Report($"training window: {window}: {frame.Count} of {before} rows");
         }
         var options = request.Options with

@@ -24,10 +24,25 @@ public enum GateMetric
 
 /// <summary>
 /// One declarative gate rule, like MLflow's MetricThreshold: <c>auc &gt;= champion + 0.005</c>, <c>ece &lt;= 0.03</c>,
-/// <c>segment_auc_drop &lt;= 0.02</c>. The right side is a number, or the champion's own figure plus or minus a margin.
+/// <c>segment_auc_drop &lt;= 0.02</c>. The right side is a number, the champion's own figure plus or minus a margin, or the
+/// larger or smaller of a number and the champion's figure: <c>ece &lt;= max(0.03, champion + 0.01)</c> holds a candidate to 0.03,
+/// or to 0.01 above the champion's own ECE where that is higher (after a change in the process a candidate that ranks far
+/// better than the failing champion, trained on a few weeks of the new process, is often a little less well calibrated on
+/// a small hold-out; a fixed 0.03 then kept the failing champion serving).
 /// </summary>
-public sealed record GateRule(GateMetric Metric, string Operator, bool RelativeToChampion, double Value, string Text)
+/// <param name="Metric">The figure tested.</param>
+/// <param name="Operator">&gt;=, &lt;=, &gt; or &lt;.</param>
+/// <param name="RelativeToChampion">Whether the right side involves the champion's figure.</param>
+/// <param name="Value">The number, or the margin added to the champion's figure.</param>
+/// <param name="Text">The rule as written (normalized).</param>
+/// <param name="Combine">"max" or "min" when the right side is <c>max(Fixed, champion ± Value)</c> or <c>min(...)</c>; null otherwise.</param>
+/// <param name="Fixed">The number inside <c>max(...)</c> or <c>min(...)</c>.</param>
+public sealed record GateRule(GateMetric Metric, string Operator, bool RelativeToChampion, double Value, string Text, string? Combine = null, double Fixed = 0)
 {
+    private static readonly System.Text.RegularExpressions.Regex Combined = new(
+        @"^(?<f>max|min)\(\s*(?:(?<n>[-+]?[0-9.eE+-]+)\s*,\s*champion\s*(?:(?<s>[+-])\s*(?<m>[0-9.eE+-]+))?|champion\s*(?:(?<s>[+-])\s*(?<m>[0-9.eE+-]+))?\s*,\s*(?<n>[-+]?[0-9.eE+-]+))\s*\)$",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public static readonly IReadOnlyList<string> MetricNames = ["auc", "pr_auc", "ece", "brier", "log_loss", "segment_auc_drop", "fairness_regression"];
 
     /// <summary>The margin a bare <c>fairness_regression</c> rule allows an equalized-odds gap to widen by.</summary>
@@ -62,6 +77,20 @@ public sealed record GateRule(GateMetric Metric, string Operator, bool RelativeT
         var rest = parts[2..];
         bool relative = false;
         double value;
+        var joined = string.Join(' ', rest);
+        if (rest[0].StartsWith("max(", StringComparison.OrdinalIgnoreCase) || rest[0].StartsWith("min(", StringComparison.OrdinalIgnoreCase))
+        {
+            if (metric is GateMetric.SegmentAucDrop or GateMetric.FairnessRegression)
+                throw new LeadScoreException($"gate rule '{text}': {parts[0].ToLowerInvariant()} is already measured against the champion; give a number", "gate");
+            var m = Combined.Match(joined);
+            if (!m.Success || !TryNumber(m.Groups["n"].Value, out var number) || (m.Groups["m"].Success && !TryNumber(m.Groups["m"].Value, out _)))
+                throw new LeadScoreException($"gate rule '{text}': expected 'max(NUMBER, champion [+|- NUMBER])' or 'min(...)', e.g. 'ece <= max(0.03, champion + 0.01)'", "gate");
+            var margin = m.Groups["m"].Success ? double.Parse(m.Groups["m"].Value, NumberStyles.Float, CultureInfo.InvariantCulture) : 0;
+            if (m.Groups["s"].Value == "-") margin = -margin;
+            var f = m.Groups["f"].Value.ToLowerInvariant();
+            var canonical = $"{f}({number.ToString(CultureInfo.InvariantCulture)}, champion{(margin != 0 ? $" {(margin > 0 ? "+" : "-")} {Math.Abs(margin).ToString(CultureInfo.InvariantCulture)}" : "")})";
+            return new GateRule(metric, op, true, margin, $"{parts[0].ToLowerInvariant()} {op} {canonical}", f, number);
+        }
         if (rest[0].Equals("champion", StringComparison.OrdinalIgnoreCase))
         {
             if (metric is GateMetric.SegmentAucDrop or GateMetric.FairnessRegression)
@@ -98,7 +127,7 @@ public sealed record GateResult(bool Passed, IReadOnlyList<GateRuleResult> Rules
 public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
 {
     /// <summary>The gate a new workspace starts with.</summary>
-    public static readonly IReadOnlyList<string> DefaultRules = ["auc >= champion + 0.005", "ece <= 0.03", "segment_auc_drop <= 0.02"];
+    public static readonly IReadOnlyList<string> DefaultRules = ["auc >= champion + 0.005", "ece <= max(0.03, champion + 0.01)", "segment_auc_drop <= 0.02"];
 
     public IReadOnlyList<GateRule> Rules { get; } = rules;
 
@@ -117,7 +146,17 @@ public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
     /// Evaluates every rule; <paramref name="candidateFairness"/> and <paramref name="championFairness"/> are both models'
     /// fairness figures on the same rows (needed by <c>fairness_regression</c>; without them that rule fails, saying so).
     /// </summary>
-    public GateResult Evaluate(EvaluationMetrics candidate, EvaluationMetrics? champion, FairnessReport? candidateFairness, FairnessReport? championFairness)
+    /// <param name="candidate">The candidate's figures on the hold-out.</param>
+    /// <param name="champion">The champion's figures on the same rows; null when there is none.</param>
+    /// <param name="candidateFairness">The candidate's fairness figures on those rows (for <c>fairness_regression</c>).</param>
+    /// <param name="championFairness">The champion's fairness figures on those rows.</param>
+    /// <param name="candidateEceNoise">
+    /// The ECE a perfectly calibrated model shows on the hold-out by chance (<see cref="LeadScore.Engine.Metrics.CalibrationError.Noise"/>); an
+    /// ECE rule's threshold is at least this, so a small hold-out does not fail a calibrated candidate on noise. Null: the
+    /// rule's threshold as written.
+    /// </param>
+    public GateResult Evaluate(EvaluationMetrics candidate, EvaluationMetrics? champion, FairnessReport? candidateFairness, FairnessReport? championFairness,
+        double? candidateEceNoise = null)
     {
         var results = new List<GateRuleResult>();
         foreach (var r in Rules)
@@ -140,6 +179,13 @@ public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
                 continue;
             }
             value = Figure(candidate, r.Metric);
+            if (r.Combine is not null && champion is null)
+            {
+                // No champion: the number alone.
+                var alone = Compare(value, r.Operator, r.Fixed);
+                results.Add(new GateRuleResult(r.Text, alone, value, null, r.Fixed, $"{Name(r.Metric)} {value:F4} {(alone ? "meets" : "misses")} {r.Operator} {r.Fixed:F4} (no champion to compare with)"));
+                continue;
+            }
             if (r.RelativeToChampion)
             {
                 if (champion is null)
@@ -149,10 +195,21 @@ public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
                 }
                 championValue = Figure(champion, r.Metric);
                 threshold = championValue.Value + r.Value;
+                if (r.Combine == "max") threshold = Math.Max(r.Fixed, threshold);
+                else if (r.Combine == "min") threshold = Math.Min(r.Fixed, threshold);
             }
             else threshold = r.Value;
+            var noiseNote = "";
+            if (r.Metric == GateMetric.Ece && r.Operator is "<=" or "<" && candidateEceNoise is { } noise && noise > threshold)
+            {
+                noiseNote = $"; a calibrated model shows up to {noise:F4} by chance on these {candidate.Rows} rows";
+                threshold = noise;
+            }
             var passed = Compare(value, r.Operator, threshold);
             var vs = championValue is { } c ? $" (champion {c:F4}{(r.Value != 0 ? $" {(r.Value > 0 ? "+" : "-")} {Math.Abs(r.Value):0.####}" : "")})" : "";
+            if (r.Combine is not null && championValue is { } cv)
+                vs = $" ({r.Combine} of {r.Fixed:0.####} and the champion's {cv:F4}{(r.Value != 0 ? $" {(r.Value > 0 ? "+" : "-")} {Math.Abs(r.Value):0.####}" : "")})";
+            if (noiseNote.Length > 0) vs = vs.Length > 0 ? vs[..^1] + noiseNote + ")" : $" ({noiseNote[2..]})";
             results.Add(new GateRuleResult(r.Text, passed, value, championValue, threshold,
                 $"{Name(r.Metric)} {value:F4} {(passed ? "meets" : "misses")} {r.Operator} {threshold:F4}{vs}"));
         }

@@ -53,6 +53,12 @@ public sealed record RetrainingPolicy
         public int? Months { get; init; }
         /// <summary>For decay: a row's weight halves every this many days of age.</summary>
         public double? HalfLifeDays { get; init; }
+        /// <summary>
+        /// After a performance alert of the champion, train only on the leads first decided since the alert's window began (the
+        /// change it found), while that change is newer than the window's own start (a year for all and decay), and when those
+        /// leads are enough (<see cref="TrainingWindow.MinChangeRows"/>); false = the window alone.
+        /// </summary>
+        public bool FollowChange { get; init; } = true;
     }
 
     public sealed record TrainingSettings
@@ -78,6 +84,13 @@ public sealed record RetrainingPolicy
         public double Alpha { get; init; } = 0.05;
         /// <summary>Promote a winning challenger at once; false = it waits for a person (<c>models promote challenger</c>).</summary>
         public bool AutoPromote { get; init; } = true;
+        /// <summary>
+        /// When a retraining answers a performance alert of the champion (its realized performance fell), a candidate that passes
+        /// the gate and beats the champion on the same matured hold-out by DeLong's paired test at <see cref="Alpha"/> is promoted
+        /// at once, and the rollback watch guards it on live leads; a live test would keep the failing champion serving for
+        /// another horizon. False = such a candidate is tested on live leads like any other. Needs <see cref="AutoPromote"/>.
+        /// </summary>
+        public bool FastTrackOnAlert { get; init; } = true;
     }
 
     public sealed record RollbackSettings
@@ -197,6 +210,9 @@ public sealed record RetrainingPolicy
         return this;
     }
 
+    /// <summary>How <see cref="DueReason"/> begins when a performance alert is the reason.</summary>
+    public const string PerformanceAlertTrigger = "trigger: performance alert";
+
     /// <summary>Upper bounds of the day counts (schedule, horizon, pause between trainings): ten years.</summary>
     public const int MaxDays = 3650;
     /// <summary>Upper bound of a last-months window: 100 years.</summary>
@@ -225,7 +241,7 @@ public sealed record RetrainingPolicy
         else if (Schedule.EveryDays is { } every && now - last >= TimeSpan.FromDays(every))
             return $"schedule: every {every.ToString("0.##", CultureInfo.InvariantCulture)} days ({(now - last).TotalDays:0.#} days since the last training)";
         if (Triggers.DatasetDrift && state.DriftAlertSince is { } drift) return $"trigger: dataset drift alert ({drift})";
-        if (Triggers.PerformanceAlert && state.PerformanceAlertSince is { } perf) return $"trigger: performance alert ({perf})";
+        if (Triggers.PerformanceAlert && state.PerformanceAlertSince is { } perf) return $"{PerformanceAlertTrigger} ({perf})";
         if (Triggers.MinNewOutcomes is { } min && state.NewMaturedOutcomes >= min)
             return $"trigger: {state.NewMaturedOutcomes} outcomes matured since the last training (at least {min})";
         return null;
@@ -249,6 +265,44 @@ public static class TrainingWindow
     public const string All = "all";
     public const string LastMonths = "last_months";
     public const string Decay = "decay";
+
+    /// <summary>The fewest matured rows, and of each class a tenth of that, a change window needs; with fewer the usual window trains.</summary>
+    public const int MinChangeRows = 400;
+
+    /// <summary>How long a change found by an alert narrows an all-history or decay window (a last-months window ends it itself).</summary>
+    public static readonly TimeSpan FollowChangeFor = TimeSpan.FromDays(365);
+
+    /// <summary>The start of the change window in force at <paramref name="now"/>: <paramref name="since"/> while it is newer than the window's own start.</summary>
+    public static DateTimeOffset? ChangeInForce(RetrainingPolicy.WindowSettings w, DateTimeOffset? since, DateTimeOffset now)
+    {
+        if (!w.FollowChange || since is not { } s || s > now) return null;
+        return w.Kind == LastMonths ? (s > now.AddMonths(-(w.Months ?? 12)) ? s : null) : (now - s < FollowChangeFor ? s : null);
+    }
+
+    /// <summary>
+    /// The rows of leads first decided at or after <paramref name="since"/> (a lead's rows at every age stay together: a lead
+    /// decided before the change learned from the old process, whatever its age), or null when they are too few to train on:
+    /// fewer than <see cref="MinChangeRows"/> matured rows, or fewer than a tenth of that in either class.
+    /// </summary>
+    public static FeatureFrame? SinceChange(FeatureFrame frame, DateTimeOffset since)
+    {
+        if (frame.Times.Count != frame.Count) return null;
+        var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        for (var i = 0; i < frame.Count; i++)
+            if (!first.TryGetValue(frame.Ids[i], out var t) || frame.Times[i] < t) first[frame.Ids[i]] = frame.Times[i];
+        var keep = new List<int>();
+        int matured = 0, positives = 0;
+        for (var i = 0; i < frame.Count; i++)
+        {
+            if (first[frame.Ids[i]] < since) continue;
+            keep.Add(i);
+            if (!frame.IsMatured(i)) continue;
+            matured++;
+            if (frame.Labels.Count == frame.Count && frame.Labels[i]) positives++;
+        }
+        if (matured < MinChangeRows || positives < MinChangeRows / 10 || matured - positives < MinChangeRows / 10) return null;
+        return frame.Subset(keep);
+    }
 
     public static string Describe(RetrainingPolicy.WindowSettings w) => w.Kind switch
     {

@@ -121,6 +121,72 @@ public sealed class ContinuousLearningTests
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task After_a_performance_alert_the_window_follows_the_change_and_a_clearly_better_candidate_is_fast_tracked(string backend)
+    {
+        // 40 leads a day; from day 100 on the pricing signal is turned round (the generator's concept drift, strength 3).
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 10_000, days: 250, conceptDriftAtDay: 100);
+        await w.AtDayAsync(95);
+        (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
+        await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "null"), ("challenger.mode", "shadow"));
+        var states = w.Services.Get<LifecycleStateStore>();
+        await states.UpdateAsync(s => s with { LastTrainingAt = w.Time.GetUtcNow() });
+
+        // Day 190: the champion's leads decided from day 114 (created on the drift day + 14) did worse than it promised.
+        await w.AtDayAsync(190);
+        var changeAt = LoopWorld.Start.AddDays(114);
+        await AddAlertAsync(w, "v1", changeAt, "realized AUC 0.58 is below the held-out 0.80 (z = 5.1)");
+        var job = await w.ScheduleAndRunAsync();
+        job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
+
+        // The change is recorded, and the candidate learned from the leads decided since it only.
+        var state = await states.GetAsync();
+        state.Change.ShouldNotBeNull().Since.ShouldBe(changeAt);
+        state.Change.ModelVersion.ShouldBe("v1");
+        var registry = w.Services.Get<ModelRegistry>();
+        var (_, card) = await registry.ShowAsync("v2");
+        card.TrainingWindow.ShouldBe("the last 6 months of decision times, only leads first decided since 2025-04-25 (the change a performance alert found)", await w.DescribeAsync());
+        card.DataFrom.ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(changeAt);
+        card.TrainedBecause.ShouldStartWith("trigger: performance alert (realized AUC 0.58");
+
+        // It passed the gate, but on 11 weeks of the new process it is not better beyond chance on its hold-out: no fast
+        // track, it is tested on live leads.
+        var events = await w.HistoryAsync();
+        events.First(e => e.Kind == LifecycleEventKinds.Gate && e.Version == "v2").Reason.ShouldStartWith("passed", Case.Sensitive, await w.DescribeAsync());
+        events.Single(e => e.Kind == LifecycleEventKinds.Gate && e.Reason.StartsWith("no fast track")).Reason.ShouldEndWith("tested on live leads instead");
+        (await w.Store.GetAliasAsync(ServingModels.ChallengerAlias)).ShouldBe("v2");
+
+        // Day 230, the champion still alerted: the alert retrains while v2 is tested, on the leads since the same change.
+        await w.AtDayAsync(230);
+        await AddAlertAsync(w, "v1", LoopWorld.Start.AddDays(190), "realized AUC 0.57 is below the held-out 0.80 (z = 5.6)");
+        job = await w.ScheduleAndRunAsync();
+        job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
+        (await registry.ShowAsync("v3")).Card.TrainingWindow.ShouldEndWith("only leads first decided since 2025-04-25 (the change a performance alert found)");
+
+        // With 17 weeks of the new process it beats the failing champion on the same hold-out beyond chance: promoted at
+        // once, the challenge of v2 ended, and v3 watched against v1.
+        (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v3", await w.DescribeAsync());
+        (await w.Store.GetAliasAsync(ServingModels.ChallengerAlias)).ShouldBeNull();
+        events = await w.HistoryAsync();
+        events.Single(e => e.Kind == LifecycleEventKinds.ChallengeEnded).Reason.ShouldBe("ended: the newer candidate v3 was fast-tracked after the champion's performance alert");
+        var promotion = events.Single(e => e.Kind == LifecycleEventKinds.Promotion && e.Version == "v3");
+        promotion.Reason.ShouldStartWith("fast track: the champion v1 raised a performance alert");
+        var figures = JsonDocument.Parse(promotion.FiguresJson!).RootElement;
+        figures.GetProperty("p").GetDouble().ShouldBeLessThanOrEqualTo(0.05);
+        figures.GetProperty("candidate_auc").GetDouble().ShouldBeGreaterThan(figures.GetProperty("champion_auc").GetDouble());
+        state = await states.GetAsync();
+        state.Watch!.Previous.ShouldBe("v1");
+        state.Challenge.ShouldBeNull();
+        // The change stays where the first alert found it: a later alert says the champion kept failing, not that the process changed again.
+        state.Change!.Since.ShouldBe(changeAt);
+    }
+
+    private static Task AddAlertAsync(LoopWorld w, string version, DateTimeOffset windowStart, string message) => w.Store.TryAddAlertAsync(new MonitoringAlert
+    {
+        Kind = ContinuousLearning.AlertKinds.PerformanceDropped, ModelVersion = version, Slot = PredictionSlots.Champion, WindowStart = windowStart,
+        WindowEnd = windowStart.AddDays(7), RaisedAt = w.Time.GetUtcNow(), Message = message, DetailsJson = "{}",
+    });
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task A_newer_candidate_no_better_than_the_challenger_under_test_leaves_it_in_place(string backend)
     {
         await using var w = await LoopWorld.CreateAsync(backend, leads: 2500, days: 200);

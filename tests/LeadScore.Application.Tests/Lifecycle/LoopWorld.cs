@@ -39,11 +39,18 @@ internal sealed class LoopWorld : IAsyncDisposable
         Services = services;
     }
 
-    public static async Task<LoopWorld> CreateAsync(string backend, int leads = 4000, int days = 300, int seed = 7, string? groupEffect = null)
+    /// <param name="conceptDriftAtDay">Leads created from this day on follow the generator's concept drift (the pricing signal turned round, <paramref name="conceptStrength"/>).</param>
+    public static async Task<LoopWorld> CreateAsync(string backend, int leads = 4000, int days = 300, int seed = 7, string? groupEffect = null,
+        double? conceptDriftAtDay = null, double conceptStrength = 3)
     {
         var time = new ManualTime(Start);
         var (store, _, cs) = await TestStores.OpenAsync(backend, time);
-        var data = SyntheticGenerator.Generate(new SyntheticOptions { Leads = leads, Days = days, Seed = seed, Start = Start, GroupEffect = groupEffect });
+        var data = SyntheticGenerator.Generate(new SyntheticOptions
+        {
+            Leads = leads, Days = days, Seed = seed, Start = Start, GroupEffect = groupEffect,
+            Drift = conceptDriftAtDay is null ? SyntheticDrift.None : SyntheticDrift.Concept, DriftAt = conceptDriftAtDay is { } d ? Start.AddDays(d) : null,
+            ConceptStrength = conceptStrength, StationaryEnrichment = conceptDriftAtDay is not null,
+        });
         await store.UpsertEnrichmentAsync(data.Enrichment);
         return new LoopWorld(data, time, store, AppServices.For(store, time: time)) { ConnectionString = cs };
     }

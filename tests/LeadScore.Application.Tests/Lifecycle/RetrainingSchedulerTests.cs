@@ -74,7 +74,7 @@ public sealed class RetrainingSchedulerTests
         await w.AtDayAsync(100);
         var learning = w.Services.Get<ContinuousLearning>();
         var states = w.Services.Get<LifecycleStateStore>();
-        await w.Services.Get<RetrainingPolicyService>().SetAsync([("schedule.every_days", "null")]);
+        await w.Services.Get<RetrainingPolicyService>().SetAsync([("schedule.every_days", "null"), ("challenger.fast_track_on_alert", "false")]);
         var first = await learning.ScheduleAsync();
         await FinishAsync(w.Store, first!, w.Time.GetUtcNow());
         (await RegisterAnyModelAsync(w)).ShouldBe("v1");
@@ -89,9 +89,19 @@ public sealed class RetrainingSchedulerTests
         w.Time.Advance(TimeSpan.FromDays(4));
         (await learning.ScheduleAsync()).ShouldBeNull("still under test");
 
-        // The test ends (the challenger lost): the alert, still not used, retrains.
+        // With the fast track on, the performance alert retrains even while the challenger is tested (its candidate can only
+        // be fast-tracked then, never replace the challenger); a drift alert still waits.
+        await w.Services.Get<RetrainingPolicyService>().SetAsync([("challenger.fast_track_on_alert", "true"), ("triggers.dataset_drift", "true")]);
+        await AddChampionAlertAsync(w, "drift_detected", "3 of 40 features drifted");
+        var fast = await learning.ScheduleAsync();
+        (await TriggerOfAsync(fast)).ShouldBe("trigger: performance alert (realized AUC 0.61 below the card's 0.80)");
+        await FinishAsync(w.Store, fast!, w.Time.GetUtcNow());
+        w.Time.Advance(TimeSpan.FromDays(4));
+        (await learning.ScheduleAsync()).ShouldBeNull("the drift alert waits for the test; the performance alert was used");
+
+        // The test ends (the challenger lost): the drift alert, still not used, retrains.
         await states.UpdateAsync(s => s with { Challenge = null });
-        (await TriggerOfAsync(await learning.ScheduleAsync())).ShouldBe("trigger: performance alert (realized AUC 0.61 below the card's 0.80)");
+        (await TriggerOfAsync(await learning.ScheduleAsync())).ShouldBe("trigger: dataset drift alert (3 of 40 features drifted)");
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]

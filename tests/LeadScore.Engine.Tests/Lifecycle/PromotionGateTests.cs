@@ -47,7 +47,27 @@ public sealed class PromotionGateTests
     {
         var r = Default.Evaluate(Metrics(0.85, 0.05), Metrics(0.79, 0.01));
         r.Passed.ShouldBeFalse();
-        r.Rules.Single(x => !x.Passed).Rule.ShouldBe("ece <= 0.03");
+        r.Rules.Single(x => !x.Passed).Rule.ShouldBe("ece <= max(0.03, champion + 0.01)");
+        r.Describe().ShouldContain("ECE 0.0500 misses <= 0.0300 (max of 0.03 and the champion's 0.0100 + 0.01)");
+    }
+
+    [Fact]
+    public void Ece_rule_holds_a_candidate_to_the_champions_calibration_where_that_is_worse_than_the_number()
+    {
+        // After a change in the process the champion is badly calibrated on recent leads: a better-calibrated candidate passes.
+        var r = Default.Evaluate(Metrics(0.70, 0.06), Metrics(0.60, 0.09));
+        r.Passed.ShouldBeTrue(r.Describe());
+        r.Rules.Single(x => x.Rule.StartsWith("ece")).Threshold.ShouldBe(0.10, 1e-12);
+        // More than 0.01 worse calibrated than that champion: fails.
+        Default.Evaluate(Metrics(0.70, 0.105), Metrics(0.60, 0.09)).Rules.Single(x => x.Rule.StartsWith("ece")).Passed.ShouldBeFalse();
+        // min(...) with a margin: the smaller of the number and champion - 0.01.
+        var min = PromotionGate.Parse(["brier <= min( 0.2 , champion - 0.01 )"]);
+        min.Rules[0].Text.ShouldBe("brier <= min(0.2, champion - 0.01)");
+        min.Rules[0].ShouldBe(GateRule.Parse("brier <= min(champion - 0.01, 0.2)"));
+        var m = Metrics(0.7, 0.01) with { Brier = 0.15 };
+        min.Evaluate(m, m with { Brier = 0.17 }).Rules[0].Threshold.ShouldBe(0.16, 1e-12);
+        min.Evaluate(m, m with { Brier = 0.155 }).Passed.ShouldBeFalse();
+        min.Evaluate(m, m with { Brier = 0.3 }).Rules[0].Threshold.ShouldBe(0.2, 1e-12);
     }
 
     [Fact]
@@ -125,6 +145,10 @@ public sealed class PromotionGateTests
     [InlineData("auc => 0.8", "unknown operator '=>'")]
     [InlineData("auc >= champion * 2", "after 'champion'")]
     [InlineData("ece <= lots", "'lots' is not a number")]
+    [InlineData("ece <= max(0.03)", "expected 'max(NUMBER, champion [+|- NUMBER])'")]
+    [InlineData("ece <= max(0.03, champion * 2)", "expected 'max(NUMBER, champion [+|- NUMBER])'")]
+    [InlineData("ece <= max(lots, champion)", "expected 'max(NUMBER, champion [+|- NUMBER])'")]
+    [InlineData("segment_auc_drop <= max(0.02, champion)", "already measured against the champion")]
     [InlineData("segment_auc_drop <= champion", "already measured against the champion")]
     [InlineData("fairness_regression = none", "unknown operator '='")]
     [InlineData("fairness_regression >= 0.05", "use '<=' or '<'")]

@@ -112,4 +112,43 @@ public sealed class RetrainingPolicyTests
         TrainingWindow.Apply(f, new() { Kind = "decay", HalfLifeDays = 90 }, asOf, 1).Ids.ShouldBe(decayed.Ids);
         TrainingWindow.Describe(new() { Kind = "last_months", Months = 6 }).ShouldBe("the last 6 months of decision times");
     }
+
+    [Fact]
+    public void A_change_window_is_in_force_while_it_is_newer_than_the_windows_own_start()
+    {
+        var since = T0.AddDays(-20);
+        var months = new RetrainingPolicy.WindowSettings { Kind = TrainingWindow.LastMonths, Months = 3 };
+        TrainingWindow.ChangeInForce(months, since, T0).ShouldBe(since);
+        TrainingWindow.ChangeInForce(months, since, since.AddMonths(3).AddDays(1)).ShouldBeNull("the window's own start passed the change");
+        TrainingWindow.ChangeInForce(months with { FollowChange = false }, since, T0).ShouldBeNull();
+        TrainingWindow.ChangeInForce(months, null, T0).ShouldBeNull();
+        var all = new RetrainingPolicy.WindowSettings();
+        TrainingWindow.ChangeInForce(all, since, since.AddDays(364)).ShouldBe(since);
+        TrainingWindow.ChangeInForce(all, since, since.AddDays(365)).ShouldBeNull("a change narrows an all-history window for a year");
+    }
+
+    [Fact]
+    public void Since_a_change_keeps_every_row_of_the_leads_first_decided_after_it_and_refuses_too_few()
+    {
+        var f = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "x")]) { GroupRowsById = true, Horizon = TimeSpan.FromDays(30), AsOf = T0 };
+        // 600 leads, one a day up to 30 days before the end, each seen at ages 0 and 7 (the second row 7 days later); every
+        // fifth converted.
+        for (var i = 0; i < 600; i++)
+        {
+            var t = T0.AddDays(-30 - 600 + i);
+            f.Add($"L{i}", [FeatureValue.Of(i)], i % 5 == 0, t);
+            f.Add($"L{i}", [FeatureValue.Of(i)], i % 5 == 0, t.AddDays(7));
+        }
+        var since = T0.AddDays(-30 - 600 + 100);
+        var kept = TrainingWindow.SinceChange(f, since).ShouldNotBeNull();
+        // L93..L99 have a row after the change (age 7) but were first decided before it: left out, both rows.
+        kept.Ids.Distinct().Count().ShouldBe(500);
+        kept.Count.ShouldBe(1000);
+        kept.Ids.Select(id => int.Parse(id.AsSpan(1))).Min().ShouldBe(100);
+        kept.GroupRowsById.ShouldBeTrue();
+
+        // From L398: 202 first rows and 196 second rows matured (L594 on is 7 days short), 398 in all, below 400; from L397, 400.
+        TrainingWindow.SinceChange(f, T0.AddDays(-30 - 600 + 398)).ShouldBeNull();
+        TrainingWindow.SinceChange(f, T0.AddDays(-30 - 600 + 397)).ShouldNotBeNull().Ids.Distinct().Count().ShouldBe(203);
+    }
 }
