@@ -63,14 +63,16 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         if (reason is null) return null;
         var answered = fresh.Where(a => !testing || (fastTrack && a.Kind == AlertKinds.PerformanceDropped)).ToList();
         var seen = answered.Count > 0 ? Math.Max(state.LastAlertSeen, answered.Max(a => a.Id)) : state.LastAlertSeen;
-        // A performance alert answered: the process changed from the first alerted window on (unless a change found earlier is
-        // still in force; a later alert on a model trained since then says that model promised too much, not that the process
-        // changed again), and the window follows it.
+        // A performance alert answered: the process changed within the first alerted window (the window before it was fine), so
+        // the leads first decided from its end on are the new process's; the window follows them. The end, not the start: a
+        // window is flagged once a part of it changed (in the 137-a-day year, the window from day 189 with the first changed
+        // leads decided on day 194), and leads decided before the change, mixed in, taught the candidates the old process.
+        // Unless a change found earlier is still in force: a later alert says the champion kept failing, not a new change.
         var change = state.Change;
         if (reason.StartsWith(RetrainingPolicy.PerformanceAlertTrigger, StringComparison.Ordinal) && policy.Window.FollowChange
             && TrainingWindow.ChangeInForce(policy.Window, change?.Since, now) is null
             && fresh.Where(a => a.Kind == AlertKinds.PerformanceDropped).OrderBy(a => a.WindowStart).FirstOrDefault() is { } first)
-            change = new ChangeState { Since = first.WindowStart, FoundAt = now, ModelVersion = first.ModelVersion, Alert = first.Message };
+            change = new ChangeState { Since = first.WindowEnd, FoundAt = now, ModelVersion = first.ModelVersion, Alert = first.Message };
         await states.UpdateAsync(s => s with { LastTrainingAt = now, LastAlertSeen = seen, Change = change }, ct);
         return await jobs.EnqueueTrainingAsync(new TrainJobRequest
         {

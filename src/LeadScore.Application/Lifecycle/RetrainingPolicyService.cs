@@ -51,8 +51,8 @@ public sealed record LifecycleState
 }
 
 /// <summary>
-/// A change a performance alert found: leads first decided from <see cref="Since"/> (the alert's window start) show the
-/// new process, so retrainings learn from those leads while the change is in force (see <c>window.follow_change</c>).
+/// A change a performance alert found: leads first decided from <see cref="Since"/> (the end of the first alerted window)
+/// show the new process, so retrainings learn from those leads while the change is in force (see <c>window.follow_change</c>).
 /// </summary>
 public sealed record ChangeState
 {

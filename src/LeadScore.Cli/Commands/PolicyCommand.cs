@@ -24,7 +24,7 @@ internal static class PolicyCommand
         var pairs = new Argument<string[]>("field=value")
         {
             Description = "One or more dotted fields and values: schedule.every_days=10, schedule.cron='0 3 * * 1', triggers.min_new_outcomes=500, " +
-                "window.kind=last_months window.months=6, gate='auc >= champion + 0.005; ece <= max(0.03, champion + 0.01)', challenger.mode=split challenger.split_percent=10",
+                "window.kind=last_months window.months=6, gate='auc >= champion + 0.005; ece <= max(0.03, champion + 0.02)', challenger.mode=split challenger.split_percent=10",
             Arity = ArgumentArity.OneOrMore,
         };
         var set = new Command("set", "Change fields of the policy (all or none: the result is validated before it is saved)");

@@ -25,8 +25,8 @@ public enum GateMetric
 /// <summary>
 /// One declarative gate rule, like MLflow's MetricThreshold: <c>auc &gt;= champion + 0.005</c>, <c>ece &lt;= 0.03</c>,
 /// <c>segment_auc_drop &lt;= 0.02</c>. The right side is a number, the champion's own figure plus or minus a margin, or the
-/// larger or smaller of a number and the champion's figure: <c>ece &lt;= max(0.03, champion + 0.01)</c> holds a candidate to 0.03,
-/// or to 0.01 above the champion's own ECE where that is higher (after a change in the process a candidate that ranks far
+/// larger or smaller of a number and the champion's figure: <c>ece &lt;= max(0.03, champion + 0.02)</c> holds a candidate to 0.03,
+/// or to 0.02 above the champion's own ECE where that is higher (after a change in the process a candidate that ranks far
 /// better than the failing champion, trained on a few weeks of the new process, is often a little less well calibrated on
 /// a small hold-out; a fixed 0.03 then kept the failing champion serving).
 /// </summary>
@@ -84,7 +84,7 @@ public sealed record GateRule(GateMetric Metric, string Operator, bool RelativeT
                 throw new LeadScoreException($"gate rule '{text}': {parts[0].ToLowerInvariant()} is already measured against the champion; give a number", "gate");
             var m = Combined.Match(joined);
             if (!m.Success || !TryNumber(m.Groups["n"].Value, out var number) || (m.Groups["m"].Success && !TryNumber(m.Groups["m"].Value, out _)))
-                throw new LeadScoreException($"gate rule '{text}': expected 'max(NUMBER, champion [+|- NUMBER])' or 'min(...)', e.g. 'ece <= max(0.03, champion + 0.01)'", "gate");
+                throw new LeadScoreException($"gate rule '{text}': expected 'max(NUMBER, champion [+|- NUMBER])' or 'min(...)', e.g. 'ece <= max(0.03, champion + 0.02)'", "gate");
             var margin = m.Groups["m"].Success ? double.Parse(m.Groups["m"].Value, NumberStyles.Float, CultureInfo.InvariantCulture) : 0;
             if (m.Groups["s"].Value == "-") margin = -margin;
             var f = m.Groups["f"].Value.ToLowerInvariant();
@@ -127,7 +127,7 @@ public sealed record GateResult(bool Passed, IReadOnlyList<GateRuleResult> Rules
 public sealed class PromotionGate(IReadOnlyList<GateRule> rules)
 {
     /// <summary>The gate a new workspace starts with.</summary>
-    public static readonly IReadOnlyList<string> DefaultRules = ["auc >= champion + 0.005", "ece <= max(0.03, champion + 0.01)", "segment_auc_drop <= 0.02"];
+    public static readonly IReadOnlyList<string> DefaultRules = ["auc >= champion + 0.005", "ece <= max(0.03, champion + 0.02)", "segment_auc_drop <= 0.02"];
 
     public IReadOnlyList<GateRule> Rules { get; } = rules;
 

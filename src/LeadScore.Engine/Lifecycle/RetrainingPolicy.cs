@@ -54,7 +54,7 @@ public sealed record RetrainingPolicy
         /// <summary>For decay: a row's weight halves every this many days of age.</summary>
         public double? HalfLifeDays { get; init; }
         /// <summary>
-        /// After a performance alert of the champion, train only on the leads first decided since the alert's window began (the
+        /// After a performance alert of the champion, train only on the leads first decided since the first alerted window ended (the
         /// change it found), while that change is newer than the window's own start (a year for all and decay), and when those
         /// leads are enough (<see cref="TrainingWindow.MinChangeRows"/>); false = the window alone.
         /// </summary>

@@ -131,10 +131,11 @@ public sealed class ContinuousLearningTests
         var states = w.Services.Get<LifecycleStateStore>();
         await states.UpdateAsync(s => s with { LastTrainingAt = w.Time.GetUtcNow() });
 
-        // Day 190: the champion's leads decided from day 114 (created on the drift day + 14) did worse than it promised.
+        // Day 190: the champion's leads scored in the week from day 114 (the first created on the drift day, at age 14) did
+        // worse than it promised. The change is taken from that window's end: the leads decided from day 121 on.
         await w.AtDayAsync(190);
-        var changeAt = LoopWorld.Start.AddDays(114);
-        await AddAlertAsync(w, "v1", changeAt, "realized AUC 0.58 is below the held-out 0.80 (z = 5.1)");
+        var changeAt = LoopWorld.Start.AddDays(121);
+        await AddAlertAsync(w, "v1", LoopWorld.Start.AddDays(114), "realized AUC 0.58 is below the held-out 0.80 (z = 5.1)");
         var job = await w.ScheduleAndRunAsync();
         job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
 
@@ -144,11 +145,11 @@ public sealed class ContinuousLearningTests
         state.Change.ModelVersion.ShouldBe("v1");
         var registry = w.Services.Get<ModelRegistry>();
         var (_, card) = await registry.ShowAsync("v2");
-        card.TrainingWindow.ShouldBe("the last 6 months of decision times, only leads first decided since 2025-04-25 (the change a performance alert found)", await w.DescribeAsync());
+        card.TrainingWindow.ShouldBe("the last 6 months of decision times, only leads first decided since 2025-05-02 (the change a performance alert found)", await w.DescribeAsync());
         card.DataFrom.ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(changeAt);
         card.TrainedBecause.ShouldStartWith("trigger: performance alert (realized AUC 0.58");
 
-        // It passed the gate, but on 11 weeks of the new process it is not better beyond chance on its hold-out: no fast
+        // It passed the gate, but on 10 weeks of the new process it is not better beyond chance on its hold-out: no fast
         // track, it is tested on live leads.
         var events = await w.HistoryAsync();
         events.First(e => e.Kind == LifecycleEventKinds.Gate && e.Version == "v2").Reason.ShouldStartWith("passed", Case.Sensitive, await w.DescribeAsync());
@@ -160,9 +161,9 @@ public sealed class ContinuousLearningTests
         await AddAlertAsync(w, "v1", LoopWorld.Start.AddDays(190), "realized AUC 0.57 is below the held-out 0.80 (z = 5.6)");
         job = await w.ScheduleAndRunAsync();
         job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
-        (await registry.ShowAsync("v3")).Card.TrainingWindow.ShouldEndWith("only leads first decided since 2025-04-25 (the change a performance alert found)");
+        (await registry.ShowAsync("v3")).Card.TrainingWindow.ShouldEndWith("only leads first decided since 2025-05-02 (the change a performance alert found)");
 
-        // With 17 weeks of the new process it beats the failing champion on the same hold-out beyond chance: promoted at
+        // With 16 weeks of the new process it beats the failing champion on the same hold-out beyond chance: promoted at
         // once, the challenge of v2 ended, and v3 watched against v1.
         (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v3", await w.DescribeAsync());
         (await w.Store.GetAliasAsync(ServingModels.ChallengerAlias)).ShouldBeNull();

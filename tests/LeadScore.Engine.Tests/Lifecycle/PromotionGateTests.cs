@@ -47,8 +47,8 @@ public sealed class PromotionGateTests
     {
         var r = Default.Evaluate(Metrics(0.85, 0.05), Metrics(0.79, 0.01));
         r.Passed.ShouldBeFalse();
-        r.Rules.Single(x => !x.Passed).Rule.ShouldBe("ece <= max(0.03, champion + 0.01)");
-        r.Describe().ShouldContain("ECE 0.0500 misses <= 0.0300 (max of 0.03 and the champion's 0.0100 + 0.01)");
+        r.Rules.Single(x => !x.Passed).Rule.ShouldBe("ece <= max(0.03, champion + 0.02)");
+        r.Describe().ShouldContain("ECE 0.0500 misses <= 0.0300 (max of 0.03 and the champion's 0.0100 + 0.02)");
     }
 
     [Fact]
@@ -57,9 +57,9 @@ public sealed class PromotionGateTests
         // After a change in the process the champion is badly calibrated on recent leads: a better-calibrated candidate passes.
         var r = Default.Evaluate(Metrics(0.70, 0.06), Metrics(0.60, 0.09));
         r.Passed.ShouldBeTrue(r.Describe());
-        r.Rules.Single(x => x.Rule.StartsWith("ece")).Threshold.ShouldBe(0.10, 1e-12);
-        // More than 0.01 worse calibrated than that champion: fails.
-        Default.Evaluate(Metrics(0.70, 0.105), Metrics(0.60, 0.09)).Rules.Single(x => x.Rule.StartsWith("ece")).Passed.ShouldBeFalse();
+        r.Rules.Single(x => x.Rule.StartsWith("ece")).Threshold.ShouldBe(0.11, 1e-12);
+        // More than 0.02 worse calibrated than that champion: fails.
+        Default.Evaluate(Metrics(0.70, 0.115), Metrics(0.60, 0.09)).Rules.Single(x => x.Rule.StartsWith("ece")).Passed.ShouldBeFalse();
         // min(...) with a margin: the smaller of the number and champion - 0.01.
         var min = PromotionGate.Parse(["brier <= min( 0.2 , champion - 0.01 )"]);
         min.Rules[0].Text.ShouldBe("brier <= min(0.2, champion - 0.01)");
