@@ -110,6 +110,8 @@ public sealed record RetrainingPolicy
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // The gate's rules are read by people (policy show, the API): "auc >= champion + 0.005", not "auc \u003E= champion \u002B 0.005".
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

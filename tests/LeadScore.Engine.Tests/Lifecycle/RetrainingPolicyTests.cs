@@ -151,4 +151,13 @@ public sealed class RetrainingPolicyTests
         TrainingWindow.SinceChange(f, T0.AddDays(-30 - 600 + 398)).ShouldBeNull();
         TrainingWindow.SinceChange(f, T0.AddDays(-30 - 600 + 397)).ShouldNotBeNull().Ids.Distinct().Count().ShouldBe(203);
     }
+
+    [Fact]
+    public void The_policy_json_shows_the_gate_rules_as_written()
+    {
+        var json = RetrainingPolicy.Default.ToJson();
+        json.ShouldContain("\"auc >= champion + 0.005\"");
+        json.ShouldContain("\"ece <= max(0.03, champion + 0.02)\"");
+        RetrainingPolicy.FromJson(json).Gate.ShouldBe(PromotionGate.DefaultRules);
+    }
 }
