@@ -163,12 +163,12 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
                     await EndedAsync(underTest, $"ended: the newer candidate {reg.Version} was fast-tracked after the champion's performance alert", figures, null, ct);
                 }
                 var change = await lifecycle.PromoteAsync(reg.Version, ct: ct,
-                    reason: $"fast track: the champion {champion} raised a performance alert, and on the same {test.Rows} matured hold-out leads the candidate is better: AUC {test.AucA:F4} vs {test.AucB:F4} (DeLong), one-sided p {test.PValueAGreater:0.####} <= {policy.Challenger.Alpha}; the rollback watch checks it on live leads",
+                    reason: $"fast track: the champion {champion} raised a performance alert, and on the same {test.Rows} matured hold-out leads the candidate is better: AUC {test.AucA:F4} vs {test.AucB:F4} (DeLong), one-sided p {PValue(test.PValueAGreater)} <= {policy.Challenger.Alpha}; the rollback watch checks it on live leads",
                     figures: figures);
                 return new RetrainOutcome(run, gate, true, false, "promoted: fast track after the champion's performance alert", change.RescoreJobId);
             }
             await history.RecordAsync(LifecycleEventKinds.Gate, reg.Version, champion,
-                $"no fast track: on the hold-out AUC {test.AucA:F4} vs the champion's {test.AucB:F4} (DeLong), one-sided p {test.PValueAGreater:0.####} above {policy.Challenger.Alpha}; " +
+                $"no fast track: on the hold-out AUC {test.AucA:F4} vs the champion's {test.AucB:F4} (DeLong), one-sided p {PValue(test.PValueAGreater)} above {policy.Challenger.Alpha}; " +
                 (underTest is null ? "tested on live leads instead" : $"the challenger {underTest.Version} under test stays"), figures, ct: ct);
         }
         // An alert answered while a challenger is under test: only the fast track could promote it; the test goes on.
@@ -203,6 +203,9 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             new { mode = challenge.Mode, split_percent = challenge.Mode == ChallengerModes.Split ? challenge.SplitPercent : (double?)null, outcomes_to_decide = policy.Challenger.OutcomesToDecide, alpha = policy.Challenger.Alpha }, ct: ct);
         return new RetrainOutcome(run, gate, false, true, $"challenger ({challenge.Mode}): it passed the gate", null);
     }
+
+    /// <summary>A p-value in words: four decimals, or "< 0.0001" (not "0").</summary>
+    private static string PValue(double p) => p < 0.00005 ? "< 0.0001" : p.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>DeLong's paired test of the candidate against the champion on the gate's hold-out rows (null when the gate could not score the champion there).</summary>
     private static (PairedAucTest Test, object Figures)? FastTrack(TrainingRun run, double[]? championProbabilities, double alpha)
