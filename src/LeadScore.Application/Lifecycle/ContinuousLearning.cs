@@ -56,12 +56,11 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         // A performance alert still retrains with the fast track on: its candidate can only be promoted by the fast track then,
         // never replace the challenger (see RetrainAsync), so the test goes on unless a clearly better model turns up.
         var testing = state.Challenge is not null;
-        var fastTrack = policy.Challenger.FastTrackOnAlert && policy.Challenger.AutoPromote;
-        string? Alert(string kind) => testing && !(fastTrack && kind == AlertKinds.PerformanceDropped)
-            ? null : fresh.Where(a => a.Kind == kind).OrderBy(a => a.WindowStart).Select(a => a.Message).FirstOrDefault();
+        bool Answerable(string kind) => !testing || (FastTrackOn(policy) && kind == AlertKinds.PerformanceDropped);
+        string? Alert(string kind) => !Answerable(kind) ? null : fresh.Where(a => a.Kind == kind).OrderBy(a => a.WindowStart).Select(a => a.Message).FirstOrDefault();
         var reason = policy.DueReason(new RetrainingState(state.LastTrainingAt, newOutcomes, Alert(AlertKinds.DriftDetected), Alert(AlertKinds.PerformanceDropped)), now);
         if (reason is null) return null;
-        var answered = fresh.Where(a => !testing || (fastTrack && a.Kind == AlertKinds.PerformanceDropped)).ToList();
+        var answered = fresh.Where(a => Answerable(a.Kind)).ToList();
         var seen = answered.Count > 0 ? Math.Max(state.LastAlertSeen, answered.Max(a => a.Id)) : state.LastAlertSeen;
         // A performance alert answered: the process changed within the first alerted window (the window before it was fine), so
         // the leads first decided from its end on are the new process's; the window follows them. The end, not the start: a
@@ -150,7 +149,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             return new RetrainOutcome(run, gate, true, false, "promoted: it passed the gate (challenger mode none)", change.RescoreJobId);
         }
 
-        var answersAlert = policy.Challenger.FastTrackOnAlert && policy.Challenger.AutoPromote && trigger.StartsWith(RetrainingPolicy.PerformanceAlertTrigger, StringComparison.Ordinal);
+        var answersAlert = FastTrackOn(policy) && trigger.StartsWith(RetrainingPolicy.PerformanceAlertTrigger, StringComparison.Ordinal);
         var underTest = (await states.GetAsync(ct)).Challenge is { } tested && await models.GetAliasAsync(ServingModels.ChallengerAlias, ct) == tested.Version ? tested : null;
         if (answersAlert && FastTrack(run, gated.ChampionProbabilities, policy.Challenger.Alpha) is { } fast)
         {
@@ -175,8 +174,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         if (answersAlert && underTest is not null)
             return new RetrainOutcome(run, gate, false, false, $"stays a candidate: not fast-tracked, and the challenger {underTest.Version} under test stays", null);
 
-        var state = await states.GetAsync(ct);
-        if (state.Challenge is { } old && await models.GetAliasAsync(ServingModels.ChallengerAlias, ct) == old.Version)
+        if (underTest is { } old)
         {
             // A challenger under test is replaced only by a candidate that does better than it on the same hold-out rows (by the
             // margin a challenger needs over the champion): a newer candidate of the same quality would restart the test and
@@ -203,6 +201,9 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             new { mode = challenge.Mode, split_percent = challenge.Mode == ChallengerModes.Split ? challenge.SplitPercent : (double?)null, outcomes_to_decide = policy.Challenger.OutcomesToDecide, alpha = policy.Challenger.Alpha }, ct: ct);
         return new RetrainOutcome(run, gate, false, true, $"challenger ({challenge.Mode}): it passed the gate", null);
     }
+
+    /// <summary>Whether a performance alert's candidate may be promoted at once (the fast track needs automatic promotion).</summary>
+    private static bool FastTrackOn(RetrainingPolicy policy) => policy.Challenger.FastTrackOnAlert && policy.Challenger.AutoPromote;
 
     /// <summary>A p-value in words: four decimals, or "< 0.0001" (not "0").</summary>
     private static string PValue(double p) => p < 0.00005 ? "< 0.0001" : p.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
