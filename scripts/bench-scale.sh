@@ -14,7 +14,8 @@
 #   5. re-scores every lead with 3 instances, then with 1 (two stopped): seconds each and the ratio.
 # The steps' own output is kept in $CLUSTER_STATE.log. Prints progress on stderr and one JSON line on stdout (with the 1-minute load average when the imports started and at the end). Everything runs on this machine (load generator included).
 # Environment: CLUSTER_STATE (/tmp/leadscore-bench-scale), CLUSTER_PG_PORT (15481), CLUSTER_LB_PORT (15490),
-# CLUSTER_BASE_PORT (15491), BENCH_DATA (a folder of an earlier run's generated files, reused), LEADSCORE_DLL (a built leadscore.dll; default: ./leadscore builds artifacts/cli).
+# CLUSTER_BASE_PORT (15491), BENCH_DATA (a folder of an earlier run's generated files, reused), LEADSCORE_DLL (a built leadscore.dll; default: ./leadscore builds artifacts/cli),
+# BENCH_UNTIL=trainingset (stop after step 2's training-set build: imports and the build only, printed as the same JSON's first fields).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LEADS=${1:-100000}
@@ -72,8 +73,16 @@ act_cpu_rate=$(echo "$act_rows / $act_cpu" | bc)
 log "activities: $act_rows rows in $act_s s = $act_rate rows/s"
 
 log "building the training set"
-t=$(now); ls_ features build --database "$db" --workspace "$WS" >>"$STATE/bench.log" 2>&1; tset_s=$(since "$t")
-log "  training set: $tset_s s"
+t=$(now); /usr/bin/time -f "%M %U %S" -o "$STATE/time.txt" dotnet "$LEADSCORE_DLL" features build --database "$db" --workspace "$WS" >>"$STATE/bench.log" 2>&1; tset_s=$(since "$t")
+read -r tset_kb tset_usr tset_sys <"$STATE/time.txt"
+tset_rows=$(grep -oE 'Training set: [0-9,]+ rows' "$STATE/bench.log" | tail -1 | grep -oE '[0-9,]+' | tr -d ,)
+log "  training set: $tset_rows rows in $tset_s s ($(echo "$tset_usr + $tset_sys" | bc) CPU s), peak RSS $((tset_kb / 1024)) MB"
+if [ "${BENCH_UNTIL:-}" = trainingset ]; then
+  printf '{"date":"%s","cores":%s,"leads":%s,"generate_s":%.1f,"import_leads_s":%.1f,"load_average":[%s,%s],"activities":{"rows":%s,"seconds":%.1f,"rows_per_s":%s,"rows_per_cpu_s":%s,"peak_rss_mb":%s,"files":[%s]},"training_set":{"rows":%s,"seconds":%.1f,"cpu_s":%s,"peak_rss_mb":%s}}\n' \
+    "$(date -u +%Y-%m-%d)" "$(nproc)" "$LEADS" "$gen_s" "$leads_s" "$load_start" "$(cut -d' ' -f1 /proc/loadavg)" "$act_rows" "$act_s" "$act_rate" "$act_cpu_rate" "$((rss_max / 1024))" "$rss" \
+    "${tset_rows:-0}" "$tset_s" "$(echo "$tset_usr + $tset_sys" | bc)" "$((tset_kb / 1024))"
+  exit 0
+fi
 log "training (the CLI re-scores every lead at the end; the instances' workers take ranges)"
 t=$(now); ls_ train --algorithm logistic --time-budget 0 --database "$db" --workspace "$WS" >>"$STATE/bench.log" 2>&1; train_s=$(since "$t")
 log "  train: $train_s s"

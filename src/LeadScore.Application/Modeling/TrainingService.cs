@@ -269,7 +269,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         var input = FlatModelInput.From(table.Schema, valueMapping);
         // A flat table's group values are its columns, where they are features (a column left out of the features is not read here).
         var (withFairness, groupGrades) = TrainingFairness.Apply(result, await fairness.GetAsync(ct), static (f, row, attribute) =>
-            f.IndexOf(attribute) is >= 0 and var col ? (f.Rows[row][col] is { IsMissing: false } v ? v.ToString() : null) : null);
+            f.IndexOf(attribute) is >= 0 and var col ? (f[row, col] is { IsMissing: false } v ? v.ToString() : null) : null);
         return await RegisterAsync(withFairness, null, input, groupGrades, findings, null, reportDirectory, ct, labelMapping: valueMapping);
     }
 

@@ -238,7 +238,7 @@ public static class BatchScoring
         for (var i = 0; i < results.Length; i++)
         {
             var logged = log.Logger.LogBulkAsync(now, hasIds ? results[i].LeadId : null, model, log.Slot, results[i].Probability, results[i].Grade,
-                PredictionSources.Batch, frame.Rows[offset + i], ct);
+                PredictionSources.Batch, frame.Row(offset + i), ct);
             // Completes at once unless the channel is full, when it writes a batch first: a CLI run has no other writer.
             if (!logged.IsCompletedSuccessfully) logged.AsTask().GetAwaiter().GetResult();
         }

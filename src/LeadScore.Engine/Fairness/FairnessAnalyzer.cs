@@ -114,13 +114,13 @@ public static class FairnessAnalyzer
         string measure;
         if (kind == FeatureKind.Categorical)
         {
-            var values = features.Rows.Select(r => r[column].Category ?? GroupGrades.Missing).ToArray();
+            var values = Enumerable.Range(0, features.Count).Select(r => features[r, column].Category ?? GroupGrades.Missing).ToArray();
             v = Association.CramersV(values, s.Values);
             measure = ProxyAssociation.CramersV;
         }
         else
         {
-            var numbers = features.Rows.Select(r => r[column].Number).ToArray();
+            var numbers = Enumerable.Range(0, features.Count).Select(r => features.Number(r, column)).ToArray();
             // A number known on fewer rows than a group needs says nothing either way.
             v = Association.Known(numbers) < o.MinGroupSize ? 0 : Association.CorrelationRatio(s.Values, numbers);
             measure = ProxyAssociation.CorrelationRatio;

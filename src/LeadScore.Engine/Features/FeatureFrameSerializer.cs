@@ -35,9 +35,9 @@ public static class FeatureFrameSerializer
             // String table: every category value, so repeated values are stored once.
             var table = new Dictionary<string, int>(StringComparer.Ordinal);
             var strings = new List<string>();
-            foreach (var row in frame.Rows)
-                foreach (var v in row)
-                    if (v.Category is { } c && table.TryAdd(c, strings.Count)) strings.Add(c);
+            for (var r = 0; r < frame.Count; r++)
+                for (var f = 0; f < frame.Features.Count; f++)
+                    if (frame.Features[f].Kind == FeatureKind.Categorical && frame[r, f].Category is { } c && table.TryAdd(c, strings.Count)) strings.Add(c);
             w.Write(strings.Count);
             foreach (var s in strings) w.Write(s);
 
@@ -54,11 +54,10 @@ public static class FeatureFrameSerializer
                 if (hasLabels) w.Write(frame.Labels[r]);
                 if (hasTimes) { w.Write(frame.Times[r].UtcTicks); }
                 if (hasWeights) w.Write(frame.Weights[r]);
-                var row = frame.Rows[r];
-                for (var f = 0; f < row.Length; f++)
+                for (var f = 0; f < frame.Features.Count; f++)
                 {
-                    if (frame.Features[f].Kind == FeatureKind.Categorical) w.Write(row[f].Category is { } c ? table[c] : -1);
-                    else w.Write(row[f].Number);
+                    if (frame.Features[f].Kind == FeatureKind.Categorical) w.Write(frame[r, f].Category is { } c ? table[c] : -1);
+                    else w.Write(frame.Number(r, f));
                 }
             }
         }

@@ -110,7 +110,7 @@ public static class LeakageAudit
             int fillPos = 0, fillNeg = 0;
             for (var r = 0; r < n; r++)
             {
-                var v = frame.Rows[r][f];
+                var v = frame[r, f];
                 var isFilled = !v.IsMissing;
                 filled[r] = isFilled ? 1 : 0;
                 if (isFilled) { if (labels[r]) fillPos++; else fillNeg++; }
@@ -124,7 +124,7 @@ public static class LeakageAudit
             else
             {
                 // Missing sorts below every number: missingness is part of what the feature says.
-                for (var r = 0; r < n; r++) { var x = frame.Rows[r][f].Number; scores[r] = double.IsNaN(x) ? double.NegativeInfinity : x; }
+                for (var r = 0; r < n; r++) { var x = frame[r, f].Number; scores[r] = double.IsNaN(x) ? double.NegativeInfinity : x; }
             }
             // Both classes are present in the whole frame (checked above), so these two are defined.
             var auc = Ranking.Auc(scores, labels);
@@ -152,7 +152,7 @@ public static class LeakageAudit
         for (var r = 0; r < n; r++)
         {
             var fold = r & 1;
-            var key = frame.Rows[r][f].Category ?? "\0missing";
+            var key = frame[r, f].Category ?? "\0missing";
             var s = stats[fold].GetValueOrDefault(key);
             var y = frame.Labels[r] ? 1 : 0;
             stats[fold][key] = (s.Pos + y, s.N + 1);
@@ -164,7 +164,7 @@ public static class LeakageAudit
         {
             var other = 1 - (r & 1);
             var prior = foldN[other] == 0 ? 0.5 : (double)foldPos[other] / foldN[other];
-            var key = frame.Rows[r][f].Category ?? "\0missing";
+            var key = frame[r, f].Category ?? "\0missing";
             var s = stats[other].GetValueOrDefault(key);
             scores[r] = (s.Pos + m * prior) / (s.N + m);
         }
@@ -176,7 +176,7 @@ public static class LeakageAudit
         var counts = new Dictionary<string, (int Pos, int N)>(StringComparer.Ordinal);
         for (var r = 0; r < frame.Count; r++)
         {
-            if (frame.Rows[r][f].Category is not { } c) continue; // missing is judged by the fill rule
+            if (frame[r, f].Category is not { } c) continue; // missing is judged by the fill rule
             var s = counts.GetValueOrDefault(c);
             counts[c] = (s.Pos + (frame.Labels[r] ? 1 : 0), s.N + 1);
         }

@@ -270,7 +270,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         private long _activities;
         private DateTimeOffset _dataEnd = DateTimeOffset.MinValue;
         /// <summary>With a horizon, rows wait here until the data's end (the as-of time) is known: open rows are 0 or censored by it.</summary>
-        private readonly List<(string Id, FeatureValue[] Row, DateTimeOffset At, bool? Label, DateTimeOffset? Until)> _pending = [];
+        private readonly List<(string Id, double[] Row, DateTimeOffset At, bool? Label, DateTimeOffset? Until)> _pending = []; // rows in the frame's compact form
 
         public void AddEnrichment(IEnumerable<Enrichment> rows)
         {
@@ -382,7 +382,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
             {
                 var state = _rules.StateAt(os, t + horizon);
                 var known = options.AttributesAsOf?.Invoke(lead, t) ?? lead;
-                _pending.Add((lead.Id, computer.Compute(known, _current, enr, t), t, state is null ? null : state == OutcomeKind.Converted, _rules.OpenUntil(lead, os, t)));
+                _pending.Add((lead.Id, _frame.Compact(computer.Compute(known, _current, enr, t)), t, state is null ? null : state == OutcomeKind.Converted, _rules.OpenUntil(lead, os, t)));
             }
         }
 
@@ -416,7 +416,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
                 if (label is null && !matured) { censored++; continue; }
                 if (!matured) notMatured++;
                 var l = label ?? false;
-                _frame.Add(id, row, l, at);
+                _frame.AddCompact(id, row, l, at);
                 if (until is { } u) _frame.Weights.Add(Math.Max(1.0 / 24, ((u < asOf ? u : asOf) - at).TotalDays));
                 labelledLeads.Add(id);
                 if (l) positiveLeads.Add(id);

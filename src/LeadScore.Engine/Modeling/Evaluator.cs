@@ -213,7 +213,7 @@ public static class Evaluator
             var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
             for (var r = 0; r < frame.Count; r++)
             {
-                var v = frame.Rows[r][f].Category ?? "(missing)";
+                var v = frame[r, f].Category ?? "(missing)";
                 if (!groups.TryGetValue(v, out var list)) groups[v] = list = [];
                 list.Add(r);
             }

@@ -442,7 +442,7 @@ public sealed class ModelingContext
         var row = new FeatureValue[map.Length];
         for (var r = 0; r < frame.Count; r++)
         {
-            for (var j = 0; j < map.Length; j++) row[j] = map[j] >= 0 ? frame.Rows[r][map[j]] : FeatureValue.Missing;
+            for (var j = 0; j < map.Length; j++) row[j] = map[j] >= 0 ? frame[r, map[j]] : FeatureValue.Missing;
             encoder.Encode(row, m.AsSpan(r * encoder.SlotCount, encoder.SlotCount));
         }
         return m;

@@ -59,8 +59,7 @@ public sealed class TrainedModel
         var row = new FeatureValue[map.Length];
         for (var r = 0; r < frame.Count; r++)
         {
-            var src = frame.Rows[r];
-            for (var j = 0; j < map.Length; j++) row[j] = map[j] >= 0 ? src[map[j]] : FeatureValue.Missing;
+            for (var j = 0; j < map.Length; j++) row[j] = map[j] >= 0 ? frame[r, map[j]] : FeatureValue.Missing;
             Encoder.Encode(row, m.AsSpan(r * SlotCount, SlotCount));
         }
         return m;

@@ -62,7 +62,7 @@ public sealed record ModelReference
         var columns = features.Select(f => train.IndexOf(f.Name)).ToArray();
         var refs = new FeatureReference[features.Count];
         for (var f = 0; f < features.Count; f++)
-            refs[f] = columns[f] < 0 ? FeatureReference.Empty(features[f]) : FeatureReference.Of(features[f], train.Rows, columns[f], codec, f);
+            refs[f] = columns[f] < 0 ? FeatureReference.Empty(features[f]) : FeatureReference.Of(features[f], train, columns[f], codec, f);
 
         // Seeded samples (a partial Fisher-Yates shuffle of the indexes): the same training run keeps the same rows.
         var rng = new Random(seed);
@@ -71,8 +71,7 @@ public sealed record ModelReference
         var row = new FeatureValue[features.Count];
         for (var i = 0; i < pick.Length; i++)
         {
-            var source = train.Rows[pick[i]];
-            for (var f = 0; f < row.Length; f++) row[f] = columns[f] < 0 ? FeatureValue.Missing : source[columns[f]];
+            for (var f = 0; f < row.Length; f++) row[f] = columns[f] < 0 ? FeatureValue.Missing : train[pick[i], columns[f]];
             codec.Encode(row, sample.AsSpan(i * codec.RowBytes, codec.RowBytes));
         }
         // The lead age of each sampled row (days since creation at its decision time), when the caller knows them all.
@@ -167,15 +166,15 @@ public sealed record FeatureReference
 
     internal static FeatureReference Empty(FeatureInfo f) => new() { Name = f.Name, Kind = f.Kind, Rows = 0, Missing = 0 };
 
-    internal static FeatureReference Of(FeatureInfo info, IReadOnlyList<FeatureValue[]> rows, int column, FeatureRowCodec codec, int f)
+    internal static FeatureReference Of(FeatureInfo info, FeatureFrame rows, int column, FeatureRowCodec codec, int f)
     {
         if (info.Kind == FeatureKind.Categorical)
         {
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             var missing = 0;
-            foreach (var r in rows)
+            for (var r = 0; r < rows.Count; r++)
             {
-                var v = r[column];
+                var v = rows[r, column];
                 if (v.Category is null) { missing++; continue; }
                 var label = codec.Category(f, codec.Value(f, v));
                 counts[label] = counts.GetValueOrDefault(label) + 1;
@@ -183,7 +182,7 @@ public sealed record FeatureReference
             return new FeatureReference { Name = info.Name, Kind = info.Kind, Rows = rows.Count, Missing = missing, Unique = counts.Count, Counts = counts };
         }
         var values = new List<double>(rows.Count);
-        foreach (var r in rows) if (!double.IsNaN(r[column].Number)) values.Add((float)r[column].Number); // as the log stores them
+        for (var r = 0; r < rows.Count; r++) if (rows.Number(r, column) is var x && !double.IsNaN(x)) values.Add((float)x); // as the log stores them
         values.Sort();
         var n = values.Count;
         var mean = n == 0 ? double.NaN : values.Average();

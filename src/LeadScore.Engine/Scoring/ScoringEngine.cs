@@ -176,12 +176,14 @@ public sealed class ScoringEngine
         var phi = explain && top > 0 ? ArrayPool<double>.Shared.Rent(rows * n) : null;
         var perFeature = new double[f];
         FeatureValue[]?[]? scoredRows = null; // only for rows that had a non-finite feature
+        var rowsAt = new FeatureValue[rows][];
         try
         {
             var m = matrix.AsSpan(0, rows * n);
             for (var r = 0; r < rows; r++)
             {
-                if (EncodeFinite(frame.Rows[start + r], m.Slice(r * n, n)) is { } scored)
+                rowsAt[r] = frame.Row(start + r);
+                if (EncodeFinite(rowsAt[r], m.Slice(r * n, n)) is { } scored)
                     (scoredRows ??= new FeatureValue[]?[rows])[r] = scored;
             }
             Model.Margins(m, margins.AsSpan(0, rows));
@@ -189,7 +191,7 @@ public sealed class ScoringEngine
             var now = _time.GetUtcNow();
             for (var r = 0; r < rows; r++)
             {
-                var row = scoredRows?[r] ?? frame.Rows[start + r];
+                var row = scoredRows?[r] ?? rowsAt[r];
                 var p = Calibrator.Apply(margins[r]);
                 IReadOnlyList<Reason> reasons = [];
                 if (phi is not null)
@@ -284,11 +286,9 @@ public sealed class ScoringEngine
         var aligned = new FeatureFrame(Encoder.Features);
         for (var r = 0; r < frame.Count; r++)
         {
-            var src = frame.Rows[r];
             var row = new FeatureValue[map.Length];
-            for (var i = 0; i < map.Length; i++) row[i] = src[map[i]];
-            aligned.Ids.Add(frame.Ids[r]);
-            aligned.Rows.Add(row);
+            for (var i = 0; i < map.Length; i++) row[i] = frame[r, map[i]];
+            aligned.Add(frame.Ids[r], row);
         }
         aligned.Labels.AddRange(frame.Labels);
         aligned.Times.AddRange(frame.Times);
@@ -311,7 +311,12 @@ public sealed class ScoringEngine
             var matrix = ArrayPool<float>.Shared.Rent(rows * n);
             try
             {
-                for (var r = 0; r < rows; r++) EncodeFinite(frame.Rows[start + r], matrix.AsSpan(r * n, n));
+                var row = new FeatureValue[frame.Features.Count];
+                for (var r = 0; r < rows; r++)
+                {
+                    frame.CopyRow(start + r, row);
+                    EncodeFinite(row, matrix.AsSpan(r * n, n));
+                }
                 var margins = probabilities.AsSpan(start, rows);
                 Model.Margins(matrix.AsSpan(0, rows * n), margins);
                 for (var r = 0; r < rows; r++) margins[r] = Calibrator.Apply(margins[r]);
@@ -335,9 +340,11 @@ public sealed class ScoringEngine
         {
             var slots = new float[n];
             var phi = new double[n];
+            var row = new FeatureValue[frame.Features.Count];
             for (var r = start; r < end; r++)
             {
-                EncodeFinite(frame.Rows[r], slots);
+                frame.CopyRow(r, row);
+                EncodeFinite(row, slots);
                 Model.Contributions(slots, phi, out _);
                 var perFeature = new double[Encoder.Features.Count];
                 SumToFeatures(phi, perFeature);

@@ -92,9 +92,9 @@ public sealed class FeatureEncoder
             {
                 var counts = new Dictionary<string, int>(StringComparer.Ordinal);
                 var missing = 0;
-                foreach (var row in frame.Rows)
+                for (var r = 0; r < frame.Count; r++)
                 {
-                    if (row[f].Category is { } c) counts[c] = counts.GetValueOrDefault(c) + 1;
+                    if (frame[r, f].Category is { } c) counts[c] = counts.GetValueOrDefault(c) + 1;
                     else missing++;
                 }
                 var frequent = counts.Where(kv => kv.Value >= options.MinCategoryCount)
@@ -123,9 +123,9 @@ public sealed class FeatureEncoder
                 double sum = 0, sumSq = 0;
                 var n = 0;
                 var missing = 0;
-                foreach (var row in frame.Rows)
+                for (var r = 0; r < frame.Count; r++)
                 {
-                    var v = row[f].Number;
+                    var v = frame.Number(r, f);
                     if (double.IsNaN(v)) { missing++; continue; }
                     sum += v; sumSq += v * v; n++;
                 }
@@ -181,7 +181,7 @@ public sealed class FeatureEncoder
                 for (var r = 0; r < frame.Count; r++)
                 {
                     if (foldOf[r] != fold) continue;
-                    var idx = LevelIndex(e, frame.Rows[r][f].Category);
+                    var idx = LevelIndex(e, frame[r, f].Category);
                     m[(long)r * SlotCount + e.FirstSlot] = (float)(idx < 0 ? LogOdds(prior) : LogOdds(Smoothed(pos[idx], all[idx], prior, e.TargetSmoothing)));
                 }
             }
@@ -197,7 +197,7 @@ public sealed class FeatureEncoder
         for (var r = 0; r < frame.Count; r++)
         {
             if (!use(r)) continue;
-            var c = frame.Rows[r][f].Category;
+            var c = frame[r, f].Category;
             var idx = c is null ? missing : lookup.TryGetValue(c, out var i) ? i : rare;
             if (idx < 0) continue;
             all[idx]++;
@@ -266,7 +266,12 @@ public sealed class FeatureEncoder
     public float[] EncodeAll(FeatureFrame frame)
     {
         var m = new float[(long)frame.Count * SlotCount];
-        for (var r = 0; r < frame.Count; r++) Encode(frame.Rows[r], m.AsSpan(r * SlotCount, SlotCount));
+        var row = new FeatureValue[frame.Features.Count];
+        for (var r = 0; r < frame.Count; r++)
+        {
+            frame.CopyRow(r, row);
+            Encode(row, m.AsSpan(r * SlotCount, SlotCount));
+        }
         return m;
     }
 
