@@ -49,6 +49,12 @@ public sealed record LeakageAuditOptions
     public TimeSpan ChangeWindow { get; init; } = TimeSpan.FromDays(7);
     /// <summary>Share of leads with an outcome whose value changed right after it, above which the feature is flagged.</summary>
     public double MinChangeShare { get; init; } = 0.10;
+    /// <summary>
+    /// Larger frames are audited on a seeded sample of this many rows (the value rules; the history rule reads every
+    /// row). An AUC on 200,000 rows has a standard error of about 0.001, far below the margins the rules judge, and a
+    /// million leads seen at four ages would otherwise cost a sort of 4 million values per feature.
+    /// </summary>
+    public int MaxRows { get; init; } = 200_000;
 }
 
 /// <summary>What the audit measured for one feature.</summary>
@@ -70,7 +76,7 @@ public static class LeakageAudit
         if (frame.Labels.Count != frame.Count) throw new LeadScoreException("the leakage audit needs a labelled frame");
         var findings = new List<LeakageFinding>();
         var inv = CultureInfo.InvariantCulture;
-        foreach (var p in Profile(frame))
+        foreach (var p in Profile(Sample(frame, options.MaxRows), options))
         {
             if (p.Auc > options.MaxUnivariateAuc)
                 findings.Add(new(p.Feature, string.Create(inv, $"predicts the outcome alone with AUC {p.Auc:F3} (> {options.MaxUnivariateAuc:F2}): too good to be known before the outcome")));
@@ -84,6 +90,19 @@ public static class LeakageAudit
         if (options.History is { } history && options.OutcomeTimes is { } outcomes)
             findings.AddRange(ChangesAfterOutcome(frame, history, outcomes, options));
         return findings;
+    }
+
+    /// <summary>The frame, or a seeded sample of <paramref name="maxRows"/> of its rows (in their order) when it has more.</summary>
+    internal static FeatureFrame Sample(FeatureFrame frame, int maxRows)
+    {
+        if (maxRows <= 0 || frame.Count <= maxRows) return frame;
+        var rng = new Random(20261202);
+        var picked = new int[frame.Count];
+        for (var i = 0; i < picked.Length; i++) picked[i] = i;
+        for (var i = 0; i < maxRows; i++) { var j = rng.Next(i, picked.Length); (picked[i], picked[j]) = (picked[j], picked[i]); }
+        var rows = picked[..maxRows];
+        Array.Sort(rows);
+        return frame.Subset(rows);
     }
 
     private static bool FillSkewed(FeatureLeakageProfile p, LeakageAuditOptions o)
@@ -101,11 +120,21 @@ public static class LeakageAudit
         var labels = frame.Labels;
         var pos = labels.Count(l => l);
         var neg = n - pos;
-        var result = new List<FeatureLeakageProfile>(frame.Features.Count);
-        if (pos == 0 || neg == 0) return result;
-        var scores = new double[n];
-        var filled = new double[n];
-        for (var f = 0; f < frame.Features.Count; f++)
+        if (pos == 0 || neg == 0) return [];
+        // Features are profiled in parallel, each on its own scratch arrays; the result keeps the features' order.
+        var result = new FeatureLeakageProfile[frame.Features.Count];
+        Parallel.For(0, frame.Features.Count, () => (Scores: new double[n], Filled: new double[n]), (f, _, scratch) =>
+        {
+            result[f] = ProfileOne(frame, f, pos, neg, scratch.Scores, scratch.Filled, options);
+            return scratch;
+        }, _ => { });
+        return result;
+    }
+
+    private static FeatureLeakageProfile ProfileOne(FeatureFrame frame, int f, int pos, int neg, double[] scores, double[] filled, LeakageAuditOptions options)
+    {
+        var n = frame.Count;
+        var labels = frame.Labels;
         {
             int fillPos = 0, fillNeg = 0;
             for (var r = 0; r < n; r++)
@@ -136,10 +165,9 @@ public static class LeakageAudit
             var filledAuc = fillPos + fillNeg == n ? auc : Ranking.Auc(filledScores, filledLabels);
             // Filled rows of one class only (or none): no ranking signal among them, so chance (0.5), never a finding.
             if (double.IsNaN(filledAuc)) filledAuc = 0.5;
-            result.Add(new FeatureLeakageProfile(frame.Features[f].Name, Math.Max(auc, 1 - auc), Math.Max(filledAuc, 1 - filledAuc), (double)(fillPos + fillNeg) / n,
-                (double)fillPos / pos, (double)fillNeg / neg, Math.Max(fillAuc, 1 - fillAuc), pure));
+            return new FeatureLeakageProfile(frame.Features[f].Name, Math.Max(auc, 1 - auc), Math.Max(filledAuc, 1 - filledAuc), (double)(fillPos + fillNeg) / n,
+                (double)fillPos / pos, (double)fillNeg / neg, Math.Max(fillAuc, 1 - fillAuc), pure);
         }
-        return result;
     }
 
     /// <summary>Two-fold target encoding: each half is scored with the positive rates of the other half (smoothed).</summary>

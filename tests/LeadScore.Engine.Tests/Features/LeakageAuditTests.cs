@@ -95,3 +95,30 @@ public sealed class LeakageAuditOnGeneratedDataTests(ITestOutputHelper output)
         profile.FillAuc.ShouldBeGreaterThan(0.5);
     }
 }
+
+public sealed class LeakageAuditSampleTests
+{
+    [Fact]
+    public void A_frame_above_the_row_cap_is_audited_on_a_seeded_sample_with_the_same_findings()
+    {
+        var rng = new Random(7);
+        var frame = new FeatureFrame([new FeatureInfo("stage", FeatureKind.Categorical, ""), new FeatureInfo("visits", FeatureKind.Numeric, "")]);
+        for (var i = 0; i < 6000; i++)
+        {
+            var won = rng.NextDouble() < 0.2;
+            // "stage" is written after the outcome: almost always "won" for the converted; "visits" is an honest, weak signal.
+            var stage = won ? (rng.NextDouble() < 0.98 ? "won" : "open") : (rng.NextDouble() < 0.98 ? "lost" : "open");
+            frame.Add($"l{i}", [FeatureValue.Of(stage), FeatureValue.Of(rng.Next(0, 10) + (won ? 2 : 0))], won);
+        }
+        var full = LeakageAudit.Run(frame, new LeakageAuditOptions { MaxRows = 0 });
+        var sampled = LeakageAudit.Run(frame, new LeakageAuditOptions { MaxRows = 1500 });
+        Assert.Equal(["stage"], full.Select(f => f.Feature));
+        Assert.Equal(full.Select(f => f.Feature), sampled.Select(f => f.Feature));
+        // The sample is seeded: the same frame gives the same figures every time.
+        Assert.Equal(sampled.Select(f => f.Reason), LeakageAudit.Run(frame, new LeakageAuditOptions { MaxRows = 1500 }).Select(f => f.Reason));
+        var sample = LeakageAudit.Sample(frame, 1500);
+        Assert.Equal(1500, sample.Count);
+        Assert.Equal(sample.Ids.Distinct().Count(), sample.Count);
+        Assert.Same(frame, LeakageAudit.Sample(frame, 6000));
+    }
+}
