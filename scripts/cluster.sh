@@ -6,7 +6,9 @@
 #       starts everything, loads demo data (generate + import), trains a model, creates an admin key, and prints one
 #       JSON line: {"url":...,"key":...,"instances":[{"pid":...,"url":...}],"database":...,"haproxy_pid":...,"state":...}
 #   scripts/cluster.sh down [--state DIR]
-#       stops everything `up` started (pid files in the state dir) and removes the state dir.
+#       stops everything `up` started (pid files in the state dir) and removes the state dir; with a file named `keep` in
+#       the state dir, it stops the balancer and the instances but leaves PostgreSQL running and the state dir (its data)
+#       in place, for a look at the database after a benchmark (`scripts/pg.sh stop DIR/pg` and `rm -rf DIR` later).
 #
 # Environment: CLUSTER_PG_PORT (15441), CLUSTER_LB_PORT (15460), CLUSTER_BASE_PORT (15461: instance i of 1..N listens on base+i-1),
 # CLUSTER_POOL_SIZE (Npgsql Maximum Pool Size per instance, 30), LEADSCORE_DLL (a built leadscore.dll; default: build through ./leadscore), LEADSCORE_* settings passed to every instance.
@@ -53,6 +55,7 @@ down() {
     if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
     rm -f "$f"
   done
+  if [ -f "$STATE/keep" ]; then log "stopped the balancer and the instances; PostgreSQL and $STATE kept ($STATE/keep)"; return 0; fi
   if [ -f "$STATE/pg/PG_VERSION" ]; then "$ROOT/scripts/pg.sh" stop "$STATE/pg"; fi
   rm -rf "$STATE"
   log "stopped"

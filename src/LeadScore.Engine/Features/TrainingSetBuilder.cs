@@ -270,7 +270,7 @@ public sealed class TrainingSetBuilder(FeatureComputer computer, TrainingSetOpti
         private long _activities;
         private DateTimeOffset _dataEnd = DateTimeOffset.MinValue;
         /// <summary>With a horizon, rows wait here until the data's end (the as-of time) is known: open rows are 0 or censored by it.</summary>
-        private readonly List<(string Id, double[] Row, DateTimeOffset At, bool? Label, DateTimeOffset? Until)> _pending = []; // rows in the frame's compact form
+        private readonly List<(string Id, float[] Row, DateTimeOffset At, bool? Label, DateTimeOffset? Until)> _pending = []; // rows in the frame's compact form
 
         public void AddEnrichment(IEnumerable<Enrichment> rows)
         {

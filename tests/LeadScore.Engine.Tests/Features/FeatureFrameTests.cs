@@ -3,7 +3,7 @@ using LeadScore.Engine.Features;
 
 namespace LeadScore.Engine.Tests.Features;
 
-/// <summary>The frame's compact storage (a double a cell, categories as level indexes) gives back exactly what was added.</summary>
+/// <summary>The frame's compact storage (a float a cell, categories as level indexes) gives back what was added, numbers at the precision models read them.</summary>
 public class FeatureFrameTests
 {
     private static readonly FeatureInfo[] Features =
@@ -25,7 +25,7 @@ public class FeatureFrameTests
     }
 
     [Fact]
-    public void Every_cell_reads_back_as_added_to_the_bit()
+    public void Every_cell_reads_back_as_added_numbers_as_the_float_models_read()
     {
         var frame = Sample();
         Assert.Equal(4, frame.Count);
@@ -35,15 +35,16 @@ public class FeatureFrameTests
         Assert.True(frame[1, 0].IsMissing);
         Assert.True(frame[1, 1].IsMissing);
         Assert.Null(frame[1, 1].Category);
-        Assert.Equal(double.Epsilon, frame[1, 2].Number);
-        Assert.Equal(1e300, frame[2, 0].Number);
+        Assert.Equal((double)(float)double.Epsilon, frame[1, 2].Number); // 0: below the float range
+        Assert.Equal(double.PositiveInfinity, frame[2, 0].Number); // 1e300: above it, as the encoder's float would be
         Assert.Equal(double.PositiveInfinity, frame[2, 2].Number);
         Assert.True(frame[2, 3].IsMissing);
         Assert.Equal("", frame[3, 3].Category); // an empty category is a level, not missing
         Assert.Equal(FeatureValue.Of("web"), frame[3, 1]);
         // A category reads as NaN through Number, as FeatureValue.Number does.
         Assert.True(double.IsNaN(frame.Number(0, 1)));
-        Assert.Equal(0.1, frame.Number(3, 0));
+        Assert.Equal((double)0.1f, frame.Number(3, 0));
+        Assert.Equal((float)0.1, (float)frame.Number(3, 0)); // the slot value a model reads is unchanged
     }
 
     [Fact]
@@ -90,7 +91,7 @@ public class FeatureFrameTests
         Assert.Equal(["visits", "country"], without.Features.Select(f => f.Name));
         Assert.Equal(FeatureValue.Of("DE"), without[0, 1]);
         Assert.True(without[2, 1].IsMissing);
-        Assert.Equal(0.1, without[3, 0].Number);
+        Assert.Equal((double)0.1f, without[3, 0].Number);
         Assert.Equal(frame.Weights, without.Weights);
         Assert.Equal(frame.Times, without.Times);
     }
@@ -105,7 +106,7 @@ public class FeatureFrameTests
         Assert.Equal(FeatureValue.Of("web"), frame[1, 1]);
         Assert.Equal(7, frame[1, 0].Number);
         Assert.Throws<ArgumentException>(() => frame.Add("z", [FeatureValue.Of(1)]));
-        Assert.Throws<ArgumentException>(() => frame.AddCompact("z", [1.0]));
+        Assert.Throws<ArgumentException>(() => frame.AddCompact("z", [1f]));
     }
 
     [Fact]

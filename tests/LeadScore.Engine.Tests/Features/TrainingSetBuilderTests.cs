@@ -5,6 +5,9 @@ namespace LeadScore.Engine.Tests.Features;
 
 public sealed class TrainingSetBuilderTests
 {
+    /// <summary>A value as a frame holds it and a model reads it: numbers as 32-bit floats.</summary>
+    private static FeatureValue AsModelReadsIt(FeatureValue v) => v.Category is null ? new FeatureValue((float)v.Number, null) : v;
+
     private static bool SameBits(FeatureValue a, FeatureValue b) =>
         BitConverter.DoubleToInt64Bits(a.Number) == BitConverter.DoubleToInt64Bits(b.Number) && a.Category == b.Category;
 
@@ -21,6 +24,8 @@ public sealed class TrainingSetBuilderTests
         var byLead = FeatureTestData.ActivitiesByLead(ds);
         var byDomain = FeatureTestData.EnrichmentByDomain(ds);
         var leads = ds.Leads.ToDictionary(l => l.Id);
+        // Standardised inputs too (logistic regression, FastTree): the slots a model reads are the same from both rows.
+        var encoder = LeadScore.Engine.Features.Encoding.FeatureEncoder.Fit(set.Frame, new() { ImputeAndStandardize = true });
         for (var r = 0; r < set.Frame.Count; r++)
         {
             var lead = leads[set.Frame.Ids[r]];
@@ -28,9 +33,10 @@ public sealed class TrainingSetBuilderTests
             var acts = byLead.GetValueOrDefault(lead.Id, []).Where(a => a.Timestamp < t).ToList();
             var enr = byDomain.GetValueOrDefault(computer.EnrichmentDomain(lead)!, []);
             var online = computer.Compute(lead, acts, enr, t);
-            // Then every value is identical to the bit
+            encoder.Encode(online).ShouldBe(encoder.Encode(set.Frame.Row(r)), $"{lead.Id}: encoded slots");
+            // Then every value is identical to the bit, at the precision models read numbers with (FeatureFrame stores floats)
             for (var f = 0; f < online.Length; f++)
-                SameBits(online[f], set.Frame.Rows[r][f]).ShouldBeTrue($"{lead.Id} {computer.Features[f].Name}: {online[f]} vs {set.Frame.Rows[r][f]}");
+                SameBits(AsModelReadsIt(online[f]), set.Frame[r, f]).ShouldBeTrue($"{lead.Id} {computer.Features[f].Name}: {online[f]} vs {set.Frame.Rows[r][f]}");
         }
     }
 
@@ -196,7 +202,7 @@ public sealed class TrainingSetBuilderTests
                 var t = set.Frame.Times[r];
                 var online = computer.Compute(lead, byLead.GetValueOrDefault(lead.Id, []).Where(a => a.Timestamp < t).ToList(), byDomain.GetValueOrDefault(computer.EnrichmentDomain(lead)!, []), t);
                 for (var f = 0; f < online.Length; f++)
-                    SameBits(online[f], set.Frame.Rows[r][f]).ShouldBeTrue($"{lead.Id} at {t:yyyy-MM-dd} {computer.Features[f].Name}");
+                    SameBits(AsModelReadsIt(online[f]), set.Frame[r, f]).ShouldBeTrue($"{lead.Id} at {t:yyyy-MM-dd} {computer.Features[f].Name}");
             }
         }
     }

@@ -246,7 +246,9 @@ public sealed class FeatureEncoder
             }
             else
             {
-                var v = row[f].Number;
+                // Every number is read at float precision, the precision of a frame's cell (FeatureFrame), so a row scored
+                // online and the same row read back from a training set encode to the same slots, to the bit.
+                var v = (double)(float)row[f].Number;
                 if (!ImputeAndStandardize) { slots[s] = (float)v; continue; }
                 var missing = double.IsNaN(v);
                 slots[s] = missing ? 0f : (float)((v - e.Mean) / e.Scale);
