@@ -5,14 +5,18 @@ namespace LeadScore.Engine.Features;
 
 /// <summary>
 /// The binary format of stored feature sets (feature snapshots): gzip of a versioned layout holding the feature
-/// infos, a string table for categories and ids, then per row the id, label, time and raw 64-bit numbers, so a
-/// frame read back is identical to the bit.
+/// infos, a string table for categories and ids, then per row the id, label, time and the raw 32-bit numbers a frame
+/// holds, so a frame read back is identical to the bit.
 /// </summary>
 public static class FeatureFrameSerializer
 {
     private const int Magic = 0x4C534646; // "LSFF"
-    /// <summary>2 added the pipeline weights (<see cref="FeatureFrame.Weights"/>); 1 is still read.</summary>
-    private const int Version = 2;
+    /// <summary>
+    /// 2 added the pipeline weights (<see cref="FeatureFrame.Weights"/>); 3 writes numbers as the 32-bit floats a frame holds
+    /// (half the size: a million leads' training set is about 500 MB instead of 870, under the databases' 1 GB value
+    /// limit). 1 and 2 are still read.
+    /// </summary>
+    private const int Version = 3;
 
     public static byte[] Serialize(FeatureFrame frame)
     {
@@ -59,7 +63,7 @@ public static class FeatureFrameSerializer
                 for (var f = 0; f < frame.Features.Count; f++)
                 {
                     if (frame.Features[f].Kind == FeatureKind.Categorical) w.Write(frame[r, f].Category is { } c ? table[c] : -1);
-                    else w.Write(frame.Number(r, f));
+                    else w.Write((float)frame.Number(r, f));
                 }
             }
         }
@@ -113,7 +117,7 @@ public static class FeatureFrameSerializer
             for (var f = 0; f < n; f++)
             {
                 if (features[f].Kind == FeatureKind.Categorical) { var s = r.ReadInt32(); row[f] = s < 0 ? FeatureValue.Missing : FeatureValue.Of(strings[s]); }
-                else row[f] = FeatureValue.Of(r.ReadDouble());
+                else row[f] = FeatureValue.Of(version >= 3 ? r.ReadSingle() : r.ReadDouble());
             }
             frame.Add(id, row, label, time);
         }
