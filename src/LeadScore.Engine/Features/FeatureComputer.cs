@@ -209,6 +209,14 @@ public sealed class FeatureComputer
     public FeatureValue[] Compute(Lead lead, IReadOnlyList<Activity> activitiesOrderedByTime, IReadOnlyList<Enrichment> enrichmentForDomainOrderedByAsOf, DateTimeOffset asOf)
     {
         var row = new FeatureValue[_features.Count];
+        Compute(lead, activitiesOrderedByTime, enrichmentForDomainOrderedByAsOf, asOf, row);
+        return row;
+    }
+
+    /// <summary>As <see cref="Compute(Lead, IReadOnlyList{Activity}, IReadOnlyList{Enrichment}, DateTimeOffset)"/>, into <paramref name="row"/> (exactly <see cref="Features"/>.Count long).</summary>
+    public void Compute(Lead lead, IReadOnlyList<Activity> activitiesOrderedByTime, IReadOnlyList<Enrichment> enrichmentForDomainOrderedByAsOf, DateTimeOffset asOf, Span<FeatureValue> row)
+    {
+        if (row.Length != _features.Count) throw new ArgumentException($"the row has {row.Length} values; {_features.Count} features are computed", nameof(row));
         var k = 0;
         foreach (var (a, values) in _attributes)
         {
@@ -268,10 +276,9 @@ public sealed class FeatureComputer
         if (_act is not null) k = ComputeActivities(activitiesOrderedByTime, asOf, row, k);
         if (_enr is not null) k = ComputeEnrichment(enrichmentForDomainOrderedByAsOf, asOf, row, k);
         System.Diagnostics.Debug.Assert(k == row.Length, "Compute must write exactly the features the constructor added");
-        return row;
     }
 
-    private int ComputeActivities(IReadOnlyList<Activity> acts, DateTimeOffset asOf, FeatureValue[] row, int k)
+    private int ComputeActivities(IReadOnlyList<Activity> acts, DateTimeOffset asOf, Span<FeatureValue> row, int k)
     {
         var nW = _windows.Length;
         var nP = _patterns.Length;
@@ -360,7 +367,7 @@ public sealed class FeatureComputer
         return ids.Count;
     }
 
-    private int ComputeEnrichment(IReadOnlyList<Enrichment> rows, DateTimeOffset asOf, FeatureValue[] row, int k)
+    private int ComputeEnrichment(IReadOnlyList<Enrichment> rows, DateTimeOffset asOf, Span<FeatureValue> row, int k)
     {
         Enrichment? cur = null, prev = null;
         for (var i = 0; i < rows.Count; i++)

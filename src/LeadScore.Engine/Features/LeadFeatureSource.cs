@@ -20,6 +20,9 @@ public interface ILeadFeatureSource
     string? EnrichmentDomain(Lead lead);
 
     FeatureValue[] Compute(Lead lead, IReadOnlyList<Activity> activitiesOrderedByTime, IReadOnlyList<Enrichment> enrichmentOrderedByAsOf, DateTimeOffset asOf);
+
+    /// <summary>The same row, written into <paramref name="row"/> (exactly <see cref="Features"/>.Count long): for callers that only read it.</summary>
+    void Compute(Lead lead, IReadOnlyList<Activity> activitiesOrderedByTime, IReadOnlyList<Enrichment> enrichmentOrderedByAsOf, DateTimeOffset asOf, Span<FeatureValue> row);
 }
 
 /// <summary>The workspace's feature definitions as a feature source (the same code as training).</summary>
@@ -31,6 +34,9 @@ public sealed class ComputedLeadFeatures(FeatureComputer computer) : ILeadFeatur
 
     public FeatureValue[] Compute(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf) =>
         computer.Compute(lead, activities, enrichment, asOf);
+
+    public void Compute(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf, Span<FeatureValue> row) =>
+        computer.Compute(lead, activities, enrichment, asOf, row);
 }
 
 /// <summary>
@@ -71,7 +77,13 @@ public sealed class FlatAttributeFeatures : ILeadFeatureSource
     public FeatureValue[] Compute(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf)
     {
         var row = new FeatureValue[Features.Count];
-        for (var i = 0; i < row.Length; i++) row[i] = FlatTableLoader.FlatValue(lead.Get(Features[i].Name), _kinds[i], _rules);
+        Compute(lead, activities, enrichment, asOf, row);
         return row;
+    }
+
+    public void Compute(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf, Span<FeatureValue> row)
+    {
+        if (row.Length != Features.Count) throw new ArgumentException($"the row has {row.Length} values; {Features.Count} features are read", nameof(row));
+        for (var i = 0; i < row.Length; i++) row[i] = FlatTableLoader.FlatValue(lead.Get(Features[i].Name), _kinds[i], _rules);
     }
 }

@@ -175,12 +175,23 @@ public sealed class ServableModel
     /// <summary>The model's feature row for a lead as of a time.</summary>
     public FeatureValue[] Row(Lead lead, IReadOnlyList<Activity> activities, IReadOnlyList<Enrichment> enrichment, DateTimeOffset asOf)
     {
-        var computed = Features.Compute(lead, activities, enrichment, asOf);
         // A fresh array either way (the prediction log keeps rows by reference); no second copy when nothing is remapped.
-        if (_identity) return computed;
-        var row = new FeatureValue[_sourceIndex.Length];
-        for (var i = 0; i < row.Length; i++) row[i] = _sourceIndex[i] >= 0 ? computed[_sourceIndex[i]] : FeatureValue.Missing;
-        return row;
+        if (_identity) return Features.Compute(lead, activities, enrichment, asOf);
+        // Remapped: the computed row is scratch, rented and cleared on return (it holds category strings).
+        var n = Features.Features.Count;
+        var computed = System.Buffers.ArrayPool<FeatureValue>.Shared.Rent(n);
+        try
+        {
+            var source = computed.AsSpan(0, n);
+            Features.Compute(lead, activities, enrichment, asOf, source);
+            var row = new FeatureValue[_sourceIndex.Length];
+            for (var i = 0; i < row.Length; i++) row[i] = _sourceIndex[i] >= 0 ? source[_sourceIndex[i]] : FeatureValue.Missing;
+            return row;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<FeatureValue>.Shared.Return(computed, clearArray: true);
+        }
     }
 
     /// <summary>

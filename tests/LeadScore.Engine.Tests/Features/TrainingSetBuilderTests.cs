@@ -41,6 +41,28 @@ public sealed class TrainingSetBuilderTests
     }
 
     [Fact]
+    public void Computing_into_a_reused_buffer_writes_every_value_the_array_form_gives()
+    {
+        // The online path computes into a rented, reused buffer: nothing of the previous lead may survive in it.
+        var ds = FeatureTestData.SmallSet;
+        var computer = new FeatureComputer(FeatureTestData.Defaults(ds));
+        var byLead = FeatureTestData.ActivitiesByLead(ds);
+        var byDomain = FeatureTestData.EnrichmentByDomain(ds);
+        var buffer = new FeatureValue[computer.Features.Count];
+        Array.Fill(buffer, FeatureValue.Of("stale"));
+        var t = ds.Leads.Max(l => l.CreatedAt).AddDays(30);
+        foreach (var lead in ds.Leads.Take(200))
+        {
+            var acts = byLead.GetValueOrDefault(lead.Id, []);
+            var enr = byDomain.GetValueOrDefault(computer.EnrichmentDomain(lead) ?? "", []);
+            computer.Compute(lead, acts, enr, t, buffer);
+            var fresh = computer.Compute(lead, acts, enr, t);
+            for (var f = 0; f < fresh.Length; f++) SameBits(fresh[f], buffer[f]).ShouldBeTrue($"{lead.Id} {computer.Features[f].Name}");
+        }
+        Should.Throw<ArgumentException>(() => computer.Compute(ds.Leads[0], [], [], t, new FeatureValue[3]));
+    }
+
+    [Fact]
     public void Events_and_enrichment_after_the_decision_time_do_not_change_a_training_row()
     {
         var ds = FeatureTestData.SmallSet;
