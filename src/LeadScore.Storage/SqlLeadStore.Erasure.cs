@@ -51,6 +51,7 @@ public abstract partial class SqlLeadStore
             if (removed > 0)
             {
                 await c.ExecuteAsync(new CommandDefinition("DELETE FROM feature_snapshots", transaction: tx, cancellationToken: ct));
+                await c.ExecuteAsync(new CommandDefinition("DELETE FROM feature_snapshot_parts", transaction: tx, cancellationToken: ct));
                 if (withTombstone)
                     await c.ExecuteAsync(new CommandDefinition(
                         "INSERT INTO erasure_tombstones (id_hash, erased_at) VALUES (@tombstone, @at) ON CONFLICT (id_hash) DO UPDATE SET erased_at = excluded.erased_at",

@@ -265,6 +265,23 @@ public sealed class StoreContractTests
         s.Data.ShouldBe(new byte[] { 9 });
     }
 
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task A_feature_snapshot_larger_than_a_part_is_stored_in_parts_and_read_back_whole(string backend)
+    {
+        var (store, _, _) = await TestStores.OpenAsync(backend);
+        await using var _s = store;
+        ((SqlLeadStore)store).SnapshotPartBytes = 3;
+        var big = Enumerable.Range(0, 10).Select(i => (byte)(i * 7)).ToArray();
+        await store.SaveFeatureSnapshotAsync(new FeatureSnapshot { Name = "training", CreatedAt = T0, AsOfRule = "r", Rows = 10, Data = big });
+        (await store.GetFeatureSnapshotAsync("training"))!.Data.ShouldBe(big);
+        // A smaller set replaces every part of the larger one.
+        await store.SaveFeatureSnapshotAsync(new FeatureSnapshot { Name = "training", CreatedAt = T0, AsOfRule = "r2", Rows = 1, Data = [1, 2, 3, 4] });
+        (await store.GetFeatureSnapshotAsync("training"))!.Data.ShouldBe(new byte[] { 1, 2, 3, 4 });
+        await store.SaveFeatureSnapshotAsync(new FeatureSnapshot { Name = "other", CreatedAt = T0, AsOfRule = "r", Rows = 0, Data = [] });
+        (await store.GetFeatureSnapshotAsync("other"))!.Data.ShouldBeEmpty();
+        (await store.GetFeatureSnapshotAsync("training"))!.Data.ShouldBe(new byte[] { 1, 2, 3, 4 });
+    }
+
     [Fact]
     public async Task A_bad_connection_string_gives_one_clear_error()
     {
