@@ -96,13 +96,7 @@ public static class LeakageAudit
     internal static FeatureFrame Sample(FeatureFrame frame, int maxRows)
     {
         if (maxRows <= 0 || frame.Count <= maxRows) return frame;
-        var rng = new Random(20261202);
-        var picked = new int[frame.Count];
-        for (var i = 0; i < picked.Length; i++) picked[i] = i;
-        for (var i = 0; i < maxRows; i++) { var j = rng.Next(i, picked.Length); (picked[i], picked[j]) = (picked[j], picked[i]); }
-        var rows = picked[..maxRows];
-        Array.Sort(rows);
-        return frame.Subset(rows);
+        return frame.Subset(RowSample.Sorted(frame.Count, maxRows, new Random(20261202)));
     }
 
     private static bool FillSkewed(FeatureLeakageProfile p, LeakageAuditOptions o)
@@ -135,39 +129,37 @@ public static class LeakageAudit
     {
         var n = frame.Count;
         var labels = frame.Labels;
+        int fillPos = 0, fillNeg = 0;
+        for (var r = 0; r < n; r++)
         {
-            int fillPos = 0, fillNeg = 0;
-            for (var r = 0; r < n; r++)
-            {
-                var v = frame[r, f];
-                var isFilled = !v.IsMissing;
-                filled[r] = isFilled ? 1 : 0;
-                if (isFilled) { if (labels[r]) fillPos++; else fillNeg++; }
-            }
-            double pure = 0;
-            if (frame.Features[f].Kind == FeatureKind.Categorical)
-            {
-                OutOfFoldEncode(frame, f, scores);
-                pure = PureCoverage(frame, f, pos, neg, options);
-            }
-            else
-            {
-                // Missing sorts below every number: missingness is part of what the feature says.
-                for (var r = 0; r < n; r++) { var x = frame[r, f].Number; scores[r] = double.IsNaN(x) ? double.NegativeInfinity : x; }
-            }
-            // Both classes are present in the whole frame (checked above), so these two are defined.
-            var auc = Ranking.Auc(scores, labels);
-            var fillAuc = Ranking.Auc(filled, labels);
-            var filledScores = new List<double>(fillPos + fillNeg);
-            var filledLabels = new List<bool>(fillPos + fillNeg);
-            for (var r = 0; r < n; r++)
-                if (filled[r] == 1) { filledScores.Add(scores[r]); filledLabels.Add(labels[r]); }
-            var filledAuc = fillPos + fillNeg == n ? auc : Ranking.Auc(filledScores, filledLabels);
-            // Filled rows of one class only (or none): no ranking signal among them, so chance (0.5), never a finding.
-            if (double.IsNaN(filledAuc)) filledAuc = 0.5;
-            return new FeatureLeakageProfile(frame.Features[f].Name, Math.Max(auc, 1 - auc), Math.Max(filledAuc, 1 - filledAuc), (double)(fillPos + fillNeg) / n,
-                (double)fillPos / pos, (double)fillNeg / neg, Math.Max(fillAuc, 1 - fillAuc), pure);
+            var v = frame[r, f];
+            var isFilled = !v.IsMissing;
+            filled[r] = isFilled ? 1 : 0;
+            if (isFilled) { if (labels[r]) fillPos++; else fillNeg++; }
         }
+        double pure = 0;
+        if (frame.Features[f].Kind == FeatureKind.Categorical)
+        {
+            OutOfFoldEncode(frame, f, scores);
+            pure = PureCoverage(frame, f, pos, neg, options);
+        }
+        else
+        {
+            // Missing sorts below every number: missingness is part of what the feature says.
+            for (var r = 0; r < n; r++) { var x = frame[r, f].Number; scores[r] = double.IsNaN(x) ? double.NegativeInfinity : x; }
+        }
+        // Both classes are present in the whole frame (checked above), so these two are defined.
+        var auc = Ranking.Auc(scores, labels);
+        var fillAuc = Ranking.Auc(filled, labels);
+        var filledScores = new List<double>(fillPos + fillNeg);
+        var filledLabels = new List<bool>(fillPos + fillNeg);
+        for (var r = 0; r < n; r++)
+            if (filled[r] == 1) { filledScores.Add(scores[r]); filledLabels.Add(labels[r]); }
+        var filledAuc = fillPos + fillNeg == n ? auc : Ranking.Auc(filledScores, filledLabels);
+        // Filled rows of one class only (or none): no ranking signal among them, so chance (0.5), never a finding.
+        if (double.IsNaN(filledAuc)) filledAuc = 0.5;
+        return new FeatureLeakageProfile(frame.Features[f].Name, Math.Max(auc, 1 - auc), Math.Max(filledAuc, 1 - filledAuc), (double)(fillPos + fillNeg) / n,
+            (double)fillPos / pos, (double)fillNeg / neg, Math.Max(fillAuc, 1 - fillAuc), pure);
     }
 
     /// <summary>Two-fold target encoding: each half is scored with the positive rates of the other half (smoothed).</summary>

@@ -24,8 +24,8 @@ public static class DomainClassifier
         ArgumentNullException.ThrowIfNull(current);
         options ??= DriftOptions.Default;
         var rng = new Random(options.Seed);
-        var refRows = SampleRows(reference.Rows, options.MultivariateMaxRowsPerSide, rng);
-        var curRows = SampleRows(current.Rows, options.MultivariateMaxRowsPerSide, rng);
+        var refRows = RowSample.Sorted(reference.Rows, options.MultivariateMaxRowsPerSide, rng);
+        var curRows = RowSample.Sorted(current.Rows, options.MultivariateMaxRowsPerSide, rng);
         var names = reference.Columns.Select(c => c.Name).ToArray();
         var curByName = current.Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var n = refRows.Length + curRows.Length;
@@ -80,16 +80,6 @@ public static class DomainClassifier
             ? $"A classifier tells current rows from reference rows with AUC {auc.ToString("0.00", inv)} (above {options.MultivariateAucThreshold.ToString("0.00", inv)}): the data as a whole moved, most visibly in {string.Join(", ", top.Select(t => t.Feature))}."
             : $"A classifier cannot tell current rows from reference rows (AUC {auc.ToString("0.00", inv)}, drift above {options.MultivariateAucThreshold.ToString("0.00", inv)}).";
         return new MultivariateDrift(auc, options.MultivariateAucThreshold, drifted, refRows.Length, curRows.Length, top, sentence);
-    }
-
-    private static int[] SampleRows(int rows, int max, Random rng)
-    {
-        var idx = Enumerable.Range(0, rows).ToArray();
-        if (rows <= max) return idx;
-        for (var i = 0; i < max; i++) { var j = i + rng.Next(rows - i); (idx[i], idx[j]) = (idx[j], idx[i]); }
-        var kept = idx[..max];
-        Array.Sort(kept);
-        return kept;
     }
 
     private static void AssignFolds(int[] fold, int from, int to, int folds, Random rng)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadScore.Core;
 using LeadScore.Engine.Features.Encoding;
+using LeadScore.Engine.Metrics;
 
 namespace LeadScore.Engine.Scoring;
 
@@ -66,7 +67,7 @@ public sealed record ModelReference
 
         // Seeded samples (a partial Fisher-Yates shuffle of the indexes): the same training run keeps the same rows.
         var rng = new Random(seed);
-        var pick = Pick(train.Count, MaxSampleRows, rng);
+        var pick = RowSample.Sorted(train.Count, MaxSampleRows, rng);
         var sample = new byte[pick.Length * codec.RowBytes];
         var row = new FeatureValue[features.Count];
         for (var i = 0; i < pick.Length; i++)
@@ -81,7 +82,7 @@ public sealed record ModelReference
             ages = pick.Select(i => Math.Round(ra[i], 6)).ToArray();
             if (ages.Any(a => !double.IsFinite(a) || a < 0)) ages = null;
         }
-        var scorePick = Pick(heldOut.Count, MaxHeldOutScores, rng);
+        var scorePick = RowSample.Sorted(heldOut.Count, MaxHeldOutScores, rng);
         var mix = new Dictionary<string, int> { ["A"] = 0, ["B"] = 0, ["C"] = 0, ["D"] = 0 };
         var sums = new Dictionary<string, (int Rows, int Positives, double Predicted)>();
         for (var i = 0; i < heldOut.Count; i++)
@@ -109,21 +110,6 @@ public sealed record ModelReference
             SampleAgesDays = ages,
             DecisionAgesDays = ages is null ? null : ages.Distinct().Order().ToArray(),
         };
-    }
-
-    /// <summary>Up to <paramref name="max"/> of 0..n-1, seeded, in ascending order (the sample keeps the data's order).</summary>
-    private static int[] Pick(int n, int max, Random rng)
-    {
-        if (n <= max) return Enumerable.Range(0, n).ToArray();
-        var idx = Enumerable.Range(0, n).ToArray();
-        for (var i = 0; i < max; i++)
-        {
-            var j = i + rng.Next(n - i);
-            (idx[i], idx[j]) = (idx[j], idx[i]);
-        }
-        var picked = idx[..max];
-        Array.Sort(picked);
-        return picked;
     }
 
     /// <summary>The two artifact entries: the JSON summary and the binary sample.</summary>
