@@ -16,6 +16,20 @@ public sealed record FeatureInfo(string Name, FeatureKind Kind, string Descripti
     public string? Phrase { get; init; }
     /// <summary>Segment features are reported on in evaluation (source, company size...).</summary>
     public bool IsSegment { get; init; }
+    /// <summary>
+    /// A context feature describes the training rows, not the lead: it is missing on every served lead, so it is never a reason,
+    /// never compared by drift monitoring and may be absent from a frame the model scores (it reads as missing). The one kind
+    /// today is the change indicator a retraining adds after a performance alert (<see cref="ChangeIndicatorName"/>).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool IsContext { get; init; }
+
+    /// <summary>
+    /// The change indicator's name: 1 on the rows of leads first decided before the change a performance alert found, missing
+    /// on the rows after it and on every lead served, so the model serves as it learned the leads after the change while the
+    /// older leads still teach it what did not change.
+    /// </summary>
+    public const string ChangeIndicatorName = "(decided before the change)";
 }
 
 /// <summary>A feature value: a number (NaN = missing) or a category (null = missing).</summary>
@@ -187,6 +201,32 @@ public sealed class FeatureFrame
             if (Times.Count > 0) f.Times.Add(Times[i]);
             if (Weights.Count == Count) f.Weights.Add(Weights[i]);
         }
+        return f;
+    }
+
+    /// <summary>
+    /// A new frame with one more numeric column, <paramref name="feature"/>, valued <paramref name="value"/>(row) (NaN =
+    /// missing); labels, times, weights and the frame's settings follow. The cells are copied.
+    /// </summary>
+    public FeatureFrame WithNumeric(FeatureInfo feature, Func<int, double> value)
+    {
+        ArgumentNullException.ThrowIfNull(feature);
+        ArgumentNullException.ThrowIfNull(value);
+        if (feature.Kind != FeatureKind.Numeric) throw new ArgumentException("only a numeric column can be added", nameof(feature));
+        if (IndexOf(feature.Name) >= 0) throw new ArgumentException($"the frame already has a feature named '{feature.Name}'", nameof(feature));
+        var f = new FeatureFrame([.. Features, feature], [.. _levels, null]) { GroupRowsById = GroupRowsById, Horizon = Horizon, AsOf = AsOf };
+        f._cells.Capacity = Count;
+        for (var r = 0; r < Count; r++)
+        {
+            var row = new float[Features.Count + 1];
+            _cells[r].CopyTo(row, 0);
+            row[^1] = (float)value(r);
+            f.Ids.Add(Ids[r]);
+            f._cells.Add(row);
+        }
+        f.Labels.AddRange(Labels);
+        f.Times.AddRange(Times);
+        f.Weights.AddRange(Weights);
         return f;
     }
 

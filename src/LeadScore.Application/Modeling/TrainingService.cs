@@ -229,7 +229,16 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             if (request.ChangeSince is { } since)
             {
                 var day = since.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-                if (Engine.Lifecycle.TrainingWindow.SinceChange(frame, since) is { } changed)
+                // A tree model learns the change from a marked window (an indicator it can split on, missing when it serves);
+                // a linear model would only shift its intercept by it, so it learns from the new leads alone.
+                var algorithm = request.Options.Trainer?.Algorithm ?? request.Options.Algorithm;
+                var byIndicator = w.FollowChangeBy == Engine.Lifecycle.TrainingWindow.ByIndicator && algorithm is not (null or ModelAlgorithm.Logistic);
+                if (byIndicator && Engine.Lifecycle.TrainingWindow.WithChangeIndicator(frame, since, request.Options.TestFraction) is { } marked)
+                {
+                    frame = marked;
+                    window += $", the leads first decided before {day} (the change a performance alert found) marked by a change indicator that is missing on the leads since and on every lead served";
+                }
+                else if (Engine.Lifecycle.TrainingWindow.SinceChange(frame, since) is { } changed)
                 {
                     frame = changed;
                     window += $", only leads first decided since {day} (the change a performance alert found)";

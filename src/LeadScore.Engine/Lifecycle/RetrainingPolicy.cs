@@ -59,6 +59,12 @@ public sealed record RetrainingPolicy
         /// leads are enough (<see cref="TrainingWindow.MinChangeRows"/>); false = the window alone.
         /// </summary>
         public bool FollowChange { get; init; } = true;
+        /// <summary>
+        /// How a tree model follows a change: indicator (the default) keeps the window's older leads and marks them with a
+        /// change indicator, missing after the change and at serving, so what stayed the same is learned from all of them and
+        /// what changed from the new leads; new_only trains on the leads since the change alone (linear models always do).
+        /// </summary>
+        public string FollowChangeBy { get; init; } = TrainingWindow.ByIndicator;
     }
 
     public sealed record TrainingSettings
@@ -197,6 +203,8 @@ public sealed record RetrainingPolicy
             case TrainingWindow.Decay: Fail("window.half_life_days", "decay needs half_life_days above 0"); break;
             default: Fail("window.kind", $"'{Window.Kind}' is not one of all, last_months, decay"); break;
         }
+        if (Window.FollowChangeBy is not (TrainingWindow.ByIndicator or TrainingWindow.ByNewOnly))
+            Fail("window.follow_change_by", $"'{Window.FollowChangeBy}' is not one of {TrainingWindow.ByIndicator}, {TrainingWindow.ByNewOnly}");
         try { TrainerCatalog.Parse(Training.Algorithm); }
         catch (LeadScoreException ex) { Fail("training.algorithm", ex.Message); }
         if (Training.TimeBudgetSeconds is < 0 or > MaxTimeBudgetSeconds) Fail("training.time_budget_seconds", $"must be 0 (defaults, no search) or more, and at most {MaxTimeBudgetSeconds} (a day)");
@@ -267,6 +275,10 @@ public static class TrainingWindow
     public const string All = "all";
     public const string LastMonths = "last_months";
     public const string Decay = "decay";
+    /// <summary>Follow a change with a change indicator on the older leads (<see cref="WithChangeIndicator"/>).</summary>
+    public const string ByIndicator = "indicator";
+    /// <summary>Follow a change with the leads since it alone (<see cref="SinceChange"/>).</summary>
+    public const string ByNewOnly = "new_only";
 
     /// <summary>The fewest matured rows, and of each class a tenth of that, a change window needs; with fewer the usual window trains.</summary>
     public const int MinChangeRows = 400;
@@ -304,6 +316,27 @@ public static class TrainingWindow
         }
         if (matured < MinChangeRows || positives < MinChangeRows / 10 || matured - positives < MinChangeRows / 10) return null;
         return frame.Subset(keep);
+    }
+
+    /// <summary>
+    /// The window's rows with the change indicator (<see cref="FeatureInfo.ChangeIndicatorName"/>): 1 on the rows of leads first
+    /// decided before <paramref name="since"/>, missing on the others, as on every served lead. Null when the leads since the
+    /// change are too few (the rule of <see cref="SinceChange"/>), or fill less than the held-out share of the rows: the time
+    /// split holds out the leads first decided most recently, and they must all be leads after the change, so the held-out
+    /// figures (and the gate) judge the model as it serves.
+    /// </summary>
+    public static FeatureFrame? WithChangeIndicator(FeatureFrame frame, DateTimeOffset since, double testFraction)
+    {
+        if (frame.Times.Count != frame.Count || frame.IndexOf(FeatureInfo.ChangeIndicatorName) >= 0) return null;
+        var after = SinceChange(frame, since);
+        if (after is null || after.Count < Math.Ceiling(frame.Count * testFraction) + 1) return null;
+        var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        for (var i = 0; i < frame.Count; i++)
+            if (!first.TryGetValue(frame.Ids[i], out var t) || frame.Times[i] < t) first[frame.Ids[i]] = frame.Times[i];
+        var indicator = new FeatureInfo(FeatureInfo.ChangeIndicatorName, FeatureKind.Numeric,
+            string.Create(CultureInfo.InvariantCulture, $"1 for leads first decided before {since:yyyy-MM-dd} (the change a performance alert found), missing after it and on every served lead"))
+        { IsContext = true };
+        return frame.WithNumeric(indicator, i => first[frame.Ids[i]] < since ? 1 : double.NaN);
     }
 
     public static string Describe(RetrainingPolicy.WindowSettings w) => w.Kind switch

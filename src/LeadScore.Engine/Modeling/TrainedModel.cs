@@ -71,9 +71,9 @@ public sealed class TrainedModel
     /// <summary>Calibrated probabilities for every row of a frame.</summary>
     public double[] Predict(FeatureFrame frame) => Array.ConvertAll(Margins(Encode(frame)), Calibrator.Apply);
 
-    /// <summary>Features of the frame this model needs but that are absent (by name).</summary>
+    /// <summary>Features of the frame this model needs but that are absent (by name); a context feature is not needed (it reads as missing, as when served).</summary>
     public IReadOnlyList<string> MissingFeatures(FeatureFrame frame) =>
-        Encoder.Features.Where(f => frame.IndexOf(f.Name) < 0).Select(f => f.Name).ToArray();
+        Encoder.Features.Where(f => !f.IsContext && frame.IndexOf(f.Name) < 0).Select(f => f.Name).ToArray();
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

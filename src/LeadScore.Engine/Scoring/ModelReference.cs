@@ -60,7 +60,8 @@ public sealed record ModelReference
     {
         var codec = new FeatureRowCodec(encoder);
         var features = encoder.Features;
-        var columns = features.Select(f => train.IndexOf(f.Name)).ToArray();
+        // A context feature is missing on every served lead: the reference holds it so (not compared, the sample scored as served).
+        var columns = features.Select(f => f.IsContext ? -1 : train.IndexOf(f.Name)).ToArray();
         var refs = new FeatureReference[features.Count];
         for (var f = 0; f < features.Count; f++)
             refs[f] = columns[f] < 0 ? FeatureReference.Empty(features[f]) : FeatureReference.Of(features[f], train, columns[f], codec, f);

@@ -59,6 +59,7 @@ public sealed class ScoringEngine
         _featureTitles = encoder.Features.Select(f => Labels.Title(f.Name)).ToArray();
         _wording = encoder.Features.Select(Labels.Prepare).ToArray();
         BaseProbability = calibrator.Apply(model.BaseValue);
+        _context = [.. encoder.Features.Select((x, i) => (x, i)).Where(t => t.x.IsContext).Select(t => t.i)];
         // Build the SHAP explainer (per-edge vectors) now, at promotion, rather than in the first explained request.
         if (model.Kind == CompiledModelKind.Trees) _ = model.FastShap;
     }
@@ -276,6 +277,7 @@ public sealed class ScoringEngine
         {
             var want = Encoder.Features[i];
             map[i] = frame.IndexOf(want.Name);
+            if (map[i] < 0 && want.IsContext) continue; // missing on every served lead: read as missing
             if (map[i] < 0) { missing.Add(want.Name); continue; }
             if (frame.Features[map[i]].Kind != want.Kind)
                 throw new LeadScoreException($"Column '{want.Name}' is {frame.Features[map[i]].Kind.ToString().ToLowerInvariant()} here but the model {ModelVersion} was trained on it as {want.Kind.ToString().ToLowerInvariant()}: read the file with the training schema.", want.Name);
@@ -287,7 +289,7 @@ public sealed class ScoringEngine
         for (var r = 0; r < frame.Count; r++)
         {
             var row = new FeatureValue[map.Length];
-            for (var i = 0; i < map.Length; i++) row[i] = frame[r, map[i]];
+            for (var i = 0; i < map.Length; i++) row[i] = map[i] < 0 ? FeatureValue.Missing : frame[r, map[i]];
             aligned.Add(frame.Ids[r], row);
         }
         aligned.Labels.AddRange(frame.Labels);
@@ -449,9 +451,20 @@ public sealed class ScoringEngine
     /// </summary>
     public const double MinReasonPoints = 0.5;
 
+    /// <summary>The context features (<see cref="FeatureInfo.IsContext"/>): they count in the score but are never a reason.</summary>
+    private readonly int[] _context;
+
     private Reason[] Reasons(ReadOnlySpan<FeatureValue> row, ReadOnlySpan<double> perFeature, double pointsPerLogOdds, int top)
     {
         var f = perFeature.Length;
+        if (_context.Length > 0)
+        {
+            // A context feature is missing on every served lead: what it adds is the model's, not the lead's, so no reason names it.
+            var shown = new double[f];
+            perFeature.CopyTo(shown);
+            foreach (var c in _context) shown[c] = 0;
+            perFeature = shown;
+        }
         Span<int> chosen = stackalloc int[Math.Min(2 * top, 2 * f)];
         var pos = PickTop(perFeature, chosen, top, positive: true);
         var neg = PickTop(perFeature, chosen[pos..], top, positive: false);

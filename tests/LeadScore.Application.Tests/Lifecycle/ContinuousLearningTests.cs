@@ -127,7 +127,8 @@ public sealed class ContinuousLearningTests
         await using var w = await LoopWorld.CreateAsync(backend, leads: 10_000, days: 250, conceptDriftAtDay: 100);
         await w.AtDayAsync(95);
         (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
-        await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "null"), ("challenger.mode", "shadow"));
+        await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "null"), ("challenger.mode", "shadow"),
+            ("window.follow_change_by", "new_only"));
         var states = w.Services.Get<LifecycleStateStore>();
         await states.UpdateAsync(s => s with { LastTrainingAt = w.Time.GetUtcNow() });
 
@@ -179,6 +180,58 @@ public sealed class ContinuousLearningTests
         state.Challenge.ShouldBeNull();
         // The change stays where the first alert found it: a later alert says the champion kept failing, not that the process changed again.
         state.Change!.Since.ShouldBe(changeAt);
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task By_default_a_tree_model_keeps_the_older_leads_marked_by_a_change_indicator_that_is_never_a_reason(string backend)
+    {
+        // The world of the test above, with the policy's default way to follow a change (indicator).
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 10_000, days: 250, conceptDriftAtDay: 100);
+        await w.AtDayAsync(95);
+        (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
+        var (policy, _) = await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "null"), ("challenger.mode", "shadow"));
+        policy.Window.FollowChangeBy.ShouldBe("indicator");
+        var states = w.Services.Get<LifecycleStateStore>();
+        await states.UpdateAsync(s => s with { LastTrainingAt = w.Time.GetUtcNow() });
+        var registry = w.Services.Get<ModelRegistry>();
+
+        // Day 190: the leads since the change fill less than the held-out share of the window, so the held-out leads could not
+        // all be new ones: the candidate learns from the new leads alone, as with new_only.
+        await w.AtDayAsync(190);
+        await AddAlertAsync(w, "v1", LoopWorld.Start.AddDays(114), "realized AUC 0.58 is below the held-out 0.80 (z = 5.1)");
+        (await w.ScheduleAndRunAsync())!.Status.ShouldBe(JobStatus.Succeeded);
+        (await registry.ShowAsync("v2")).Card.TrainingWindow.ShouldEndWith("only leads first decided since 2025-05-02 (the change a performance alert found)", Case.Sensitive, await w.DescribeAsync());
+
+        // Day 230: now they fill it. The older leads stay in, marked.
+        await w.AtDayAsync(230);
+        await AddAlertAsync(w, "v1", LoopWorld.Start.AddDays(190), "realized AUC 0.57 is below the held-out 0.80 (z = 5.6)");
+        var job = await w.ScheduleAndRunAsync();
+        job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
+        var card = (await registry.ShowAsync("v3")).Card;
+        card.TrainingWindow.ShouldBe("the last 6 months of decision times, the leads first decided before 2025-05-02 (the change a performance alert found) marked by a change indicator that is missing on the leads since and on every lead served");
+        // The window starts six months back, before the change, and its hold-out is all new leads (the time split's latest).
+        card.DataFrom.ShouldNotBeNull().ShouldBeLessThan(LoopWorld.Start.AddDays(121));
+        var served = Engine.Scoring.ServableModel.Load("v3", (await w.Store.GetModelArtifactAsync("v3"))!);
+        served.Engine.Encoder.Features.Single(f => f.Name == FeatureInfo.ChangeIndicatorName).IsContext.ShouldBeTrue();
+
+        // It is promoted at once, as with new_only, the challenge of v2 ended.
+        (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v3", await w.DescribeAsync());
+        var events = await w.HistoryAsync();
+        var promotion = events.Single(e => e.Kind == LifecycleEventKinds.Promotion && e.Version == "v3");
+        promotion.Reason.ShouldStartWith("fast track: the champion v1 raised a performance alert");
+        var figures = JsonDocument.Parse(promotion.FiguresJson!).RootElement;
+        figures.GetProperty("candidate_auc").GetDouble().ShouldBeGreaterThan(figures.GetProperty("champion_auc").GetDouble());
+
+        // Served, every lead reads the indicator as missing: no reason ever names it, and drift monitoring does not compare it.
+        var ids = new List<string>();
+        await foreach (var l in w.Store.StreamLeadsAsync()) { ids.Add(l.Id); if (ids.Count == 300) break; }
+        var changes = await w.Services.Get<IScoringService>().RescoreAsync(ids, ScoreCause.Manual);
+        changes.Count.ShouldBe(300);
+        changes.ShouldAllBe(c => c.Current.ModelVersion == "v3");
+        changes.ShouldContain(c => c.Current.ReasonsJson != "[]");
+        changes.ShouldAllBe(c => !c.Current.ReasonsJson.Contains(FeatureInfo.ChangeIndicatorName));
+        var reference = Engine.Scoring.ModelReference.Read((await w.Store.GetModelArtifactAsync("v3"))!).ShouldNotBeNull();
+        reference.Features.Single(f => f.Name == FeatureInfo.ChangeIndicatorName).Rows.ShouldBe(0);
     }
 
     private static Task AddAlertAsync(LoopWorld w, string version, DateTimeOffset windowStart, string message) => w.Store.TryAddAlertAsync(new MonitoringAlert

@@ -97,6 +97,26 @@ public class FeatureFrameTests
     }
 
     [Fact]
+    public void WithNumeric_appends_a_column_and_keeps_every_cell_label_time_and_weight()
+    {
+        var frame = Sample();
+        frame.Weights.AddRange([1, 2, 3, 4]);
+        var wider = frame.WithNumeric(new FeatureInfo("flag", FeatureKind.Numeric, "flag") { IsContext = true }, r => r == 1 ? double.NaN : r * 10);
+        Assert.Equal([.. Features.Select(f => f.Name), "flag"], wider.Features.Select(f => f.Name));
+        for (var r = 0; r < frame.Count; r++)
+            for (var c = 0; c < Features.Length; c++) Assert.Equal(frame[r, c], wider[r, c]);
+        Assert.Equal([0.0, double.NaN, 20, 30], Enumerable.Range(0, 4).Select(r => wider[r, 4].Number));
+        Assert.Equal(frame.Ids, wider.Ids);
+        Assert.Equal(frame.Labels, wider.Labels);
+        Assert.Equal(frame.Times, wider.Times);
+        Assert.Equal(frame.Weights, wider.Weights);
+        // The source frame is untouched; a name it has, or a category, is refused.
+        Assert.Equal(4, frame.Features.Count);
+        Assert.Throws<ArgumentException>(() => frame.WithNumeric(new FeatureInfo("visits", FeatureKind.Numeric, "again"), _ => 1));
+        Assert.Throws<ArgumentException>(() => frame.WithNumeric(new FeatureInfo("kind", FeatureKind.Categorical, "kind"), _ => 1));
+    }
+
+    [Fact]
     public void A_compact_row_held_back_is_added_as_it_was()
     {
         var frame = new FeatureFrame(Features);

@@ -77,6 +77,7 @@ public sealed class RetrainingPolicyTests
     [InlineData("triggers.min_days_between", "1e9", "triggers.min_days_between must be 0 or more and at most 3650 days")]
     [InlineData("training.time_budget_seconds", "999999999", "training.time_budget_seconds must be 0 (defaults, no search) or more, and at most 86400")]
     [InlineData("training.horizon_days", "100000", "training.horizon_days must be above 0 days and at most 3650")]
+    [InlineData("window.follow_change_by", "flag", "window.follow_change_by 'flag' is not one of indicator, new_only")]
     public void Bad_values_are_refused_naming_the_field(string path, string value, string message)
     {
         var ex = Should.Throw<LeadScoreException>(() => RetrainingPolicy.Default.With(path, value));
@@ -150,6 +151,47 @@ public sealed class RetrainingPolicyTests
         // From L398: 202 first rows and 196 second rows matured (L594 on is 7 days short), 398 in all, below 400; from L397, 400.
         TrainingWindow.SinceChange(f, T0.AddDays(-30 - 600 + 398)).ShouldBeNull();
         TrainingWindow.SinceChange(f, T0.AddDays(-30 - 600 + 397)).ShouldNotBeNull().Ids.Distinct().Count().ShouldBe(203);
+    }
+
+    [Fact]
+    public void A_change_indicator_marks_the_leads_first_decided_before_the_change_and_keeps_every_row()
+    {
+        var f = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "x")]) { GroupRowsById = true, Horizon = TimeSpan.FromDays(30), AsOf = T0 };
+        for (var i = 0; i < 600; i++)
+        {
+            var t = T0.AddDays(-30 - 600 + i);
+            f.Add($"L{i}", [FeatureValue.Of(i)], i % 5 == 0, t);
+            f.Add($"L{i}", [FeatureValue.Of(i)], i % 5 == 0, t.AddDays(7));
+        }
+        var since = T0.AddDays(-30 - 600 + 100);
+        var marked = TrainingWindow.WithChangeIndicator(f, since, testFraction: 0.2).ShouldNotBeNull();
+        marked.Count.ShouldBe(f.Count);
+        marked.Ids.ShouldBe(f.Ids);
+        marked.Labels.ShouldBe(f.Labels);
+        marked.Times.ShouldBe(f.Times);
+        (marked.GroupRowsById, marked.Horizon, marked.AsOf).ShouldBe((true, f.Horizon, f.AsOf));
+        var c = marked.IndexOf(FeatureInfo.ChangeIndicatorName);
+        c.ShouldBe(1);
+        marked.Features[c].IsContext.ShouldBeTrue();
+        marked.Features[0].IsContext.ShouldBeFalse();
+        for (var r = 0; r < marked.Count; r++)
+        {
+            var lead = int.Parse(marked.Ids[r].AsSpan(1));
+            marked[r, 0].Number.ShouldBe(lead);
+            // By the lead's first decision: L93..L99's second rows fall after the change but are marked with their first.
+            if (lead < 100) marked[r, c].Number.ShouldBe(1);
+            else double.IsNaN(marked[r, c].Number).ShouldBeTrue();
+        }
+        // Marking twice is refused (the frame already has it).
+        TrainingWindow.WithChangeIndicator(marked, since, 0.2).ShouldBeNull();
+
+        // From L397 on 400 matured rows follow the change: enough for new_only, and more than a fifth of the 1,200 rows (241 with
+        // one to spare), but not 0.4 of them: with that share held out the time split would hold out leads from before the change.
+        var late = T0.AddDays(-30 - 600 + 397);
+        TrainingWindow.SinceChange(f, late).ShouldNotBeNull();
+        TrainingWindow.WithChangeIndicator(f, late, testFraction: 0.4).ShouldBeNull();
+        TrainingWindow.WithChangeIndicator(f, late, testFraction: 0.2).ShouldNotBeNull();
+        TrainingWindow.WithChangeIndicator(f, T0.AddDays(-30 - 600 + 398), testFraction: 0.1).ShouldBeNull("too few for SinceChange as well");
     }
 
     [Fact]
