@@ -67,10 +67,15 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         // window is flagged once a part of it changed (in the 137-a-day year, the window from day 189 with the first changed
         // leads decided on day 194), and leads decided before the change, mixed in, taught the candidates the old process.
         // Unless a change found earlier is still in force: a later alert says the champion kept failing, not a new change.
+        // Nor when the alerted model was trained after the change was found: it learned from the changed process, so its alert
+        // says it did not learn it well enough, not that the process changed again (in the 137-a-day year, the model promoted
+        // after the change alerted once the change had left the window, and a "change" found in its first judged window
+        // narrowed the next four trainings to five weeks of leads, all failing the gate). The window alone trains then.
         var change = state.Change;
         if (reason.StartsWith(RetrainingPolicy.PerformanceAlertTrigger, StringComparison.Ordinal) && policy.Window.FollowChange
             && TrainingWindow.ChangeInForce(policy.Window, change?.Since, now) is null
-            && fresh.Where(a => a.Kind == AlertKinds.PerformanceDropped).OrderBy(a => a.WindowStart).FirstOrDefault() is { } first)
+            && fresh.Where(a => a.Kind == AlertKinds.PerformanceDropped).OrderBy(a => a.WindowStart).FirstOrDefault() is { } first
+            && !await TrainedSinceAsync(first.ModelVersion, change, ct))
             change = new ChangeState { Since = first.WindowEnd, FoundAt = now, ModelVersion = first.ModelVersion, Alert = first.Message };
         await states.UpdateAsync(s => s with { LastTrainingAt = now, LastAlertSeen = seen, Change = change }, ct);
         return await jobs.EnqueueTrainingAsync(new TrainJobRequest
@@ -82,6 +87,10 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             Trigger = reason,
         }, ct);
     }
+
+    /// <summary>Whether <paramref name="version"/> was registered after <paramref name="change"/> was found (it learned from the changed process).</summary>
+    private async Task<bool> TrainedSinceAsync(string version, ChangeState? change, CancellationToken ct) =>
+        change is not null && await models.GetModelAsync(version, ct) is { } m && m.CreatedAt > change.FoundAt;
 
     /// <summary>The monitoring alert kinds the triggers read (raised by the monitoring job).</summary>
     public static class AlertKinds

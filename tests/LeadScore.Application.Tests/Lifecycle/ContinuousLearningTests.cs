@@ -183,14 +183,14 @@ public sealed class ContinuousLearningTests
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
-    public async Task By_default_a_tree_model_keeps_the_older_leads_marked_by_a_change_indicator_that_is_never_a_reason(string backend)
+    public async Task With_follow_change_by_indicator_a_tree_model_keeps_the_older_leads_marked_by_a_change_indicator_that_is_never_a_reason(string backend)
     {
-        // The world of the test above, with the policy's default way to follow a change (indicator).
+        // The world of the test above, following the change with the indicator.
         await using var w = await LoopWorld.CreateAsync(backend, leads: 10_000, days: 250, conceptDriftAtDay: 100);
         await w.AtDayAsync(95);
         (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
-        var (policy, _) = await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "null"), ("challenger.mode", "shadow"));
-        policy.Window.FollowChangeBy.ShouldBe("indicator");
+        await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "null"), ("challenger.mode", "shadow"),
+            ("window.follow_change_by", "indicator"));
         var states = w.Services.Get<LifecycleStateStore>();
         await states.UpdateAsync(s => s with { LastTrainingAt = w.Time.GetUtcNow() });
         var registry = w.Services.Get<ModelRegistry>();
@@ -232,6 +232,31 @@ public sealed class ContinuousLearningTests
         changes.ShouldAllBe(c => !c.Current.ReasonsJson.Contains(FeatureInfo.ChangeIndicatorName));
         var reference = Engine.Scoring.ModelReference.Read((await w.Store.GetModelArtifactAsync("v3"))!).ShouldNotBeNull();
         reference.Features.Single(f => f.Name == FeatureInfo.ChangeIndicatorName).Rows.ShouldBe(0);
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task An_alert_of_a_model_trained_after_the_change_was_found_is_not_a_new_change(string backend)
+    {
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 2500, days: 200);
+        var states = w.Services.Get<LifecycleStateStore>();
+        // A change found on day 40 (by v0's alert), out of a 3-month window by day 150; v1 is trained after it, on day 150.
+        var found = new ChangeState { Since = LoopWorld.Start.AddDays(30), FoundAt = LoopWorld.Start.AddDays(40), ModelVersion = "v0", Alert = "realized AUC 0.6 is below the held-out 0.8" };
+        await w.AtDayAsync(150);
+        (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
+        await w.PolicyAsync(("window.months", "3"), ("window.kind", "last_months"), ("schedule.every_days", "null"), ("challenger.mode", "shadow"));
+        await states.UpdateAsync(s => s with { LastTrainingAt = w.Time.GetUtcNow(), Change = found });
+
+        // v1 then does worse than it promised.
+        await w.AtDayAsync(170);
+        await AddAlertAsync(w, "v1", LoopWorld.Start.AddDays(155), "realized AUC 0.70 is below the held-out 0.80 (z = 3.1)");
+        var job = await w.ScheduleAndRunAsync();
+        job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
+
+        // It learned from the changed process already: its alert retrains on the window alone and records no new change.
+        (await states.GetAsync()).Change.ShouldBe(found);
+        var card = (await w.Services.Get<ModelRegistry>().ShowAsync("v2")).Card;
+        card.TrainingWindow.ShouldBe("the last 3 months of decision times");
+        card.TrainedBecause.ShouldStartWith("trigger: performance alert (realized AUC 0.70");
     }
 
     private static Task AddAlertAsync(LoopWorld w, string version, DateTimeOffset windowStart, string message) => w.Store.TryAddAlertAsync(new MonitoringAlert
