@@ -209,8 +209,13 @@ public sealed class ContinuousLearningTests
         job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
         var card = (await registry.ShowAsync("v3")).Card;
         card.TrainingWindow.ShouldBe("the last 6 months of decision times, the leads first decided before 2025-05-02 (the change a performance alert found) marked by a change indicator that is missing on the leads since and on every lead served");
-        // The window starts six months back, before the change, and its hold-out is all new leads (the time split's latest).
+        // The window starts six months back, before the change; its hold-out is the latest fifth of the new leads' rows, as
+        // new_only would hold out, not a fifth of the whole window (that would leave few new leads to learn from).
         card.DataFrom.ShouldNotBeNull().ShouldBeLessThan(LoopWorld.Start.AddDays(121));
+        card.TestFrom.ShouldNotBeNull().ShouldBeGreaterThan(LoopWorld.Start.AddDays(121));
+        var v2 = (await registry.ShowAsync("v2")).Card;
+        card.RowsTest.ShouldBeGreaterThan(v2.RowsTest, "40 more days of new leads than v2 had");
+        card.RowsTest.ShouldBeLessThan((card.RowsTest + card.RowsTrain) / 6);
         var served = Engine.Scoring.ServableModel.Load("v3", (await w.Store.GetModelArtifactAsync("v3"))!);
         served.Engine.Encoder.Features.Single(f => f.Name == FeatureInfo.ChangeIndicatorName).IsContext.ShouldBeTrue();
 
