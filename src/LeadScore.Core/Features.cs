@@ -214,36 +214,37 @@ public sealed class FeatureFrame
         ArgumentNullException.ThrowIfNull(value);
         if (feature.Kind != FeatureKind.Numeric) throw new ArgumentException("only a numeric column can be added", nameof(feature));
         if (IndexOf(feature.Name) >= 0) throw new ArgumentException($"the frame already has a feature named '{feature.Name}'", nameof(feature));
-        var f = new FeatureFrame([.. Features, feature], [.. _levels, null]) { GroupRowsById = GroupRowsById, Horizon = Horizon, AsOf = AsOf };
-        f._cells.Capacity = Count;
-        for (var r = 0; r < Count; r++)
+        return Remade([.. Features, feature], [.. _levels, null], r =>
         {
             var row = new float[Features.Count + 1];
             _cells[r].CopyTo(row, 0);
             row[^1] = (float)value(r);
-            f.Ids.Add(Ids[r]);
-            f._cells.Add(row);
-        }
-        f.Labels.AddRange(Labels);
-        f.Times.AddRange(Times);
-        f.Weights.AddRange(Weights);
-        return f;
+            return row;
+        });
     }
 
     /// <summary>A new frame without the named features.</summary>
     public FeatureFrame Without(IReadOnlySet<string> names)
     {
         var keep = Enumerable.Range(0, Features.Count).Where(i => !names.Contains(Features[i].Name)).ToArray();
-        var f = new FeatureFrame(keep.Select(i => Features[i]).ToArray(), keep.Select(i => _levels[i]).ToArray())
-        { GroupRowsById = GroupRowsById, Horizon = Horizon, AsOf = AsOf };
-        f._cells.Capacity = Count;
-        for (var r = 0; r < Count; r++)
+        return Remade(keep.Select(i => Features[i]).ToArray(), keep.Select(i => _levels[i]).ToArray(), r =>
         {
             var src = _cells[r];
             var row = new float[keep.Length];
             for (var j = 0; j < keep.Length; j++) row[j] = src[keep[j]];
+            return row;
+        });
+    }
+
+    /// <summary>A frame of other columns over the same rows: <paramref name="row"/>(r) gives row r's cells; ids, labels, times, weights and settings follow.</summary>
+    private FeatureFrame Remade(IReadOnlyList<FeatureInfo> features, CategoryLevels?[] levels, Func<int, float[]> row)
+    {
+        var f = new FeatureFrame(features, levels) { GroupRowsById = GroupRowsById, Horizon = Horizon, AsOf = AsOf };
+        f._cells.Capacity = Count;
+        for (var r = 0; r < Count; r++)
+        {
             f.Ids.Add(Ids[r]);
-            f._cells.Add(row);
+            f._cells.Add(row(r));
         }
         f.Labels.AddRange(Labels);
         f.Times.AddRange(Times);

@@ -128,18 +128,23 @@ public sealed class RetrainingPolicyTests
         TrainingWindow.ChangeInForce(all, since, since.AddDays(365)).ShouldBeNull("a change narrows an all-history window for a year");
     }
 
-    [Fact]
-    public void Since_a_change_keeps_every_row_of_the_leads_first_decided_after_it_and_refuses_too_few()
+    /// <summary>600 leads, one a day up to 30 days before the end, each seen at ages 0 and 7 (the second row 7 days later); every fifth converted.</summary>
+    private static FeatureFrame TwoAgesFrame()
     {
         var f = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "x")]) { GroupRowsById = true, Horizon = TimeSpan.FromDays(30), AsOf = T0 };
-        // 600 leads, one a day up to 30 days before the end, each seen at ages 0 and 7 (the second row 7 days later); every
-        // fifth converted.
         for (var i = 0; i < 600; i++)
         {
             var t = T0.AddDays(-30 - 600 + i);
             f.Add($"L{i}", [FeatureValue.Of(i)], i % 5 == 0, t);
             f.Add($"L{i}", [FeatureValue.Of(i)], i % 5 == 0, t.AddDays(7));
         }
+        return f;
+    }
+
+    [Fact]
+    public void Since_a_change_keeps_every_row_of_the_leads_first_decided_after_it_and_refuses_too_few()
+    {
+        var f = TwoAgesFrame();
         var since = T0.AddDays(-30 - 600 + 100);
         var kept = TrainingWindow.SinceChange(f, since).ShouldNotBeNull();
         // L93..L99 have a row after the change (age 7) but were first decided before it: left out, both rows.
@@ -156,13 +161,7 @@ public sealed class RetrainingPolicyTests
     [Fact]
     public void A_change_indicator_marks_the_leads_first_decided_before_the_change_and_keeps_every_row()
     {
-        var f = new FeatureFrame([new FeatureInfo("x", FeatureKind.Numeric, "x")]) { GroupRowsById = true, Horizon = TimeSpan.FromDays(30), AsOf = T0 };
-        for (var i = 0; i < 600; i++)
-        {
-            var t = T0.AddDays(-30 - 600 + i);
-            f.Add($"L{i}", [FeatureValue.Of(i)], i % 5 == 0, t);
-            f.Add($"L{i}", [FeatureValue.Of(i)], i % 5 == 0, t.AddDays(7));
-        }
+        var f = TwoAgesFrame();
         var since = T0.AddDays(-30 - 600 + 100);
         var marked = TrainingWindow.WithChangeIndicator(f, since, testFraction: 0.2).ShouldNotBeNull();
         marked.Count.ShouldBe(f.Count);
