@@ -321,9 +321,10 @@ public static class TrainingWindow
     /// <summary>
     /// The window's rows with the change indicator (<see cref="FeatureInfo.ChangeIndicatorName"/>): 1 on the rows of leads first
     /// decided before <paramref name="since"/>, missing on the others, as on every served lead. Null when the leads since the
-    /// change are too few (the rule of <see cref="SinceChange"/>), or fill less than the held-out share of the rows: the time
-    /// split holds out the leads first decided most recently, and they must all be leads after the change, so the held-out
-    /// figures (and the gate) judge the model as it serves.
+    /// change are too few (the rule of <see cref="SinceChange"/>), or fill less than <paramref name="testFraction"/> of the
+    /// rows (plus one). The training holds out the latest share of the new leads' rows (see TrainingService), so the hold-out
+    /// is all new leads either way; the second rule dates from when a share of the whole window was held out, and is kept
+    /// because the year runs measured it (whether the indicator also helps with fewer new leads is not measured).
     /// </summary>
     public static FeatureFrame? WithChangeIndicator(FeatureFrame frame, DateTimeOffset since, double testFraction)
     {
