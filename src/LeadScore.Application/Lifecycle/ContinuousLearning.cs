@@ -383,6 +383,15 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         return information >= 1 || information - lastInformation >= LookEvery;
     }
 
+    /// <summary>
+    /// A look of a sequential test with the exact boundaries of its looks so far; a test begun before the looks' fractions
+    /// were kept (state from an older version) goes on with the conservative per-look alpha it started with.
+    /// </summary>
+    private static SequentialLook LookAt(double alpha, int looks, IReadOnlyList<double> fractions, double alphaSpent, double information, double p) =>
+        fractions.Count == looks
+            ? AlphaSpending.Look(alpha, fractions, information, p)
+            : AlphaSpending.LookByIncrement(alpha, alphaSpent, information, p);
+
     private async Task<string?> ReviewChallengeAsync(ChallengeState c, RetrainingPolicy policy, CancellationToken ct)
     {
         var champion = await models.GetAliasAsync(ModelAliases.Champion, ct);
@@ -424,10 +433,10 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             test = $"AUC challenger {t.AucA:F4} vs champion {t.AucB:F4} on the same {t.Rows} leads (DeLong), one-sided p {pValue:0.####}";
             figures = new { test = "DeLong paired AUC test", rows = t.Rows, positives = t.Positives, challenger_auc = t.AucA, champion_auc = t.AucB, difference = t.Difference, se = t.StandardError, z = t.Z, p = pValue };
         }
-        var look = AlphaSpending.Look(policy.Challenger.Alpha, c.AlphaSpent, information, pValue);
+        var look = LookAt(policy.Challenger.Alpha, c.Looks, c.LookFractions, c.AlphaSpent, information, pValue);
         var summary = $"look {c.Looks + 1} at information {information:P0}: {test}; alpha this look {look.AlphaThisLook:0.#####}";
         var evaluation = await history.SaveEvaluationAsync("challenge", c.Version, c.Champion, look.Reject, rows.Count, summary, figures,
-            new[] { new { rule = $"one-sided p <= alpha spent at this look (O'Brien-Fleming spending, alpha {policy.Challenger.Alpha})", passed = look.Reject, alpha_this_look = look.AlphaThisLook, alpha_spent = look.AlphaSpentAfter, information } }, ct);
+            new[] { new { rule = $"one-sided p <= this look's level (exact boundaries, O'Brien-Fleming spending, alpha {policy.Challenger.Alpha})", passed = look.Reject, alpha_this_look = look.AlphaThisLook, boundary_z = double.IsFinite(look.Boundary) ? look.Boundary : (double?)null, alpha_spent = look.AlphaSpentAfter, information } }, ct);
         if (look.Reject)
         {
             // Only the writer that ends this very look moves the challenger: another instance that decided from the same state finds it changed.
@@ -445,7 +454,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             await lifecycle.RemoveAliasAsync(ServingModels.ChallengerAlias, ct);
             return await EndedAsync(c, $"lost: not better by the end of the test ({test})", figures, evaluation.Id, ct);
         }
-        await states.UpdateAsync(s => s.Challenge?.Version != c.Version ? s : s with { Challenge = c with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = c.Looks + 1 } }, ct);
+        await states.UpdateAsync(s => s.Challenge?.Version != c.Version ? s : s with { Challenge = c with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = c.Looks + 1, LookFractions = [.. c.LookFractions, look.InformationFraction] } }, ct);
         return summary;
     }
 
@@ -501,7 +510,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         var current = (await registry.LoadAsync(w.Version, ct)).Predict(rows);
         var previous = (await registry.LoadAsync(w.Previous, ct)).Predict(rows);
         var t = DeLong.Paired(previous, current, rows.Labels);
-        var look = AlphaSpending.Look(policy.Rollback.Alpha, w.AlphaSpent, information, t.PValueAGreater);
+        var look = LookAt(policy.Rollback.Alpha, w.Looks, w.LookFractions, w.AlphaSpent, information, t.PValueAGreater);
         var test = $"realized AUC {t.AucB:F4} against the previous champion {w.Previous}'s {t.AucA:F4} on the same {t.Rows} leads (DeLong), one-sided p {t.PValueAGreater:0.####}";
         var figures = new { test = "DeLong paired AUC test", rows = t.Rows, positives = t.Positives, auc = t.AucB, previous_auc = t.AucA, difference = -t.Difference, se = t.StandardError, p = t.PValueAGreater };
         var evaluation = await history.SaveEvaluationAsync("rollback_check", w.Version, w.Previous, !look.Reject, rows.Count, test, figures,
@@ -526,7 +535,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
             await history.RecordAsync(LifecycleEventKinds.WatchEnded, w.Version, w.Previous, $"kept: {test}", figures, evaluation.Id, ct);
             return $"watch of {w.Version} ended: kept";
         }
-        await states.UpdateAsync(s => s.Watch?.Version != w.Version ? s : s with { Watch = w with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = w.Looks + 1 } }, ct);
+        await states.UpdateAsync(s => s.Watch?.Version != w.Version ? s : s with { Watch = w with { AlphaSpent = look.AlphaSpentAfter, LastInformation = information, Looks = w.Looks + 1, LookFractions = [.. w.LookFractions, look.InformationFraction] } }, ct);
         return test;
     }
 }

@@ -76,6 +76,8 @@ public sealed record ChallengeState
     public double AlphaSpent { get; init; }
     public double LastInformation { get; init; }
     public int Looks { get; init; }
+    /// <summary>The information fraction of each look so far (the exact sequential boundaries need them; a state saved before they were kept has none).</summary>
+    public IReadOnlyList<double> LookFractions { get; init; } = [];
 }
 
 /// <summary>A promoted model watched against the champion before it, on matured outcomes of leads decided since the promotion.</summary>
@@ -90,6 +92,8 @@ public sealed record WatchState
     public double AlphaSpent { get; init; }
     public double LastInformation { get; init; }
     public int Looks { get; init; }
+    /// <summary>The information fraction of each look so far (the exact sequential boundaries need them; a state saved before they were kept has none).</summary>
+    public IReadOnlyList<double> LookFractions { get; init; } = [];
 }
 
 /// <summary>The loop's state, a shared setting written by the leader and by policy training jobs.</summary>

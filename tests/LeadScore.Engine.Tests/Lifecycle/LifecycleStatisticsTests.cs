@@ -104,18 +104,64 @@ public sealed class LifecycleStatisticsTests
     [Fact]
     public void Sequential_looks_never_spend_more_than_alpha_in_total()
     {
-        double spent = 0;
+        var earlier = new List<double>();
         foreach (var t in new[] { 0.1, 0.3, 0.3, 0.55, 0.8, 1.0, 1.0 })
         {
-            var look = AlphaSpending.Look(0.05, spent, t, pValue: 0.5);
+            var look = AlphaSpending.Look(0.05, earlier, t, pValue: 0.5);
             look.Reject.ShouldBeFalse();
-            spent = look.AlphaSpentAfter;
+            look.AlphaSpentAfter.ShouldBe(AlphaSpending.Spent(0.05, t), 1e-15);
+            earlier.Add(t);
         }
-        spent.ShouldBe(0.05, 1e-12);
-        AlphaSpending.Look(0.05, 0.0056, 0.5, pValue: 0.001).AlphaThisLook.ShouldBe(0);
-        AlphaSpending.Look(0.05, 0.0056, 1.0, pValue: 0.01).Reject.ShouldBeTrue();
-        AlphaSpending.Look(0.05, 0.0056, 1.0, pValue: 0.01).Final.ShouldBeTrue();
+        // A repeated look at the same information tests at nothing; the first at 0.5 at about 0.0056 minus nothing before.
+        AlphaSpending.Look(0.05, [0.5], 0.5, pValue: 1e-9).AlphaThisLook.ShouldBe(0);
+        AlphaSpending.Look(0.05, [0.5], 1.0, pValue: 0.01).Reject.ShouldBeTrue();
+        AlphaSpending.Look(0.05, [0.5], 1.0, pValue: 0.01).Final.ShouldBeTrue();
+        Should.Throw<ArgumentOutOfRangeException>(() => AlphaSpending.Look(0.05, [0.5], 0.4, 0.01));
+        // The conservative form (a test begun before the fractions were kept) tests at the increment.
+        var old = AlphaSpending.LookByIncrement(0.05, 0.0056, 1.0, pValue: 0.04);
+        (old.AlphaThisLook, old.Reject).ShouldBe((0.05 - 0.0056, true));
     }
+
+    [Theory]
+    // scipy 1.10 (multivariate_normal.cdf, Genz, abseps 1e-10; brentq): P(Z_1 < b_1, ..., Z_k-1 < b_k-1, Z_k >= b_k) equal to
+    // each increment of the O'Brien-Fleming spending function (group_sequential_oracle.py beside this file).
+    // The first row is also the published Lan-DeMets table (one-sided 0.025, five equal looks: 4.877, 3.357, 2.680, 2.290, 2.031).
+    [InlineData(0.025, new[] { 0.2, 0.4, 0.6, 0.8, 1.0 }, new[] { 4.87688, 3.35701, 2.68028, 2.28982, 2.03103 })]
+    [InlineData(0.05, new[] { 0.27, 0.54, 0.82, 1.0 }, new[] { 3.59535, 2.42791, 1.90986, 1.74273 })]
+    public void Exact_boundaries_match_scipy(double alpha, double[] fractions, double[] expected)
+    {
+        var b = AlphaSpending.Boundaries(alpha, fractions);
+        b.Length.ShouldBe(expected.Length);
+        for (var i = 0; i < b.Length; i++) b[i].ShouldBe(expected[i], 2e-4, $"look {i + 1}");
+    }
+
+    [Fact]
+    public void Exact_boundaries_spend_alpha_in_all_when_the_arms_are_equal()
+    {
+        // 200,000 simulated paths of the looks' z statistics under the null (a Brownian motion's increments): the share that
+        // ever crosses is alpha, and each look's share its increment.
+        double[] t = [0.27, 0.54, 0.82, 1.0];
+        var b = AlphaSpending.Boundaries(0.05, t);
+        var rng = new Random(5);
+        const int paths = 200_000;
+        var first = new int[t.Length];
+        for (var p = 0; p < paths; p++)
+        {
+            double s = 0, prev = 0;
+            for (var k = 0; k < t.Length; k++)
+            {
+                s += Math.Sqrt(t[k] - prev) * Gaussian(rng);
+                prev = t[k];
+                if (s / Math.Sqrt(t[k]) >= b[k]) { first[k]++; break; }
+            }
+        }
+        var tolerance = 4 * Math.Sqrt(0.05 * 0.95 / paths);
+        ((double)first.Sum() / paths).ShouldBe(0.05, tolerance);
+        for (var k = 0; k < t.Length; k++)
+            ((double)first[k] / paths).ShouldBe(AlphaSpending.Spent(0.05, t[k]) - (k == 0 ? 0 : AlphaSpending.Spent(0.05, t[k - 1])), tolerance);
+    }
+
+    private static double Gaussian(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 
     [Fact]
     public void Sequential_test_controls_the_false_promotion_rate_when_the_arms_are_equal()
@@ -127,12 +173,12 @@ public sealed class LifecycleStatisticsTests
         for (var trial = 0; trial < trials; trial++)
         {
             int na = 0, pa = 0, nb = 0, pb = 0;
-            double spent = 0;
+            var earlier = new List<double>();
             for (var look = 1; look <= 10; look++)
             {
                 for (var i = 0; i < 100; i++) { na++; nb++; if (rng.NextDouble() < 0.2) pa++; if (rng.NextDouble() < 0.2) pb++; }
-                var l = AlphaSpending.Look(0.05, spent, look / 10.0, Proportions.Compare(na, pa, nb, pb).PValueAGreater);
-                spent = l.AlphaSpentAfter;
+                var l = AlphaSpending.Look(0.05, earlier, look / 10.0, Proportions.Compare(na, pa, nb, pb).PValueAGreater);
+                earlier.Add(look / 10.0);
                 if (l.Reject) { promoted++; break; }
             }
         }
