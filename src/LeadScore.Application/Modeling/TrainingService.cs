@@ -234,7 +234,7 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
                 // a linear model would only shift its intercept by it, so it learns from the new leads alone.
                 var algorithm = request.Options.Trainer?.Algorithm ?? request.Options.Algorithm;
                 var byIndicator = w.FollowChangeBy == Engine.Lifecycle.TrainingWindow.ByIndicator && algorithm is not (null or ModelAlgorithm.Logistic);
-                if (byIndicator && Engine.Lifecycle.TrainingWindow.WithChangeIndicator(frame, since, testFraction) is { } marked)
+                if (byIndicator && Engine.Lifecycle.TrainingWindow.WithChangeIndicator(frame, since) is { } marked)
                 {
                     // The hold-out is the latest share of the new leads' rows, as new_only holds out: a share of the whole window
                     // would hold out nearly all of them (in the 137-a-day year, 4,105 of about 4,900), and the model would learn

@@ -321,16 +321,16 @@ public static class TrainingWindow
     /// <summary>
     /// The window's rows with the change indicator (<see cref="FeatureInfo.ChangeIndicatorName"/>): 1 on the rows of leads first
     /// decided before <paramref name="since"/>, missing on the others, as on every served lead. Null when the leads since the
-    /// change are too few (the rule of <see cref="SinceChange"/>), or fill less than <paramref name="testFraction"/> of the
-    /// rows (plus one). The training holds out the latest share of the new leads' rows (see TrainingService), so the hold-out
-    /// is all new leads either way; the second rule dates from when a share of the whole window was held out, and is kept
-    /// because the year runs measured it (whether the indicator also helps with fewer new leads is not measured).
+    /// change are too few (the rule of <see cref="SinceChange"/>). The training holds out the latest share of the new leads'
+    /// rows (see TrainingService), so the hold-out is new leads only, however few of the window's rows they are. (Until
+    /// 2026-12-03 the new leads also had to fill the held-out share of the whole window, a rule from when a share of the whole
+    /// window was held out: in the 137-a-day concept year it kept the indicator out of every training before day 260, and
+    /// those trainings learned from one to four weeks of new leads alone.)
     /// </summary>
-    public static FeatureFrame? WithChangeIndicator(FeatureFrame frame, DateTimeOffset since, double testFraction)
+    public static FeatureFrame? WithChangeIndicator(FeatureFrame frame, DateTimeOffset since)
     {
         if (frame.Times.Count != frame.Count || frame.IndexOf(FeatureInfo.ChangeIndicatorName) >= 0) return null;
-        var after = SinceChange(frame, since);
-        if (after is null || after.Count < Math.Ceiling(frame.Count * testFraction) + 1) return null;
+        if (SinceChange(frame, since) is null) return null;
         var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         for (var i = 0; i < frame.Count; i++)
             if (!first.TryGetValue(frame.Ids[i], out var t) || frame.Times[i] < t) first[frame.Ids[i]] = frame.Times[i];

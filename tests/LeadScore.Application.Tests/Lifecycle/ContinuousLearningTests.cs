@@ -195,25 +195,28 @@ public sealed class ContinuousLearningTests
         await states.UpdateAsync(s => s with { LastTrainingAt = w.Time.GetUtcNow() });
         var registry = w.Services.Get<ModelRegistry>();
 
-        // Day 190: the leads since the change fill less than the held-out share of the window, so the held-out leads could not
-        // all be new ones: the candidate learns from the new leads alone, as with new_only.
+        // Day 190: ten weeks of new leads, far fewer than the window's older ones. The older leads stay in, marked; the hold-out is
+        // the latest fifth of the new leads' rows, so it is new leads only however few they are.
+        const string marked = "the last 6 months of decision times, the leads first decided before 2025-05-02 (the change a performance alert found) marked by a change indicator that is missing on the leads since and on every lead served";
         await w.AtDayAsync(190);
         await AddAlertAsync(w, "v1", LoopWorld.Start.AddDays(114), "realized AUC 0.58 is below the held-out 0.80 (z = 5.1)");
         (await w.ScheduleAndRunAsync())!.Status.ShouldBe(JobStatus.Succeeded);
-        (await registry.ShowAsync("v2")).Card.TrainingWindow.ShouldEndWith("only leads first decided since 2025-05-02 (the change a performance alert found)", Case.Sensitive, await w.DescribeAsync());
+        var v2 = (await registry.ShowAsync("v2")).Card;
+        v2.TrainingWindow.ShouldBe(marked, await w.DescribeAsync());
+        v2.TestFrom.ShouldNotBeNull().ShouldBeGreaterThan(LoopWorld.Start.AddDays(121));
+        v2.RowsTest.ShouldBeLessThan((v2.RowsTest + v2.RowsTrain) / 10);
 
-        // Day 230: now they fill it. The older leads stay in, marked.
+        // Day 230: forty days more of them.
         await w.AtDayAsync(230);
         await AddAlertAsync(w, "v1", LoopWorld.Start.AddDays(190), "realized AUC 0.57 is below the held-out 0.80 (z = 5.6)");
         var job = await w.ScheduleAndRunAsync();
         job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
         var card = (await registry.ShowAsync("v3")).Card;
-        card.TrainingWindow.ShouldBe("the last 6 months of decision times, the leads first decided before 2025-05-02 (the change a performance alert found) marked by a change indicator that is missing on the leads since and on every lead served");
+        card.TrainingWindow.ShouldBe(marked);
         // The window starts six months back, before the change; its hold-out is the latest fifth of the new leads' rows, as
         // new_only would hold out, not a fifth of the whole window (that would leave few new leads to learn from).
         card.DataFrom.ShouldNotBeNull().ShouldBeLessThan(LoopWorld.Start.AddDays(121));
         card.TestFrom.ShouldNotBeNull().ShouldBeGreaterThan(LoopWorld.Start.AddDays(121));
-        var v2 = (await registry.ShowAsync("v2")).Card;
         card.RowsTest.ShouldBeGreaterThan(v2.RowsTest, "40 more days of new leads than v2 had");
         card.RowsTest.ShouldBeLessThan((card.RowsTest + card.RowsTrain) / 6);
         var served = Engine.Scoring.ServableModel.Load("v3", (await w.Store.GetModelArtifactAsync("v3"))!);
@@ -237,6 +240,42 @@ public sealed class ContinuousLearningTests
         changes.ShouldAllBe(c => !c.Current.ReasonsJson.Contains(FeatureInfo.ChangeIndicatorName));
         var reference = Engine.Scoring.ModelReference.Read((await w.Store.GetModelArtifactAsync("v3"))!).ShouldNotBeNull();
         reference.Features.Single(f => f.Name == FeatureInfo.ChangeIndicatorName).Rows.ShouldBe(0);
+    }
+
+    [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
+    public async Task While_the_change_an_alert_found_is_in_force_a_scheduled_candidate_better_on_the_hold_out_is_fast_tracked(string backend)
+    {
+        // The world of the tests above: the pricing signal turned round on day 100; v1 learned the old process.
+        await using var w = await LoopWorld.CreateAsync(backend, leads: 10_000, days: 250, conceptDriftAtDay: 100);
+        await w.AtDayAsync(95);
+        (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
+        await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "30"), ("challenger.mode", "shadow"),
+            ("window.follow_change_by", "new_only"));
+        // An alert of v1 found the change on day 190 (the leads decided from day 121 on); the last training was on day 200.
+        var states = w.Services.Get<LifecycleStateStore>();
+        var changeAt = LoopWorld.Start.AddDays(121);
+        var found = new ChangeState { Since = changeAt, FoundAt = LoopWorld.Start.AddDays(190), ModelVersion = "v1", Alert = "realized AUC 0.58 is below the held-out 0.80 (z = 5.1)" };
+        await states.UpdateAsync(s => s with { LastTrainingAt = LoopWorld.Start.AddDays(200), Change = found });
+
+        // Day 230: no alert, the schedule is due. The change is still in force, so the candidate learns from the leads since
+        // it and, ranking the latest of them better than the champion beyond chance, is promoted at once instead of being
+        // tested on live leads for another horizon.
+        await w.AtDayAsync(230);
+        var job = await w.ScheduleAndRunAsync();
+        job!.Status.ShouldBe(JobStatus.Succeeded, job.Message);
+        var card = (await w.Services.Get<ModelRegistry>().ShowAsync("v2")).Card;
+        card.TrainedBecause.ShouldStartWith("schedule: every 30 days");
+        card.TrainingWindow.ShouldEndWith("only leads first decided since 2025-05-02 (the change a performance alert found)");
+        (await w.Store.GetAliasAsync(ModelAliases.Champion)).ShouldBe("v2", await w.DescribeAsync());
+        (await w.Store.GetAliasAsync(ServingModels.ChallengerAlias)).ShouldBeNull();
+        var promotion = (await w.HistoryAsync()).Single(e => e.Kind == LifecycleEventKinds.Promotion && e.Version == "v2");
+        promotion.Reason.ShouldStartWith("fast track: the change a performance alert found (the leads first decided since 2025-05-02) is in force, and on the same ");
+        promotion.Reason.ShouldContain("the candidate is better than the champion v1: AUC");
+        var figures = JsonDocument.Parse(promotion.FiguresJson!).RootElement;
+        figures.GetProperty("p").GetDouble().ShouldBeLessThanOrEqualTo(0.05);
+        var state = await states.GetAsync();
+        state.Watch!.Previous.ShouldBe("v1");
+        state.Change.ShouldBe(found);
     }
 
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]

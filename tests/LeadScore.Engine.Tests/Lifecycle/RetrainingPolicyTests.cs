@@ -163,7 +163,7 @@ public sealed class RetrainingPolicyTests
     {
         var f = TwoAgesFrame();
         var since = T0.AddDays(-30 - 600 + 100);
-        var marked = TrainingWindow.WithChangeIndicator(f, since, testFraction: 0.2).ShouldNotBeNull();
+        var marked = TrainingWindow.WithChangeIndicator(f, since).ShouldNotBeNull();
         marked.Count.ShouldBe(f.Count);
         marked.Ids.ShouldBe(f.Ids);
         marked.Labels.ShouldBe(f.Labels);
@@ -182,15 +182,16 @@ public sealed class RetrainingPolicyTests
             else double.IsNaN(marked[r, c].Number).ShouldBeTrue();
         }
         // Marking twice is refused (the frame already has it).
-        TrainingWindow.WithChangeIndicator(marked, since, 0.2).ShouldBeNull();
+        TrainingWindow.WithChangeIndicator(marked, since).ShouldBeNull();
 
-        // From L397 on 400 matured rows follow the change: enough for new_only, and more than a fifth of the 1,200 rows (241 with
-        // one to spare), but not 0.4 of them: with that share held out the time split would hold out leads from before the change.
+        // From L397 on 400 matured rows follow the change, a third of the 1,200: enough, as for new_only (the hold-out is then the
+        // latest fifth of those 400). From L398 on, 398: too few, as for new_only.
         var late = T0.AddDays(-30 - 600 + 397);
         TrainingWindow.SinceChange(f, late).ShouldNotBeNull();
-        TrainingWindow.WithChangeIndicator(f, late, testFraction: 0.4).ShouldBeNull();
-        TrainingWindow.WithChangeIndicator(f, late, testFraction: 0.2).ShouldNotBeNull();
-        TrainingWindow.WithChangeIndicator(f, T0.AddDays(-30 - 600 + 398), testFraction: 0.1).ShouldBeNull("too few for SinceChange as well");
+        var few = TrainingWindow.WithChangeIndicator(f, late).ShouldNotBeNull();
+        few.Count.ShouldBe(f.Count);
+        Enumerable.Range(0, few.Count).Count(r => double.IsNaN(few[r, c].Number)).ShouldBe(f.Count - Enumerable.Range(0, f.Count).Count(r => int.Parse(f.Ids[r].AsSpan(1)) < 397));
+        TrainingWindow.WithChangeIndicator(f, T0.AddDays(-30 - 600 + 398)).ShouldBeNull("too few for SinceChange as well");
     }
 
     [Fact]
