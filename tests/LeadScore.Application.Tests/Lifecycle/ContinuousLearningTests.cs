@@ -123,12 +123,7 @@ public sealed class ContinuousLearningTests
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task After_a_performance_alert_the_window_follows_the_change_and_a_clearly_better_candidate_is_fast_tracked(string backend)
     {
-        // 40 leads a day; from day 100 on the pricing signal is turned round (the generator's concept drift, strength 3).
-        await using var w = await LoopWorld.CreateAsync(backend, leads: 10_000, days: 250, conceptDriftAtDay: 100);
-        await w.AtDayAsync(95);
-        (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
-        await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "null"), ("challenger.mode", "shadow"),
-            ("window.follow_change_by", "new_only"));
+        await using var w = await ConceptWorldAsync(backend, followBy: "new_only", scheduleEveryDays: "null");
         var states = w.Services.Get<LifecycleStateStore>();
         await states.UpdateAsync(s => s with { LastTrainingAt = w.Time.GetUtcNow() });
 
@@ -185,12 +180,7 @@ public sealed class ContinuousLearningTests
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task With_follow_change_by_indicator_a_tree_model_keeps_the_older_leads_marked_by_a_change_indicator_that_is_never_a_reason(string backend)
     {
-        // The world of the test above, following the change with the indicator.
-        await using var w = await LoopWorld.CreateAsync(backend, leads: 10_000, days: 250, conceptDriftAtDay: 100);
-        await w.AtDayAsync(95);
-        (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
-        await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "null"), ("challenger.mode", "shadow"),
-            ("window.follow_change_by", "indicator"));
+        await using var w = await ConceptWorldAsync(backend, followBy: "indicator", scheduleEveryDays: "null");
         var states = w.Services.Get<LifecycleStateStore>();
         await states.UpdateAsync(s => s with { LastTrainingAt = w.Time.GetUtcNow() });
         var registry = w.Services.Get<ModelRegistry>();
@@ -245,12 +235,7 @@ public sealed class ContinuousLearningTests
     [Theory, MemberData(nameof(TestStores.Backends), MemberType = typeof(TestStores))]
     public async Task While_the_change_an_alert_found_is_in_force_a_scheduled_candidate_better_on_the_hold_out_is_fast_tracked(string backend)
     {
-        // The world of the tests above: the pricing signal turned round on day 100; v1 learned the old process.
-        await using var w = await LoopWorld.CreateAsync(backend, leads: 10_000, days: 250, conceptDriftAtDay: 100);
-        await w.AtDayAsync(95);
-        (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
-        await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", "30"), ("challenger.mode", "shadow"),
-            ("window.follow_change_by", "new_only"));
+        await using var w = await ConceptWorldAsync(backend, followBy: "new_only", scheduleEveryDays: "30");
         // An alert of v1 found the change on day 190 (the leads decided from day 121 on); the last training was on day 200.
         var states = w.Services.Get<LifecycleStateStore>();
         var changeAt = LoopWorld.Start.AddDays(121);
@@ -301,6 +286,28 @@ public sealed class ContinuousLearningTests
         var card = (await w.Services.Get<ModelRegistry>().ShowAsync("v2")).Card;
         card.TrainingWindow.ShouldBe("the last 3 months of decision times");
         card.TrainedBecause.ShouldStartWith("trigger: performance alert (realized AUC 0.70");
+    }
+
+    /// <summary>
+    /// The concept-change world: 40 leads a day, from day 100 on the pricing signal turned round (the generator's concept
+    /// drift, strength 3); v1 trained by hand on day 95 (the old process) and the champion; a 6-month window, shadow challenger.
+    /// </summary>
+    private static async Task<LoopWorld> ConceptWorldAsync(string backend, string followBy, string scheduleEveryDays)
+    {
+        var w = await LoopWorld.CreateAsync(backend, leads: 10_000, days: 250, conceptDriftAtDay: 100);
+        try
+        {
+            await w.AtDayAsync(95);
+            (await w.TrainByHandAsync(new LightGbmOptions())).Registration.Version.ShouldBe("v1");
+            await w.PolicyAsync(("window.months", "6"), ("window.kind", "last_months"), ("schedule.every_days", scheduleEveryDays), ("challenger.mode", "shadow"),
+                ("window.follow_change_by", followBy));
+            return w;
+        }
+        catch
+        {
+            await w.DisposeAsync();
+            throw;
+        }
     }
 
     private static Task AddAlertAsync(LoopWorld w, string version, DateTimeOffset windowStart, string message) => w.Store.TryAddAlertAsync(new MonitoringAlert
