@@ -61,8 +61,8 @@ public sealed class IngestionService(ImportService import, IScoringService scori
         await store.SaveSettingAsync(SettingNames.DataVersion, "{}", time.GetUtcNow(), ct);
         if (summary.TouchedDomains.Count > 0)
         {
-            await store.SaveSettingAsync(SettingNames.EnrichmentVersion, "{}", time.GetUtcNow(), ct);
-            await scoring.RefreshEnrichmentAsync(ct);
+            var saved = await store.SaveSettingAsync(SettingNames.EnrichmentVersion, "{}", time.GetUtcNow(), ct);
+            await scoring.RefreshEnrichmentAsync(summary.TouchedDomains, saved, ct);
         }
         await scoring.ReloadAsync(ct);
         if (scoring.ChampionVersion is null) return new IngestResult(summary, 0, 0);

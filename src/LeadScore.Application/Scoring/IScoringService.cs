@@ -39,6 +39,13 @@ public interface IScoringService
 
     /// <summary>Reloads the enrichment snapshot online scoring uses.</summary>
     Task RefreshEnrichmentAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// After an enrichment import on this instance: the snapshot takes the touched domains' records from the store, when
+    /// <paramref name="savedVersion"/> (the enrichment version the import's bump returned) directly follows the snapshot's;
+    /// otherwise the whole table is read again (<see cref="RefreshEnrichmentAsync(CancellationToken)"/>).
+    /// </summary>
+    Task RefreshEnrichmentAsync(IReadOnlyCollection<string> domains, long savedVersion, CancellationToken ct = default);
 }
 
 /// <summary>A lead's score before and after re-scoring (Previous is null for a first score).</summary>
