@@ -164,23 +164,24 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         // test would keep the weaker model serving for another horizon: in the 137-a-day concept year, the schedule's
         // candidate of day 290 (AUC 0.698 against 0.625 on the hold-out) waited 34 days in shadow and then lost a final look.
         var onAlert = trigger.StartsWith(RetrainingPolicy.PerformanceAlertTrigger, StringComparison.Ordinal);
-        var answersAlert = FastTrackOn(policy) && (onAlert || since is not null);
+        var mayFastTrack = FastTrackOn(policy) && (onAlert || since is not null);
         var underTest = (await states.GetAsync(ct)).Challenge is { } tested && await models.GetAliasAsync(ServingModels.ChallengerAlias, ct) == tested.Version ? tested : null;
-        if (answersAlert && FastTrack(run, gated.ChampionProbabilities, policy.Challenger.Alpha) is { } fast)
+        if (mayFastTrack && FastTrack(run, gated.ChampionProbabilities, policy.Challenger.Alpha) is { } fast)
         {
             var (test, figures) = fast;
             if (test.PValueAGreater <= policy.Challenger.Alpha)
             {
                 var after = onAlert ? "after the champion's performance alert" : "while the change is in force";
-                var because = onAlert ? $"the champion {champion} raised a performance alert, and on the same {test.Rows} matured hold-out leads the candidate is better"
-                    : $"the change a performance alert found (the leads first decided since {since!.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}) is in force, and on the same {test.Rows} matured hold-out leads the candidate is better than the champion {champion}";
+                var cause = onAlert ? $"the champion {champion} raised a performance alert"
+                    : $"the change a performance alert found (the leads first decided since {since!.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}) is in force";
+                var than = onAlert ? "" : $" than the champion {champion}";
                 if (underTest is not null && await EndChallengeAsync(underTest, ct))
                 {
                     await lifecycle.RemoveAliasAsync(ServingModels.ChallengerAlias, ct);
                     await EndedAsync(underTest, $"ended: the newer candidate {reg.Version} was fast-tracked {after}", figures, null, ct);
                 }
                 var change = await lifecycle.PromoteAsync(reg.Version, ct: ct,
-                    reason: $"fast track: {because}: AUC {test.AucA:F4} vs {test.AucB:F4} (DeLong), one-sided p {PValue(test.PValueAGreater)} <= {policy.Challenger.Alpha}; the rollback watch checks it on live leads",
+                    reason: $"fast track: {cause}, and on the same {test.Rows} matured hold-out leads the candidate is better{than}: AUC {test.AucA:F4} vs {test.AucB:F4} (DeLong), one-sided p {PValue(test.PValueAGreater)} <= {policy.Challenger.Alpha}; the rollback watch checks it on live leads",
                     figures: figures);
                 return new RetrainOutcome(run, gate, true, false, $"promoted: fast track {after}", change.RescoreJobId);
             }

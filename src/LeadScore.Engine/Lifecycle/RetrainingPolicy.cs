@@ -298,24 +298,31 @@ public static class TrainingWindow
     /// decided before the change learned from the old process, whatever its age), or null when they are too few to train on:
     /// fewer than <see cref="MinChangeRows"/> matured rows, or fewer than a tenth of that in either class.
     /// </summary>
-    public static FeatureFrame? SinceChange(FeatureFrame frame, DateTimeOffset since)
+    public static FeatureFrame? SinceChange(FeatureFrame frame, DateTimeOffset since) =>
+        NewLeads(frame, since) is { } n ? frame.Subset(n.Rows) : null;
+
+    /// <summary>
+    /// Each lead's first decision time and the rows of the leads first decided at or after <paramref name="since"/>, or null
+    /// when those are too few to train on (the rule of <see cref="SinceChange"/>) or the frame has no times.
+    /// </summary>
+    private static (Dictionary<string, DateTimeOffset> FirstDecided, List<int> Rows)? NewLeads(FeatureFrame frame, DateTimeOffset since)
     {
         if (frame.Times.Count != frame.Count) return null;
         var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         for (var i = 0; i < frame.Count; i++)
             if (!first.TryGetValue(frame.Ids[i], out var t) || frame.Times[i] < t) first[frame.Ids[i]] = frame.Times[i];
-        var keep = new List<int>();
+        var rows = new List<int>();
         int matured = 0, positives = 0;
         for (var i = 0; i < frame.Count; i++)
         {
             if (first[frame.Ids[i]] < since) continue;
-            keep.Add(i);
+            rows.Add(i);
             if (!frame.IsMatured(i)) continue;
             matured++;
             if (frame.Labels.Count == frame.Count && frame.Labels[i]) positives++;
         }
         if (matured < MinChangeRows || positives < MinChangeRows / 10 || matured - positives < MinChangeRows / 10) return null;
-        return frame.Subset(keep);
+        return (first, rows);
     }
 
     /// <summary>
@@ -329,11 +336,8 @@ public static class TrainingWindow
     /// </summary>
     public static FeatureFrame? WithChangeIndicator(FeatureFrame frame, DateTimeOffset since)
     {
-        if (frame.Times.Count != frame.Count || frame.IndexOf(FeatureInfo.ChangeIndicatorName) >= 0) return null;
-        if (SinceChange(frame, since) is null) return null;
-        var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        for (var i = 0; i < frame.Count; i++)
-            if (!first.TryGetValue(frame.Ids[i], out var t) || frame.Times[i] < t) first[frame.Ids[i]] = frame.Times[i];
+        if (frame.IndexOf(FeatureInfo.ChangeIndicatorName) >= 0 || NewLeads(frame, since) is not { } n) return null;
+        var first = n.FirstDecided;
         var indicator = new FeatureInfo(FeatureInfo.ChangeIndicatorName, FeatureKind.Numeric,
             string.Create(CultureInfo.InvariantCulture, $"1 for leads first decided before {since:yyyy-MM-dd} (the change a performance alert found), missing after it and on every served lead"))
         { IsContext = true };
