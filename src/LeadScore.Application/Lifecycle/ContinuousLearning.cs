@@ -159,8 +159,8 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         }
 
         // The fast track answers a performance alert, and any training while the change an alert found is in force: the leads
-        // since the change are what every candidate then learns, and each week more of them have matured, so a candidate that
-        // ranks the latest of them better than the champion did is promoted at once (the rollback watch guards it). A live
+        // since the change are what every candidate then learns, and each week more of them have matured, so a candidate whose
+        // probabilities for the latest of them beat the champion's is promoted at once (the rollback watch guards it). A live
         // test would keep the weaker model serving for another horizon: in the 137-a-day concept year, the schedule's
         // candidate of day 290 (AUC 0.698 against 0.625 on the hold-out) waited 34 days in shadow and then lost a final look.
         var onAlert = trigger.StartsWith(RetrainingPolicy.PerformanceAlertTrigger, StringComparison.Ordinal);
@@ -168,7 +168,8 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         var underTest = (await states.GetAsync(ct)).Challenge is { } tested && await models.GetAliasAsync(ServingModels.ChallengerAlias, ct) == tested.Version ? tested : null;
         if (mayFastTrack && FastTrack(run, gated.ChampionProbabilities, policy.Challenger.Alpha) is { } fast)
         {
-            var (test, figures) = fast;
+            var (test, auc, figures) = fast;
+            var said = $"log loss {test.LogLossA:F4} vs {test.LogLossB:F4} (paired, clustered by lead), one-sided p {PValue(test.PValueAGreater)}";
             if (test.PValueAGreater <= policy.Challenger.Alpha)
             {
                 var after = onAlert ? "after the champion's performance alert" : "while the change is in force";
@@ -181,12 +182,12 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
                     await EndedAsync(underTest, $"ended: the newer candidate {reg.Version} was fast-tracked {after}", figures, null, ct);
                 }
                 var change = await lifecycle.PromoteAsync(reg.Version, ct: ct,
-                    reason: $"fast track: {cause}, and on the same {test.Rows} matured hold-out leads the candidate is better{than}: AUC {test.AucA:F4} vs {test.AucB:F4} (DeLong), one-sided p {PValue(test.PValueAGreater)} <= {policy.Challenger.Alpha}; the rollback watch checks it on live leads",
+                    reason: $"fast track: {cause}, and on the same {test.Rows} matured hold-out rows of {test.Leads} leads the candidate's probabilities are better{than}: {said} <= {policy.Challenger.Alpha}, AUC {auc.AucA:F4} vs {auc.AucB:F4}; the rollback watch checks it on live leads",
                     figures: figures);
                 return new RetrainOutcome(run, gate, true, false, $"promoted: fast track {after}", change.RescoreJobId);
             }
             await history.RecordAsync(LifecycleEventKinds.Gate, reg.Version, champion,
-                $"no fast track: on the hold-out AUC {test.AucA:F4} vs the champion's {test.AucB:F4} (DeLong), one-sided p {PValue(test.PValueAGreater)} above {policy.Challenger.Alpha}; " +
+                $"no fast track: on the hold-out {said} above {policy.Challenger.Alpha} (AUC {auc.AucA:F4} vs the champion's {auc.AucB:F4}); " +
                 (underTest is null ? "tested on live leads instead" : onAlert ? $"the challenger {underTest.Version} under test stays" : $"compared with the challenger {underTest.Version} under test"), figures, ct: ct);
         }
         // An alert answered while a challenger is under test: only the fast track could promote it; the test goes on.
@@ -227,15 +228,26 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
     /// <summary>A p-value in words: four decimals, or "< 0.0001" (not "0").</summary>
     private static string PValue(double p) => p < 0.00005 ? "< 0.0001" : p.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>DeLong's paired test of the candidate against the champion on the gate's hold-out rows (null when the gate could not score the champion there).</summary>
-    private static (PairedAucTest Test, object Figures)? FastTrack(TrainingRun run, double[]? championProbabilities, double alpha)
+    /// <summary>
+    /// The fast track's test of the candidate against the champion on the gate's hold-out (null when the gate could not score
+    /// the champion there): the paired log-loss test, clustered by lead, decides (<see cref="PairedLogLoss"/>); DeLong's test of
+    /// the AUC difference is recorded beside it. The gate has already asked the AUC rule of the same rows.
+    /// </summary>
+    private static (PairedLossTest Test, PairedAucTest Auc, object Figures)? FastTrack(TrainingRun run, double[]? championProbabilities, double alpha)
     {
         if (championProbabilities is not { } theirs) return null;
-        var labels = run.Result.Test.Labels;
+        var test = run.Result.Test;
+        var labels = test.Labels;
         if (labels.All(l => l) || labels.All(l => !l)) return null;
-        var t = DeLong.Paired(run.Result.TestProbabilities, theirs, labels);
-        return (t, new { test = "DeLong paired AUC test on the gate's hold-out (fast track)", rows = t.Rows, positives = t.Positives, candidate_auc = t.AucA, champion_auc = t.AucB,
-            difference = t.Difference, se = t.StandardError, z = t.Z, p = t.PValueAGreater, alpha });
+        var mine = run.Result.TestProbabilities;
+        var t = PairedLogLoss.Test(mine, theirs, labels, test.Ids);
+        var auc = DeLong.Paired(mine, theirs, labels);
+        return (t, auc, new
+        {
+            test = "paired log-loss test (Diebold-Mariano, clustered by lead) on the gate's hold-out (fast track)", rows = t.Rows, leads = t.Leads, positives = t.Positives,
+            candidate_log_loss = t.LogLossA, champion_log_loss = t.LogLossB, difference = t.Difference, se = t.StandardError, z = t.Z, p = t.PValueAGreater, alpha,
+            candidate_auc = auc.AucA, champion_auc = auc.AucB, auc_difference = auc.Difference, auc_se = auc.StandardError, auc_p = auc.PValueAGreater,
+        });
     }
 
     /// <summary>The AUC margin a newer candidate needs over the challenger under test, on the same hold-out, to replace it.</summary>

@@ -91,10 +91,11 @@ public sealed record RetrainingPolicy
         /// <summary>Promote a winning challenger at once; false = it waits for a person (<c>models promote challenger</c>).</summary>
         public bool AutoPromote { get; init; } = true;
         /// <summary>
-        /// When a retraining answers a performance alert of the champion (its realized performance fell), a candidate that passes
-        /// the gate and beats the champion on the same matured hold-out by DeLong's paired test at <see cref="Alpha"/> is promoted
-        /// at once, and the rollback watch guards it on live leads; a live test would keep the failing champion serving for
-        /// another horizon. False = such a candidate is tested on live leads like any other. Needs <see cref="AutoPromote"/>.
+        /// When a retraining answers a performance alert of the champion (its realized performance fell), or runs while the change
+        /// such an alert found is in force, a candidate that passes the gate and whose probabilities beat the champion's on the
+        /// same matured hold-out by the paired log-loss test at <see cref="Alpha"/> (<see cref="PairedLogLoss"/>) is promoted at
+        /// once, and the rollback watch guards it on live leads; a live test would keep the failing champion serving for another
+        /// horizon. False = such a candidate is tested on live leads like any other. Needs <see cref="AutoPromote"/>.
         /// </summary>
         public bool FastTrackOnAlert { get; init; } = true;
     }

@@ -169,6 +169,8 @@ public sealed class ContinuousLearningTests
         promotion.Reason.ShouldStartWith("fast track: the champion v1 raised a performance alert");
         var figures = JsonDocument.Parse(promotion.FiguresJson!).RootElement;
         figures.GetProperty("p").GetDouble().ShouldBeLessThanOrEqualTo(0.05);
+        figures.GetProperty("candidate_log_loss").GetDouble().ShouldBeLessThan(figures.GetProperty("champion_log_loss").GetDouble());
+        figures.GetProperty("leads").GetInt32().ShouldBeLessThan(figures.GetProperty("rows").GetInt32(), "a lead's rows at several ages are one lead's evidence");
         figures.GetProperty("candidate_auc").GetDouble().ShouldBeGreaterThan(figures.GetProperty("champion_auc").GetDouble());
         state = await states.GetAsync();
         state.Watch!.Previous.ShouldBe("v1");
@@ -255,7 +257,8 @@ public sealed class ContinuousLearningTests
         (await w.Store.GetAliasAsync(ServingModels.ChallengerAlias)).ShouldBeNull();
         var promotion = (await w.HistoryAsync()).Single(e => e.Kind == LifecycleEventKinds.Promotion && e.Version == "v2");
         promotion.Reason.ShouldStartWith("fast track: the change a performance alert found (the leads first decided since 2025-05-02) is in force, and on the same ");
-        promotion.Reason.ShouldContain("the candidate is better than the champion v1: AUC");
+        promotion.Reason.ShouldContain("the candidate's probabilities are better than the champion v1: log loss ");
+        promotion.Reason.ShouldContain("(paired, clustered by lead), one-sided p ");
         var figures = JsonDocument.Parse(promotion.FiguresJson!).RootElement;
         figures.GetProperty("p").GetDouble().ShouldBeLessThanOrEqualTo(0.05);
         var state = await states.GetAsync();

@@ -32,6 +32,72 @@ public sealed class LifecycleStatisticsTests
         Normal.Quantile(p).ShouldBe(expected, 1e-9);
     }
 
+    // y = (i*7919 mod 13) < 4; a = min(0.97, 0.6 (i*37 mod 101)/101 + (y ? 0.35 : 0.05)); b = min(1, ((i*53 mod 97) mod 9)/10 + 0.2y)
+    // with b[5] = 0 and b[17] = 1 (clipped); lead = i*7 mod 113 (113 leads of 2-3 rows), i < 300. Expected from statsmodels 0.13.5:
+    // OLS(loss_b - loss_a, 1).fit(cov_type="cluster", cov_kwds={"groups": lead}), and scipy's norm.sf for p.
+    [Fact]
+    public void The_paired_log_loss_test_matches_statsmodels_cluster_robust_standard_errors()
+    {
+        var (a, b, y, leads) = LossCase();
+        var t = PairedLogLoss.Test(a, b, y, leads);
+        t.Rows.ShouldBe(300);
+        t.Leads.ShouldBe(113);
+        t.Positives.ShouldBe(93);
+        t.LogLossA.ShouldBe(0.4671320814772744, 1e-12);
+        t.LogLossB.ShouldBe(0.666572871410345, 1e-12);
+        t.Difference.ShouldBe(0.1994407899330705, 1e-12);
+        t.StandardError.ShouldBe(0.05711226926335356, 1e-12);
+        t.Z.ShouldBe(3.4920830936242084, 1e-9);
+        t.PValueAGreater.ShouldBe(0.00023963456341520386, 1e-9);
+        // The other way round: the same evidence against.
+        var back = PairedLogLoss.Test(b, a, y, leads);
+        back.Z.ShouldBe(-t.Z, 1e-12);
+        back.PValueAGreater.ShouldBe(1 - 0.00023963456341520386, 1e-9);
+    }
+
+    [Fact]
+    public void In_the_paired_log_loss_test_a_leads_rows_at_several_ages_count_as_one_leads_evidence()
+    {
+        // Each row written twice under its lead (a lead scored at two ages with the same probabilities): the mean difference
+        // and its clustered standard error do not change; counted as independent rows, the error would shrink by sqrt(2).
+        var (a, b, y, leads) = LossCase();
+        var once = PairedLogLoss.Test(a, b, y, leads);
+        var twice = PairedLogLoss.Test([.. a, .. a], [.. b, .. b], [.. y, .. y], [.. leads, .. leads]);
+        twice.Rows.ShouldBe(600);
+        twice.Leads.ShouldBe(113);
+        twice.Difference.ShouldBe(once.Difference, 1e-12);
+        twice.StandardError.ShouldBe(once.StandardError, 1e-12);
+        // One row a lead: the plain z-test's standard error, sample SD * sqrt(n / (n - 1)) / sqrt(n) = SD / sqrt(n - 1) (population SD).
+        var own = leads.Select((_, i) => $"own{i}").ToArray();
+        var alone = PairedLogLoss.Test(a, b, y, own);
+        var d = y.Select((l, i) => PairedLogLoss.Loss(b[i], l) - PairedLogLoss.Loss(a[i], l)).ToArray();
+        var mean = d.Average();
+        var populationSd = Math.Sqrt(d.Sum(x => (x - mean) * (x - mean)) / d.Length);
+        alone.StandardError.ShouldBe(populationSd / Math.Sqrt(d.Length - 1), 1e-12);
+        // A clipped probability costs at most -log(1e-6).
+        PairedLogLoss.Loss(0, true).ShouldBe(-Math.Log(1e-6), 1e-12);
+        PairedLogLoss.Loss(1, true).ShouldBe(-Math.Log(1 - 1e-6), 1e-12);
+    }
+
+    private static (double[] A, double[] B, bool[] Y, string[] Leads) LossCase()
+    {
+        const int n = 300;
+        var y = new bool[n];
+        var a = new double[n];
+        var b = new double[n];
+        var leads = new string[n];
+        for (var i = 0; i < n; i++)
+        {
+            y[i] = i * 7919 % 13 < 4;
+            a[i] = Math.Min(0.97, i * 37 % 101 / 101.0 * 0.6 + (y[i] ? 0.35 : 0.05));
+            b[i] = Math.Min(1.0, i * 53 % 97 % 9 / 10.0 + (y[i] ? 0.2 : 0));
+            leads[i] = $"L{i * 7 % 113}";
+        }
+        b[5] = 0;
+        b[17] = 1;
+        return (a, b, y, leads);
+    }
+
     // y = (i*7919 mod 13) < 4; a = (i*37 mod 101)/101 + 0.35y; b = round((i*53 mod 97)/97 + 0.25y, 1) (ties), i < 300.
     // Expected from a numpy/scipy re-implementation of DeLong (Sun and Xu's midrank form, np.cov), run once.
     [Fact]
