@@ -14,7 +14,7 @@ namespace LeadScore.Application.Tests;
 
 /// <summary>
 /// What the daily re-scoring writes (issue 13's simulated year): time passing stores a new score only when the champion's
-/// probability or grade changed, and an import does not re-score a won or lost lead (its last score before the outcome is
+/// 0-100 score or grade changed, and an import does not re-score a won or lost lead (its last score before the outcome is
 /// kept, issue 11). On SQLite and PostgreSQL, through the product's use cases.
 /// </summary>
 public sealed class TimePassingKeepTests
@@ -57,6 +57,13 @@ public sealed class TimePassingKeepTests
         foreach (var id in new[] { "a1", "a2", "a3" }) (await store.GetScoreHistoryAsync(id, ct)).Count.ShouldBe(1, id);
         (await ChampionLogAsync(store)).Count.ShouldBe(3);
 
+        // a3's stored probability is one step off what the model gives (its 0-100 score and grade the same): as a score made
+        // from slightly different data would be. What a person sees is the same, so time passing keeps it.
+        var a3 = (await store.GetLatestScoreAsync("a3", ct)).ShouldNotBeNull();
+        var nudged = a3 with { Probability = Math.BitIncrement(a3.Probability) };
+        Engine.Scoring.GradeBands.ScoreOf(nudged.Probability).ShouldBe(a3.Score);
+        await store.SaveScoresAsync([nudged], ct);
+
         // A day later a2's data differs from what its score was made from (written without a re-score); the others are as they were.
         time.Advance(TimeSpan.FromDays(1));
         var before = (await store.GetLatestScoreAsync("a2", ct)).ShouldNotBeNull();
@@ -72,9 +79,10 @@ public sealed class TimePassingKeepTests
 
         foreach (var id in new[] { "a1", "a3" })
         {
-            (await store.GetScoreHistoryAsync(id, ct)).Count.ShouldBe(1, $"{id}: the same probability and grade, nothing stored");
+            (await store.GetScoreHistoryAsync(id, ct)).Count.ShouldBe(id == "a3" ? 2 : 1, $"{id}: the same score and grade, nothing stored");
             (await store.GetLatestScoreAsync(id, ct)).ShouldNotBeNull().ScoredAt.ShouldBe(T0, id);
         }
+        (await store.GetLatestScoreAsync("a3", ct)).ShouldNotBeNull().Probability.ShouldBe(nudged.Probability, 0.0, "kept whole, not rewritten with today's probability");
         var history = await store.GetScoreHistoryAsync("a2", ct);
         history.Count.ShouldBe(2);
         var after = (await store.GetLatestScoreAsync("a2", ct)).ShouldNotBeNull();

@@ -288,10 +288,13 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
             rows[i] = model.Row(lead, activities, enrichment, now);
             if (sameServer)
             {
-                // Reasons are the costly part: the plain score first, and when its probability and grade are bit-identical to
-                // the stored ones the stored score stands (the prediction is still logged: monitoring reads the lead at its age).
+                // Reasons are the costly part: the plain score first, and when its 0-100 score and grade are the stored ones the
+                // stored score stands, whole (probability, reasons and time from one scoring): what a person sees, lists and
+                // webhooks did not change, and the prediction is still logged with today's exact probability (monitoring reads
+                // the lead at its age). Until 2026-12-04 the probability had to be bit-identical: in the 137-a-day year about
+                // half the open leads were then re-explained and written each day, three in four with the same score and grade.
                 var plain = model.Engine.Score(lead.Id, rows[i], explain: false);
-                if (plain.Probability.Equals(prev!.Probability) && plain.Grade == prev.Grade)
+                if (plain.Score == prev!.Score && plain.Grade == prev.Grade)
                 {
                     keep[i] = Keep.Unchanged;
                     championOwn[i] = ToStored(plain, now, cause);
@@ -333,7 +336,7 @@ public sealed class ScoringService(ILeadStore store, ServingModels serving, Time
     {
         /// <summary>Scored anew with reasons, saved and logged.</summary>
         No,
-        /// <summary>The same model gave a bit-identical probability and the same grade: logged, not saved, no reasons.</summary>
+        /// <summary>The same model gave the same 0-100 score and grade: logged with its probability, not saved, no reasons.</summary>
         Unchanged,
         /// <summary>Already scored by the same model at this instant: neither scored again nor logged.</summary>
         ScoredNow,
