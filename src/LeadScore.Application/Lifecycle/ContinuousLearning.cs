@@ -58,7 +58,8 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         var testing = state.Challenge is not null;
         bool Answerable(string kind) => !testing || (FastTrackOn(policy) && kind == AlertKinds.PerformanceDropped);
         string? Alert(string kind) => !Answerable(kind) ? null : fresh.Where(a => a.Kind == kind).OrderBy(a => a.WindowStart).Select(a => a.Message).FirstOrDefault();
-        var reason = policy.DueReason(new RetrainingState(state.LastTrainingAt, newOutcomes, Alert(AlertKinds.DriftDetected), Alert(AlertKinds.PerformanceDropped)), now);
+        var inForce = TrainingWindow.ChangeInForce(policy.Window, state.Change?.Since, now) is not null;
+        var reason = policy.DueReason(new RetrainingState(state.LastTrainingAt, newOutcomes, Alert(AlertKinds.DriftDetected), Alert(AlertKinds.PerformanceDropped), inForce), now);
         if (reason is null) return null;
         var answered = fresh.Where(a => Answerable(a.Kind)).ToList();
         var seen = answered.Count > 0 ? Math.Max(state.LastAlertSeen, answered.Max(a => a.Id)) : state.LastAlertSeen;

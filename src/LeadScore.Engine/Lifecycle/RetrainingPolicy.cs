@@ -65,6 +65,12 @@ public sealed record RetrainingPolicy
         /// what changed from the new leads; new_only trains on the leads since the change alone (linear models always do).
         /// </summary>
         public string FollowChangeBy { get; init; } = TrainingWindow.ByIndicator;
+        /// <summary>
+        /// While a change an alert found is in force, retrain once this many days passed since the last training, whatever the
+        /// schedule says: each week more leads of the new process have matured, and the first models after a change learn from
+        /// few of them. Null = the schedule and the triggers alone.
+        /// </summary>
+        public double? FollowChangeEveryDays { get; init; } = 7;
     }
 
     public sealed record TrainingSettings
@@ -204,6 +210,7 @@ public sealed record RetrainingPolicy
             case TrainingWindow.Decay: Fail("window.half_life_days", "decay needs half_life_days above 0"); break;
             default: Fail("window.kind", $"'{Window.Kind}' is not one of all, last_months, decay"); break;
         }
+        if (Window.FollowChangeEveryDays is { } fe && !(fe > 0 && fe <= MaxDays)) Fail("window.follow_change_every_days", $"must be above 0 days and at most {MaxDays}, or null");
         if (Window.FollowChangeBy is not (TrainingWindow.ByIndicator or TrainingWindow.ByNewOnly))
             Fail("window.follow_change_by", $"'{Window.FollowChangeBy}' is not one of {TrainingWindow.ByIndicator}, {TrainingWindow.ByNewOnly}");
         try { TrainerCatalog.Parse(Training.Algorithm); }
@@ -223,6 +230,8 @@ public sealed record RetrainingPolicy
 
     /// <summary>How <see cref="DueReason"/> begins when a performance alert is the reason.</summary>
     public const string PerformanceAlertTrigger = "trigger: performance alert";
+    /// <summary>How <see cref="DueReason"/> begins when the change in force is the reason (<see cref="WindowSettings.FollowChangeEveryDays"/>).</summary>
+    public const string ChangeInForceTrigger = "change in force";
 
     /// <summary>Upper bounds of the day counts (schedule, horizon, pause between trainings): ten years.</summary>
     public const int MaxDays = 3650;
@@ -255,12 +264,15 @@ public sealed record RetrainingPolicy
         if (Triggers.PerformanceAlert && state.PerformanceAlertSince is { } perf) return $"{PerformanceAlertTrigger} ({perf})";
         if (Triggers.MinNewOutcomes is { } min && state.NewMaturedOutcomes >= min)
             return $"trigger: {state.NewMaturedOutcomes} outcomes matured since the last training (at least {min})";
+        if (state.ChangeInForce && Window.FollowChangeEveryDays is { } every2 && now - last >= TimeSpan.FromDays(every2))
+            return $"{ChangeInForceTrigger}: every {every2.ToString("0.##", CultureInfo.InvariantCulture)} days while the change a performance alert found is in force ({(now - last).TotalDays:0.#} days since the last training)";
         return null;
     }
 }
 
 /// <summary>What the policy's triggers look at: the last training and what happened since.</summary>
-public sealed record RetrainingState(DateTimeOffset? LastTrainingAt, int NewMaturedOutcomes, string? DriftAlertSince = null, string? PerformanceAlertSince = null);
+public sealed record RetrainingState(DateTimeOffset? LastTrainingAt, int NewMaturedOutcomes, string? DriftAlertSince = null, string? PerformanceAlertSince = null,
+    bool ChangeInForce = false);
 
 /// <summary>The challenger modes.</summary>
 public static class ChallengerModes

@@ -60,8 +60,16 @@ public sealed class RetrainingSchedulerTests
             (await learning.ScheduleAsync()).ShouldBeNull("an alert retrains once");
         }
 
-        // The schedule: 30 days after the last training.
-        w.Time.Advance(TimeSpan.FromDays(24));
+        // The performance alert found a change (the end of its window): while it is in force, a training is due every week.
+        (await w.Services.Get<LifecycleStateStore>().GetAsync()).Change.ShouldNotBeNull();
+        w.Time.Advance(TimeSpan.FromDays(4));
+        var weekly = await learning.ScheduleAsync();
+        (await TriggerOfAsync(weekly)).ShouldBe("change in force: every 7 days while the change a performance alert found is in force (7 days since the last training)");
+        await FinishAsync(w.Store, weekly!, w.Time.GetUtcNow());
+
+        // The schedule: 30 days after the last training (the weekly rule off).
+        await policies.SetAsync([("window.follow_change_every_days", "null")]);
+        w.Time.Advance(TimeSpan.FromDays(27));
         (await learning.ScheduleAsync()).ShouldBeNull("27 days since the last training");
         w.Time.Advance(TimeSpan.FromDays(3));
         (await TriggerOfAsync(await learning.ScheduleAsync())).ShouldNotBeNull().ShouldStartWith("schedule: every 30 days");

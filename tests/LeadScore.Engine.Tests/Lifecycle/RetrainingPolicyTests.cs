@@ -44,6 +44,25 @@ public sealed class RetrainingPolicyTests
     }
 
     [Fact]
+    public void While_a_change_is_in_force_a_retraining_is_due_every_week_whatever_the_schedule()
+    {
+        var p = RetrainingPolicy.Default with { Schedule = new() { EveryDays = 30 } };
+        p.Window.FollowChangeEveryDays.ShouldBe(7);
+        p.DueReason(new RetrainingState(T0, 0, ChangeInForce: true), T0.AddDays(6.9)).ShouldBeNull();
+        p.DueReason(new RetrainingState(T0, 0, ChangeInForce: true), T0.AddDays(7))
+            .ShouldBe("change in force: every 7 days while the change a performance alert found is in force (7 days since the last training)");
+        // No change in force: the schedule alone.
+        p.DueReason(new RetrainingState(T0, 0), T0.AddDays(29)).ShouldBeNull();
+        // An alert and the schedule say more, and come first.
+        p.DueReason(new RetrainingState(T0, 0, PerformanceAlertSince: "AUC 0.61 below 0.70", ChangeInForce: true), T0.AddDays(8)).ShouldBe("trigger: performance alert (AUC 0.61 below 0.70)");
+        p.DueReason(new RetrainingState(T0, 0, ChangeInForce: true), T0.AddDays(30)).ShouldNotBeNull().ShouldStartWith("schedule: every 30 days");
+        // Off.
+        (p with { Window = p.Window with { FollowChangeEveryDays = null } }).DueReason(new RetrainingState(T0, 0, ChangeInForce: true), T0.AddDays(8)).ShouldBeNull();
+        // min_days_between still holds.
+        (p with { Window = p.Window with { FollowChangeEveryDays = 1 } }).DueReason(new RetrainingState(T0, 0, ChangeInForce: true), T0.AddDays(2)).ShouldBeNull();
+    }
+
+    [Fact]
     public void Json_round_trips_and_set_changes_one_field()
     {
         var p = RetrainingPolicy.Default.With("challenger.mode", "split").With("challenger.split_percent", "20")
@@ -78,6 +97,7 @@ public sealed class RetrainingPolicyTests
     [InlineData("training.time_budget_seconds", "999999999", "training.time_budget_seconds must be 0 (defaults, no search) or more, and at most 86400")]
     [InlineData("training.horizon_days", "100000", "training.horizon_days must be above 0 days and at most 3650")]
     [InlineData("window.follow_change_by", "flag", "window.follow_change_by 'flag' is not one of indicator, new_only")]
+    [InlineData("window.follow_change_every_days", "0", "window.follow_change_every_days must be above 0 days and at most 3650, or null")]
     public void Bad_values_are_refused_naming_the_field(string path, string value, string message)
     {
         var ex = Should.Throw<LeadScoreException>(() => RetrainingPolicy.Default.With(path, value));
