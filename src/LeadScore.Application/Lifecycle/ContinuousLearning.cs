@@ -74,7 +74,7 @@ public sealed class ContinuousLearning(RetrainingPolicyService policies, Lifecyc
         // narrowed the next four trainings to five weeks of leads, all failing the gate). The window alone trains then.
         var change = state.Change;
         if (reason.StartsWith(RetrainingPolicy.PerformanceAlertTrigger, StringComparison.Ordinal) && policy.Window.FollowChange
-            && TrainingWindow.ChangeInForce(policy.Window, change?.Since, now) is null
+            && !inForce
             && fresh.Where(a => a.Kind == AlertKinds.PerformanceDropped).OrderBy(a => a.WindowStart).FirstOrDefault() is { } first
             && !await TrainedSinceAsync(first.ModelVersion, change, ct))
             change = new ChangeState { Since = first.WindowEnd, FoundAt = now, ModelVersion = first.ModelVersion, Alert = first.Message };

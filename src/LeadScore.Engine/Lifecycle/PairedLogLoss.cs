@@ -34,6 +34,7 @@ public static class PairedLogLoss
     {
         var n = labels.Count;
         if (a.Count != n || b.Count != n || leads.Count != n) throw new ArgumentException("probabilities, labels and leads differ in length");
+        if (n == 0) return new PairedLossTest(0, 0, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
         var cluster = new Dictionary<string, int>(StringComparer.Ordinal);
         var of = new int[n];
         double lossA = 0, lossB = 0;
@@ -51,7 +52,6 @@ public static class PairedLogLoss
             if (labels[i]) positives++;
         }
         var groups = cluster.Count;
-        if (n == 0) return new PairedLossTest(0, 0, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
         var mean = (lossB - lossA) / n;
         if (groups < 2) return new PairedLossTest(n, groups, positives, lossA / n, lossB / n, mean, double.NaN, double.NaN);
         // Each cluster's summed residual; the sandwich variance of the mean is G/(G-1) * sum(u_g^2) / n^2.

@@ -264,8 +264,8 @@ public sealed record RetrainingPolicy
         if (Triggers.PerformanceAlert && state.PerformanceAlertSince is { } perf) return $"{PerformanceAlertTrigger} ({perf})";
         if (Triggers.MinNewOutcomes is { } min && state.NewMaturedOutcomes >= min)
             return $"trigger: {state.NewMaturedOutcomes} outcomes matured since the last training (at least {min})";
-        if (state.ChangeInForce && Window.FollowChangeEveryDays is { } every2 && now - last >= TimeSpan.FromDays(every2))
-            return $"{ChangeInForceTrigger}: every {every2.ToString("0.##", CultureInfo.InvariantCulture)} days while the change a performance alert found is in force ({(now - last).TotalDays:0.#} days since the last training)";
+        if (state.ChangeInForce && Window.FollowChangeEveryDays is { } followEvery && now - last >= TimeSpan.FromDays(followEvery))
+            return $"{ChangeInForceTrigger}: every {followEvery.ToString("0.##", CultureInfo.InvariantCulture)} days while the change a performance alert found is in force ({(now - last).TotalDays:0.#} days since the last training)";
         return null;
     }
 }
