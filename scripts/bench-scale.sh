@@ -9,13 +9,17 @@
 #   2. builds the training set (`features build`, server-side cursors) and trains a logistic model (`train`, which
 #      re-scores every lead as its last step);
 #   3. re-scores every lead once to warm up (promote v1: a rescore job cut into ranges; it also waits out the training's);
-#   4. GET /api/v1/leads?grade=A&sort=score&limit=50 with wrk (2 threads, 8 connections, 15 s) through the balancer
-#      and straight at one instance: p50 and p99;
+#   4. GET /api/v1/leads?grade=A&sort=score&limit=50 with wrk through the balancer at 1, 2, 4 and 8 connections (10 s each;
+#      a closed loop: each connection sends its next request when the last one is answered, so 1 and 2 connections show the
+#      latency of a box that is not saturated, 8 the queueing of one that is), then 8 connections straight at one instance
+#      (15 s): p50, p99 and requests/s each;
 #   5. re-scores every lead with 3 instances, then with 1 (two stopped): seconds each and the ratio.
 # The steps' own output is kept in $CLUSTER_STATE.log. Prints progress on stderr and one JSON line on stdout (with the 1-minute load average when the imports started and at the end). Everything runs on this machine (load generator included).
 # Environment: CLUSTER_STATE (/tmp/leadscore-bench-scale), CLUSTER_PG_PORT (15481), CLUSTER_LB_PORT (15490),
 # CLUSTER_BASE_PORT (15491), BENCH_DATA (a folder of an earlier run's generated files, reused), LEADSCORE_DLL (a built leadscore.dll; default: ./leadscore builds artifacts/cli),
-# BENCH_UNTIL=trainingset (stop after step 2's training-set build: imports and the build only, printed as the same JSON's first fields).
+# BENCH_UNTIL=trainingset (stop after step 2's training-set build: imports and the build only, printed as the same JSON's first fields),
+# BENCH_UNTIL=leadslist (stop after step 4: no 3-vs-1 re-score), BENCH_KEEP=1 (leave PostgreSQL and its data running in
+# $CLUSTER_STATE after the run, cluster.sh's `keep` file; stop it with scripts/pg.sh stop $CLUSTER_STATE/pg).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LEADS=${1:-100000}
@@ -38,6 +42,7 @@ key=$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$out")
 db=$(sed -E 's/.*"database":"([^"]+)".*/\1/' <<<"$out")
 first=$(grep -oE '"url":"http://127.0.0.1:[0-9]+"' <<<"$out" | sed -n 2p | cut -d'"' -f4)
 mapfile -t pids < <(grep -oE '"pid":[0-9]+' <<<"$out" | cut -d: -f2)
+[ "${BENCH_KEEP:-}" = 1 ] && touch "$STATE/keep"
 WS="$STATE/ws-bench"
 DATA="$STATE/data"
 
@@ -109,13 +114,27 @@ log "  warm-up: $(rescore)"
 p() { awk -v q="$2" '$1 == q { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }' "$1"; }
 list="/api/v1/leads?grade=A&sort=score&limit=50"
 curl -fsS -o /dev/null -H "X-Api-Key: $key" "$url$list" # 200 or the bench stops here
-log "GET $list with wrk (15 s through HAProxy, 15 s at one instance)"
-wrk -t2 -c8 -d15s --latency -H "X-Api-Key: $key" "$url$list" >"$STATE/wrk-lb.txt"
+log "GET $list with wrk through HAProxy at 1, 2, 4 and 8 connections (10 s each), then 8 at one instance (15 s)"
+conc=""
+for c in 1 2 4 8; do
+  wrk -t$((c < 2 ? 1 : 2)) -c$c -d10s --latency -H "X-Api-Key: $key" "$url$list" >"$STATE/wrk-lb-c$c.txt"
+  rps=$(awk '/^Requests\/sec/ { printf "%d", $2 }' "$STATE/wrk-lb-c$c.txt")
+  log "  $c connection(s) via HAProxy: p50 $(p "$STATE/wrk-lb-c$c.txt" 50%) ms, p99 $(p "$STATE/wrk-lb-c$c.txt" 99%) ms, $rps req/s"
+  conc+="${conc:+,}{\"connections\":$c,\"p50_ms\":$(p "$STATE/wrk-lb-c$c.txt" 50%),\"p99_ms\":$(p "$STATE/wrk-lb-c$c.txt" 99%),\"rps\":$rps}"
+done
+cp "$STATE/wrk-lb-c8.txt" "$STATE/wrk-lb.txt"
 wrk -t2 -c8 -d15s --latency -H "X-Api-Key: $key" "$first$list" >"$STATE/wrk-one.txt"
 rps_lb=$(awk '/^Requests\/sec/ { printf "%d", $2 }' "$STATE/wrk-lb.txt")
-non2xx=$(awk '/Non-2xx/ { print $NF }' "$STATE/wrk-lb.txt" "$STATE/wrk-one.txt" | paste -sd+ | bc 2>/dev/null || echo 0)
-
-log "  leads list: via HAProxy p50 $(p "$STATE/wrk-lb.txt" 50%) ms, p99 $(p "$STATE/wrk-lb.txt" 99%) ms; one instance p99 $(p "$STATE/wrk-one.txt" 99%) ms"
+rps_one=$(awk '/^Requests\/sec/ { printf "%d", $2 }' "$STATE/wrk-one.txt")
+non2xx=$(awk '/Non-2xx/ { print $NF }' "$STATE"/wrk-lb-c*.txt "$STATE/wrk-one.txt" | paste -sd+ | bc 2>/dev/null || echo 0)
+log "  8 connections at one instance: p50 $(p "$STATE/wrk-one.txt" 50%) ms, p99 $(p "$STATE/wrk-one.txt" 99%) ms, $rps_one req/s"
+list_json=$(printf '{"by_connections":[%s],"via_haproxy":{"p50_ms":%s,"p99_ms":%s,"rps":%s},"one_instance":{"p50_ms":%s,"p99_ms":%s,"rps":%s},"non_2xx":%s}' \
+  "$conc" "$(p "$STATE/wrk-lb.txt" 50%)" "$(p "$STATE/wrk-lb.txt" 99%)" "$rps_lb" "$(p "$STATE/wrk-one.txt" 50%)" "$(p "$STATE/wrk-one.txt" 99%)" "$rps_one" "${non2xx:-0}")
+if [ "${BENCH_UNTIL:-}" = leadslist ]; then
+  printf '{"date":"%s","cores":%s,"leads":%s,"generate_s":%.1f,"import_leads_s":%.1f,"load_average":[%s,%s],"activities":{"rows":%s,"seconds":%.1f,"rows_per_s":%s,"rows_per_cpu_s":%s,"peak_rss_mb":%s,"files":[%s]},"training_set_s":%.1f,"train_s":%.1f,"leads_list":%s}\n' \
+    "$(date -u +%Y-%m-%d)" "$(nproc)" "$LEADS" "$gen_s" "$leads_s" "$load_start" "$(cut -d' ' -f1 /proc/loadavg)" "$act_rows" "$act_s" "$act_rate" "$act_cpu_rate" "$((rss_max / 1024))" "$rss" "$tset_s" "$train_s" "$list_json"
+  exit 0
+fi
 read -r t3 ranges n <<<"$(rescore)"
 log "  re-score, 3 instances: $t3 s ($n leads, $ranges ranges)"
 kill -TERM "${pids[1]}" "${pids[2]}"
@@ -123,7 +142,7 @@ while kill -0 "${pids[1]}" 2>/dev/null || kill -0 "${pids[2]}" 2>/dev/null; do s
 sleep 3
 read -r t1 _ _ <<<"$(rescore)"
 
-printf '{"date":"%s","cores":%s,"leads":%s,"generate_s":%.1f,"import_leads_s":%.1f,"load_average":[%s,%s],"activities":{"rows":%s,"seconds":%.1f,"rows_per_s":%s,"rows_per_cpu_s":%s,"peak_rss_mb":%s,"files":[%s]},"training_set_s":%.1f,"train_s":%.1f,"leads_list":{"via_haproxy":{"p50_ms":%s,"p99_ms":%s,"rps":%s},"one_instance":{"p50_ms":%s,"p99_ms":%s},"non_2xx":%s},"rescore":{"rescored":%s,"ranges":%s,"seconds_3_instances":%.1f,"seconds_1_instance":%.1f,"speedup":%.2f}}\n' \
+printf '{"date":"%s","cores":%s,"leads":%s,"generate_s":%.1f,"import_leads_s":%.1f,"load_average":[%s,%s],"activities":{"rows":%s,"seconds":%.1f,"rows_per_s":%s,"rows_per_cpu_s":%s,"peak_rss_mb":%s,"files":[%s]},"training_set_s":%.1f,"train_s":%.1f,"leads_list":%s,"rescore":{"rescored":%s,"ranges":%s,"seconds_3_instances":%.1f,"seconds_1_instance":%.1f,"speedup":%.2f}}\n' \
   "$(date -u +%Y-%m-%d)" "$(nproc)" "$LEADS" "$gen_s" "$leads_s" "$load_start" "$(cut -d' ' -f1 /proc/loadavg)" "$act_rows" "$act_s" "$act_rate" "$act_cpu_rate" "$((rss_max / 1024))" "$rss" "$tset_s" "$train_s" \
-  "$(p "$STATE/wrk-lb.txt" 50%)" "$(p "$STATE/wrk-lb.txt" 99%)" "$rps_lb" "$(p "$STATE/wrk-one.txt" 50%)" "$(p "$STATE/wrk-one.txt" 99%)" "${non2xx:-0}" \
+  "$list_json" \
   "$n" "$ranges" "$t3" "$t1" "$(echo "$t1 / $t3" | bc -l)"

@@ -72,7 +72,7 @@ public abstract partial class SqlLeadStore
         var from = byCreated || search ? "leads l CROSS JOIN scores_latest s" : "scores_latest s CROSS JOIN leads l";
         var pageSql = $"""
             SELECT s.lead_id AS LeadId, s.probability AS Probability, s.score AS Score, s.grade AS Grade, s.model_version AS ModelVersion,
-                   s.scored_at AS ScoredAt, s.cause AS Cause, s.reasons AS Reasons, l.created_at AS CreatedAt,
+                   s.scored_at AS ScoredAt, s.cause AS Cause, {(query.WithReasons ? "s.reasons" : "'[]'")} AS Reasons, l.created_at AS CreatedAt,
                    {Attr("company")} AS Company, {Attr("source")} AS Source, s.status AS Status
             FROM {from}
             {where}

@@ -105,7 +105,7 @@ public static class LeadEndpoints
             return ApiResults.Invalid("limit", $"must be a whole number from 1 to {MaxListLimit}");
         if (grade is not null && (grade.Length is 0 or > 2 || !grade.All(char.IsAsciiLetter)))
             return ApiResults.Invalid("grade", "must be a grade letter such as A, B, C or D");
-        var page = await reads.ListLeadPageAsync(new LeadPageQuery { Grade = grade?.ToUpperInvariant(), Statuses = statuses, Limit = n, TrendAsOf = Dashboard.ScoreTrend.AsOf(time) }, ct);
+        var page = await reads.ListLeadPageAsync(new LeadPageQuery { Grade = grade?.ToUpperInvariant(), Statuses = statuses, Limit = n, TrendAsOf = Dashboard.ScoreTrend.AsOf(time), WithReasons = false }, ct);
         var names = await personal.NamesAsync(ct);
         var withPersonal = MayReadPersonal(context);
         return TypedResults.Ok(new LeadListResponse(page.Items.Select(i => new LeadListItem(i.Score.LeadId, i.Score.Probability, i.Score.Score, i.Score.Grade,
