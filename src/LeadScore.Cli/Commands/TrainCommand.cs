@@ -27,6 +27,7 @@ internal static class TrainCommand
         var budget = new Option<double>("--time-budget") { Description = "Upper bound in seconds for model selection and search (a safety cap: the search stops after --max-trials)", DefaultValueFactory = _ => TrainingOptions.Defaults.TimeBudgetSeconds };
         var maxTrials = new Option<int>("--max-trials") { Description = "Hyperparameter trials of the search (the same result on any machine, unless the time cap stops it first)", DefaultValueFactory = _ => TrainingOptions.Defaults.MaxTrials };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same data and seed give the same model", DefaultValueFactory = _ => TrainingOptions.Defaults.Seed };
+        var maxRows = new Option<int>("--max-rows") { Description = "At most this many matured rows to split, train and evaluate on; above it a seeded sample of whole leads, stated in the card (0 = every row)", DefaultValueFactory = _ => TrainingOptions.Defaults.MaxRows };
         var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report with plots into this folder" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the model's version, split and held-out metrics" };
         var mapping = new Option<string?>("--mapping") { Description = "Mapping file (the one `import` takes) for --csv: id, target, delimiter, missing placeholders, column kinds" };
@@ -34,7 +35,7 @@ internal static class TrainCommand
         var shared = new TrainingSetCliOptions();
 
         var cmd = new Command("train", "Train a lead-scoring model, evaluate it on held-out leads and store it as a new version; on the workspace, reuses the training set 'features build' stored when the data, definitions and options are unchanged");
-        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, report, json, keep, mapping }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { csv, target, positive, sep, exclude, id, time, testCsv, algorithm, budget, maxTrials, seed, maxRows, report, json, keep, mapping }) cmd.Options.Add(o);
         shared.AddTo(cmd);
 
         cmd.SetAction(async (parse, ct) =>
@@ -49,6 +50,7 @@ internal static class TrainCommand
                 TimeBudget = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(budget))),
                 MaxTrials = Math.Max(0, parse.GetValue(maxTrials)),
                 Seed = parse.GetValue(seed),
+                MaxRows = parse.GetValue(maxRows) is var m and >= 0 ? m : throw new LeadScoreException("--max-rows must be 0 (every row) or more", "max-rows"),
             };
             var progress = new SyncProgress(console.Log);
             await using var host = await CliHost.OpenAsync(global, parse, ct);

@@ -55,9 +55,10 @@ public sealed class ModelingContext
         var sw = Stopwatch.StartNew();
         var notes = new List<string>();
         var excluded = options.ExcludedFeatures.ToList();
-        var (split, unmatured) = SplitData(frame, testFrame, excluded, options, progress);
+        var (split, unmatured, sampled) = SplitData(frame, testFrame, excluded, options, progress);
         if (unmatured > 0)
             notes.Add($"{unmatured} rows whose decision time + {frame.Horizon!.Value.TotalDays:0.##} days is after the as-of time ({frame.AsOf:yyyy-MM-dd}) were left out of training, the split and every held-out metric: only the fast outcomes of recent leads are known yet.");
+        if (sampled is not null) notes.Add(sampled);
         var train = split.Train;
 
         var search = new TrainerSearch(Trainers, options, train, sw, notes, progress, ct);
@@ -92,13 +93,24 @@ public sealed class ModelingContext
     }
 
     /// <summary>Drops excluded features, applies the small-data rule and splits off the held-out rows.</summary>
-    private static (DataSplit Split, int Unmatured) SplitData(FeatureFrame frame, FeatureFrame? testFrame, IReadOnlyList<ExcludedFeature> excluded, TrainingOptions options, IProgress<string>? progress)
+    private static (DataSplit Split, int Unmatured, string? Sampled) SplitData(FeatureFrame frame, FeatureFrame? testFrame, IReadOnlyList<ExcludedFeature> excluded, TrainingOptions options, IProgress<string>? progress)
     {
         // Matured rows only (decision + horizon at or before the as-of time), before anything else: a recent row is known
         // only if its outcome came fast, so those rows would make the most recent part (the time split's test set) look
         // far better converting than it is, and bias training the same way.
-        var (matured, unmatured) = MaturedOnly(frame);
-        frame = matured;
+        var rows = Enumerable.Range(0, frame.Count).Where(frame.IsMatured).ToArray();
+        var unmatured = frame.Count - rows.Length;
+        // Above the row budget, a seeded sample of whole leads, taken in the same pass (one copy of the frame, not two).
+        string? sampled = null;
+        if (options.MaxRows > 0 && rows.Length > options.MaxRows)
+        {
+            var all = rows.Length;
+            (rows, var leads, var allLeads) = SampleLeads(frame, rows, options.MaxRows, options.Seed);
+            sampled = $"trained and evaluated on a seeded sample of {rows.Length:N0} of the {all:N0} matured rows ({leads:N0} of {allLeads:N0} leads, each with all its rows, seed {options.Seed}): " +
+                      $"the row budget is {options.MaxRows:N0} (TrainingOptions.MaxRows; train --max-rows 0 uses every row)";
+            progress?.Report(sampled);
+        }
+        if (rows.Length != frame.Count) frame = frame.Subset(rows);
         if (testFrame is not null) testFrame = MaturedOnly(testFrame).Frame;
         var excludeNames = excluded.Select(e => e.Feature).ToHashSet(StringComparer.Ordinal);
         if (excludeNames.Count > 0)
@@ -123,7 +135,37 @@ public sealed class ModelingContext
         if (split.Test.Labels.Count(l => l) == 0 || split.Test.Labels.All(l => l))
             throw new LeadScoreException("the test set holds only one class; cannot evaluate");
         progress?.Report(split.Description);
-        return (split, unmatured);
+        return (split, unmatured, sampled);
+    }
+
+    /// <summary>
+    /// Whole leads (all their rows among <paramref name="rows"/>), in a seeded random order, until <paramref name="maxRows"/>
+    /// rows are taken: the rows in their original order, and how many leads were taken of how many. A frame that does not
+    /// group rows by lead samples rows.
+    /// </summary>
+    internal static (int[] Rows, int Leads, int AllLeads) SampleLeads(FeatureFrame frame, int[] rows, int maxRows, int seed)
+    {
+        var groupOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var members = new List<List<int>>();
+        foreach (var i in rows)
+        {
+            var key = frame.GroupRowsById && frame.Ids.Count == frame.Count ? frame.Ids[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!groupOf.TryGetValue(key, out var g)) { groupOf[key] = g = members.Count; members.Add([]); }
+            members[g].Add(i);
+        }
+        var order = Enumerable.Range(0, members.Count).ToArray();
+        new Random(seed).Shuffle(order);
+        var kept = new List<int>(maxRows);
+        var leads = 0;
+        foreach (var g in order)
+        {
+            if (kept.Count + members[g].Count > maxRows) continue;
+            kept.AddRange(members[g]);
+            leads++;
+            if (kept.Count == maxRows) break;
+        }
+        kept.Sort();
+        return (kept.ToArray(), leads, members.Count);
     }
 
     /// <summary>The rows of a frame whose label is final (<see cref="FeatureFrame.IsMatured"/>), and how many were dropped.</summary>

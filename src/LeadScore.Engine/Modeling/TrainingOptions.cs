@@ -20,6 +20,12 @@ public sealed record TrainingOptions
         /// <summary>Hyperparameter trials of the default search (after the family comparison and the class-weighting check).</summary>
         public const int MaxTrials = 8;
         public const string Horizon = "the outcome window recorded in the training data";
+        /// <summary>
+        /// Matured rows a training splits, trains and evaluates on; above it, a seeded sample of whole leads. At 1M leads the
+        /// workspace's set holds 5.3 M matured rows (leads at several ages), and training on all of them took more than the
+        /// 17 GB a 24 GB machine leaves beside PostgreSQL (killed by the OOM killer, 2026-12-04).
+        /// </summary>
+        public const int MaxRows = 1_000_000;
     }
 
     /// <summary>null = auto: compare all families by cross-validation.</summary>
@@ -38,6 +44,11 @@ public sealed record TrainingOptions
     /// <summary>Cross-validation folds; null = 3, or 5 below 2,000 training rows.</summary>
     public int? Folds { get; init; }
     public double TestFraction { get; init; } = Defaults.TestFraction;
+    /// <summary>
+    /// At most this many matured rows go into the split (training and held-out together): above it, a seeded sample of
+    /// leads, each with all its rows, stated in the card's notes. 0 = every row.
+    /// </summary>
+    public int MaxRows { get; init; } = Defaults.MaxRows;
     public int MinimumPerClass { get; init; } = Defaults.MinimumPerClass;
     public int SmallDataPerClass { get; init; } = Defaults.SmallDataPerClass;
     /// <summary>Features to leave out, with the reason (leakage audit findings, user exclusions...).</summary>
