@@ -21,6 +21,11 @@ public static class Program
             Features.StoreTrainingSetReport.RunAsync(Console.Out, int.Parse(n), args.Length > 2 ? args[2] : null).GetAwaiter().GetResult();
             return;
         }
+        if (args is ["enrichment-snapshot", var esWorkspace, ..])
+        {
+            Storage.EnrichmentSnapshotReport.RunAsync(Console.Out, esWorkspace, args.Length > 2 ? args[2] : null).GetAwaiter().GetResult();
+            return;
+        }
         if (args is ["write-activities", var rows, var path])
         {
             Console.WriteLine(Ingestion.ActivityFileGenerator.Write(path, int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture)));

@@ -64,9 +64,12 @@ public abstract partial class SqlLeadStore
         await using var c = await OpenAsync(ct);
         var rows = await c.QueryAsync<(string Domain, long AsOf, string Attributes)>(new CommandDefinition(
             "SELECT domain, as_of, attributes FROM enrichment WHERE domain = @domain ORDER BY as_of", new { domain }, cancellationToken: ct));
-        return rows.Select(r => new Enrichment { Domain = r.Domain, AsOf = Time(r.AsOf), Attributes = FromJson(r.Attributes) }).ToList();
+        var pool = new StringPool();
+        return rows.Select(r => new Enrichment { Domain = pool.SameAsLast(r.Domain), AsOf = Time(r.AsOf), Attributes = FromJson(r.Attributes, pool) }).ToList();
     }
 
+    /// <summary>Every record, names and repeated values held once for the whole stream, each domain once (the snapshot keeps them all).</summary>
     public IAsyncEnumerable<Enrichment> StreamEnrichmentAsync(CancellationToken ct = default) =>
-        StreamAsync($"SELECT domain, as_of, attributes FROM enrichment ORDER BY {Ordinal("domain")}, as_of", r => new Enrichment { Domain = r.GetString(0), AsOf = Time(r.GetInt64(1)), Attributes = FromJson(r.GetString(2)) }, ct);
+        StreamPooledAsync($"SELECT domain, as_of, attributes FROM enrichment ORDER BY {Ordinal("domain")}, as_of", [],
+            (r, pool) => new Enrichment { Domain = pool.SameAsLast(r.GetString(0)), AsOf = Time(r.GetInt64(1)), Attributes = FromJson(r.GetString(2), pool) }, ct);
 }

@@ -70,11 +70,11 @@ public abstract partial class SqlLeadStore
 
     private sealed record LeadRow(string Id, long CreatedAt, string Attributes, long UpdatedAt, long ProfilingOptOut);
 
-    private static Lead ToLead(LeadRow r) => new()
+    private static Lead ToLead(LeadRow r, StringPool? pool = null) => new()
     {
         Id = r.Id,
         CreatedAt = Time(r.CreatedAt),
-        Attributes = FromJson(r.Attributes),
+        Attributes = FromJson(r.Attributes, pool),
         UpdatedAt = Time(r.UpdatedAt),
         ProfilingOptOut = r.ProfilingOptOut != 0,
     };
@@ -100,13 +100,15 @@ public abstract partial class SqlLeadStore
         StreamAsync($"SELECT lead_id, created_at, attributes, replaced_at FROM lead_history ORDER BY {Ordinal("lead_id")}, id", r => new LeadHistoryEntry(new Lead { Id = r.GetString(0), CreatedAt = Time(r.GetInt64(1)), Attributes = FromJson(r.GetString(2)) }, Time(r.GetInt64(3))), ct);
 
     public IAsyncEnumerable<Lead> StreamLeadsAsync(CancellationToken ct = default) =>
-        StreamAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads ORDER BY {Ordinal("id")}", r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);
+        StreamPooledAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads ORDER BY {Ordinal("id")}", [], ReadLead, ct);
 
     public IAsyncEnumerable<Lead> StreamLeadsAsync(LeadIdRange range, CancellationToken ct = default) =>
-        StreamAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads WHERE {RangeFilter("id", range)} ORDER BY {Ordinal("id")}", RangeParams(range), r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);
+        StreamPooledAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads WHERE {RangeFilter("id", range)} ORDER BY {Ordinal("id")}", RangeParams(range), ReadLead, ct);
 
     public IAsyncEnumerable<Lead> StreamOpenLeadsAsync(LeadIdRange range, CancellationToken ct = default) =>
-        StreamAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads WHERE {RangeFilter("id", range)} AND {OpenLead("leads.id")} ORDER BY {Ordinal("id")}", RangeParams(range), r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);
+        StreamPooledAsync($"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads WHERE {RangeFilter("id", range)} AND {OpenLead("leads.id")} ORDER BY {Ordinal("id")}", RangeParams(range), ReadLead, ct);
+
+    private static Lead ReadLead(DbDataReader r, StringPool pool) => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4)), pool);
 
     public IAsyncEnumerable<Lead> StreamLeadsAsync(IEnumerable<string> ids, CancellationToken ct = default) =>
         StreamByIdsAsync(ids, list => $"SELECT id, created_at, attributes, updated_at, profiling_opt_out FROM leads WHERE id IN ({list}) ORDER BY {Ordinal("id")}", [], r => ToLead(new LeadRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4))), ct);

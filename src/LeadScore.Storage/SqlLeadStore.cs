@@ -17,7 +17,6 @@ namespace LeadScore.Storage;
 /// </summary>
 public abstract partial class SqlLeadStore : ILeadStore
 {
-    private static readonly JsonSerializerOptions Json = new();
 
     /// <param name="time">The clock for times the store stamps itself (history, updates, revocations); the system clock when null.</param>
     protected SqlLeadStore(TimeProvider? time)
@@ -82,8 +81,8 @@ public abstract partial class SqlLeadStore : ILeadStore
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    protected static IReadOnlyDictionary<string, string?> FromJson(string? json) =>
-        string.IsNullOrEmpty(json) ? new Dictionary<string, string?>() : JsonSerializer.Deserialize<Dictionary<string, string?>>(json, Json) ?? [];
+    /// <summary>A stored map (<see cref="ToJson"/>'s text); a stream of many records passes one <see cref="StringPool"/> for all of them.</summary>
+    private protected static IReadOnlyDictionary<string, string?> FromJson(string? json, StringPool? pool = null) => AttributeJson.Parse(json, pool);
 
     protected static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
@@ -110,6 +109,17 @@ public abstract partial class SqlLeadStore : ILeadStore
         foreach (var (name, value) in parameters) AddParam(cmd, name, value);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) yield return read(r);
+    }
+
+    /// <summary>
+    /// <see cref="StreamAsync{T}(string, (string Name, object? Value)[], Func{DbDataReader, T}, CancellationToken)"/> with one
+    /// <see cref="StringPool"/> for the rows of each enumeration: what a reader keeps of millions of rows (the enrichment
+    /// snapshot) holds each repeated name and value once.
+    /// </summary>
+    private async IAsyncEnumerable<T> StreamPooledAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<DbDataReader, StringPool, T> read, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var pool = new StringPool();
+        await foreach (var row in StreamAsync(sql, parameters, r => read(r, pool), ct)) yield return row;
     }
 
     /// <summary>Ids per query of <see cref="StreamByIdsAsync{T}"/> (well under SQLite's and PostgreSQL's parameter limits).</summary>
