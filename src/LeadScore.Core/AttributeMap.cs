@@ -43,6 +43,19 @@ public sealed class AttributeMap : IReadOnlyDictionary<string, string?>
     public static AttributeMap FromArrays(string[] keys, string?[] values, int count)
     {
         if (count == 0) return Empty;
+        // Stored maps are written with their names in order (the common case): no sort, no copy but the one array.
+        var ordered = true;
+        for (var i = 1; i < count && ordered; i++) ordered = string.CompareOrdinal(keys[i - 1], keys[i]) < 0;
+        if (ordered)
+        {
+            var pairs = new string?[count * 2];
+            for (var i = 0; i < count; i++)
+            {
+                pairs[2 * i] = keys[i];
+                pairs[2 * i + 1] = values[i];
+            }
+            return new AttributeMap(pairs);
+        }
         // A stable order by name, so the last of equal names is the one given last.
         var order = new int[count];
         for (var i = 0; i < count; i++) order[i] = i;
