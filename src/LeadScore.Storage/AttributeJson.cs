@@ -14,6 +14,9 @@ internal static class AttributeJson
 {
     private static readonly JsonSerializerOptions Fallback = new();
 
+    // Invalid UTF-16 (a lone surrogate) throws instead of becoming U+FFFD: such text goes to the serializer.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static AttributeMap Parse(string? json, StringPool? pool = null)
     {
         if (string.IsNullOrEmpty(json)) return AttributeMap.Empty;
@@ -23,8 +26,12 @@ internal static class AttributeJson
         var chars = ArrayPool<char>.Shared.Rent(json.Length);
         try
         {
-            var length = Encoding.UTF8.GetBytes(json, bytes);
-            return TryRead(bytes.AsSpan(0, length), chars, pool) ?? Slow(json);
+            AttributeMap? map;
+            // Text that is not a flat object of strings and nulls, not JSON at all or not valid UTF-16 reads, or fails, as the
+            // serializer reads it.
+            try { map = TryRead(bytes.AsSpan(0, StrictUtf8.GetBytes(json, bytes)), chars, pool); }
+            catch (Exception ex) when (ex is JsonException or EncoderFallbackException) { map = null; }
+            return map ?? Slow(json);
         }
         finally
         {
@@ -46,11 +53,15 @@ internal static class AttributeJson
             if (!reader.Read()) return null;
             if (reader.TokenType == JsonTokenType.EndObject) break;
             if (reader.TokenType != JsonTokenType.PropertyName) return null;
-            var key = Text(ref reader, chars, pool, always: true)!;
+            if (Text(ref reader, chars, pool, always: true) is not { } key) return null;
             if (!reader.Read()) return null;
             string? value;
             if (reader.TokenType == JsonTokenType.Null) value = null;
-            else if (reader.TokenType == JsonTokenType.String) value = Text(ref reader, chars, pool, always: false);
+            else if (reader.TokenType == JsonTokenType.String)
+            {
+                if (Text(ref reader, chars, pool, always: false) is not { } text) return null;
+                value = text;
+            }
             else return null;
             keys ??= new string[8];
             values ??= new string?[8];
@@ -66,9 +77,12 @@ internal static class AttributeJson
         return n == 0 ? AttributeMap.Empty : AttributeMap.FromArrays(keys!, values!, n);
     }
 
-    private static string Text(ref Utf8JsonReader reader, char[] chars, StringPool? pool, bool always)
+    /// <summary>The token's text, or null when it is not valid UTF-16 once unescaped (an escaped lone surrogate).</summary>
+    private static string? Text(ref Utf8JsonReader reader, char[] chars, StringPool? pool, bool always)
     {
-        var count = reader.CopyString(chars);
+        int count;
+        try { count = reader.CopyString(chars); }
+        catch (InvalidOperationException) { return null; }
         var span = chars.AsSpan(0, count);
         return pool is null ? new string(span) : pool.Get(span, always);
     }
@@ -88,6 +102,7 @@ internal sealed class StringPool
 
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    private string? _last;
 
     public StringPool() => _bySpan = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -100,8 +115,6 @@ internal sealed class StringPool
         if ((always || text.Length <= MaxLength) && _strings.Count < MaxEntries) _strings.Add(s, s);
         return s;
     }
-
-    private string? _last;
 
     /// <summary>
     /// <paramref name="text"/>, or the string last given here when they are equal: for a stream ordered by a key (a domain's

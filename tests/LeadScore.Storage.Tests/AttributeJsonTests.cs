@@ -57,6 +57,38 @@ public sealed class AttributeJsonTests
     }
 
     [Fact]
+    public void Odd_text_reads_as_the_serializer_reads_it_or_fails_as_it_fails()
+    {
+        string[] texts =
+        [
+            "{\"a\":\"\\ud800\"}",                      // an escaped lone surrogate (value)
+            "{\"\\udc00\":\"v\"}",                      // an escaped lone surrogate (name)
+            "{\"a\":\"x\ud800y\"}",                      // a lone surrogate in the text itself
+            "{\"a\":\"\\ud83d\\ude80\"}",             // an escaped pair: one character
+            "{\"\":\"\"}",                                // empty name and value
+            "{\"a\":\"" + new string('z', 10_000_000) + "\"}", // a 10 MB value
+            "{\"a\":\"1e999\",\"b\":\"-99999999999999999999999999\"}", // huge numbers as text
+            "{\"a\":{\"b\":\"c\"}}", "{\"a\":[]}", "{\"a\":true}", "[]", "{\"a\":\"1\",}", "nul", "{\"a\":\"1\"", "{\"a\" \"1\"}",
+        ];
+        foreach (var json in texts)
+        {
+            var label = json.Length > 40 ? json[..40] : json;
+            Dictionary<string, string?>? expected = null;
+            Exception? expectedError = null;
+            try { expected = JsonSerializer.Deserialize<Dictionary<string, string?>>(json); }
+            catch (Exception ex) { expectedError = ex; }
+            if (expectedError is not null)
+            {
+                var error = Should.Throw<Exception>(() => AttributeJson.Parse(json, new StringPool()), label);
+                error.GetType().ShouldBe(expectedError.GetType(), label);
+                continue;
+            }
+            var map = AttributeJson.Parse(json, new StringPool());
+            map.OrderBy(p => p.Key, StringComparer.Ordinal).ShouldBe(expected!.OrderBy(p => p.Key, StringComparer.Ordinal), label);
+        }
+    }
+
+    [Fact]
     public void One_pool_holds_each_repeated_name_and_short_value_once()
     {
         var pool = new StringPool();
