@@ -56,22 +56,18 @@ public sealed class AttributeMap : IReadOnlyDictionary<string, string?>
             }
             return new AttributeMap(pairs);
         }
-        // A stable order by name, so the last of equal names is the one given last.
+        // A stable order by name, so that of equal names the one given last is kept.
         var order = new int[count];
         for (var i = 0; i < count; i++) order[i] = i;
         Array.Sort(order, (a, b) => string.CompareOrdinal(keys[a], keys[b]) is var c && c != 0 ? c : a.CompareTo(b));
-        var distinct = 0;
-        for (var i = 0; i < count; i++)
-            if (i + 1 == count || !string.Equals(keys[order[i]], keys[order[i + 1]], StringComparison.Ordinal)) distinct++;
-        var items = new string?[distinct * 2];
-        var n = 0;
+        var items = new List<string?>(count * 2);
         for (var i = 0; i < count; i++)
         {
             if (i + 1 < count && string.Equals(keys[order[i]], keys[order[i + 1]], StringComparison.Ordinal)) continue;
-            items[n++] = keys[order[i]];
-            items[n++] = values[order[i]];
+            items.Add(keys[order[i]]);
+            items.Add(values[order[i]]);
         }
-        return new AttributeMap(items);
+        return new AttributeMap([.. items]);
     }
 
     public int Count => _items.Length / 2;

@@ -48,10 +48,8 @@ public abstract partial class SqlLeadStore
         Timestamp = Time(r.GetInt64(3)),
         Url = r.IsDBNull(4) ? null : r.GetString(4),
         Value = r.IsDBNull(5) ? null : r.GetDouble(5),
-        Properties = r.IsDBNull(6) ? EmptyMap : FromJson(r.GetString(6)),
+        Properties = r.IsDBNull(6) ? AttributeMap.Empty : FromJson(r.GetString(6)),
     };
-
-    private static readonly IReadOnlyDictionary<string, string?> EmptyMap = new Dictionary<string, string?>();
 
     private const string ActivityColumns = "event_id, lead_id, type, ts, url, value, properties";
 
