@@ -22,6 +22,11 @@ public static class EnrichmentSnapshotReport
         output.WriteLine($"store: {store.Describe()}");
 
         var (records, bytes, seconds) = await MeasureAsync(store, e => e);
+        if (records == 0)
+        {
+            output.WriteLine("no enrichment records in this store: import some first (./leadscore import enrichment FILE)");
+            return;
+        }
         output.WriteLine(string.Create(inv, $"now:    {records:N0} records, {bytes / 1048576.0:N0} MB held ({(double)bytes / records:N0} B a record), read in {seconds:F1} s"));
         var (_, oldBytes, oldSeconds) = await MeasureAsync(store, e => new Enrichment
         {
