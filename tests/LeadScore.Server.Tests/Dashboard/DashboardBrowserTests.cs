@@ -47,8 +47,11 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
         return page;
     }
 
-    private Task<string[]> ColumnAsync(IPage page, int column) =>
-        page.EvaluateAsync<string[]>($"() => Array.from(document.querySelectorAll('#leads-table tbody tr td:nth-child({column})')).map(td => td.textContent)");
+    private static async Task<string[]> ColumnAsync(IPage page, int column)
+    {
+        await DashboardTestKit.SettledAsync(page);
+        return await page.EvaluateAsync<string[]>($"() => Array.from(document.querySelectorAll('#leads-table tbody tr td:nth-child({column})')).map(td => td.textContent)");
+    }
 
     [Fact]
     public async Task A_wrong_key_is_refused_and_a_valid_key_signs_in_to_every_page_without_console_errors()
@@ -142,6 +145,7 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
         await Expect(page.Locator("#reasons-chart rect")).ToHaveCountAsync(2);
         await Expect(page.Locator("#reasons-list")).ToContainTextAsync("Visited the pricing page 3 times in the last 7 days (+12.5 points)");
         await Expect(page.Locator("#history-chart circle.history-point")).ToHaveCountAsync(3);
+        await DashboardTestKit.SettledAsync(page);
         var causes = await page.EvaluateAsync<string[]>("() => Array.from(document.querySelectorAll('#history-table tbody td:nth-child(4)')).map(td => td.textContent)");
         causes.ShouldBe(["new model", "time passing", "new data"]);
         await Expect(page.Locator("#timeline li")).ToHaveCountAsync(3);

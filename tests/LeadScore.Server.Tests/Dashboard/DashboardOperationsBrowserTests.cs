@@ -53,8 +53,11 @@ public sealed class DashboardOperationsBrowserTests(ChromiumFixture chromium) : 
     private Task NavigateAsync(IPage page, string link) =>
         page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = link, Exact = true }).ClickAsync();
 
-    private static Task<string[]> TextsAsync(IPage page, string selector) =>
-        page.EvaluateAsync<string[]>($"() => Array.from(document.querySelectorAll('{selector}')).map(e => e.textContent)");
+    private static async Task<string[]> TextsAsync(IPage page, string selector)
+    {
+        await DashboardTestKit.SettledAsync(page);
+        return await page.EvaluateAsync<string[]>($"() => Array.from(document.querySelectorAll('{selector}')).map(e => e.textContent)");
+    }
 
     [Fact]
     public async Task The_monitoring_page_shows_drift_per_feature_scores_realized_and_estimated_performance_and_alerts()

@@ -76,6 +76,11 @@ public static class DashboardTestKit
     public static async Task<string> CsrfAsync(HttpClient client) =>
         JsonDocument.Parse(await client.GetStringAsync("/dashboard/api/session")).RootElement.GetProperty("csrf").GetString()!;
 
+    /// <summary>Waits until the dashboard shows the page its address names: not loading (aria-busy) and drawn for
+    /// the current hash. A snapshot read of the DOM made before this can see the previous page or "Loading…".</summary>
+    public static Task SettledAsync(Microsoft.Playwright.IPage page) =>
+        page.WaitForFunctionAsync("() => { const v = document.getElementById('view'); return !!v && !v.hasAttribute('aria-busy') && v.dataset.rendered === location.hash; }");
+
     public static string Screenshot(string name)
     {
         var dir = Path.Combine(TestPaths.RepoRoot, "docs", "screenshots");

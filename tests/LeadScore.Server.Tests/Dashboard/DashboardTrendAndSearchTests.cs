@@ -166,6 +166,7 @@ public sealed class DashboardTrendBrowserTests(ChromiumFixture chromium) : IClas
         await page.GetByLabel("API key").FillAsync(await app.CreateKeyAsync(ApiScopes.Score));
         await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.Locator("#leads-table").WaitForAsync();
+        await DashboardTestKit.SettledAsync(page);
 
         (await page.EvaluateAsync<string[]>("() => Array.from(document.querySelectorAll('#leads-table thead th')).map(th => th.textContent)"))[3].ShouldBe("Week");
         var cells = await page.EvaluateAsync<string[][]>(

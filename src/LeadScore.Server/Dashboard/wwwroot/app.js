@@ -101,13 +101,19 @@
     return { page: page || "leads", arg: rest.length ? decodeURIComponent(rest.join("/")) : null, params };
   }
 
+  // Each navigation renders once; a slower, older render never replaces a newer one. While a page loads the view is
+  // aria-busy; once drawn it records the address it shows (data-rendered), so a reader (or a test) can tell a stale view.
+  let routeSeq = 0;
   async function route() {
+    const seq = ++routeSeq;
+    const hash = location.hash;
     const { page, arg, params } = parseHash();
     for (const a of document.querySelectorAll("#nav a")) {
       if (a.dataset.page === (page === "lead" ? "leads" : page)) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     }
     const view = $("view");
     view.hidden = false;
+    view.setAttribute("aria-busy", "true");
     view.replaceChildren(h("p", { class: "explain", role: "status" }, "Loading…"));
     const pages = { leads: leadsPage, lead: () => leadPage(arg), models: modelsPage, monitoring: monitoringPage, lifecycle: lifecyclePage,
       governance: governancePage, data: dataPage, settings: settingsPage };
@@ -124,7 +130,10 @@
         if (e.status === 401) { location.href = "/"; return; }
       }
     }
+    if (seq !== routeSeq) return;
     view.replaceChildren(...[content].flat());
+    view.dataset.rendered = hash;
+    view.removeAttribute("aria-busy");
     document.title = (view.querySelector("h1")?.textContent || "LeadScore") + " – LeadScore";
     $("main").focus({ preventScroll: true });
   }
