@@ -61,7 +61,7 @@ public sealed record TrainingRun
     public string? TrainingSetDescription { get; init; }
     /// <summary>The decision delay and horizon used, and why (workspace runs).</summary>
     public FunnelChoice? Funnel { get; init; }
-    /// <summary>The training set's counts (workspace runs): censored, wins dropped by the decision point.</summary>
+    /// <summary>The training set's counts (workspace runs): censored, wins dropped by the decision point; without its rows (<see cref="TrainingSet.WithoutRows"/>; <see cref="TrainingSetDescription"/> describes them).</summary>
     public TrainingSet? Set { get; init; }
     /// <summary>Whether the stored training set was reused, and why it was or was not (workspace runs).</summary>
     public string? TrainingSetSource { get; init; }
@@ -208,6 +208,28 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
     /// <summary>Trains on the workspace's leads with point-in-time features, registers and reports.</summary>
     public async Task<TrainingRun> TrainWorkspaceAsync(WorkspaceTrainingRequest request, IProgress<string>? progress = null, CancellationToken ct = default)
     {
+        // The whole training set lives only inside WorkspaceRowsAsync: what trains is its selected rows (matured, within the
+        // row budget), so at 1M leads the 5.4 M-row set (about 3 GB) can be collected before the model trains on 1 M of them.
+        var input = await WorkspaceRowsAsync(request, progress, ct);
+        var result = await Task.Run(() => new ModelingContext().Train(input.Rows, input.Options, null, progress, ct), ct);
+        if (input.Window is not null || request.Trigger is not null)
+            result = result with { Model = result.Model.WithCard(result.Model.Card with { TrainingWindow = input.Window, TrainedBecause = request.Trigger }) };
+        var config = await fairness.GetAsync(ct);
+        var (withFairness, groupGrades) = TrainingFairness.Apply(result, config, await GroupValuesAsync(config, result, ct));
+        var run = await RegisterAsync(withFairness, input.Definitions, null, groupGrades, input.Findings, input.SetDescription, request.ReportDirectory, ct, championRule: request.Trigger is null,
+            createdAt: await CreatedAtAsync(result.Train?.Ids, ct));
+        // Which leads this version learned from: a person's export says so, and an erasure names the version.
+        await store.RecordTrainingLeadsAsync(run.Registration.Version, input.LeadIds, ct);
+        return run with { Funnel = input.Funnel, Set = input.Counts, TrainingSetSource = input.Why };
+    }
+
+    /// <summary>What a workspace training needs from its training set, without holding the set's rows.</summary>
+    private sealed record WorkspaceRows(TrainingRows Rows, TrainingOptions Options, TrainingSet Counts, FunnelChoice Funnel, FeatureDefinitions Definitions,
+        IReadOnlyList<LeakageFinding> Findings, string? Window, string SetDescription, string Why, IReadOnlyList<string> LeadIds);
+
+    /// <summary>The stored (or a new) training set, audited, windowed and cut to the rows a training uses.</summary>
+    private async Task<WorkspaceRows> WorkspaceRowsAsync(WorkspaceTrainingRequest request, IProgress<string>? progress, CancellationToken ct)
+    {
         var prepared = await PrepareTrainingSetAsync(new TrainingSetRequest
         {
             DecisionDelay = request.DecisionDelay, HorizonDays = request.HorizonDays, AsOf = request.AsOf, DecisionAges = request.DecisionAges,
@@ -265,16 +287,10 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             Horizon = $"{ModelCard.HorizonPrefix}{funnel.HorizonDays:0.##} days of the decision time: rows built {set.Rule})",
             CensoredRows = set.Censored,
         };
-        var result = await Task.Run(() => new ModelingContext().Train(frame, options, null, progress, ct), ct);
-        if (window is not null || request.Trigger is not null)
-            result = result with { Model = result.Model.WithCard(result.Model.Card with { TrainingWindow = window, TrainedBecause = request.Trigger }) };
-        var config = await fairness.GetAsync(ct);
-        var (withFairness, groupGrades) = TrainingFairness.Apply(result, config, await GroupValuesAsync(config, result, ct));
-        var run = await RegisterAsync(withFairness, defs, null, groupGrades, findings, set.Describe(), request.ReportDirectory, ct, championRule: request.Trigger is null,
-            createdAt: await CreatedAtAsync(result.Train?.Ids, ct));
-        // Which leads this version learned from: a person's export says so, and an erasure names the version.
-        await store.RecordTrainingLeadsAsync(run.Registration.Version, set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList(), ct);
-        return run with { Funnel = funnel, Set = set, TrainingSetSource = prepared.Why };
+        var description = set.Describe();
+        var rows = ModelingContext.SelectRows(frame, options, progress);
+        return new WorkspaceRows(rows, options, set.WithoutRows(), funnel, defs, findings, window, description, prepared.Why,
+            set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>Trains on a flat table (one row per lead), with the same audit, compilation and registration.</summary>

@@ -33,6 +33,12 @@ public sealed record TrainingResult
 public sealed record GradeRate(string Grade, int Rows, int Positives, double Rate);
 
 /// <summary>
+/// The rows a training uses (<see cref="ModelingContext.SelectRows"/>): the matured rows, sampled to the row budget;
+/// how many rows had not matured; and the sample in words, when one was taken.
+/// </summary>
+public sealed record TrainingRows(FeatureFrame Frame, int Unmatured, string? Sampled);
+
+/// <summary>
 /// The modeling entry point, shaped like ML.NET's <c>MLContext</c>: <see cref="Trainers"/> is the catalog of
 /// algorithms, <see cref="Train(FeatureFrame, TrainingOptions, FeatureFrame?, IProgress{string}?, CancellationToken)"/>
 /// selects, calibrates and evaluates a model.
@@ -50,15 +56,26 @@ public sealed class ModelingContext
     /// hyperparameters (a fixed number of trials, the time budget only as a cap), calibrates on out-of-fold margins, refits on all training rows
     /// and evaluates on the held-out rows only.
     /// </summary>
-    public TrainingResult Train(FeatureFrame frame, TrainingOptions options, FeatureFrame? testFrame = null, IProgress<string>? progress = null, CancellationToken ct = default)
+    public TrainingResult Train(FeatureFrame frame, TrainingOptions options, FeatureFrame? testFrame = null, IProgress<string>? progress = null, CancellationToken ct = default) =>
+        Train(SelectRows(frame, options, progress), options, testFrame, progress, ct);
+
+    /// <summary>
+    /// Trains on rows chosen by <see cref="SelectRows"/>. A caller holding a large frame selects first and lets go of the
+    /// frame, so that only the selected rows stay in memory while the model trains (at 1M leads the whole stored set is
+    /// 5.4 M rows, the row budget 1 M).
+    /// </summary>
+    public TrainingResult Train(TrainingRows rows, TrainingOptions options, FeatureFrame? testFrame = null, IProgress<string>? progress = null, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(rows);
         var sw = Stopwatch.StartNew();
         var notes = new List<string>();
         var excluded = options.ExcludedFeatures.ToList();
-        var (split, unmatured, sampled) = SplitData(frame, testFrame, excluded, options, progress);
+        var split = SplitData(rows.Frame, testFrame, excluded, options, progress);
+        var unmatured = rows.Unmatured;
         if (unmatured > 0)
-            notes.Add($"{unmatured} rows whose decision time + {frame.Horizon!.Value.TotalDays:0.##} days is after the as-of time ({frame.AsOf:yyyy-MM-dd}) were left out of training, the split and every held-out metric: only the fast outcomes of recent leads are known yet.");
-        if (sampled is not null) notes.Add(sampled);
+            notes.Add($"{unmatured} rows whose decision time + {rows.Frame.Horizon!.Value.TotalDays:0.##} days is after the as-of time ({rows.Frame.AsOf:yyyy-MM-dd}) were left out of training, the split and every held-out metric: only the fast outcomes of recent leads are known yet.");
+        if (rows.Sampled is { } sampled) notes.Add(sampled);
+        var (horizon, asOf) = (rows.Frame.Horizon, rows.Frame.AsOf);
         var train = split.Train;
 
         var search = new TrainerSearch(Trainers, options, train, sw, notes, progress, ct);
@@ -77,7 +94,7 @@ public sealed class ModelingContext
         var trainSeconds = sw.Elapsed.TotalSeconds;
 
         var evaluation = Evaluate(ml, model, encoder, calibrator, grades, split.Test, options);
-        var card = BuildCard(split, unmatured, frame.Horizon, frame.AsOf, encoder, excluded, best, selection, search.Candidates, calWhy, grades, evaluation.Metrics, trainSeconds, notes, evaluation.Importance, options);
+        var card = BuildCard(split, unmatured, horizon, asOf, encoder, excluded, best, selection, search.Candidates, calWhy, grades, evaluation.Metrics, trainSeconds, notes, evaluation.Importance, options);
         return new TrainingResult
         {
             Model = new TrainedModel(ml, model, encoder, calibrator, grades, card, trainMatrix),
@@ -92,12 +109,17 @@ public sealed class ModelingContext
         };
     }
 
-    /// <summary>Drops excluded features, applies the small-data rule and splits off the held-out rows.</summary>
-    private static (DataSplit Split, int Unmatured, string? Sampled) SplitData(FeatureFrame frame, FeatureFrame? testFrame, IReadOnlyList<ExcludedFeature> excluded, TrainingOptions options, IProgress<string>? progress)
+    /// <summary>
+    /// The rows a training uses: matured rows only (decision + horizon at or before the as-of time), and above
+    /// <see cref="TrainingOptions.MaxRows"/> a seeded sample of whole leads. The selected rows share their cells with
+    /// <paramref name="frame"/>; the rest can be collected once the caller lets go of it.
+    /// </summary>
+    public static TrainingRows SelectRows(FeatureFrame frame, TrainingOptions options, IProgress<string>? progress = null)
     {
-        // Matured rows only (decision + horizon at or before the as-of time), before anything else: a recent row is known
-        // only if its outcome came fast, so those rows would make the most recent part (the time split's test set) look
-        // far better converting than it is, and bias training the same way.
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(options);
+        // Matured rows only, before anything else: a recent row is known only if its outcome came fast, so those rows would
+        // make the most recent part (the time split's test set) look far better converting than it is, and bias training the same way.
         var rows = Enumerable.Range(0, frame.Count).Where(frame.IsMatured).ToArray();
         var unmatured = frame.Count - rows.Length;
         // Above the row budget, a seeded sample of whole leads, taken in the same pass (one copy of the frame, not two).
@@ -110,7 +132,12 @@ public sealed class ModelingContext
                       $"the row budget is {options.MaxRows:N0} (TrainingOptions.MaxRows; train --max-rows 0 uses every row)";
             progress?.Report(sampled);
         }
-        if (rows.Length != frame.Count) frame = frame.Subset(rows);
+        return new TrainingRows(rows.Length != frame.Count ? frame.Subset(rows) : frame, unmatured, sampled);
+    }
+
+    /// <summary>Drops excluded features, applies the small-data rule and splits off the held-out rows.</summary>
+    private static DataSplit SplitData(FeatureFrame frame, FeatureFrame? testFrame, IReadOnlyList<ExcludedFeature> excluded, TrainingOptions options, IProgress<string>? progress)
+    {
         if (testFrame is not null) testFrame = MaturedOnly(testFrame).Frame;
         var excludeNames = excluded.Select(e => e.Feature).ToHashSet(StringComparer.Ordinal);
         if (excludeNames.Count > 0)
@@ -135,7 +162,7 @@ public sealed class ModelingContext
         if (split.Test.Labels.Count(l => l) == 0 || split.Test.Labels.All(l => l))
             throw new LeadScoreException("the test set holds only one class; cannot evaluate");
         progress?.Report(split.Description);
-        return (split, unmatured, sampled);
+        return split;
     }
 
     /// <summary>

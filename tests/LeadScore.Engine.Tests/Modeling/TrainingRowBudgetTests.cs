@@ -72,4 +72,33 @@ public sealed class TrainingRowBudgetTests
         whole.Test.Count.ShouldBeGreaterThan(result.Test.Count);
         whole.Model.Card.Notes.ShouldNotContain(n => n.Contains("seeded sample"));
     }
+
+    [Fact]
+    public void Selected_rows_train_as_the_frame_does_and_do_not_keep_the_whole_frame_alive()
+    {
+        var options = new TrainingOptions { Algorithm = ModelAlgorithm.Logistic, TimeBudget = TimeSpan.Zero, ImportanceRows = 0, MaxRows = 2000 };
+        var (rows, whole) = Select(options);
+
+        // The rows not selected are garbage once the caller lets go of the frame (what TrainingService does at 1M leads).
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        whole.IsAlive.ShouldBeFalse("the selected rows must not reference the frame they came from");
+        rows.Frame.Count.ShouldBeLessThanOrEqualTo(2000);
+        rows.Sampled.ShouldNotBeNull().ShouldContain("of the 5,000 matured rows");
+
+        // Training on the selection gives the model training on the frame gives.
+        var fromRows = new ModelingContext().Train(rows, options, ct: TestContext.Current.CancellationToken);
+        var fromFrame = new ModelingContext().Train(Leads(2000), options, ct: TestContext.Current.CancellationToken);
+        fromRows.Metrics.Auc.ShouldBe(fromFrame.Metrics.Auc);
+        fromRows.TestProbabilities.ShouldBe(fromFrame.TestProbabilities);
+        fromRows.Model.Card.Notes.ShouldBe(fromFrame.Model.Card.Notes);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (TrainingRows Rows, WeakReference Whole) Select(TrainingOptions options)
+    {
+        var frame = Leads(2000);
+        return (ModelingContext.SelectRows(frame, options), new WeakReference(frame));
+    }
 }
