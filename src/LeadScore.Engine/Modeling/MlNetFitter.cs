@@ -23,10 +23,18 @@ internal static class MlNetFitter
     }
 
     /// <summary>
-    /// A row-major slot matrix as an IDataView: a float-vector "Features" column, a bool "Label" (false without
-    /// labels) and a "Weight" (<paramref name="positiveWeight"/> on positive rows; trainers read it only when told to).
+    /// A row-major slot matrix (or the rows <paramref name="rows"/> of it) as an IDataView, without copying it
+    /// (<see cref="MatrixDataView"/>): a float-vector "Features" column, a bool "Label" (false without labels; one per
+    /// row of the view) and a "Weight" (<paramref name="positiveWeight"/> on positive rows; trainers read it only when told to).
     /// </summary>
-    public static IDataView ToDataView(MLContext ml, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool>? labels = null, float positiveWeight = 1)
+    public static IDataView ToDataView(MLContext ml, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool>? labels = null, float positiveWeight = 1, int[]? rows = null) =>
+        new MatrixDataView(matrix, slotCount, rows, labels, positiveWeight);
+
+    /// <summary>
+    /// The same data as <see cref="ToDataView"/> through ML.NET's <c>LoadFromEnumerable</c> over one array per row (a
+    /// copy of the matrix): how the data went in until 2026-12-06, kept so that a test shows both fit the same models.
+    /// </summary>
+    internal static IDataView ToDataViewByCopy(MLContext ml, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool>? labels = null, float positiveWeight = 1)
     {
         var n = matrix.Length / slotCount;
         var def = SchemaDefinition.Create(typeof(Row));
@@ -46,13 +54,24 @@ internal static class MlNetFitter
         return ml.Data.LoadFromEnumerable(rows, def);
     }
 
-    /// <summary>Fits one trainer. Positive rows weigh negatives/positives under <see cref="ClassWeighting.Balanced"/>.</summary>
-    public static ITransformer Fit(MLContext ml, TrainerOptions options, int seed, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool> labels)
+    /// <summary>
+    /// Fits one trainer on the matrix rows <paramref name="rows"/> (null: every row; <paramref name="labels"/> has one per
+    /// row fitted on). Positive rows weigh negatives/positives under <see cref="ClassWeighting.Balanced"/>.
+    /// </summary>
+    public static ITransformer Fit(MLContext ml, TrainerOptions options, int seed, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool> labels, int[]? rows = null) =>
+        Fit(ml, options, seed, labels, w => ToDataView(ml, matrix, slotCount, labels, w, rows));
+
+    /// <summary><see cref="Fit(MLContext, TrainerOptions, int, ReadOnlyMemory{float}, int, IReadOnlyList{bool}, int[])"/> on the data <paramref name="data"/> makes for a positive weight.</summary>
+    internal static ITransformer Fit(MLContext ml, TrainerOptions options, int seed, IReadOnlyList<bool> labels, Func<float, IDataView> data)
     {
         var pos = labels.Count(l => l);
         var neg = labels.Count - pos;
         var w = options.Weighting == ClassWeighting.Balanced && pos > 0 ? (float)neg / pos : 1f;
-        var data = ToDataView(ml, matrix, slotCount, labels, w);
+        return Fit(options, seed, ml, data(w));
+    }
+
+    private static ITransformer Fit(TrainerOptions options, int seed, MLContext ml, IDataView data)
+    {
         var estimator = options.CreateEstimator(ml, seed);
         return options.Algorithm == ModelAlgorithm.LightGbm
             ? LightGbmNative.Exclusive(() => estimator.Fit(data))
@@ -63,9 +82,12 @@ internal static class MlNetFitter
     public static float[] Column(IDataView data, string name) => data.GetColumn<float>(name).ToArray();
 
     /// <summary>Raw margins (the "Score" column) for every row of the matrix.</summary>
-    public static double[] Margins(MLContext ml, ITransformer model, ReadOnlyMemory<float> matrix, int slotCount)
+    public static double[] Margins(MLContext ml, ITransformer model, ReadOnlyMemory<float> matrix, int slotCount, int[]? rows = null) =>
+        Margins(model, ToDataView(ml, matrix, slotCount, null, rows: rows));
+
+    /// <summary>Raw margins (the "Score" column) for every row of <paramref name="data"/>.</summary>
+    internal static double[] Margins(ITransformer model, IDataView data)
     {
-        var data = ToDataView(ml, matrix, slotCount, null);
         var scored = model.Transform(data);
         var scores = scored.GetColumn<float>("Score").ToArray();
         return Array.ConvertAll(scores, s => (double)s);

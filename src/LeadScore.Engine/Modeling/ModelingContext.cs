@@ -486,22 +486,14 @@ public sealed class ModelingContext
         {
             var trIdx = Enumerable.Range(0, labels.Count).Where(i => foldOf[i] != k).ToArray();
             var vaIdx = Enumerable.Range(0, labels.Count).Where(i => foldOf[i] == k).ToArray();
-            var trM = Rows(matrix, slots, trIdx);
-            var vaM = Rows(matrix, slots, vaIdx);
+            // The folds read their rows of the one matrix (no copy per fold).
             var ml = new MLContext(seed);
-            var model = MlNetFitter.Fit(ml, single, seed, trM, slots, trIdx.Select(i => labels[i]).ToArray());
-            var margins = MlNetFitter.Margins(ml, model, vaM, slots);
+            var model = MlNetFitter.Fit(ml, single, seed, matrix, slots, trIdx.Select(i => labels[i]).ToArray(), trIdx);
+            var margins = MlNetFitter.Margins(ml, model, matrix, slots, vaIdx);
             for (var j = 0; j < vaIdx.Length; j++) oof[vaIdx[j]] = margins[j];
             aucs[k] = Ranking.Auc(margins, vaIdx.Select(i => labels[i]).ToArray());
         });
         return (aucs.Average(), oof);
-    }
-
-    private static float[] Rows(float[] matrix, int slots, int[] idx)
-    {
-        var m = new float[idx.Length * slots];
-        for (var j = 0; j < idx.Length; j++) Array.Copy(matrix, idx[j] * slots, m, j * slots, slots);
-        return m;
     }
 
     private static float[] EncodeAligned(FeatureEncoder encoder, FeatureFrame frame)
