@@ -33,7 +33,8 @@ public sealed record TrainingResult
 public sealed record GradeRate(string Grade, int Rows, int Positives, double Rate);
 
 /// <summary>
-/// The rows a training uses (<see cref="ModelingContext.SelectRows"/>): the matured rows, sampled to the row budget;
+/// The rows a training uses (<see cref="ModelingContext.SelectRows"/>): the matured rows, sampled to the row budget,
+/// without the excluded features;
 /// how many rows had not matured; and the sample in words, when one was taken.
 /// </summary>
 public sealed record TrainingRows(FeatureFrame Frame, int Unmatured, string? Sampled);
@@ -111,8 +112,8 @@ public sealed class ModelingContext
 
     /// <summary>
     /// The rows a training uses: matured rows only (decision + horizon at or before the as-of time), and above
-    /// <see cref="TrainingOptions.MaxRows"/> a seeded sample of whole leads. The selected rows share their cells with
-    /// <paramref name="frame"/>; the rest can be collected once the caller lets go of it.
+    /// <see cref="TrainingOptions.MaxRows"/> a seeded sample of whole leads; without <see cref="TrainingOptions.ExcludedFeatures"/>.
+    /// The selection holds the selected rows only, not <paramref name="frame"/>: the rest can be collected once the caller lets go of it.
     /// </summary>
     public static TrainingRows SelectRows(FeatureFrame frame, TrainingOptions options, IProgress<string>? progress = null)
     {
@@ -132,19 +133,27 @@ public sealed class ModelingContext
                       $"the row budget is {options.MaxRows:N0} (TrainingOptions.MaxRows; train --max-rows 0 uses every row)";
             progress?.Report(sampled);
         }
-        return new TrainingRows(rows.Length != frame.Count ? frame.Subset(rows) : frame, unmatured, sampled);
+        var selected = rows.Length != frame.Count ? frame.Subset(rows) : frame;
+        // The excluded features are dropped from the selected rows only (a copy of those rows, none of the frame's).
+        var excluded = ExcludedIn(selected, options.ExcludedFeatures);
+        return new TrainingRows(excluded.Count > 0 ? selected.Without(excluded) : selected, unmatured, sampled);
+    }
+
+    /// <summary>The names of <paramref name="excluded"/> that are features of <paramref name="frame"/>.</summary>
+    private static HashSet<string> ExcludedIn(FeatureFrame frame, IReadOnlyList<ExcludedFeature> excluded)
+    {
+        var names = excluded.Select(e => e.Feature).ToHashSet(StringComparer.Ordinal);
+        names.IntersectWith(frame.Features.Select(f => f.Name));
+        return names;
     }
 
     /// <summary>Drops excluded features, applies the small-data rule and splits off the held-out rows.</summary>
     private static DataSplit SplitData(FeatureFrame frame, FeatureFrame? testFrame, IReadOnlyList<ExcludedFeature> excluded, TrainingOptions options, IProgress<string>? progress)
     {
         if (testFrame is not null) testFrame = MaturedOnly(testFrame).Frame;
-        var excludeNames = excluded.Select(e => e.Feature).ToHashSet(StringComparer.Ordinal);
-        if (excludeNames.Count > 0)
-        {
-            frame = frame.Without(excludeNames);
-            testFrame = testFrame?.Without(excludeNames);
-        }
+        // Rows from SelectRows come without them; a test frame may still hold them.
+        if (ExcludedIn(frame, excluded) is { Count: > 0 } inFrame) frame = frame.Without(inFrame);
+        if (testFrame is not null && ExcludedIn(testFrame, excluded) is { Count: > 0 } inTest) testFrame = testFrame.Without(inTest);
         if (frame.Features.Count == 0) throw new LeadScoreException("no features left to train on");
         if (frame.Labels.Count != frame.Count) throw new LeadScoreException("every training row needs a label (converted or not)");
 
@@ -252,6 +261,16 @@ public sealed class ModelingContext
         }
 
         /// <summary>
+        /// Drops the encoded matrices only other trainers or the encoding not chosen read: each is rows x slots floats
+        /// (about 1 GB at 800,000 training rows), and from here on only <paramref name="best"/>'s is read.
+        /// </summary>
+        private void KeepEncodingOf(TrainerOptions best)
+        {
+            foreach (var key in _encoders.Keys.ToList())
+                if (key != (best.NeedsImputation, _oneHotOnly)) _encoders.Remove(key);
+        }
+
+        /// <summary>
         /// High-cardinality categories: target encoding (the default when a feature has hundreds of repeated levels) or
         /// one-hot of the most frequent levels, whichever cross-validates better with the trainer chosen so far (target encoding must win by more than 0.002 AUC).
         /// </summary>
@@ -328,6 +347,7 @@ public sealed class ModelingContext
                 if (found is null || r.Auc > bestCv.Auc) { found = t; bestCv = r; }
             }
             var best = found ?? throw new InvalidOperationException("no algorithm family to try");
+            KeepEncodingOf(best);
 
             // 2. Class weighting, chosen by validation.
             var weightingWhy = "no class weights (no time left to try balanced weights)";
@@ -344,6 +364,7 @@ public sealed class ModelingContext
             }
 
             ChooseEncoding(ref best, ref bestCv);
+            KeepEncodingOf(best);
 
             // 3. Bounded random search around the best family.
             var rng = new Random(options.Seed);
