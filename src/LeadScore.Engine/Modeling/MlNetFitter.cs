@@ -27,8 +27,14 @@ internal static class MlNetFitter
     /// (<see cref="MatrixDataView"/>): a float-vector "Features" column, a bool "Label" (false without labels; one per
     /// row of the view) and a "Weight" (<paramref name="positiveWeight"/> on positive rows; trainers read it only when told to).
     /// </summary>
-    public static IDataView ToDataView(MLContext ml, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool>? labels = null, float positiveWeight = 1, int[]? rows = null) =>
-        new MatrixDataView(matrix, slotCount, rows, labels, positiveWeight);
+    public static IDataView ToDataView(MLContext ml, ReadOnlyMemory<float> matrix, int slotCount, IReadOnlyList<bool>? labels = null, float positiveWeight = 1, int[]? rows = null)
+    {
+        // LoadFromEnumerable's view registered a host on the context, which draws one number from the context's random
+        // source; trainers seed their own hosts from the same source (LightGBM and FastTree sample rows for their bins with
+        // it above 65,536 rows). Drawing it here too keeps every model what it was when the data went in that way.
+        ((Microsoft.ML.Runtime.IHostEnvironment)ml).Register("StreamingDataView");
+        return new MatrixDataView(matrix, slotCount, rows, labels, positiveWeight);
+    }
 
     /// <summary>
     /// The same data as <see cref="ToDataView"/> through ML.NET's <c>LoadFromEnumerable</c> over one array per row (a

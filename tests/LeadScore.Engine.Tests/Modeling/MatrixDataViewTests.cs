@@ -13,13 +13,18 @@ public sealed class MatrixDataViewTests
 {
     private const int Slots = 6;
 
-    /// <summary>600 rows of 6 slots: two carry the signal, one is often missing (NaN), one is a 0/1 flag.</summary>
+    /// <summary>
+    /// Rows of 6 slots: two carry the signal, one is often missing (NaN), one is a 0/1 flag. 100,000 rows: above 65,536
+    /// LightGBM and FastTree sample rows for their bins with the context's random source, which the two paths must use alike.
+    /// </summary>
+    private const int N = 100_000;
+
     private static (float[] Matrix, bool[] Labels) Data()
     {
         var rng = new Random(11);
-        var m = new float[600 * Slots];
-        var labels = new bool[600];
-        for (var i = 0; i < 600; i++)
+        var m = new float[N * Slots];
+        var labels = new bool[N];
+        for (var i = 0; i < N; i++)
         {
             var x = (float)rng.NextDouble();
             var z = (float)rng.NextDouble();
@@ -47,8 +52,10 @@ public sealed class MatrixDataViewTests
         // The logistic trainer needs imputed cells; NaN is what the tree trainers see as missing.
         if (options.NeedsImputation) matrix = Array.ConvertAll(matrix, v => float.IsNaN(v) ? 0 : v);
 
+        // As in training: the data view and the trainer on one context.
         var viaView = MlNetFitter.Fit(new MLContext(7), options, 7, matrix, Slots, labels);
-        var viaCopy = MlNetFitter.Fit(new MLContext(7), options, 7, labels, w => MlNetFitter.ToDataViewByCopy(new MLContext(7), matrix, Slots, labels, w));
+        var copyContext = new MLContext(7);
+        var viaCopy = MlNetFitter.Fit(copyContext, options, 7, labels, w => MlNetFitter.ToDataViewByCopy(copyContext, matrix, Slots, labels, w));
 
         var fromView = MlNetFitter.Margins(new MLContext(7), viaView, matrix, Slots);
         var fromCopy = MlNetFitter.Margins(viaCopy, MlNetFitter.ToDataViewByCopy(new MLContext(7), matrix, Slots));
@@ -62,13 +69,14 @@ public sealed class MatrixDataViewTests
         var (matrix, labels) = Data();
         var options = new TrainerCatalog().Default(TrainerCatalog.Parse(algorithm)) with { Threads = 1, Weighting = balanced ? ClassWeighting.Balanced : ClassWeighting.None };
         if (options.NeedsImputation) matrix = Array.ConvertAll(matrix, v => float.IsNaN(v) ? 0 : v);
-        var train = Enumerable.Range(0, 600).Where(i => i % 3 != 1).ToArray();
-        var valid = Enumerable.Range(0, 600).Where(i => i % 3 == 1).ToArray();
+        var train = Enumerable.Range(0, N).Where(i => i % 3 != 1).ToArray();
+        var valid = Enumerable.Range(0, N).Where(i => i % 3 == 1).ToArray();
         var trainLabels = train.Select(i => labels[i]).ToArray();
 
         var viaIndexes = MlNetFitter.Fit(new MLContext(3), options, 3, matrix, Slots, trainLabels, train);
         var copied = Copy(matrix, train);
-        var viaCopy = MlNetFitter.Fit(new MLContext(3), options, 3, trainLabels, w => MlNetFitter.ToDataViewByCopy(new MLContext(3), copied, Slots, trainLabels, w));
+        var copyContext = new MLContext(3);
+        var viaCopy = MlNetFitter.Fit(copyContext, options, 3, trainLabels, w => MlNetFitter.ToDataViewByCopy(copyContext, copied, Slots, trainLabels, w));
 
         MlNetFitter.Margins(new MLContext(3), viaIndexes, matrix, Slots, valid)
             .ShouldBe(MlNetFitter.Margins(viaCopy, MlNetFitter.ToDataViewByCopy(new MLContext(3), Copy(matrix, valid), Slots)));
