@@ -18,6 +18,8 @@ public sealed record DataSplit(FeatureFrame Train, FeatureFrame Test, SplitKind 
 /// <summary>Splits labelled frames for training, held-out evaluation and cross-validation. Seeded.</summary>
 public static class DataSplitter
 {
+    private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
+
     /// <summary>
     /// Time split (most recent <paramref name="testFraction"/> of rows) when the frame has times,
     /// stratified random otherwise.
@@ -35,7 +37,7 @@ public static class DataSplitter
             var test = order[^nTest..];
             var cut = frame.Times[test[0]];
             return new DataSplit(frame.Subset(train), frame.Subset(test), SplitKind.Time,
-                $"time split: the most recent {testFraction * 100:0}% of rows (from {cut:yyyy-MM-dd}) are the test set, {train.Length} earlier rows train");
+                string.Create(Inv, $"time split: the most recent {testFraction * 100:0}% of rows (from {cut:yyyy-MM-dd}) are the test set, {train.Length:N0} earlier rows train"));
         }
         var (trainIdx, testIdx) = StratifiedHoldOut(frame.Labels, testFraction, seed);
         return new DataSplit(frame.Subset(trainIdx), frame.Subset(testIdx), SplitKind.StratifiedRandom,
@@ -107,9 +109,9 @@ public static class DataSplitter
                 foreach (var i in rowsOf[order[j]])
                     if (frame.Times[i] >= cut) dropped.Add(i);
             var trainRows = frame.Count - test.Count - dropped.Count;
-            description = $"time split by lead: the leads first due most recently (from {cut:yyyy-MM-dd}), {test.Count} rows of {order.Length - k} leads, " +
-                          $"are the test set; {trainRows} rows of {k} earlier leads train (a lead's rows at several ages stay on one side; " +
-                          $"{dropped.Count} of their rows dated in the test period are left out)";
+            description = string.Create(Inv, $"time split by lead: the leads first due most recently (from {cut:yyyy-MM-dd}), {test.Count:N0} rows of {order.Length - k:N0} leads, ") +
+                          string.Create(Inv, $"are the test set; {trainRows:N0} rows of {k:N0} earlier leads train (a lead's rows at several ages stay on one side; ") +
+                          string.Create(Inv, $"{dropped.Count:N0} of their rows dated in the test period are left out)");
         }
         else
         {
@@ -137,7 +139,7 @@ public static class DataSplitter
     }
 
     public static DataSplit Given(FeatureFrame train, FeatureFrame test, string testFile) =>
-        new(train, test, SplitKind.TestFile, $"given test set {testFile}: trained on all {train.Count} rows of the training file, tested on {test.Count} rows");
+        new(train, test, SplitKind.TestFile, string.Create(Inv, $"given test set {testFile}: trained on all {train.Count:N0} rows of the training file, tested on {test.Count:N0} rows"));
 
     public static (int[] Train, int[] Test) StratifiedHoldOut(IReadOnlyList<bool> labels, double testFraction, int seed)
     {

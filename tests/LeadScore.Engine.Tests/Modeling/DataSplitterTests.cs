@@ -65,6 +65,15 @@ public sealed class DataSplitterTests
         return f;
     }
 
+    [Fact]
+    public void The_description_writes_counts_with_thousands_separators_as_the_rest_of_the_output_does()
+    {
+        var s = DataSplitter.Split(AgedFrame(2000, withTimes: true), 0.2, 1);
+        s.Train.Count.ShouldBeGreaterThan(1000);
+        s.Description.ShouldContain(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; {s.Train.Count:N0} rows of "));
+        s.Description.ShouldContain(",");
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -88,7 +97,8 @@ public sealed class DataSplitterTests
             s.Train.Times.Max().ShouldBeLessThan(firstTest);
             var left = frame.Count - s.Train.Count - s.Test.Count;
             left.ShouldBeGreaterThan(0);
-            s.Description.ShouldContain($"{left} of their rows dated in the test period are left out");
+            s.Description.ShouldContain(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{left:N0} of their rows dated in the test period are left out"));
+            s.Description.ShouldContain(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Train.Count:N0} rows of {s.Train.Ids.Distinct().Count():N0} earlier leads train"));
         }
     }
 
