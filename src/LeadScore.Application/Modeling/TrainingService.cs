@@ -238,7 +238,8 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
         if (prepared.DefinitionsNote is { } note) progress?.Report(note);
         progress?.Report(prepared.Why);
         progress?.Report($"decision point: {funnel.DelayWhy}; horizon: {funnel.HorizonWhy}");
-        progress?.Report($"training set: {set.Describe()}");
+        var description = set.Describe();
+        progress?.Report($"training set: {description}");
 
         // The excluded columns are dropped by the training itself, after it has cut the matured rows and the row budget's
         // sample: dropping them here would copy every row of the set (3.1 GB at 1M leads) before the budget applies.
@@ -287,7 +288,6 @@ public sealed class TrainingService(ILeadStore store, FeatureDefinitionsReposito
             Horizon = $"{ModelCard.HorizonPrefix}{funnel.HorizonDays:0.##} days of the decision time: rows built {set.Rule})",
             CensoredRows = set.Censored,
         };
-        var description = set.Describe();
         var rows = ModelingContext.SelectRows(frame, options, progress);
         return new WorkspaceRows(rows, options, set.WithoutRows(), funnel, defs, findings, window, description, prepared.Why,
             set.Frame.Ids.Distinct(StringComparer.Ordinal).ToList());

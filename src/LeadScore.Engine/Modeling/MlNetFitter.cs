@@ -73,15 +73,11 @@ internal static class MlNetFitter
         var pos = labels.Count(l => l);
         var neg = labels.Count - pos;
         var w = options.Weighting == ClassWeighting.Balanced && pos > 0 ? (float)neg / pos : 1f;
-        return Fit(options, seed, ml, data(w));
-    }
-
-    private static ITransformer Fit(TrainerOptions options, int seed, MLContext ml, IDataView data)
-    {
+        var view = data(w);
         var estimator = options.CreateEstimator(ml, seed);
         return options.Algorithm == ModelAlgorithm.LightGbm
-            ? LightGbmNative.Exclusive(() => estimator.Fit(data))
-            : estimator.Fit(data);
+            ? LightGbmNative.Exclusive(() => estimator.Fit(view))
+            : estimator.Fit(view);
     }
 
     /// <summary>One float column of a data view, e.g. "Score" or "Probability".</summary>

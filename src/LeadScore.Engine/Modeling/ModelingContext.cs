@@ -34,8 +34,7 @@ public sealed record GradeRate(string Grade, int Rows, int Positives, double Rat
 
 /// <summary>
 /// The rows a training uses (<see cref="ModelingContext.SelectRows"/>): the matured rows, sampled to the row budget,
-/// without the excluded features;
-/// how many rows had not matured; and the sample in words, when one was taken.
+/// without the excluded features; how many rows had not matured; and the sample in words, when one was taken.
 /// </summary>
 public sealed record TrainingRows(FeatureFrame Frame, int Unmatured, string? Sampled);
 
